@@ -1,0 +1,1 @@
+"""Greenlight: a Slack bot that keeps approvals from stalling."""

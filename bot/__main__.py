@@ -1,0 +1,54 @@
+"""The operator CLI: python -m bot migrate | sweep | clock | summary --channel C | doctor."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from bot.config import ConfigError, load_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Greenlight operator commands")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="apply database migrations")
+    sub.add_parser("sweep", help="do all work that is due now, once, then exit (for cron)")
+    sub.add_parser("clock", help="run the scheduler alone (the Procfile's clock process)")
+    sub.add_parser("doctor", help="check the token, scopes and database")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(require_slack=args.command != "migrate")
+    except ConfigError as e:
+        print(f"greenlight: {e}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    from bot.runtime import Greenlight
+    from storage.db import migrate
+
+    gl = Greenlight(settings)
+    if args.command == "migrate":
+        migrate(gl.engine)
+        print("greenlight: database is up to date")
+        return 0
+    if gl.engine.dialect.name == "sqlite":
+        migrate(gl.engine)
+    if args.command == "sweep":
+        from bot.jobs import sweep
+
+        sweep(gl)
+        return 0
+    if args.command == "clock":
+        from bot.jobs import start_scheduler
+
+        start_scheduler(gl, blocking=True)
+        return 0
+    if args.command == "doctor":
+        from bot.doctor import doctor
+
+        return doctor(gl)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,20 @@
+"""Action and view ids shared by the builders and the listeners."""
+from enum import StrEnum
+
+
+class Action(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    SNOOZE = "snooze"
+    ASK = "ask_question"
+    PROCEED = "proceed"
+    EXTEND = "extend"
+    WITHDRAW = "withdraw"
+    NUDGE = "nudge"
+
+
+class View(StrEnum):
+    REJECT = "reject_reason"
+    ASK = "ask_question"
+    EXTEND = "extend_deadline"
+    REGISTER = "register"

@@ -1,0 +1,158 @@
+"""Messages about one initiative: announcement, sign-off requests, notices and the full story."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from bot.blocks.common import actions, button, context, header, message, section
+from bot.blocks.ids import Action
+from bot.text import channel_link, escape, mention
+
+STATUS_LABEL = {
+    "open": "open, waiting for sign-off",
+    "approved": "approved",
+    "rejected": "rejected",
+    "withdrawn": "withdrawn",
+    "escalated": "escalated: waiting on the sponsor",
+    "proceeding": "proceeding without all sign-offs; report due",
+    "reported": "proceeded and reported",
+}
+
+
+def day(d: date) -> str:
+    """'Mon 14 Dec 2026'."""
+    return f"{d:%a} {d.day} {d:%b %Y}"
+
+
+def moment(at: datetime, fallback_tz) -> str:
+    """A Slack date token that shows in the reader's time zone, with a readable fallback."""
+    local = at.astimezone(fallback_tz)
+    return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{day(local.date())} {local:%H:%M}>"
+
+
+def title_of(ini) -> str:
+    """'*GL-3* Quarterly training plan' with the title escaped."""
+    return f"*{ini.reference}* {escape(ini.title)}"
+
+
+def announcement(ini) -> dict:
+    """The channel post that tells everyone an initiative was registered."""
+    approvers = ", ".join(mention(a.approver_id) for a in ini.approvals)
+    rule = "every approver must approve" if ini.rule == "all" else "one approval is enough"
+    text = (
+        f"{mention(ini.owner_id)} registered {title_of(ini)} for sign-off.\n"
+        f"Approvers: {approvers} ({rule}). Sponsor: {mention(ini.sponsor_id)}. Deadline: {day(ini.deadline)}."
+    )
+    blocks = [section(text)]
+    if ini.details:
+        blocks.append(context(escape(ini.details)))
+    return message(f"{ini.reference} registered: {ini.title}", blocks)
+
+
+def approver_buttons(ini) -> dict:
+    """Approve, Reject, Snooze and Ask a question, for a pending approver."""
+    value = str(ini.id)
+    return actions(
+        button("Approve", Action.APPROVE, value, "primary"),
+        button("Reject", Action.REJECT, value, "danger"),
+        button("Snooze", Action.SNOOZE, value),
+        button("Ask a question", Action.ASK, value),
+    )
+
+
+def approval_request(ini, plan: str) -> dict:
+    """The DM that asks an approver for sign-off."""
+    text = (
+        f"{mention(ini.owner_id)} asks for your sign-off on {title_of(ini)}.\n"
+        f"Deadline: *{day(ini.deadline)}*. {plan}"
+    )
+    blocks = [section(text)]
+    if ini.details:
+        blocks.append(section(f">{escape(ini.details)}"))
+    blocks.append(approver_buttons(ini))
+    return message(f"{ini.reference}: your sign-off is requested on {ini.title}", blocks)
+
+
+def answered(ini, verdict: str) -> dict:
+    """What a sign-off request turns into once it needs no more answer."""
+    return message(f"{ini.reference}: {verdict}", [section(f"{title_of(ini)}\n{verdict}")])
+
+
+def notice(ini, text: str) -> dict:
+    """A one-section message about an initiative; `text` is mrkdwn already escaped."""
+    return message(f"{ini.reference}: {ini.title}", [section(text)])
+
+
+EVENT_PHRASES = {
+    "registered": "registered it",
+    "approved": "approved",
+    "rejected": "rejected",
+    "ratified": "approved after the sponsor decided to proceed (ratified)",
+    "withdrawn": "withdrew it",
+    "status_approved": "all needed sign-offs arrived: approved",
+    "nudged": "nudged",
+    "last_call": "sent the last call to",
+    "manual_nudge": "nudged the pending approvers",
+    "snoozed": "snoozed the reminders",
+    "question": "asked the owner a question",
+    "escalated": "deadline passed: escalated to the sponsor",
+    "sponsor_asked": "asked the sponsor again",
+    "proceeded": "decided to proceed and report",
+    "extended": "extended the deadline",
+    "reported": "filed the report",
+    "report_reminded": "reminded the owner that the report is due",
+    "undeliverable": "could not reach",
+}
+
+
+def history_line(event, tz) -> str:
+    """One line of the audit trail: when, who, what."""
+    who = mention(event.actor_id) if event.actor_id else "Greenlight"
+    what = EVENT_PHRASES.get(event.kind, event.kind.replace("_", " "))
+    data = event.data or {}
+    if data.get("to"):
+        what += f" {mention(data['to'])}"
+    if data.get("deadline") and event.kind in ("extended", "registered"):
+        what += f" (deadline {day(date.fromisoformat(data['deadline']))})"
+    text = data.get("comment") or data.get("reason") or data.get("note") or data.get("text")
+    if text:
+        what += f": “{escape(text[:200])}”"
+    local = event.at.astimezone(tz)
+    return f"{day(local.date())} {local:%H:%M} · {who} {what}"
+
+
+def approver_line(ini, wait) -> str:
+    """'<@U1> approved after 2 business days' or '<@U2> pending for 4 business days'."""
+    a = wait.approval
+    if a.decision == "pending":
+        state = f"pending for *{wait.text}*" if ini.status in ("open", "escalated") else f"did not answer ({wait.text})"
+    elif a.decision == "approved" and ini.proceeded_at and a.decided_at > ini.proceeded_at:
+        state = f"ratified after {wait.text}"
+    else:
+        state = f"{a.decision} after {wait.text}"
+    comment = f": “{escape(a.comment[:200])}”" if a.comment else ""
+    return f"{mention(a.approver_id)} {state}{comment}"
+
+
+def detail(story) -> list[dict]:
+    """The blocks of `/greenlight show`: status, each approver's wait, deadline, history."""
+    from bot.calendar import zone
+
+    ini = story.initiative
+    lines = [
+        f"Status: *{STATUS_LABEL[ini.status]}*",
+        f"Owner: {mention(ini.owner_id)} · Sponsor: {mention(ini.sponsor_id)} · Channel: {channel_link(ini.channel_id)}",
+        f"Rule: {'all approvers' if ini.rule == 'all' else 'any one approver'} · Deadline: {day(ini.deadline)}"
+        + (f" · extended {ini.extensions}×" if ini.extensions else ""),
+    ]
+    if ini.report_due and ini.status == "proceeding":
+        lines.append(f"Report due: {day(ini.report_due)}")
+    blocks = [header(f"{ini.reference} {ini.title}"), section("\n".join(lines))]
+    if ini.details:
+        blocks.append(context(escape(ini.details)))
+    blocks.append(section("*Approvers*\n" + "\n".join(approver_line(ini, w) for w in story.waits)))
+    if ini.report_text:
+        blocks.append(section(f"*Report*\n>{escape(ini.report_text)}"))
+    history = [history_line(e, zone(story.timezone)) for e in story.events]
+    for start in range(0, len(history), 25):
+        blocks.append(section(("*History*\n" if start == 0 else "") + "\n".join(history[start:start + 25])))
+    return blocks[:50]

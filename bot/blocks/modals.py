@@ -1,0 +1,43 @@
+"""Modal views: the reason for a rejection (and the other forms the listeners open)."""
+from __future__ import annotations
+
+from bot.blocks.ids import View
+from bot.text import truncate
+
+
+def text_input(block_id: str, label: str, *, multiline=False, optional=False, max_length=None, placeholder=None) -> dict:
+    """An input block holding a plain-text field whose action_id equals its block_id."""
+    element = {"type": "plain_text_input", "action_id": block_id, "multiline": multiline}
+    if max_length:
+        element["max_length"] = max_length
+    if placeholder:
+        element["placeholder"] = {"type": "plain_text", "text": placeholder}
+    return {"type": "input", "block_id": block_id, "optional": optional,
+            "label": {"type": "plain_text", "text": label}, "element": element}
+
+
+def modal(callback: View, title: str, blocks: list[dict], metadata: str = "", submit: str = "Submit") -> dict:
+    """A modal view; the title is cut to Slack's 24 characters."""
+    return {
+        "type": "modal",
+        "callback_id": callback.value,
+        "title": {"type": "plain_text", "text": truncate(title, 24)},
+        "submit": {"type": "plain_text", "text": submit},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": metadata,
+        "blocks": blocks,
+    }
+
+
+def reject_reason(ini) -> dict:
+    """Asks an approver why they reject."""
+    intro = {"type": "section", "text": {"type": "plain_text", "text": truncate(f"{ini.reference}: {ini.title}", 3000)}}
+    reason = text_input("reason", "Why do you reject it?", multiline=True, max_length=2000,
+                        placeholder="The owner and the sponsor will see this.")
+    return modal(View.REJECT, f"Reject {ini.reference}", [intro, reason], str(ini.id), "Reject")
+
+
+def submitted_text(view: dict, block_id: str) -> str:
+    """The value typed into a plain-text input of a submitted view."""
+    value = view["state"]["values"].get(block_id, {}).get(block_id, {}).get("value")
+    return (value or "").strip()

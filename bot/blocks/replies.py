@@ -1,0 +1,68 @@
+"""Ephemeral replies to commands: help, list and mine."""
+from __future__ import annotations
+
+from bot.blocks.common import header, section
+from bot.blocks.initiatives import STATUS_LABEL, day, title_of
+from bot.commands import USAGE
+from bot.text import mention
+
+MAX_ROWS = 40
+
+
+def help_text() -> str:
+    """What /greenlight can do."""
+    lines = [f"`{usage}`" for usage in USAGE.values()]
+    return (
+        "*Greenlight* keeps approvals from stalling: it nudges approvers in their working hours and, "
+        "at the deadline, asks the sponsor whether to proceed and report.\n" + "\n".join(lines)
+        + "\n`in N days` counts business days. References can be written GL-12, gl-12 or 12."
+    )
+
+
+def pending_text(waits) -> str:
+    return ", ".join(f"{mention(w.approval.approver_id)} ({w.text})" for w in waits) or "nobody"
+
+
+def initiative_row(ini, waits) -> str:
+    """One line for lists: reference, title, status, who it waits on and since when."""
+    if ini.status == "proceeding":
+        due = f"report due {day(ini.report_due)}" if ini.report_due else "report due"
+        return f"{title_of(ini)}: proceeding, {due}"
+    state = "waiting on the sponsor " + mention(ini.sponsor_id) + "; " if ini.status == "escalated" else ""
+    return f"{title_of(ini)}: {state}pending {pending_text(waits)} · deadline {day(ini.deadline)}"
+
+
+def rows_blocks(title: str, rows: list[str], empty: str) -> list[dict]:
+    """A titled list cut at MAX_ROWS with 'and N more', in sections under Slack's limits."""
+    if not rows:
+        return [section(f"*{title}*\n{empty}")]
+    shown = rows[:MAX_ROWS]
+    if len(rows) > MAX_ROWS:
+        shown.append(f"… and {len(rows) - MAX_ROWS} more")
+    blocks, chunk = [], [f"*{title}*"]
+    for row in shown:
+        if sum(len(r) + 1 for r in chunk) + len(row) > 2900:
+            blocks.append(section("\n".join(chunk)))
+            chunk = []
+        chunk.append(row)
+    blocks.append(section("\n".join(chunk)))
+    return blocks
+
+
+def open_list(rows) -> list[dict]:
+    """`/greenlight list`: initiatives not yet closed, longest wait first."""
+    lines = [initiative_row(ini, waits) for ini, waits in rows]
+    return [header("Open initiatives")] + rows_blocks("Longest wait first", lines, "Nothing is waiting. 🎉")
+
+
+def mine_blocks(mine) -> list[dict]:
+    """`/greenlight mine`: what waits on me, what I own, what I sponsor."""
+    waiting = [f"{title_of(ini)}: waiting on you for *{w.text}* · deadline {day(ini.deadline)} "
+               f"(`/greenlight approve {ini.reference}` or `reject`)" for ini, w in mine.waiting_on_me]
+    owned = [initiative_row(ini, waits) + f" · {STATUS_LABEL[ini.status].split(':')[0]}" for ini, waits in mine.owned]
+    sponsored = [initiative_row(ini, waits) for ini, waits in mine.sponsored]
+    return (
+        rows_blocks("Waiting on you", waiting, "Nothing waits on you.")
+        + rows_blocks("Your initiatives", owned, "You own no open initiative. `/greenlight new` registers one.")
+        + rows_blocks("You sponsor", sponsored, "You sponsor no open initiative.")
+    )

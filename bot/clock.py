@@ -1,0 +1,33 @@
+"""The one source of business time: every rule asks this clock, never the database's."""
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+
+class Clock:
+    """Wall-clock time in UTC."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FrozenClock(Clock):
+    """A clock that only moves when told to (tests, replays)."""
+
+    def __init__(self, at: datetime):
+        self._at = at.astimezone(UTC)
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        with self._lock:
+            return self._at
+
+    def set(self, at: datetime) -> None:
+        with self._lock:
+            self._at = at.astimezone(UTC)
+
+    def advance(self, **delta: float) -> datetime:
+        with self._lock:
+            self._at += timedelta(**delta)
+            return self._at

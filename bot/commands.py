@@ -1,0 +1,171 @@
+"""Slash-command text → a typed request. Pure parsing, no I/O."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from bot.text import plain_from_slack
+
+USAGE = {
+    "help": "/greenlight help",
+    "new": "/greenlight new <title> approvers @a [@b …] sponsor @s [by YYYY-MM-DD | in N days] [rule all|any] [in #channel]",
+    "list": "/greenlight list",
+    "mine": "/greenlight mine",
+    "show": "/greenlight show GL-12",
+    "approve": "/greenlight approve GL-12 [comment]",
+    "reject": "/greenlight reject GL-12 <reason>",
+    "nudge": "/greenlight nudge GL-12",
+    "extend": "/greenlight extend GL-12 <by YYYY-MM-DD | in N days>",
+    "proceed": "/greenlight proceed GL-12 [note]",
+    "report": "/greenlight report GL-12 <text>",
+    "withdraw": "/greenlight withdraw GL-12 [reason]",
+    "summary": "/greenlight summary",
+    "settings": "/greenlight settings [<key> <value>]",
+}
+
+_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>")
+_REF = re.compile(r"^(?:gl-?)?(\d{1,9})$", re.IGNORECASE)
+
+
+class ParseError(Exception):
+    """Text that is not a valid command; the message says what is wrong and how to do it right."""
+
+
+@dataclass(frozen=True)
+class Due:
+    """A deadline as typed: a calendar date, or a number of business days from today."""
+
+    on: date | None = None
+    business_days: int | None = None
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    ref: int | None = None
+    text: str = ""  # comment, reason, note, report text (plain, unescaped)
+    due: Due | None = None
+    key: str = ""  # settings key
+    value: str = ""  # settings value as typed (Slack-escaped)
+
+
+@dataclass(frozen=True)
+class NewInitiative:
+    title: str
+    approver_ids: tuple[str, ...]
+    sponsor_id: str
+    due: Due | None = None
+    rule: str = "all"
+    channel_id: str | None = None
+    details: str = ""
+    name: str = field(default="new", init=False)
+
+
+def parse_reference(token: str) -> int:
+    """'GL-12', 'gl-12' or '12' → 12."""
+    match = _REF.match(token.strip())
+    if not match:
+        raise ParseError(f"“{plain_from_slack(token)}” is not a reference. Use one like GL-12 (or gl-12, or 12).")
+    return int(match.group(1))
+
+
+def parse_due(words: list[str], usage: str) -> Due:
+    """'by YYYY-MM-DD' or 'in N days' (business days)."""
+    if len(words) >= 2 and words[0].lower() == "by":
+        try:
+            return Due(on=date.fromisoformat(words[1]))
+        except ValueError:
+            raise ParseError(f"“{words[1]}” is not a date. Write it as YYYY-MM-DD, for example `by 2027-01-15`.") from None
+    if len(words) >= 3 and words[0].lower() == "in" and words[2].lower() in ("day", "days", "business"):
+        if not words[1].isdigit() or int(words[1]) < 1:
+            raise ParseError(f"“{words[1]}” is not a number of days. Write for example `in 10 days`.")
+        return Due(business_days=int(words[1]))
+    raise ParseError(f"Give the deadline as `by YYYY-MM-DD` or `in N days`. Usage: `{usage}`")
+
+
+def parse(text: str) -> Command | NewInitiative:
+    """Parse the text after /greenlight."""
+    text = text.strip()
+    if not text:
+        return Command("help")
+    name, _, rest = text.partition(" ")
+    name = name.lower()
+    rest = rest.strip()
+    if name in ("help", "list", "mine", "summary"):
+        return Command(name)
+    if name == "new":
+        return Command("new") if not rest else parse_new(rest)
+    if name == "settings":
+        key, _, value = rest.partition(" ")
+        return Command("settings", key=key.lower(), value=value.strip())
+    if name in ("show", "approve", "reject", "nudge", "extend", "proceed", "report", "withdraw"):
+        return _parse_on_reference(name, rest)
+    raise ParseError(f"I don't know `{plain_from_slack(name)}`. Try `/greenlight help` to see what I can do.")
+
+
+def _parse_on_reference(name: str, rest: str) -> Command:
+    usage = USAGE[name]
+    if not rest:
+        raise ParseError(f"Which initiative? Usage: `{usage}`")
+    token, _, tail = rest.partition(" ")
+    ref = parse_reference(token)
+    tail = tail.strip()
+    if name in ("show", "nudge") and tail:
+        raise ParseError(f"`{name}` takes only a reference. Usage: `{usage}`")
+    if name == "extend":
+        return Command(name, ref=ref, due=parse_due(tail.split(), usage))
+    text = plain_from_slack(tail)
+    if name in ("reject", "report") and not text:
+        what = "a reason" if name == "reject" else "the report text"
+        raise ParseError(f"Please give {what}. Usage: `{usage}`")
+    return Command(name, ref=ref, text=text)
+
+
+def parse_new(rest: str) -> NewInitiative:
+    """Parse '<title> approvers @a … sponsor @s [by …|in N days] [rule all|any] [in #channel]'."""
+    usage = USAGE["new"]
+    match = re.search(r"\s*\bapprovers?\b\s*", rest, re.IGNORECASE)
+    if not match:
+        raise ParseError(f"Name the approvers with `approvers @name`. Usage: `{usage}`")
+    title = plain_from_slack(rest[: match.start()])
+    if not title:
+        raise ParseError(f"The initiative needs a title before `approvers`. Usage: `{usage}`")
+    words = rest[match.end():].split()
+
+    approvers: list[str] = []
+    while words and _USER.fullmatch(words[0]):
+        approvers.append(_USER.fullmatch(words.pop(0)).group(1))
+    if not approvers:
+        raise ParseError(f"Name at least one approver as an @mention after `approvers`. Usage: `{usage}`")
+    if not words or words[0].lower() != "sponsor":
+        raise ParseError(
+            f"After the approvers, name the sponsor: `sponsor @name` (approvers must be @mentions). Usage: `{usage}`"
+        )
+    words.pop(0)
+    if not words or not _USER.fullmatch(words[0]):
+        raise ParseError(f"Name one sponsor as an @mention after `sponsor`. Usage: `{usage}`")
+    sponsor = _USER.fullmatch(words.pop(0)).group(1)
+
+    due: Due | None = None
+    rule = "all"
+    channel: str | None = None
+    while words:
+        word = words[0].lower()
+        if word == "rule" and len(words) >= 2:
+            rule = words[1].lower()
+            if rule not in ("all", "any"):
+                raise ParseError(f"The rule is `all` (every approver) or `any` (one is enough), not “{plain_from_slack(words[1])}”.")
+            del words[:2]
+        elif word == "in" and len(words) >= 2 and _CHANNEL.fullmatch(words[1]):
+            channel = _CHANNEL.fullmatch(words[1]).group(1)
+            del words[:2]
+        elif word in ("by", "in") and due is None:
+            due = parse_due(words, usage)
+            del words[: 2 if word == "by" else 3]
+        elif word == "sponsor" or _USER.fullmatch(words[0]):
+            raise ParseError(f"An initiative has exactly one sponsor. Usage: `{usage}`")
+        else:
+            raise ParseError(f"I don't understand “{plain_from_slack(' '.join(words))}”. Usage: `{usage}`")
+    return NewInitiative(title=title, approver_ids=tuple(approvers), sponsor_id=sponsor, due=due, rule=rule, channel_id=channel)

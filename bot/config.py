@@ -1,0 +1,107 @@
+"""Settings from the environment or a .env file, validated once at start-up."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import load_dotenv
+
+SLACK_API_DEFAULT = "https://slack.com/api/"
+README_HINT = "see 'Create the Slack app' in README.md"
+
+
+class ConfigError(Exception):
+    """A missing or malformed setting; the message is one line that names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    slack_bot_token: str
+    slack_signing_secret: str
+    slack_app_token: str | None
+    database_url: str
+    slack_api_url: str
+    timezone: str
+    port: int
+    log_level: str
+    scheduler: bool
+    admins: frozenset[str]
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.slack_app_token)
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept postgres:// and postgresql:// URLs and pick the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_settings(env: dict[str, str] | None = None, *, require_slack: bool = True) -> Settings:
+    """Read and check every setting; raise ConfigError naming the first bad one."""
+    if env is None:
+        load_dotenv(os.path.join(os.getcwd(), ".env"))
+        env = dict(os.environ)
+
+    def get(name: str, default: str | None = None) -> str | None:
+        value = env.get(name, "").strip()
+        return value or default
+
+    bot_token = get("SLACK_BOT_TOKEN")
+    secret = get("SLACK_SIGNING_SECRET")
+    app_token = get("SLACK_APP_TOKEN")
+    if require_slack:
+        if not bot_token:
+            raise ConfigError(f"SLACK_BOT_TOKEN is not set: put it in .env or the environment ({README_HINT}).")
+        if not bot_token.startswith("xoxb-"):
+            raise ConfigError("SLACK_BOT_TOKEN is malformed: a bot token starts with 'xoxb-'.")
+        if app_token and not app_token.startswith("xapp-"):
+            raise ConfigError("SLACK_APP_TOKEN is malformed: an app-level token starts with 'xapp-'.")
+        if not app_token and not secret:
+            raise ConfigError(f"SLACK_SIGNING_SECRET is not set: HTTP mode needs it ({README_HINT}).")
+
+    database_url = get("DATABASE_URL", "sqlite:///greenlight.db")
+    if not (database_url.startswith(("sqlite://", "postgres://", "postgresql://", "postgresql+psycopg://"))):
+        raise ConfigError("DATABASE_URL is malformed: use sqlite:///path.db or postgresql://user@host/db.")
+
+    api_url = get("SLACK_API_URL", SLACK_API_DEFAULT)
+    if not api_url.startswith(("http://", "https://")):
+        raise ConfigError("SLACK_API_URL is malformed: it must start with http:// or https://.")
+    if not api_url.endswith("/"):
+        api_url += "/"
+
+    timezone = get("GREENLIGHT_TIMEZONE", "UTC")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"GREENLIGHT_TIMEZONE is malformed: {timezone!r} is not a time zone name such as Europe/Berlin.") from None
+
+    port_text = get("PORT", "3000")
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ConfigError(f"PORT is malformed: {port_text!r} is not a port number.")
+
+    log_level = get("LOG_LEVEL", "INFO").upper()
+    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ConfigError(f"LOG_LEVEL is malformed: {log_level!r}; use DEBUG, INFO, WARNING or ERROR.")
+
+    scheduler = get("GREENLIGHT_SCHEDULER", "on").lower()
+    if scheduler not in ("on", "off"):
+        raise ConfigError("GREENLIGHT_SCHEDULER is malformed: use on or off.")
+
+    admins = frozenset(a.strip() for a in get("GREENLIGHT_ADMINS", "").split(",") if a.strip())
+    return Settings(
+        slack_bot_token=bot_token or "",
+        slack_signing_secret=secret or "",
+        slack_app_token=app_token,
+        database_url=normalize_database_url(database_url),
+        slack_api_url=api_url,
+        timezone=timezone,
+        port=int(port_text),
+        log_level=log_level,
+        scheduler=scheduler == "on",
+        admins=admins,
+    )

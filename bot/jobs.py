@@ -1,0 +1,32 @@
+"""What is due now (nudges, escalations, summaries) and the loop that delivers it."""
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+log = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 60
+
+
+def sweep(gl) -> None:
+    """One pass: turn everything due into outbox messages, then send them."""
+    gl.deliver()
+
+
+def _safe_sweep(gl) -> None:
+    try:
+        sweep(gl)
+    except Exception:
+        log.exception("sweep failed; the next one retries")
+
+
+def start_scheduler(gl, *, blocking: bool = False):
+    """Run the sweep every minute, one at a time, without catching up on missed runs."""
+    scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
+    scheduler.add_job(_safe_sweep, "interval", seconds=SWEEP_SECONDS, args=[gl], id="sweep",
+                      max_instances=1, coalesce=True, next_run_time=gl.clock.now())
+    scheduler.start()
+    return scheduler

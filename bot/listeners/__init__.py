@@ -1,0 +1,10 @@
+"""Bolt handlers by kind of Slack input; each module exposes register(app, gl)."""
+from __future__ import annotations
+
+from bot.listeners import actions, commands, views
+
+
+def register(app, gl) -> None:
+    commands.register(app, gl)
+    actions.register(app, gl)
+    views.register(app, gl)

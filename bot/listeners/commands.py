@@ -1,0 +1,91 @@
+"""The /greenlight slash command: parse the text, call one service, answer ephemerally."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.blocks import initiatives as msg
+from bot.blocks.replies import help_text, mine_blocks, open_list
+from bot.commands import Command, NewInitiative, parse
+from bot.listeners.replies import ephemeral, outcome
+from bot.people import refresh_people
+from bot.services import initiatives as service
+from bot.services import overview
+from bot.text import channel_link, escape, mention
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """Who ran the command, where, and with which Slack client."""
+
+    team_id: str
+    user_id: str
+    channel_id: str
+    trigger_id: str
+    client: object
+
+
+def register(app, gl) -> None:
+    @app.command("/greenlight")
+    def greenlight(ack, command, respond, client):
+        ack()
+        who = Invocation(command["team_id"], command["user_id"], command.get("channel_id", ""),
+                         command.get("trigger_id", ""), client)
+        reply = outcome(lambda: run(gl, parse(command.get("text", "")), who))
+        if reply:
+            ephemeral(respond, reply)
+
+
+def run(gl, cmd: Command | NewInitiative, who: Invocation) -> dict | str | None:
+    """Carry out one parsed command and return the reply."""
+    return HANDLERS[cmd.name](gl, cmd, who)
+
+
+def register_text_form(gl, cmd: NewInitiative, who: Invocation) -> str:
+    channel = cmd.channel_id or (who.channel_id if who.channel_id[:1] in ("C", "G") else None)
+    draft = service.Draft(title=cmd.title, approver_ids=cmd.approver_ids, sponsor_id=cmd.sponsor_id,
+                          due=cmd.due, rule=cmd.rule, channel_id=channel)
+    return register_draft(gl, draft, who)
+
+
+def register_draft(gl, draft: service.Draft, who: Invocation) -> str:
+    """Check the people with Slack, register, and say what happened next."""
+    gl.act(lambda s, now: refresh_people(s, who.client, who.team_id, (*draft.approver_ids, draft.sponsor_id), now))
+    ini = gl.act(lambda s, now: service.register(s, team_id=who.team_id, owner_id=who.user_id, draft=draft, now=now,
+                                                  default_tz=gl.settings.timezone))
+    approvers = ", ".join(mention(u) for u in draft.approver_ids)
+    return (f"Registered *{ini.reference}* “{escape(ini.title)}”. I announced it in {channel_link(ini.channel_id)} "
+            f"and asked {approvers} for sign-off. Deadline: {msg.day(ini.deadline)}; then {mention(ini.sponsor_id)} decides.")
+
+
+def on_initiative(action):
+    """A handler for a command that names an initiative: find it, act, reply."""
+    def handler(gl, cmd: Command, who: Invocation):
+        return gl.act(lambda s, now: action(s, service.find(s, who.team_id, cmd.ref), who.user_id, cmd.text, now))
+    return handler
+
+
+def show(gl, cmd: Command, who: Invocation) -> dict:
+    story = gl.act(lambda s, now: overview.story(s, service.find(s, who.team_id, cmd.ref), now))
+    return {"text": f"{story.initiative.reference}: {story.initiative.title}", "blocks": msg.detail(story)}
+
+
+def list_open(gl, cmd: Command, who: Invocation) -> dict:
+    rows = gl.act(lambda s, now: overview.active(s, who.team_id, now))
+    return {"text": "Open initiatives", "blocks": open_list(rows)}
+
+
+def mine(gl, cmd: Command, who: Invocation) -> dict:
+    mine = gl.act(lambda s, now: overview.mine(s, who.team_id, who.user_id, now))
+    return {"text": "What waits on you", "blocks": mine_blocks(mine)}
+
+
+HANDLERS = {
+    "help": lambda gl, cmd, who: help_text(),
+    "new": register_text_form,
+    "list": list_open,
+    "mine": mine,
+    "show": show,
+    "approve": on_initiative(service.approve),
+    "reject": on_initiative(service.reject),
+    "withdraw": on_initiative(service.withdraw),
+}

@@ -1,0 +1,12 @@
+"""Business rules. They take a session and plain values, return plain values, and never import Slack."""
+
+
+class Refusal(Exception):
+    """Bad input or an action without the right: the message tells the person what to do instead."""
+
+
+def record(session, initiative, actor_id, kind, now, **data):
+    """Append an event to the audit trail."""
+    from storage.models import Event
+
+    session.add(Event(team_id=initiative.team_id, initiative_id=initiative.id, actor_id=actor_id, kind=kind, data=data, at=now))

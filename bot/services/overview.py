@@ -1,0 +1,100 @@
+"""Read-only views of initiatives: waits, the story behind `show`, `list` and `mine`."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from bot.calendar import describe_wait
+from bot.services.workspaces import people_zones, work_week, workspace
+from storage.models import Approval, Event, Initiative
+
+ACTIVE = ("open", "escalated", "proceeding")
+
+
+@dataclass(frozen=True)
+class Wait:
+    """How long one approver has kept (or kept) an initiative waiting."""
+
+    approval: Approval
+    seconds: float
+
+    @property
+    def text(self) -> str:
+        return describe_wait(self.seconds)
+
+    @property
+    def days(self) -> int:
+        return int(self.seconds // 86400)
+
+
+@dataclass(frozen=True)
+class Story:
+    initiative: Initiative
+    waits: list[Wait]
+    events: list[Event]
+    timezone: str
+
+
+def waits_of(session: Session, initiatives: list[Initiative], now: datetime, *, pending_only: bool = False) -> dict[int, list[Wait]]:
+    """Each approval's wait in business time, in the approver's own time zone."""
+    if not initiatives:
+        return {}
+    ws = workspace(session, initiatives[0].team_id, now=now)
+    week = work_week(ws)
+    zones = people_zones(session, ws.team_id, {a.approver_id for i in initiatives for a in i.approvals}, ws.timezone)
+    result = {}
+    for ini in initiatives:
+        approvals = ini.pending if pending_only else ini.approvals
+        result[ini.id] = [
+            Wait(a, week.business_seconds(a.requested_at, a.decided_at or now, zones[a.approver_id])) for a in approvals
+        ]
+    return result
+
+
+def story(session: Session, ini: Initiative, now: datetime) -> Story:
+    """Everything `/greenlight show` tells: the waits and the event log."""
+    events = list(session.scalars(select(Event).where(Event.initiative_id == ini.id).order_by(Event.id)))
+    ws = workspace(session, ini.team_id, now=now)
+    return Story(ini, waits_of(session, [ini], now)[ini.id], events, ws.timezone)
+
+
+def longest_wait(waits: list[Wait]) -> float:
+    return max((w.seconds for w in waits), default=0.0)
+
+
+def active(session: Session, team_id: str, now: datetime) -> list[tuple[Initiative, list[Wait]]]:
+    """Initiatives not yet closed, each with its pending waits, longest wait first."""
+    inis = list(session.scalars(select(Initiative).where(Initiative.team_id == team_id, Initiative.status.in_(ACTIVE))))
+    waits = waits_of(session, inis, now, pending_only=True)
+    rows = [(i, waits[i.id]) for i in inis]
+    rows.sort(key=lambda r: (ACTIVE.index(r[0].status) == 2, -longest_wait(r[1]), r[0].number))
+    return rows
+
+
+@dataclass(frozen=True)
+class Mine:
+    waiting_on_me: list[tuple[Initiative, Wait]]
+    owned: list[tuple[Initiative, list[Wait]]]
+    sponsored: list[tuple[Initiative, list[Wait]]]
+
+
+def mine(session: Session, team_id: str, user_id: str, now: datetime) -> Mine:
+    """What waits on this person, what they own and what they sponsor (not yet closed)."""
+    inis = list(session.scalars(
+        select(Initiative).outerjoin(Approval).where(
+            Initiative.team_id == team_id, Initiative.status.in_(ACTIVE),
+            or_(Initiative.owner_id == user_id, Initiative.sponsor_id == user_id,
+                (Approval.approver_id == user_id) & (Approval.decision == "pending")),
+        ).distinct()
+    ))
+    waits = waits_of(session, inis, now, pending_only=True)
+    by_wait = sorted(inis, key=lambda i: -longest_wait(waits[i.id]))
+    return Mine(
+        waiting_on_me=[(i, w) for i in by_wait if i.status in ("open", "escalated")
+                       for w in waits[i.id] if w.approval.approver_id == user_id],
+        owned=[(i, waits[i.id]) for i in by_wait if i.owner_id == user_id],
+        sponsored=[(i, waits[i.id]) for i in by_wait if i.sponsor_id == user_id],
+    )

@@ -1,0 +1,44 @@
+"""User text in and out of Slack: readable plain text in storage, escaped mrkdwn on the way out."""
+from __future__ import annotations
+
+import html
+import re
+
+_ENTITY = re.compile(r"<([^<>]*)>")
+
+
+def _readable(match: re.Match) -> str:
+    inner = match.group(1)
+    target, _, label = inner.partition("|")
+    if target.startswith("@"):
+        return "@" + (label or target[1:])
+    if target.startswith("#"):
+        return "#" + (label or target[1:])
+    if target.startswith("!"):
+        # <!channel>, <!here>, <!subteam^S1|@team>, <!date^…|fallback>: keep only harmless text
+        name = label or target[1:].split("^")[0]
+        return name if name.startswith("@") else "@" + name
+    return label or target
+
+
+def plain_from_slack(text: str) -> str:
+    """Turn Slack-escaped command text into what the person typed, with mentions as plain words."""
+    return html.unescape(_ENTITY.sub(_readable, text)).strip()
+
+
+def escape(text: str) -> str:
+    """Escape user text for mrkdwn so it can never ping, fake a mention or inject a link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def mention(user_id: str) -> str:
+    return f"<@{user_id}>"
+
+
+def channel_link(channel_id: str) -> str:
+    return f"<#{channel_id}>"
+
+
+def truncate(text: str, limit: int) -> str:
+    """Cut text to `limit` characters, marking the cut with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

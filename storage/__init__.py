@@ -1,0 +1,1 @@
+"""Storage: the engine and sessions, the typed models, and the migrations that build them."""

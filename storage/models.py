@@ -1,0 +1,196 @@
+"""Typed SQLAlchemy models: workspaces, initiatives, approvals, events, people and the outbox."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+from datetime import UTC
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores aware datetimes as UTC and hands them back aware, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON}
+
+
+class Workspace(Base):
+    """One Slack workspace and its settings."""
+
+    __tablename__ = "workspaces"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    working_days: Mapped[str] = mapped_column(String(40), default="mon,tue,wed,thu,fri")
+    working_hours: Mapped[str] = mapped_column(String(11), default="09:00-17:00")
+    holidays: Mapped[str | None] = mapped_column(String(8))
+    deadline_days: Mapped[int] = mapped_column(default=10)
+    first_nudge: Mapped[int] = mapped_column(default=2)
+    nudge_every: Mapped[int] = mapped_column(default=2)
+    sponsor_every: Mapped[int] = mapped_column(default=2)
+    report_after: Mapped[int] = mapped_column(default=20)
+    report_every: Mapped[int] = mapped_column(default=5)
+    summary_channel: Mapped[str | None] = mapped_column(String(32))
+    summary_day: Mapped[str] = mapped_column(String(3), default="mon")
+    summary_time: Mapped[str] = mapped_column(String(5), default="09:00")
+    next_number: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime]
+
+
+class Initiative(Base):
+    """A plan that needs sign-off, with its owner, sponsor, channel, rule and deadline."""
+
+    __tablename__ = "initiatives"
+    __table_args__ = (
+        UniqueConstraint("team_id", "number"),
+        Index("ix_initiatives_team_status", "team_id", "status"),
+        Index("ix_initiatives_escalate_at", "escalate_at"),
+        Index("ix_initiatives_sponsor_ask_at", "next_sponsor_ask_at"),
+        Index("ix_initiatives_report_reminder_at", "next_report_reminder_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id"))
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(150))
+    details: Mapped[str] = mapped_column(Text, default="")
+    owner_id: Mapped[str] = mapped_column(String(32))
+    sponsor_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    rule: Mapped[str] = mapped_column(String(3), default="all")
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    deadline: Mapped[date] = mapped_column(Date)
+    # Due moments, kept only while they can still fire (NULL otherwise) so sweeps find work by index.
+    escalate_at: Mapped[datetime | None]
+    next_sponsor_ask_at: Mapped[datetime | None]
+    next_report_reminder_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
+    proceeded_at: Mapped[datetime | None]
+    report_due: Mapped[date | None] = mapped_column(Date)
+    report_text: Mapped[str | None] = mapped_column(Text)
+    extensions: Mapped[int] = mapped_column(default=0)
+    sponsor_asks: Mapped[int] = mapped_column(default=0)
+    report_reminders: Mapped[int] = mapped_column(default=0)
+    last_manual_nudge_on: Mapped[date | None] = mapped_column(Date)
+
+    approvals: Mapped[list[Approval]] = relationship(
+        back_populates="initiative", order_by="Approval.position", lazy="selectin"
+    )
+
+    @property
+    def reference(self) -> str:
+        return f"GL-{self.number}"
+
+    @property
+    def pending(self) -> list[Approval]:
+        return [a for a in self.approvals if a.decision == "pending"]
+
+
+class Approval(Base):
+    """One approver's sign-off on one initiative."""
+
+    __tablename__ = "approvals"
+    __table_args__ = (
+        UniqueConstraint("initiative_id", "approver_id"),
+        Index("ix_approvals_next_nudge_at", "next_nudge_at"),
+        Index("ix_approvals_approver", "approver_id", "decision"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"))
+    approver_id: Mapped[str] = mapped_column(String(32))
+    position: Mapped[int] = mapped_column(default=0)
+    requested_at: Mapped[datetime]
+    decision: Mapped[str] = mapped_column(String(8), default="pending")
+    decided_at: Mapped[datetime | None]
+    comment: Mapped[str | None] = mapped_column(Text)
+    nudges_sent: Mapped[int] = mapped_column(default=0)
+    last_call_sent: Mapped[bool] = mapped_column(default=False)
+    snoozed_until: Mapped[datetime | None]
+    next_nudge_at: Mapped[datetime | None]
+
+    initiative: Mapped[Initiative] = relationship(back_populates="approvals")
+
+
+class Event(Base):
+    """An append-only record of who did what, and when."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_initiative", "initiative_id", "id"), Index("ix_events_team_at", "team_id", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    initiative_id: Mapped[int | None] = mapped_column(ForeignKey("initiatives.id"))
+    actor_id: Mapped[str | None] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    at: Mapped[datetime]
+
+
+class Person(Base):
+    """What Slack told us about a person, refreshed at most daily."""
+
+    __tablename__ = "people"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    tz: Mapped[str] = mapped_column(String(64), default="UTC")
+    is_bot: Mapped[bool] = mapped_column(default=False)
+    deleted: Mapped[bool] = mapped_column(default=False)
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    fetched_at: Mapped[datetime]
+
+
+class Message(Base):
+    """An outgoing Slack message, recorded with the change that causes it and sent once.
+
+    `key` names the logical message ("nudge:41:3"); the unique constraint is what stops a
+    second sweep or process from creating it twice.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("team_id", "key"),
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(120))
+    initiative_id: Mapped[int | None] = mapped_column(ForeignKey("initiatives.id"))
+    method: Mapped[str] = mapped_column(String(32), default="chat.postMessage")
+    recipient: Mapped[str] = mapped_column(String(32))  # a user id (DM) or a channel id
+    target_key: Mapped[str | None] = mapped_column(String(120))  # message to update, or to reply under
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(14), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    claimed_until: Mapped[datetime | None]
+    channel: Mapped[str | None] = mapped_column(String(32))
+    ts: Mapped[str | None] = mapped_column(String(32))
+    error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]

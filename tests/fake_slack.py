@@ -1,0 +1,273 @@
+"""Owns the fake Slack Web API: a real localhost HTTP server that records calls and answers Slack-shaped JSON.
+
+Usage:
+    fake = FakeSlack().start()
+    client = WebClient(base_url=fake.url, token="xoxb-test")
+    ...
+    fake.wait_for("chat.postMessage")
+    fake.stop()
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+JSON_KEYS = ("blocks", "view", "attachments", "metadata")
+VIEW_METHODS = ("views.open", "views.push", "views.update", "views.publish")
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request the fake received (successful or scripted failure)."""
+
+    method: str
+    args: dict
+    token: str | None
+    at: float
+    failed: bool = False
+
+
+def _parse_args(query: str, content_type: str, body: bytes) -> dict:
+    """Merge query string, form body and JSON body; decode JSON-text values of block-ish keys."""
+    args: dict = {k: v[0] if len(v) == 1 else v for k, v in parse_qs(query, keep_blank_values=True).items()}
+    text = body.decode("utf-8", "replace") if body else ""
+    if "json" in content_type or text.lstrip().startswith(("{", "[")):
+        try:
+            data = json.loads(text)
+            args.update(data if isinstance(data, dict) else {"_body": data})
+        except ValueError:
+            args["_body"] = text
+    elif text:
+        args.update({k: v[0] if len(v) == 1 else v for k, v in parse_qs(text, keep_blank_values=True).items()})
+    for key in JSON_KEYS:
+        if isinstance(args.get(key), str):
+            try:
+                args[key] = json.loads(args[key])
+            except ValueError:
+                pass
+    return args
+
+
+def _tz_info(tz: str) -> tuple[str, int]:
+    """Return (label, offset seconds) for an IANA zone name, now."""
+    try:
+        now = datetime.now(ZoneInfo(tz))
+    except (ZoneInfoNotFoundError, ValueError):
+        return tz, 0
+    return now.tzname() or tz, int(now.utcoffset().total_seconds())
+
+
+class FakeSlack:
+    """In-process fake of the Slack Web API served over real HTTP on 127.0.0.1."""
+
+    def __init__(self, team_id="T1", bot_user_id="UBOT", scopes="commands,chat:write,im:write,users:read"):
+        self.team_id, self.bot_user_id, self.scopes = team_id, bot_user_id, scopes
+        self.users: dict[str, dict] = {}
+        self.channels: dict[str, dict] = {}
+        self._calls: list[Call] = []
+        self._scripted: dict[str, deque] = defaultdict(deque)
+        self._lock = threading.Lock()
+        self._counter = 0
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # ---- lifecycle -------------------------------------------------------
+    def start(self) -> "FakeSlack":
+        """Bind 127.0.0.1 on a free port and serve in a daemon thread."""
+        fake = self
+
+        class Handler(_Handler):
+            owner = fake
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="fake-slack", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Shut the server down and release the port."""
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join(timeout=5)
+            self._server = self._thread = None
+
+    def __enter__(self) -> "FakeSlack":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def _base(self) -> str:
+        if not self._server:
+            raise RuntimeError("FakeSlack is not started")
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def url(self) -> str:
+        """Web API base URL, e.g. http://127.0.0.1:PORT/api/ (for WebClient(base_url=...) / SLACK_API_URL)."""
+        return f"{self._base}/api/"
+
+    def response_url(self, name="r") -> str:
+        """A response_url whose POSTs are recorded as method "response_url" with args["_name"] = name."""
+        return f"{self._base}/response/{name}"
+
+    # ---- fixtures --------------------------------------------------------
+    def add_user(self, user_id, name=None, tz="Europe/Berlin", is_bot=False, deleted=False, is_admin=False, is_owner=False) -> None:
+        """Register a user answered by users.info."""
+        self.users[user_id] = dict(id=user_id, name=name or user_id.lower(), tz=tz, is_bot=is_bot,
+                                   deleted=deleted, is_admin=is_admin, is_owner=is_owner)
+
+    def add_channel(self, channel_id, name=None, is_member=True) -> None:
+        """Register a channel answered by conversations.info (is_member=False makes posts fail)."""
+        self.channels[channel_id] = dict(id=channel_id, name=name or channel_id.lower(), is_member=is_member)
+
+    def fail_next(self, method, *, status=200, error=None, retry_after=None, times=1) -> None:
+        """Queue `times` scripted failures for `method` (429 + Retry-After, 5xx plain body, or 200 ok=false)."""
+        with self._lock:
+            self._scripted[method].extend([(status, error, retry_after)] * times)
+
+    # ---- inspection ------------------------------------------------------
+    def calls(self, method=None) -> list[Call]:
+        """Recorded calls in arrival order, optionally only those of `method`."""
+        with self._lock:
+            return [c for c in self._calls if method is None or c.method == method]
+
+    def clear(self) -> None:
+        """Forget recorded calls (users, channels and scripted failures stay)."""
+        with self._lock:
+            self._calls.clear()
+
+    def wait_for(self, method, count=1, timeout=10.0) -> list[Call]:
+        """Poll until `count` successful calls of `method` were recorded; return them or raise AssertionError."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [c for c in self.calls(method) if not c.failed]
+            if len(found) >= count:
+                return found
+            if time.monotonic() >= deadline:
+                seen = sorted({c.method for c in self.calls()})
+                raise AssertionError(f"expected {count} successful {method} call(s), got {len(found)} "
+                                     f"within {timeout}s; methods seen: {seen}")
+            time.sleep(0.01)
+
+    # ---- request handling (called from server threads) -------------------
+    def _next_ts(self) -> str:
+        with self._lock:
+            self._counter += 1
+            n = 100 * self._counter
+        return f"{1700000000 + n // 1_000_000}.{n % 1_000_000:06d}"
+
+    def _handle(self, method: str, args: dict, token: str | None) -> tuple[int, dict, bytes]:
+        """Record the call and return (status, extra headers, body)."""
+        with self._lock:
+            script = self._scripted[method].popleft() if self._scripted.get(method) else None
+            self._calls.append(Call(method, args, token, time.time(), failed=script is not None))
+        if script:
+            status, error, retry_after = script
+            if status == 429:
+                headers = {"Retry-After": str(retry_after if retry_after is not None else 1)}
+                return 429, headers, json.dumps({"ok": False, "error": error or "ratelimited"}).encode()
+            if status >= 300:
+                return status, {"Content-Type": "text/plain"}, (error or "Internal Server Error").encode()
+            return status, {}, json.dumps({"ok": False, "error": error or "internal_error"}).encode()
+        headers: dict = {}
+        body = self._answer(method, args, headers)
+        return 200, headers, json.dumps(body).encode()
+
+    def _answer(self, method: str, args: dict, headers: dict) -> dict:
+        """Slack-shaped JSON for a successful (non-scripted) call."""
+        if method == "response_url":
+            return {"ok": True}
+        if method == "auth.test":
+            headers["x-oauth-scopes"] = self.scopes
+            return {"ok": True, "url": "https://test.slack.com/", "team": "Test", "user": "greenlight",
+                    "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": "B1"}
+        if method == "users.info":
+            u = self.users.get(args.get("user"))
+            if not u:
+                return {"ok": False, "error": "user_not_found"}
+            label, offset = _tz_info(u["tz"])
+            return {"ok": True, "user": {
+                "id": u["id"], "team_id": self.team_id, "name": u["name"], "real_name": u["name"],
+                "tz": u["tz"], "tz_label": label, "tz_offset": offset, "is_bot": u["is_bot"],
+                "deleted": u["deleted"], "is_admin": u["is_admin"], "is_owner": u["is_owner"],
+                "profile": {"display_name": u["name"], "real_name": u["name"]}}}
+        if method == "conversations.open":
+            users = args.get("users") or ""
+            first = (users if isinstance(users, list) else str(users).split(","))[0].strip()
+            return {"ok": True, "channel": {"id": "D" + first}}
+        if method == "conversations.info":
+            ch = self.channels.get(args.get("channel"))
+            if not ch:
+                return {"ok": False, "error": "channel_not_found"}
+            return {"ok": True, "channel": {**ch, "is_channel": True}}
+        if method == "chat.postMessage":
+            channel = str(args.get("channel", ""))
+            if channel[:1] in ("U", "W"):
+                if self.users.get(channel, {}).get("deleted"):
+                    return {"ok": False, "error": "user_not_found"}
+                channel = "D" + channel
+            elif channel in self.channels and not self.channels[channel]["is_member"]:
+                return {"ok": False, "error": "not_in_channel"}
+            ts = self._next_ts()
+            message = {"text": args.get("text"), "blocks": args.get("blocks"), "ts": ts}
+            if args.get("thread_ts"):
+                message["thread_ts"] = args["thread_ts"]
+            return {"ok": True, "channel": channel, "ts": ts, "message": message}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": self._next_ts()}
+        if method == "chat.update":
+            return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts"), "text": args.get("text")}
+        if method == "chat.getPermalink":
+            ts = str(args.get("message_ts", "")).replace(".", "")
+            return {"ok": True, "permalink": f"https://test.slack.com/archives/{args.get('channel')}/p{ts}"}
+        if method in VIEW_METHODS:
+            view = args.get("view") if isinstance(args.get("view"), dict) else {}
+            with self._lock:
+                self._counter += 1
+                vid = args.get("view_id") or f"V{self._counter}"
+            return {"ok": True, "view": {**view, "id": vid}}
+        return {"ok": False, "error": "unknown_method"}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Routes /api/<method> and /response/<name> to the owning FakeSlack."""
+
+    owner: FakeSlack
+
+    def _dispatch(self) -> None:
+        parts = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        args = _parse_args(parts.query, self.headers.get("Content-Type", ""), self.rfile.read(length))
+        auth = self.headers.get("Authorization", "")
+        token = auth[7:] if auth.startswith("Bearer ") else args.get("token")
+        if parts.path.startswith("/api/"):
+            status, headers, body = self.owner._handle(parts.path[len("/api/"):], args, token)
+        elif parts.path.startswith("/response/"):
+            args["_name"] = parts.path[len("/response/"):]
+            status, headers, body = self.owner._handle("response_url", args, token)
+        else:
+            status, headers, body = 404, {"Content-Type": "text/plain"}, b"not found"
+        self.send_response(status)
+        headers.setdefault("Content-Type", "application/json; charset=utf-8")
+        for key, value in {**headers, "Content-Length": str(len(body))}.items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _dispatch
+
+    def log_message(self, format, *args) -> None:  # keep pytest output clean
+        pass
