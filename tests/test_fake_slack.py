@@ -8,7 +8,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from fake_slack import FakeSlack
+from tests.fake_slack import FakeSlack
 
 
 @pytest.fixture
