@@ -77,10 +77,11 @@ def parse_due(words: list[str], usage: str) -> Due:
         try:
             return Due(on=date.fromisoformat(words[1]))
         except ValueError:
-            raise ParseError(f"“{words[1]}” is not a date. Write it as YYYY-MM-DD, for example `by 2027-01-15`.") from None
+            raise ParseError(f"“{plain_from_slack(words[1])}” is not a date. Write it as YYYY-MM-DD, for example `by 2027-01-15`.") from None
     if len(words) >= 3 and words[0].lower() == "in" and words[2].lower() in ("day", "days", "business"):
-        if not words[1].isdigit() or int(words[1]) < 1:
-            raise ParseError(f"“{words[1]}” is not a number of days. Write for example `in 10 days`.")
+        # ASCII digits only ("²".isdigit() is true), and a bound so a typo cannot loop for ages
+        if not re.fullmatch(r"[0-9]{1,4}", words[1]) or int(words[1]) < 1:
+            raise ParseError(f"“{plain_from_slack(words[1])}” is not a number of days. Write for example `in 10 days`.")
         return Due(business_days=int(words[1]))
     raise ParseError(f"Give the deadline as `by YYYY-MM-DD` or `in N days`. Usage: `{usage}`")
 
@@ -126,7 +127,9 @@ def _parse_on_reference(name: str, rest: str) -> Command:
 def parse_new(rest: str) -> NewInitiative:
     """Parse '<title> approvers @a … sponsor @s [by …|in N days] [rule all|any] [in #channel]'."""
     usage = USAGE["new"]
-    match = re.search(r"\s*\bapprovers?\b\s*", rest, re.IGNORECASE)
+    # The keyword followed by a mention, so a title may itself contain the word "approvers".
+    match = (re.search(r"\s*\bapprovers?\b\s*(?=<@)", rest, re.IGNORECASE)
+             or re.search(r"\s*\bapprovers?\b\s*", rest, re.IGNORECASE))
     if not match:
         raise ParseError(f"Name the approvers with `approvers @name`. Usage: `{usage}`")
     title = plain_from_slack(rest[: match.start()])
@@ -161,9 +164,13 @@ def parse_new(rest: str) -> NewInitiative:
         elif word == "in" and len(words) >= 2 and _CHANNEL.fullmatch(words[1]):
             channel = _CHANNEL.fullmatch(words[1]).group(1)
             del words[:2]
+        elif word == "in" and len(words) >= 2 and words[1].startswith("#"):
+            raise ParseError(f"I can't see the channel “{plain_from_slack(words[1])}”: pick the channel from Slack's "
+                             f"suggestions as you type `#`, so it becomes a link. Usage: `{usage}`")
         elif word in ("by", "in") and due is None:
             due = parse_due(words, usage)
-            del words[: 2 if word == "by" else 3]
+            business = word == "in" and words[2].lower() == "business" and len(words) > 3 and words[3].lower() in ("day", "days")
+            del words[: 2 if word == "by" else 4 if business else 3]
         elif word == "sponsor" or _USER.fullmatch(words[0]):
             raise ParseError(f"An initiative has exactly one sponsor. Usage: `{usage}`")
         else:

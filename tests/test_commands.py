@@ -1,0 +1,190 @@
+"""The /greenlight text parser: every subcommand, references, deadlines, and a helpful message for bad input."""
+from datetime import date
+
+import pytest
+
+from bot.commands import USAGE, Command, Due, NewInitiative, ParseError, parse, parse_reference
+
+
+@pytest.mark.parametrize("text", ["", "   ", "help", "HELP", " Help "])
+def test_help(text):
+    assert parse(text) == Command("help")
+
+
+@pytest.mark.parametrize("name", ["list", "mine", "summary"])
+def test_commands_without_arguments(name):
+    assert parse(name) == Command(name)
+    assert parse(name.upper()) == Command(name)
+
+
+def test_new_without_text_opens_the_modal():
+    assert parse("new") == Command("new")
+
+
+@pytest.mark.parametrize("token", ["GL-12", "gl-12", "12", "Gl-12", "GL12"])
+def test_references(token):
+    assert parse_reference(token) == 12
+    assert parse(f"show {token}") == Command("show", ref=12)
+
+
+@pytest.mark.parametrize("token", ["GL-", "GL-x", "twelve", "#12", "GL-1-2"])
+def test_bad_reference_says_how_to_write_one(token):
+    with pytest.raises(ParseError, match="is not a reference. Use one like GL-12"):
+        parse(f"approve {token}")
+
+
+@pytest.mark.parametrize("name", ["show", "approve", "reject", "nudge", "extend", "proceed", "report", "withdraw"])
+def test_reference_commands_without_a_reference(name):
+    with pytest.raises(ParseError) as exc:
+        parse(name)
+    assert "Which initiative?" in str(exc.value) and USAGE[name] in str(exc.value)
+
+
+def test_approve_with_and_without_comment():
+    assert parse("approve GL-3") == Command("approve", ref=3)
+    # Slack escapes & < > in command text; the stored comment is what the person typed.
+    assert parse("approve gl-3 looks &amp; good &lt;3") == Command("approve", ref=3, text="looks & good <3")
+    assert parse("approve 3 thanks <@U1|ann>") == Command("approve", ref=3, text="thanks @ann")
+
+
+def test_reject_needs_a_reason():
+    assert parse("reject GL-4 budget is gone") == Command("reject", ref=4, text="budget is gone")
+    with pytest.raises(ParseError, match=r"Please give a reason. Usage: `/greenlight reject GL-12 <reason>`"):
+        parse("reject GL-4")
+    with pytest.raises(ParseError, match="Please give a reason"):
+        parse("reject GL-4    ")
+
+
+def test_report_needs_text_and_proceed_withdraw_do_not():
+    assert parse("report 5 it went well") == Command("report", ref=5, text="it went well")
+    with pytest.raises(ParseError, match="Please give the report text"):
+        parse("report 5")
+    assert parse("proceed 5") == Command("proceed", ref=5)
+    assert parse("proceed 5 go") == Command("proceed", ref=5, text="go")
+    assert parse("withdraw GL-5") == Command("withdraw", ref=5)
+    assert parse("withdraw GL-5 merged into GL-6") == Command("withdraw", ref=5, text="merged into GL-6")
+
+
+@pytest.mark.parametrize("name", ["show", "nudge"])
+def test_show_and_nudge_take_only_a_reference(name):
+    assert parse(f"{name} GL-7") == Command(name, ref=7)
+    with pytest.raises(ParseError, match=f"`{name}` takes only a reference"):
+        parse(f"{name} GL-7 now please")
+
+
+def test_extend():
+    assert parse("extend GL-2 by 2027-02-01") == Command("extend", ref=2, due=Due(on=date(2027, 2, 1)))
+    assert parse("extend GL-2 in 5 days") == Command("extend", ref=2, due=Due(business_days=5))
+    assert parse("extend GL-2 in 1 day") == Command("extend", ref=2, due=Due(business_days=1))
+    with pytest.raises(ParseError, match=r"`by YYYY-MM-DD` or `in N days`"):
+        parse("extend GL-2")
+    with pytest.raises(ParseError, match=r"“2027-02-30” is not a date. Write it as YYYY-MM-DD"):
+        parse("extend GL-2 by 2027-02-30")
+
+
+def test_settings():
+    assert parse("settings") == Command("settings")
+    assert parse("settings Timezone Europe/Paris") == Command("settings", key="timezone", value="Europe/Paris")
+    assert parse("settings summary-channel <#C1|general>") == Command("settings", key="summary-channel", value="<#C1|general>")
+
+
+def test_unknown_subcommand_points_to_help():
+    with pytest.raises(ParseError, match=r"I don't know `frobnicate`. Try `/greenlight help`"):
+        parse("frobnicate GL-1")
+
+
+def test_unknown_subcommand_is_not_echoed_as_markup():
+    with pytest.raises(ParseError) as exc:
+        parse("<!channel> hi")
+    assert "<!" not in str(exc.value)
+
+
+# ---- new ----------------------------------------------------------------------------------------
+
+def test_new_minimal():
+    assert parse("new Training plan approvers <@UALICE> sponsor <@USPONSOR>") == NewInitiative(
+        title="Training plan", approver_ids=("UALICE",), sponsor_id="USPONSOR")
+
+
+def test_new_full_with_escaped_mentions():
+    cmd = parse("new Q3 training &amp; travel approvers <@UALICE|alice> <@UBOB|bob> sponsor <@USPONSOR|sam> "
+                "in 5 days rule any in <#C42|sales>")
+    assert cmd == NewInitiative(title="Q3 training & travel", approver_ids=("UALICE", "UBOB"), sponsor_id="USPONSOR",
+                                due=Due(business_days=5), rule="any", channel_id="C42")
+
+
+def test_new_options_in_any_order_and_case():
+    cmd = parse("NEW Plan Approvers <@UA> sponsor <@US> in <#C1> RULE ALL by 2027-01-15")
+    assert cmd == NewInitiative(title="Plan", approver_ids=("UA",), sponsor_id="US", due=Due(on=date(2027, 1, 15)),
+                                rule="all", channel_id="C1")
+
+
+def test_new_singular_keyword_and_extra_spaces():
+    assert parse("new  T   approver  <@UA>   <@W2>  sponsor   <@US>") == NewInitiative(
+        title="T", approver_ids=("UA", "W2"), sponsor_id="US")
+
+
+def test_new_counts_business_days():
+    assert parse("new T approvers <@UA> sponsor <@US> in 5 business days").due == Due(business_days=5)
+    assert parse("new T approvers <@UA> sponsor <@US> in 1 day").due == Due(business_days=1)
+
+
+def test_new_title_may_contain_the_word_approvers():
+    cmd = parse("new Hire approvers for support approvers <@UA> sponsor <@US>")
+    assert cmd.title == "Hire approvers for support" and cmd.approver_ids == ("UA",)
+
+
+def test_new_title_mentions_become_plain_text():
+    cmd = parse("new Tell <!channel> and <@U9|eve> about <https://evil.example|this> approvers <@UA> sponsor <@US>")
+    assert cmd.title == "Tell @channel and @eve about this"
+
+
+def test_new_keeps_duplicates_for_validation_to_refuse():
+    # The service refuses duplicates with a clear message; the parser must not hide them.
+    assert parse("new T approvers <@UA> <@UA> sponsor <@US>").approver_ids == ("UA", "UA")
+
+
+NEW_USAGE = USAGE["new"]
+
+
+@pytest.mark.parametrize("text, says", [
+    ("new Plan", "Name the approvers with `approvers @name`"),
+    ("new Plan sponsor <@US>", "Name the approvers with `approvers @name`"),
+    ("new approvers <@UA> sponsor <@US>", "needs a title before `approvers`"),
+    ("new Plan approvers sponsor <@US>", "Name at least one approver as an @mention"),
+    ("new Plan approvers @alice sponsor <@US>", "Name at least one approver as an @mention"),
+    ("new Plan approvers <!here> sponsor <@US>", "Name at least one approver as an @mention"),
+    ("new Plan approvers <@UA>", "name the sponsor: `sponsor @name`"),
+    ("new Plan approvers <@UA> bob sponsor <@US>", "name the sponsor: `sponsor @name` (approvers must be @mentions)"),
+    ("new Plan approvers <@UA> sponsor", "Name one sponsor as an @mention"),
+    ("new Plan approvers <@UA> sponsor bob", "Name one sponsor as an @mention"),
+    ("new Plan approvers <@UA> sponsor <@US> <@UB>", "exactly one sponsor"),
+    ("new Plan approvers <@UA> sponsor <@US> sponsor <@UB>", "exactly one sponsor"),
+    ("new Plan approvers <@UA> sponsor <@US> soon", "I don't understand “soon”"),
+    ("new Plan approvers <@UA> sponsor <@US> by", "`by YYYY-MM-DD` or `in N days`"),
+    ("new Plan approvers <@UA> sponsor <@US> in 5", "`by YYYY-MM-DD` or `in N days`"),
+    ("new Plan approvers <@UA> sponsor <@US> by 15/01/2027", "“15/01/2027” is not a date. Write it as YYYY-MM-DD"),
+    ("new Plan approvers <@UA> sponsor <@US> by tomorrow", "“tomorrow” is not a date"),
+    ("new Plan approvers <@UA> sponsor <@US> in x days", "“x” is not a number of days. Write for example `in 10 days`"),
+    ("new Plan approvers <@UA> sponsor <@US> in 0 days", "“0” is not a number of days"),
+    ("new Plan approvers <@UA> sponsor <@US> in -3 days", "“-3” is not a number of days"),
+    ("new Plan approvers <@UA> sponsor <@US> in ² days", "“²” is not a number of days"),
+    ("new Plan approvers <@UA> sponsor <@US> in 99999999 days", "is not a number of days"),
+    ("new Plan approvers <@UA> sponsor <@US> rule most", "The rule is `all` (every approver) or `any` (one is enough), not “most”"),
+    ("new Plan approvers <@UA> sponsor <@US> in #general", "pick the channel"),
+])
+def test_new_bad_input_says_what_is_wrong_and_how(text, says):
+    with pytest.raises(ParseError) as exc:
+        parse(text)
+    message = str(exc.value)
+    assert says in message
+    assert "<!" not in message and "<@" not in message  # never echoes markup that could ping or link
+
+
+@pytest.mark.parametrize("text", [
+    "new Plan", "new Plan approvers <@UA>", "new Plan approvers <@UA> sponsor <@US> soon",
+])
+def test_new_errors_show_the_usage(text):
+    with pytest.raises(ParseError) as exc:
+        parse(text)
+    assert NEW_USAGE in str(exc.value)
