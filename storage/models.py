@@ -162,6 +162,7 @@ class Person(Base):
     deleted: Mapped[bool] = mapped_column(default=False)
     is_admin: Mapped[bool] = mapped_column(default=False)
     fetched_at: Mapped[datetime]
+    home_opened_at: Mapped[datetime | None]  # set once they open the App Home: only then is it kept fresh
 
 
 class Message(Base):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 18:14:04.160606
+Create Date: 2026-11-29 18:20:52.911373
 """
 from alembic import op
 import sqlalchemy as sa
@@ -25,6 +25,7 @@ def upgrade() -> None:
     sa.Column('deleted', sa.Boolean(), nullable=False),
     sa.Column('is_admin', sa.Boolean(), nullable=False),
     sa.Column('fetched_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('home_opened_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('team_id', 'user_id')
     )
     op.create_table('workspaces',
