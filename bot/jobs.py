@@ -6,13 +6,28 @@ import logging
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from bot.services import escalation, nudges
+from bot.services.summary import enqueue_due_summaries
+
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 60
 
+DUE_WORK = (
+    escalation.escalate_due,  # before nudges: an initiative past its deadline gets no more nudges
+    nudges.send_due_nudges,
+    escalation.ask_sponsor_again,
+    escalation.remind_reports,
+)
+
 
 def sweep(gl) -> None:
     """One pass: turn everything due into outbox messages, then send them."""
+    for queue_due in DUE_WORK:
+        # One transaction per batch; each returns whether a full batch was taken (more may wait).
+        while gl.act(queue_due, deliver=False):
+            pass
+    gl.act(enqueue_due_summaries, deliver=False)  # once per channel per week: the outbox key sees to it
     gl.deliver()
 
 

@@ -59,6 +59,22 @@ def approver_buttons(ini) -> dict:
     )
 
 
+def message_with_buttons(fallback: str, text: str, ini) -> dict:
+    """A DM to a pending approver: the text, then Approve, Reject, Snooze and Ask a question."""
+    return message(fallback, [section(text), approver_buttons(ini)])
+
+
+def sponsor_decision(fallback: str, text: str, ini) -> dict:
+    """A DM to the sponsor: the text, then Proceed and report, Extend and Withdraw."""
+    value = str(ini.id)
+    buttons = actions(
+        button("Proceed and report", Action.PROCEED, value, "primary"),
+        button("Extend", Action.EXTEND, value),
+        button("Withdraw", Action.WITHDRAW, value, "danger"),
+    )
+    return message(fallback, [section(text), buttons])
+
+
 def approval_request(ini, plan: str) -> dict:
     """The DM that asks an approver for sign-off."""
     text = (
@@ -89,28 +105,28 @@ EVENT_PHRASES = {
     "ratified": "approved after the sponsor decided to proceed (ratified)",
     "withdrawn": "withdrew it",
     "status_approved": "all needed sign-offs arrived: approved",
-    "nudged": "nudged",
-    "last_call": "sent the last call to",
+    "nudged": "nudged {to}",
+    "last_call": "sent the last call to {to}",
     "manual_nudge": "nudged the pending approvers",
     "snoozed": "snoozed the reminders",
     "question": "asked the owner a question",
-    "escalated": "deadline passed: escalated to the sponsor",
-    "sponsor_asked": "asked the sponsor again",
+    "escalated": "deadline passed: asked the sponsor {to} to decide",
+    "sponsor_asked": "asked the sponsor {to} again",
     "proceeded": "decided to proceed and report",
     "extended": "extended the deadline",
     "reported": "filed the report",
-    "report_reminded": "reminded the owner that the report is due",
-    "undeliverable": "could not reach",
+    "report_reminded": "reminded {to} that the report is due",
+    "undeliverable": "could not deliver a message to {to}",
+    "settings_changed": "changed a setting",
 }
 
 
 def history_line(event, tz) -> str:
     """One line of the audit trail: when, who, what."""
     who = mention(event.actor_id) if event.actor_id else "Greenlight"
-    what = EVENT_PHRASES.get(event.kind, event.kind.replace("_", " "))
     data = event.data or {}
-    if data.get("to"):
-        what += f" {mention(data['to'])}"
+    template = EVENT_PHRASES.get(event.kind, event.kind.replace("_", " "))
+    what = template.format(to=mention(data["to"]) if data.get("to") else "someone")
     if data.get("deadline") and event.kind in ("extended", "registered"):
         what += f" (deadline {day(date.fromisoformat(data['deadline']))})"
     text = data.get("comment") or data.get("reason") or data.get("note") or data.get("text")

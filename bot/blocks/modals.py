@@ -37,6 +37,27 @@ def reject_reason(ini) -> dict:
     return modal(View.REJECT, f"Reject {ini.reference}", [intro, reason], str(ini.id), "Reject")
 
 
+def ask_question(ini) -> dict:
+    """Asks an approver for their question to the owner."""
+    intro = {"type": "section", "text": {"type": "plain_text", "text": truncate(f"{ini.reference}: {ini.title}", 3000)}}
+    question = text_input("question", "Your question to the owner", multiline=True, max_length=2000)
+    return modal(View.ASK, f"Ask about {ini.reference}", [intro, question], str(ini.id), "Ask")
+
+
+def extend_deadline(ini, now) -> dict:
+    """Asks the owner or sponsor for a new deadline."""
+    picker = {"type": "input", "block_id": "deadline", "label": {"type": "plain_text", "text": "New deadline"},
+              "element": {"type": "datepicker", "action_id": "deadline",
+                          "initial_date": max(ini.deadline, now.date()).isoformat()}}
+    intro = {"type": "section", "text": {"type": "plain_text", "text": truncate(f"{ini.reference}: {ini.title}", 3000)}}
+    return modal(View.EXTEND, f"Extend {ini.reference}", [intro, picker], str(ini.id), "Extend")
+
+
+def submitted_date(view: dict, block_id: str) -> str | None:
+    """The date picked in a datepicker of a submitted view (YYYY-MM-DD)."""
+    return view["state"]["values"].get(block_id, {}).get(block_id, {}).get("selected_date")
+
+
 def submitted_text(view: dict, block_id: str) -> str:
     """The value typed into a plain-text input of a submitted view."""
     value = view["state"]["values"].get(block_id, {}).get(block_id, {}).get("value")

@@ -4,31 +4,17 @@ from __future__ import annotations
 from bot.blocks import modals
 from bot.blocks.ids import Action
 from bot.listeners.replies import ephemeral, outcome
+from bot.services import escalation, nudges
 from bot.services import initiatives as service
 
-
-def register(app, gl) -> None:
-    @app.action(Action.APPROVE.value)
-    def approve(ack, body, respond):
-        ack()
-        team_id, user_id, ini_id = clicked(body)
-        reply = outcome(lambda: gl.act(lambda s, now: service.approve(s, service.find_by_id(s, team_id, ini_id), user_id, "", now)))
-        ephemeral(respond, reply)
-
-    @app.action(Action.REJECT.value)
-    def reject(ack, body, respond, client):
-        ack()
-        team_id, user_id, ini_id = clicked(body)
-
-        def open_reason_modal():
-            with gl.transaction() as s:
-                ini = service.find_by_id(s, team_id, ini_id)
-                service.rejectable(ini, user_id)
-            client.views_open(trigger_id=body["trigger_id"], view=modals.reject_reason(ini))
-
-        reply = outcome(open_reason_modal)
-        if reply:
-            ephemeral(respond, reply)
+# Buttons that act at once: the service decides who may, and what an outdated click gets.
+IMMEDIATE = {
+    Action.APPROVE: service.approve,
+    Action.SNOOZE: nudges.snooze,
+    Action.PROCEED: escalation.proceed,
+    Action.WITHDRAW: service.withdraw,
+    Action.NUDGE: nudges.manual_nudge,
+}
 
 
 def clicked(body) -> tuple[str, str, int]:
@@ -36,3 +22,38 @@ def clicked(body) -> tuple[str, str, int]:
     team_id = (body.get("team") or {}).get("id") or body["user"].get("team_id")
     return team_id, body["user"]["id"], int(body["actions"][0]["value"])
 
+
+def register(app, gl) -> None:
+    def immediate(action):
+        def handler(ack, body, respond):
+            ack()
+            team_id, user_id, ini_id = clicked(body)
+            ephemeral(respond, outcome(lambda: gl.act(
+                lambda s, now: action(s, service.find_by_id(s, team_id, ini_id), user_id, "", now))))
+        return handler
+
+    for action_id, action in IMMEDIATE.items():
+        app.action(action_id.value)(immediate(action))
+
+    def opens_modal(check, build):
+        """A button that opens a modal, after checking (read-only) that this person may act."""
+        def handler(ack, body, respond, client):
+            ack()
+            team_id, user_id, ini_id = clicked(body)
+
+            def open_modal():
+                with gl.transaction() as s:
+                    ini = service.find_by_id(s, team_id, ini_id)
+                    check(ini, user_id)
+                    view = build(ini, gl.clock.now())
+                client.views_open(trigger_id=body["trigger_id"], view=view)
+
+            reply = outcome(open_modal)
+            if reply:
+                ephemeral(respond, reply)
+        return handler
+
+    app.action(Action.REJECT.value)(opens_modal(service.rejectable, lambda ini, now: modals.reject_reason(ini)))
+    app.action(Action.ASK.value)(opens_modal(
+        lambda ini, user: service.approver(ini, user, "ask about"), lambda ini, now: modals.ask_question(ini)))
+    app.action(Action.EXTEND.value)(opens_modal(escalation.extendable, modals.extend_deadline))

@@ -5,11 +5,13 @@ from dataclasses import dataclass
 
 from bot.blocks import initiatives as msg
 from bot.blocks.replies import help_text, mine_blocks, open_list
+from bot.blocks.summary import preview_message
 from bot.commands import Command, NewInitiative, parse
 from bot.listeners.replies import ephemeral, outcome
 from bot.people import refresh_people
 from bot.services import initiatives as service
-from bot.services import overview
+from bot.services import escalation, nudges, overview
+from bot.services import summary
 from bot.text import channel_link, escape, mention
 
 
@@ -79,13 +81,24 @@ def mine(gl, cmd: Command, who: Invocation) -> dict:
     return {"text": "What waits on you", "blocks": mine_blocks(mine)}
 
 
+def summary_preview(gl, cmd: Command, who: Invocation) -> dict:
+    return gl.act(lambda s, now: preview_message(*summary.preview(s, who.team_id, who.channel_id, now,
+                                                                  default_tz=gl.settings.timezone)), deliver=False)
+
+
 HANDLERS = {
     "help": lambda gl, cmd, who: help_text(),
     "new": register_text_form,
     "list": list_open,
     "mine": mine,
     "show": show,
+    "summary": summary_preview,
     "approve": on_initiative(service.approve),
     "reject": on_initiative(service.reject),
     "withdraw": on_initiative(service.withdraw),
+    "nudge": on_initiative(nudges.manual_nudge),
+    "proceed": on_initiative(escalation.proceed),
+    "report": on_initiative(escalation.report),
+    "extend": lambda gl, cmd, who: gl.act(
+        lambda s, now: escalation.extend(s, service.find(s, who.team_id, cmd.ref), who.user_id, cmd.due, now)),
 }

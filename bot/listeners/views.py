@@ -1,23 +1,51 @@
 """Modal submissions: validate before the ack (errors shown on the field), then act."""
 from __future__ import annotations
 
+from datetime import date
+
+from slack_sdk.errors import SlackApiError
+
 from bot.blocks.ids import View
-from bot.blocks.modals import submitted_text
-from bot.services import Refusal
+from bot.blocks.modals import submitted_date, submitted_text
+from bot.commands import Due
+from bot.listeners.replies import SLACK_DOWN
+from bot.services import Refusal, escalation
 from bot.services import initiatives as service
 
 
 def register(app, gl) -> None:
-    @app.view(View.REJECT.value)
-    def reject_reason(ack, body, view):
-        team_id, user_id = body["team"]["id"], body["user"]["id"]
-        reason = submitted_text(view, "reason")
-        if not reason:
-            return ack(response_action="errors", errors={"reason": "Please say why, so the owner can act on it."})
-        try:
-            gl.act(lambda s, now: service.reject(s, service.find_by_id(s, team_id, int(view["private_metadata"])),
-                                                 user_id, reason, now), deliver=False)
-        except Refusal as e:
-            return ack(response_action="errors", errors={"reason": str(e)})
-        ack()
-        gl.deliver()
+    def on_submit(field: str, read, act, before=None):
+        """A submission handler: read the field, act on the initiative, show a refusal on the field."""
+        def handler(ack, body, view, client):
+            team_id, user_id = body["team"]["id"], body["user"]["id"]
+            value = read(view, field)
+            if not value:
+                return ack(response_action="errors", errors={field: "Please fill this in."})
+            try:
+                extra = before(gl, client, team_id, user_id, int(view["private_metadata"])) if before else None
+                gl.act(lambda s, now: act(s, service.find_by_id(s, team_id, int(view["private_metadata"])),
+                                          user_id, value, now, *([extra] if extra else [])), deliver=False)
+            except Refusal as e:
+                return ack(response_action="errors", errors={field: str(e)})
+            except SlackApiError:
+                return ack(response_action="errors", errors={field: SLACK_DOWN})
+            ack()
+            gl.deliver()
+        return handler
+
+    def dated(view, field):
+        picked = submitted_date(view, field)
+        return Due(on=date.fromisoformat(picked)) if picked else None
+
+    def conversation_with_owner(gl, client, team_id, user_id, ini_id):
+        with gl.transaction() as s:
+            ini = service.find_by_id(s, team_id, ini_id)
+        users = ",".join(dict.fromkeys([user_id, ini.owner_id]))
+        return client.conversations_open(users=users)["channel"]["id"]
+
+    app.view(View.REJECT.value)(on_submit("reason", submitted_text, service.reject))
+    app.view(View.EXTEND.value)(on_submit("deadline", dated, escalation.extend))
+    app.view(View.ASK.value)(on_submit(
+        "question", submitted_text,
+        lambda s, ini, user, text, now, channel: service.ask_owner(s, ini, user, text, channel, now),
+        before=conversation_with_owner))

@@ -15,7 +15,7 @@ from bot.services.outbox import enqueue, message
 from bot.services.schedule import next_nudge
 from bot.services.workspaces import people_zones, today, work_week, workspace
 from bot.text import escape, mention
-from storage.models import Approval, Initiative, Person
+from storage.models import Approval, Event, Initiative, Person
 
 MAX_TITLE = 150
 MAX_DETAILS = 2000
@@ -162,10 +162,10 @@ def _notify(session, ini: Initiative, key: str, recipient: str, text: str, now: 
     enqueue(session, [message(ini.team_id, f"{key}:{ini.id}:{recipient}", recipient, msg.notice(ini, text), now=now, initiative_id=ini.id)])
 
 
-def _settle_requests(session, ini: Initiative, now: datetime, verdicts: dict[int, str]) -> None:
+def settle_requests(session, ini: Initiative, now: datetime, verdicts: dict[int, str]) -> None:
     """Replace the buttons of sign-off requests that need no more answer."""
     rows = [
-        message(ini.team_id, f"request-settled:{a.id}", a.approver_id, msg.answered(ini, verdicts[a.id]), now=now,
+        message(ini.team_id, f"request-settled:{a.id}:{ini.status}:{a.decision}", a.approver_id, msg.answered(ini, verdicts[a.id]), now=now,
                 initiative_id=ini.id, method="chat.update", target_key=f"request:{a.id}")
         for a in ini.approvals if a.id in verdicts
     ]
@@ -174,16 +174,19 @@ def _settle_requests(session, ini: Initiative, now: datetime, verdicts: dict[int
 
 def close(session, ini: Initiative, status: str, now: datetime, why: str) -> None:
     """End an initiative: no more nudges or reminders, and pending approvers told they need not answer."""
+    still_asking = ini.status in ("open", "escalated")
     ini.status = status
     ini.closed_at = now
     ini.escalate_at = ini.next_sponsor_ask_at = ini.next_report_reminder_at = None
     verdicts = {}
     for a in ini.pending:
         a.next_nudge_at = None
+        if not still_asking:
+            continue  # once proceeding, they were already told they need not answer
         verdicts[a.id] = f"No answer needed any more: {why}"
         _notify(session, ini, "no-answer-needed", a.approver_id,
                 f"{msg.title_of(ini)} needs no answer from you any more: {why}", now)
-    _settle_requests(session, ini, now, verdicts)
+    settle_requests(session, ini, now, verdicts)
 
 
 def approver(ini: Initiative, user_id: str, verb: str) -> Approval:
@@ -222,11 +225,11 @@ def approve(session: Session, ini: Initiative, user_id: str, comment: str, now: 
     quote = f"\n>{escape(comment)}" if comment else ""
     if ini.status == "proceeding":
         record(session, ini, user_id, "ratified", now, comment=comment)
-        _settle_requests(session, ini, now, {a.id: "You approved it after the sponsor decided to proceed: recorded as a ratification."})
+        settle_requests(session, ini, now, {a.id: "You approved it after the sponsor decided to proceed: recorded as a ratification."})
         _notify(session, ini, "ratified", ini.owner_id, f"{mention(user_id)} approved {msg.title_of(ini)} after the fact (ratified).{quote}", now)
         return f"Thanks: your approval of {ini.reference} is recorded as a ratification of the sponsor's decision to proceed."
     record(session, ini, user_id, "approved", now, comment=comment)
-    _settle_requests(session, ini, now, {a.id: "You approved it. Thank you!"})
+    settle_requests(session, ini, now, {a.id: "You approved it. Thank you!"})
     approved = [x for x in ini.approvals if x.decision == "approved"]
     if ini.rule == "any" or len(approved) == len(ini.approvals):
         was_escalated = ini.status == "escalated"
@@ -253,7 +256,7 @@ def reject(session: Session, ini: Initiative, user_id: str, reason: str, now: da
     was_escalated = ini.status == "escalated"
     a.decision, a.decided_at, a.comment, a.next_nudge_at = "rejected", now, reason, None
     record(session, ini, user_id, "rejected", now, reason=reason)
-    _settle_requests(session, ini, now, {a.id: "You rejected it. The owner and the sponsor have your reason."})
+    settle_requests(session, ini, now, {a.id: "You rejected it. The owner and the sponsor have your reason."})
     close(session, ini, "rejected", now, f"{mention(user_id)} rejected it")
     text = f"{mention(user_id)} *rejected* {msg.title_of(ini)}. Reason:\n>{escape(reason)}"
     _notify(session, ini, "rejected", ini.owner_id, text, now)
@@ -288,8 +291,23 @@ def withdraw(session: Session, ini: Initiative, user_id: str, reason: str, now: 
     return f"{ini.reference} is withdrawn; the pending approvers have been told they need not answer."
 
 
-def withdraw_sponsor_question(session, ini: Initiative, now: datetime, why: str) -> None:
+def withdraw_sponsor_question(session, ini: Initiative, now: datetime, why: str, round: int | None = None) -> None:
     """Replace the buttons of the sponsor's escalation DM: there is nothing left to decide."""
-    enqueue(session, [message(ini.team_id, f"escalation-settled:{ini.id}:{ini.sponsor_asks}", ini.sponsor_id,
+    round = ini.extensions if round is None else round
+    enqueue(session, [message(ini.team_id, f"escalation-settled:{ini.id}:{round}", ini.sponsor_id,
                               msg.answered(ini, why), now=now, initiative_id=ini.id, method="chat.update",
-                              target_key=f"escalation:{ini.id}:{ini.extensions}")])
+                              target_key=f"escalation:{ini.id}:{round}")])
+
+
+def ask_owner(session: Session, ini: Initiative, user_id: str, question: str, channel: str, now: datetime) -> str:
+    """Post an approver's question to a conversation of the approver and the owner, to talk it over in a thread."""
+    approver(ini, user_id, "ask about")
+    if not question.strip():
+        raise Refusal("Please write your question.")
+    record(session, ini, user_id, "question", now, text=question)
+    text = (f"{mention(user_id)} has a question for {mention(ini.owner_id)} about {msg.title_of(ini)}:\n"
+            f">{escape(question)}\nReply in this thread.")
+    count = session.query(Event).filter(Event.initiative_id == ini.id, Event.kind == "question").count()
+    enqueue(session, [message(ini.team_id, f"question:{ini.id}:{user_id}:{count}", channel, msg.notice(ini, text),
+                              now=now, initiative_id=ini.id)])
+    return f"I posted your question in a conversation with {mention(ini.owner_id)}."

@@ -38,6 +38,11 @@ class Story:
     timezone: str
 
 
+def waited_until(ini: Initiative, a: Approval, now: datetime) -> datetime:
+    """A wait ends with the answer, or when the initiative stopped waiting (proceeded or closed)."""
+    return a.decided_at or ini.proceeded_at or ini.closed_at or now
+
+
 def waits_of(session: Session, initiatives: list[Initiative], now: datetime, *, pending_only: bool = False) -> dict[int, list[Wait]]:
     """Each approval's wait in business time, in the approver's own time zone."""
     if not initiatives:
@@ -49,7 +54,7 @@ def waits_of(session: Session, initiatives: list[Initiative], now: datetime, *, 
     for ini in initiatives:
         approvals = ini.pending if pending_only else ini.approvals
         result[ini.id] = [
-            Wait(a, week.business_seconds(a.requested_at, a.decided_at or now, zones[a.approver_id])) for a in approvals
+            Wait(a, week.business_seconds(a.requested_at, waited_until(ini, a, now), zones[a.approver_id])) for a in approvals
         ]
     return result
 
