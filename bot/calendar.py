@@ -78,15 +78,15 @@ class WorkWeek:
             return 0.0
         a = start.astimezone(tz).replace(tzinfo=None)
         b = end.astimezone(tz).replace(tzinfo=None)
-        total = 0.0
+        total = timedelta()  # summed exactly: float seconds with microseconds drift below whole days
         day = a.date()
         while day <= b.date():
             if self.is_business_day(day):
                 lo = max(a, datetime.combine(day, time()))
                 hi = min(b, datetime.combine(day + DAY, time()))
-                total += max(0.0, (hi - lo).total_seconds())
+                total += max(timedelta(), hi - lo)
             day += DAY
-        return total
+        return total.total_seconds()
 
     def business_days_waited(self, start: datetime, end: datetime, tz: ZoneInfo) -> int:
         """Whole business days between two moments in `tz`."""
