@@ -31,3 +31,13 @@ class FrozenClock(Clock):
         with self._lock:
             self._at += timedelta(**delta)
             return self._at
+
+
+class ShiftedClock(Clock):
+    """Wall-clock time moved so that it starts at a given moment (GREENLIGHT_NOW: rehearsals and tests)."""
+
+    def __init__(self, start: datetime):
+        self._offset = start.astimezone(UTC) - datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset

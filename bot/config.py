@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import load_dotenv
@@ -27,6 +28,7 @@ class Settings:
     log_level: str
     scheduler: bool
     admins: frozenset[str]
+    start_time: datetime | None = None  # GREENLIGHT_NOW: run as if the clock read this (rehearsals, tests)
 
     @property
     def socket_mode(self) -> bool:
@@ -92,6 +94,15 @@ def load_settings(env: dict[str, str] | None = None, *, require_slack: bool = Tr
     if scheduler not in ("on", "off"):
         raise ConfigError("GREENLIGHT_SCHEDULER is malformed: use on or off.")
 
+    start_time = None
+    if get("GREENLIGHT_NOW"):
+        try:
+            start_time = datetime.fromisoformat(get("GREENLIGHT_NOW"))
+            if start_time.tzinfo is None:
+                raise ValueError
+        except ValueError:
+            raise ConfigError("GREENLIGHT_NOW is malformed: use an ISO time with its offset, e.g. 2026-12-07T09:00:00+00:00.") from None
+
     admins = frozenset(a.strip() for a in get("GREENLIGHT_ADMINS", "").split(",") if a.strip())
     return Settings(
         slack_bot_token=bot_token or "",
@@ -104,4 +115,5 @@ def load_settings(env: dict[str, str] | None = None, *, require_slack: bool = Tr
         log_level=log_level,
         scheduler=scheduler == "on",
         admins=admins,
+        start_time=start_time,
     )

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from slack_sdk import WebClient
 
-from bot.clock import Clock
+from bot.clock import Clock, ShiftedClock
 from bot.config import Settings
 from bot.delivery import Sender
 from storage.db import make_engine, make_sessionmaker, transaction
@@ -17,12 +19,24 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
+def clock_from_env(now: str | None) -> Clock:
+    """The wall clock; a FrozenClock at GREENLIGHT_NOW (ISO datetime, UTC if no offset) when set.
+
+    A testing and operations aid: it lets a test drive `python -m bot sweep` at a chosen
+    moment, or an operator replay what a sweep would have done then. Never set it in production.
+    """
+    if not now:
+        return Clock()
+    at = datetime.fromisoformat(now)
+    return FrozenClock(at if at.tzinfo else at.replace(tzinfo=UTC))
+
+
 class Greenlight:
     """The application's shared parts; listeners and jobs receive it."""
 
     def __init__(self, settings: Settings, *, clock: Clock | None = None, engine=None, sleep=time.sleep):
         self.settings = settings
-        self.clock = clock or Clock()
+        self.clock = clock or (ShiftedClock(settings.start_time) if settings.start_time else Clock())
         self.engine = engine or make_engine(settings.database_url)
         self.sessions = make_sessionmaker(self.engine)
         # The sender's client must not retry behind the delivery engine's back.
