@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import TypeVar
 
 from slack_sdk import WebClient
@@ -17,18 +15,6 @@ from storage.db import make_engine, make_sessionmaker, transaction
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-
-
-def clock_from_env(now: str | None) -> Clock:
-    """The wall clock; a FrozenClock at GREENLIGHT_NOW (ISO datetime, UTC if no offset) when set.
-
-    A testing and operations aid: it lets a test drive `python -m bot sweep` at a chosen
-    moment, or an operator replay what a sweep would have done then. Never set it in production.
-    """
-    if not now:
-        return Clock()
-    at = datetime.fromisoformat(now)
-    return FrozenClock(at if at.tzinfo else at.replace(tzinfo=UTC))
 
 
 class Greenlight:
