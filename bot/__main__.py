@@ -15,9 +15,12 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("sweep", help="do all work that is due now, once, then exit (for cron)")
     sub.add_parser("clock", help="run the scheduler alone (the Procfile's clock process)")
     sub.add_parser("doctor", help="check the token, scopes and database")
+    summary = sub.add_parser("summary", help="print the weekly summary a channel would get now (no Slack needed)")
+    summary.add_argument("--channel", required=True, help="channel id, e.g. C0123ABCD")
+    summary.add_argument("--team", help="workspace id; defaults to the only workspace in the database")
     args = parser.parse_args(argv)
     try:
-        settings = load_settings(require_slack=args.command != "migrate")
+        settings = load_settings(require_slack=args.command not in ("migrate", "summary"))
     except ConfigError as e:
         print(f"greenlight: {e}", file=sys.stderr)
         return 2
@@ -42,6 +45,16 @@ def main(argv: list[str] | None = None) -> int:
         from bot.jobs import start_scheduler
 
         start_scheduler(gl, blocking=True)
+        return 0
+    if args.command == "summary":
+        from bot.services import Refusal
+        from bot.services.summary import operator_text
+
+        try:
+            print(gl.act(lambda s, now: operator_text(s, args.channel, args.team, now), deliver=False))
+        except Refusal as e:
+            print(f"greenlight: {e}", file=sys.stderr)
+            return 1
         return 0
     if args.command == "doctor":
         from bot.doctor import doctor

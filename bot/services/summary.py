@@ -1,0 +1,267 @@
+"""The weekly summary: what goes in a channel's summary, which channels are due, and queuing it once.
+
+When a summary is due
+    Each workspace has one summary moment per ISO week: `summary_day` at `summary_time` in the
+    workspace's time zone (default Monday 09:00). A channel's summary for that week is due from
+    that moment until the week ends (Sunday 24:00, workspace time), so a bot that was down at the
+    moment posts it when it comes back within the same week; once the week is over that summary
+    is never posted. The outbox key `summary:<channel>:<ISO year-week>` makes it happen once.
+
+Which channels
+    A channel gets a summary if, at the summary moment, it had initiatives not yet closed (open,
+    escalated, proceeding): that is, it still has one now that was registered before the moment.
+    The workspace's summary channel is treated like any other channel: it gets the summary of the
+    initiatives announced there.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.blocks import summary as blocks
+from bot.calendar import WEEKDAYS, zone
+from bot.services import Refusal
+from bot.services.initiatives import CLOSED
+from bot.services.outbox import enqueue, message
+from bot.services.overview import ACTIVE, Wait, longest_wait, waits_of
+from bot.services.workspaces import people_zones, today, work_week, workspace
+from storage.models import Event, Initiative, Message, Person, Workspace
+
+WEEK = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Stalled:
+    initiative: Initiative
+    waits: list[Wait]  # pending approvers only
+
+
+@dataclass(frozen=True)
+class WithSponsor:
+    initiative: Initiative
+    seconds: float  # business time the sponsor has had the decision, in the sponsor's time zone
+    waits: list[Wait]
+
+
+@dataclass(frozen=True)
+class Proceeding:
+    initiative: Initiative
+    overdue: bool
+    waits: list[Wait]  # approvers who had not signed when the sponsor went ahead, still pending
+
+
+@dataclass(frozen=True)
+class Decided:
+    initiative: Initiative
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Blocker:
+    approver_id: str
+    seconds: float  # total business time of waiting this approver holds
+    initiatives: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Everything one channel's summary says, computed for one moment."""
+
+    team_id: str
+    channel_id: str
+    week: str  # ISO year-week, "2026-W50"
+    monday: date
+    timezone: str
+    decided_since: datetime
+    stalled: list[Stalled]
+    with_sponsor: list[WithSponsor]
+    proceeding: list[Proceeding]
+    decided: list[Decided]
+    blockers: list[Blocker]
+
+    @property
+    def waiting(self) -> bool:
+        """Whether the channel has initiatives not yet closed (only such channels get a summary)."""
+        return bool(self.stalled or self.with_sponsor or self.proceeding)
+
+
+def week_of(ws: Workspace, now: datetime) -> str:
+    """The ISO year-week of `now` in the workspace's time zone: '2026-W50'."""
+    year, week, _ = today(ws, now).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def summary_moment(ws: Workspace, now: datetime) -> datetime:
+    """This ISO week's summary moment (summary_day at summary_time, workspace time), as UTC."""
+    local = today(ws, now)
+    monday = local - timedelta(days=local.weekday())
+    day = monday + timedelta(days=WEEKDAYS.index(ws.summary_day))
+    tz = zone(ws.timezone)
+    return datetime.combine(day, time.fromisoformat(ws.summary_time), tzinfo=tz).astimezone(now.tzinfo)
+
+
+def is_due(ws: Workspace, now: datetime) -> bool:
+    """Whether this week's summary moment has come (the week has not ended: it is `now`'s week)."""
+    return now >= summary_moment(ws, now)
+
+
+def summary_key(channel_id: str, week: str) -> str:
+    return f"summary:{channel_id}:{week}"
+
+
+def decided_window(ws: Workspace, now: datetime) -> tuple[datetime, datetime]:
+    """'Decided last week': the 7 days before this week's summary moment, [moment − 7 days, moment).
+
+    Every decision falls into exactly one week's summary: the first one scheduled after it,
+    even when that summary is posted late. Before the moment (a preview on Monday morning)
+    the window ends now.
+    """
+    moment = summary_moment(ws, now)
+    return moment - WEEK, min(moment, now)
+
+
+def channel_summary(session: Session, ws: Workspace, channel_id: str, now: datetime) -> Summary:
+    """What the summary of one channel says at `now`, with the same waits as `/greenlight show`."""
+    week = work_week(ws)
+    tz = zone(ws.timezone)
+    active = list(session.scalars(
+        select(Initiative).where(Initiative.team_id == ws.team_id, Initiative.channel_id == channel_id,
+                                 Initiative.status.in_(ACTIVE)).order_by(Initiative.number)
+    ))
+    waits = waits_of(session, active, now, pending_only=True)
+
+    stalled = [Stalled(i, waits[i.id]) for i in active if i.status == "open"]
+    stalled.sort(key=lambda s: -longest_wait(s.waits))  # stable: ties stay in number order
+
+    escalated = [i for i in active if i.status == "escalated"]
+    sponsor_tz = people_zones(session, ws.team_id, {i.sponsor_id for i in escalated}, ws.timezone)
+    with_sponsor = [
+        WithSponsor(i, week.business_seconds(i.escalated_at or week.end_of_day(i.deadline, tz), now,
+                                             sponsor_tz[i.sponsor_id]), waits[i.id])
+        for i in escalated
+    ]
+    with_sponsor.sort(key=lambda w: -w.seconds)
+
+    local_today = today(ws, now)
+    proceeding = [Proceeding(i, bool(i.report_due and i.report_due < local_today), waits[i.id])
+                  for i in active if i.status == "proceeding"]
+    proceeding.sort(key=lambda p: (p.initiative.report_due or date.max, p.initiative.number))
+
+    start, end = decided_window(ws, now)
+    decided = _decided(session, ws.team_id, channel_id, start, end)
+
+    held: dict[str, list[float]] = defaultdict(list)
+    for item in [*stalled, *with_sponsor]:
+        for w in item.waits:
+            held[w.approval.approver_id].append(w.seconds)
+    blockers = sorted((Blocker(uid, sum(s), len(s)) for uid, s in held.items()),
+                      key=lambda b: (-b.seconds, -b.initiatives, b.approver_id))
+
+    monday = local_today - timedelta(days=local_today.weekday())
+    return Summary(ws.team_id, channel_id, week_of(ws, now), monday, ws.timezone, start,
+                   stalled, with_sponsor, proceeding, decided, blockers)
+
+
+def _decided(session: Session, team_id: str, channel_id: str, start: datetime, end: datetime) -> list[Decided]:
+    """Initiatives of the channel closed in [start, end); a report counts from its 'reported' event."""
+    closed = list(session.scalars(
+        select(Initiative).where(
+            Initiative.team_id == team_id, Initiative.channel_id == channel_id, Initiative.status.in_(CLOSED),
+            ((Initiative.closed_at >= start) & (Initiative.closed_at < end))
+            | ((Initiative.status == "reported") & Initiative.closed_at.is_(None)),
+        )
+    ))
+    reported_ids = [i.id for i in closed if i.status == "reported"]
+    reported_at = dict(session.execute(
+        select(Event.initiative_id, func.max(Event.at)).where(Event.initiative_id.in_(reported_ids), Event.kind == "reported")
+        .group_by(Event.initiative_id)
+    ).all()) if reported_ids else {}
+    decided = []
+    for ini in closed:
+        at = reported_at.get(ini.id) or ini.closed_at
+        if at is not None and start <= at < end:
+            decided.append(Decided(ini, at))
+    decided.sort(key=lambda d: (d.at, d.initiative.number))
+    return decided
+
+
+def queue_summary(session: Session, summary: Summary, now: datetime) -> None:
+    """Queue the main message and its thread replies under the week's unique key."""
+    main, *replies = blocks.summary_messages(summary)
+    key = summary_key(summary.channel_id, summary.week)
+    rows = [message(summary.team_id, key, summary.channel_id, main, now=now)]
+    rows += [message(summary.team_id, f"{key}:{n}", summary.channel_id, reply, now=now, target_key=key)
+             for n, reply in enumerate(replies, start=1)]
+    enqueue(session, rows)
+
+
+def _channels_missing_summary(session: Session, due: dict[str, Workspace], now: datetime) -> dict[str, list[str]]:
+    """{team: [channel]} that were waiting at this week's moment and have no summary queued yet."""
+    moments = {team: summary_moment(ws, now) for team, ws in due.items()}
+    rows = session.execute(
+        select(Initiative.team_id, Initiative.channel_id, func.min(Initiative.created_at))
+        .where(Initiative.team_id.in_(list(due)), Initiative.status.in_(ACTIVE))
+        .group_by(Initiative.team_id, Initiative.channel_id)
+    ).all()
+    wanted = {(team, summary_key(channel, week_of(due[team], now))): channel
+              for team, channel, first in rows if first < moments[team]}
+    if not wanted:
+        return {}
+    done = set(session.execute(
+        select(Message.team_id, Message.key).where(Message.team_id.in_(list(due)),
+                                                   Message.key.in_({key for _, key in wanted}))
+    ).all())
+    missing: dict[str, list[str]] = defaultdict(list)
+    for (team, key), channel in sorted(wanted.items()):
+        if (team, key) not in done:
+            missing[team].append(channel)
+    return missing
+
+
+def enqueue_due_summaries(session: Session, now: datetime) -> int:
+    """Queue this week's summary for every channel that is due and has none yet; returns how many.
+
+    Cheap when there is nothing to do (three queries). Otherwise the workspace row is locked
+    and the check repeated, so two sweeps racing never build a summary twice: the second
+    waits for the first to commit and then finds its keys.
+    """
+    due = {ws.team_id: ws for ws in session.scalars(select(Workspace)) if is_due(ws, now)}
+    if not due:
+        return 0
+    queued = 0
+    for team in _channels_missing_summary(session, due, now):
+        ws = session.scalar(select(Workspace).where(Workspace.team_id == team).with_for_update())
+        for channel in _channels_missing_summary(session, {team: ws}, now).get(team, []):
+            queue_summary(session, channel_summary(session, ws, channel, now), now)
+            queued += 1
+    return queued
+
+
+def preview(session: Session, team_id: str, channel_id: str, now: datetime, *, default_tz: str = "UTC") -> tuple[Summary, Workspace]:
+    """The summary this channel would get if it were posted now, and the workspace's schedule."""
+    ws = workspace(session, team_id, now=now, default_tz=default_tz)
+    return channel_summary(session, ws, channel_id, now), ws
+
+
+def operator_text(session: Session, channel_id: str, team_id: str | None, now: datetime) -> str:
+    """`python -m bot summary`: the channel's summary as plain text, from the database alone."""
+    teams = list(session.scalars(select(Workspace.team_id).order_by(Workspace.team_id)))
+    if team_id is None:
+        if len(teams) != 1:
+            raise Refusal("the database holds no workspace yet: nothing to summarise." if not teams else
+                          f"the database holds several workspaces ({', '.join(teams)}): pass --team.")
+        team_id = teams[0]
+    elif team_id not in teams:
+        raise Refusal(f"there is no workspace {team_id} in the database.")
+    ws = session.get(Workspace, team_id)
+    summary = channel_summary(session, ws, channel_id, now)
+    if not summary.waiting:
+        return (f"{channel_id} gets no weekly summary: no initiative announced there is waiting. "
+                f"Summaries are posted {blocks.schedule_text(ws)}.")
+    messages = blocks.summary_messages(summary)
+    people = session.scalars(select(Person).where(Person.team_id == team_id))
+    return blocks.as_text(messages, {p.user_id: p.display_name for p in people})
