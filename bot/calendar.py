@@ -32,7 +32,7 @@ def zone(name: str | None) -> ZoneInfo:
     """A ZoneInfo for a Slack tz name, UTC when missing or unknown."""
     try:
         return ZoneInfo(name or "UTC")
-    except (ValueError, KeyError):
+    except (ValueError, KeyError, OSError):  # ZoneInfo("Europe") raises IsADirectoryError
         return ZoneInfo("UTC")
 
 

@@ -79,11 +79,11 @@ def load_settings(env: dict[str, str] | None = None, *, require_slack: bool = Tr
     timezone = get("GREENLIGHT_TIMEZONE", "UTC")
     try:
         ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "Europe" is a directory: IsADirectoryError
         raise ConfigError(f"GREENLIGHT_TIMEZONE is malformed: {timezone!r} is not a time zone name such as Europe/Berlin.") from None
 
     port_text = get("PORT", "3000")
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+    if not (port_text.isascii() and port_text.isdigit()) or not 0 < int(port_text) < 65536:  # "²".isdigit()
         raise ConfigError(f"PORT is malformed: {port_text!r} is not a port number.")
 
     log_level = get("LOG_LEVEL", "INFO").upper()
