@@ -21,13 +21,18 @@ DUE_WORK = (
 )
 
 
-def sweep(gl) -> None:
-    """One pass: turn everything due into outbox messages, then send them."""
-    for queue_due in DUE_WORK:
+def queue_due(gl) -> None:
+    """Turn everything due now into outbox messages, without sending them."""
+    for work in DUE_WORK:
         # One transaction per batch; each returns whether a full batch was taken (more may wait).
-        while gl.act(queue_due, deliver=False):
+        while gl.act(work, deliver=False):
             pass
     gl.act(enqueue_due_summaries, deliver=False)  # once per channel per week: the outbox key sees to it
+
+
+def sweep(gl) -> None:
+    """One pass: turn everything due into outbox messages, then send them."""
+    queue_due(gl)
     gl.deliver()
 
 
