@@ -7,7 +7,8 @@ from slack_sdk.errors import SlackApiError
 
 from storage.db import alembic_config
 
-REQUIRED_SCOPES = {"commands", "chat:write", "chat:write.public", "im:write", "mpim:write", "users:read"}
+REQUIRED_SCOPES = {"commands", "channels:read", "chat:write", "chat:write.public", "groups:read", "im:write",
+                   "mpim:write", "users:read"}
 
 
 def doctor(gl) -> int:

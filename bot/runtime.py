@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from typing import TypeVar
 
 from slack_sdk import WebClient
@@ -29,9 +31,18 @@ class Greenlight:
         self.sender_client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, retry_handlers=[])
         self.client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
         self.sender = Sender(self.sessions, self.sender_client, self.clock, sleep=sleep)
+        self._homes_due: set[int] = set()  # initiatives changed since the last delivery (see bot/home_refresh.py)
+        self._homes_lock = threading.Lock()
 
+    @contextmanager
     def transaction(self):
-        return transaction(self.sessions)
+        """A session that commits or rolls back; the Homes of people a committed change concerns go stale."""
+        with transaction(self.sessions) as session:
+            yield session
+        touched = session.info.get("touched")
+        if touched:
+            with self._homes_lock:
+                self._homes_due.update(touched)
 
     def act(self, work: Callable[..., T], *, deliver: bool = True) -> T:
         """Run `work(session, now)` in one transaction, then send what it queued."""
@@ -47,3 +58,13 @@ class Greenlight:
             self.sender.deliver_due()
         except Exception:  # the sweep retries; the caller's change is already safe
             log.exception("delivery failed; the next sweep will retry")
+        self.refresh_homes()
+
+    def refresh_homes(self) -> None:
+        """Republish the App Homes that changes since the last call made stale; failures are only logged."""
+        with self._homes_lock:
+            due, self._homes_due = self._homes_due, set()
+        if due:
+            from bot.home_refresh import refresh
+
+            refresh(self, due)

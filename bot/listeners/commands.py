@@ -4,14 +4,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.blocks import initiatives as msg
+from bot.blocks import register as registration_form
 from bot.blocks.replies import help_text, mine_blocks, open_list
 from bot.blocks.summary import preview_message
 from bot.commands import Command, NewInitiative, parse
 from bot.listeners.replies import ephemeral, outcome
+from bot.listeners.settings import settings_command
 from bot.people import refresh_people
 from bot.services import initiatives as service
 from bot.services import escalation, nudges, overview
 from bot.services import summary
+from bot.services.workspaces import workspace
 from bot.text import channel_link, escape, mention
 
 
@@ -42,6 +45,16 @@ def run(gl, cmd: Command | NewInitiative, who: Invocation) -> dict | str | None:
     return HANDLERS[cmd.name](gl, cmd, who)
 
 
+def new(gl, cmd: Command | NewInitiative, who: Invocation) -> str | None:
+    """`new` with text registers at once; bare `new` opens the registration form."""
+    if isinstance(cmd, NewInitiative):
+        return register_text_form(gl, cmd, who)
+    deadline = gl.act(lambda s, now: service.resolve_deadline(
+        workspace(s, who.team_id, now=now, default_tz=gl.settings.timezone), None, now), deliver=False)
+    who.client.views_open(trigger_id=who.trigger_id, view=registration_form.registration(deadline, who.channel_id))
+    return None
+
+
 def register_text_form(gl, cmd: NewInitiative, who: Invocation) -> str:
     channel = cmd.channel_id or (who.channel_id if who.channel_id[:1] in ("C", "G") else None)
     draft = service.Draft(title=cmd.title, approver_ids=cmd.approver_ids, sponsor_id=cmd.sponsor_id,
@@ -49,11 +62,12 @@ def register_text_form(gl, cmd: NewInitiative, who: Invocation) -> str:
     return register_draft(gl, draft, who)
 
 
-def register_draft(gl, draft: service.Draft, who: Invocation) -> str:
-    """Check the people with Slack, register, and say what happened next."""
-    gl.act(lambda s, now: refresh_people(s, who.client, who.team_id, (*draft.approver_ids, draft.sponsor_id), now))
+def register_draft(gl, draft: service.Draft, who: Invocation, *, deliver: bool = True) -> str:
+    """Check the people with Slack, register, and say what happened next (RegistrationInvalid if it can't)."""
+    gl.act(lambda s, now: refresh_people(s, who.client, who.team_id, (*draft.approver_ids, draft.sponsor_id), now),
+           deliver=False)
     ini = gl.act(lambda s, now: service.register(s, team_id=who.team_id, owner_id=who.user_id, draft=draft, now=now,
-                                                  default_tz=gl.settings.timezone))
+                                                  default_tz=gl.settings.timezone), deliver=deliver)
     approvers = ", ".join(mention(u) for u in draft.approver_ids)
     return (f"Registered *{ini.reference}* “{escape(ini.title)}”. I announced it in {channel_link(ini.channel_id)} "
             f"and asked {approvers} for sign-off. Deadline: {msg.day(ini.deadline)}; then {mention(ini.sponsor_id)} decides.")
@@ -68,7 +82,7 @@ def on_initiative(action):
 
 def show(gl, cmd: Command, who: Invocation) -> dict:
     story = gl.act(lambda s, now: overview.story(s, service.find(s, who.team_id, cmd.ref), now))
-    return {"text": f"{story.initiative.reference}: {story.initiative.title}", "blocks": msg.detail(story)}
+    return {"text": f"{story.initiative.reference}: {escape(story.initiative.title)}", "blocks": msg.detail(story)}
 
 
 def list_open(gl, cmd: Command, who: Invocation) -> dict:
@@ -88,11 +102,12 @@ def summary_preview(gl, cmd: Command, who: Invocation) -> dict:
 
 HANDLERS = {
     "help": lambda gl, cmd, who: help_text(),
-    "new": register_text_form,
+    "new": new,
     "list": list_open,
     "mine": mine,
     "show": show,
     "summary": summary_preview,
+    "settings": settings_command,
     "approve": on_initiative(service.approve),
     "reject": on_initiative(service.reject),
     "withdraw": on_initiative(service.withdraw),

@@ -10,3 +10,5 @@ def record(session, initiative, actor_id, kind, now, **data):
     from storage.models import Event
 
     session.add(Event(team_id=initiative.team_id, initiative_id=initiative.id, actor_id=actor_id, kind=kind, data=data, at=now))
+    # Whoever this initiative concerns has a stale App Home once the change commits (bot/runtime.py).
+    session.info.setdefault("touched", set()).add(initiative.id)

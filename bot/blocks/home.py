@@ -1,0 +1,90 @@
+"""The App Home tab: what waits on you, what you own, what you sponsor, with the buttons you may use."""
+from __future__ import annotations
+
+from bot.blocks.common import actions, button, context, header, section
+from bot.blocks.ids import Action
+from bot.blocks.initiatives import STATUS_LABEL, day, title_of
+from bot.blocks.replies import initiative_row
+from bot.text import mention
+
+MAX_BLOCKS = 100  # Slack's limit for a Home tab
+OPEN = ("open", "escalated")
+
+
+def waiting_item(ini, wait) -> list[dict]:
+    """An initiative that waits on this approver: how long, the deadline, Approve, Reject and Snooze."""
+    note = f" · {mention(ini.sponsor_id)} is deciding whether to proceed" if ini.status == "escalated" else ""
+    text = (f"{title_of(ini)} from {mention(ini.owner_id)}\n"
+            f"Waiting on you for *{wait.text}* · deadline {day(ini.deadline)}{note}")
+    value = str(ini.id)
+    buttons = [button("Approve", Action.APPROVE, value, "primary"), button("Reject", Action.REJECT, value, "danger")]
+    if ini.status == "open":
+        buttons.append(button("Snooze", Action.SNOOZE, value))
+    return [section(text), actions(*buttons)]
+
+
+def _row(ini, waits) -> str:
+    return f"{initiative_row(ini, waits)}\n_{STATUS_LABEL[ini.status].capitalize()}_"
+
+
+def owned_item(ini, waits) -> list[dict]:
+    """An initiative this person owns: its waits and deadline, Nudge, Extend and Withdraw while allowed."""
+    value, buttons = str(ini.id), []
+    if ini.status == "open" and ini.pending:
+        buttons.append(button("Nudge", Action.NUDGE, value))
+    if ini.status in OPEN:
+        buttons += [button("Extend", Action.EXTEND, value), button("Withdraw", Action.WITHDRAW, value, "danger")]
+    return [section(_row(ini, waits))] + ([actions(*buttons)] if buttons else [])
+
+
+def sponsored_item(ini, waits) -> list[dict]:
+    """An initiative this person sponsors: Proceed and report and Extend while it is undecided."""
+    value = str(ini.id)
+    buttons = [button("Proceed and report", Action.PROCEED, value, "primary"), button("Extend", Action.EXTEND, value)]
+    return [section(_row(ini, waits))] + ([actions(*buttons)] if ini.status in OPEN else [])
+
+
+def _fit(groups: list[list[list[dict]]], budget: int) -> list[int]:
+    """How many items of each group fit in `budget` blocks, taking one item of each group in turn."""
+    shown = [0] * len(groups)
+    progress = True
+    while progress:
+        progress = False
+        for g, items in enumerate(groups):
+            if shown[g] < len(items) and len(items[shown[g]]) <= budget:
+                budget -= len(items[shown[g]])
+                shown[g] += 1
+                progress = True
+    return shown
+
+
+def home(mine, notice: str | None = None) -> dict:
+    """The Home view: three lists, oldest first, cut to Slack's 100 blocks with 'and N more'."""
+    groups = [
+        ("Waiting on you", [waiting_item(i, w) for i, w in sorted(mine.waiting_on_me, key=lambda r: r[1].approval.requested_at)],
+         "Nothing waits on you."),
+        ("Your initiatives", [owned_item(i, w) for i, w in sorted(mine.owned, key=lambda r: r[0].created_at)],
+         "You own no open initiative. `/greenlight new` registers one."),
+        ("You sponsor", [sponsored_item(i, w) for i, w in sorted(mine.sponsored, key=lambda r: r[0].created_at)],
+         "You sponsor no open initiative."),
+    ]
+    top = [section(f":information_source: {notice}")] if notice else []
+    top.append(context("Greenlight keeps approvals from stalling. `/greenlight new` registers an initiative, "
+                       "`/greenlight help` shows everything else."))
+    item_lists = [items for _, items, _ in groups]
+    # a header per group, then its items (or one line saying it is empty)
+    whole = len(top) + sum(1 + (sum(len(item) for item in items) or 1) for items in item_lists)
+    if whole <= MAX_BLOCKS:
+        shown = [len(items) for items in item_lists]
+    else:  # each group keeps its header and one closing line ('and N more', or the empty note)
+        shown = _fit(item_lists, MAX_BLOCKS - len(top) - 2 * len(groups))
+    blocks = list(top)
+    for (title, items, empty), count in zip(groups, shown):
+        blocks.append(header(title))
+        for item in items[:count]:
+            blocks.extend(item)
+        if not items:
+            blocks.append(section(empty))
+        elif count < len(items):
+            blocks.append(context(f"… and {len(items) - count} more (the newest)."))
+    return {"type": "home", "blocks": blocks}

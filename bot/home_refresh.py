@@ -1,0 +1,62 @@
+"""Keeping App Homes current: published when opened, republished after changes for everyone they concern.
+
+Only people who have opened their Home at least once (Person.home_opened_at) are kept fresh:
+publishing to everyone an initiative names would cost a views.publish per person for nothing.
+"""
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
+
+from bot.blocks.home import home
+from bot.people import refresh_people
+from bot.services import overview
+from bot.services.workspaces import workspace
+from storage.models import Initiative, Person
+
+log = logging.getLogger(__name__)
+
+
+def publish(gl, team_id: str, user_id: str, notice: str | None = None) -> None:
+    """Build this person's Home from the database now and publish it (a notice goes on top)."""
+    with gl.transaction() as session:
+        now = gl.clock.now()
+        workspace(session, team_id, now=now, default_tz=gl.settings.timezone)
+        view = home(overview.mine(session, team_id, user_id, now), notice)
+    gl.client.views_publish(user_id=user_id, view=view)
+
+
+def opened(gl, client, team_id: str, user_id: str) -> None:
+    """Someone opened their Home: remember it, so that later changes refresh it, and publish it."""
+    def remember(session, now):
+        person = refresh_people(session, client, team_id, [user_id], now).get(user_id)
+        if person is not None:
+            person.home_opened_at = now
+
+    gl.act(remember, deliver=False)
+    publish(gl, team_id, user_id)
+
+
+def refresh(gl, initiative_ids) -> None:
+    """Republish the Homes of the owner, sponsor and approvers of these initiatives, if they ever opened theirs."""
+    try:
+        with gl.transaction() as session:
+            wanted: dict[str, set[str]] = {}
+            for ini in session.scalars(select(Initiative).where(Initiative.id.in_(set(initiative_ids)))):
+                wanted.setdefault(ini.team_id, set()).update(
+                    {ini.owner_id, ini.sponsor_id, *(a.approver_id for a in ini.approvals)})
+            watchers = [(p.team_id, p.user_id) for team_id, users in wanted.items() for p in session.scalars(
+                select(Person).where(Person.team_id == team_id, Person.user_id.in_(users),
+                                     Person.home_opened_at.is_not(None)))]
+    except Exception:
+        log.exception("could not find whose App Home to refresh")
+        return
+    for team_id, user_id in sorted(watchers):
+        try:
+            publish(gl, team_id, user_id)
+        except SlackApiError as e:
+            log.warning("could not refresh the App Home of %s: %s", user_id, e.response.get("error"))
+        except Exception:
+            log.exception("could not refresh the App Home of %s", user_id)

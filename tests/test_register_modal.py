@@ -1,0 +1,141 @@
+"""`/greenlight new` without text: the registration form, end to end through the fake Slack."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from storage.models import Initiative
+from tests.slack_driver import buttons, command_body, text_of
+from tests.test_view_limits import assert_recorded_views_within_limits, assert_within_limits
+
+
+@pytest.fixture(autouse=True)
+def views_within_limits(fake):
+    yield
+    assert_recorded_views_within_limits(fake)
+
+
+def open_form(slack, fake, user="UOWNER", channel="CGENERAL") -> dict:
+    """Run `/greenlight new` and return the modal the app opened; nothing else is answered."""
+    before = len(fake.calls("views.open"))
+    slack.dispatch(command_body("new", user, channel, fake.response_url(f"new-{user}")))
+    assert not [c for c in fake.calls("response_url") if c.args["_name"] == f"new-{user}"]
+    opened = fake.calls("views.open")
+    assert len(opened) == before + 1
+    return opened[-1].args["view"]
+
+
+def answers(title="Quarterly training plan", details="", approvers=("UALICE", "UBOB"), sponsor="USPONSOR",
+            deadline=None, rule="all", channel="CGENERAL") -> dict:
+    """The state Slack sends for the form, as if the person filled it in."""
+    values = {
+        "title": title,
+        "details": details,
+        "approvers": {"type": "multi_users_select", "selected_users": list(approvers)},
+        "sponsor": {"type": "users_select", "selected_user": sponsor},
+        "rule": {"type": "static_select", "selected_option": {"text": {"type": "plain_text", "text": rule}, "value": rule}},
+        "channel": {"type": "conversations_select", "selected_conversation": channel},
+    }
+    if deadline:
+        values["deadline"] = {"type": "datepicker", "selected_date": deadline}
+    return values
+
+
+def count(gl, model) -> int:
+    with gl.transaction() as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def test_the_form_has_every_field_with_sensible_defaults(slack, fake):
+    view = open_form(slack, fake, channel="CPLANS")
+    assert view["callback_id"] == "register" and view["title"]["text"] == "New initiative"
+    fields = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    assert list(fields) == ["title", "details", "approvers", "sponsor", "deadline", "rule", "channel"]
+    assert fields["approvers"]["type"] == "multi_users_select" and fields["approvers"]["max_selected_items"] == 10
+    assert fields["sponsor"]["type"] == "users_select"
+    # 10 business days after Monday 7 December 2026
+    assert fields["deadline"] == {"type": "datepicker", "initial_date": "2026-12-21", "action_id": "deadline"}
+    assert [o["value"] for o in fields["rule"]["options"]] == ["all", "any"]
+    assert fields["rule"]["initial_option"]["value"] == "all"
+    assert fields["channel"]["initial_conversation"] == "CPLANS"
+
+
+def test_the_default_deadline_follows_the_workspace_setting(slack, fake):
+    slack.command("settings deadline 3", user="UADMIN")
+    view = open_form(slack, fake)
+    deadline = next(b for b in view["blocks"] if b.get("block_id") == "deadline")
+    assert deadline["element"]["initial_date"] == "2026-12-10"
+
+
+def test_from_a_direct_message_no_channel_is_preselected(slack, fake):
+    view = open_form(slack, fake, channel="DUOWNER")
+    channel = next(b for b in view["blocks"] if b.get("block_id") == "channel")
+    assert "initial_conversation" not in channel["element"]
+
+
+def test_invalid_then_valid_submission(slack, fake, gl):
+    view = open_form(slack, fake)
+
+    response = slack.submit(view, answers(title="x" * 151, approvers=("UOWNER", "UROBOT"), sponsor="UGONE",
+                                          deadline="2026-12-01"), user="UOWNER")
+    body = json.loads(response.body)
+    assert body["response_action"] == "errors"
+    errors = body["errors"]
+    assert set(errors) == {"title", "approvers", "sponsor", "deadline"}
+    assert "151 characters" in errors["title"] and "150" in errors["title"]
+    assert "cannot also approve" in errors["approvers"]
+    assert errors["sponsor"] == "@gone cannot sponsor: name a person with an active account."  # plain text: names, not <@U…>
+    assert "Tue 1 Dec 2026 is not in the future" in errors["deadline"]
+    assert count(gl, Initiative) == 0
+    assert fake.calls("chat.postMessage") == []
+
+    response = slack.submit(view, answers(approvers=("UALICE", "USPONSOR")), user="UOWNER")
+    assert json.loads(response.body)["errors"] == {"approvers": "@sponsor is the sponsor and cannot also be an approver."}
+    assert count(gl, Initiative) == 0
+
+    response = slack.submit(view, answers(details="Budget: 12k & two trainers <b>", deadline="2027-01-15", rule="any"),
+                            user="UOWNER")
+    body = json.loads(response.body)
+    assert body["response_action"] == "update"
+    assert_within_limits(body["view"])
+    confirmation = text_of(body["view"])
+    assert "Registered *GL-1* “Quarterly training plan”" in confirmation
+    assert "<#CGENERAL>" in confirmation and "Fri 15 Jan 2027" in confirmation
+
+    with gl.transaction() as s:
+        ini = s.scalar(select(Initiative))
+        assert (ini.title, ini.details, ini.rule, ini.channel_id, ini.owner_id, ini.sponsor_id) == (
+            "Quarterly training plan", "Budget: 12k & two trainers <b>", "any", "CGENERAL", "UOWNER", "USPONSOR")
+        assert ini.deadline.isoformat() == "2027-01-15"
+        assert [a.approver_id for a in ini.approvals] == ["UALICE", "UBOB"]
+
+    for approver in ("UALICE", "UBOB"):
+        (request,) = slack.dms(approver)
+        assert "asks for your sign-off on *GL-1* Quarterly training plan" in text_of(request)
+        assert "Budget: 12k &amp; two trainers &lt;b&gt;" in text_of(request)
+        assert [label for label, _ in buttons(request)] == ["Approve", "Reject", "Snooze", "Ask a question"]
+    (announcement,) = slack.posts("CGENERAL")
+    assert "registered *GL-1* Quarterly training plan" in text_of(announcement)
+    assert "one approval is enough" in text_of(announcement)
+
+
+def test_without_a_channel_the_summary_channel_is_used_or_the_field_says_so(slack, fake, gl):
+    view = open_form(slack, fake, channel="DUOWNER")
+    response = slack.submit(view, answers(channel=None), user="UOWNER")
+    errors = json.loads(response.body)["errors"]
+    assert list(errors) == ["channel"] and "summary-channel" in errors["channel"]
+    assert count(gl, Initiative) == 0
+
+    fake.add_channel("CAPPROVALS", name="approvals")
+    assert "now" in slack.command("settings summary-channel <#CAPPROVALS|approvals>", user="UADMIN")["text"]
+    response = slack.submit(view, answers(channel=None), user="UOWNER")
+    assert json.loads(response.body)["response_action"] == "update"
+    assert len(slack.posts("CAPPROVALS")) == 1
+
+
+def test_the_text_form_still_registers_at_once(slack):
+    reply = slack.command("new Plan approvers <@UALICE> sponsor <@USPONSOR>", user="UOWNER")
+    assert "Registered *GL-1*" in reply["text"]
+    assert len(slack.dms("UALICE")) == 1
