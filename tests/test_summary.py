@@ -1,0 +1,333 @@
+"""The weekly summary: its sections and numbers after a week of activity, once per channel per week, Slack's limits."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select, text, update
+
+from bot.__main__ import main
+from bot.jobs import sweep
+from storage.models import Approval, Initiative, Message, Workspace
+from tests.conftest import SIGNING_SECRET
+from tests.slack_driver import text_of
+
+ROOT = Path(__file__).resolve().parent.parent
+FAR = "by 2027-01-29"
+
+
+def at(y, m, d, hh=9, mm=0) -> datetime:
+    return datetime(y, m, d, hh, mm, tzinfo=UTC)
+
+
+def new(slack, title, approvers, channel="CPLANS", user="UOWNER") -> int:
+    people = " ".join(f"<@{a}|{a.lower()}>" for a in approvers)
+    reply = slack.command(f"new {title} approvers {people} sponsor <@USPONSOR|s> {FAR}", user=user, channel=channel)
+    assert "Registered *GL-" in reply["text"], reply
+    return int(reply["text"].split("*GL-")[1].split("*")[0])
+
+
+def set_initiative(gl, number, **values):
+    with gl.transaction() as s:
+        s.execute(update(Initiative).where(Initiative.number == number).values(**values))
+
+
+def summaries(fake, channel=None) -> list[dict]:
+    """Main summary messages posted at the fake Slack (not thread replies)."""
+    return [c.args for c in fake.calls("chat.postMessage")
+            if (channel is None or c.args.get("channel") == channel) and not c.args.get("thread_ts")
+            and (c.args.get("blocks") or [{}])[0].get("type") == "header"
+            and c.args["blocks"][0]["text"]["text"].startswith("Weekly summary")]
+
+
+def texts(message) -> list[str]:
+    """The text of each block, in order (a context's elements joined)."""
+    out = []
+    for block in message["blocks"]:
+        if "text" in block:
+            out.append(block["text"]["text"])
+        else:
+            out.append(" ".join(e["text"] for e in block["elements"]))
+    return out
+
+
+def summary_keys(gl) -> list[str]:
+    with gl.transaction() as s:
+        return sorted(s.scalars(select(Message.key).where(Message.key.like("summary:%"))))
+
+
+def test_a_week_of_activity_gives_exactly_these_sections_and_numbers(slack, gl, fake, clock):
+    # Monday 7 December, 10:00 Berlin: after this week's 09:00 summary moment.
+    new(slack, "Training plan &amp; budget &lt;2027&gt; <!channel>", ["UALICE", "UBOB"])  # GL-1
+    new(slack, "Office move", ["UCAROL"])  # GL-2, rejected Wednesday
+    new(slack, "Hiring plan", ["UALICE"])  # GL-3, approved Wednesday
+    new(slack, "New CRM", ["UBOB"])  # GL-4, withdrawn Wednesday
+    new(slack, "Vendor switch", ["UALICE"])  # GL-5, escalated Thursday
+    new(slack, "Pilot", ["UCAROL"])  # GL-6, proceeding, report overdue
+    new(slack, "Newsletter", ["UALICE"])  # GL-7, proceeded and reported
+    new(slack, "Canteen", ["UBOB"], channel="COTHER")  # GL-8, another channel
+    sweep(gl)
+    assert summaries(fake) == []  # registered after this week's moment: the first summary is next week's
+
+    clock.set(at(2026, 12, 8))
+    assert "recorded (1 of 2)" in slack.command("approve GL-1 fine by me", user="UBOB")["text"]
+    sweep(gl)
+    clock.set(at(2026, 12, 9))
+    assert new(slack, "Team offsite", ["UBOB", "UCAROL"]) == 9
+    slack.command("reject GL-2 No budget", user="UCAROL")
+    slack.command("approve GL-3", user="UALICE")
+    slack.command("withdraw GL-4 superseded")
+    sweep(gl)
+    clock.set(at(2026, 12, 10))
+    set_initiative(gl, 5, status="escalated", escalated_at=clock.now(), escalate_at=None)
+    assert "is proceeding" in slack.command("proceed GL-6", user="USPONSOR")["text"]
+    set_initiative(gl, 6, report_due=date(2026, 12, 11))
+    slack.command("proceed GL-7", user="USPONSOR")
+    sweep(gl)
+    clock.set(at(2026, 12, 11))
+    assert "report on GL-7 is posted" in slack.command("report GL-7 sent to 4,000 readers")["text"]
+    sweep(gl)
+
+    clock.set(at(2026, 12, 14, 7, 59))  # Monday 08:59 Berlin: not yet
+    sweep(gl)
+    assert summaries(fake) == []
+    clock.set(at(2026, 12, 14, 8, 0))  # Monday 09:00 Berlin
+    sweep(gl)
+
+    [plans] = summaries(fake, "CPLANS")
+    assert texts(plans) == [
+        "Weekly summary · week of Mon 14 Dec 2026",
+        "<#CPLANS> · 2 stalled · 1 waiting on the sponsor · 1 proceeding · 4 decided last week. "
+        "Waits count business days; `/greenlight show GL-n` tells the whole story.",
+        "*Stalled, longest wait first*\n"
+        "*GL-1* Training plan &amp; budget &lt;2027&gt; @channel: waiting on <@UALICE> (4 business days) "
+        "· deadline Fri 29 Jan 2027\n"
+        "*GL-9* Team offsite: waiting on <@UBOB> (2 business days), <@UCAROL> (2 business days) "
+        "· deadline Fri 29 Jan 2027",
+        "*Waiting on the sponsor*\n"
+        "*GL-5* Vendor switch: <@USPONSOR> has had the decision for *1 business day* "
+        "· still pending: <@UALICE> (4 business days)",
+        "*Proceeding without all sign-offs*\n"
+        "*GL-6* Pilot: <@USPONSOR> decided to proceed on Thu 10 Dec 2026 without <@UCAROL> "
+        "· :warning: *report overdue since Fri 11 Dec 2026*",
+        "*Decided last week (since Mon 7 Dec 2026 09:00)*\n"
+        "*GL-2* Office move: rejected by <@UCAROL> on Wed 9 Dec 2026\n"
+        "*GL-3* Hiring plan: approved on Wed 9 Dec 2026\n"
+        "*GL-4* New CRM: withdrawn on Wed 9 Dec 2026\n"
+        "*GL-7* Newsletter: proceeded and reported on Fri 11 Dec 2026",
+        "*Top blockers*\n"
+        "1. <@UALICE>: 9 business days of waiting on 2 initiatives\n"
+        "2. <@UBOB>: 2 business days of waiting on 1 initiative\n"
+        "3. <@UCAROL>: 2 business days of waiting on 1 initiative",
+    ]
+    assert plans["text"].startswith("Greenlight weekly summary for the week of Mon 14 Dec 2026: 2 stalled")
+    assert "<!channel>" not in text_of(plans) and "<!" not in text_of(plans)
+
+    [other] = summaries(fake, "COTHER")
+    assert texts(other)[2:] == [
+        "*Stalled, longest wait first*\n*GL-8* Canteen: waiting on <@UBOB> (4 business days) · deadline Fri 29 Jan 2027",
+        "*Top blockers*\n1. <@UBOB>: 4 business days of waiting on 1 initiative",
+    ]
+
+    # The numbers agree with /greenlight show at the same moment.
+    assert "<@UALICE> pending for *4 business days*" in text_of(slack.command("show GL-1"))
+    assert "<@UCAROL> pending for *2 business days*" in text_of(slack.command("show GL-9"))
+
+    # The preview shows the same main message, to the person who asked only.
+    preview = slack.command("summary", channel="CPLANS")
+    assert texts(preview)[:-1] == texts(plans)
+    assert texts(preview)[-1] == ("Preview, only you see it. Posted in this channel on Mondays at 09:00 "
+                                  "(Europe/Berlin), once a week.")
+    assert "no weekly summary" in text_of(slack.command("summary", channel="CEMPTY"))
+
+    # Later sweeps that week post nothing more.
+    for hours in (1, 30, 100):
+        clock.set(at(2026, 12, 14, 8) + timedelta(hours=hours))
+        sweep(gl)
+    assert len(summaries(fake, "CPLANS")) == 1 and len(summaries(fake, "COTHER")) == 1
+    assert summary_keys(gl) == ["summary:COTHER:2026-W51", "summary:CPLANS:2026-W51"]
+
+
+def test_two_sweeps_racing_at_nine_post_one_summary(slack, gl, fake, clock):
+    for n in range(3):
+        new(slack, f"Plan {n}", ["UALICE", "UBOB"])
+    clock.set(at(2026, 12, 14, 8, 0))
+    barrier = threading.Barrier(4)
+    errors = []
+
+    def run():
+        try:
+            barrier.wait()
+            sweep(gl)
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(summaries(fake, "CPLANS")) == 1
+    assert summary_keys(gl) == ["summary:CPLANS:2026-W51"]
+
+
+def database_url(db) -> str:
+    """A DATABASE_URL that reaches the test database (its own schema on PostgreSQL) from another process."""
+    if db.dialect.name == "sqlite":
+        return db.url.render_as_string(hide_password=False)
+    with db.connect() as conn:
+        schema = conn.scalar(text("select current_schema()"))
+    return db.url.render_as_string(hide_password=False) + f"?options=-csearch_path%3D{schema}"
+
+
+def cli_env(db, fake, now: datetime, **extra) -> dict:
+    return {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": database_url(db), "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": fake.url, "GREENLIGHT_TIMEZONE": "Europe/Berlin",
+            "GREENLIGHT_NOW": now.isoformat(), **extra}
+
+
+def test_two_processes_sweeping_at_nine_post_one_summary(slack, gl, fake, clock, db):
+    for n in range(3):
+        new(slack, f"Plan {n}", ["UALICE", "UBOB"])
+    sweep(gl)
+    env = cli_env(db, fake, at(2026, 12, 14, 8, 0))
+    procs = [subprocess.Popen([sys.executable, "-m", "bot", "sweep"], cwd=ROOT, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+    assert len(summaries(fake, "CPLANS")) == 1
+    assert summary_keys(gl) == ["summary:CPLANS:2026-W51"]
+
+
+def test_down_from_sunday_to_tuesday_posts_on_tuesday_once(slack, gl, fake, clock):
+    new(slack, "Plan", ["UALICE"])
+    clock.set(at(2026, 12, 13, 22))  # Sunday 23:00 Berlin: last sweep before the outage
+    sweep(gl)
+    assert summaries(fake) == []
+    clock.set(at(2026, 12, 15, 10))  # back on Tuesday
+    sweep(gl)
+    sweep(gl)
+    [posted] = summaries(fake, "CPLANS")
+    assert texts(posted)[0] == "Weekly summary · week of Mon 14 Dec 2026"
+    assert "*GL-1* Plan: waiting on <@UALICE> (6 business days)" in texts(posted)[2]
+    clock.set(at(2026, 12, 18, 15))
+    sweep(gl)
+    assert len(summaries(fake, "CPLANS")) == 1
+    assert summary_keys(gl) == ["summary:CPLANS:2026-W51"]
+
+
+def test_down_until_the_next_monday_posts_only_the_new_weeks(slack, gl, fake, clock):
+    new(slack, "Plan", ["UALICE"])
+    clock.set(at(2026, 12, 13, 22))
+    sweep(gl)
+    clock.set(at(2026, 12, 21, 7, 59))  # back Monday 21st at 08:59 Berlin: last week's summary is never posted
+    sweep(gl)
+    assert summaries(fake) == [] and summary_keys(gl) == []
+    clock.set(at(2026, 12, 21, 8, 30))
+    sweep(gl)
+    [posted] = summaries(fake, "CPLANS")
+    assert texts(posted)[0] == "Weekly summary · week of Mon 21 Dec 2026"
+    assert summary_keys(gl) == ["summary:CPLANS:2026-W52"]
+
+
+def test_summary_day_time_and_zone_come_from_the_workspace(slack, gl, fake, clock):
+    new(slack, "Plan", ["UALICE"])
+    with gl.transaction() as s:
+        s.execute(update(Workspace).values(summary_day="wed", summary_time="14:30", timezone="Asia/Tokyo"))
+    clock.set(at(2026, 12, 16, 5, 29))  # Wednesday 14:29 Tokyo
+    sweep(gl)
+    assert summaries(fake) == []
+    clock.set(at(2026, 12, 16, 5, 30))
+    sweep(gl)
+    assert len(summaries(fake, "CPLANS")) == 1
+    assert "on Wednesdays at 14:30 (Asia/Tokyo)" in text_of(slack.command("summary", channel="CPLANS"))
+
+
+def check_limits(message: dict) -> None:
+    blocks = message["blocks"]
+    assert 1 <= len(blocks) <= 50
+    assert len(message["text"]) <= 40000
+    for block in blocks:
+        if block["type"] == "header":
+            assert len(block["text"]["text"]) <= 150
+        elif block["type"] == "section":
+            assert len(block["text"]["text"]) <= 3000
+        else:
+            assert block["type"] == "context" and all(len(e["text"]) <= 3000 for e in block["elements"])
+
+
+def test_500_open_initiatives_every_message_within_slacks_limits(slack, gl, fake, clock):
+    new(slack, "First", ["UALICE"])
+    approvers = [f"UAPPROVER{n:02d}" for n in range(10)]
+    title = "<&>" * 50  # 150 characters, the worst case for escaping: 650 once escaped for Slack
+    with gl.transaction() as s:
+        ws = s.get(Workspace, "T1")
+        first = s.scalar(select(Initiative))
+        for number in range(2, 501):
+            status = "escalated" if number <= 11 else "proceeding" if number <= 21 else "open"
+            ini = Initiative(team_id="T1", number=number, title=title, owner_id="UOWNER", sponsor_id="USPONSOR",
+                             channel_id="CPLANS", status=status, deadline=date(2027, 1, 29), created_at=first.created_at,
+                             escalated_at=first.created_at if status == "escalated" else None,
+                             proceeded_at=first.created_at if status == "proceeding" else None,
+                             report_due=date(2027, 1, 4) if status == "proceeding" else None)
+            ini.approvals = [Approval(approver_id=a, position=i, requested_at=first.created_at - timedelta(days=number % 7))
+                             for i, a in enumerate(approvers)]
+            s.add(ini)
+        ws.next_number = 501
+    clock.set(at(2026, 12, 14, 8, 0))
+    sweep(gl)
+
+    [main] = summaries(fake, "CPLANS")
+    replies = [c.args for c in fake.calls("chat.postMessage") if c.args.get("thread_ts")]
+    assert len(replies) == 3 and len({r["thread_ts"] for r in replies}) == 1
+    for message in [main, *replies]:
+        check_limits(message)
+    assert texts(main)[1].startswith("<#CPLANS> · 480 stalled · 10 waiting on the sponsor · 10 proceeding")
+    assert "… and 475 more in the thread" in "\n".join(texts(main))
+
+    # What the thread could not hold is counted, and the last line says where to see it all.
+    last = texts(replies[-1])[-1]
+    assert last.startswith("… and ") and last.endswith(" more, see `/greenlight list`")
+    rows = [line for m in replies for t in texts(m) for line in t.split("\n")
+            if line.startswith("*GL-") or line[:1].isdigit()]
+    # Beyond the first five of each part: 475 stalled, 5 with the sponsor, 5 proceeding, 6 of 11 blockers.
+    assert len(rows) + int(last.split()[2]) == 475 + 5 + 5 + 6
+    preview = slack.command("summary", channel="CPLANS")
+    check_limits(preview)
+    assert texts(preview)[-1].endswith("The rest goes into 3 thread replies.")
+
+
+def test_operator_cli_prints_the_summary_without_slack(slack, gl, fake, clock, db):
+    new(slack, "Training plan &amp; more", ["UALICE"])
+    env = cli_env(db, fake, at(2026, 12, 14, 8, 0), SLACK_API_URL="http://127.0.0.1:9/", SLACK_BOT_TOKEN="",
+                  SLACK_SIGNING_SECRET="")
+    result = subprocess.run([sys.executable, "-m", "bot", "summary", "--channel", "CPLANS"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[:3] == [
+        "Weekly summary · week of Mon 14 Dec 2026",
+        "#CPLANS · 1 stalled · 0 waiting on the sponsor · 0 proceeding · 0 decided last week. "
+        "Waits count business days; `/greenlight show GL-n` tells the whole story.",
+        "*Stalled, longest wait first*",
+    ]
+    assert "*GL-1* Training plan & more: waiting on @alice (4 business days) · deadline Fri 29 Jan 2027" in result.stdout
+    assert "1. @alice: 4 business days of waiting on 1 initiative" in result.stdout
+    assert summary_keys(gl) == []  # printing queues nothing
+
+
+def test_operator_cli_needs_the_team_when_several_workspaces(slack, gl, fake, clock, db, monkeypatch, capsys):
+    new(slack, "Plan", ["UALICE"])
+    with gl.transaction() as s:
+        s.add(Workspace(team_id="T2", timezone="UTC", created_at=clock.now()))
+    for name, value in cli_env(db, fake, clock.now()).items():
+        monkeypatch.setenv(name, value)
+    assert main(["summary", "--channel", "CPLANS"]) == 1
+    assert "several workspaces (T1, T2): pass --team" in capsys.readouterr().err
+    assert main(["summary", "--channel", "CPLANS", "--team", "T1"]) == 0
+    assert "*GL-1* Plan: waiting on" in capsys.readouterr().out
