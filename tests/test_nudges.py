@@ -1,0 +1,172 @@
+"""Nudges over weeks of business time: working hours, weekends, a public holiday, three time zones."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from bot.calendar import WorkWeek, zone
+from bot.jobs import sweep
+from bot.services.workspaces import workspace
+from storage.models import Approval, Event, Initiative
+from tests.slack_driver import buttons, text_of
+
+ZONES = {"UALICE": "Europe/Berlin", "UBOB": "America/Los_Angeles", "UCAROL": "Asia/Tokyo"}
+GERMANY = WorkWeek(holidays_country="DE")
+
+
+def register(slack, gl, text="new Rollout approvers <@UALICE|a> <@UBOB|b> <@UCAROL|c> sponsor <@USPONSOR|s> by 2027-01-08"):
+    reply = slack.command(text)
+    assert "Registered *GL-1*" in reply["text"], reply
+    return reply
+
+
+def set_workspace(gl, **values):
+    """Workspace settings as an admin would set them, before anything is registered."""
+    with gl.transaction() as s:
+        ws = workspace(s, "T1", now=gl.clock.now(), default_tz=gl.settings.timezone)
+        for key, value in values.items():
+            setattr(ws, key, value)
+
+
+def run_for(gl, fake, clock, days: float, step_minutes: int = 30) -> list[tuple]:
+    """Sweep every `step_minutes` for `days`; returns (business moment, user, message) of each DM sent."""
+    seen, sent = len(fake.calls("chat.postMessage")), []
+    for _ in range(int(days * 24 * 60 / step_minutes)):
+        clock.advance(minutes=step_minutes)
+        sweep(gl)
+        calls = fake.calls("chat.postMessage")
+        for call in calls[seen:]:
+            sent.append((clock.now(), call.args["channel"], call.args))
+        seen = len(calls)
+    return sent
+
+
+def nudges_in(sent, user):
+    return [(at, m) for at, channel, m in sent if channel == user and "waited on you" in text_of(m)]
+
+
+def test_every_nudge_lands_in_working_hours_on_the_cadence_day(slack, gl, fake, clock):
+    set_workspace(gl, holidays="DE")
+    register(slack, gl)
+    sent = run_for(gl, fake, clock, days=33)
+
+    for user, tz_name in ZONES.items():
+        tz = zone(tz_name)
+        nudges = nudges_in(sent, user)
+        assert nudges, user
+        for at, _ in nudges:
+            local = at.astimezone(tz)
+            assert GERMANY.is_business_day(local.date()), (user, local)
+            assert 9 <= local.hour < 17, (user, local)  # within a 30-minute sweep of the due moment
+
+    alice_days = [at.astimezone(zone("Europe/Berlin")).date() for at, _ in nudges_in(sent, "UALICE")]
+    assert alice_days == [
+        date(2026, 12, 9), date(2026, 12, 11), date(2026, 12, 15), date(2026, 12, 17), date(2026, 12, 21),
+        date(2026, 12, 23), date(2026, 12, 28),  # Christmas Day (Friday) is a holiday in DE
+        date(2026, 12, 30), date(2027, 1, 4),  # New Year's Day (Friday) too
+        date(2027, 1, 6), date(2027, 1, 7),  # the last call, the business day before the deadline
+    ]
+    last_call = nudges_in(sent, "UALICE")[-1][1]
+    assert "*Last call*" in text_of(last_call)
+
+    # Bob in Los Angeles was asked at 01:00 his time; his first nudge waits for 09:00 two business days on.
+    bob_first = nudges_in(sent, "UBOB")[0][0].astimezone(zone("America/Los_Angeles"))
+    assert (bob_first.date(), bob_first.hour) == (date(2026, 12, 9), 9)
+    # Carol in Tokyo was asked at 18:00; two business days later is after hours, so 09:00 the next day.
+    carol_first = nudges_in(sent, "UCAROL")[0][0].astimezone(zone("Asia/Tokyo"))
+    assert (carol_first.date(), carol_first.hour) == (date(2026, 12, 10), 9)
+
+    # Escalated at the end of the deadline day: no more nudges after it.
+    with gl.transaction() as s:
+        ini = s.scalar(select(Initiative))
+        assert ini.status == "escalated"
+        assert s.scalar(select(Approval.next_nudge_at).where(Approval.next_nudge_at.is_not(None))) is None
+    assert all(at <= ini.escalated_at for at, _ in nudges_in(sent, "UALICE"))
+
+
+def test_nudge_dm_says_how_long_who_else_and_the_plan(slack, gl, fake, clock):
+    register(slack, gl)
+    sent = run_for(gl, fake, clock, days=2.5)
+    at, nudge = nudges_in(sent, "UALICE")[0]
+    text = text_of(nudge)
+    assert "has waited on you for *2 business days*" in text
+    assert "Also pending: <@UBOB>, <@UCAROL>." in text
+    assert "Next reminder: Fri 11 Dec 2026." in text
+    assert "At the end of Fri 8 Jan 2027, <@USPONSOR> will be asked whether to proceed without your sign-off." in text
+    assert buttons(nudge) == [("Approve", "approve"), ("Reject", "reject"), ("Snooze", "snooze"), ("Ask a question", "ask_question")]
+
+
+def test_approve_from_a_nudge_stops_that_approvers_nudges(slack, gl, fake, clock):
+    register(slack, gl)
+    run_for(gl, fake, clock, days=2.5)
+    reply = slack.click("approve", "1", "UALICE")
+    assert "recorded (1 of 3)" in reply["text"]
+    sent = run_for(gl, fake, clock, days=7)
+    assert nudges_in(sent, "UALICE") == []
+    assert nudges_in(sent, "UBOB")
+
+
+def test_snooze_moves_the_next_nudge_to_the_next_business_day(slack, gl, fake, clock):
+    register(slack, gl)
+    run_for(gl, fake, clock, days=2.5)  # Wednesday evening in Berlin; next cadence nudge is Friday
+    clock.set(clock.now().replace(hour=8))  # Wednesday 09:00 Berlin
+    with gl.transaction() as s:
+        before = s.scalar(select(Approval).where(Approval.approver_id == "UALICE"))
+    reply = slack.click("snooze", "1", "UALICE")
+    assert "Snoozed: no reminder about GL-1 before Fri 11 Dec 2026" in reply["text"]
+    assert "waiting time keeps counting" in reply["text"]
+    with gl.transaction() as s:
+        after = s.scalar(select(Approval).where(Approval.approver_id == "UALICE"))
+        assert after.snoozed_until.astimezone(zone("Europe/Berlin")).isoformat().startswith("2026-12-10T09:00")
+        assert after.next_nudge_at >= after.snoozed_until
+        assert s.scalar(select(Event.kind).where(Event.kind == "snoozed")) == "snoozed"
+
+    # Snoozing again right after a nudge pushes the next one to at least the next business day.
+    clock.set(before.requested_at + timedelta(days=4, hours=1))  # Friday 11:00 Berlin, just after the nudge
+    sweep(gl)
+    slack.click("snooze", "1", "UALICE")
+    sent = run_for(gl, fake, clock, days=4)
+    first = nudges_in(sent, "UALICE")[0][0].astimezone(zone("Europe/Berlin"))
+    assert first.date() >= date(2026, 12, 14) and 9 <= first.hour < 17
+
+
+def test_manual_nudge_once_per_business_day_in_working_hours(slack, gl, fake, clock):
+    register(slack, gl)
+    reply = slack.command("nudge GL-1", user="USPONSOR")
+    assert "Nudged <@UALICE>, <@UBOB>, <@UCAROL> about GL-1" in reply["text"]
+    # Berlin is at work (10:00); Los Angeles (01:00) and Tokyo (18:00) are not: theirs wait.
+    assert [m for m in slack.dms("UALICE") if "sent you a reminder" in text_of(m)]
+    assert not [m for m in slack.dms("UBOB") if "sent you a reminder" in text_of(m)]
+    again = slack.command("nudge gl-1", user="UOWNER")
+    assert "already nudged today" in again["text"] and "Tue 8 Dec 2026" in again["text"]
+    refused = slack.command("nudge 1", user="UALICE")
+    assert "Only the owner (<@UOWNER>) or the sponsor (<@USPONSOR>) can nudge" in refused["text"]
+
+    sent = run_for(gl, fake, clock, days=1)
+    bob = [at for at, ch, m in sent if ch == "UBOB" and "sent you a reminder" in text_of(m)]
+    assert len(bob) == 1 and bob[0].astimezone(zone("America/Los_Angeles")).hour == 9
+    assert "already nudged" not in slack.command("nudge GL-1", user="UOWNER")["text"]  # a new business day
+
+
+def test_ask_a_question_opens_a_thread_with_the_owner(slack, gl, fake, clock):
+    register(slack, gl)
+    assert slack.click("ask_question", "1", "UBOB") is None
+    view = fake.calls("views.open")[-1].args["view"]
+    assert view["callback_id"] == "ask_question"
+    slack.submit(view, {"question": "Which budget line is this?"}, "UBOB")
+    assert fake.calls("conversations.open")[-1].args["users"] == "UBOB,UOWNER"
+    posted = [c.args for c in fake.calls("chat.postMessage") if c.args["channel"] == "DUBOB"][-1]
+    assert "<@UBOB> has a question for <@UOWNER> about *GL-1* Rollout" in text_of(posted)
+    assert "Which budget line is this?" in text_of(posted)
+    assert "asked the owner a question" in text_of(slack.command("show GL-1"))
+
+
+def test_working_days_setting_is_honoured(slack, gl, fake, clock):
+    # A Sunday-to-Thursday week: Friday and Saturday are not business days.
+    set_workspace(gl, working_days="sun,mon,tue,wed,thu")
+    register(slack, gl, "new Rollout approvers <@UALICE|a> sponsor <@USPONSOR|s> by 2027-01-08")
+    sent = run_for(gl, fake, clock, days=14)
+    days = [at.astimezone(zone("Europe/Berlin")).date() for at, _ in nudges_in(sent, "UALICE")]
+    assert days[:3] == [date(2026, 12, 9), date(2026, 12, 13), date(2026, 12, 15)]
+    assert all(d.weekday() not in (4, 5) for d in days)
