@@ -45,7 +45,7 @@ def announcement(ini) -> dict:
     blocks = [section(text)]
     if ini.details:
         blocks.append(context(escape(ini.details)))
-    return message(f"{ini.reference} registered: {ini.title}", blocks)
+    return message(f"{ini.reference} registered: {escape(ini.title)}", blocks)
 
 
 def approver_buttons(ini) -> dict:
@@ -85,7 +85,7 @@ def approval_request(ini, plan: str) -> dict:
     if ini.details:
         blocks.append(section(f">{escape(ini.details)}"))
     blocks.append(approver_buttons(ini))
-    return message(f"{ini.reference}: your sign-off is requested on {ini.title}", blocks)
+    return message(f"{ini.reference}: your sign-off is requested on {escape(ini.title)}", blocks)
 
 
 def answered(ini, verdict: str) -> dict:
@@ -95,7 +95,7 @@ def answered(ini, verdict: str) -> dict:
 
 def notice(ini, text: str) -> dict:
     """A one-section message about an initiative; `text` is mrkdwn already escaped."""
-    return message(f"{ini.reference}: {ini.title}", [section(text)])
+    return message(f"{ini.reference}: {escape(ini.title)}", [section(text)])
 
 
 EVENT_PHRASES = {

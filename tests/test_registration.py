@@ -1,0 +1,433 @@
+"""Registering and deciding initiatives through the signed slash command, buttons and modals, as Slack sends them."""
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from storage.models import Approval, Event, Initiative, Message
+from tests.slack_driver import buttons, text_of
+
+NEW = "new Training plan approvers <@UALICE|alice> <@UBOB|bob> sponsor <@USPONSOR|sam>"
+
+
+# ---- helpers ------------------------------------------------------------------------------------
+
+def counts(db) -> dict:
+    """Rows of every table a registration or a decision writes."""
+    with db.connect() as conn:
+        return {m.__tablename__: conn.scalar(select(func.count()).select_from(m)) for m in (Initiative, Approval, Event, Message)}
+
+
+def initiative(gl, number=1, team="T1") -> Initiative:
+    with gl.transaction() as s:
+        ini = s.scalar(select(Initiative).where(Initiative.team_id == team, Initiative.number == number))
+        ini.approvals  # load them before the session closes
+        return ini
+
+
+def events(gl, kind=None) -> list[Event]:
+    with gl.transaction() as s:
+        query = select(Event).order_by(Event.id)
+        return list(s.scalars(query.where(Event.kind == kind) if kind else query))
+
+
+def button_value(message: dict, action_id: str) -> str:
+    return next(e["value"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]
+                if e.get("action_id") == action_id)
+
+
+def register(slack, text=NEW, **kw) -> dict:
+    reply = slack.command(text, **kw)
+    assert reply["text"].startswith("Registered"), reply
+    return reply
+
+
+def mrkdwn_texts(node) -> list[str]:
+    """Every text Slack would parse as mrkdwn (fallback text, mrkdwn sections), not plain_text labels."""
+    found = []
+    if isinstance(node, dict):
+        if isinstance(node.get("text"), str) and node.get("type") != "plain_text":
+            found.append(node["text"])
+        for key, value in node.items():
+            if isinstance(value, (dict, list)) and key not in ("title", "submit", "close", "label", "placeholder"):
+                found += mrkdwn_texts(value)
+    elif isinstance(node, list):
+        for item in node:
+            found += mrkdwn_texts(item)
+    return found
+
+
+def everything_sent(fake) -> list[str]:
+    """The mrkdwn of every message, update, reply and view that reached Slack."""
+    texts = []
+    for call in fake.calls():
+        if call.method in ("chat.postMessage", "chat.update", "chat.postEphemeral", "response_url"):
+            texts += mrkdwn_texts({k: v for k, v in call.args.items() if k in ("text", "blocks")})
+        elif call.method.startswith("views."):
+            texts += mrkdwn_texts(call.args.get("view", {}).get("blocks", []))
+    return texts
+
+
+# ---- registration -------------------------------------------------------------------------------
+
+def test_registration_confirms_announces_and_asks_each_approver(slack, fake, gl):
+    reply = register(slack, NEW + " in 3 days")
+    assert reply["response_type"] == "ephemeral"
+    assert "*GL-1*" in reply["text"] and "Training plan" in reply["text"]
+    assert "<#CGENERAL>" in reply["text"] and "<@UALICE>" in reply["text"] and "<@UBOB>" in reply["text"]
+    assert "Thu 10 Dec 2026" in reply["text"]  # 3 business days after Monday 7 December
+
+    (announcement,) = slack.posts("CGENERAL")
+    text = text_of(announcement)
+    assert "<@UOWNER> registered *GL-1* Training plan" in text
+    assert "<@UALICE>, <@UBOB>" in text and "Sponsor: <@USPONSOR>" in text and "Deadline: Thu 10 Dec 2026" in text
+
+    for approver in ("UALICE", "UBOB"):
+        (dm,) = slack.dms(approver)
+        assert "<@UOWNER> asks for your sign-off on *GL-1* Training plan" in text_of(dm)
+        assert "<@USPONSOR> will be asked whether to proceed" in text_of(dm)
+        assert buttons(dm) == [("Approve", "approve"), ("Reject", "reject"), ("Snooze", "snooze"),
+                               ("Ask a question", "ask_question")]
+    assert slack.dms("USPONSOR") == [] and slack.dms("UOWNER") == []
+
+    ini = initiative(gl)
+    assert (ini.reference, ini.status, ini.rule, ini.owner_id, ini.sponsor_id, ini.channel_id) == (
+        "GL-1", "open", "all", "UOWNER", "USPONSOR", "CGENERAL")
+    assert [(a.approver_id, a.decision) for a in ini.approvals] == [("UALICE", "pending"), ("UBOB", "pending")]
+    assert [e.kind for e in events(gl)] == ["registered"]
+    with gl.transaction() as s:
+        assert set(s.scalars(select(Message.status))) == {"sent"}
+
+
+def test_registration_options_rule_deadline_and_channel(slack, fake, gl):
+    register(slack, NEW + " by 2027-01-15 rule any in <#CSALES|sales>", channel="CGENERAL")
+    assert slack.posts("CGENERAL") == [] and len(slack.posts("CSALES")) == 1
+    assert "one approval is enough" in text_of(slack.posts("CSALES")[0])
+    ini = initiative(gl)
+    assert (ini.rule, ini.channel_id, ini.deadline.isoformat()) == ("any", "CSALES", "2027-01-15")
+
+
+def test_registration_from_a_dm_with_a_channel(slack, fake, gl):
+    register(slack, NEW + " in <#CSALES|sales>", channel="DUOWNER")
+    assert len(slack.posts("CSALES")) == 1
+
+
+def test_default_deadline_is_ten_business_days(slack, gl):
+    register(slack)
+    assert initiative(gl).deadline.isoformat() == "2026-12-21"
+
+
+# ---- bad input: a clear message, nothing written -------------------------------------------------
+
+ELEVEN = " ".join(f"<@UX{i}>" for i in range(11))
+
+
+@pytest.mark.parametrize("text, channel, says", [
+    ("new Training plan sponsor <@USPONSOR>", "CGENERAL", "Name the approvers with `approvers @name`"),
+    ("new Training plan approvers sponsor <@USPONSOR>", "CGENERAL", "Name at least one approver"),
+    (NEW + " by 2026-12-01", "CGENERAL", "The deadline Tue 1 Dec 2026 is not in the future. Pick a later date."),
+    ("new " + "x" * 151 + " approvers <@UALICE> sponsor <@USPONSOR>", "CGENERAL", "The title is 151 characters; keep it to 150."),
+    ("new Plan approvers <@UROBOT> sponsor <@USPONSOR>", "CGENERAL", "<@UROBOT> cannot approve: bots, deactivated"),
+    ("new Plan approvers <@UGONE> sponsor <@USPONSOR>", "CGENERAL", "<@UGONE> cannot approve: bots, deactivated"),
+    ("new Plan approvers <@UNOBODY> sponsor <@USPONSOR>", "CGENERAL", "<@UNOBODY> cannot approve"),
+    ("new Plan approvers <@UALICE> <@UOWNER> sponsor <@USPONSOR>", "CGENERAL", "You own this initiative, so you cannot also approve it"),
+    ("new Plan approvers <@UALICE> <@USPONSOR> sponsor <@USPONSOR>", "CGENERAL", "<@USPONSOR> is the sponsor and cannot also be an approver"),
+    ("new Plan approvers <@UALICE> <@UALICE|alice> sponsor <@USPONSOR>", "CGENERAL", "Each approver can be named only once"),
+    (f"new Plan approvers {ELEVEN} sponsor <@USPONSOR>", "CGENERAL", "At most 10 approvers; you named 11"),
+    ("new Plan approvers <@UALICE> sponsor <@UROBOT>", "CGENERAL", "<@UROBOT> cannot sponsor"),
+    ("new Plan approvers <@UALICE> sponsor <@UGONE>", "CGENERAL", "<@UGONE> cannot sponsor"),
+    (NEW, "DUOWNER", "I don't know where to announce it: register it in a channel, add `in #channel`"),
+    ("frobnicate GL-1", "CGENERAL", "I don't know `frobnicate`. Try `/greenlight help`"),
+    ("show GL-99", "CGENERAL", "There is no GL-99 in this workspace. `/greenlight list` shows the open ones."),
+    ("approve GL-99", "CGENERAL", "There is no GL-99 in this workspace"),
+])
+def test_bad_input_gets_a_clear_message_and_writes_nothing(slack, fake, db, text, channel, says):
+    for i in range(11):
+        fake.add_user(f"UX{i}")
+    before = counts(db)
+    reply = slack.command(text, channel=channel)
+    assert says in reply["text"], reply["text"]
+    assert reply["response_type"] == "ephemeral"
+    assert counts(db) == before
+    assert fake.calls("chat.postMessage") == []
+
+
+def test_every_problem_is_listed_at_once(slack, db):
+    reply = slack.command("new " + "y" * 200 + " approvers <@UROBOT> sponsor <@UGONE> by 2020-01-01", channel="DUOWNER")
+    for says in ("keep it to 150", "<@UROBOT> cannot approve", "<@UGONE> cannot sponsor", "not in the future", "where to announce"):
+        assert says in reply["text"]
+    assert counts(db) == dict.fromkeys(counts(db), 0)
+
+
+def test_help(slack):
+    reply = slack.command("help")
+    assert "/greenlight new <title> approvers @a" in reply["text"] and "/greenlight reject GL-12 <reason>" in reply["text"]
+
+
+# ---- user text is shown as text -----------------------------------------------------------------
+
+@pytest.mark.parametrize("title", [
+    # what Slack sends when the person used real mentions, links and an ampersand
+    "Plan <!channel> for <@U123|boss> see <https://evil.example|click> &amp; more",
+    # what Slack sends when the person typed the markup literally
+    "Plan &lt;!channel&gt; for &lt;@U123&gt; see &lt;https://evil.example|click&gt; &amp; more",
+])
+def test_user_text_cannot_ping_mention_or_link(slack, fake, title):
+    register(slack, f"new {title} approvers <@UALICE> sponsor <@USPONSOR>")
+    slack.command("approve GL-1 ok &lt;!here&gt; <!everyone> &lt;@UOWNER&gt; &lt;http://x.example|y&gt;", user="UALICE")
+    for command in ("show GL-1", "list", "mine"):
+        slack.command(command)
+    sent = everything_sent(fake)
+    assert len(sent) > 10 and any("Plan" in t for t in sent)
+    for text in sent:
+        assert "<!" not in text, text  # no @channel, @here, @everyone, no date or subteam tokens
+        assert "<@U123" not in text, text  # no fake mention
+        assert "<http" not in text and "|click>" not in text and "|y>" not in text, text  # no link
+    # the approver's literal "<@UOWNER>" stays text next to the owner's real mention
+    (note,) = [t for t in mrkdwn_texts(slack.dms("UOWNER")[-1]) if "ok " in t]
+    assert "ok &lt;!here&gt; @everyone &lt;@UOWNER&gt; &lt;http://x.example|y&gt;" in note
+    assert "&amp; more" in text_of(slack.posts("CGENERAL")[0])
+
+
+def test_stored_title_is_what_the_person_typed(slack, gl):
+    register(slack, "new Q1 &amp; Q2 &lt;draft&gt; approvers <@UALICE> sponsor <@USPONSOR>")
+    assert initiative(gl).title == "Q1 & Q2 <draft>"
+
+
+# ---- workspaces ---------------------------------------------------------------------------------
+
+def test_numbering_and_data_are_per_workspace(slack, fake, gl, db):
+    register(slack)
+    register(slack, "new Second approvers <@UALICE> sponsor <@USPONSOR>")
+    ini = initiative(gl, 1)
+
+    # T2 cannot see or act on T1's GL-1
+    assert "There is no GL-1 in this workspace" in slack.command("show GL-1", team="T2")["text"]
+    assert "There is no GL-2" in slack.command("approve GL-2", user="UALICE", team="T2")["text"]
+    before = counts(db)
+    reply = slack.click("approve", str(ini.id), "UALICE", team="T2")
+    assert "does not exist in this workspace" in reply["text"]
+    assert counts(db) == before and initiative(gl, 1).approvals[0].decision == "pending"
+    assert "Nothing is waiting" in text_of(slack.command("list", team="T2"))
+
+    # T2 numbers its own initiatives from GL-1
+    reply = register(slack, "new Other team plan approvers <@UALICE> sponsor <@USPONSOR>", team="T2")
+    assert "*GL-1*" in reply["text"]
+    assert initiative(gl, 1, team="T2").title == "Other team plan"
+    assert initiative(gl, 1, team="T1").title == "Training plan"
+    t1_list = text_of(slack.command("list"))
+    assert "Training plan" in t1_list and "Second" in t1_list and "Other team plan" not in t1_list
+    t2_list = text_of(slack.command("list", team="T2"))
+    assert "Other team plan" in t2_list and "Training plan" not in t2_list
+
+
+# ---- approving ----------------------------------------------------------------------------------
+
+def test_approve_by_button_and_by_command_rule_all(slack, fake, gl):
+    register(slack)
+    (request,) = slack.dms("UALICE")
+    reply = slack.click("approve", button_value(request, "approve"), "UALICE")
+    assert reply["text"] == "Thanks: your approval of GL-1 is recorded (1 of 2)."
+    assert initiative(gl).status == "open"
+    assert "<@UALICE> approved *GL-1* Training plan (1 of 2)" in text_of(slack.dms("UOWNER")[-1])
+
+    reply = slack.command("approve gl-1 Fine by me", user="UBOB")
+    assert reply["text"] == "Thanks: GL-1 is now approved."
+    ini = initiative(gl)
+    assert ini.status == "approved" and ini.closed_at is not None
+    assert [(a.decision, a.comment) for a in ini.approvals] == [("approved", None), ("approved", "Fine by me")]
+    owner_dm = text_of(slack.dms("UOWNER")[-1])
+    assert "*GL-1* Training plan is *approved*. Last sign-off: <@UBOB>." in owner_dm and "Fine by me" in owner_dm
+    assert "is *approved*" in text_of(slack.dms("USPONSOR")[-1])
+    assert "is *approved*" in text_of(slack.posts("CGENERAL")[-1])
+    assert [e.kind for e in events(gl)] == ["registered", "approved", "approved", "status_approved"]
+
+
+def test_approve_rule_any_closes_and_releases_the_others(slack, fake, gl):
+    register(slack, NEW + " rule any")
+    reply = slack.command("approve 1", user="UBOB")
+    assert reply["text"] == "Thanks: GL-1 is now approved."
+    assert initiative(gl).status == "approved"
+    assert "needs no answer from you any more" in text_of(slack.dms("UALICE")[-1])
+    # Alice's request lost its buttons; she can no longer answer
+    update = next(c.args for c in fake.calls("chat.update") if c.args["channel"] == "DUALICE")
+    assert "No answer needed any more" in text_of(update) and buttons(update) == []
+    reply = slack.command("approve 1", user="UALICE")
+    assert "already approved; your answer is no longer needed. Nothing changed." in reply["text"]
+
+
+def test_double_click_on_approve_counts_once(slack, fake, gl, db):
+    register(slack)
+    value = button_value(slack.dms("UALICE")[0], "approve")
+    slack.click("approve", value, "UALICE")
+    before, owner_dms = counts(db), len(slack.dms("UOWNER"))
+    reply = slack.click("approve", value, "UALICE")
+    assert "You already approved GL-1 on Mon 7 Dec 2026" in reply["text"] and "nothing changed" in reply["text"]
+    assert counts(db) == before and len(slack.dms("UOWNER")) == owner_dms
+    assert len(events(gl, "approved")) == 1
+
+
+def test_the_request_dm_is_updated_after_the_decision(slack, fake, gl):
+    register(slack)
+    request = slack.dms("UALICE")[0]
+    (request_call,) = [c for c in fake.calls("chat.postMessage") if c.args["channel"] == "UALICE"]
+    slack.click("approve", button_value(request, "approve"), "UALICE")
+    (update,) = fake.calls("chat.update")
+    assert update.args["channel"] == "DUALICE"
+    with gl.transaction() as s:
+        ts = s.scalar(select(Message.ts).where(Message.key.like("request:%"), Message.recipient == "UALICE"))
+    assert update.args["ts"] == ts
+    assert "You approved it. Thank you!" in text_of(update.args) and buttons(update.args) == []
+    assert update.at > request_call.at
+
+
+def test_only_approvers_can_approve_or_reject(slack, db):
+    register(slack)
+    before = counts(db)
+    for user in ("UOTHER", "UOWNER", "USPONSOR"):
+        reply = slack.command("approve GL-1", user=user)
+        assert reply["text"] == "Only the approvers of GL-1 can approve it: <@UALICE>, <@UBOB>."
+        assert "Only the approvers of GL-1 can reject it" in slack.command("reject GL-1 no", user=user)["text"]
+    assert counts(db) == before
+
+
+# ---- rejecting ----------------------------------------------------------------------------------
+
+def test_reject_by_command(slack, fake, gl):
+    register(slack)
+    reply = slack.command("reject GL-1 The budget is &amp; was gone", user="UBOB")
+    assert reply["text"] == "Your rejection of GL-1 is recorded; the owner and the sponsor have been told your reason."
+    ini = initiative(gl)
+    assert ini.status == "rejected" and ini.approvals[1].comment == "The budget is & was gone"
+    for person in ("UOWNER", "USPONSOR"):
+        text = text_of(slack.dms(person)[-1])
+        assert "<@UBOB> *rejected* *GL-1* Training plan" in text and "The budget is &amp; was gone" in text
+    assert "*rejected*" in text_of(slack.posts("CGENERAL")[-1])
+    assert "needs no answer from you any more" in text_of(slack.dms("UALICE")[-1])
+    assert "Please give a reason" in slack.command("reject GL-1", user="UALICE")["text"]
+
+
+def test_reject_by_button_asks_for_a_reason_in_a_modal(slack, fake, gl, db):
+    register(slack)
+    value = button_value(slack.dms("UALICE")[0], "reject")
+    assert slack.click("reject", value, "UALICE") is None
+    (opened,) = fake.calls("views.open")
+    view = opened.args["view"]
+    assert view["callback_id"] == "reject_reason" and view["title"]["text"] == "Reject GL-1"
+    assert opened.args["trigger_id"].startswith("trigger-")
+
+    before = counts(db)
+    response = slack.submit(view, {"reason": "   "}, "UALICE")
+    body = json.loads(response.body)
+    assert body["response_action"] == "errors" and body["errors"]["reason"]  # shown on the field
+    assert counts(db) == before and initiative(gl).status == "open"
+
+    response = slack.submit(view, {"reason": "Not this quarter"}, "UALICE")
+    assert response.status == 200 and not response.body
+    ini = initiative(gl)
+    assert ini.status == "rejected" and ini.approvals[0].comment == "Not this quarter"
+    assert "Not this quarter" in text_of(slack.dms("UOWNER")[-1])
+    update = next(c.args for c in fake.calls("chat.update") if c.args["channel"] == "DUALICE")
+    assert "You rejected it" in text_of(update) and buttons(update) == []
+
+
+def test_reject_button_of_someone_else_opens_no_modal(slack, fake, db):
+    register(slack)
+    value = button_value(slack.dms("UALICE")[0], "reject")
+    reply = slack.click("reject", value, "UOTHER")
+    assert "Only the approvers of GL-1 can reject it" in reply["text"]
+    assert fake.calls("views.open") == []
+
+
+# ---- withdrawing --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("who, told", [("UOWNER", "USPONSOR"), ("USPONSOR", "UOWNER")])
+def test_withdraw_by_owner_or_sponsor(slack, fake, gl, who, told):
+    register(slack)
+    reply = slack.command("withdraw GL-1 merged with another plan", user=who)
+    assert reply["text"] == "GL-1 is withdrawn; the pending approvers have been told they need not answer."
+    assert initiative(gl).status == "withdrawn"
+    assert f"<@{who}> *withdrew* *GL-1* Training plan" in text_of(slack.dms(told)[-1])
+    assert "merged with another plan" in text_of(slack.posts("CGENERAL")[-1])
+    for approver in ("UALICE", "UBOB"):
+        assert "needs no answer from you any more" in text_of(slack.dms(approver)[-1])
+    assert "already withdrawn" in slack.command("approve GL-1", user="UALICE")["text"]
+
+
+@pytest.mark.parametrize("who", ["UOTHER", "UALICE"])
+def test_withdraw_refused_for_others(slack, db, gl, who):
+    register(slack)
+    before = counts(db)
+    reply = slack.command("withdraw GL-1", user=who)
+    assert reply["text"] == "Only the owner (<@UOWNER>) or the sponsor (<@USPONSOR>) can withdraw GL-1."
+    assert counts(db) == before and initiative(gl).status == "open"
+
+
+# ---- list, mine, show ---------------------------------------------------------------------------
+
+def test_list_mine_and_show(slack, fake, gl, clock):
+    register(slack)
+    clock.advance(days=1)
+    register(slack, "new Budget 2027 approvers <@UCAROL> sponsor <@UALICE>", user="UBOB")
+    slack.command("approve GL-1 go", user="UALICE")
+    clock.advance(days=3)  # Friday 11 December, 10:00 Berlin
+
+    listing = text_of(slack.command("list"))
+    assert listing.index("*GL-1* Training plan") < listing.index("*GL-2* Budget 2027")  # longest wait first
+    assert "pending <@UBOB> (4 business days)" in listing
+    assert "<@UCAROL> (3 business days)" in listing
+
+    mine = text_of(slack.command("mine", user="UALICE"))
+    waiting, owned, sponsored = mine.split("*Your initiatives*")[0], *mine.split("*Your initiatives*")[1].split("*You sponsor*")
+    assert "Nothing waits on you" in waiting  # Alice already approved GL-1
+    assert "You own no open initiative" in owned
+    assert "*GL-2* Budget 2027" in sponsored
+    mine = text_of(slack.command("mine", user="UBOB"))
+    assert "*GL-1* Training plan: waiting on you for *4 business days*" in mine
+    assert "*GL-2* Budget 2027" in mine.split("*Your initiatives*")[1].split("*You sponsor*")[0]
+
+    show = slack.command("show GL-1")
+    text = text_of(show)
+    assert "Status: *open, waiting for sign-off*" in text
+    assert "Owner: <@UOWNER> · Sponsor: <@USPONSOR> · Channel: <#CGENERAL>" in text
+    assert "Deadline: Mon 21 Dec 2026" in text
+    assert "<@UALICE> approved after 1 business day: “go”" in text
+    assert "<@UBOB> pending for *4 business days*" in text
+    assert "Mon 7 Dec 2026 10:00 · <@UOWNER> registered it (deadline Mon 21 Dec 2026)" in text
+    assert "Tue 8 Dec 2026 10:00 · <@UALICE> approved: “go”" in text
+
+
+def test_show_counts_business_days_in_each_approvers_zone(slack, clock):
+    register(slack, "new Plan approvers <@UBOB> <@UCAROL> sponsor <@USPONSOR>")
+    clock.advance(days=7)  # Monday 14 December 10:00 Berlin = 01:00 Los Angeles, 18:00 Tokyo
+    text = text_of(slack.command("show GL-1"))
+    # Bob (LA) was asked Monday 01:00 his time: Mon..Fri whole + 1h of today; Carol (Tokyo) Monday 18:00: 5 days
+    assert "<@UBOB> pending for *5 business days*" in text
+    assert "<@UCAROL> pending for *5 business days*" in text
+    clock.advance(hours=-2)  # Monday 08:00 Berlin = Sunday 23:00 in LA, Monday 16:00 in Tokyo
+    text = text_of(slack.command("show GL-1"))
+    assert "<@UBOB> pending for *4 business days*" in text
+    assert "<@UCAROL> pending for *4 business days*" in text
+
+
+# ---- Slack failures -----------------------------------------------------------------------------
+
+def test_users_info_failing_during_new_saves_nothing(slack, fake, db):
+    fake.fail_next("users.info", status=500)
+    before = counts(db)
+    reply = slack.command(NEW)
+    assert reply["text"] == "Slack did not answer me just now, so nothing was saved. Please try again in a minute."
+    assert counts(db) == before and fake.calls("chat.postMessage") == []
+    register(slack)  # and it works when Slack is back
+
+
+def test_rate_limited_post_is_delivered_once(slack, fake, gl):
+    fake.fail_next("chat.postMessage", status=429, retry_after=1)
+    register(slack)
+    attempts = [c for c in fake.calls("chat.postMessage") if c.args["channel"] == "CGENERAL"]
+    assert [c.failed for c in attempts] == [True, False]
+    assert len([c for c in slack.posts("CGENERAL")]) == 2  # the refused attempt and the delivered one
+    assert len(slack.dms("UALICE")) == len(slack.dms("UBOB")) == 1
+    with gl.transaction() as s:
+        assert set(s.scalars(select(Message.status))) == {"sent"}
