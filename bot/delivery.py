@@ -62,7 +62,7 @@ class Sender:
                 select(Message)
                 .where(Message.status == "pending", Message.next_attempt_at <= now,
                        or_(Message.claimed_until.is_(None), Message.claimed_until < now))
-                .order_by(Message.id).limit(BATCH).with_for_update(skip_locked=True)
+                .order_by(Message.next_attempt_at, Message.id).limit(BATCH).with_for_update(skip_locked=True)
             )
             if team_id:
                 query = query.where(Message.team_id == team_id)
