@@ -331,3 +331,22 @@ def test_operator_cli_needs_the_team_when_several_workspaces(slack, gl, fake, cl
     assert "several workspaces (T1, T2): pass --team" in capsys.readouterr().err
     assert main(["summary", "--channel", "CPLANS", "--team", "T1"]) == 0
     assert "*GL-1* Plan: waiting on" in capsys.readouterr().out
+
+
+def test_each_decision_is_in_exactly_one_weeks_summary(slack, gl, fake, clock):
+    for title in ("Early", "Late", "Still open"):
+        new(slack, title, ["UALICE"])
+    clock.set(at(2026, 12, 14, 7, 59))  # a minute before Monday's 09:00 Berlin summary
+    slack.command("approve GL-1", user="UALICE")
+    clock.set(at(2026, 12, 14, 8, 0))
+    sweep(gl)
+    clock.set(at(2026, 12, 14, 8, 30))  # just after it
+    slack.command("approve GL-2", user="UALICE")
+    sweep(gl)
+    clock.set(at(2026, 12, 21, 8, 0))
+    sweep(gl)
+    first, second = summaries(fake, "CPLANS")
+    decided = [t for t in texts(first) if t.startswith("*Decided")]
+    assert decided == ["*Decided last week (since Mon 7 Dec 2026 09:00)*\n*GL-1* Early: approved on Mon 14 Dec 2026"]
+    decided = [t for t in texts(second) if t.startswith("*Decided")]
+    assert decided == ["*Decided last week (since Mon 14 Dec 2026 09:00)*\n*GL-2* Late: approved on Mon 14 Dec 2026"]

@@ -15,6 +15,7 @@ Which channels
 """
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -31,7 +32,7 @@ from bot.services.overview import ACTIVE, Wait, longest_wait, waits_of
 from bot.services.workspaces import people_zones, today, work_week, workspace
 from storage.models import Event, Initiative, Message, Person, Workspace
 
-WEEK = timedelta(days=7)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -95,9 +96,12 @@ def week_of(ws: Workspace, now: datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
-def summary_moment(ws: Workspace, now: datetime) -> datetime:
-    """This ISO week's summary moment (summary_day at summary_time, workspace time), as UTC."""
-    local = today(ws, now)
+def summary_moment(ws: Workspace, now: datetime, *, weeks_back: int = 0) -> datetime:
+    """This ISO week's summary moment (summary_day at summary_time, workspace time), as UTC.
+
+    With weeks_back, the moment of an earlier week, on the local clock (so DST changes do not shift it).
+    """
+    local = today(ws, now) - timedelta(weeks=weeks_back)
     monday = local - timedelta(days=local.weekday())
     day = monday + timedelta(days=WEEKDAYS.index(ws.summary_day))
     tz = zone(ws.timezone)
@@ -114,14 +118,13 @@ def summary_key(channel_id: str, week: str) -> str:
 
 
 def decided_window(ws: Workspace, now: datetime) -> tuple[datetime, datetime]:
-    """'Decided last week': the 7 days before this week's summary moment, [moment − 7 days, moment).
+    """'Decided last week': from last week's summary moment to this week's, [previous moment, moment).
 
     Every decision falls into exactly one week's summary: the first one scheduled after it,
     even when that summary is posted late. Before the moment (a preview on Monday morning)
     the window ends now.
     """
-    moment = summary_moment(ws, now)
-    return moment - WEEK, min(moment, now)
+    return summary_moment(ws, now, weeks_back=1), min(summary_moment(ws, now), now)
 
 
 def channel_summary(session: Session, ws: Workspace, channel_id: str, now: datetime) -> Summary:
@@ -222,6 +225,15 @@ def _channels_missing_summary(session: Session, due: dict[str, Workspace], now: 
     return missing
 
 
+def _due_or_logged(ws: Workspace, now: datetime) -> bool:
+    """is_due, except that a workspace with an unreadable schedule is skipped (and said), not fatal to the sweep."""
+    try:
+        return is_due(ws, now)
+    except ValueError:
+        log.error("workspace %s: summary day %r / time %r unreadable; no summary", ws.team_id, ws.summary_day, ws.summary_time)
+        return False
+
+
 def enqueue_due_summaries(session: Session, now: datetime) -> int:
     """Queue this week's summary for every channel that is due and has none yet; returns how many.
 
@@ -229,7 +241,7 @@ def enqueue_due_summaries(session: Session, now: datetime) -> int:
     and the check repeated, so two sweeps racing never build a summary twice: the second
     waits for the first to commit and then finds its keys.
     """
-    due = {ws.team_id: ws for ws in session.scalars(select(Workspace)) if is_due(ws, now)}
+    due = {ws.team_id: ws for ws in session.scalars(select(Workspace)) if _due_or_logged(ws, now)}
     if not due:
         return 0
     queued = 0
