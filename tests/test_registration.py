@@ -1,5 +1,6 @@
 """Registering and deciding initiatives through the signed slash command, buttons and modals, as Slack sends them."""
 import json
+import threading
 from datetime import timedelta
 
 import pytest
@@ -266,6 +267,27 @@ def test_double_click_on_approve_counts_once(slack, fake, gl, db):
     assert "You already approved GL-1 on Mon 7 Dec 2026" in reply["text"] and "nothing changed" in reply["text"]
     assert counts(db) == before and len(slack.dms("UOWNER")) == owner_dms
     assert len(events(gl, "approved")) == 1
+
+
+def test_simultaneous_clicks_count_once_and_the_last_approval_closes(slack, gl):
+    """Slack sends a double click as two requests at once; two approvers may also answer at the same moment."""
+    for n in range(1, 6):
+        register(slack, f"new Plan {n} approvers <@UALICE> <@UBOB> sponsor <@USPONSOR>")
+        ini_id = initiative(gl, n).id
+        start = threading.Barrier(3)
+
+        def click(user):
+            start.wait()
+            slack.click("approve", str(ini_id), user)
+
+        threads = [threading.Thread(target=click, args=(u,)) for u in ("UALICE", "UBOB", "UALICE")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        ini = initiative(gl, n)
+        assert ini.status == "approved", f"GL-{n} stayed {ini.status} with every approval in"
+        assert len([e for e in events(gl, "approved") if e.initiative_id == ini_id]) == 2
 
 
 def test_the_request_dm_is_updated_after_the_decision(slack, fake, gl):

@@ -37,16 +37,21 @@ class Draft:
 
 
 def find(session: Session, team_id: str, number: int) -> Initiative:
-    """The initiative GL-<number> of this workspace, or a Refusal that says so."""
-    ini = session.scalar(select(Initiative).where(Initiative.team_id == team_id, Initiative.number == number))
+    """The initiative GL-<number> of this workspace, or a Refusal that says so.
+
+    The row is locked for the transaction (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises), so two
+    answers arriving at once are decided one after the other: a double click counts once, and the last of
+    several approvers sees the others' approvals and closes the initiative.
+    """
+    ini = session.scalar(select(Initiative).where(Initiative.team_id == team_id, Initiative.number == number).with_for_update())
     if ini is None:
         raise Refusal(f"There is no GL-{number} in this workspace. `/greenlight list` shows the open ones.")
     return ini
 
 
 def find_by_id(session: Session, team_id: str, initiative_id: int) -> Initiative:
-    """The initiative behind a button, only if it belongs to this workspace."""
-    ini = session.get(Initiative, initiative_id)
+    """The initiative behind a button, only if it belongs to this workspace (locked, as in find())."""
+    ini = session.get(Initiative, initiative_id, with_for_update=True)
     if ini is None or ini.team_id != team_id:
         raise Refusal("That initiative does not exist in this workspace.")
     return ini
