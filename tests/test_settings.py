@@ -1,0 +1,209 @@
+"""`/greenlight settings`: everyone sees them; admins change them, each value checked, and the change takes effect."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from bot.jobs import sweep
+from bot.services.workspaces import workspace
+from storage.models import Approval, Event, Initiative, Workspace
+from tests.slack_driver import SlackDriver, text_of
+from tests.test_view_limits import assert_recorded_views_within_limits
+
+
+@pytest.fixture(autouse=True)
+def views_within_limits(fake):
+    yield
+    assert_recorded_views_within_limits(fake)
+
+
+def workspace_row(gl, team_id="T1") -> Workspace:
+    with gl.transaction() as s:
+        return workspace(s, team_id, now=gl.clock.now(), default_tz=gl.settings.timezone)
+
+
+def changes(gl) -> list[dict]:
+    with gl.transaction() as s:
+        return [(e.actor_id, e.initiative_id, e.data) for e in s.scalars(
+            select(Event).where(Event.kind == "settings_changed").order_by(Event.id))]
+
+
+def test_everyone_sees_the_settings_with_their_defaults(slack):
+    reply = slack.command("settings", user="UOTHER")
+    text = text_of(reply)
+    for line in ("`summary-channel` *not set*", "`summary-day` *mon*", "`summary-time` *09:00*",
+                 "`timezone` *Europe/Berlin*", "`working-hours` *09:00-17:00*", "`working-days` *mon,tue,wed,thu,fri*",
+                 "`holidays` *none*", "`deadline` *10 business days*", "`first-nudge` *2 business days*",
+                 "`nudge-every` *2 business days*", "`report-after` *20 business days*"):
+        assert line in text
+    assert "Only workspace admins and owners can change them." in text
+    assert "Only workspace admins" not in text_of(slack.command("settings", user="UADMIN"))
+
+
+def test_a_non_admin_cannot_change_them(slack, gl):
+    reply = slack.command("settings working-hours 08:00-16:00", user="UOTHER")
+    assert reply["text"].startswith("Only workspace admins and owners")
+    assert workspace_row(gl).working_hours == "09:00-17:00"
+    assert changes(gl) == []
+
+
+@pytest.mark.parametrize("user", ["UADMIN", "UBOSS", "UOPS"])
+def test_admins_owners_and_greenlight_admins_can(slack, fake, gl, user):
+    fake.add_user("UBOSS", name="boss", is_owner=True)  # UOPS is in GREENLIGHT_ADMINS, unknown to Slack
+    reply = slack.command("settings working-hours 08:00-16:00", user=user)
+    assert reply["text"].startswith("`working-hours` is now *08:00-16:00* (was 09:00-17:00).")
+    assert workspace_row(gl).working_hours == "08:00-16:00"
+    assert changes(gl) == [(user, None, {"key": "working-hours", "old": "09:00-17:00", "new": "08:00-16:00"})]
+
+
+ACCEPTED = [
+    ("summary-day", "Friday", "summary_day", "fri"),
+    ("summary-day", "tue", "summary_day", "tue"),
+    ("summary-time", "8:30", "summary_time", "08:30"),
+    ("timezone", "america/new_york", "timezone", "America/New_York"),
+    ("working-hours", "07:30 - 15:30", "working_hours", "07:30-15:30"),
+    ("working-days", "mon-thu", "working_days", "mon,tue,wed,thu"),
+    ("working-days", "sun-thu", "working_days", "mon,tue,wed,thu,sun"),
+    ("working-days", "mon,wed, fri", "working_days", "mon,wed,fri"),
+    ("holidays", "de", "holidays", "DE"),
+    ("holidays", "none", "holidays", None),
+    ("deadline", "15", "deadline_days", 15),
+    ("first-nudge", "1", "first_nudge", 1),
+    ("nudge-every", "3", "nudge_every", 3),
+    ("report-after", "30", "report_after", 30),
+]
+
+
+@pytest.mark.parametrize("key,value,attribute,stored", ACCEPTED)
+def test_each_key_accepts_a_good_value(slack, gl, key, value, attribute, stored):
+    if key == "holidays" and stored is None:
+        slack.command("settings holidays FR", user="UADMIN")
+    reply = slack.command(f"settings {key} {value}", user="UADMIN")
+    assert f"`{key}` is now" in reply["text"]
+    assert getattr(workspace_row(gl), attribute) == stored
+    assert changes(gl)[-1][2]["new"] == stored
+    assert text_of(slack.command("settings", user="UOTHER")).count(f"`{key}` *") == 1
+
+
+REJECTED = [
+    ("summary-channel", "approvals", "is not a channel"),
+    ("summary-day", "someday", "is not a day of the week"),
+    ("summary-time", "25:00", "is not a time"),
+    ("summary-time", "9am", "is not a time"),
+    ("timezone", "Mars/Olympus", "is not a time zone name"),
+    ("working-hours", "9-17", "is not a span of hours"),
+    ("working-hours", "17:00-09:00", "must start before it ends"),
+    ("working-days", "mon-fry", "“mon-fry” is not a weekday"),
+    ("working-days", "weekdays", "is not a weekday"),
+    ("holidays", "XX", "is not a country code I know"),
+    ("holidays", "germany", "is not a country code I know"),
+    ("deadline", "0", "is not a number of business days"),
+    ("first-nudge", "-1", "is not a number of business days"),
+    ("nudge-every", "two", "is not a number of business days"),
+    ("report-after", "1.5", "is not a number of business days"),
+    ("report-after", "1000", "from 1 to 260"),
+]
+
+
+@pytest.mark.parametrize("key,value,message", REJECTED)
+def test_each_key_refuses_a_bad_value(slack, gl, key, value, message):
+    before = workspace_row(gl)
+    reply = slack.command(f"settings {key} {value}", user="UADMIN")
+    assert message in reply["text"]
+    assert f"`/greenlight settings {key} " in reply["text"]  # and an example of a good one
+    after = workspace_row(gl)
+    assert {c.name: getattr(after, c.name) for c in Workspace.__table__.columns} == \
+        {c.name: getattr(before, c.name) for c in Workspace.__table__.columns}
+    assert changes(gl) == []
+
+
+def test_unknown_key_and_missing_value(slack):
+    assert "There is no setting `colour`" in slack.command("settings colour blue", user="UADMIN")["text"]
+    reply = slack.command("settings timezone", user="UADMIN")["text"]
+    assert reply.startswith("Give `timezone` a value") and "Europe/Berlin" in reply
+
+
+def test_summary_channel_must_be_one_the_bot_can_post_in(slack, fake, gl):
+    fake.add_channel("CPUBLIC", name="approvals", is_member=False)  # public: chat:write.public lets it post
+    fake.add_channel("CSECRET", name="secret", is_member=False)
+    fake.channels["CSECRET"]["is_private"] = True
+    fake.add_channel("CINNER", name="inner", is_member=True)
+    fake.channels["CINNER"]["is_private"] = True
+
+    reply = slack.command("settings summary-channel <#CSECRET|secret>", user="UADMIN")["text"]
+    assert "I'm not in <#CSECRET>, a private channel" in reply and "/invite @Greenlight" in reply
+    reply = slack.command("settings summary-channel <#CNOWHERE|gone>", user="UADMIN")["text"]
+    assert "I can't see <#CNOWHERE>" in reply
+    assert workspace_row(gl).summary_channel is None
+
+    assert "now *<#CPUBLIC>*" in slack.command("settings summary-channel <#CPUBLIC|approvals>", user="UADMIN")["text"]
+    assert "now *<#CINNER>*" in slack.command("settings summary-channel <#CINNER|inner>", user="UADMIN")["text"]
+    assert workspace_row(gl).summary_channel == "CINNER"
+    assert "`summary-channel` *<#CINNER>*" in text_of(slack.command("settings"))
+    assert "now *not set*" in slack.command("settings summary-channel none", user="UADMIN")["text"]
+    assert [c[2]["new"] for c in changes(gl)] == ["CPUBLIC", "CINNER", None]
+
+
+def test_the_same_value_changes_nothing(slack, gl):
+    assert slack.command("settings nudge-every 2", user="UADMIN")["text"] == "`nudge-every` is already 2 business days. Nothing changed."
+    assert changes(gl) == []
+
+
+def register(slack) -> datetime:
+    assert "Registered *GL-1*" in slack.command("new Plan approvers <@UALICE> sponsor <@USPONSOR>", user="UOWNER")["text"]
+    return next_nudge(slack.gl)
+
+
+def next_nudge(gl) -> datetime:
+    with gl.transaction() as s:
+        return s.scalar(select(Approval.next_nudge_at))
+
+
+def nudges_to_alice(slack) -> list[dict]:
+    return [m for m in slack.dms("UALICE") if "waited on you" in text_of(m)]
+
+
+def test_a_change_of_working_hours_moves_the_next_nudge(slack, gl, clock):
+    # Registered Monday 10:00 in Berlin: the first reminder is due Wednesday at the same time.
+    assert register(slack) == datetime(2026, 12, 9, 9, 0, tzinfo=UTC)
+    slack.command("settings working-hours 13:00-17:00", user="UADMIN")
+    assert next_nudge(gl) == datetime(2026, 12, 9, 12, 0, tzinfo=UTC)  # 13:00 in Berlin
+
+    clock.set(datetime(2026, 12, 9, 9, 30, tzinfo=UTC))
+    sweep(gl)
+    assert nudges_to_alice(slack) == []
+    clock.set(datetime(2026, 12, 9, 12, 0, tzinfo=UTC))
+    sweep(gl)
+    assert len(nudges_to_alice(slack)) == 1
+
+
+def test_working_days_holidays_and_nudge_cadence_move_it_too(slack, gl, clock):
+    register(slack)
+    slack.command("settings first-nudge 3", user="UADMIN")
+    assert next_nudge(gl) == datetime(2026, 12, 10, 9, 0, tzinfo=UTC)  # Thursday
+    slack.command("settings working-days mon,tue,thu,fri", user="UADMIN")
+    assert next_nudge(gl) == datetime(2026, 12, 11, 9, 0, tzinfo=UTC)  # Wednesday no longer counts
+    slack.command("settings working-days mon-fri", user="UADMIN")
+    assert next_nudge(gl) == datetime(2026, 12, 10, 9, 0, tzinfo=UTC)
+    slack.command("settings holidays IT", user="UADMIN")  # 8 December is a holiday in Italy
+    assert next_nudge(gl) == datetime(2026, 12, 11, 9, 0, tzinfo=UTC)
+    slack.command("settings first-nudge 13", user="UADMIN")  # beyond the deadline: only the last call is left
+    assert next_nudge(gl) == datetime(2026, 12, 18, 8, 0, tzinfo=UTC)  # 09:00 in Berlin, the day before the deadline
+
+
+def test_a_change_of_timezone_moves_the_deadline_moment(slack, gl):
+    register(slack)
+    slack.command("settings timezone America/New_York", user="UADMIN")
+    with gl.transaction() as s:
+        ini = s.scalar(select(Initiative))
+        assert ini.escalate_at == datetime(2026, 12, 22, 5, 0, tzinfo=UTC)  # end of Mon 21 Dec in New York
+
+
+def test_settings_belong_to_one_workspace(slack, gl, fake):
+    other = SlackDriver(gl, fake, slack.secret, team="T2")
+    other.command("settings nudge-every 5", user="UADMIN", team="T2")
+    assert workspace_row(gl).nudge_every == 2
+    assert workspace_row(gl, "T2").nudge_every == 5
+
