@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,6 +20,7 @@ from storage.models import Approval, Event, Initiative, Person
 MAX_TITLE = 150
 MAX_DETAILS = 2000
 MAX_APPROVERS = 10
+MAX_AHEAD = timedelta(days=3653)  # ten years
 CLOSED = ("approved", "rejected", "withdrawn", "reported")
 
 
@@ -105,6 +106,10 @@ def validate(session: Session, ws, owner_id: str, draft: Draft, now: datetime) -
         errors["rule"] = "The rule is `all` or `any`."
     if draft.due and draft.due.on and draft.due.on <= today(ws, now):
         errors["deadline"] = f"The deadline {msg.day(draft.due.on)} is not in the future. Pick a later date."
+    elif draft.due and resolve_deadline(ws, draft.due, now) > today(ws, now) + MAX_AHEAD:
+        # also keeps date arithmetic away from date.max (by 9999-12-31 crashed)
+        errors["deadline"] = (f"The deadline {msg.day(resolve_deadline(ws, draft.due, now))} is more than "
+                              f"{MAX_AHEAD.days // 365} years away. Pick a nearer date.")
     if not draft.channel_id:
         errors["channel"] = (
             "I don't know where to announce it: register it in a channel, add `in #channel`, "
