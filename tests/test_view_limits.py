@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 
 from bot.blocks import register as registration_form
 from bot.blocks.home import home
-from bot.services.overview import Mine
-from datetime import date
+from bot.services.overview import Mine, Wait
 
 VIEW_METHODS = ("views.open", "views.push", "views.update", "views.publish")
 
@@ -155,11 +156,6 @@ def test_checker_finds_what_slack_refuses():
 @pytest.mark.parametrize("count", [0, 1, 15, 16, 60, 150])
 def test_home_stays_within_limits_however_much_there_is(count):
     """The builder alone: whatever the number of items, the Home fits (the end-to-end case is in test_home)."""
-    from datetime import UTC, datetime, timedelta
-    from types import SimpleNamespace
-
-    from bot.services.overview import Wait
-
     def ini(n):
         approval = SimpleNamespace(approver_id="UALICE", requested_at=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=n),
                                    decision="pending", decided_at=None)

@@ -60,7 +60,8 @@ def register(app, gl) -> None:
         try:
             confirmation = register_draft(gl, draft, Invocation(team_id, user_id, "", "", client), deliver=False)
         except service.RegistrationInvalid as e:
-            return ack(response_action="errors", errors={field: plain_names(gl, team_id, text) for field, text in e.errors.items()})
+            errors = {field: plain_names(gl, team_id, text) for field, text in e.errors.items()}
+            return ack(response_action="errors", errors=errors)
         except SlackApiError:
             return ack(response_action="errors", errors={registration_form.APPROVERS: SLACK_DOWN})
         ack(response_action="update", view=registration_form.registered(confirmation))
