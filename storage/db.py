@@ -7,8 +7,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, insert, inspect, update
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -52,6 +53,38 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def insert_new(session: Session, model) -> None:
+    """Insert this session's new, unflushed `model` objects in one statement (executemany) and detach them.
+
+    The ORM inserts rows one by one where it cannot get their ids back in order (SQLite). For
+    append-only rows that nothing reads back in the same transaction (events), this keeps a batch
+    at one statement. Order is kept: session.new lists objects in the order they were added."""
+    new = [obj for obj in session.new if isinstance(obj, model)]
+    if not new:
+        return
+    columns = {c.key for c in model.__table__.columns if not c.primary_key}
+    rows = [{k: v for k, v in inspect(obj).dict.items() if k in columns} for obj in new]
+    for obj in new:
+        session.expunge(obj)
+    session.execute(insert(model), rows)
+
+
+def update_many(session: Session, objects: list, columns: tuple[str, ...]) -> None:
+    """Write these columns of these persistent objects in one statement (executemany).
+
+    The ORM batches UPDATEs only over consecutive rows whose changed columns are the same, so a
+    batch that changes different columns on alternate rows costs one UPDATE per row."""
+    if not objects:
+        return
+    model = type(objects[0])
+    pk = inspect(model).primary_key[0].key
+    rows = [{pk: getattr(obj, pk), **{c: getattr(obj, c) for c in columns}} for obj in objects]
+    for obj in objects:
+        for c in columns:
+            set_committed_value(obj, c, getattr(obj, c))  # written below: nothing left for the flush
+    session.execute(update(model), rows)
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -18,25 +18,47 @@ from bot.services.outbox import enqueue, message
 from bot.services.overview import waits_of
 from bot.services.workspaces import people_zones, today, work_week, workspace
 from bot.text import escape, mention
-from storage.models import Initiative
+from storage.db import insert_new
+from storage.models import Event, Initiative
 
 BATCH = 200
 
 
-def _person_moment(session, ws, user_id: str, at: datetime) -> datetime:
-    """The first working moment for this person at or after `at`."""
-    tz = people_zones(session, ws.team_id, [user_id], ws.timezone)[user_id]
-    return work_week(ws).next_working_moment(at, tz)
+def _batch(session: Session, inis: list[Initiative], now: datetime, role: str) -> tuple[dict, dict]:
+    """The workspaces of a batch and the time zones of the people in `role` ('sponsor_id', 'owner_id'),
+    loaded once for the whole batch rather than once per initiative."""
+    spaces = {t: workspace(session, t, now=now) for t in {ini.team_id for ini in inis}}
+    wanted: dict[str, set] = {}
+    for ini in inis:
+        wanted.setdefault(ini.team_id, set()).add(getattr(ini, role))
+    return spaces, {t: people_zones(session, t, users, spaces[t].timezone) for t, users in wanted.items()}
 
 
-def _after_business_days(session, ws, user_id: str, now: datetime, days: int) -> datetime:
-    tz = people_zones(session, ws.team_id, [user_id], ws.timezone)[user_id]
+def _after_business_days(ws, tz, now: datetime, days: int) -> datetime:
+    """The first working moment, in this zone, once `days` business days have passed."""
     week = work_week(ws)
     return week.next_working_moment(week.after_business_days(now, days, tz), tz)
 
 
+def _waits(session: Session, inis: list[Initiative], now: datetime) -> dict:
+    """waits_of for a batch that may span workspaces: one query per workspace."""
+    by_team: dict[str, list] = {}
+    for ini in inis:
+        by_team.setdefault(ini.team_id, []).append(ini)
+    waits = {}
+    for group in by_team.values():
+        waits.update(waits_of(session, group, now))
+    return waits
+
+
 def _send(session, ini, key: str, recipient: str, payload: dict, now: datetime, **kw) -> None:
     enqueue(session, [message(ini.team_id, key, recipient, payload, now=now, initiative_id=ini.id, **kw)])
+
+
+def _queue(session: Session, rows: list[dict]) -> None:
+    """End of a batch: its events and messages, one statement each."""
+    insert_new(session, Event)
+    enqueue(session, rows)
 
 
 def _due(session: Session, column, status: str, now: datetime) -> list[Initiative]:
@@ -46,9 +68,10 @@ def _due(session: Session, column, status: str, now: datetime) -> list[Initiativ
     ))
 
 
-def sponsor_question(session, ini: Initiative, now: datetime, *, again: bool) -> dict:
+def sponsor_question(session, ini: Initiative, now: datetime, *, again: bool, waits: list | None = None) -> dict:
     """The escalation DM: what waits on whom and for how long, who approved, and the three buttons."""
-    waits = waits_of(session, [ini], now)[ini.id]
+    if waits is None:
+        waits = waits_of(session, [ini], now)[ini.id]
     pending = [f"• {mention(w.approval.approver_id)}: no answer for *{w.text}*" for w in waits if w.approval.decision == "pending"]
     approved = [mention(w.approval.approver_id) for w in waits if w.approval.decision == "approved"]
     opening = ("Reminder: your decision is still needed on " if again else "The deadline has passed on ") + msg.title_of(ini)
@@ -64,51 +87,61 @@ def sponsor_question(session, ini: Initiative, now: datetime, *, again: bool) ->
 def escalate_due(session: Session, now: datetime) -> bool:
     """Escalate open initiatives whose deadline day has ended with approvals still pending."""
     inis = _due(session, Initiative.escalate_at, "open", now)
+    spaces, zones = _batch(session, inis, now, "sponsor_id")
+    waits, rows = _waits(session, inis, now), []
     for ini in inis:
-        ws = workspace(session, ini.team_id, now=now)
+        ws, tz = spaces[ini.team_id], zones[ini.team_id][ini.sponsor_id]
         ini.status, ini.escalated_at, ini.escalate_at, ini.sponsor_asks = "escalated", now, None, 1
         for a in ini.pending:
             a.next_nudge_at = None
-        ini.next_sponsor_ask_at = _after_business_days(session, ws, ini.sponsor_id, now, ws.sponsor_every)
+        ini.next_sponsor_ask_at = _after_business_days(ws, tz, now, ws.sponsor_every)
         record(session, ini, None, "escalated", now, to=ini.sponsor_id)
-        _send(session, ini, f"escalation:{ini.id}:{ini.extensions}", ini.sponsor_id,
-              sponsor_question(session, ini, now, again=False), now,
-              not_before=_person_moment(session, ws, ini.sponsor_id, now))
+        rows.append(message(ini.team_id, f"escalation:{ini.id}:{ini.extensions}", ini.sponsor_id,
+                            sponsor_question(session, ini, now, again=False, waits=waits[ini.id]), now=now,
+                            initiative_id=ini.id, not_before=work_week(ws).next_working_moment(now, tz)))
         if ini.owner_id != ini.sponsor_id:
-            _send(session, ini, f"escalated-owner:{ini.id}:{ini.extensions}", ini.owner_id, msg.notice(ini,
-                  f"The deadline of {msg.title_of(ini)} has passed with sign-offs missing. I asked the sponsor "
-                  f"{mention(ini.sponsor_id)} whether to proceed and report, extend, or withdraw."), now)
+            rows.append(message(ini.team_id, f"escalated-owner:{ini.id}:{ini.extensions}", ini.owner_id, msg.notice(ini,
+                        f"The deadline of {msg.title_of(ini)} has passed with sign-offs missing. I asked the sponsor "
+                        f"{mention(ini.sponsor_id)} whether to proceed and report, extend, or withdraw."),
+                        now=now, initiative_id=ini.id))
+    _queue(session, rows)
     return len(inis) == BATCH
 
 
 def ask_sponsor_again(session: Session, now: datetime) -> bool:
     """Re-ask sponsors who have not decided, every sponsor-every business days, in their working hours."""
     inis = _due(session, Initiative.next_sponsor_ask_at, "escalated", now)
+    spaces, zones = _batch(session, inis, now, "sponsor_id")
+    waits, rows = _waits(session, inis, now), []
     for ini in inis:
-        ws = workspace(session, ini.team_id, now=now)
+        ws, tz = spaces[ini.team_id], zones[ini.team_id][ini.sponsor_id]
         ini.sponsor_asks += 1
         # Counting from now, not from the missed moment, so downtime yields one reminder, not a burst.
-        ini.next_sponsor_ask_at = _after_business_days(session, ws, ini.sponsor_id, now, ws.sponsor_every)
+        ini.next_sponsor_ask_at = _after_business_days(ws, tz, now, ws.sponsor_every)
         record(session, ini, None, "sponsor_asked", now, to=ini.sponsor_id)
-        _send(session, ini, f"sponsor-ask:{ini.id}:{ini.extensions}:{ini.sponsor_asks}", ini.sponsor_id,
-              sponsor_question(session, ini, now, again=True), now,
-              not_before=_person_moment(session, ws, ini.sponsor_id, now))
+        rows.append(message(ini.team_id, f"sponsor-ask:{ini.id}:{ini.extensions}:{ini.sponsor_asks}", ini.sponsor_id,
+                            sponsor_question(session, ini, now, again=True, waits=waits[ini.id]), now=now,
+                            initiative_id=ini.id, not_before=work_week(ws).next_working_moment(now, tz)))
+    _queue(session, rows)
     return len(inis) == BATCH
 
 
 def remind_reports(session: Session, now: datetime) -> bool:
     """Remind owners whose report is due, then every report-every business days until it is filed."""
     inis = _due(session, Initiative.next_report_reminder_at, "proceeding", now)
+    spaces, zones = _batch(session, inis, now, "owner_id")
+    rows = []
     for ini in inis:
-        ws = workspace(session, ini.team_id, now=now)
+        ws = spaces[ini.team_id]
         ini.report_reminders += 1
-        ini.next_report_reminder_at = _after_business_days(session, ws, ini.owner_id, now, ws.report_every)
+        ini.next_report_reminder_at = _after_business_days(ws, zones[ini.team_id][ini.owner_id], now, ws.report_every)
         record(session, ini, None, "report_reminded", now, to=ini.owner_id)
         overdue = today(ws, now) > ini.report_due
-        _send(session, ini, f"report-reminder:{ini.id}:{ini.report_reminders}", ini.owner_id, msg.notice(ini,
-              f"The report on {msg.title_of(ini)} is {'overdue since' if overdue else 'due'} {msg.day(ini.report_due)}. "
-              f"{mention(ini.sponsor_id)} decided to proceed without all sign-offs; tell everyone how it went with "
-              f"`/greenlight report {ini.reference} <what happened>`."), now)
+        rows.append(message(ini.team_id, f"report-reminder:{ini.id}:{ini.report_reminders}", ini.owner_id, msg.notice(ini,
+                    f"The report on {msg.title_of(ini)} is {'overdue since' if overdue else 'due'} {msg.day(ini.report_due)}. "
+                    f"{mention(ini.sponsor_id)} decided to proceed without all sign-offs; tell everyone how it went with "
+                    f"`/greenlight report {ini.reference} <what happened>`."), now=now, initiative_id=ini.id))
+    _queue(session, rows)
     return len(inis) == BATCH
 
 
@@ -116,6 +149,8 @@ def proceed(session: Session, ini: Initiative, user_id: str, note: str, now: dat
     """The sponsor decides to go ahead without the missing sign-offs; the owner owes a report."""
     if user_id != ini.sponsor_id:
         raise Refusal(f"Only the sponsor of {ini.reference}, {mention(ini.sponsor_id)}, can decide to proceed without sign-off.")
+    if ini.status == "proceeding":
+        raise Refusal(f"{ini.reference} is already proceeding; the report is due {msg.day(ini.report_due)}. Nothing changed.")
     if ini.status not in ("open", "escalated"):
         raise Refusal(f"{ini.reference} is {msg.STATUS_LABEL[ini.status]}; there is nothing to proceed with. Nothing changed.")
     ws = workspace(session, ini.team_id, now=now)

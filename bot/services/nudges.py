@@ -18,6 +18,7 @@ from bot.services.outbox import enqueue, message
 from bot.services.schedule import last_call_moment, next_nudge, nudges_passed
 from bot.services.workspaces import people_zones, today, work_week, workspace
 from bot.text import mention
+from storage.db import insert_new, update_many
 from storage.models import Approval, Event, Initiative, Workspace
 
 BATCH = 500
@@ -57,7 +58,9 @@ def send_due_nudges(session: Session, now: datetime) -> bool:
         select(Approval).join(Initiative)
         .where(Approval.next_nudge_at <= now, Initiative.status == "open")
         .order_by(Approval.next_nudge_at).limit(BATCH)
-        .options(selectinload(Approval.initiative))
+        # Spelled out: the default selectin of Initiative.approvals stops at the cycle back to Approval,
+        # which left ini.pending to one lazy load per initiative.
+        .options(selectinload(Approval.initiative).selectinload(Initiative.approvals))
         .with_for_update(of=Approval, skip_locked=True)
     ))
     if not approvals:
@@ -91,7 +94,10 @@ def send_due_nudges(session: Session, now: datetime) -> bool:
                             now=now, initiative_id=ini.id))
         events.append(Event(team_id=ini.team_id, initiative_id=ini.id, actor_id=None,
                             kind="last_call" if kind == "last_call" else "nudged", data={"to": a.approver_id}, at=now))
+    # One statement each for the batch's approvals, events and messages, whatever its size.
+    update_many(session, approvals, ("nudges_sent", "last_call_sent", "next_nudge_at"))
     session.add_all(events)
+    insert_new(session, Event)
     enqueue(session, rows)
     return len(approvals) == BATCH
 
