@@ -54,6 +54,5 @@ def register(app, gl) -> None:
         return handler
 
     app.action(Action.REJECT.value)(opens_modal(service.rejectable, lambda ini, now: modals.reject_reason(ini)))
-    app.action(Action.ASK.value)(opens_modal(
-        lambda ini, user: service.approver(ini, user, "ask about"), lambda ini, now: modals.ask_question(ini)))
+    app.action(Action.ASK.value)(opens_modal(service.askable, lambda ini, now: modals.ask_question(ini)))
     app.action(Action.EXTEND.value)(opens_modal(escalation.extendable, modals.extend_deadline))

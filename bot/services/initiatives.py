@@ -309,9 +309,16 @@ def withdraw_sponsor_question(session, ini: Initiative, now: datetime, why: str,
                               target_key=f"escalation:{ini.id}:{round}")])
 
 
+def askable(ini: Initiative, user_id: str) -> None:
+    """Refuse unless this approver can still ask about this initiative."""
+    approver(ini, user_id, "ask about")
+    if ini.status not in ("open", "escalated"):
+        raise Refusal(f"{ini.reference} is {msg.STATUS_LABEL[ini.status]}; no answer is needed any more. Nothing changed.")
+
+
 def ask_owner(session: Session, ini: Initiative, user_id: str, question: str, channel: str, now: datetime) -> str:
     """Post an approver's question to a conversation of the approver and the owner, to talk it over in a thread."""
-    approver(ini, user_id, "ask about")
+    askable(ini, user_id)
     if not question.strip():
         raise Refusal("Please write your question.")
     record(session, ini, user_id, "question", now, text=question)
