@@ -72,6 +72,7 @@ class FakeSlack:
         self.team_id, self.bot_user_id, self.scopes = team_id, bot_user_id, scopes
         self.users: dict[str, dict] = {}
         self.channels: dict[str, dict] = {}
+        self.socket_url: str | None = None  # what apps.connections.open answers (a ws:// URL)
         self._calls: list[Call] = []
         self._scripted: dict[str, deque] = defaultdict(deque)
         self._lock = threading.Lock()
@@ -239,6 +240,8 @@ class FakeSlack:
                 self._counter += 1
                 vid = args.get("view_id") or f"V{self._counter}"
             return {"ok": True, "view": {**view, "id": vid}}
+        if method == "apps.connections.open" and self.socket_url:
+            return {"ok": True, "url": self.socket_url}
         return {"ok": False, "error": "unknown_method"}
 
 
