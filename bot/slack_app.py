@@ -9,7 +9,6 @@ from bot import listeners
 def build_app(gl, *, process_before_response: bool = False) -> App:
     """A Bolt app that verifies signatures and calls Slack at SLACK_API_URL."""
     app = App(
-        token=gl.settings.slack_bot_token,
         signing_secret=gl.settings.slack_signing_secret or "socket-mode",
         client=gl.client,
         process_before_response=process_before_response,
