@@ -22,6 +22,7 @@ from storage.db import insert_new, update_many
 from storage.models import Approval, Event, Initiative, Workspace
 
 BATCH = 500
+DAY_SECONDS = 24 * 3600
 
 
 def nudge_payload(ws, week, ini: Initiative, approval: Approval, tz, now: datetime, kind: str) -> dict:
@@ -86,9 +87,13 @@ def send_due_nudges(session: Session, now: datetime) -> bool:
             kind = "nudge"
             a.nudges_sent = max(a.nudges_sent + 1, nudges_passed(ws, week, a, tz, now))
             key = f"nudge:{a.id}:{a.nudges_sent}"
-        # Catching up after downtime: skip the reminders that were missed rather than send them all.
+        # Catching up after downtime: skip the reminders that were missed rather than send them all,
+        # and the next one too if it falls within half an interval of this one (else: two in an hour).
         a.nudges_sent = max(a.nudges_sent, nudges_passed(ws, week, a, tz, now))
         nxt = next_nudge(ws, week, ini, a, tz)
+        while nxt and nxt[1] == "nudge" and week.business_seconds(now, nxt[0], tz) < ws.nudge_every * DAY_SECONDS / 2:
+            a.nudges_sent += 1
+            nxt = next_nudge(ws, week, ini, a, tz)
         a.next_nudge_at = nxt[0] if nxt else None
         rows.append(message(ini.team_id, key, a.approver_id, nudge_payload(ws, week, ini, a, tz, now, kind),
                             now=now, initiative_id=ini.id))
