@@ -75,6 +75,7 @@ class FakeSlack:
         self.socket_url: str | None = None  # what apps.connections.open answers (a ws:// URL)
         self._calls: list[Call] = []
         self._scripted: dict[str, deque] = defaultdict(deque)
+        self._delays: dict[str, deque] = defaultdict(deque)
         self._lock = threading.Lock()
         self._counter = 0
         self._server: ThreadingHTTPServer | None = None
@@ -139,6 +140,14 @@ class FakeSlack:
         with self._lock:
             self._scripted[method].extend([(status, error, retry_after)] * times)
 
+    def delay_next(self, method, seconds: float, *, times=1) -> None:
+        """Hold the next `times` requests of `method` open for `seconds` before answering.
+
+        The call is recorded and answered (a message counts as posted) when it arrives; only the
+        answer is late, which lets a test kill the client while it waits."""
+        with self._lock:
+            self._delays[method].extend([seconds] * times)
+
     # ---- inspection ------------------------------------------------------
     def calls(self, method=None) -> list[Call]:
         """Recorded calls in arrival order, optionally only those of `method`."""
@@ -185,6 +194,10 @@ class FakeSlack:
             return status, {}, json.dumps({"ok": False, "error": error or "internal_error"}).encode()
         headers: dict = {}
         body = self._answer(method, args, headers)
+        with self._lock:
+            delay = self._delays[method].popleft() if self._delays.get(method) else 0
+        if delay:
+            time.sleep(delay)
         return 200, headers, json.dumps(body).encode()
 
     def _answer(self, method: str, args: dict, headers: dict) -> dict:

@@ -1,0 +1,267 @@
+"""Nudges are delivered once, and none is lost: concurrent sweeps, processes racing on PostgreSQL,
+a process killed mid-delivery, Slack failing, a deactivated approver, and days of downtime.
+
+Initiatives are registered through the slash command; then the clock moves so that nudges are
+due, and what Slack received is counted at the fake.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import uuid
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+
+from bot.calendar import zone
+from bot.config import normalize_database_url
+from bot.delivery import LEASE
+from bot.jobs import sweep
+from bot.runtime import Greenlight
+from storage.db import make_engine
+from storage.models import Message
+from tests.conftest import BACKENDS, POSTGRES_URL, SIGNING_SECRET
+from tests.conftest import test_settings as settings_for
+from tests.slack_driver import SlackDriver, text_of
+
+ROOT = Path(__file__).resolve().parent.parent
+# Wednesday 9 December 2026, 10:30 in Berlin: the first nudge of everything registered on Monday is due.
+DUE = datetime(2026, 12, 9, 9, 30, tzinfo=UTC)
+
+
+def register(slack, count: int, approvers=("UALICE", "UOTHER")) -> None:
+    who = " ".join(f"<@{u}|{u[1:].lower()}>" for u in approvers)
+    for i in range(count):
+        reply = slack.command(f"new Plan {i} approvers {who} sponsor <@USPONSOR|sponsor>")
+        assert reply["text"].startswith("Registered"), reply
+
+
+def nudges(fake) -> list[tuple[str, str]]:
+    """(channel, text) of every reminder DM Slack accepted."""
+    return [(c.args["channel"], c.args["text"]) for c in fake.calls("chat.postMessage")
+            if not c.failed and "waiting on you" in (c.args.get("text") or "")]
+
+
+def outbox(gl, prefix: str = "nudge:") -> list[Message]:
+    with gl.transaction() as s:
+        return list(s.scalars(select(Message).where(Message.key.startswith(prefix)).order_by(Message.id)))
+
+
+# ---- a database that other processes can open too -------------------------------------------
+
+
+class Shared:
+    """A migrated database at a URL that subprocesses can use, with a Greenlight and a Slack driver on it."""
+
+    def __init__(self, url: str, fake, clock):
+        self.url, self.fake = url, fake
+        self.gl = Greenlight(settings_for(fake, DATABASE_URL=url), clock=clock,
+                             engine=make_engine(normalize_database_url(url)), sleep=lambda s: None)
+        self.slack = SlackDriver(self.gl, fake, SIGNING_SECRET)
+
+    def env(self, at: datetime) -> dict:
+        return {**os.environ, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "x", "SLACK_API_URL": self.fake.url,
+                "DATABASE_URL": self.url, "GREENLIGHT_TIMEZONE": "Europe/Berlin", "GREENLIGHT_NOW": at.isoformat(),
+                "PYTHONPATH": str(ROOT), "LOG_LEVEL": "WARNING"}
+
+    def start(self, command: str, at: datetime) -> subprocess.Popen:
+        """`python -m bot <command>` in its own process, its clock starting at `at`."""
+        return subprocess.Popen([sys.executable, "-m", "bot", command], cwd=ROOT, env=self.env(at),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def run(self, command: str, at: datetime) -> None:
+        proc = self.start(command, at)
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, (command, out, err)
+
+
+def _with_search_path(url: str, schema: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=BACKENDS)
+def shared(request, tmp_path, fake, clock):
+    if request.param == "sqlite":
+        url, drop = f"sqlite:///{tmp_path / 'greenlight.db'}", None
+    else:
+        schema = f"gl_rel_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+        admin = make_engine(normalize_database_url(POSTGRES_URL))
+        with admin.begin() as conn:  # fails, not skips, when PostgreSQL is configured but unreachable
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = _with_search_path(POSTGRES_URL, schema)
+
+        def drop():
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            admin.dispose()
+    db = Shared(url, fake, clock)
+    db.run("migrate", clock.now())  # as an operator would; the app migrates only SQLite by itself
+    yield db
+    db.gl.engine.dispose()
+    if drop:
+        drop()
+
+
+@pytest.fixture
+def postgres(request):
+    if "postgresql" not in BACKENDS:
+        pytest.skip("PostgreSQL runs only when GREENLIGHT_TEST_POSTGRES_URL is set")
+
+
+# ---- several sweeps at once ---------------------------------------------------------------
+
+
+def test_two_sweeps_at_the_same_moment_send_each_nudge_once(gl, db, slack, fake, clock):
+    register(slack, 6)
+    clock.set(DUE)
+    fake.clear()
+    fake.delay_next("chat.postMessage", 0.02, times=100)  # slow Slack: the sweeps overlap while delivering
+    other = Greenlight(settings_for(fake), clock=clock, engine=db, sleep=lambda s: None)
+    start = threading.Barrier(2)
+    errors = []
+
+    def run(g):
+        try:
+            start.wait()
+            sweep(g)
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(g,)) for g in (gl, other)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    sent = Counter(nudges(fake))
+    assert len(sent) == 12 and set(sent.values()) == {1}, sent  # 6 initiatives x 2 approvers, each once
+    assert {channel for channel, _ in sent} == {"UALICE", "UOTHER"}
+    assert [m.status for m in outbox(gl)] == ["sent"] * 12
+
+
+def test_three_processes_racing_on_postgresql_send_each_nudge_once(postgres, shared, fake, clock):
+    register(shared.slack, 10)
+    fake.clear()
+    fake.delay_next("chat.postMessage", 0.05, times=100)  # slow Slack: the processes overlap while delivering
+    procs = [shared.start("sweep", DUE) for _ in range(3)]
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, (out, err)
+    sent = Counter(nudges(fake))
+    assert len(sent) == 20 and set(sent.values()) == {1}, sent  # 10 initiatives x 2 approvers, each once
+    assert [m.status for m in outbox(shared.gl)] == ["sent"] * 20
+
+
+# ---- a crash between claiming and recording ------------------------------------------------
+
+
+def test_a_process_killed_while_sending_loses_nothing(shared, fake, clock):
+    """SIGKILL while Slack is answering a nudge: after the claim lease, another sweep delivers every message.
+
+    Delivery is at-least-once. The message in flight when the process died was accepted by Slack
+    but never recorded as sent, so it is sent again once the lease (bot.delivery.LEASE) expires:
+    that single duplicate is the documented window. Nothing else is sent twice, nothing is lost."""
+    register(shared.slack, 3)
+    fake.clear()
+    fake.delay_next("chat.postMessage", 30)  # Slack takes the first nudge, then hangs before answering
+    proc = shared.start("sweep", DUE)
+    try:
+        in_flight = fake.wait_for("chat.postMessage", timeout=60)[0]
+    finally:
+        proc.kill()  # SIGKILL: no cleanup, no rollback, no 'finally'
+        proc.wait(timeout=30)
+    assert proc.returncode == -9
+    rows = outbox(shared.gl)
+    assert len(rows) == 6 and all(m.status == "pending" and m.claimed_until for m in rows)  # claimed, none recorded
+
+    shared.run("sweep", DUE + timedelta(minutes=1))  # restarted within the lease: the claimed ones wait
+    assert len(fake.calls("chat.postMessage")) == 1
+
+    shared.run("sweep", DUE + LEASE + timedelta(minutes=1))
+    sent = Counter(nudges(fake))
+    assert len(sent) == 6, sent  # every nudge delivered
+    assert sent[(in_flight.args["channel"], in_flight.args["text"])] == 2  # the one in flight, again
+    assert sum(sent.values()) == 7  # and no other duplicate
+    assert [m.status for m in outbox(shared.gl)] == ["sent"] * 6
+
+
+# ---- Slack failing ------------------------------------------------------------------------------
+
+
+def test_a_due_nudge_waits_out_429_then_retries_500_and_arrives_once(db, slack, fake, clock):
+    slept = []
+    gl = Greenlight(settings_for(fake), clock=clock, engine=db, sleep=slept.append)
+    register(slack, 1, approvers=("UALICE",))
+    clock.set(DUE)
+    fake.clear()
+    fake.fail_next("chat.postMessage", status=429, retry_after=30)
+    fake.fail_next("chat.postMessage", status=500)
+
+    sweep(gl)  # 429: rescheduled for Retry-After, not retried at once
+    clock.advance(seconds=29)
+    sweep(gl)  # still too early
+    assert [c.failed for c in fake.calls("chat.postMessage")] == [True]
+    clock.advance(seconds=2)
+    sweep(gl)  # 500, a short backoff, then success
+    clock.advance(hours=1)
+    sweep(gl)
+
+    attempts = [c for c in fake.calls("chat.postMessage") if c.args["channel"] == "UALICE"]
+    assert [c.failed for c in attempts] == [True, True, False]
+    assert slept == [1.0]  # the backoff after the 500
+    assert len(nudges(fake)) == 1 and "waiting on you" in attempts[-1].args["text"]
+    [row] = outbox(gl)
+    assert row.status == "sent" and row.attempts == 2
+    assert row.sent_at >= DUE + timedelta(seconds=30)
+
+
+def test_a_deactivated_approver_is_tried_once_and_the_owner_is_told(gl, slack, fake, clock):
+    register(slack, 1)
+    fake.add_user("UOTHER", name="other", deleted=True)  # deactivated after registration
+    clock.set(DUE)
+    fake.clear()
+    for _ in range(4):
+        sweep(gl)
+        clock.advance(minutes=20)
+
+    to_other = [c for c in fake.calls("chat.postMessage") if c.args["channel"] == "UOTHER"]
+    assert len(to_other) == 1  # one attempt, no retry loop
+    told = slack.dms("UOWNER")
+    assert len(told) == 1
+    assert "I could not deliver a message about *GL-1* to <@UOTHER> (user_not_found)" in text_of(told[0])
+    assert [(m.recipient, m.status) for m in outbox(gl)] == [("UALICE", "sent"), ("UOTHER", "undeliverable")]
+
+
+# ---- downtime -----------------------------------------------------------------------------------
+
+
+def test_after_days_of_downtime_each_approver_gets_one_catch_up_nudge_in_their_working_hours(gl, slack, fake, clock):
+    register(slack, 1, approvers=("UALICE", "UBOB", "UCAROL"))  # Berlin, Los Angeles, Tokyo
+    fake.clear()
+    # Down from Monday 7 until Tuesday 15 December, 03:00 in Berlin: 6 business days, no sweep at all.
+    clock.set(datetime(2026, 12, 15, 2, 0, tzinfo=UTC))
+    received: dict[str, list[datetime]] = {}
+    for _ in range(48):  # then a sweep every 30 minutes for a day
+        before = len(fake.calls("chat.postMessage"))
+        sweep(gl)
+        for call in fake.calls("chat.postMessage")[before:]:
+            if call.args["channel"].startswith("U"):  # DMs (the missed weekly summary goes to the channel)
+                received.setdefault(call.args["channel"], []).append(clock.now())
+        clock.advance(minutes=30)
+
+    local = {who: [at.astimezone(zone(tz)) for at in received.get(who, [])]
+             for who, tz in [("UALICE", "Europe/Berlin"), ("UBOB", "America/Los_Angeles"), ("UCAROL", "Asia/Tokyo")]}
+    assert {who: len(times) for who, times in local.items()} == {"UALICE": 1, "UBOB": 1, "UCAROL": 1}, local
+    # Each at the first working moment the sweep saw: Tokyo was at work at once, Berlin waited for 09:00
+    # instead of getting it at 03:00, Los Angeles for its Tuesday morning.
+    assert local["UCAROL"][0].strftime("%a %H:%M") == "Tue 11:00"
+    assert local["UALICE"][0].strftime("%a %H:%M") == "Tue 09:00"
+    assert local["UBOB"][0].strftime("%a %H:%M") == "Tue 09:00"
+    assert set(received) == {"UALICE", "UBOB", "UCAROL"}  # no other DM
+    # The plan it states skips the regular reminder that was due an hour later: the pace resumes from here.
+    assert "Next reminder: Thu 17 Dec 2026." in text_of(slack.dms("UALICE")[-1])
