@@ -144,10 +144,16 @@ class Sender:
             if unreachable and ini is not None:
                 now = self.clock.now()
                 record(session, ini, None, "undeliverable", now, to=msg.recipient, error=error)
+                # Reminders to an approver who cannot be reached would fail the same way every time:
+                # stop them, so that the owner is told once rather than at every nudge.
+                unreminded = [a for a in ini.pending if a.approver_id == msg.recipient and a.next_nudge_at]
+                for a in unreminded:
+                    a.next_nudge_at = None
                 if msg.recipient != ini.owner_id:
                     who = mention(msg.recipient) if msg.recipient[0] in "UW" else f"<#{msg.recipient}>"
                     text = (f"I could not deliver a message about *{ini.reference}* to {who} ({error}). "
-                            "Please reach them another way, or check that I can post there.")
+                            "Please reach them another way, or check that I can post there."
+                            + (" I will not send them more reminders about it." if unreminded else ""))
                     enqueue(session, [message(ini.team_id, f"undeliverable:{msg.id}", ini.owner_id,
                                               slack_message(text), now=now, initiative_id=ini.id)])
         return 0
