@@ -220,7 +220,7 @@ def test_a_due_nudge_waits_out_429_then_retries_500_and_arrives_once(db, slack, 
     assert row.sent_at >= DUE + timedelta(seconds=30)
 
 
-def test_a_deactivated_approver_is_tried_once_and_the_owner_is_told(gl, slack, fake, clock):
+def test_a_deactivated_approver_is_tried_once_and_the_owner_is_told_once(gl, slack, fake, clock):
     register(slack, 1)
     fake.add_user("UOTHER", name="other", deleted=True)  # deactivated after registration
     clock.set(DUE)
@@ -231,10 +231,16 @@ def test_a_deactivated_approver_is_tried_once_and_the_owner_is_told(gl, slack, f
 
     to_other = [c for c in fake.calls("chat.postMessage") if c.args["channel"] == "UOTHER"]
     assert len(to_other) == 1  # one attempt, no retry loop
-    told = slack.dms("UOWNER")
-    assert len(told) == 1
-    assert "I could not deliver a message about *GL-1* to <@UOTHER> (user_not_found)" in text_of(told[0])
+    [told] = slack.dms("UOWNER")
+    assert ("I could not deliver a message about *GL-1* to <@UOTHER> (user_not_found). Please reach them another way, "
+            "or check that I can post there. I will not send them more reminders about it.") in text_of(told)
     assert [(m.recipient, m.status) for m in outbox(gl)] == [("UALICE", "sent"), ("UOTHER", "undeliverable")]
+
+    clock.set(datetime(2026, 12, 21, 12, 0, tzinfo=UTC))  # the rest of the cadence, to the deadline day
+    sweep(gl)
+    assert len([c for c in fake.calls("chat.postMessage") if c.args["channel"] == "UOTHER"]) == 1
+    assert len(slack.dms("UOWNER")) == 1  # told once, not at every nudge
+    assert len(slack.dms("UALICE")) == 2  # the reachable approver still gets her reminder
 
 
 # ---- downtime -----------------------------------------------------------------------------------
