@@ -11,7 +11,7 @@ from bot.calendar import zone
 from bot.commands import Due
 from bot.services import Refusal, record
 from bot.services.initiatives import (
-    close, require_owner_or_sponsor, resolve_deadline, settle_requests, withdraw_sponsor_question,
+    close, deadline_problem, require_owner_or_sponsor, resolve_deadline, settle_requests, withdraw_sponsor_question,
 )
 from bot.services.nudges import reschedule
 from bot.services.outbox import enqueue, message
@@ -197,9 +197,11 @@ def extend(session: Session, ini: Initiative, user_id: str, due: Due, now: datet
     extendable(ini, user_id)
     ws = workspace(session, ini.team_id, now=now)
     deadline = resolve_deadline(ws, due, now)
-    if deadline <= today(ws, now) or deadline <= ini.deadline and ini.status == "open":
-        raise Refusal(f"The new deadline must be in the future and later than the current one ({msg.day(ini.deadline)}). "
-                      f"Try `/greenlight extend {ini.reference} in 5 days`.")
+    problem = deadline_problem(ws, deadline, now)
+    if problem is None and deadline <= ini.deadline:
+        problem = f"The new deadline must be later than the current one ({msg.day(ini.deadline)})."
+    if problem:
+        raise Refusal(f"{problem} Try `/greenlight extend {ini.reference} in 5 days`.")
     was_escalated = ini.status == "escalated"
     old_round = ini.extensions
     ini.status, ini.deadline, ini.extensions = "open", deadline, ini.extensions + 1

@@ -68,6 +68,15 @@ def resolve_deadline(ws, due: Due | None, now: datetime) -> date:
     return due.on
 
 
+def deadline_problem(ws, deadline: date, now: datetime) -> str | None:
+    """What is wrong with a deadline: not in the future, or absurdly far away (which date arithmetic can't reach)."""
+    if deadline <= today(ws, now):
+        return f"The deadline {msg.day(deadline)} is not in the future. Pick a later date."
+    if deadline > today(ws, now) + MAX_AHEAD:
+        return f"The deadline {msg.day(deadline)} is more than {MAX_AHEAD.days // 365} years away. Pick a nearer date."
+    return None
+
+
 def validate(session: Session, ws, owner_id: str, draft: Draft, now: datetime) -> dict[str, str]:
     """Every rule of a registration, as {field: what is wrong and how to fix it}."""
     errors: dict[str, str] = {}
@@ -104,12 +113,8 @@ def validate(session: Session, ws, owner_id: str, draft: Draft, now: datetime) -
         errors["sponsor"] = f"{mention(draft.sponsor_id)} cannot sponsor: name a person with an active account."
     if draft.rule not in ("all", "any"):
         errors["rule"] = "The rule is `all` or `any`."
-    if draft.due and draft.due.on and draft.due.on <= today(ws, now):
-        errors["deadline"] = f"The deadline {msg.day(draft.due.on)} is not in the future. Pick a later date."
-    elif draft.due and resolve_deadline(ws, draft.due, now) > today(ws, now) + MAX_AHEAD:
-        # also keeps date arithmetic away from date.max (by 9999-12-31 crashed)
-        errors["deadline"] = (f"The deadline {msg.day(resolve_deadline(ws, draft.due, now))} is more than "
-                              f"{MAX_AHEAD.days // 365} years away. Pick a nearer date.")
+    if draft.due and (problem := deadline_problem(ws, resolve_deadline(ws, draft.due, now), now)):
+        errors["deadline"] = problem
     if not draft.channel_id:
         errors["channel"] = (
             "I don't know where to announce it: register it in a channel, add `in #channel`, "
