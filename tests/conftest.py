@@ -13,6 +13,7 @@ from bot.runtime import Greenlight
 from storage.db import make_engine, migrate
 from storage.models import Base
 from tests.fake_slack import FakeSlack
+from tests.slack_limits import assert_recorded_within_limits
 from tests.slack_driver import SlackDriver
 
 POSTGRES_URL = os.environ.get("GREENLIGHT_TEST_POSTGRES_URL")
@@ -65,6 +66,7 @@ def db(engine):
 
 @pytest.fixture
 def fake():
+    """The fake Slack; when the test ends, everything the app sent it must be within Slack's limits."""
     slack = FakeSlack().start()
     for user, tz in [("UOWNER", "Europe/Berlin"), ("USPONSOR", "Europe/Berlin"), ("UALICE", "Europe/Berlin"),
                      ("UBOB", "America/Los_Angeles"), ("UCAROL", "Asia/Tokyo"), ("UOTHER", "Europe/Berlin")]:
@@ -74,6 +76,7 @@ def fake():
     slack.add_user("UADMIN", name="admin", is_admin=True)
     yield slack
     slack.stop()
+    assert_recorded_within_limits(slack)
 
 
 @pytest.fixture

@@ -12,15 +12,10 @@ from bot.people import refresh_people
 from bot.services import initiatives as service
 from storage.models import Initiative, Person
 from tests.slack_driver import buttons, interaction_body, text_of
-from tests.test_view_limits import assert_recorded_views_within_limits
 
 _events = count(1)
 
 
-@pytest.fixture(autouse=True)
-def views_within_limits(fake):
-    yield
-    assert_recorded_views_within_limits(fake)
 
 
 def open_home(slack, user: str, tab: str = "home") -> None:

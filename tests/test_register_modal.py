@@ -8,13 +8,9 @@ from sqlalchemy import func, select
 
 from storage.models import Initiative
 from tests.slack_driver import buttons, command_body, text_of
-from tests.test_view_limits import assert_recorded_views_within_limits, assert_within_limits
+from tests.slack_limits import assert_within_limits
 
 
-@pytest.fixture(autouse=True)
-def views_within_limits(fake):
-    yield
-    assert_recorded_views_within_limits(fake)
 
 
 def open_form(slack, fake, user="UOWNER", channel="CGENERAL") -> dict:

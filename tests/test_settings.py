@@ -10,13 +10,8 @@ from bot.jobs import sweep
 from bot.services.workspaces import workspace
 from storage.models import Approval, Event, Initiative, Workspace
 from tests.slack_driver import SlackDriver, text_of
-from tests.test_view_limits import assert_recorded_views_within_limits
 
 
-@pytest.fixture(autouse=True)
-def views_within_limits(fake):
-    yield
-    assert_recorded_views_within_limits(fake)
 
 
 def workspace_row(gl, team_id="T1") -> Workspace:
