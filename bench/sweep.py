@@ -23,7 +23,7 @@ import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +45,7 @@ ZONES = ("Europe/Berlin", "Europe/London", "America/Los_Angeles")
 KINDS = ("nudge", "escalate", "sponsor_ask", "report")
 CHUNK = 20_000
 DUE_MARKERS = ("next_nudge_at <=", "escalate_at <=", "next_sponsor_ask_at <=", "next_report_reminder_at <=",
-               "claimed_until <")
+               "claimed_until <", "GROUP BY initiatives.team_id, initiatives.channel_id")
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 
 
@@ -247,7 +247,7 @@ def _postgres_engine(url: str):
 def run_one(backend: str, n: int, *, deliver: bool, postgres_url: str, plans: bool) -> dict:
     from bot.clock import FrozenClock
     from bot.config import load_settings
-    from bot.jobs import queue_due
+    from bot.jobs import queue_due, sweep
     from bot.runtime import Greenlight
     from tests.fake_slack import FakeSlack
 
@@ -258,7 +258,8 @@ def run_one(backend: str, n: int, *, deliver: bool, postgres_url: str, plans: bo
         filled = fill(engine, n)
         settings = load_settings({"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": "x", "SLACK_API_URL": fake.url,
                                   "GREENLIGHT_TIMEZONE": "Europe/Berlin", "DATABASE_URL": "sqlite://"})
-        gl = Greenlight(settings, clock=FrozenClock(NOW), engine=engine, sleep=lambda s: None)
+        clock = FrozenClock(NOW)
+        gl = Greenlight(settings, clock=clock, engine=engine, sleep=lambda s: None)
         statements = Statements(engine)
         with statements.measure() as queued:
             queue_due(gl)
@@ -273,8 +274,11 @@ def run_one(backend: str, n: int, *, deliver: bool, postgres_url: str, plans: bo
             with statements.measure() as delivered:
                 delivered["sent"] = gl.sender.deliver_due()
             delivered["slack_calls"] = len(fake.calls("chat.postMessage"))
+        clock.advance(minutes=1)
+        with statements.measure() as idle:  # the common case: a minute later, nothing is due
+            sweep(gl) if deliver else queue_due(gl)
         statements.close()
-        result = dict(backend=backend, n=n, fill=filled, queued=queued, delivered=delivered,
+        result = dict(backend=backend, n=n, fill=filled, queued=queued, delivered=delivered, idle=idle,
                       plans=explain(engine, statements.due_queries) if plans else [])
         return result
     finally:
@@ -312,9 +316,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     found = versions(args.postgres_url if "postgresql" in args.backends else None)
     print("# " + ", ".join(f"{k} {v}" for k, v in found.items()) + f", {os.cpu_count()} CPUs")
-    print("| backend | initiatives | fill s | due | queue s | queue stmts | queued msgs | rescheduled | "
-          "deliver s | deliver stmts | sent | stmts/msg |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| backend | initiatives | fill s | due initiatives | queue s | queue stmts | messages queued | "
+          "approvals rescheduled | deliver s | deliver stmts | sent | stmts/msg | idle sweep s | idle stmts |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     plans = {}
     for backend in args.backends:
         if backend == "postgresql" and str(found.get("postgresql", "")).startswith("unreachable"):
@@ -322,16 +326,17 @@ def main(argv=None) -> int:
             continue
         for n in args.sizes:
             r = run_one(backend, n, deliver=not args.no_deliver, postgres_url=args.postgres_url,
-                        plans=not args.no_plans and backend not in plans)
+                        plans=not args.no_plans and n == max(args.sizes))
             q, d = r["queued"], r["delivered"]
             per = f"{d['statements'] / d['sent']:.1f}" if d.get("sent") else "-"
             deliver_cols = (f"{d['seconds']:.2f} | {d['statements']} | {d['sent']} | {per}" if d else "excluded | - | - | -")
             print(f"| {backend} | {n:,} | {r['fill'].seconds:.1f} | {sum(r['fill'].due.values())} | {q['seconds']:.3f} | "
-                  f"{q['statements']} | {q['messages']} | {q['rescheduled']} | {deliver_cols} |", flush=True)
+                  f"{q['statements']} | {q['messages']} | {q['rescheduled']} | {deliver_cols} | "
+                  f"{r['idle']['seconds']:.3f} | {r['idle']['statements']} |", flush=True)
             if r["plans"]:
                 plans[backend] = r["plans"]
     for backend, found_plans in plans.items():
-        print(f"\n## Plans of the due-work queries ({backend})")
+        print(f"\n## Plans of the due-work queries ({backend}, {max(args.sizes):,} initiatives)")
         for plan in found_plans:
             print("\n" + plan)
     return 0

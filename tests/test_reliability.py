@@ -108,7 +108,7 @@ def shared(request, tmp_path, fake, clock):
 
 
 @pytest.fixture
-def postgres(request):
+def postgres():
     if "postgresql" not in BACKENDS:
         pytest.skip("PostgreSQL runs only when GREENLIGHT_TEST_POSTGRES_URL is set")
 
