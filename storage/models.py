@@ -53,6 +53,7 @@ class Workspace(Base):
     summary_channel: Mapped[str | None] = mapped_column(String(32))
     summary_day: Mapped[str] = mapped_column(String(3), default="mon")
     summary_time: Mapped[str] = mapped_column(String(5), default="09:00")
+    summaries_done_for: Mapped[str | None] = mapped_column(String(8))  # ISO week whose summaries are all queued
     next_number: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime]
 

@@ -237,19 +237,24 @@ def _due_or_logged(ws: Workspace, now: datetime) -> bool:
 def enqueue_due_summaries(session: Session, now: datetime) -> int:
     """Queue this week's summary for every channel that is due and has none yet; returns how many.
 
-    Cheap when there is nothing to do (three queries). Otherwise the workspace row is locked
+    Cheap when there is nothing to do: one query, once the week's summaries are all queued. Otherwise the workspace row is locked
     and the check repeated, so two sweeps racing never build a summary twice: the second
     waits for the first to commit and then finds its keys.
     """
-    due = {ws.team_id: ws for ws in session.scalars(select(Workspace)) if _due_or_logged(ws, now)}
+    due = {ws.team_id: ws for ws in session.scalars(select(Workspace))
+           if _due_or_logged(ws, now) and ws.summaries_done_for != week_of(ws, now)}
     if not due:
         return 0
     queued = 0
-    for team in _channels_missing_summary(session, due, now):
-        ws = session.scalar(select(Workspace).where(Workspace.team_id == team).with_for_update())
-        for channel in _channels_missing_summary(session, {team: ws}, now).get(team, []):
-            queue_summary(session, channel_summary(session, ws, channel, now), now)
-            queued += 1
+    missing = _channels_missing_summary(session, due, now)
+    for team, ws in due.items():
+        if team in missing:
+            ws = session.scalar(select(Workspace).where(Workspace.team_id == team).with_for_update())
+            for channel in _channels_missing_summary(session, {team: ws}, now).get(team, []):
+                queue_summary(session, channel_summary(session, ws, channel, now), now)
+                queued += 1
+        # Only initiatives from before this week's moment count, so no channel can become due later this week.
+        ws.summaries_done_for = week_of(ws, now)
     return queued
 
 
