@@ -16,7 +16,7 @@ from bot.services.initiatives import (
 from bot.services.nudges import reschedule
 from bot.services.outbox import enqueue, message
 from bot.services.overview import waits_of
-from bot.services.workspaces import people_zones, today, work_week, workspace
+from bot.services.workspaces import batch_zones, people_zones, today, work_week, workspace
 from bot.text import escape, mention
 from storage.db import insert_new
 from storage.models import Event, Initiative
@@ -25,30 +25,17 @@ BATCH = 200
 
 
 def _batch(session: Session, inis: list[Initiative], now: datetime, role: str) -> tuple[dict, dict]:
-    """The workspaces of a batch and the time zones of the people in `role` ('sponsor_id', 'owner_id'),
-    loaded once for the whole batch rather than once per initiative."""
-    spaces = {t: workspace(session, t, now=now) for t in {ini.team_id for ini in inis}}
-    wanted: dict[str, set] = {}
+    """The workspaces of a batch and the time zones of the people in `role` ('sponsor_id', 'owner_id')."""
+    people: dict[str, set] = {}
     for ini in inis:
-        wanted.setdefault(ini.team_id, set()).add(getattr(ini, role))
-    return spaces, {t: people_zones(session, t, users, spaces[t].timezone) for t, users in wanted.items()}
+        people.setdefault(ini.team_id, set()).add(getattr(ini, role))
+    return batch_zones(session, people, now)
 
 
 def _after_business_days(ws, tz, now: datetime, days: int) -> datetime:
     """The first working moment, in this zone, once `days` business days have passed."""
     week = work_week(ws)
     return week.next_working_moment(week.after_business_days(now, days, tz), tz)
-
-
-def _waits(session: Session, inis: list[Initiative], now: datetime) -> dict:
-    """waits_of for a batch that may span workspaces: one query per workspace."""
-    by_team: dict[str, list] = {}
-    for ini in inis:
-        by_team.setdefault(ini.team_id, []).append(ini)
-    waits = {}
-    for group in by_team.values():
-        waits.update(waits_of(session, group, now))
-    return waits
 
 
 def _send(session, ini, key: str, recipient: str, payload: dict, now: datetime, **kw) -> None:
@@ -88,7 +75,7 @@ def escalate_due(session: Session, now: datetime) -> bool:
     """Escalate open initiatives whose deadline day has ended with approvals still pending."""
     inis = _due(session, Initiative.escalate_at, "open", now)
     spaces, zones = _batch(session, inis, now, "sponsor_id")
-    waits, rows = _waits(session, inis, now), []
+    waits, rows = waits_of(session, inis, now), []
     for ini in inis:
         ws, tz = spaces[ini.team_id], zones[ini.team_id][ini.sponsor_id]
         ini.status, ini.escalated_at, ini.escalate_at, ini.sponsor_asks = "escalated", now, None, 1
@@ -112,7 +99,7 @@ def ask_sponsor_again(session: Session, now: datetime) -> bool:
     """Re-ask sponsors who have not decided, every sponsor-every business days, in their working hours."""
     inis = _due(session, Initiative.next_sponsor_ask_at, "escalated", now)
     spaces, zones = _batch(session, inis, now, "sponsor_id")
-    waits, rows = _waits(session, inis, now), []
+    waits, rows = waits_of(session, inis, now), []
     for ini in inis:
         ws, tz = spaces[ini.team_id], zones[ini.team_id][ini.sponsor_id]
         ini.sponsor_asks += 1

@@ -177,6 +177,15 @@ def _notify(session, ini: Initiative, key: str, recipient: str, text: str, now: 
     enqueue(session, [message(ini.team_id, f"{key}:{ini.id}:{recipient}", recipient, msg.notice(ini, text), now=now, initiative_id=ini.id)])
 
 
+def _tell_everyone(session, ini: Initiative, kind: str, text: str, now: datetime, actor: str | None = None) -> None:
+    """A decision reaches the owner and the sponsor by DM (not the one who made it) and the channel."""
+    for person in dict.fromkeys([ini.owner_id, ini.sponsor_id]):
+        if person != actor:
+            _notify(session, ini, kind, person, text, now)
+    enqueue(session, [message(ini.team_id, f"{kind}-note:{ini.id}", ini.channel_id, msg.notice(ini, text), now=now,
+                              initiative_id=ini.id)])
+
+
 def settle_requests(session, ini: Initiative, now: datetime, verdicts: dict[int, str]) -> None:
     """Replace the buttons of sign-off requests that need no more answer."""
     rows = [
@@ -250,11 +259,7 @@ def approve(session: Session, ini: Initiative, user_id: str, comment: str, now: 
         was_escalated = ini.status == "escalated"
         close(session, ini, "approved", now, "it has been approved")
         record(session, ini, None, "status_approved", now)
-        text = f"{msg.title_of(ini)} is *approved*. Last sign-off: {mention(user_id)}.{quote}"
-        _notify(session, ini, "approved", ini.owner_id, text, now)
-        if ini.sponsor_id != ini.owner_id:
-            _notify(session, ini, "approved", ini.sponsor_id, text, now)
-        enqueue(session, [message(ini.team_id, f"approved-note:{ini.id}", ini.channel_id, msg.notice(ini, text), now=now, initiative_id=ini.id)])
+        _tell_everyone(session, ini, "approved", f"{msg.title_of(ini)} is *approved*. Last sign-off: {mention(user_id)}.{quote}", now)
         if was_escalated:
             withdraw_sponsor_question(session, ini, now, "Approvals arrived: it is approved, no decision needed.")
         return f"Thanks: {ini.reference} is now approved."
@@ -273,11 +278,7 @@ def reject(session: Session, ini: Initiative, user_id: str, reason: str, now: da
     record(session, ini, user_id, "rejected", now, reason=reason)
     settle_requests(session, ini, now, {a.id: "You rejected it. The owner and the sponsor have your reason."})
     close(session, ini, "rejected", now, f"{mention(user_id)} rejected it")
-    text = f"{mention(user_id)} *rejected* {msg.title_of(ini)}. Reason:\n>{escape(reason)}"
-    _notify(session, ini, "rejected", ini.owner_id, text, now)
-    if ini.sponsor_id != ini.owner_id:
-        _notify(session, ini, "rejected", ini.sponsor_id, text, now)
-    enqueue(session, [message(ini.team_id, f"rejected-note:{ini.id}", ini.channel_id, msg.notice(ini, text), now=now, initiative_id=ini.id)])
+    _tell_everyone(session, ini, "rejected", f"{mention(user_id)} *rejected* {msg.title_of(ini)}. Reason:\n>{escape(reason)}", now)
     if was_escalated:
         withdraw_sponsor_question(session, ini, now, "It was rejected, so there is nothing to decide.")
     return f"Your rejection of {ini.reference} is recorded; the owner and the sponsor have been told your reason."
@@ -297,10 +298,7 @@ def withdraw(session: Session, ini: Initiative, user_id: str, reason: str, now: 
     record(session, ini, user_id, "withdrawn", now, reason=reason)
     close(session, ini, "withdrawn", now, f"{mention(user_id)} withdrew it")
     why = f" Reason:\n>{escape(reason)}" if reason else ""
-    text = f"{mention(user_id)} *withdrew* {msg.title_of(ini)}.{why}"
-    enqueue(session, [message(ini.team_id, f"withdrawn-note:{ini.id}", ini.channel_id, msg.notice(ini, text), now=now, initiative_id=ini.id)])
-    for person in {ini.owner_id, ini.sponsor_id} - {user_id}:
-        _notify(session, ini, "withdrawn", person, text, now)
+    _tell_everyone(session, ini, "withdrawn", f"{mention(user_id)} *withdrew* {msg.title_of(ini)}.{why}", now, actor=user_id)
     if was_escalated:
         withdraw_sponsor_question(session, ini, now, "It was withdrawn.")
     return f"{ini.reference} is withdrawn; the pending approvers have been told they need not answer."

@@ -16,7 +16,7 @@ from bot.services import Refusal, record
 from bot.services.initiatives import pending_approval, require_owner_or_sponsor
 from bot.services.outbox import enqueue, message
 from bot.services.schedule import last_call_moment, next_nudge, nudges_passed
-from bot.services.workspaces import people_zones, today, work_week, workspace
+from bot.services.workspaces import batch_zones, people_zones, today, work_week, workspace
 from bot.text import mention
 from storage.db import insert_new, update_many
 from storage.models import Approval, Event, Initiative, Workspace
@@ -43,14 +43,6 @@ def nudge_payload(ws, week, ini: Initiative, approval: Approval, tz, now: dateti
     return msg.message_with_buttons(f"{ini.reference}: waiting on you for {waited}", "\n".join(lines), ini)
 
 
-def _context(session: Session, team_ids, user_ids, now):
-    workspaces = {t: workspace(session, t, now=now) for t in team_ids}
-    zones = {}
-    for team_id, users in user_ids.items():
-        zones[team_id] = people_zones(session, team_id, users, workspaces[team_id].timezone)
-    return workspaces, zones
-
-
 def send_due_nudges(session: Session, now: datetime) -> bool:
     """Queue the nudges and last calls due now, at most one per approver, inside their working hours.
 
@@ -69,7 +61,7 @@ def send_due_nudges(session: Session, now: datetime) -> bool:
     users: dict[str, set] = {}
     for a in approvals:
         users.setdefault(a.initiative.team_id, set()).add(a.approver_id)
-    workspaces, zones = _context(session, users.keys(), users, now)
+    workspaces, zones = batch_zones(session, users, now)
     rows, events = [], []
     for a in approvals:
         ini, ws = a.initiative, workspaces[a.initiative.team_id]

@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.calendar import describe_wait
-from bot.services.workspaces import people_zones, work_week, workspace
+from bot.services.workspaces import batch_zones, work_week, workspace
 from storage.models import Approval, Event, Initiative
 
 ACTIVE = ("open", "escalated", "proceeding")
@@ -44,17 +44,17 @@ def waited_until(ini: Initiative, a: Approval, now: datetime) -> datetime:
 
 
 def waits_of(session: Session, initiatives: list[Initiative], now: datetime, *, pending_only: bool = False) -> dict[int, list[Wait]]:
-    """Each approval's wait in business time, in the approver's own time zone."""
-    if not initiatives:
-        return {}
-    ws = workspace(session, initiatives[0].team_id, now=now)
-    week = work_week(ws)
-    zones = people_zones(session, ws.team_id, {a.approver_id for i in initiatives for a in i.approvals}, ws.timezone)
+    """Each approval's wait in business time, in the approver's own time zone (one query per workspace)."""
+    approvers: dict[str, set] = {}
+    for ini in initiatives:
+        approvers.setdefault(ini.team_id, set()).update(a.approver_id for a in ini.approvals)
+    spaces, zones = batch_zones(session, approvers, now)
     result = {}
     for ini in initiatives:
+        week, tz_of = work_week(spaces[ini.team_id]), zones[ini.team_id]
         approvals = ini.pending if pending_only else ini.approvals
         result[ini.id] = [
-            Wait(a, week.business_seconds(a.requested_at, waited_until(ini, a, now), zones[a.approver_id])) for a in approvals
+            Wait(a, week.business_seconds(a.requested_at, waited_until(ini, a, now), tz_of[a.approver_id])) for a in approvals
         ]
     return result
 

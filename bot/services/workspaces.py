@@ -48,3 +48,10 @@ def people_zones(session: Session, team_id: str, user_ids, fallback: str) -> dic
     rows = session.scalars(select(Person).where(Person.team_id == team_id, Person.user_id.in_(set(user_ids))))
     found = {p.user_id: zone(p.tz or fallback) for p in rows}
     return {u: found.get(u, zone(fallback)) for u in user_ids}
+
+
+def batch_zones(session: Session, people: dict[str, set], now: datetime) -> tuple[dict, dict]:
+    """For a batch spanning workspaces, given {team: user ids}: ({team: Workspace}, {team: {user: ZoneInfo}}),
+    loaded once per workspace rather than once per item."""
+    spaces = {team: workspace(session, team, now=now) for team in people}
+    return spaces, {team: people_zones(session, team, users, spaces[team].timezone) for team, users in people.items()}
