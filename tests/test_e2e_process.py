@@ -2,12 +2,9 @@
 import json
 import os
 import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -15,9 +12,9 @@ from sqlalchemy import text
 from bot.config import normalize_database_url
 from storage.db import make_engine
 from tests.conftest import POSTGRES_URL, postgres_engine
+from tests.processes import APP, bot_env, cli, run, running, with_search_path
 from tests.slack_driver import buttons, command_body, interaction_body, signed_headers, text_of
 
-ROOT = Path(__file__).resolve().parent.parent
 SECRET = "e2e-signing-secret"
 FORM = "application/x-www-form-urlencoded"
 
@@ -28,10 +25,6 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def with_query(url: str, query: str) -> str:
-    return url + ("&" if "?" in url else "?") + query
-
-
 @pytest.fixture(params=["sqlite"] + (["postgresql"] if POSTGRES_URL else []))
 def database_url(request, tmp_path):
     """A database for the app process: SQLite (migrated by the app on start) or a fresh PostgreSQL schema."""
@@ -40,7 +33,7 @@ def database_url(request, tmp_path):
         return
     schema = f"gl_e2e_{os.getpid()}"
     postgres_engine(schema).dispose()  # creates the empty schema
-    url = with_query(POSTGRES_URL, f"options=-csearch_path%3D{schema}")
+    url = with_search_path(POSTGRES_URL, schema)
     yield url
     admin = make_engine(normalize_database_url(POSTGRES_URL))
     with admin.begin() as conn:
@@ -52,27 +45,21 @@ def database_url(request, tmp_path):
 
 @pytest.fixture
 def app_process(fake, database_url, tmp_path):
-    """The bot in its own process on a free port; yields its base URL and stops it afterwards."""
+    """The bot in its own process on a free port; yields its base URL and stops it afterwards.
+
+    It runs in tmp_path, where there is no .env: only the environment below configures it."""
     port = free_port()
-    env = {
-        "PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT),
-        "SLACK_API_URL": fake.url, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET,
-        "DATABASE_URL": database_url, "GREENLIGHT_SCHEDULER": "off", "PORT": str(port),
-        "GREENLIGHT_TIMEZONE": "Europe/Berlin", "GREENLIGHT_NOW": "2026-12-07T09:00:00+00:00",
-    }
+    env = bot_env(fake, database_url, SLACK_SIGNING_SECRET=SECRET, GREENLIGHT_SCHEDULER="off", PORT=str(port))
     if database_url.startswith("postgres"):
         # The app does not migrate PostgreSQL on start: the operator (the Procfile's release step) does.
-        done = subprocess.run([sys.executable, "-m", "bot", "migrate"], cwd=tmp_path, env=env,
-                              capture_output=True, text=True, timeout=120)
+        done = run(cli("migrate"), env, cwd=tmp_path)
         assert done.returncode == 0, done.stderr
         assert "database is up to date" in done.stdout
-    log = open(tmp_path / "app.log", "w+")
-    process = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=tmp_path, env=env, stdout=log,
-                               stderr=subprocess.STDOUT)
-    try:
+    log_path = tmp_path / "app.log"
+    with running(APP, env, cwd=tmp_path, log_path=log_path) as process:
         deadline = time.monotonic() + 30
         while True:
-            assert process.poll() is None, f"app.py exited with {process.returncode}:\n{(tmp_path / 'app.log').read_text()}"
+            assert process.poll() is None, f"app.py exited with {process.returncode}:\n{log_path.read_text()}"
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
                 break
@@ -80,14 +67,6 @@ def app_process(fake, database_url, tmp_path):
                 assert time.monotonic() < deadline, "app.py did not open its port within 30 s"
                 time.sleep(0.1)
         yield f"http://127.0.0.1:{port}/slack/events"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 def post(url: str, body: str, headers: dict | None) -> tuple[int, str]:

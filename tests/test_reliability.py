@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import threading
 import uuid
 from collections import Counter
+from contextlib import AbstractContextManager, ExitStack
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
@@ -27,9 +26,9 @@ from storage.db import make_engine
 from storage.models import Message
 from tests.conftest import BACKENDS, POSTGRES_URL, SIGNING_SECRET
 from tests.conftest import test_settings as settings_for
+from tests.processes import bot_env, cli, run, running, with_search_path
 from tests.slack_driver import SlackDriver, text_of
 
-ROOT = Path(__file__).resolve().parent.parent
 # Wednesday 9 December 2026, 10:30 in Berlin: the first nudge of everything registered on Monday is due.
 DUE = datetime(2026, 12, 9, 9, 30, tzinfo=UTC)
 
@@ -65,23 +64,15 @@ class Shared:
         self.slack = SlackDriver(self.gl, fake, SIGNING_SECRET)
 
     def env(self, at: datetime) -> dict:
-        return {**os.environ, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "x", "SLACK_API_URL": self.fake.url,
-                "DATABASE_URL": self.url, "GREENLIGHT_TIMEZONE": "Europe/Berlin", "GREENLIGHT_NOW": at.isoformat(),
-                "PYTHONPATH": str(ROOT), "LOG_LEVEL": "WARNING"}
+        return bot_env(self.fake, self.url, at, inherit=True, SLACK_SIGNING_SECRET="x", LOG_LEVEL="WARNING")
 
-    def start(self, command: str, at: datetime) -> subprocess.Popen:
-        """`python -m bot <command>` in its own process, its clock starting at `at`."""
-        return subprocess.Popen([sys.executable, "-m", "bot", command], cwd=ROOT, env=self.env(at),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    def start(self, command: str, at: datetime) -> AbstractContextManager[subprocess.Popen]:
+        """`python -m bot <command>` in its own process, its clock starting at `at`; output in pipes, stopped on exit."""
+        return running(cli(command), self.env(at))
 
     def run(self, command: str, at: datetime) -> None:
-        proc = self.start(command, at)
-        out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0, (command, out, err)
-
-
-def _with_search_path(url: str, schema: str) -> str:
-    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+        done = run(cli(command), self.env(at))
+        assert done.returncode == 0, (command, done.stdout, done.stderr)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -93,7 +84,7 @@ def shared(request, tmp_path, fake, clock):
         admin = make_engine(normalize_database_url(POSTGRES_URL))
         with admin.begin() as conn:  # fails, not skips, when PostgreSQL is configured but unreachable
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = _with_search_path(POSTGRES_URL, schema)
+        url = with_search_path(POSTGRES_URL, schema)
 
         def drop():
             with admin.begin() as conn:
@@ -148,10 +139,11 @@ def test_three_processes_racing_on_postgresql_send_each_nudge_once(postgres, sha
     register(shared.slack, 10)
     fake.clear()
     fake.delay_next("chat.postMessage", 0.05, times=100)  # slow Slack: the processes overlap while delivering
-    procs = [shared.start("sweep", DUE) for _ in range(3)]
-    for proc in procs:
-        out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0, (out, err)
+    with ExitStack() as processes:
+        procs = [processes.enter_context(shared.start("sweep", DUE)) for _ in range(3)]
+        for proc in procs:
+            out, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0, (out, err)
     sent = Counter(nudges(fake))
     assert len(sent) == 20 and set(sent.values()) == {1}, sent  # 10 initiatives x 2 approvers, each once
     assert [m.status for m in outbox(shared.gl)] == ["sent"] * 20
@@ -169,10 +161,8 @@ def test_a_process_killed_while_sending_loses_nothing(shared, fake, clock):
     register(shared.slack, 3)
     fake.clear()
     fake.delay_next("chat.postMessage", 30)  # Slack takes the first nudge, then hangs before answering
-    proc = shared.start("sweep", DUE)
-    try:
+    with shared.start("sweep", DUE) as proc:
         in_flight = fake.wait_for("chat.postMessage", timeout=60)[0]
-    finally:
         proc.kill()  # SIGKILL: no cleanup, no rollback, no 'finally'
         proc.wait(timeout=30)
     assert proc.returncode == -9

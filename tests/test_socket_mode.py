@@ -1,9 +1,6 @@
 """End to end in Socket Mode: `python app.py` with SLACK_APP_TOKEN, driven over a real local WebSocket as Slack would."""
 import json
-import os
 import queue
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -14,9 +11,9 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import serve
 
 from storage.db import make_engine
+from tests.processes import APP, bot_env, running
 from tests.slack_driver import buttons, text_of
 
-ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 20.0
 
 
@@ -75,26 +72,10 @@ def socket_server(fake):
 def app_process(fake, socket_server, tmp_path):
     """The bot in Socket Mode in its own process; yields (process, database URL, log path) and stops it afterwards."""
     database_url = f"sqlite:///{tmp_path / 'sm.db'}"
-    env = {
-        "PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT),
-        "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_APP_TOKEN": "xapp-test", "SLACK_API_URL": fake.url,
-        "DATABASE_URL": database_url, "GREENLIGHT_SCHEDULER": "off", "GREENLIGHT_TIMEZONE": "Europe/Berlin",
-        "GREENLIGHT_NOW": "2026-12-07T09:00:00+00:00",
-    }
+    env = bot_env(fake, database_url, SLACK_APP_TOKEN="xapp-test", GREENLIGHT_SCHEDULER="off")
     log_path = tmp_path / "app.log"
-    log = open(log_path, "w+")
-    process = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env, stdout=log,
-                               stderr=subprocess.STDOUT)
-    try:
+    with running(APP, env, log_path=log_path) as process:
         yield process, database_url, log_path
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 def wait_until(find, what: str, log_path: Path):

@@ -1,23 +1,20 @@
 """The weekly summary: its sections and numbers after a week of activity, once per channel per week, Slack's limits."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
+from contextlib import ExitStack
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 
 from bot.__main__ import main
 from bot.jobs import sweep
 from storage.models import Approval, Initiative, Message, Workspace
 from tests.conftest import SIGNING_SECRET
+from tests.processes import bot_env, cli, database_url, run, running
 from tests.slack_driver import text_of
 from tests.slack_limits import message_problems
 
-ROOT = Path(__file__).resolve().parent.parent
 FAR = "by 2027-01-29"
 
 
@@ -177,19 +174,9 @@ def test_two_sweeps_racing_at_nine_post_one_summary(slack, gl, fake, clock):
     assert summary_keys(gl) == ["summary:CPLANS:2026-W51"]
 
 
-def database_url(db) -> str:
-    """A DATABASE_URL that reaches the test database (its own schema on PostgreSQL) from another process."""
-    if db.dialect.name == "sqlite":
-        return db.url.render_as_string(hide_password=False)
-    with db.connect() as conn:
-        schema = conn.scalar(text("select current_schema()"))
-    return db.url.render_as_string(hide_password=False) + f"?options=-csearch_path%3D{schema}"
-
-
 def cli_env(db, fake, now: datetime, **extra) -> dict:
-    return {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": database_url(db), "SLACK_BOT_TOKEN": "xoxb-test",
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": fake.url, "GREENLIGHT_TIMEZONE": "Europe/Berlin",
-            "GREENLIGHT_NOW": now.isoformat(), **extra}
+    """The operator CLI's environment: this one's, on the test database and the fake Slack, its clock at `now`."""
+    return bot_env(fake, database_url(db), now, inherit=True, **{"SLACK_SIGNING_SECRET": SIGNING_SECRET, **extra})
 
 
 def test_two_processes_sweeping_at_nine_post_one_summary(slack, gl, fake, clock, db):
@@ -197,11 +184,11 @@ def test_two_processes_sweeping_at_nine_post_one_summary(slack, gl, fake, clock,
         new(slack, f"Plan {n}", ["UALICE", "UBOB"])
     sweep(gl)
     env = cli_env(db, fake, at(2026, 12, 14, 8, 0))
-    procs = [subprocess.Popen([sys.executable, "-m", "bot", "sweep"], cwd=ROOT, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    for p in procs:
-        out, err = p.communicate(timeout=120)
-        assert p.returncode == 0, err
+    with ExitStack() as processes:
+        procs = [processes.enter_context(running(cli("sweep"), env)) for _ in range(2)]
+        for p in procs:
+            out, err = p.communicate(timeout=120)
+            assert p.returncode == 0, err
     assert len(summaries(fake, "CPLANS")) == 1
     assert summary_keys(gl) == ["summary:CPLANS:2026-W51"]
 
@@ -299,8 +286,7 @@ def test_operator_cli_prints_the_summary_without_slack(slack, gl, fake, clock, d
     new(slack, "Training plan &amp; more", ["UALICE"])
     env = cli_env(db, fake, at(2026, 12, 14, 8, 0), SLACK_API_URL="http://127.0.0.1:9/", SLACK_BOT_TOKEN="",
                   SLACK_SIGNING_SECRET="")
-    result = subprocess.run([sys.executable, "-m", "bot", "summary", "--channel", "CPLANS"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = run(cli("summary", "--channel", "CPLANS"), env, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[:3] == [
         "Weekly summary · week of Mon 14 Dec 2026",
