@@ -113,6 +113,9 @@ class Sender:
         if target is not None:
             payload["thread_ts"] = target.ts
             return lambda: self.client.chat_postMessage(channel=target.channel, **payload)
+        if "," in msg.recipient:  # a group conversation of these people, opened as part of the attempt
+            return lambda: self.client.chat_postMessage(
+                channel=self.client.conversations_open(users=msg.recipient)["channel"]["id"], **payload)
         return lambda: self.client.chat_postMessage(channel=msg.recipient, unfurl_links=False, unfurl_media=False, **payload)
 
     def _record_sent(self, msg_id: int, response) -> int:
@@ -150,7 +153,7 @@ class Sender:
                 for a in unreminded:
                     a.next_nudge_at = None
                 if msg.recipient != ini.owner_id:
-                    who = mention(msg.recipient) if msg.recipient[0] in "UW" else f"<#{msg.recipient}>"
+                    who = ", ".join(mention(u) for u in msg.recipient.split(",")) if msg.recipient[0] in "UW" else f"<#{msg.recipient}>"
                     text = (f"I could not deliver a message about *{ini.reference}* to {who} ({error}). "
                             "Please reach them another way, or check that I can post there."
                             + (" I will not send them more reminders about it." if unreminded else ""))

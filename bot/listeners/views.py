@@ -21,21 +21,18 @@ MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
 def register(app, gl) -> None:
-    def on_submit(field: str, read, act, before=None):
-        """A submission handler: read the field, act on the initiative, show a refusal on the field."""
-        def handler(ack, body, view, client):
+    def on_submit(field: str, read, act):
+        """A submission about one initiative: read the field, act, and show a refusal on the field."""
+        def handler(ack, body, view):
             team_id, user_id = body["team"]["id"], body["user"]["id"]
             value = read(view, field)
             if not value:
                 return ack(response_action="errors", errors={field: "Please fill this in."})
             try:
-                extra = before(gl, client, team_id, user_id, int(view["private_metadata"])) if before else None
                 gl.act(lambda s, now: act(s, service.find_by_id(s, team_id, int(view["private_metadata"])),
-                                          user_id, value, now, *([extra] if extra else [])), deliver=False)
+                                          user_id, value, now), deliver=False)
             except Refusal as e:
                 return ack(response_action="errors", errors={field: str(e)})
-            except SlackApiError:
-                return ack(response_action="errors", errors={field: SLACK_DOWN})
             ack()
             gl.deliver()
         return handler
@@ -43,12 +40,6 @@ def register(app, gl) -> None:
     def dated(view, field):
         picked = submitted_date(view, field)
         return Due(on=date.fromisoformat(picked)) if picked else None
-
-    def conversation_with_owner(gl, client, team_id, user_id, ini_id):
-        with gl.transaction() as s:
-            ini = service.find_by_id(s, team_id, ini_id)
-        users = ",".join(dict.fromkeys([user_id, ini.owner_id]))
-        return client.conversations_open(users=users)["channel"]["id"]
 
     @app.view(View.REGISTER.value)
     def registration(ack, body, view, client):
@@ -69,10 +60,7 @@ def register(app, gl) -> None:
 
     app.view(View.REJECT.value)(on_submit("reason", submitted_text, service.reject))
     app.view(View.EXTEND.value)(on_submit("deadline", dated, escalation.extend))
-    app.view(View.ASK.value)(on_submit(
-        "question", submitted_text,
-        lambda s, ini, user, text, now, channel: service.ask_owner(s, ini, user, text, channel, now),
-        before=conversation_with_owner))
+    app.view(View.ASK.value)(on_submit("question", submitted_text, service.ask_owner))
 
 
 def plain_names(gl, team_id: str, text: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.blocks import initiatives as msg
@@ -319,15 +319,16 @@ def askable(ini: Initiative, user_id: str) -> None:
         raise Refusal(f"{ini.reference} is {msg.STATUS_LABEL[ini.status]}; no answer is needed any more. Nothing changed.")
 
 
-def ask_owner(session: Session, ini: Initiative, user_id: str, question: str, channel: str, now: datetime) -> str:
-    """Post an approver's question to a conversation of the approver and the owner, to talk it over in a thread."""
+def ask_owner(session: Session, ini: Initiative, user_id: str, question: str, now: datetime) -> str:
+    """Post an approver's question in a conversation of the approver and the owner, to talk it over in a thread."""
     askable(ini, user_id)
     if not question.strip():
         raise Refusal("Please write your question.")
     record(session, ini, user_id, "question", now, text=question)
     text = (f"{mention(user_id)} has a question for {mention(ini.owner_id)} about {msg.title_of(ini)}:\n"
             f">{escape(question)}\nReply in this thread.")
-    count = session.query(Event).filter(Event.initiative_id == ini.id, Event.kind == "question").count()
-    enqueue(session, [message(ini.team_id, f"question:{ini.id}:{user_id}:{count}", channel, msg.notice(ini, text),
-                              now=now, initiative_id=ini.id)])
+    asked = session.scalar(select(func.count(Event.id)).where(Event.initiative_id == ini.id, Event.kind == "question"))
+    # Two recipients: the sender opens their group conversation when it delivers.
+    enqueue(session, [message(ini.team_id, f"question:{ini.id}:{user_id}:{asked}", f"{user_id},{ini.owner_id}",
+                              msg.notice(ini, text), now=now, initiative_id=ini.id)])
     return f"I posted your question in a conversation with {mention(ini.owner_id)}."
