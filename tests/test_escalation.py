@@ -128,7 +128,9 @@ def test_extend_by_button_then_approve(slack, gl, fake, clock):
         [told] = [m for m in slack.dms(approver) if "extended the deadline" in text_of(m)]
         assert "*Wed 23 Dec 2026*" in text_of(told) and buttons(told)[0] == ("Approve", "approve")
     show = text_of(slack.command("show GL-1"))
-    assert "Deadline: Wed 23 Dec 2026 · extended 1×" in show
+    assert "deadline Wed 23 Dec 2026 (extended 1×)" in show
+    assert "deadline Wed 23 Dec 2026 (extended 1×)" in text_of(slack.command("list"))
+    assert "deadline Wed 23 Dec 2026 (extended 1×)" in text_of(slack.command("summary"))
 
     sent = run_for(gl, fake, clock, days=3)  # nudges resume on the cadence
     assert [m for at, ch, m in sent if ch == "UALICE" and "waited on you" in text_of(m)]

@@ -416,7 +416,7 @@ def test_list_mine_and_show(slack, fake, gl, clock):
     text = text_of(show)
     assert "Status: *open, waiting for sign-off*" in text
     assert "Owner: <@UOWNER> · Sponsor: <@USPONSOR> · Channel: <#CGENERAL>" in text
-    assert "Deadline: Mon 21 Dec 2026" in text
+    assert "Rule: all approvers · deadline Mon 21 Dec 2026" in text
     assert "<@UALICE> approved after 1 business day: “go”" in text
     assert "<@UBOB> pending for *4 business days*" in text
     assert "Mon 7 Dec 2026 10:00 · <@UOWNER> registered it (deadline Mon 21 Dec 2026)" in text

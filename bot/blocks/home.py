@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from bot.blocks.common import actions, button, context, header, section
 from bot.blocks.ids import Action
-from bot.blocks.initiatives import STATUS_LABEL, day, title_of
+from bot.blocks.initiatives import STATUS_LABEL, deadline_of, title_of
 from bot.blocks.replies import initiative_row
 from bot.text import mention
 
@@ -15,7 +15,7 @@ def waiting_item(ini, wait) -> list[dict]:
     """An initiative that waits on this approver: how long, the deadline, Approve, Reject and Snooze."""
     note = f" · {mention(ini.sponsor_id)} is deciding whether to proceed" if ini.status == "escalated" else ""
     text = (f"{title_of(ini)} from {mention(ini.owner_id)}\n"
-            f"Waiting on you for *{wait.text}* · deadline {day(ini.deadline)}{note}")
+            f"Waiting on you for *{wait.text}* · {deadline_of(ini)}{note}")
     value = str(ini.id)
     buttons = [button("Approve", Action.APPROVE, value, "primary"), button("Reject", Action.REJECT, value, "danger")]
     if ini.status == "open":

@@ -29,6 +29,12 @@ def moment(at: datetime, fallback_tz) -> str:
     return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{day(local.date())} {local:%H:%M}>"
 
 
+def deadline_of(ini) -> str:
+    """'deadline Fri 18 Dec 2026', with how often it was extended."""
+    extended = f" (extended {ini.extensions}×)" if ini.extensions else ""
+    return f"deadline {day(ini.deadline)}{extended}"
+
+
 def title_of(ini) -> str:
     """'*GL-3* Quarterly training plan' with the title escaped."""
     return f"*{ini.reference}* {escape(ini.title)}"
@@ -157,8 +163,7 @@ def detail(story) -> list[dict]:
     lines = [
         f"Status: *{STATUS_LABEL[ini.status]}*",
         f"Owner: {mention(ini.owner_id)} · Sponsor: {mention(ini.sponsor_id)} · Channel: {channel_link(ini.channel_id)}",
-        f"Rule: {'all approvers' if ini.rule == 'all' else 'any one approver'} · Deadline: {day(ini.deadline)}"
-        + (f" · extended {ini.extensions}×" if ini.extensions else ""),
+        f"Rule: {'all approvers' if ini.rule == 'all' else 'any one approver'} · {deadline_of(ini)}",
     ]
     if ini.report_due and ini.status == "proceeding":
         lines.append(f"Report due: {day(ini.report_due)}")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from bot.blocks.common import header, section
-from bot.blocks.initiatives import STATUS_LABEL, day, title_of
+from bot.blocks.initiatives import STATUS_LABEL, day, deadline_of, title_of
 from bot.commands import USAGE
 from bot.text import mention
 
@@ -29,7 +29,7 @@ def initiative_row(ini, waits) -> str:
         due = f"report due {day(ini.report_due)}" if ini.report_due else "report due"
         return f"{title_of(ini)}: proceeding, {due}"
     state = "waiting on the sponsor " + mention(ini.sponsor_id) + "; " if ini.status == "escalated" else ""
-    return f"{title_of(ini)}: {state}pending {pending_text(waits)} · deadline {day(ini.deadline)}"
+    return f"{title_of(ini)}: {state}pending {pending_text(waits)} · {deadline_of(ini)}"
 
 
 def rows_blocks(title: str, rows: list[str], empty: str) -> list[dict]:
@@ -57,7 +57,7 @@ def open_list(rows) -> list[dict]:
 
 def mine_blocks(mine) -> list[dict]:
     """`/greenlight mine`: what waits on me, what I own, what I sponsor."""
-    waiting = [f"{title_of(ini)}: waiting on you for *{w.text}* · deadline {day(ini.deadline)} "
+    waiting = [f"{title_of(ini)}: waiting on you for *{w.text}* · {deadline_of(ini)} "
                f"(`/greenlight approve {ini.reference}` or `reject`)" for ini, w in mine.waiting_on_me]
     owned = [initiative_row(ini, waits) + f" · {STATUS_LABEL[ini.status].split(':')[0]}" for ini, waits in mine.owned]
     sponsored = [initiative_row(ini, waits) for ini, waits in mine.sponsored]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from bot.blocks.common import HEADER_LIMIT, SECTION_LIMIT, context, header, message, section
-from bot.blocks.initiatives import day, title_of
+from bot.blocks.initiatives import day, deadline_of, title_of
 from bot.blocks.replies import pending_text
 from bot.calendar import WEEKDAYS, describe_wait, zone
 from bot.text import channel_link, mention, plain_from_slack
@@ -17,7 +17,7 @@ LIST_HINT = "see `/greenlight list`"
 
 def stalled_row(item) -> str:
     """'*GL-3* Title: waiting on <@A> (4 business days), <@B> (2 business days) · deadline Fri 18 Dec 2026'."""
-    return f"{title_of(item.initiative)}: waiting on {pending_text(item.waits)} · deadline {day(item.initiative.deadline)}"
+    return f"{title_of(item.initiative)}: waiting on {pending_text(item.waits)} · {deadline_of(item.initiative)}"
 
 
 def with_sponsor_row(item) -> str:
