@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         from bot.services.summary import operator_text
 
         try:
-            print(gl.act(lambda s, now: operator_text(s, args.channel, args.team, now), deliver=False))
+            print(gl.act(lambda s, now: operator_text(s, args.channel, args.team, now)))
         except Refusal as e:
             print(f"greenlight: {e}", file=sys.stderr)
             return 1

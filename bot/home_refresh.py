@@ -35,27 +35,28 @@ def opened(gl, client, team_id: str, user_id: str) -> None:
         if person is not None:
             person.home_opened_at = now
 
-    gl.act(remember, deliver=False)
+    gl.act(remember)
     publish(gl, team_id, user_id)
 
 
-def refresh(gl, initiative_ids) -> None:
-    """Republish the Homes of the owner, sponsor and approvers of these initiatives, if they ever opened theirs."""
+def refresh(gl, initiative_ids, notices: dict[tuple[str, str], str]) -> None:
+    """Republish the Homes of the owner, sponsor and approvers of these initiatives, if they ever opened theirs,
+    and of the people who clicked on their Home (with the answer on top)."""
+    watchers = set(notices)
     try:
         with gl.transaction() as session:
             wanted: dict[str, set[str]] = {}
             for ini in session.scalars(select(Initiative).where(Initiative.id.in_(set(initiative_ids)))):
                 wanted.setdefault(ini.team_id, set()).update(
                     {ini.owner_id, ini.sponsor_id, *(a.approver_id for a in ini.approvals)})
-            watchers = [(p.team_id, p.user_id) for team_id, users in wanted.items() for p in session.scalars(
+            watchers.update((p.team_id, p.user_id) for team_id, users in wanted.items() for p in session.scalars(
                 select(Person).where(Person.team_id == team_id, Person.user_id.in_(users),
-                                     Person.home_opened_at.is_not(None)))]
+                                     Person.home_opened_at.is_not(None))))
     except Exception:
         log.exception("could not find whose App Home to refresh")
-        return
     for team_id, user_id in sorted(watchers):
         try:
-            publish(gl, team_id, user_id)
+            publish(gl, team_id, user_id, notices.get((team_id, user_id)))
         except SlackApiError as e:
             log.warning("could not refresh the App Home of %s: %s", user_id, e.response.get("error"))
         except Exception:

@@ -25,9 +25,9 @@ def queue_due(gl) -> None:
     """Turn everything due now into outbox messages, without sending them."""
     for work in DUE_WORK:
         # One transaction per batch; each returns whether a full batch was taken (more may wait).
-        while gl.act(work, deliver=False):
+        while gl.act(work):
             pass
-    gl.act(enqueue_due_summaries, deliver=False)  # once per channel per week: the outbox key sees to it
+    gl.act(enqueue_due_summaries)  # once per channel per week: the outbox key sees to it
 
 
 def sweep(gl) -> None:

@@ -32,6 +32,7 @@ class Greenlight:
         self.client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
         self.sender = Sender(self.sessions, self.sender_client, self.clock, sleep=sleep)
         self._homes_due: set[int] = set()  # initiatives changed since the last delivery (see bot/home_refresh.py)
+        self._home_notices: dict[tuple[str, str], str] = {}  # answers to clicks on a Home, shown on top of it
         self._homes_lock = threading.Lock()
 
     @contextmanager
@@ -44,13 +45,10 @@ class Greenlight:
             with self._homes_lock:
                 self._homes_due.update(touched)
 
-    def act(self, work: Callable[..., T], *, deliver: bool = True) -> T:
-        """Run `work(session, now)` in one transaction, then send what it queued."""
+    def act(self, work: Callable[..., T]) -> T:
+        """Run `work(session, now)` in one transaction; what it queued is sent by the next deliver()."""
         with self.transaction() as session:
-            result = work(session, self.clock.now())
-        if deliver:
-            self.deliver()
-        return result
+            return work(session, self.clock.now())
 
     def deliver(self) -> None:
         """Send due outbox messages now; what fails stays queued for the next sweep."""
@@ -60,11 +58,17 @@ class Greenlight:
             log.exception("delivery failed; the next sweep will retry")
         self.refresh_homes()
 
+    def notice_on_home(self, team_id: str, user_id: str, notice: str) -> None:
+        """Show this answer on top of the person's Home when it is next refreshed (by deliver())."""
+        with self._homes_lock:
+            self._home_notices[(team_id, user_id)] = notice
+
     def refresh_homes(self) -> None:
         """Republish the App Homes that changes since the last call made stale; failures are only logged."""
         with self._homes_lock:
             due, self._homes_due = self._homes_due, set()
-        if due:
+            notices, self._home_notices = self._home_notices, {}
+        if due or notices:
             from bot.home_refresh import refresh
 
-            refresh(self, due)
+            refresh(self, due, notices)

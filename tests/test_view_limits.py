@@ -34,7 +34,7 @@ def test_home_stays_within_limits_however_much_there_is(count):
         approval = SimpleNamespace(approver_id="UALICE", requested_at=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=n),
                                    decision="pending", decided_at=None)
         return SimpleNamespace(id=n, number=n, reference=f"GL-{n}", title="T" * 150, owner_id="UOWNER", sponsor_id="USPONSOR",
-                               status="open", deadline=date(2027, 1, 4), created_at=approval.requested_at,
+                               status="open", deadline=date(2027, 1, 4), extensions=n % 3, created_at=approval.requested_at,
                                approvals=[approval], pending=[approval], report_due=None), Wait(approval, 86400.0 * 3)
 
     rows = [ini(n) for n in range(1, count + 1)]

@@ -30,6 +30,7 @@ def register(app, gl) -> None:
             team_id, user_id, ini_id = clicked(body)
             ephemeral(respond, outcome(lambda: gl.act(
                 lambda s, now: action(s, service.find_by_id(s, team_id, ini_id), user_id, "", now))))
+            gl.deliver()
         return handler
 
     for action_id, action in IMMEDIATE.items():
@@ -51,6 +52,7 @@ def register(app, gl) -> None:
             reply = outcome(open_modal)
             if reply:
                 ephemeral(respond, reply)
+                gl.deliver()  # shows a refusal on the Home tab, when clicked there
         return handler
 
     app.action(Action.REJECT.value)(opens_modal(service.rejectable, lambda ini, now: modals.reject_reason(ini)))

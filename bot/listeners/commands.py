@@ -38,6 +38,7 @@ def register(app, gl) -> None:
         reply = outcome(lambda: run(gl, parse(command.get("text", "")), who))
         if reply:
             ephemeral(respond, reply)
+        gl.deliver()  # after the reply, so the person never waits for the DMs their command caused
 
 
 def run(gl, cmd: Command | NewInitiative, who: Invocation) -> dict | str | None:
@@ -50,7 +51,7 @@ def new(gl, cmd: Command | NewInitiative, who: Invocation) -> str | None:
     if isinstance(cmd, NewInitiative):
         return register_text_form(gl, cmd, who)
     deadline = gl.act(lambda s, now: service.resolve_deadline(
-        workspace(s, who.team_id, now=now, default_tz=gl.settings.timezone), None, now), deliver=False)
+        workspace(s, who.team_id, now=now, default_tz=gl.settings.timezone), None, now))
     who.client.views_open(trigger_id=who.trigger_id, view=registration_form.registration(deadline, who.channel_id))
     return None
 
@@ -62,12 +63,11 @@ def register_text_form(gl, cmd: NewInitiative, who: Invocation) -> str:
     return register_draft(gl, draft, who)
 
 
-def register_draft(gl, draft: service.Draft, who: Invocation, *, deliver: bool = True) -> str:
+def register_draft(gl, draft: service.Draft, who: Invocation) -> str:
     """Check the people with Slack, register, and say what happened next (RegistrationInvalid if it can't)."""
-    gl.act(lambda s, now: refresh_people(s, who.client, who.team_id, (*draft.approver_ids, draft.sponsor_id), now),
-           deliver=False)
+    gl.act(lambda s, now: refresh_people(s, who.client, who.team_id, (*draft.approver_ids, draft.sponsor_id), now))
     ini = gl.act(lambda s, now: service.register(s, team_id=who.team_id, owner_id=who.user_id, draft=draft, now=now,
-                                                  default_tz=gl.settings.timezone), deliver=deliver)
+                                                  default_tz=gl.settings.timezone))
     approvers = ", ".join(mention(u) for u in draft.approver_ids)
     return (f"Registered *{ini.reference}* “{escape(ini.title)}”. I announced it in {channel_link(ini.channel_id)} "
             f"and asked {approvers} for sign-off. Deadline: {msg.day(ini.deadline)}; then {mention(ini.sponsor_id)} decides.")
@@ -97,7 +97,7 @@ def mine(gl, cmd: Command, who: Invocation) -> dict:
 
 def summary_preview(gl, cmd: Command, who: Invocation) -> dict:
     return gl.act(lambda s, now: preview_message(*summary.preview(s, who.team_id, who.channel_id, now,
-                                                                  default_tz=gl.settings.timezone)), deliver=False)
+                                                                  default_tz=gl.settings.timezone)))
 
 
 HANDLERS = {

@@ -31,15 +31,12 @@ def register(app, gl) -> None:
 
 
 class HomeNotice:
-    """Stands in for Bolt's respond() on the Home tab: republishes the Home with the answer on top."""
+    """Stands in for Bolt's respond() on the Home tab: the answer goes on top of the Home at its next refresh."""
 
     def __init__(self, gl, team_id: str, user_id: str):
         self.gl, self.team_id, self.user_id = gl, team_id, user_id
         self.response_url = None
 
-    def __call__(self, text: str | dict = "", **_reply) -> None:
-        notice = text.get("text", "") if isinstance(text, dict) else text
-        try:
-            home_refresh.publish(self.gl, self.team_id, self.user_id, notice or None)
-        except Exception:
-            log.exception("could not show the answer on the App Home of %s", self.user_id)
+    def __call__(self, text: str | dict = "", **reply) -> None:
+        notice = text.get("text", "") if isinstance(text, dict) else (text or reply.get("text", ""))
+        self.gl.notice_on_home(self.team_id, self.user_id, notice)

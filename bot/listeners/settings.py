@@ -12,13 +12,13 @@ from bot.text import channel_link
 
 def settings_command(gl, cmd, who) -> dict | str:
     """Show every setting, or change the one named (after checking, with Slack, who asks)."""
-    gl.act(lambda s, now: refresh_people(s, who.client, who.team_id, [who.user_id], now), deliver=False)
+    gl.act(lambda s, now: refresh_people(s, who.client, who.team_id, [who.user_id], now))
     if not cmd.key:
         def show(session, now):
             ws = workspace(session, who.team_id, now=now, default_tz=gl.settings.timezone)
             allowed = service.may_change(session, who.team_id, who.user_id, gl.settings.admins)
             return settings_blocks(service.current(ws), allowed)
-        return {"text": "Greenlight settings", "blocks": gl.act(show, deliver=False)}
+        return {"text": "Greenlight settings", "blocks": gl.act(show)}
     return gl.act(lambda s, now: service.change(
         s, team_id=who.team_id, user_id=who.user_id, key=cmd.key, raw_value=cmd.value, now=now,
         admins=gl.settings.admins, can_post=postable(who.client), default_tz=gl.settings.timezone))

@@ -30,7 +30,7 @@ def register(app, gl) -> None:
                 return ack(response_action="errors", errors={field: "Please fill this in."})
             try:
                 gl.act(lambda s, now: act(s, service.find_by_id(s, team_id, int(view["private_metadata"])),
-                                          user_id, value, now), deliver=False)
+                                          user_id, value, now))
             except Refusal as e:
                 return ack(response_action="errors", errors={field: str(e)})
             ack()
@@ -49,7 +49,7 @@ def register(app, gl) -> None:
         picked = answers.pop("on")
         draft = service.Draft(**answers, due=Due(on=picked) if picked else None)
         try:
-            confirmation = register_draft(gl, draft, Invocation(team_id, user_id, "", "", client), deliver=False)
+            confirmation = register_draft(gl, draft, Invocation(team_id, user_id, "", "", client))
         except service.RegistrationInvalid as e:
             errors = {field: plain_names(gl, team_id, text) for field, text in e.errors.items()}
             return ack(response_action="errors", errors=errors)
