@@ -71,6 +71,16 @@ def sponsor_question(session, ini: Initiative, now: datetime, *, again: bool, wa
     return msg.sponsor_decision(f"{ini.reference}: your decision is needed", text, ini)
 
 
+def _ask_sponsor(session, ini: Initiative, ws, tz, waits: list, now: datetime, *, again: bool) -> dict:
+    """The sponsor's question (first, or asked again) for their next working moment; schedules the next ask.
+
+    The next ask counts from now, not from a missed moment, so downtime yields one reminder, not a burst."""
+    ini.next_sponsor_ask_at = _after_business_days(ws, tz, now, ws.sponsor_every)
+    key = f"sponsor-ask:{ini.id}:{ini.extensions}:{ini.sponsor_asks}" if again else f"escalation:{ini.id}:{ini.extensions}"
+    return message(ini.team_id, key, ini.sponsor_id, sponsor_question(session, ini, now, again=again, waits=waits),
+                   now=now, initiative_id=ini.id, not_before=work_week(ws).next_working_moment(now, tz))
+
+
 def escalate_due(session: Session, now: datetime) -> bool:
     """Escalate open initiatives whose deadline day has ended with approvals still pending."""
     inis = _due(session, Initiative.escalate_at, "open", now)
@@ -81,11 +91,8 @@ def escalate_due(session: Session, now: datetime) -> bool:
         ini.status, ini.escalated_at, ini.escalate_at, ini.sponsor_asks = "escalated", now, None, 1
         for a in ini.pending:
             a.next_nudge_at = None
-        ini.next_sponsor_ask_at = _after_business_days(ws, tz, now, ws.sponsor_every)
         record(session, ini, None, "escalated", now, to=ini.sponsor_id)
-        rows.append(message(ini.team_id, f"escalation:{ini.id}:{ini.extensions}", ini.sponsor_id,
-                            sponsor_question(session, ini, now, again=False, waits=waits[ini.id]), now=now,
-                            initiative_id=ini.id, not_before=work_week(ws).next_working_moment(now, tz)))
+        rows.append(_ask_sponsor(session, ini, ws, tz, waits[ini.id], now, again=False))
         if ini.owner_id != ini.sponsor_id:
             rows.append(message(ini.team_id, f"escalated-owner:{ini.id}:{ini.extensions}", ini.owner_id, msg.notice(ini,
                         f"The deadline of {msg.title_of(ini)} has passed with sign-offs missing. I asked the sponsor "
@@ -103,12 +110,8 @@ def ask_sponsor_again(session: Session, now: datetime) -> bool:
     for ini in inis:
         ws, tz = spaces[ini.team_id], zones[ini.team_id][ini.sponsor_id]
         ini.sponsor_asks += 1
-        # Counting from now, not from the missed moment, so downtime yields one reminder, not a burst.
-        ini.next_sponsor_ask_at = _after_business_days(ws, tz, now, ws.sponsor_every)
         record(session, ini, None, "sponsor_asked", now, to=ini.sponsor_id)
-        rows.append(message(ini.team_id, f"sponsor-ask:{ini.id}:{ini.extensions}:{ini.sponsor_asks}", ini.sponsor_id,
-                            sponsor_question(session, ini, now, again=True, waits=waits[ini.id]), now=now,
-                            initiative_id=ini.id, not_before=work_week(ws).next_working_moment(now, tz)))
+        rows.append(_ask_sponsor(session, ini, ws, tz, waits[ini.id], now, again=True))
     _queue(session, rows)
     return len(inis) == BATCH
 
