@@ -99,9 +99,13 @@ def test_nudge_dm_says_how_long_who_else_and_the_plan(slack, gl, fake, clock):
 
 def test_approve_from_a_nudge_stops_that_approvers_nudges(slack, gl, fake, clock):
     register(slack, gl)
-    run_for(gl, fake, clock, days=2.5)
-    reply = slack.click("approve", "1", "UALICE")
+    sent = run_for(gl, fake, clock, days=2.5)
+    nudge = nudges_in(sent, "UALICE")[0][1]
+    reply = slack.click("approve", "1", "UALICE", message=nudge)
     assert "recorded (1 of 3)" in reply["text"]
+    # The nudge itself now says what happened, and its buttons are gone.
+    assert reply["replace_original"] is True and buttons(reply) == []
+    assert "has waited on you" in text_of(reply) and ":white_check_mark: Thanks: your approval" in text_of(reply)
     sent = run_for(gl, fake, clock, days=7)
     assert nudges_in(sent, "UALICE") == []
     assert nudges_in(sent, "UBOB")
@@ -113,8 +117,10 @@ def test_snooze_moves_the_next_nudge_to_the_next_business_day(slack, gl, fake, c
     clock.set(clock.now().replace(hour=8))  # Wednesday 09:00 Berlin
     with gl.transaction() as s:
         before = s.scalar(select(Approval).where(Approval.approver_id == "UALICE"))
-    reply = slack.click("snooze", "1", "UALICE")
+    [nudge] = [m for m in slack.dms("UALICE") if "waited on you" in text_of(m)]
+    reply = slack.click("snooze", "1", "UALICE", message=nudge)
     assert "Snoozed: no reminder about GL-1 before Fri 11 Dec 2026" in reply["text"]
+    assert reply["replace_original"] is True and ("Approve", "approve") in buttons(reply)  # still to be answered
     assert "waiting time keeps counting" in reply["text"]
     with gl.transaction() as s:
         after = s.scalar(select(Approval).where(Approval.approver_id == "UALICE"))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from bot.blocks import modals
 from bot.blocks.ids import Action
-from bot.listeners.replies import ephemeral, outcome
+from bot.listeners.replies import attempt, ephemeral, outcome, settled
 from bot.services import escalation, nudges
 from bot.services import initiatives as service
 
@@ -24,17 +24,22 @@ def clicked(body) -> tuple[str, str, int]:
 
 
 def register(app, gl) -> None:
-    def immediate(action):
+    def immediate(action, keep_buttons: bool):
         def handler(ack, body, respond):
             ack()
             team_id, user_id, ini_id = clicked(body)
-            ephemeral(respond, outcome(lambda: gl.act(
-                lambda s, now: action(s, service.find_by_id(s, team_id, ini_id), user_id, "", now))))
+            reply, done = attempt(lambda: gl.act(
+                lambda s, now: action(s, service.find_by_id(s, team_id, ini_id), user_id, "", now)))
+            if done and body.get("message"):  # the clicked message shows what happened; a refusal changes nothing
+                respond(replace_original=True, **settled(body["message"], reply["text"], keep_buttons=keep_buttons))
+            else:
+                ephemeral(respond, reply)
             gl.deliver()
         return handler
 
     for action_id, action in IMMEDIATE.items():
-        app.action(action_id.value)(immediate(action))
+        # After a snooze the approver still has to answer: the buttons stay.
+        app.action(action_id.value)(immediate(action, keep_buttons=action_id is Action.SNOOZE))
 
     def opens_modal(check, build):
         """A button that opens a modal, after checking (read-only) that this person may act."""
