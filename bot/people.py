@@ -5,9 +5,10 @@ from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import Person
+from storage.models import Approval, Initiative, Person
 
 FRESH_FOR = timedelta(days=1)
 
@@ -36,3 +37,16 @@ def refresh_people(session: Session, client: WebClient, team_id: str, user_ids, 
         people[user_id] = person
     session.flush()
     return people
+
+
+def stale_approvers(session: Session, now: datetime, limit: int) -> list[tuple[str, str]]:
+    """(team, user) of people cached over a day ago who have a pending sign-off on an open initiative."""
+    waiting = (
+        select(Approval.id).join(Initiative)
+        .where(Approval.approver_id == Person.user_id, Initiative.team_id == Person.team_id,
+               Approval.decision == "pending", Initiative.status == "open")
+        .exists()
+    )
+    return list(session.execute(
+        select(Person.team_id, Person.user_id).where(Person.fetched_at < now - FRESH_FOR, waiting).limit(limit)
+    ).all())

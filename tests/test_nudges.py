@@ -176,3 +176,14 @@ def test_working_days_setting_is_honoured(slack, gl, fake, clock):
     days = [at.astimezone(zone("Europe/Berlin")).date() for at, _ in nudges_in(sent, "UALICE")]
     assert days[:3] == [date(2026, 12, 9), date(2026, 12, 13), date(2026, 12, 15)]
     assert all(d.weekday() not in (4, 5) for d in days)
+
+
+def test_a_nudge_follows_an_approver_who_moves_time_zone(slack, gl, fake, clock):
+    register(slack, gl, "new Rollout approvers <@UALICE|a> sponsor <@USPONSOR|s> by 2027-01-08")
+    fake.users["UALICE"]["tz"] = "America/New_York"  # Alice flies to New York on Tuesday
+    run_for(gl, fake, clock, days=25 / 24)
+    assert len([c for c in fake.calls("users.info") if c.args["user"] == "UALICE"]) == 2  # at registration, a day later
+    sent = run_for(gl, fake, clock, days=2)
+    first = nudges_in(sent, "UALICE")[0][0].astimezone(zone("America/New_York"))
+    assert (first.date(), first.hour) == (date(2026, 12, 9), 9)  # asked at 04:00 New York time: 09:00 there, not Berlin
+    assert len([c for c in fake.calls("users.info") if c.args["user"] == "UALICE"]) == 3  # once a day, no more

@@ -163,3 +163,11 @@ def reschedule_workspace(session: Session, team_id: str, now: datetime) -> None:
     for ini in session.scalars(select(Initiative).where(Initiative.team_id == team_id, Initiative.status == "open")):
         ini.escalate_at = week.end_of_day(ini.deadline, zone(ws.timezone))
         reschedule(session, ini, now, skip_missed=True)
+
+
+def reschedule_person(session: Session, team_id: str, user_id: str, now: datetime) -> None:
+    """After a person's time zone changed: recompute their next nudges on open initiatives."""
+    for ini in session.scalars(select(Initiative).join(Approval).where(
+            Initiative.team_id == team_id, Initiative.status == "open",
+            Approval.approver_id == user_id, Approval.decision == "pending")):
+        reschedule(session, ini, now)
