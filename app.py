@@ -18,6 +18,7 @@ def create(settings=None):
     gl = Greenlight(settings)
     if gl.engine.dialect.name == "sqlite":
         migrate(gl.engine)
+        gl.engine.dispose()  # no connection is inherited by gunicorn's forked workers (--preload)
     return gl, build_app(gl)
 
 

@@ -2,9 +2,11 @@
 import json
 import os
 import socket
+import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -12,7 +14,7 @@ from sqlalchemy import text
 from bot.config import normalize_database_url
 from storage.db import make_engine
 from tests.conftest import POSTGRES_URL, postgres_engine
-from tests.processes import APP, bot_env, cli, run, running, with_search_path
+from tests.processes import APP, ROOT, bot_env, cli, run, running, with_search_path
 from tests.slack_driver import buttons, command_body, interaction_body, signed_headers, text_of
 
 SECRET = "e2e-signing-secret"
@@ -43,23 +45,32 @@ def database_url(request, tmp_path):
     admin.dispose()
 
 
-@pytest.fixture
-def app_process(fake, database_url, tmp_path):
-    """The bot in its own process on a free port; yields its base URL and stops it afterwards.
+def procfile(process: str) -> str:
+    """The command the Procfile gives for a process type."""
+    lines = (ROOT / "Procfile").read_text().splitlines()
+    return next(line.split(":", 1)[1].strip() for line in lines if line.startswith(f"{process}:"))
+
+
+@pytest.fixture(params=["python app.py", "Procfile web"])
+def app_process(request, fake, database_url, tmp_path):
+    """The bot in its own process on a free port, started as `python app.py` or as the Procfile's `web`
+    (gunicorn); yields its base URL and stops it afterwards.
 
     It runs in tmp_path, where there is no .env: only the environment below configures it."""
     port = free_port()
     env = bot_env(fake, database_url, SLACK_SIGNING_SECRET=SECRET, GREENLIGHT_SCHEDULER="off", PORT=str(port))
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"  # gunicorn of this environment
+    command = APP if request.param == "python app.py" else ["bash", "-c", f"exec {procfile('web')}"]
     if database_url.startswith("postgres"):
         # The app does not migrate PostgreSQL on start: the operator (the Procfile's release step) does.
         done = run(cli("migrate"), env, cwd=tmp_path)
         assert done.returncode == 0, done.stderr
         assert "database is up to date" in done.stdout
     log_path = tmp_path / "app.log"
-    with running(APP, env, cwd=tmp_path, log_path=log_path) as process:
+    with running(command, env, cwd=tmp_path, log_path=log_path) as process:
         deadline = time.monotonic() + 30
         while True:
-            assert process.poll() is None, f"app.py exited with {process.returncode}:\n{log_path.read_text()}"
+            assert process.poll() is None, f"{request.param} exited with {process.returncode}:\n{log_path.read_text()}"
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
                 break
