@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -67,6 +68,7 @@ def start_scheduler(gl, *, blocking: bool = False):
     """Run the sweep every minute, one at a time, without catching up on missed runs."""
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
     scheduler.add_job(_safe_sweep, "interval", seconds=SWEEP_SECONDS, args=[gl], id="sweep",
-                      max_instances=1, coalesce=True, next_run_time=gl.clock.now())
+                      max_instances=1, coalesce=True,
+                      next_run_time=datetime.now(UTC))  # real time: when to run, not what is due (gl.clock)
     scheduler.start()
     return scheduler

@@ -6,6 +6,7 @@ process needs to talk to the fake Slack, `running(...)` starts one and always st
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,6 +21,13 @@ from tests.conftest import START
 ROOT = Path(__file__).resolve().parent.parent
 APP = [sys.executable, str(ROOT / "app.py")]
 STOP_TIMEOUT = 10  # seconds a process has to exit after SIGTERM before it is killed
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now, for an app process to serve on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def cli(*args: str) -> list[str]:

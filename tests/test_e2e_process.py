@@ -14,17 +14,11 @@ from sqlalchemy import text
 from bot.config import normalize_database_url
 from storage.db import make_engine
 from tests.conftest import POSTGRES_URL, postgres_engine
-from tests.processes import APP, ROOT, bot_env, cli, run, running, with_search_path
+from tests.processes import APP, ROOT, bot_env, free_port, cli, run, running, with_search_path
 from tests.slack_driver import buttons, command_body, interaction_body, signed_headers, text_of
 
 SECRET = "e2e-signing-secret"
 FORM = "application/x-www-form-urlencoded"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(params=["sqlite"] + (["postgresql"] if POSTGRES_URL else []))

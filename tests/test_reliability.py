@@ -26,7 +26,7 @@ from storage.db import make_engine
 from storage.models import Message
 from tests.conftest import BACKENDS, POSTGRES_URL, SIGNING_SECRET
 from tests.conftest import test_settings as settings_for
-from tests.processes import bot_env, cli, run, running, with_search_path
+from tests.processes import APP, bot_env, cli, free_port, run, running, with_search_path
 from tests.slack_driver import SlackDriver, text_of
 
 # Wednesday 9 December 2026, 10:30 in Berlin: the first nudge of everything registered on Monday is due.
@@ -261,3 +261,19 @@ def test_after_days_of_downtime_each_approver_gets_one_catch_up_nudge_in_their_w
     assert set(received) == {"UALICE", "UBOB", "UCAROL"}  # no other DM
     # The plan it states skips the regular reminder that was due an hour later: the pace resumes from here.
     assert "Next reminder: Thu 17 Dec 2026." in text_of(slack.dms("UALICE")[-1])
+
+
+# ---- the scheduler ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["clock", "app"])
+def test_the_scheduler_sweeps_in_the_clock_process_and_in_the_app(shared, fake, clock, command):
+    """The Procfile's `clock` (python -m bot clock) and `python app.py` (scheduler on by default) both sweep:
+    nudges due at start are sent without anything else happening."""
+    register(shared.slack, 2)
+    fake.clear()
+    args = cli("clock") if command == "clock" else APP
+    env = {**shared.env(DUE), "PORT": str(free_port())}
+    with running(args, env):
+        fake.wait_for("chat.postMessage", count=4, timeout=60)
+    assert len(Counter(nudges(fake))) == 4
