@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from slack_sdk import WebClient
 
+from bot import home_refresh
 from bot.clock import Clock, ShiftedClock
 from bot.config import Settings
 from bot.delivery import Sender
@@ -69,6 +70,4 @@ class Greenlight:
             due, self._homes_due = self._homes_due, set()
             notices, self._home_notices = self._home_notices, {}
         if due or notices:
-            from bot.home_refresh import refresh
-
-            refresh(self, due, notices)
+            home_refresh.refresh(self, due, notices)

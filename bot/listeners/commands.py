@@ -12,8 +12,7 @@ from bot.listeners.replies import ephemeral, outcome
 from bot.listeners.settings import settings_command
 from bot.people import refresh_people
 from bot.services import initiatives as service
-from bot.services import escalation, nudges, overview
-from bot.services import summary
+from bot.services import escalation, nudges, overview, summary
 from bot.services.workspaces import workspace
 from bot.text import channel_link, escape, mention
 

@@ -72,16 +72,16 @@ def send_due_nudges(session: Session, now: datetime) -> bool:
             # Settings changed, or the bot was down past their working day: wait for the right moment.
             a.next_nudge_at = max(upcoming[0], working) if upcoming else None
             continue
+        # Catching up after downtime: skip the reminders that were missed rather than send them all,
+        # and the next one too if it falls within half an interval of this one (else: two in an hour).
         if not a.last_call_sent and last_call_moment(week, ini, tz) <= now:
             kind, key = "last_call", f"lastcall:{a.id}:{ini.deadline.isoformat()}"
             a.last_call_sent = True
+            a.nudges_sent = max(a.nudges_sent, nudges_passed(ws, week, a, tz, now))
         else:
             kind = "nudge"
             a.nudges_sent = max(a.nudges_sent + 1, nudges_passed(ws, week, a, tz, now))
             key = f"nudge:{a.id}:{a.nudges_sent}"
-        # Catching up after downtime: skip the reminders that were missed rather than send them all,
-        # and the next one too if it falls within half an interval of this one (else: two in an hour).
-        a.nudges_sent = max(a.nudges_sent, nudges_passed(ws, week, a, tz, now))
         nxt = next_nudge(ws, week, ini, a, tz)
         while nxt and nxt[1] == "nudge" and week.business_seconds(now, nxt[0], tz) < ws.nudge_every * DAY_SECONDS / 2:
             a.nudges_sent += 1

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.calendar import WEEKDAYS, known_holidays_country
 from bot.services import Refusal
+from bot.services.nudges import reschedule_workspace
 from bot.services.workspaces import workspace
 from bot.text import channel_link, escape, plain_from_slack
 from storage.models import Event, Person, Workspace
@@ -185,8 +186,6 @@ def change(session: Session, *, team_id: str, user_id: str, key: str, raw_value:
     session.flush()
     effect = "It applies from the next summary, reminder or deadline that falls due."
     if key in RESCHEDULES:
-        from bot.services.nudges import reschedule_workspace
-
         reschedule_workspace(session, team_id, now)
         effect = "The reminders of pending approvals are rescheduled to match."
     elif key in ("deadline", "report-after"):

@@ -37,12 +37,6 @@ def today(ws: Workspace, now: datetime) -> date:
     return now.astimezone(zone(ws.timezone)).date()
 
 
-def person_zone(session: Session, team_id: str, user_id: str, fallback: str):
-    """A person's time zone from the people cache, the workspace's when unknown."""
-    person = session.get(Person, (team_id, user_id))
-    return zone(person.tz if person and person.tz else fallback)
-
-
 def people_zones(session: Session, team_id: str, user_ids, fallback: str) -> dict:
     """Time zones of several people in one query."""
     rows = session.scalars(select(Person).where(Person.team_id == team_id, Person.user_id.in_(set(user_ids))))
