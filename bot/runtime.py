@@ -59,6 +59,10 @@ class Greenlight:
             log.exception("delivery failed; the next sweep will retry")
         self.refresh_homes()
 
+    def deliver_soon(self) -> None:
+        """What a request calls once it has replied: the messages it queued go out without the request waiting."""
+        self.deliver()
+
     def notice_on_home(self, team_id: str, user_id: str, notice: str) -> None:
         """Show this answer on top of the person's Home when it is next refreshed (by deliver())."""
         with self._homes_lock:

@@ -54,6 +54,9 @@ class Workspace(Base):
     summary_day: Mapped[str] = mapped_column(String(3), default="mon")
     summary_time: Mapped[str] = mapped_column(String(5), default="09:00")
     summaries_done_for: Mapped[str | None] = mapped_column(String(8))  # ISO week whose summaries are all queued
+    # Set while Slack refuses the bot's token (invalid_auth, token_revoked…): nothing is sent, nothing dropped.
+    delivery_paused_at: Mapped[datetime | None]
+    delivery_paused_reason: Mapped[str | None] = mapped_column(String(64))
     next_number: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime]
 
@@ -191,8 +194,21 @@ class Message(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime]
     claimed_until: Mapped[datetime | None]
+    claim_token: Mapped[str | None] = mapped_column(String(32))  # the claim that may send it (fencing)
     channel: Mapped[str | None] = mapped_column(String(32))
     ts: Mapped[str | None] = mapped_column(String(32))
     error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class SlackRequest(Base):
+    """A request from Slack already handled (a retry or a replay of it acts once), with the reply it got."""
+
+    __tablename__ = "slack_requests"
+    __table_args__ = (Index("ix_slack_requests_created_at", "created_at"),)
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    reply: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime]

@@ -34,7 +34,7 @@ def register(app, gl) -> None:
                 respond(replace_original=True, **settled(body["message"], reply["text"], keep_buttons=keep_buttons))
             else:
                 ephemeral(respond, reply)
-            gl.deliver()
+            gl.deliver_soon()
         return handler
 
     for action_id, action in IMMEDIATE.items():
@@ -57,7 +57,7 @@ def register(app, gl) -> None:
             reply = outcome(open_modal)
             if reply:
                 ephemeral(respond, reply)
-                gl.deliver()  # shows a refusal on the Home tab, when clicked there
+                gl.deliver_soon()  # shows a refusal on the Home tab, when clicked there
         return handler
 
     app.action(Action.REJECT.value)(opens_modal(service.rejectable, lambda ini, now: modals.reject_reason(ini)))

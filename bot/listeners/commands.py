@@ -37,7 +37,7 @@ def register(app, gl) -> None:
         reply = outcome(lambda: run(gl, parse(command.get("text", "")), who))
         if reply:
             ephemeral(respond, reply)
-        gl.deliver()  # after the reply, so the person never waits for the DMs their command caused
+        gl.deliver_soon()  # after the reply, so the person never waits for the DMs their command caused
 
 
 def run(gl, cmd: Command | NewInitiative, who: Invocation) -> dict | str | None:

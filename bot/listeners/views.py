@@ -34,7 +34,7 @@ def register(app, gl) -> None:
             except Refusal as e:
                 return ack(response_action="errors", errors={field: str(e)})
             ack()
-            gl.deliver()
+            gl.deliver_soon()
         return handler
 
     def dated(view, field):
@@ -56,7 +56,7 @@ def register(app, gl) -> None:
         except SlackApiError:
             return ack(response_action="errors", errors={registration_form.APPROVERS: SLACK_DOWN})
         ack(response_action="update", view=registration_form.registered(confirmation))
-        gl.deliver()
+        gl.deliver_soon()
 
     app.view(View.REJECT.value)(on_submit("reason", submitted_text, service.reject))
     app.view(View.EXTEND.value)(on_submit("deadline", dated, escalation.extend))
