@@ -37,7 +37,7 @@ def test_migrate_then_doctor_all_well(monkeypatch, capsys, fake, tmp_path):
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "ok   token: bot UBOT in workspace Test (T1)"
     assert out[1].startswith("ok   scopes: ")
-    assert out[2].startswith("ok   database: sqlite:///") and out[2].endswith("at revision 0001")
+    assert out[2].startswith("ok   database: sqlite:///") and out[2].endswith("at revision 0002")
 
 
 def test_doctor_names_missing_scopes_and_an_unmigrated_database(monkeypatch, capsys, fake, tmp_path):
