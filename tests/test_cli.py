@@ -51,7 +51,7 @@ def test_doctor_names_missing_scopes_and_an_unmigrated_database(monkeypatch, cap
     assert doctor(gl) == 1
     out = capsys.readouterr().out
     assert "FAIL scopes: missing channels:read, chat:write.public, groups:read, im:write, mpim:write, users:read" in out
-    assert "FAIL database: at revision None, code expects 0001; run `python -m bot migrate`" in out
+    assert "FAIL database: at revision None, code expects 0002; run `python -m bot migrate`" in out
 
 
 def test_doctor_with_a_revoked_token(monkeypatch, capsys, fake, tmp_path):
