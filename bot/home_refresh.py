@@ -30,8 +30,10 @@ def publish(gl, team_id: str, user_id: str, notice: str | None = None) -> None:
 
 def opened(gl, client, team_id: str, user_id: str) -> None:
     """Someone opened their Home: remember it, so that later changes refresh it, and publish it."""
+    refresh_people(gl, client, team_id, [user_id])
+
     def remember(session, now):
-        person = refresh_people(session, client, team_id, [user_id], now).get(user_id)
+        person = session.get(Person, (team_id, user_id))
         if person is not None:
             person.home_opened_at = now
 

@@ -11,7 +11,6 @@ from slack_sdk.errors import SlackApiError
 from bot.people import refresh_people, stale_approvers
 from bot.services import escalation, nudges
 from bot.services.summary import enqueue_due_summaries
-from storage.models import Person
 
 log = logging.getLogger(__name__)
 
@@ -37,14 +36,12 @@ def queue_due(gl) -> None:
 def refresh_time_zones(gl, limit: int = 50) -> None:
     """Re-read (at most daily) the Slack profiles of people waiting to be nudged, so a nudge follows
     them when they change time zone. Slack being unavailable only postpones this to the next sweep."""
-    for team_id, user_id in gl.act(lambda s, now: stale_approvers(s, now, limit)):
-        def refresh(session, now):
-            before = session.get(Person, (team_id, user_id)).tz
-            person = refresh_people(session, gl.client, team_id, [user_id], now).get(user_id)
-            if person is not None and person.tz != before:
-                nudges.reschedule_person(session, team_id, user_id, now)
+    with gl.reading() as session:
+        stale = stale_approvers(session, gl.clock.now(), limit)
+    for team_id, user_id in stale:
         try:
-            gl.act(refresh)
+            if refresh_people(gl, gl.client, team_id, [user_id]):
+                gl.act(lambda s, now: nudges.reschedule_person(s, team_id, user_id, now))
         except (SlackApiError, OSError) as e:
             log.warning("could not refresh the Slack profile of %s: %s", user_id, e)
             return

@@ -1,4 +1,7 @@
-"""The people cache: what Slack's users.info says about someone, fetched at most daily."""
+"""The people cache: what Slack's users.info says about someone, fetched at most daily.
+
+Slack is asked with no transaction open: a slow Slack never holds a database lock (on SQLite, the
+write lock of every other process)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -11,32 +14,47 @@ from sqlalchemy.orm import Session
 from storage.models import Approval, Initiative, Person
 
 FRESH_FOR = timedelta(days=1)
+UNKNOWN = ("user_not_found", "users_not_found")
 
 
-def refresh_people(session: Session, client: WebClient, team_id: str, user_ids, now: datetime) -> dict[str, Person]:
-    """Make sure each person is cached and no older than a day; unknown users are left out."""
-    people = {}
-    for user_id in dict.fromkeys(u for u in user_ids if u):
-        person = session.get(Person, (team_id, user_id))
-        if person is None or now - person.fetched_at > FRESH_FOR:
-            try:
-                user = client.users_info(user=user_id)["user"]
-            except SlackApiError as e:
-                if e.response.get("error") not in ("user_not_found", "users_not_found"):
-                    raise
-                continue
-            person = person or Person(team_id=team_id, user_id=user_id)
-            profile = user.get("profile") or {}
-            person.display_name = profile.get("display_name") or user.get("real_name") or user.get("name") or user_id
-            person.tz = user.get("tz") or "UTC"
-            person.is_bot = bool(user.get("is_bot")) or user_id == "USLACKBOT"
-            person.deleted = bool(user.get("deleted"))
-            person.is_admin = bool(user.get("is_admin") or user.get("is_owner"))
-            person.fetched_at = now
-            session.add(person)
-        people[user_id] = person
-    session.flush()
-    return people
+def refresh_people(gl, client: WebClient, team_id: str, user_ids) -> set[str]:
+    """Make sure each person is cached and no older than a day; unknown users are left out.
+
+    Returns the ids of people whose time zone changed (their reminders need rescheduling)."""
+    wanted = set(filter(None, user_ids))
+    if not wanted:
+        return set()
+    now = gl.clock.now()
+    with gl.reading() as session:
+        fresh = set(session.scalars(select(Person.user_id).where(
+            Person.team_id == team_id, Person.user_id.in_(wanted), Person.fetched_at >= now - FRESH_FOR)))
+    fetched = {}
+    for user_id in sorted(wanted - fresh):
+        try:
+            fetched[user_id] = client.users_info(user=user_id)["user"]
+        except SlackApiError as e:
+            if e.response.get("error") not in UNKNOWN:
+                raise
+    if not fetched:
+        return set()
+    with gl.transaction() as session:
+        return {user_id for user_id, user in fetched.items() if remember(session, team_id, user_id, user, now)}
+
+
+def remember(session: Session, team_id: str, user_id: str, user: dict, now: datetime) -> bool:
+    """Store what users.info said about one person; True if their time zone changed."""
+    person = session.get(Person, (team_id, user_id))
+    before = person.tz if person else None
+    person = person or Person(team_id=team_id, user_id=user_id)
+    profile = user.get("profile") or {}
+    person.display_name = profile.get("display_name") or user.get("real_name") or user.get("name") or user_id
+    person.tz = user.get("tz") or "UTC"
+    person.is_bot = bool(user.get("is_bot")) or user_id == "USLACKBOT"
+    person.deleted = bool(user.get("deleted"))
+    person.is_admin = bool(user.get("is_admin") or user.get("is_owner"))
+    person.fetched_at = now
+    session.add(person)
+    return before is not None and before != person.tz
 
 
 def stale_approvers(session: Session, now: datetime, limit: int) -> list[tuple[str, str]]:

@@ -28,6 +28,7 @@ class Greenlight:
         self.clock = clock or (ShiftedClock(settings.start_time) if settings.start_time else Clock())
         self.engine = engine or make_engine(settings.database_url)
         self.sessions = make_sessionmaker(self.engine)
+        self.read_sessions = make_sessionmaker(self.engine.execution_options(greenlight_read_only=True))
         # The sender's client must not retry behind the delivery engine's back.
         self.sender_client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, retry_handlers=[])
         self.client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
@@ -45,6 +46,12 @@ class Greenlight:
         if touched:
             with self._homes_lock:
                 self._homes_due.update(touched)
+
+    @contextmanager
+    def reading(self):
+        """A session for reads only: on SQLite it does not take the write lock, so it never blocks a writer."""
+        with transaction(self.read_sessions) as session:
+            yield session
 
     def act(self, work: Callable[..., T]) -> T:
         """Run `work(session, now)` in one transaction; what it queued is sent by the next deliver()."""

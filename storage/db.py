@@ -31,8 +31,8 @@ def make_engine(url: str, **kwargs) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        # Taking the lock at BEGIN avoids SQLITE_BUSY on a read-then-write upgrade.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Taking the lock at BEGIN avoids SQLITE_BUSY on a read-then-write upgrade; reads never need it.
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("greenlight_read_only") else "BEGIN IMMEDIATE")
 
     return engine
 

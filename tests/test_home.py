@@ -145,7 +145,7 @@ def test_opening_the_home_remembers_the_person(slack, gl):
 
 def test_a_home_with_more_than_a_hundred_blocks_shows_the_oldest_and_how_many_more(slack, fake, gl, clock):
     """120 initiatives wait on Alice: the Home keeps to 100 blocks, oldest first, and says how many are left out."""
-    gl.act(lambda s, now: refresh_people(s, gl.client, "T1", ["UALICE", "USPONSOR"], now))
+    refresh_people(gl, gl.client, "T1", ["UALICE", "USPONSOR"])
     for n in range(120):
         draft = service.Draft(title=f"Plan {n + 1}", approver_ids=("UALICE",), sponsor_id="USPONSOR", channel_id="CGENERAL")
         gl.act(lambda s, now: service.register(s, team_id="T1", owner_id="UOWNER", draft=draft, now=now,

@@ -64,7 +64,7 @@ def register_text_form(gl, cmd: NewInitiative, who: Invocation) -> str:
 
 def register_draft(gl, draft: service.Draft, who: Invocation) -> str:
     """Check the people with Slack, register, and say what happened next (RegistrationInvalid if it can't)."""
-    gl.act(lambda s, now: refresh_people(s, who.client, who.team_id, (*draft.approver_ids, draft.sponsor_id), now))
+    refresh_people(gl, who.client, who.team_id, (*draft.approver_ids, draft.sponsor_id))
     ini = gl.act(lambda s, now: service.register(s, team_id=who.team_id, owner_id=who.user_id, draft=draft, now=now,
                                                   default_tz=gl.settings.timezone))
     approvers = ", ".join(mention(u) for u in draft.approver_ids)

@@ -12,7 +12,7 @@ from bot.text import channel_link
 
 def settings_command(gl, cmd, who) -> dict | str:
     """Show every setting, or change the one named (after checking, with Slack, who asks)."""
-    gl.act(lambda s, now: refresh_people(s, who.client, who.team_id, [who.user_id], now))
+    refresh_people(gl, who.client, who.team_id, [who.user_id])
     if not cmd.key:
         def show(session, now):
             ws = workspace(session, who.team_id, now=now, default_tz=gl.settings.timezone)
