@@ -4,10 +4,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from datetime import UTC
+
+from sqlalchemy import JSON, Date, DateTime, Enum, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
-from datetime import UTC
+
+from storage.enums import Decision, Status
 
 
 class UTCDateTime(TypeDecorator):
@@ -30,7 +33,24 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def _states(enum, name: str, length: int) -> Enum:
+    """A string column holding one of the enum's values, checked by the database (CHECK constraint)."""
+    return Enum(enum, name=name, native_enum=False, length=length, create_constraint=True,
+                values_callable=lambda e: [m.value for m in e], validate_strings=True)
+
+
+# Named constraints: Alembic's batch mode on SQLite can only alter constraints it can name.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
 class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON}
 
 
@@ -82,7 +102,7 @@ class Initiative(Base):
     sponsor_id: Mapped[str] = mapped_column(String(32))
     channel_id: Mapped[str] = mapped_column(String(32))
     rule: Mapped[str] = mapped_column(String(3), default="all")
-    status: Mapped[str] = mapped_column(String(12), default="open")
+    status: Mapped[Status] = mapped_column(_states(Status, "status", 12), default=Status.OPEN)
     deadline: Mapped[date] = mapped_column(Date)
     # Due moments, kept only while they can still fire (NULL otherwise) so sweeps find work by index.
     escalate_at: Mapped[datetime | None]
@@ -109,7 +129,7 @@ class Initiative(Base):
 
     @property
     def pending(self) -> list[Approval]:
-        return [a for a in self.approvals if a.decision == "pending"]
+        return [a for a in self.approvals if a.decision == Decision.PENDING]
 
 
 class Approval(Base):
@@ -127,7 +147,7 @@ class Approval(Base):
     approver_id: Mapped[str] = mapped_column(String(32))
     position: Mapped[int] = mapped_column(default=0)
     requested_at: Mapped[datetime]
-    decision: Mapped[str] = mapped_column(String(8), default="pending")
+    decision: Mapped[Decision] = mapped_column(_states(Decision, "decision", 8), default=Decision.PENDING)
     decided_at: Mapped[datetime | None]
     comment: Mapped[str | None] = mapped_column(Text)
     nudges_sent: Mapped[int] = mapped_column(default=0)

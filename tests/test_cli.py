@@ -37,7 +37,7 @@ def test_migrate_then_doctor_all_well(monkeypatch, capsys, fake, tmp_path):
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "ok   token: bot UBOT in workspace Test (T1)"
     assert out[1].startswith("ok   scopes: ")
-    assert out[2].startswith("ok   database: sqlite:///") and out[2].endswith("at revision 0002")
+    assert out[2].startswith("ok   database: sqlite:///") and out[2].endswith("at revision 0003")
 
 
 def test_doctor_names_missing_scopes_and_an_unmigrated_database(monkeypatch, capsys, fake, tmp_path):
@@ -51,7 +51,7 @@ def test_doctor_names_missing_scopes_and_an_unmigrated_database(monkeypatch, cap
     assert doctor(gl) == 1
     out = capsys.readouterr().out
     assert "FAIL scopes: missing channels:read, chat:write.public, groups:read, im:write, mpim:write, users:read" in out
-    assert "FAIL database: at revision None, code expects 0002; run `python -m bot migrate`" in out
+    assert "FAIL database: at revision None, code expects 0003; run `python -m bot migrate`" in out
 
 
 def test_doctor_with_a_revoked_token(monkeypatch, capsys, fake, tmp_path):
