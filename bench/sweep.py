@@ -34,7 +34,8 @@ from sqlalchemy import event, insert, text  # noqa: E402
 
 from bot.calendar import zone  # noqa: E402
 from bot.services.schedule import next_nudge  # noqa: E402
-from bot.services.summary import summary_key, week_of  # noqa: E402
+from bot.keys import summary as summary_key  # noqa: E402
+from bot.services.summary import week_of  # noqa: E402
 from bot.services.workspaces import work_week  # noqa: E402
 from storage.models import Approval, Event, Initiative, Message, Person, Workspace  # noqa: E402
 

@@ -9,7 +9,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from slack_sdk.errors import SlackApiError
 
 from bot.people import refresh_people, stale_approvers
-from bot.services import escalation, nudges
+from bot.services import due, escalation, nudges
 from bot.services.summary import enqueue_due_summaries
 
 log = logging.getLogger(__name__)
@@ -17,10 +17,10 @@ log = logging.getLogger(__name__)
 SWEEP_SECONDS = 60
 
 DUE_WORK = (
-    escalation.escalate_due,  # before nudges: an initiative past its deadline gets no more nudges
-    nudges.send_due_nudges,
-    escalation.ask_sponsor_again,
-    escalation.remind_reports,
+    escalation.ESCALATIONS,  # before reminders: an initiative past its deadline gets no more nudges
+    nudges.REMINDERS,
+    escalation.SPONSOR_ASKS,
+    escalation.REPORT_REMINDERS,
 )
 
 
@@ -28,7 +28,7 @@ def queue_due(gl) -> None:
     """Turn everything due now into outbox messages, without sending them."""
     for work in DUE_WORK:
         # One transaction per batch; each returns whether a full batch was taken (more may wait).
-        while gl.act(work):
+        while gl.act(lambda session, now: due.run(session, now, work)):
             pass
     gl.act(enqueue_due_summaries)  # once per channel per week: the outbox key sees to it
 

@@ -8,6 +8,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, insert, inspect, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -69,6 +71,14 @@ def insert_new(session: Session, model) -> None:
     for obj in new:
         session.expunge(obj)
     session.execute(insert(model), rows)
+
+
+def insert_ignore(session: Session, model, rows: list[dict], unique: list[str]) -> None:
+    """Insert rows; one whose `unique` columns match an existing row is left alone (no error, even when racing)."""
+    if not rows:
+        return
+    dialect = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[session.get_bind().dialect.name]
+    session.execute(dialect(model).on_conflict_do_nothing(index_elements=unique), rows)
 
 
 def update_many(session: Session, objects: list, columns: tuple[str, ...]) -> None:

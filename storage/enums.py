@@ -33,6 +33,6 @@ class Decision(StrEnum):
     REJECTED = "rejected"
 
 
-ASKING = frozenset({Status.OPEN, Status.ESCALATED})
-ACTIVE = frozenset({Status.OPEN, Status.ESCALATED, Status.PROCEEDING})  # not yet closed: listed and summarised
-CLOSED = frozenset({Status.APPROVED, Status.REJECTED, Status.WITHDRAWN, Status.REPORTED})
+ASKING = (Status.OPEN, Status.ESCALATED)
+ACTIVE = (Status.OPEN, Status.ESCALATED, Status.PROCEEDING)  # not yet closed: listed and summarised
+CLOSED = (Status.APPROVED, Status.REJECTED, Status.WITHDRAWN, Status.REPORTED)

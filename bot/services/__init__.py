@@ -5,10 +5,13 @@ class Refusal(Exception):
     """Bad input or an action without the right: the message tells the person what to do instead."""
 
 
-def record(session, initiative, actor_id, kind, now, **data):
-    """Append an event to the audit trail."""
+def record(session, initiative, actor_id, kind, now, *, touch: bool = True, **data):
+    """Append an event to the audit trail.
+
+    With `touch`, whoever the initiative concerns has a stale App Home once the change commits
+    (bot/runtime.py); a reminder changes nothing they would see there, so the nudge sweep passes False."""
     from storage.models import Event
 
     session.add(Event(team_id=initiative.team_id, initiative_id=initiative.id, actor_id=actor_id, kind=kind, data=data, at=now))
-    # Whoever this initiative concerns has a stale App Home once the change commits (bot/runtime.py).
-    session.info.setdefault("touched", set()).add(initiative.id)
+    if touch:
+        session.info.setdefault("touched", set()).add(initiative.id)

@@ -7,21 +7,21 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot import notices
 from bot.blocks import initiatives as msg
-from bot.calendar import zone
 from bot.commands import Due
 from bot.services import Refusal, record
-from bot.services.outbox import enqueue, message
-from bot.services.schedule import next_nudge
-from bot.services.workspaces import people_zones, today, work_week, workspace
+from bot.services.lifecycle import move, require_asking, schedule
+from bot.services.outbox import enqueue
+from bot.services.workspaces import Calendars, today, work_week, workspace
 from bot.text import escape, mention
+from storage.enums import Decision, Status
 from storage.models import Approval, Event, Initiative, Person
 
 MAX_TITLE = 150
 MAX_DETAILS = 2000
 MAX_APPROVERS = 10
 MAX_AHEAD = timedelta(days=3653)  # ten years
-CLOSED = ("approved", "rejected", "withdrawn", "reported")
 
 
 @dataclass(frozen=True)
@@ -125,34 +125,28 @@ def validate(session: Session, ws, owner_id: str, draft: Draft, now: datetime) -
 
 def register(session: Session, *, team_id: str, owner_id: str, draft: Draft, now: datetime, default_tz: str = "UTC") -> Initiative:
     """Store a new initiative and queue its announcement and sign-off requests; Refusal on bad input."""
-    ws = workspace(session, team_id, now=now, default_tz=default_tz)
+    # Locked: two registrations racing in one workspace get consecutive numbers, one after the other.
+    ws = workspace(session, team_id, now=now, default_tz=default_tz, lock=True)
     if not draft.channel_id and ws.summary_channel:
         draft = Draft(**{**draft.__dict__, "channel_id": ws.summary_channel})
     errors = validate(session, ws, owner_id, draft, now)
     if errors:
         raise RegistrationInvalid(errors)
-    week = work_week(ws)
     deadline = resolve_deadline(ws, draft.due, now)
     number = ws.next_number
-    ws.next_number = number + 1  # the row lock on the workspace serialises numbering
+    ws.next_number = number + 1
     ini = Initiative(
         team_id=team_id, number=number, title=draft.title.strip(), details=draft.details.strip(),
         owner_id=owner_id, sponsor_id=draft.sponsor_id, channel_id=draft.channel_id, rule=draft.rule,
-        status="open", deadline=deadline, escalate_at=week.end_of_day(deadline, zone(ws.timezone)), created_at=now,
+        status=Status.OPEN, deadline=deadline, created_at=now,
     )
     ini.approvals = [Approval(approver_id=u, position=i, requested_at=now) for i, u in enumerate(draft.approver_ids)]
     session.add(ini)
     session.flush()
     record(session, ini, owner_id, "registered", now, approvers=list(draft.approver_ids), deadline=deadline.isoformat())
-    zones = people_zones(session, team_id, draft.approver_ids, ws.timezone)
-    rows = [message(team_id, f"announce:{ini.id}", ini.channel_id, msg.announcement(ini), now=now, initiative_id=ini.id)]
-    for approval in ini.approvals:
-        upcoming = next_nudge(ws, week, ini, approval, zones[approval.approver_id])
-        approval.next_nudge_at = upcoming[0] if upcoming else None
-        reminder = approval.next_nudge_at.astimezone(zones[approval.approver_id]).date() if upcoming else None
-        rows.append(message(team_id, f"request:{approval.id}", approval.approver_id,
-                            msg.approval_request(ini, plan_text(ini, reminder)), now=now, initiative_id=ini.id))
-    enqueue(session, rows)
+    cal = Calendars.of(session, [ini], now)
+    schedule(ini, now, cal)
+    enqueue(session, notices.registered(ini, cal, now))
     return ini
 
 
@@ -164,53 +158,20 @@ class RegistrationInvalid(Refusal):
         super().__init__("I couldn't register that:\n" + "\n".join(f"• {e}" for e in errors.values()))
 
 
-def plan_text(ini: Initiative, reminder_on: date | None) -> str:
-    """What happens if the approver stays silent."""
-    reminder = f"I'll remind you on {msg.day(reminder_on)} if you haven't answered. " if reminder_on else ""
-    return (
-        f"{reminder}If sign-off is still missing at the end of {msg.day(ini.deadline)}, "
-        f"{mention(ini.sponsor_id)} will be asked whether to proceed without it."
-    )
+def close(session, ini: Initiative, to: Status, now: datetime, why: str, *, actor: str | None, event: str, **data) -> None:
+    """End an initiative (no more reminders); approvers still asked are told they need not answer, and if the
+    sponsor was asked to decide, that question is settled."""
+    was = ini.status
+    pending = ini.pending
+    move(session, ini, to, now, Calendars.of(session, [ini], now), actor=actor, event=event, **data)
+    if was.asking:  # once proceeding, they were already told they need not answer
+        enqueue(session, notices.no_answer_needed(ini, pending, why, now))
 
 
-def _notify(session, ini: Initiative, key: str, recipient: str, text: str, now: datetime) -> None:
-    enqueue(session, [message(ini.team_id, f"{key}:{ini.id}:{recipient}", recipient, msg.notice(ini, text), now=now, initiative_id=ini.id)])
-
-
-def _tell_everyone(session, ini: Initiative, kind: str, text: str, now: datetime, actor: str | None = None) -> None:
-    """A decision reaches the owner and the sponsor by DM (not the one who made it) and the channel."""
-    for person in dict.fromkeys([ini.owner_id, ini.sponsor_id]):
-        if person != actor:
-            _notify(session, ini, kind, person, text, now)
-    enqueue(session, [message(ini.team_id, f"{kind}-note:{ini.id}", ini.channel_id, msg.notice(ini, text), now=now,
-                              initiative_id=ini.id)])
-
-
-def settle_requests(session, ini: Initiative, now: datetime, verdicts: dict[int, str]) -> None:
-    """Replace the buttons of sign-off requests that need no more answer."""
-    rows = [
-        message(ini.team_id, f"request-settled:{a.id}:{ini.status}:{a.decision}", a.approver_id, msg.answered(ini, verdicts[a.id]), now=now,
-                initiative_id=ini.id, method="chat.update", target_key=f"request:{a.id}")
-        for a in ini.approvals if a.id in verdicts
-    ]
-    enqueue(session, rows)
-
-
-def close(session, ini: Initiative, status: str, now: datetime, why: str) -> None:
-    """End an initiative: no more nudges or reminders, and pending approvers told they need not answer."""
-    still_asking = ini.status in ("open", "escalated")
-    ini.status = status
-    ini.closed_at = now
-    ini.escalate_at = ini.next_sponsor_ask_at = ini.next_report_reminder_at = None
-    verdicts = {}
-    for a in ini.pending:
-        a.next_nudge_at = None
-        if not still_asking:
-            continue  # once proceeding, they were already told they need not answer
-        verdicts[a.id] = f"No answer needed any more: {why}"
-        _notify(session, ini, "no-answer-needed", a.approver_id,
-                f"{msg.title_of(ini)} needs no answer from you any more: {why}", now)
-    settle_requests(session, ini, now, verdicts)
+def settle_sponsor_question(session, ini: Initiative, was: Status, now: datetime, why: str, round: int | None = None) -> None:
+    """If the sponsor had been asked to decide, replace the buttons of that question: there is nothing left to decide."""
+    if was is Status.ESCALATED:
+        enqueue(session, notices.sponsor_question_settled(ini, now, why, round))
 
 
 def approver(ini: Initiative, user_id: str, verb: str) -> Approval:
@@ -225,10 +186,10 @@ def approver(ini: Initiative, user_id: str, verb: str) -> Approval:
 def pending_approval(ini: Initiative, user_id: str, verb: str) -> Approval:
     """The user's approval if they can still answer, else a Refusal that tells the current state."""
     a = approver(ini, user_id, verb)
-    if a.decision != "pending":
+    if a.decision != Decision.PENDING:
         when = f" on {msg.day(a.decided_at.date())}" if a.decided_at else ""
         raise Refusal(f"You already {a.decision} {ini.reference}{when}. It is now {msg.STATUS_LABEL[ini.status]}; nothing changed.")
-    if ini.status in CLOSED:
+    if ini.status.closed:
         raise Refusal(f"{ini.reference} is already {ini.status}; your answer is no longer needed. Nothing changed.")
     return a
 
@@ -236,35 +197,34 @@ def pending_approval(ini: Initiative, user_id: str, verb: str) -> Approval:
 def rejectable(ini: Initiative, user_id: str) -> Approval:
     """The approval a rejection would decide, or a Refusal: once proceeding, a rejection changes nothing."""
     a = pending_approval(ini, user_id, "reject")
-    if ini.status not in ("open", "escalated"):
-        raise Refusal(f"{ini.reference} is {msg.STATUS_LABEL[ini.status]}; a rejection can no longer change it. "
-                      f"Tell {mention(ini.sponsor_id)} directly if you object. Nothing changed.")
+    require_asking(ini, f"a rejection can no longer change it. Tell {mention(ini.sponsor_id)} directly if you object. "
+                        "Nothing changed.")
     return a
+
+
+def _answer(a: Approval, decision: Decision, comment: str | None, now: datetime) -> None:
+    a.decision, a.decided_at, a.comment, a.next_nudge_at = decision, now, comment or None, None
 
 
 def approve(session: Session, ini: Initiative, user_id: str, comment: str, now: datetime) -> str:
     """Record an approval; the initiative is approved once its rule is met. Returns the reply."""
     a = pending_approval(ini, user_id, "approve")
-    a.decision, a.decided_at, a.comment, a.next_nudge_at = "approved", now, comment or None, None
-    quote = f"\n>{escape(comment)}" if comment else ""
-    if ini.status == "proceeding":
+    _answer(a, Decision.APPROVED, comment, now)
+    if ini.status is Status.PROCEEDING:
         record(session, ini, user_id, "ratified", now, comment=comment)
-        settle_requests(session, ini, now, {a.id: "You approved it after the sponsor decided to proceed: recorded as a ratification."})
-        _notify(session, ini, "ratified", ini.owner_id, f"{mention(user_id)} approved {msg.title_of(ini)} after the fact (ratified).{quote}", now)
+        enqueue(session, notices.ratified(ini, a, now))
         return f"Thanks: your approval of {ini.reference} is recorded as a ratification of the sponsor's decision to proceed."
     record(session, ini, user_id, "approved", now, comment=comment)
-    settle_requests(session, ini, now, {a.id: "You approved it. Thank you!"})
-    approved = [x for x in ini.approvals if x.decision == "approved"]
+    approved = [x for x in ini.approvals if x.decision == Decision.APPROVED]
     if ini.rule == "any" or len(approved) == len(ini.approvals):
-        was_escalated = ini.status == "escalated"
-        close(session, ini, "approved", now, "it has been approved")
-        record(session, ini, None, "status_approved", now)
-        _tell_everyone(session, ini, "approved", f"{msg.title_of(ini)} is *approved*. Last sign-off: {mention(user_id)}.{quote}", now)
-        if was_escalated:
-            withdraw_sponsor_question(session, ini, now, "Approvals arrived: it is approved, no decision needed.")
+        was = ini.status
+        enqueue(session, notices.settled_requests(ini, now, {a.id: "You approved it. Thank you!"}))
+        close(session, ini, Status.APPROVED, now, "it has been approved", actor=None, event="status_approved")
+        enqueue(session, notices.decided(ini, f"{msg.title_of(ini)} is *approved*. Last sign-off: {mention(user_id)}."
+                                              f"{notices.quoted(comment)}", now))
+        settle_sponsor_question(session, ini, was, now, "Approvals arrived: it is approved, no decision needed.")
         return f"Thanks: {ini.reference} is now approved."
-    _notify(session, ini, "approval", ini.owner_id,
-            f"{mention(user_id)} approved {msg.title_of(ini)} ({len(approved)} of {len(ini.approvals)}).{quote}", now)
+    enqueue(session, notices.approval_counted(ini, a, now))
     return f"Thanks: your approval of {ini.reference} is recorded ({len(approved)} of {len(ini.approvals)})."
 
 
@@ -273,14 +233,13 @@ def reject(session: Session, ini: Initiative, user_id: str, reason: str, now: da
     a = rejectable(ini, user_id)
     if not reason.strip():
         raise Refusal(f"Please give a reason: `/greenlight reject {ini.reference} <reason>`.")
-    was_escalated = ini.status == "escalated"
-    a.decision, a.decided_at, a.comment, a.next_nudge_at = "rejected", now, reason, None
-    record(session, ini, user_id, "rejected", now, reason=reason)
-    settle_requests(session, ini, now, {a.id: "You rejected it. The owner and the sponsor have your reason."})
-    close(session, ini, "rejected", now, f"{mention(user_id)} rejected it")
-    _tell_everyone(session, ini, "rejected", f"{mention(user_id)} *rejected* {msg.title_of(ini)}. Reason:\n>{escape(reason)}", now)
-    if was_escalated:
-        withdraw_sponsor_question(session, ini, now, "It was rejected, so there is nothing to decide.")
+    was = ini.status
+    _answer(a, Decision.REJECTED, reason, now)
+    enqueue(session, notices.settled_requests(ini, now, {a.id: "You rejected it. The owner and the sponsor have your reason."}))
+    close(session, ini, Status.REJECTED, now, f"{mention(user_id)} rejected it", actor=user_id, event="rejected",
+          reason=reason)
+    enqueue(session, notices.decided(ini, f"{mention(user_id)} *rejected* {msg.title_of(ini)}. Reason:\n>{escape(reason)}", now))
+    settle_sponsor_question(session, ini, was, now, "It was rejected, so there is nothing to decide.")
     return f"Your rejection of {ini.reference} is recorded; the owner and the sponsor have been told your reason."
 
 
@@ -292,31 +251,20 @@ def require_owner_or_sponsor(ini: Initiative, user_id: str, verb: str) -> None:
 def withdraw(session: Session, ini: Initiative, user_id: str, reason: str, now: datetime) -> str:
     """Withdraw an open or escalated initiative (owner or sponsor). Returns the reply."""
     require_owner_or_sponsor(ini, user_id, "withdraw")
-    if ini.status not in ("open", "escalated"):
-        raise Refusal(f"{ini.reference} is {msg.STATUS_LABEL[ini.status]}; only open or escalated initiatives can be withdrawn.")
-    was_escalated = ini.status == "escalated"
-    record(session, ini, user_id, "withdrawn", now, reason=reason)
-    close(session, ini, "withdrawn", now, f"{mention(user_id)} withdrew it")
+    require_asking(ini, "only open or escalated initiatives can be withdrawn.")
+    was = ini.status
+    close(session, ini, Status.WITHDRAWN, now, f"{mention(user_id)} withdrew it", actor=user_id, event="withdrawn",
+          reason=reason)
     why = f" Reason:\n>{escape(reason)}" if reason else ""
-    _tell_everyone(session, ini, "withdrawn", f"{mention(user_id)} *withdrew* {msg.title_of(ini)}.{why}", now, actor=user_id)
-    if was_escalated:
-        withdraw_sponsor_question(session, ini, now, "It was withdrawn.")
+    enqueue(session, notices.decided(ini, f"{mention(user_id)} *withdrew* {msg.title_of(ini)}.{why}", now, actor=user_id))
+    settle_sponsor_question(session, ini, was, now, "It was withdrawn.")
     return f"{ini.reference} is withdrawn; the pending approvers have been told they need not answer."
-
-
-def withdraw_sponsor_question(session, ini: Initiative, now: datetime, why: str, round: int | None = None) -> None:
-    """Replace the buttons of the sponsor's escalation DM: there is nothing left to decide."""
-    round = ini.extensions if round is None else round
-    enqueue(session, [message(ini.team_id, f"escalation-settled:{ini.id}:{round}", ini.sponsor_id,
-                              msg.answered(ini, why), now=now, initiative_id=ini.id, method="chat.update",
-                              target_key=f"escalation:{ini.id}:{round}")])
 
 
 def askable(ini: Initiative, user_id: str) -> None:
     """Refuse unless this approver can still ask about this initiative."""
     approver(ini, user_id, "ask about")
-    if ini.status not in ("open", "escalated"):
-        raise Refusal(f"{ini.reference} is {msg.STATUS_LABEL[ini.status]}; no answer is needed any more. Nothing changed.")
+    require_asking(ini, "no answer is needed any more. Nothing changed.")
 
 
 def ask_owner(session: Session, ini: Initiative, user_id: str, question: str, now: datetime) -> str:
@@ -325,10 +273,6 @@ def ask_owner(session: Session, ini: Initiative, user_id: str, question: str, no
     if not question.strip():
         raise Refusal("Please write your question.")
     record(session, ini, user_id, "question", now, text=question)
-    text = (f"{mention(user_id)} has a question for {mention(ini.owner_id)} about {msg.title_of(ini)}:\n"
-            f">{escape(question)}\nReply in this thread.")
     asked = session.scalar(select(func.count(Event.id)).where(Event.initiative_id == ini.id, Event.kind == "question"))
-    # Two recipients: the sender opens their group conversation when it delivers.
-    enqueue(session, [message(ini.team_id, f"question:{ini.id}:{user_id}:{asked}", f"{user_id},{ini.owner_id}",
-                              msg.notice(ini, text), now=now, initiative_id=ini.id)])
+    enqueue(session, notices.question(ini, user_id, question, asked, now))
     return f"I posted your question in a conversation with {mention(ini.owner_id)}."

@@ -3,23 +3,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import insert
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from storage.db import insert_ignore
 from storage.models import Message
 
 
 def enqueue(session: Session, rows: list[dict]) -> None:
     """Insert messages; one whose (team, key) already exists is left alone, so it is created once."""
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
-    stmt = {"postgresql": pg_insert, "sqlite": sqlite_insert}.get(dialect, insert)(Message)
-    if hasattr(stmt, "on_conflict_do_nothing"):
-        stmt = stmt.on_conflict_do_nothing(index_elements=["team_id", "key"])
-    session.execute(stmt, rows)
+    insert_ignore(session, Message, rows, ["team_id", "key"])
 
 
 def message(

@@ -8,10 +8,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.calendar import describe_wait
-from bot.services.workspaces import batch_zones, work_week, workspace
+from bot.services.workspaces import Calendars, workspace
+from storage.enums import ACTIVE, Decision, Status
 from storage.models import Approval, Event, Initiative
 
-ACTIVE = ("open", "escalated", "proceeding")
 
 
 @dataclass(frozen=True)
@@ -43,19 +43,17 @@ def waited_until(ini: Initiative, a: Approval, now: datetime) -> datetime:
     return a.decided_at or ini.proceeded_at or ini.closed_at or now
 
 
-def waits_of(session: Session, initiatives: list[Initiative], now: datetime, *, pending_only: bool = False) -> dict[int, list[Wait]]:
-    """Each approval's wait in business time, in the approver's own time zone (one query per workspace)."""
-    approvers: dict[str, set] = {}
-    for ini in initiatives:
-        approvers.setdefault(ini.team_id, set()).update(a.approver_id for a in ini.approvals)
-    spaces, zones = batch_zones(session, approvers, now)
+def waits_of(session: Session, initiatives: list[Initiative], now: datetime, *, pending_only: bool = False,
+             cal: Calendars | None = None) -> dict[int, list[Wait]]:
+    """Each approval's wait in business time, in the approver's own time zone (one query per workspace,
+    none when the batch's calendars are given)."""
+    cal = cal or Calendars.of(session, initiatives, now)
     result = {}
     for ini in initiatives:
-        week, tz_of = work_week(spaces[ini.team_id]), zones[ini.team_id]
+        week = cal.week(ini.team_id)
         approvals = ini.pending if pending_only else ini.approvals
-        result[ini.id] = [
-            Wait(a, week.business_seconds(a.requested_at, waited_until(ini, a, now), tz_of[a.approver_id])) for a in approvals
-        ]
+        result[ini.id] = [Wait(a, week.business_seconds(a.requested_at, waited_until(ini, a, now),
+                                                        cal.tz(ini.team_id, a.approver_id))) for a in approvals]
     return result
 
 
@@ -75,7 +73,7 @@ def active(session: Session, team_id: str, now: datetime) -> list[tuple[Initiati
     inis = list(session.scalars(select(Initiative).where(Initiative.team_id == team_id, Initiative.status.in_(ACTIVE))))
     waits = waits_of(session, inis, now, pending_only=True)
     rows = [(i, waits[i.id]) for i in inis]
-    rows.sort(key=lambda r: (ACTIVE.index(r[0].status) == 2, -longest_wait(r[1]), r[0].number))
+    rows.sort(key=lambda r: (r[0].status is Status.PROCEEDING, -longest_wait(r[1]), r[0].number))
     return rows
 
 
@@ -92,13 +90,13 @@ def mine(session: Session, team_id: str, user_id: str, now: datetime) -> Mine:
         select(Initiative).outerjoin(Approval).where(
             Initiative.team_id == team_id, Initiative.status.in_(ACTIVE),
             or_(Initiative.owner_id == user_id, Initiative.sponsor_id == user_id,
-                (Approval.approver_id == user_id) & (Approval.decision == "pending")),
+                (Approval.approver_id == user_id) & (Approval.decision == Decision.PENDING)),
         ).distinct()
     ))
     waits = waits_of(session, inis, now, pending_only=True)
     by_wait = sorted(inis, key=lambda i: -longest_wait(waits[i.id]))
     return Mine(
-        waiting_on_me=[(i, w) for i in by_wait if i.status in ("open", "escalated")
+        waiting_on_me=[(i, w) for i in by_wait if i.status.asking
                        for w in waits[i.id] if w.approval.approver_id == user_id],
         owned=[(i, waits[i.id]) for i in by_wait if i.owner_id == user_id],
         sponsored=[(i, waits[i.id]) for i in by_wait if i.sponsor_id == user_id],

@@ -26,10 +26,11 @@ from sqlalchemy.orm import Session
 from bot.blocks import summary as blocks
 from bot.calendar import WEEKDAYS, zone
 from bot.services import Refusal
-from bot.services.initiatives import CLOSED
+from bot import keys
 from bot.services.outbox import enqueue, message
-from bot.services.overview import ACTIVE, Wait, longest_wait, waits_of
+from bot.services.overview import Wait, longest_wait, waits_of
 from bot.services.workspaces import people_zones, today, work_week, workspace
+from storage.enums import ACTIVE, CLOSED, Status
 from storage.models import Event, Initiative, Message, Person, Workspace
 
 log = logging.getLogger(__name__)
@@ -113,10 +114,6 @@ def is_due(ws: Workspace, now: datetime) -> bool:
     return now >= summary_moment(ws, now)
 
 
-def summary_key(channel_id: str, week: str) -> str:
-    return f"summary:{channel_id}:{week}"
-
-
 def decided_window(ws: Workspace, now: datetime) -> tuple[datetime, datetime]:
     """'Decided last week': from last week's summary moment to this week's, [previous moment, moment).
 
@@ -137,10 +134,10 @@ def channel_summary(session: Session, ws: Workspace, channel_id: str, now: datet
     ))
     waits = waits_of(session, active, now, pending_only=True)
 
-    stalled = [Stalled(i, waits[i.id]) for i in active if i.status == "open"]
+    stalled = [Stalled(i, waits[i.id]) for i in active if i.status is Status.OPEN]
     stalled.sort(key=lambda s: -longest_wait(s.waits))  # stable: ties stay in number order
 
-    escalated = [i for i in active if i.status == "escalated"]
+    escalated = [i for i in active if i.status is Status.ESCALATED]
     sponsor_tz = people_zones(session, ws.team_id, {i.sponsor_id for i in escalated}, ws.timezone)
     with_sponsor = [
         WithSponsor(i, week.business_seconds(i.escalated_at or week.end_of_day(i.deadline, tz), now,
@@ -151,7 +148,7 @@ def channel_summary(session: Session, ws: Workspace, channel_id: str, now: datet
 
     local_today = today(ws, now)
     proceeding = [Proceeding(i, bool(i.report_due and i.report_due < local_today), waits[i.id])
-                  for i in active if i.status == "proceeding"]
+                  for i in active if i.status is Status.PROCEEDING]
     proceeding.sort(key=lambda p: (p.initiative.report_due or date.max, p.initiative.number))
 
     start, end = decided_window(ws, now)
@@ -175,10 +172,10 @@ def _decided(session: Session, team_id: str, channel_id: str, start: datetime, e
         select(Initiative).where(
             Initiative.team_id == team_id, Initiative.channel_id == channel_id, Initiative.status.in_(CLOSED),
             ((Initiative.closed_at >= start) & (Initiative.closed_at < end))
-            | ((Initiative.status == "reported") & Initiative.closed_at.is_(None)),
+            | ((Initiative.status == Status.REPORTED) & Initiative.closed_at.is_(None)),
         )
     ))
-    reported_ids = [i.id for i in closed if i.status == "reported"]
+    reported_ids = [i.id for i in closed if i.status is Status.REPORTED]
     reported_at = dict(session.execute(
         select(Event.initiative_id, func.max(Event.at)).where(Event.initiative_id.in_(reported_ids), Event.kind == "reported")
         .group_by(Event.initiative_id)
@@ -195,9 +192,10 @@ def _decided(session: Session, team_id: str, channel_id: str, start: datetime, e
 def queue_summary(session: Session, summary: Summary, now: datetime) -> None:
     """Queue the main message and its thread replies under the week's unique key."""
     main, *replies = blocks.summary_messages(summary)
-    key = summary_key(summary.channel_id, summary.week)
+    key = keys.summary(summary.channel_id, summary.week)
     rows = [message(summary.team_id, key, summary.channel_id, main, now=now)]
-    rows += [message(summary.team_id, f"{key}:{n}", summary.channel_id, reply, now=now, target_key=key)
+    rows += [message(summary.team_id, keys.summary(summary.channel_id, summary.week, n), summary.channel_id, reply,
+                     now=now, target_key=key)
              for n, reply in enumerate(replies, start=1)]
     enqueue(session, rows)
 
@@ -210,7 +208,7 @@ def _channels_missing_summary(session: Session, due: dict[str, Workspace], now: 
         .where(Initiative.team_id.in_(list(due)), Initiative.status.in_(ACTIVE))
         .group_by(Initiative.team_id, Initiative.channel_id)
     ).all()
-    wanted = {(team, summary_key(channel, week_of(due[team], now))): channel
+    wanted = {(team, keys.summary(channel, week_of(due[team], now))): channel
               for team, channel, first in rows if first < moments[team]}
     if not wanted:
         return {}

@@ -1,22 +1,27 @@
-"""Workspace settings and the calendar they define."""
+"""Workspace settings and the calendars they define: working days and hours, holidays, time zones."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.calendar import WEEKDAYS, WorkWeek, zone
-from storage.models import Person, Workspace
+from storage.db import insert_ignore
+from storage.models import Initiative, Person, Workspace
 
 
-def workspace(session: Session, team_id: str, *, now: datetime, default_tz: str = "UTC") -> Workspace:
-    """The workspace's settings row, created with defaults on first use."""
-    ws = session.get(Workspace, team_id)
+def workspace(session: Session, team_id: str, *, now: datetime, default_tz: str = "UTC", lock: bool = False) -> Workspace:
+    """The workspace's settings row, created with defaults on first use (once, even when requests race).
+
+    With `lock`, the row is locked until the transaction ends (PostgreSQL; SQLite's write lock already
+    serialises): registration numbers initiatives from it."""
+    ws = session.get(Workspace, team_id, with_for_update=lock or None, populate_existing=lock)
     if ws is None:
-        ws = Workspace(team_id=team_id, timezone=default_tz, created_at=now)
-        session.add(ws)
-        session.flush()
+        insert_ignore(session, Workspace, [{"team_id": team_id, "timezone": default_tz, "created_at": now}], ["team_id"])
+        ws = session.get(Workspace, team_id, with_for_update=lock or None, populate_existing=True)
     return ws
 
 
@@ -37,15 +42,50 @@ def today(ws: Workspace, now: datetime) -> date:
     return now.astimezone(zone(ws.timezone)).date()
 
 
-def people_zones(session: Session, team_id: str, user_ids, fallback: str) -> dict:
+def people_zones(session: Session, team_id: str, user_ids, fallback: str) -> dict[str, ZoneInfo]:
     """Time zones of several people in one query."""
     rows = session.scalars(select(Person).where(Person.team_id == team_id, Person.user_id.in_(set(user_ids))))
     found = {p.user_id: zone(p.tz or fallback) for p in rows}
     return {u: found.get(u, zone(fallback)) for u in user_ids}
 
 
-def batch_zones(session: Session, people: dict[str, set], now: datetime) -> tuple[dict, dict]:
-    """For a batch spanning workspaces, given {team: user ids}: ({team: Workspace}, {team: {user: ZoneInfo}}),
-    loaded once per workspace rather than once per item."""
-    spaces = {team: workspace(session, team, now=now) for team in people}
-    return spaces, {team: people_zones(session, team, users, spaces[team].timezone) for team, users in people.items()}
+@dataclass(frozen=True)
+class Calendars:
+    """The workspaces and time zones a change or a batch needs, loaded once (one query per workspace), not per item."""
+
+    spaces: dict[str, Workspace]
+    zones: dict[str, dict[str, ZoneInfo]]
+
+    @classmethod
+    def load(cls, session: Session, people: dict[str, set[str]], now: datetime) -> Calendars:
+        """For {team: user ids}."""
+        spaces = {team: workspace(session, team, now=now) for team in people}
+        return cls(spaces, {team: people_zones(session, team, users, spaces[team].timezone)
+                            for team, users in people.items()})
+
+    @classmethod
+    def of(cls, session: Session, initiatives: list[Initiative], now: datetime) -> Calendars:
+        """For everyone these initiatives concern: owner, sponsor and approvers."""
+        people: dict[str, set[str]] = {}
+        for ini in initiatives:
+            people.setdefault(ini.team_id, set()).update(
+                {ini.owner_id, ini.sponsor_id, *(a.approver_id for a in ini.approvals)})
+        return cls.load(session, people, now)
+
+    def ws(self, team_id: str) -> Workspace:
+        return self.spaces[team_id]
+
+    def week(self, team_id: str) -> WorkWeek:
+        return work_week(self.spaces[team_id])
+
+    def tz(self, team_id: str, user_id: str) -> ZoneInfo:
+        return self.zones[team_id][user_id]
+
+    def working_moment(self, team_id: str, user_id: str, at: datetime) -> datetime:
+        """`at`, or the start of this person's next working time if `at` falls outside it."""
+        return self.week(team_id).next_working_moment(at, self.tz(team_id, user_id))
+
+    def after_business_days(self, team_id: str, user_id: str, start: datetime, days: int) -> datetime:
+        """The first working moment of this person once `days` business days have passed since `start`."""
+        week, tz = self.week(team_id), self.tz(team_id, user_id)
+        return week.next_working_moment(week.after_business_days(start, days, tz), tz)

@@ -1,0 +1,124 @@
+"""Outbox keys: one constructor per logical message, each saying what makes that message unique.
+
+A key is unique within a workspace (outbox: team_id, key). Inserting a message whose key exists does
+nothing, which is what makes a second sweep, process or click harmless; two different messages must
+therefore never share a key (a shared key silently drops the second one).
+"""
+from __future__ import annotations
+
+from datetime import date
+
+
+def announcement(initiative_id: int) -> str:
+    """The channel post announcing an initiative: one per initiative."""
+    return f"announce:{initiative_id}"
+
+
+def sign_off_request(approval_id: int) -> str:
+    """The DM asking an approver for sign-off: one per approval (later updates target it)."""
+    return f"request:{approval_id}"
+
+
+def request_settled(approval_id: int, status: str, decision: str) -> str:
+    """The update of a sign-off request once it needs no answer: one per approval, status and answer."""
+    return f"request-settled:{approval_id}:{status}:{decision}"
+
+
+def answer_to_owner(approval_id: int) -> str:
+    """The owner told of one approver's approval ("2 of 3") or ratification: one per approval."""
+    return f"approval:{approval_id}"
+
+
+def decision(initiative_id: int, status: str, person: str) -> str:
+    """The owner or sponsor told that the initiative was approved, rejected or withdrawn: one per person."""
+    return f"{status}:{initiative_id}:{person}"
+
+
+def decision_note(initiative_id: int, status: str) -> str:
+    """The channel told that the initiative was approved, rejected or withdrawn: one per initiative."""
+    return f"{status}-note:{initiative_id}"
+
+
+def no_answer_needed(initiative_id: int, approver_id: str) -> str:
+    """A pending approver told that the initiative closed without their answer: one per approver."""
+    return f"no-answer-needed:{initiative_id}:{approver_id}"
+
+
+def question(initiative_id: int, approver_id: str, number: int) -> str:
+    """An approver's question to the owner: the approver's n-th question on this initiative."""
+    return f"question:{initiative_id}:{approver_id}:{number}"
+
+
+def nudge(approval_id: int, number: int) -> str:
+    """A scheduled reminder: the n-th of one approval."""
+    return f"nudge:{approval_id}:{number}"
+
+
+def last_call(approval_id: int, deadline: date) -> str:
+    """The last call before a deadline: one per approval and deadline (an extension gets a new one)."""
+    return f"lastcall:{approval_id}:{deadline.isoformat()}"
+
+
+def manual_nudge(approval_id: int, day: date) -> str:
+    """The owner's or sponsor's reminder: one per approval and day."""
+    return f"manual:{approval_id}:{day.isoformat()}"
+
+
+def escalation(initiative_id: int, round: int) -> str:
+    """The sponsor asked to decide at the deadline: one per deadline (round = number of extensions)."""
+    return f"escalation:{initiative_id}:{round}"
+
+
+def escalation_settled(initiative_id: int, round: int) -> str:
+    """The update of a sponsor's escalation DM once there is nothing left to decide: one per round."""
+    return f"escalation-settled:{initiative_id}:{round}"
+
+
+def sponsor_asked_again(initiative_id: int, round: int, ask: int) -> str:
+    """The sponsor reminded of the undecided escalation: the n-th ask of a round."""
+    return f"sponsor-ask:{initiative_id}:{round}:{ask}"
+
+
+def escalated_to_owner(initiative_id: int, round: int) -> str:
+    """The owner told the deadline passed and the sponsor decides: one per round."""
+    return f"escalated-owner:{initiative_id}:{round}"
+
+
+def proceeding(initiative_id: int, audience: str) -> str:
+    """The sponsor's decision to proceed told to the owner ('owner') or the channel ('note'): once each."""
+    return f"proceed-{audience}:{initiative_id}"
+
+
+def proceeding_to_approver(approval_id: int) -> str:
+    """A pending approver told the sponsor decided to proceed: one per approval."""
+    return f"proceed-approver:{approval_id}"
+
+
+def extended(initiative_id: int, person: str, round: int) -> str:
+    """Someone told of an extension: one per person and extension."""
+    return f"extended:{initiative_id}:{person}:{round}"
+
+
+def report_reminder(initiative_id: int, number: int) -> str:
+    """The owner reminded that the report is due: the n-th reminder."""
+    return f"report-reminder:{initiative_id}:{number}"
+
+
+def report(initiative_id: int, person: str) -> str:
+    """The report sent to one person: one per person."""
+    return f"report:{initiative_id}:{person}"
+
+
+def report_note(initiative_id: int) -> str:
+    """The report posted in the channel: once."""
+    return f"report-note:{initiative_id}"
+
+
+def summary(channel_id: str, week: str, part: int = 0) -> str:
+    """The weekly summary of a channel: one per channel and ISO week; part n > 0 is its n-th thread reply."""
+    return f"summary:{channel_id}:{week}" + (f":{part}" if part else "")
+
+
+def undeliverable(message_id: int) -> str:
+    """The owner told that a message could not be delivered: one per message."""
+    return f"undeliverable:{message_id}"

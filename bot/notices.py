@@ -1,0 +1,221 @@
+"""Who is told what when something happened: each function turns one change into its outbox rows.
+
+Services decide (they change state and call the notice of what happened); notices say (recipients,
+words, the key of each logical message from bot/keys.py); blocks draw (bot/blocks/). A notice only
+builds rows; the caller enqueues them, so that a sweep writes a whole batch in one statement.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from bot import keys
+from bot.blocks import initiatives as msg
+from bot.blocks.common import message as payload
+from bot.services.outbox import message as row
+from bot.services.workspaces import Calendars
+from bot.text import escape, mention
+from storage.enums import Decision
+from storage.models import Approval, Initiative, Message
+
+
+def _to(ini: Initiative, key: str, recipient: str, body: dict, now: datetime, **kw) -> dict:
+    return row(ini.team_id, key, recipient, body, now=now, initiative_id=ini.id, **kw)
+
+
+def quoted(text: str) -> str:
+    """A person's own words under a message, escaped: '\n>text', or nothing."""
+    return f"\n>{escape(text)}" if text else ""
+
+
+# ---- registration -------------------------------------------------------------------------------
+
+
+def plan_text(ini: Initiative, reminder_on: date | None) -> str:
+    """What happens if the approver stays silent."""
+    reminder = f"I'll remind you on {msg.day(reminder_on)} if you haven't answered. " if reminder_on else ""
+    return (
+        f"{reminder}If sign-off is still missing at the end of {msg.day(ini.deadline)}, "
+        f"{mention(ini.sponsor_id)} will be asked whether to proceed without it."
+    )
+
+
+def registered(ini: Initiative, cal: Calendars, now: datetime) -> list[dict]:
+    """The channel's announcement and each approver's sign-off request (their first reminder already scheduled)."""
+    rows = [_to(ini, keys.announcement(ini.id), ini.channel_id, msg.announcement(ini), now)]
+    for a in ini.approvals:
+        reminder = a.next_nudge_at.astimezone(cal.tz(ini.team_id, a.approver_id)).date() if a.next_nudge_at else None
+        rows.append(_to(ini, keys.sign_off_request(a.id), a.approver_id,
+                        msg.approval_request(ini, plan_text(ini, reminder)), now))
+    return rows
+
+
+# ---- answers and decisions ----------------------------------------------------------------------
+
+
+def settled_requests(ini: Initiative, now: datetime, verdicts: dict[int, str]) -> list[dict]:
+    """Replace the buttons of sign-off requests that need no more answer ({approval id: what happened})."""
+    return [
+        _to(ini, keys.request_settled(a.id, ini.status, a.decision), a.approver_id, msg.answered(ini, verdicts[a.id]),
+            now, method="chat.update", target_key=keys.sign_off_request(a.id))
+        for a in ini.approvals if a.id in verdicts
+    ]
+
+
+def approval_counted(ini: Initiative, a: Approval, now: datetime) -> list[dict]:
+    """An approval that does not yet decide: the approver's request settles, the owner hears 'n of m'."""
+    approved = sum(x.decision == Decision.APPROVED for x in ini.approvals)
+    text = (f"{mention(a.approver_id)} approved {msg.title_of(ini)} ({approved} of {len(ini.approvals)})."
+            f"{quoted(a.comment or '')}")
+    return (settled_requests(ini, now, {a.id: "You approved it. Thank you!"})
+            + [_to(ini, keys.answer_to_owner(a.id), ini.owner_id, msg.notice(ini, text), now)])
+
+
+def ratified(ini: Initiative, a: Approval, now: datetime) -> list[dict]:
+    """An approval after the sponsor decided to proceed: recorded as a ratification, the owner told."""
+    text = f"{mention(a.approver_id)} approved {msg.title_of(ini)} after the fact (ratified).{quoted(a.comment or '')}"
+    return (settled_requests(ini, now, {a.id: "You approved it after the sponsor decided to proceed: "
+                                               "recorded as a ratification."})
+            + [_to(ini, keys.answer_to_owner(a.id), ini.owner_id, msg.notice(ini, text), now)])
+
+
+def decided(ini: Initiative, text: str, now: datetime, *, actor: str | None = None) -> list[dict]:
+    """A decision (approved, rejected, withdrawn) reaches the owner and the sponsor by DM (not the one
+    who made it) and the channel."""
+    rows = [_to(ini, keys.decision(ini.id, ini.status, person), person, msg.notice(ini, text), now)
+            for person in dict.fromkeys([ini.owner_id, ini.sponsor_id]) if person != actor]
+    return rows + [_to(ini, keys.decision_note(ini.id, ini.status), ini.channel_id, msg.notice(ini, text), now)]
+
+
+def no_answer_needed(ini: Initiative, pending: list[Approval], why: str, now: datetime) -> list[dict]:
+    """Approvers still asked when the initiative closed: told they need not answer, their requests settled."""
+    rows = [_to(ini, keys.no_answer_needed(ini.id, a.approver_id), a.approver_id,
+                msg.notice(ini, f"{msg.title_of(ini)} needs no answer from you any more: {why}"), now) for a in pending]
+    return rows + settled_requests(ini, now, {a.id: f"No answer needed any more: {why}" for a in pending})
+
+
+def sponsor_question_settled(ini: Initiative, now: datetime, why: str, round: int | None = None) -> list[dict]:
+    """Replace the buttons of the sponsor's escalation DM: there is nothing left to decide."""
+    round = ini.extensions if round is None else round
+    return [_to(ini, keys.escalation_settled(ini.id, round), ini.sponsor_id, msg.answered(ini, why), now,
+                method="chat.update", target_key=keys.escalation(ini.id, round))]
+
+
+def question(ini: Initiative, approver_id: str, text: str, number: int, now: datetime) -> list[dict]:
+    """An approver's question, posted in a conversation of the approver and the owner (opened when delivered)."""
+    body = (f"{mention(approver_id)} has a question for {mention(ini.owner_id)} about {msg.title_of(ini)}:\n"
+            f">{escape(text)}\nReply in this thread.")
+    return [_to(ini, keys.question(ini.id, approver_id, number), f"{approver_id},{ini.owner_id}",
+                msg.notice(ini, body), now)]
+
+
+# ---- reminders ----------------------------------------------------------------------------------
+
+
+def nudge(ini: Initiative, a: Approval, key: str, kind: str, waited: str, upcoming: date | None, now: datetime,
+          not_before: datetime | None = None) -> dict:
+    """A reminder to one approver ('nudge', 'last_call' or 'manual'): how long, who else, what happens next."""
+    if kind == "last_call":
+        opening = f"*Last call* for {msg.title_of(ini)}: it has waited on you for *{waited}*."
+    elif kind == "manual":
+        opening = f"{mention(ini.owner_id)} sent you a reminder about {msg.title_of(ini)}: it has waited on you for *{waited}*."
+    else:
+        opening = f"Reminder: {msg.title_of(ini)} has waited on you for *{waited}*."
+    others = [x for x in ini.pending if x.id != a.id]
+    lines = [opening, f"Also pending: {', '.join(mention(x.approver_id) for x in others)}." if others
+             else "You are the last one pending."]
+    plan = f"Next reminder: {msg.day(upcoming)}. " if upcoming and kind != "last_call" else ""
+    lines.append(f"{plan}At the end of {msg.day(ini.deadline)}, {mention(ini.sponsor_id)} will be asked whether to "
+                 "proceed without your sign-off.")
+    body = msg.message_with_buttons(f"{ini.reference}: waiting on you for {waited}", "\n".join(lines), ini)
+    return _to(ini, key, a.approver_id, body, now, not_before=not_before)
+
+
+# ---- after the deadline -------------------------------------------------------------------------
+
+
+def sponsor_question(ini: Initiative, waits: list, *, again: bool) -> dict:
+    """The escalation DM: what waits on whom and for how long, who approved, and the three buttons."""
+    pending = [f"• {mention(w.approval.approver_id)}: no answer for *{w.text}*" for w in waits
+               if w.approval.decision == Decision.PENDING]
+    approved = [mention(w.approval.approver_id) for w in waits if w.approval.decision == Decision.APPROVED]
+    opening = ("Reminder: your decision is still needed on " if again else "The deadline has passed on ") + msg.title_of(ini)
+    text = (
+        f"{opening} ({msg.day(ini.deadline)}). Still waiting on:\n" + "\n".join(pending)
+        + (f"\nAlready approved: {', '.join(approved)}." if approved else "\nNobody has approved yet.")
+        + f"\nOwner: {mention(ini.owner_id)}. You are the sponsor: proceed without the missing sign-offs "
+        "(the owner reports the results afterwards), extend the deadline, or withdraw it."
+    )
+    return msg.sponsor_decision(f"{ini.reference}: your decision is needed", text, ini)
+
+
+def sponsor_asked(ini: Initiative, cal: Calendars, waits: list, now: datetime, *, again: bool) -> list[dict]:
+    """The sponsor's question, first or again, in the sponsor's working hours; at the first, the owner is told."""
+    key = (keys.sponsor_asked_again(ini.id, ini.extensions, ini.sponsor_asks) if again
+           else keys.escalation(ini.id, ini.extensions))
+    rows = [_to(ini, key, ini.sponsor_id, sponsor_question(ini, waits, again=again), now,
+                not_before=cal.working_moment(ini.team_id, ini.sponsor_id, now))]
+    if not again and ini.owner_id != ini.sponsor_id:
+        rows.append(_to(ini, keys.escalated_to_owner(ini.id, ini.extensions), ini.owner_id, msg.notice(ini,
+                        f"The deadline of {msg.title_of(ini)} has passed with sign-offs missing. I asked the sponsor "
+                        f"{mention(ini.sponsor_id)} whether to proceed and report, extend, or withdraw."), now))
+    return rows
+
+
+def proceeding(ini: Initiative, actor: str, note: str, pending: list[Approval], now: datetime) -> list[dict]:
+    """The sponsor decided to proceed: the owner goes ahead, pending approvers and the channel are told."""
+    missing = ", ".join(mention(a.approver_id) for a in pending) or "nobody"
+    rows = [_to(ini, keys.proceeding(ini.id, "owner"), ini.owner_id, msg.notice(ini,
+                f"{mention(actor)} decided to *proceed* with {msg.title_of(ini)} without the missing sign-offs ({missing}). "
+                f"Go ahead, and report the results by *{msg.day(ini.report_due)}* with "
+                f"`/greenlight report {ini.reference} <what happened>`.{quoted(note)}"), now)]
+    rows += [_to(ini, keys.proceeding_to_approver(a.id), a.approver_id, msg.notice(ini,
+                 f"Thank you for your time on {msg.title_of(ini)}. The sponsor {mention(actor)} decided to proceed "
+                 f"without waiting longer for sign-off; {mention(ini.owner_id)} will report the results by "
+                 f"{msg.day(ini.report_due)}. If you still approve, your approval is recorded as a ratification."), now)
+             for a in pending]
+    rows += settled_requests(ini, now, {a.id: "The sponsor decided to proceed; a report will follow. You can still "
+                                              f"approve with `/greenlight approve {ini.reference}`." for a in pending})
+    rows.append(_to(ini, keys.proceeding(ini.id, "note"), ini.channel_id, msg.notice(ini,
+                    f"{mention(actor)} decided to *proceed and report* on {msg.title_of(ini)} without sign-off from "
+                    f"{missing}. Report due {msg.day(ini.report_due)}.{quoted(note)}"), now))
+    return rows
+
+
+def extended(ini: Initiative, actor: str, now: datetime) -> list[dict]:
+    """A new deadline: pending approvers get it with their buttons, the owner and sponsor are told."""
+    text = f"{mention(actor)} extended the deadline of {msg.title_of(ini)} to *{msg.day(ini.deadline)}*."
+    rows = [_to(ini, keys.extended(ini.id, a.approver_id, ini.extensions), a.approver_id, msg.message_with_buttons(
+                f"{ini.reference}: new deadline {msg.day(ini.deadline)}", text + " Your sign-off is still needed.", ini), now)
+            for a in ini.pending]
+    return rows + [_to(ini, keys.extended(ini.id, person, ini.extensions), person, msg.notice(ini, text), now)
+                   for person in dict.fromkeys([ini.owner_id, ini.sponsor_id]) if person != actor]
+
+
+def report_due(ini: Initiative, overdue: bool, now: datetime) -> list[dict]:
+    """The owner reminded that the report is due (or overdue)."""
+    return [_to(ini, keys.report_reminder(ini.id, ini.report_reminders), ini.owner_id, msg.notice(ini,
+                f"The report on {msg.title_of(ini)} is {'overdue since' if overdue else 'due'} {msg.day(ini.report_due)}. "
+                f"{mention(ini.sponsor_id)} decided to proceed without all sign-offs; tell everyone how it went with "
+                f"`/greenlight report {ini.reference} <what happened>`."), now)]
+
+
+def reported(ini: Initiative, actor: str, text: str, now: datetime) -> list[dict]:
+    """The report: posted in the channel and sent to the owner, the sponsor and every approver."""
+    body = f"*Report* on {msg.title_of(ini)} from {mention(actor)}, after proceeding without all sign-offs:\n>{escape(text)}"
+    rows = [_to(ini, keys.report_note(ini.id), ini.channel_id, msg.notice(ini, body), now)]
+    return rows + [_to(ini, keys.report(ini.id, person), person, msg.notice(ini, body), now)
+                   for person in dict.fromkeys([ini.owner_id, ini.sponsor_id, *(a.approver_id for a in ini.approvals)])
+                   if person != actor]
+
+
+# ---- delivery -----------------------------------------------------------------------------------
+
+
+def undeliverable(ini: Initiative, failed: Message, error: str, reminders_stopped: bool, now: datetime) -> list[dict]:
+    """The owner told that a message about their initiative could not be delivered."""
+    recipient = failed.recipient
+    who = (", ".join(mention(u) for u in recipient.split(",")) if recipient[0] in "UW" else f"<#{recipient}>")
+    text = (f"I could not deliver a message about *{ini.reference}* to {who} ({error}). "
+            "Please reach them another way, or check that I can post there."
+            + (" I will not send them more reminders about it." if reminders_stopped else ""))
+    return [_to(ini, keys.undeliverable(failed.id), ini.owner_id, payload(text), now)]

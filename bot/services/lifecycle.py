@@ -1,0 +1,72 @@
+"""The one door through which an initiative's status changes: the move is checked, every due column
+follows the new state, and the change is recorded as an event.
+
+A due column (Initiative.escalate_at, next_sponsor_ask_at, next_report_reminder_at,
+Approval.next_nudge_at) is set only while its kind of work can fire in the current state, so the
+sweep finds work through indexes and a state change can never leave a stale reminder behind.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.blocks.initiatives import STATUS_LABEL
+from bot.calendar import zone
+from bot.services import Refusal, record
+from bot.services.schedule import next_nudge, nudges_passed
+from bot.services.workspaces import Calendars
+from storage.enums import Status
+from storage.models import Initiative
+
+# OPEN → OPEN is an extension: a new deadline, the same state, every due moment recomputed.
+ALLOWED = {
+    Status.OPEN: {Status.OPEN, Status.ESCALATED, Status.PROCEEDING, Status.APPROVED, Status.REJECTED, Status.WITHDRAWN},
+    Status.ESCALATED: {Status.OPEN, Status.PROCEEDING, Status.APPROVED, Status.REJECTED, Status.WITHDRAWN},
+    Status.PROCEEDING: {Status.REPORTED},
+}
+
+
+def move(session, ini: Initiative, status: Status, now: datetime, cal: Calendars, *, actor: str | None, event: str,
+         **data) -> None:
+    """Change the status (a move SPEC §2 does not allow is a bug: ValueError), reschedule, record `event`."""
+    if status not in ALLOWED.get(ini.status, ()):
+        raise ValueError(f"{ini.reference} cannot go from {ini.status} to {status}")
+    ini.status = status
+    if status is Status.ESCALATED:
+        ini.escalated_at = now
+    elif status is Status.PROCEEDING:
+        ini.proceeded_at = now
+    elif status.closed:
+        ini.closed_at = now
+    schedule(ini, now, cal, skip_missed=True)
+    record(session, ini, actor, event, now, **data)
+
+
+def schedule(ini: Initiative, now: datetime, cal: Calendars, *, skip_missed: bool = False) -> None:
+    """Derive every due column from the initiative's state and calendars.
+
+    With `skip_missed`, reminders the cadence has already passed are skipped rather than sent late
+    (after an extension, a settings change or downtime)."""
+    ws = cal.ws(ini.team_id)
+    week = cal.week(ini.team_id)
+    ini.escalate_at = week.end_of_day(ini.deadline, zone(ws.timezone)) if ini.status is Status.OPEN else None
+    if ini.status is not Status.ESCALATED:
+        ini.next_sponsor_ask_at = None
+    elif ini.next_sponsor_ask_at is None:  # just escalated: the first ask goes out now, the next one after the cadence
+        ini.next_sponsor_ask_at = cal.after_business_days(ini.team_id, ini.sponsor_id, now, ws.sponsor_every)
+    if ini.status is not Status.PROCEEDING:
+        ini.next_report_reminder_at = None
+    elif ini.next_report_reminder_at is None and ini.report_due:
+        owner_tz = cal.tz(ini.team_id, ini.owner_id)
+        ini.next_report_reminder_at = week.next_working_moment(week.start_of_day(ini.report_due, owner_tz), owner_tz)
+    for a in ini.pending:
+        tz = cal.tz(ini.team_id, a.approver_id)
+        if skip_missed and ini.status is Status.OPEN:
+            a.nudges_sent = max(a.nudges_sent, nudges_passed(ws, week, a, tz, now))
+        upcoming = next_nudge(ws, week, ini, a, tz)
+        a.next_nudge_at = upcoming[0] if upcoming else None
+
+
+def require_asking(ini: Initiative, consequence: str) -> None:
+    """Refuse unless approvers are still asked (open or escalated); `consequence` says what that means here."""
+    if not ini.status.asking:
+        raise Refusal(f"{ini.reference} is {STATUS_LABEL[ini.status]}; {consequence}")
