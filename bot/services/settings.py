@@ -23,7 +23,7 @@ from storage.models import Event, Initiative, Person, Workspace
 
 MAX_DAYS = 260  # about a year of business days; more is surely a typo
 EXCERPT = 40  # characters of a person's input quoted back in an error: enough to recognise it, never a wall
-_CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
+_CHANNEL = re.compile(r"^<#([CG][A-Z0-9]{2,20})(?:\|[^>]*)?>$")  # bounded: a channel id is never longer
 _HHMM = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")  # [0-9], not \d: only ASCII digits are digits here
 _DAYS = re.compile(r"^[0-9]{1,4}$")
 FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
