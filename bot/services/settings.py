@@ -218,14 +218,17 @@ def channel(raw: str) -> str | None:
 # ---- how values read back (mrkdwn) -----------------------------------------------------------------
 
 def show_days(value: int) -> str:
+    """3 → '3 business days'."""
     return f"{value} business day{'s' if value != 1 else ''}"
 
 
 def show_text(value: Any) -> str:
+    """The stored text, escaped; 'none' when unset."""
     return "none" if value in (None, "") else escape(str(value))
 
 
 def show_channel(value: str | None) -> str:
+    """A channel link; 'not set' when unset."""
     return channel_link(value) if value else "not set"
 
 
