@@ -1,15 +1,20 @@
 """`/greenlight settings`: everyone sees them; admins change them, each value checked, and the change takes effect."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import sqlite3
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
 
+from bot.calendar import zone
 from bot.jobs import sweep
+from bot.services.settings import SETTINGS
 from bot.services.workspaces import workspace
 from storage.models import Approval, Event, Initiative, Workspace
 from tests.slack_driver import SlackDriver, text_of
+from tests.test_escalation import NEW, escalate
+from tests.test_nudges import run_for
 
 
 
@@ -31,7 +36,8 @@ def test_everyone_sees_the_settings_with_their_defaults(slack):
     for line in ("`summary-channel` *not set*", "`summary-day` *mon*", "`summary-time` *09:00*",
                  "`timezone` *Europe/Berlin*", "`working-hours` *09:00-17:00*", "`working-days` *mon,tue,wed,thu,fri*",
                  "`holidays` *none*", "`deadline` *10 business days*", "`first-nudge` *2 business days*",
-                 "`nudge-every` *2 business days*", "`report-after` *20 business days*"):
+                 "`nudge-every` *2 business days*", "`report-after` *20 business days*",
+                 "`sponsor-every` *2 business days*", "`report-every` *5 business days*"):
         assert line in text
     assert "Only workspace admins and owners can change them." in text
     assert "Only workspace admins" not in text_of(slack.command("settings", user="UADMIN"))
@@ -68,6 +74,8 @@ ACCEPTED = [
     ("first-nudge", "1", "first_nudge", 1),
     ("nudge-every", "3", "nudge_every", 3),
     ("report-after", "30", "report_after", 30),
+    ("sponsor-every", "3", "sponsor_every", 3),
+    ("report-every", "10", "report_every", 10),
 ]
 
 
@@ -99,6 +107,13 @@ REJECTED = [
     ("nudge-every", "two", "is not a number of business days"),
     ("report-after", "1.5", "is not a number of business days"),
     ("report-after", "1000", "from 1 to 260"),
+    ("sponsor-every", "0", "is not a number of business days"),
+    ("report-every", "weekly", "is not a number of business days"),
+    # Only ASCII digits are digits: superscript, full-width and Arabic-Indic ones get a clear answer, not a crash.
+    ("deadline", "²", "“²” is not a number of business days"),
+    ("nudge-every", "３", "“３” is not a number of business days"),
+    ("summary-time", "０９:００", "is not a time"),
+    ("working-hours", "٠٩:٠٠-١٧:٠٠", "is not a span of hours"),
 ]
 
 
@@ -111,6 +126,25 @@ def test_each_key_refuses_a_bad_value(slack, gl, key, value, message):
     after = workspace_row(gl)
     assert {c.name: getattr(after, c.name) for c in Workspace.__table__.columns} == \
         {c.name: getattr(before, c.name) for c in Workspace.__table__.columns}
+    assert changes(gl) == []
+
+
+def every_column(gl) -> dict:
+    row = workspace_row(gl)
+    return {c.name: getattr(row, c.name) for c in Workspace.__table__.columns}
+
+
+@pytest.mark.parametrize("text", [
+    *(f"settings {key} {'9' * 40_000}" for key in SETTINGS),
+    "settings working-days mon," + "x" * 40_000,
+    "settings summary-channel <#C" + "1" * 40_000 + "|approvals>",
+    "settings " + "colour" * 7_000 + " blue",
+])
+def test_a_huge_value_gets_a_short_answer(slack, gl, text):
+    before = every_column(gl)
+    reply = slack.command(text, user="UADMIN")["text"]
+    assert len(reply) < 3_000 and "/greenlight settings" in reply  # says what would do, quotes only an excerpt
+    assert every_column(gl) == before
     assert changes(gl) == []
 
 
@@ -144,6 +178,39 @@ def test_summary_channel_must_be_one_the_bot_can_post_in(slack, fake, gl):
 def test_the_same_value_changes_nothing(slack, gl):
     assert slack.command("settings nudge-every 2", user="UADMIN")["text"] == "`nudge-every` is already 2 business days. Nothing changed."
     assert changes(gl) == []
+
+
+def database_is_free(gl) -> bool:
+    """No connection of the app's is checked out, and (SQLite) another writer gets the lock without waiting."""
+    free = gl.engine.pool.checkedout() == 0
+    if gl.engine.dialect.name == "sqlite":
+        other = sqlite3.connect(gl.engine.url.database, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+        except sqlite3.OperationalError:  # "database is locked": a write transaction is open
+            free = False
+        finally:
+            other.close()
+    return free
+
+
+def test_slack_is_asked_with_no_transaction_open(slack, gl, fake, monkeypatch):
+    """users.info (is this an admin?) and conversations.info (can the bot post there?) are answered while
+    the database is free: checked from the fake Slack's own thread, while the app waits for the answer."""
+    fake.add_channel("CPUBLIC", name="approvals", is_member=False)
+    checked: dict[str, list[bool]] = {"users.info": [], "conversations.info": []}
+    answer = fake._answer
+
+    def answer_after_checking(method, args, headers):
+        if method in checked:
+            checked[method].append(database_is_free(gl))
+        return answer(method, args, headers)
+
+    monkeypatch.setattr(fake, "_answer", answer_after_checking)
+    reply = slack.command("settings summary-channel <#CPUBLIC|approvals>", user="UADMIN")["text"]
+    assert reply.startswith("`summary-channel` is now *<#CPUBLIC>*")
+    assert checked == {"users.info": [True], "conversations.info": [True]}
 
 
 def register(slack) -> datetime:
@@ -202,3 +269,38 @@ def test_settings_belong_to_one_workspace(slack, gl, fake):
     assert workspace_row(gl).nudge_every == 2
     assert workspace_row(gl, "T2").nudge_every == 5
 
+
+
+# --- sponsor-every and report-every: settable, shown, and they move what is already scheduled ----------
+
+def sponsor_asks_in(sent) -> list[date]:
+    return [at.astimezone(zone("Europe/Berlin")).date() for at, ch, m in sent
+            if ch == "USPONSOR" and "your decision is still needed" in text_of(m)]
+
+
+def test_sponsor_every_re_asks_escalated_sponsors_on_the_new_cadence(slack, gl, fake, clock):
+    escalate(slack, gl, fake, clock)  # Monday 14 December; by default the sponsor is asked again on the 16th
+    reply = slack.command("settings sponsor-every 1", user="UADMIN")["text"]
+    assert reply.startswith("`sponsor-every` is now *1 business day* (was 2 business days).")
+    assert "`sponsor-every` *1 business day*" in text_of(slack.command("settings"))
+    sent = run_for(gl, fake, clock, days=9)
+    # Re-counted from the last ask (Monday 14th): the ask due on the 16th comes on the 15th, then every day.
+    assert sponsor_asks_in(sent) == [date(2026, 12, d) for d in (15, 16, 17, 18, 21, 22, 23)]
+
+
+def report_reminders_in(sent) -> list[date]:
+    return [at.astimezone(zone("Europe/Berlin")).date() for at, ch, m in sent
+            if ch == "UOWNER" and "The report on *GL-1*" in text_of(m)]
+
+
+def test_report_every_spaces_the_reminders_of_an_overdue_report(slack, gl, fake, clock):
+    slack.command(NEW)
+    assert "report by Mon 4 Jan 2027" in slack.command("proceed GL-1", user="USPONSOR")["text"]
+    clock.set(datetime(2027, 1, 4, 10, 0, tzinfo=UTC))
+    sweep(gl)  # the first reminder, on the day the report is due; by default the next comes on Monday 11 January
+    assert [m for m in slack.dms("UOWNER") if "is due Mon 4 Jan 2027" in text_of(m)]
+    reply = slack.command("settings report-every 2", user="UADMIN")["text"]
+    assert reply.startswith("`report-every` is now *2 business days* (was 5 business days).")
+    assert "`report-every` *2 business days*" in text_of(slack.command("settings"))
+    sent = run_for(gl, fake, clock, days=5)
+    assert report_reminders_in(sent) == [date(2027, 1, 6), date(2027, 1, 8)]

@@ -8,8 +8,8 @@ from bot.blocks import register as registration_form
 from bot.blocks.replies import help_text, mine_blocks, open_list
 from bot.blocks.summary import preview_message
 from bot.commands import Command, NewInitiative, parse
+from bot.flows import settings as settings_flow
 from bot.listeners.replies import ephemeral, outcome
-from bot.listeners.settings import settings_command
 from bot.people import refresh_people
 from bot.services import initiatives as service
 from bot.services import escalation, nudges, overview, summary
@@ -106,7 +106,7 @@ HANDLERS = {
     "mine": mine,
     "show": show,
     "summary": summary_preview,
-    "settings": settings_command,
+    "settings": settings_flow.run,
     "approve": on_initiative(service.approve),
     "reject": on_initiative(service.reject),
     "withdraw": on_initiative(service.withdraw),

@@ -1,86 +1,119 @@
-"""Workspace settings: what they are, who may change them, and what each value must look like."""
+"""Workspace settings: one declaration per key (how a value is read, shown and what it sets in motion),
+who may change them, and the change itself."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
 from functools import lru_cache
+from typing import Any
 from zoneinfo import available_timezones
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.calendar import WEEKDAYS, known_holidays_country
 from bot.services import Refusal
+from bot.services.escalation import _after_business_days as after_business_days
 from bot.services.nudges import reschedule_workspace
-from bot.services.workspaces import workspace
-from bot.text import channel_link, escape, plain_from_slack
-from storage.models import Event, Person, Workspace
+from bot.services.workspaces import people_zones, workspace
+from bot.text import channel_link, escape, plain_from_slack, truncate
+from storage.models import Event, Initiative, Person, Workspace
 
 MAX_DAYS = 260  # about a year of business days; more is surely a typo
-_CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
-_HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-# Changes to these move when pending approvers are next nudged (and when the deadline falls due).
-RESCHEDULES = {"timezone", "working-hours", "working-days", "holidays", "first-nudge", "nudge-every"}
+EXCERPT = 40  # characters of a person's input quoted back in an error: enough to recognise it, never a wall
+_CHANNEL = re.compile(r"^<#([CG][A-Z0-9]{2,20})(?:\|[^>]*)?>$")  # bounded: a channel id is never longer
+_HHMM = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")  # [0-9], not \d: only ASCII digits are digits here
+_DAYS = re.compile(r"^[0-9]{1,4}$")
+FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
+
+class Invalid(ValueError):
+    """A value a parser cannot read: says what is wrong; the setting adds an example of a good one."""
+
+
+def quoted(text: str) -> str:
+    """A person's input quoted back in a reply: escaped, and cut to a short excerpt."""
+    return f"“{escape(truncate(text, EXCERPT))}”"
+
+
+# ---- effects: what a change sets in motion ---------------------------------------------------------
 
 @dataclass(frozen=True)
-class Setting:
-    key: str
-    attribute: str
-    meaning: str
-    example: str
+class Effect:
+    """What a new value changes beyond the row: `says` ends the reply, `apply` reschedules what is due."""
+
+    says: str
+    apply: Callable[[Session, str, datetime], None] = lambda session, team_id, now: None
 
 
-SETTINGS = {s.key: s for s in (
-    Setting("summary-channel", "summary_channel", "where initiatives registered outside a channel are announced", "#approvals"),
-    Setting("summary-day", "summary_day", "the day of the weekly summary", "mon"),
-    Setting("summary-time", "summary_time", "the time of the weekly summary, in the workspace's time zone", "09:00"),
-    Setting("timezone", "timezone", "the workspace's time zone: deadlines and summaries follow it", "Europe/Berlin"),
-    Setting("working-hours", "working_hours", "when reminders may arrive, in each person's own time zone", "09:00-17:00"),
-    Setting("working-days", "working_days", "the days that count as business days", "mon-fri"),
-    Setting("holidays", "holidays", "public holidays that do not count as business days (a country code)", "DE"),
-    Setting("deadline", "deadline_days", "the default deadline, in business days after registration", "10"),
-    Setting("first-nudge", "first_nudge", "business days of waiting before the first reminder", "2"),
-    Setting("nudge-every", "nudge_every", "business days between reminders", "2"),
-    Setting("report-after", "report_after", "business days after proceeding until the report is due", "20"),
-)}
-DAY_SETTINGS = ("deadline", "first-nudge", "nudge-every", "report-after")
+def _last_moments(session: Session, inis: list[Initiative], kinds: tuple[str, ...]) -> dict[int, datetime]:
+    """The latest event of these kinds for each initiative, in one query."""
+    rows = session.execute(select(Event.initiative_id, func.max(Event.at)).where(
+        Event.initiative_id.in_([i.id for i in inis]), Event.kind.in_(kinds)).group_by(Event.initiative_id))
+    return dict(rows.all())
 
 
-def shown(key: str, value) -> str:
-    """A setting's value as people read it (mrkdwn)."""
-    if value in (None, ""):
-        return "not set" if key == "summary-channel" else "none"
-    if key == "summary-channel":
-        return channel_link(value)
-    if key in DAY_SETTINGS:
-        return f"{value} business day{'s' if value != 1 else ''}"
-    return escape(str(value))
+def reschedule_sponsor_asks(session: Session, team_id: str, now: datetime) -> None:
+    """Escalated initiatives: the sponsor is next asked sponsor-every business days after the last ask."""
+    inis = list(session.scalars(select(Initiative).where(Initiative.team_id == team_id, Initiative.status == "escalated",
+                                                         Initiative.next_sponsor_ask_at.is_not(None))))
+    if not inis:
+        return
+    ws = workspace(session, team_id, now=now)
+    zones = people_zones(session, team_id, [i.sponsor_id for i in inis], ws.timezone)
+    asked = _last_moments(session, inis, ("escalated", "sponsor_asked"))
+    for ini in inis:
+        last = asked.get(ini.id) or ini.escalated_at or now
+        ini.next_sponsor_ask_at = after_business_days(ws, zones[ini.sponsor_id], last, ws.sponsor_every)
 
 
-def current(ws: Workspace) -> list[tuple[Setting, str]]:
-    """Every setting with its value as shown."""
-    return [(s, shown(s.key, getattr(ws, s.attribute))) for s in SETTINGS.values()]
+def reschedule_report_reminders(session: Session, team_id: str, now: datetime) -> None:
+    """Proceeding initiatives already reminded: the owner is next reminded report-every business days after the last.
+
+    The first reminder falls on the day the report is due, whatever the cadence, so it does not move."""
+    inis = list(session.scalars(select(Initiative).where(
+        Initiative.team_id == team_id, Initiative.status == "proceeding", Initiative.report_reminders > 0,
+        Initiative.next_report_reminder_at.is_not(None))))
+    if not inis:
+        return
+    ws = workspace(session, team_id, now=now)
+    zones = people_zones(session, team_id, [i.owner_id for i in inis], ws.timezone)
+    reminded = _last_moments(session, inis, ("report_reminded",))
+    for ini in inis:
+        last = reminded.get(ini.id, now)
+        ini.next_report_reminder_at = after_business_days(ws, zones[ini.owner_id], last, ws.report_every)
 
 
-def may_change(session: Session, team_id: str, user_id: str, admins: frozenset[str]) -> bool:
-    """Workspace admins and owners (from Slack, via the people cache) and the operator's GREENLIGHT_ADMINS."""
-    person = session.get(Person, (team_id, user_id))
-    return user_id in admins or bool(person and person.is_admin and not person.deleted)
+def _calendar_changed(session: Session, team_id: str, now: datetime) -> None:
+    reschedule_workspace(session, team_id, now)
+    reschedule_sponsor_asks(session, team_id, now)
+    reschedule_report_reminders(session, team_id, now)
 
 
-@lru_cache(maxsize=1)
-def _zones() -> dict[str, str]:
-    return {name.lower(): name for name in available_timezones()}
+CALENDAR = Effect("Reminders, deadline moments, sponsors' re-asks and report reminders are rescheduled to match.",
+                  _calendar_changed)
+NUDGES = Effect("The reminders of pending approvals are rescheduled to match.", reschedule_workspace)
+SPONSOR_ASKS = Effect("Sponsors of escalated initiatives are next asked again on the new cadence, counted from "
+                      "their last ask.", reschedule_sponsor_asks)
+REPORT_REMINDERS = Effect("Owners whose report is overdue are next reminded on the new cadence, counted from "
+                          "their last reminder.", reschedule_report_reminders)
+NEW_INITIATIVES = Effect("It applies to initiatives registered from now on.")
+NEW_PROCEEDINGS = Effect("It applies to initiatives that proceed from now on.")
+NEXT_SUMMARY = Effect("It applies from the next weekly summary.")
+
+
+# ---- parsers, shared by settings of the same kind --------------------------------------------------
+# Each takes the value as Slack sent it (escaped) and returns what is stored, or raises Invalid.
+
+def _plain(raw: str) -> str:
+    return plain_from_slack(raw).strip()
 
 
 def _hhmm(text: str) -> time | None:
     match = _HHMM.match(text)
     return time(int(match.group(1)), int(match.group(2))) if match else None
-
-
-FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 def _day(word: str) -> int | None:
@@ -92,81 +125,194 @@ def _day(word: str) -> int | None:
     return None
 
 
-def parse_value(key: str, raw: str, can_post: Callable[[str], str | None]):
-    """The stored value for `key`, or a Refusal saying what is wrong and what would do."""
-    setting = SETTINGS[key]
-    text = plain_from_slack(raw).strip()
-    lowered = text.lower()
-
-    def wrong(why: str) -> Refusal:
-        return Refusal(f"{why} For example: `/greenlight settings {key} {setting.example}`.")
-
-    if key == "summary-channel":
-        if lowered in ("none", "off"):
-            return None
-        match = _CHANNEL.match(raw.strip())
-        if not match:
-            raise wrong(f"“{escape(text)}” is not a channel: pick one with #, or write `none` to unset it.")
-        problem = can_post(match.group(1))
-        if problem:
-            raise Refusal(problem)
-        return match.group(1)
-    if key == "summary-day":
-        day = _day(lowered)
-        if day is None:
-            raise wrong(f"“{escape(text)}” is not a day of the week: use mon, tue, wed, thu, fri, sat or sun.")
-        return WEEKDAYS[day]
-    if key == "summary-time":
-        at = _hhmm(text)
-        if at is None:
-            raise wrong(f"“{escape(text)}” is not a time: write it as HH:MM on a 24-hour clock.")
-        return f"{at:%H:%M}"
-    if key == "timezone":
-        name = _zones().get(lowered)
-        if name is None:
-            raise wrong(f"“{escape(text)}” is not a time zone name I know: use one like Europe/Berlin or America/New_York.")
-        return name
-    if key == "working-hours":
-        start, _, end = text.replace(" ", "").partition("-")
-        start_at, end_at = _hhmm(start), _hhmm(end)
-        if start_at is None or end_at is None:
-            raise wrong(f"“{escape(text)}” is not a span of hours: write it as HH:MM-HH:MM.")
-        if start_at >= end_at:
-            raise wrong(f"The working day must start before it ends ({start_at:%H:%M} is not before {end_at:%H:%M}).")
-        return f"{start_at:%H:%M}-{end_at:%H:%M}"
-    if key == "working-days":
-        return _working_days(lowered, wrong)
-    if key == "holidays":
-        if lowered in ("none", "off"):
-            return None
-        if not re.fullmatch(r"[a-z]{2,3}", lowered) or not known_holidays_country(lowered):
-            raise wrong(f"“{escape(text)}” is not a country code I know holidays for: use one like DE, US or FR, "
-                        "or `none` for no public holidays.")
-        return lowered.upper()
-    if not text.isdigit() or not 1 <= int(text) <= MAX_DAYS:
-        raise wrong(f"“{escape(text)}” is not a number of business days: use a whole number from 1 to {MAX_DAYS}.")
+def business_days(raw: str) -> int:
+    """A whole number of business days, 1 to MAX_DAYS, in ASCII digits."""
+    text = _plain(raw)
+    if not _DAYS.match(text) or not 1 <= int(text) <= MAX_DAYS:
+        raise Invalid(f"{quoted(text)} is not a number of business days: use a whole number from 1 to {MAX_DAYS}, "
+                      "in digits 0-9.")
     return int(text)
 
 
-def _working_days(text: str, wrong) -> str:
+def weekday(raw: str) -> str:
+    """'fri' or 'Friday' → 'fri'."""
+    text = _plain(raw)
+    day = _day(text.lower())
+    if day is None:
+        raise Invalid(f"{quoted(text)} is not a day of the week: use mon, tue, wed, thu, fri, sat or sun.")
+    return WEEKDAYS[day]
+
+
+def weekdays(raw: str) -> str:
     """'mon,tue,wed,thu,fri', 'mon-fri' or 'sun-thu' (ranges wrap around the week) → 'mon,tue,…'."""
+    text = _plain(raw).lower()
     days: set[int] = set()
     for part in filter(None, (p.strip() for p in text.replace(" ", ",").split(","))):
         first, dash, last = part.partition("-")
         a, b = _day(first), _day(last) if dash else _day(first)
         if a is None or b is None:
-            raise wrong(f"“{escape(part)}” is not a weekday or a range of weekdays such as mon-fri.")
+            raise Invalid(f"{quoted(part)} is not a weekday or a range of weekdays such as mon-fri.")
         days.update((a + i) % 7 for i in range((b - a) % 7 + 1))
     if not days:
-        raise wrong("Name at least one working day.")
+        raise Invalid("Name at least one working day.")
     return ",".join(WEEKDAYS[d] for d in sorted(days))
 
 
+def clock_time(raw: str) -> str:
+    """'8:30' → '08:30' (24-hour clock)."""
+    text = _plain(raw)
+    at = _hhmm(text)
+    if at is None:
+        raise Invalid(f"{quoted(text)} is not a time: write it as HH:MM on a 24-hour clock.")
+    return f"{at:%H:%M}"
+
+
+def hours(raw: str) -> str:
+    """'07:30 - 15:30' → '07:30-15:30', the start before the end."""
+    text = _plain(raw)
+    start, _, end = text.replace(" ", "").partition("-")
+    start_at, end_at = _hhmm(start), _hhmm(end)
+    if start_at is None or end_at is None:
+        raise Invalid(f"{quoted(text)} is not a span of hours: write it as HH:MM-HH:MM.")
+    if start_at >= end_at:
+        raise Invalid(f"The working day must start before it ends ({start_at:%H:%M} is not before {end_at:%H:%M}).")
+    return f"{start_at:%H:%M}-{end_at:%H:%M}"
+
+
+@lru_cache(maxsize=1)
+def _zones() -> dict[str, str]:
+    return {name.lower(): name for name in available_timezones()}
+
+
+def time_zone(raw: str) -> str:
+    """'america/new_york' → 'America/New_York' (an IANA name)."""
+    text = _plain(raw)
+    name = _zones().get(text.lower())
+    if name is None:
+        raise Invalid(f"{quoted(text)} is not a time zone name I know: use one like Europe/Berlin or America/New_York.")
+    return name
+
+
+def holidays_country(raw: str) -> str | None:
+    """'de' → 'DE'; 'none' or 'off' → None."""
+    text = _plain(raw)
+    lowered = text.lower()
+    if lowered in ("none", "off"):
+        return None
+    if not re.fullmatch(r"[a-z]{2,3}", lowered) or not known_holidays_country(lowered):
+        raise Invalid(f"{quoted(text)} is not a country code I know holidays for: use one like DE, US or FR, "
+                      "or `none` for no public holidays.")
+    return lowered.upper()
+
+
+def channel(raw: str) -> str | None:
+    """'<#C123|approvals>' → 'C123'; 'none' or 'off' → None. Whether the bot may post there is Slack's to say."""
+    if _plain(raw).lower() in ("none", "off"):
+        return None
+    match = _CHANNEL.match(raw.strip())
+    if not match:
+        raise Invalid(f"{quoted(_plain(raw))} is not a channel: pick one with #, or write `none` to unset it.")
+    return match.group(1)
+
+
+# ---- how values read back (mrkdwn) -----------------------------------------------------------------
+
+def show_days(value: int) -> str:
+    """3 → '3 business days'."""
+    return f"{value} business day{'s' if value != 1 else ''}"
+
+
+def show_text(value: Any) -> str:
+    """The stored text, escaped; 'none' when unset."""
+    return "none" if value in (None, "") else escape(str(value))
+
+
+def show_channel(value: str | None) -> str:
+    """A channel link; 'not set' when unset."""
+    return channel_link(value) if value else "not set"
+
+
+# ---- the settings ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Setting:
+    """One workspace setting: adding one is adding one of these (and a migration if it needs a column)."""
+
+    key: str  # as typed after `/greenlight settings`
+    attribute: str  # the Workspace column it is stored in
+    meaning: str  # one line, shown in `/greenlight settings`
+    example: str  # a good value, quoted in every refusal
+    read: Callable[[str], Any]  # the value as Slack sent it → what is stored; raises Invalid
+    show: Callable[[Any], str]  # what is stored → mrkdwn
+    effect: Effect  # what a change sets in motion
+    in_channel: bool = False  # the value is a channel: Slack must confirm (before any transaction) the bot can post
+
+    def parse(self, raw: str) -> Any:
+        """The stored value for what was typed, or a Refusal saying what is wrong and giving an example."""
+        try:
+            return self.read(raw)
+        except Invalid as e:
+            raise Refusal(f"{e} For example: `/greenlight settings {self.key} {self.example}`.") from None
+
+
+SETTINGS = {s.key: s for s in (
+    Setting("summary-channel", "summary_channel", "where initiatives registered outside a channel are announced",
+            "#approvals", channel, show_channel, NEW_INITIATIVES, in_channel=True),
+    Setting("summary-day", "summary_day", "the day of the weekly summary", "mon", weekday, show_text, NEXT_SUMMARY),
+    Setting("summary-time", "summary_time", "the time of the weekly summary, in the workspace's time zone", "09:00",
+            clock_time, show_text, NEXT_SUMMARY),
+    Setting("timezone", "timezone", "the workspace's time zone: deadlines and summaries follow it", "Europe/Berlin",
+            time_zone, show_text, CALENDAR),
+    Setting("working-hours", "working_hours", "when reminders may arrive, in each person's own time zone",
+            "09:00-17:00", hours, show_text, CALENDAR),
+    Setting("working-days", "working_days", "the days that count as business days", "mon-fri", weekdays, show_text,
+            CALENDAR),
+    Setting("holidays", "holidays", "public holidays that do not count as business days (a country code)", "DE",
+            holidays_country, show_text, CALENDAR),
+    Setting("deadline", "deadline_days", "the default deadline, in business days after registration", "10",
+            business_days, show_days, NEW_INITIATIVES),
+    Setting("first-nudge", "first_nudge", "business days of waiting before the first reminder", "2",
+            business_days, show_days, NUDGES),
+    Setting("nudge-every", "nudge_every", "business days between reminders", "2", business_days, show_days, NUDGES),
+    Setting("report-after", "report_after", "business days after proceeding until the report is due", "20",
+            business_days, show_days, NEW_PROCEEDINGS),
+    Setting("sponsor-every", "sponsor_every", "business days between asks to a sponsor who has not decided", "2",
+            business_days, show_days, SPONSOR_ASKS),
+    Setting("report-every", "report_every", "business days between reminders of a report that is due", "5",
+            business_days, show_days, REPORT_REMINDERS),
+)}
+
+
+def current(ws: Workspace) -> list[tuple[Setting, str]]:
+    """Every setting with its value as shown."""
+    return [(s, s.show(getattr(ws, s.attribute))) for s in SETTINGS.values()]
+
+
+def may_change(session: Session, team_id: str, user_id: str, admins: frozenset[str]) -> bool:
+    """Workspace admins and owners (from Slack, via the people cache) and the operator's GREENLIGHT_ADMINS."""
+    person = session.get(Person, (team_id, user_id))
+    return user_id in admins or bool(person and person.is_admin and not person.deleted)
+
+
+def channel_to_check(key: str, raw_value: str) -> str | None:
+    """The channel Slack must confirm before `key` may be set to this value; None when there is none to check."""
+    setting = SETTINGS.get(key)
+    if setting is None or not setting.in_channel:
+        return None
+    try:
+        return setting.read(raw_value)
+    except Invalid:
+        return None  # change() refuses it, with the reason
+
+
 def change(session: Session, *, team_id: str, user_id: str, key: str, raw_value: str, now: datetime,
-           admins: frozenset[str], can_post: Callable[[str], str | None], default_tz: str = "UTC") -> str:
-    """Change one setting (admins only), record it, reschedule what depends on it. Returns the reply."""
+           admins: frozenset[str], channel_problems: Mapping[str, str | None], default_tz: str = "UTC") -> str:
+    """Change one setting (admins only), record it, reschedule what depends on it. Returns the reply.
+
+    `channel_problems` is Slack's verdict, asked before this transaction, on the channel the value names
+    (channel_to_check): None if the bot can post there, else what to tell the person."""
     if key not in SETTINGS:
-        raise Refusal(f"There is no setting `{escape(plain_from_slack(key))}`. The settings are: "
+        raise Refusal(f"There is no setting `{escape(truncate(plain_from_slack(key), EXCERPT))}`. The settings are: "
                       + ", ".join(f"`{k}`" for k in SETTINGS) + ". `/greenlight settings` shows their values.")
     setting = SETTINGS[key]
     if not may_change(session, team_id, user_id, admins):
@@ -175,19 +321,19 @@ def change(session: Session, *, team_id: str, user_id: str, key: str, raw_value:
     if not raw_value.strip():
         raise Refusal(f"Give `{key}` a value, for example: `/greenlight settings {key} {setting.example}`. "
                       f"It sets {setting.meaning}.")
-    value = parse_value(key, raw_value, can_post)
+    value = setting.parse(raw_value)
+    if setting.in_channel and value is not None:
+        if value not in channel_problems:
+            raise Refusal(f"I could not check {channel_link(value)} with Slack, so nothing changed. Please try again.")
+        if channel_problems[value]:
+            raise Refusal(channel_problems[value])
     ws = workspace(session, team_id, now=now, default_tz=default_tz)
     old = getattr(ws, setting.attribute)
     if old == value:
-        return f"`{key}` is already {shown(key, value)}. Nothing changed."
+        return f"`{key}` is already {setting.show(value)}. Nothing changed."
     setattr(ws, setting.attribute, value)
     session.add(Event(team_id=team_id, initiative_id=None, actor_id=user_id, kind="settings_changed",
                       data={"key": key, "old": old, "new": value}, at=now))
     session.flush()
-    effect = "It applies from the next summary, reminder or deadline that falls due."
-    if key in RESCHEDULES:
-        reschedule_workspace(session, team_id, now)
-        effect = "The reminders of pending approvals are rescheduled to match."
-    elif key in ("deadline", "report-after"):
-        effect = "It applies to initiatives registered (or proceeding) from now on."
-    return f"`{key}` is now *{shown(key, value)}* (was {shown(key, old)}). {effect}"
+    setting.effect.apply(session, team_id, now)
+    return f"`{key}` is now *{setting.show(value)}* (was {setting.show(old)}). {setting.effect.says}"
