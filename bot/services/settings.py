@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from bot.calendar import WEEKDAYS, known_holidays_country
 from bot.services import Refusal
-from bot.services.escalation import _after_business_days as after_business_days
 from bot.services.nudges import reschedule_workspace
-from bot.services.workspaces import people_zones, workspace
+from bot.services.workspaces import Calendars, workspace
 from bot.text import channel_link, escape, plain_from_slack, truncate
+from storage.enums import Status
 from storage.models import Event, Initiative, Person, Workspace
 
 MAX_DAYS = 260  # about a year of business days; more is surely a typo
@@ -57,33 +57,29 @@ def _last_moments(session: Session, inis: list[Initiative], kinds: tuple[str, ..
 
 def reschedule_sponsor_asks(session: Session, team_id: str, now: datetime) -> None:
     """Escalated initiatives: the sponsor is next asked sponsor-every business days after the last ask."""
-    inis = list(session.scalars(select(Initiative).where(Initiative.team_id == team_id, Initiative.status == "escalated",
-                                                         Initiative.next_sponsor_ask_at.is_not(None))))
-    if not inis:
-        return
-    ws = workspace(session, team_id, now=now)
-    zones = people_zones(session, team_id, [i.sponsor_id for i in inis], ws.timezone)
-    asked = _last_moments(session, inis, ("escalated", "sponsor_asked"))
-    for ini in inis:
-        last = asked.get(ini.id) or ini.escalated_at or now
-        ini.next_sponsor_ask_at = after_business_days(ws, zones[ini.sponsor_id], last, ws.sponsor_every)
+    _recount(session, team_id, now, Status.ESCALATED, Initiative.next_sponsor_ask_at, ("escalated", "sponsor_asked"),
+             lambda ini: ini.sponsor_id, "sponsor_every")
 
 
 def reschedule_report_reminders(session: Session, team_id: str, now: datetime) -> None:
     """Proceeding initiatives already reminded: the owner is next reminded report-every business days after the last.
 
     The first reminder falls on the day the report is due, whatever the cadence, so it does not move."""
+    _recount(session, team_id, now, Status.PROCEEDING, Initiative.next_report_reminder_at, ("report_reminded",),
+             lambda ini: ini.owner_id, "report_every")
+
+
+def _recount(session: Session, team_id: str, now: datetime, status: Status, column, kinds: tuple[str, ...],
+             person: Callable[[Initiative], str], cadence: str) -> None:
+    """Move a due column to `cadence` business days after the last event of `kinds` (in `person`'s calendar)."""
     inis = list(session.scalars(select(Initiative).where(
-        Initiative.team_id == team_id, Initiative.status == "proceeding", Initiative.report_reminders > 0,
-        Initiative.next_report_reminder_at.is_not(None))))
-    if not inis:
-        return
-    ws = workspace(session, team_id, now=now)
-    zones = people_zones(session, team_id, [i.owner_id for i in inis], ws.timezone)
-    reminded = _last_moments(session, inis, ("report_reminded",))
+        Initiative.team_id == team_id, Initiative.status == status, column.is_not(None))))
+    last = _last_moments(session, inis, kinds) if inis else {}
+    cal = Calendars.of(session, inis, now)
     for ini in inis:
-        last = reminded.get(ini.id, now)
-        ini.next_report_reminder_at = after_business_days(ws, zones[ini.owner_id], last, ws.report_every)
+        if ini.id in last:
+            setattr(ini, column.key, cal.after_business_days(team_id, person(ini), last[ini.id],
+                                                             getattr(cal.ws(team_id), cadence)))
 
 
 def _calendar_changed(session: Session, team_id: str, now: datetime) -> None:
