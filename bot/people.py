@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage.db import upsert
 from storage.models import Approval, Initiative, Person
 
 FRESH_FOR = timedelta(days=1)
@@ -37,24 +38,22 @@ def refresh_people(gl, client: WebClient, team_id: str, user_ids) -> set[str]:
                 raise
     if not fetched:
         return set()
+    rows = [profile_row(team_id, user_id, user, now) for user_id, user in fetched.items()]
     with gl.transaction() as session:
-        return {user_id for user_id, user in fetched.items() if remember(session, team_id, user_id, user, now)}
+        before = dict(session.execute(select(Person.user_id, Person.tz).where(
+            Person.team_id == team_id, Person.user_id.in_(fetched))).all())
+        upsert(session, Person, rows, ["team_id", "user_id"])  # two requests may fetch the same person at once
+    return {r["user_id"] for r in rows if r["user_id"] in before and before[r["user_id"]] != r["tz"]}
 
 
-def remember(session: Session, team_id: str, user_id: str, user: dict, now: datetime) -> bool:
-    """Store what users.info said about one person; True if their time zone changed."""
-    person = session.get(Person, (team_id, user_id))
-    before = person.tz if person else None
-    person = person or Person(team_id=team_id, user_id=user_id)
+def profile_row(team_id: str, user_id: str, user: dict, now: datetime) -> dict:
+    """The people row for what users.info said about one person."""
     profile = user.get("profile") or {}
-    person.display_name = profile.get("display_name") or user.get("real_name") or user.get("name") or user_id
-    person.tz = user.get("tz") or "UTC"
-    person.is_bot = bool(user.get("is_bot")) or user_id == "USLACKBOT"
-    person.deleted = bool(user.get("deleted"))
-    person.is_admin = bool(user.get("is_admin") or user.get("is_owner"))
-    person.fetched_at = now
-    session.add(person)
-    return before is not None and before != person.tz
+    return dict(team_id=team_id, user_id=user_id,
+                display_name=profile.get("display_name") or user.get("real_name") or user.get("name") or user_id,
+                tz=user.get("tz") or "UTC", is_bot=bool(user.get("is_bot")) or user_id == "USLACKBOT",
+                deleted=bool(user.get("deleted")), is_admin=bool(user.get("is_admin") or user.get("is_owner")),
+                fetched_at=now)
 
 
 def stale_approvers(session: Session, now: datetime, limit: int) -> list[tuple[str, str]]:

@@ -73,12 +73,23 @@ def insert_new(session: Session, model) -> None:
     session.execute(insert(model), rows)
 
 
+def _insert(session: Session, model):
+    return {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[session.get_bind().dialect.name](model)
+
+
 def insert_ignore(session: Session, model, rows: list[dict], unique: list[str]) -> None:
     """Insert rows; one whose `unique` columns match an existing row is left alone (no error, even when racing)."""
+    if rows:
+        session.execute(_insert(session, model).on_conflict_do_nothing(index_elements=unique), rows)
+
+
+def upsert(session: Session, model, rows: list[dict], unique: list[str]) -> None:
+    """Insert rows, or update the given columns of the row whose `unique` columns match (even when racing)."""
     if not rows:
         return
-    dialect = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[session.get_bind().dialect.name]
-    session.execute(dialect(model).on_conflict_do_nothing(index_elements=unique), rows)
+    stmt = _insert(session, model)
+    changed = {c: stmt.excluded[c] for c in rows[0] if c not in unique}
+    session.execute(stmt.on_conflict_do_update(index_elements=unique, set_=changed), rows)
 
 
 def update_many(session: Session, objects: list, columns: tuple[str, ...]) -> None:
