@@ -5,6 +5,9 @@ import html
 import re
 
 _ENTITY = re.compile(r"<([^<>]*)>")
+# A Slack id is a letter and up to 20 more; bounded so that a 40,000-character "id" is not one.
+MENTION = re.compile(r"<@([UW][A-Z0-9]{1,20})(?:\|[^<>]*)?>")
+CHANNEL = re.compile(r"<#([CG][A-Z0-9]{1,20})(?:\|[^<>]*)?>")
 
 
 def _readable(match: re.Match) -> str:
@@ -42,3 +45,8 @@ def channel_link(channel_id: str) -> str:
 def truncate(text: str, limit: int) -> str:
     """Cut text to `limit` characters, marking the cut with an ellipsis."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def with_names(text: str, names: dict[str, str]) -> str:
+    """Mentions written as '@name' (the id where the name is unknown): for places Slack shows as plain text."""
+    return MENTION.sub(lambda m: "@" + (names.get(m.group(1)) or m.group(1)), text)

@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from bot.commands import USAGE, Command, Due, NewInitiative, ParseError, parse, parse_reference
+from bot.parsing import USAGE, Command, Draft, Due, ParseError, parse, parse_reference
 
 
 @pytest.mark.parametrize("text", ["", "   ", "help", "HELP", " Help "])
@@ -102,46 +102,46 @@ def test_unknown_subcommand_is_not_echoed_as_markup():
 # ---- new ----------------------------------------------------------------------------------------
 
 def test_new_minimal():
-    assert parse("new Training plan approvers <@UALICE> sponsor <@USPONSOR>") == NewInitiative(
-        title="Training plan", approver_ids=("UALICE",), sponsor_id="USPONSOR")
+    assert parse("new Training plan approvers <@UALICE> sponsor <@USPONSOR>") == Command("new", draft=Draft(
+        title="Training plan", approver_ids=("UALICE",), sponsor_id="USPONSOR"))
 
 
 def test_new_full_with_escaped_mentions():
     cmd = parse("new Q3 training &amp; travel approvers <@UALICE|alice> <@UBOB|bob> sponsor <@USPONSOR|sam> "
                 "in 5 days rule any in <#C42|sales>")
-    assert cmd == NewInitiative(title="Q3 training & travel", approver_ids=("UALICE", "UBOB"), sponsor_id="USPONSOR",
-                                due=Due(business_days=5), rule="any", channel_id="C42")
+    assert cmd == Command("new", draft=Draft(title="Q3 training & travel", approver_ids=("UALICE", "UBOB"),
+                                             sponsor_id="USPONSOR", due=Due(business_days=5), rule="any", channel_id="C42"))
 
 
 def test_new_options_in_any_order_and_case():
     cmd = parse("NEW Plan Approvers <@UA> sponsor <@US> in <#C1> RULE ALL by 2027-01-15")
-    assert cmd == NewInitiative(title="Plan", approver_ids=("UA",), sponsor_id="US", due=Due(on=date(2027, 1, 15)),
-                                rule="all", channel_id="C1")
+    assert cmd == Command("new", draft=Draft(title="Plan", approver_ids=("UA",), sponsor_id="US",
+                                             due=Due(on=date(2027, 1, 15)), rule="all", channel_id="C1"))
 
 
 def test_new_singular_keyword_and_extra_spaces():
-    assert parse("new  T   approver  <@UA>   <@W2>  sponsor   <@US>") == NewInitiative(
-        title="T", approver_ids=("UA", "W2"), sponsor_id="US")
+    assert parse("new  T   approver  <@UA>   <@W2>  sponsor   <@US>") == Command("new", draft=Draft(
+        title="T", approver_ids=("UA", "W2"), sponsor_id="US"))
 
 
 def test_new_counts_business_days():
-    assert parse("new T approvers <@UA> sponsor <@US> in 5 business days").due == Due(business_days=5)
-    assert parse("new T approvers <@UA> sponsor <@US> in 1 day").due == Due(business_days=1)
+    assert parse("new T approvers <@UA> sponsor <@US> in 5 business days").draft.due == Due(business_days=5)
+    assert parse("new T approvers <@UA> sponsor <@US> in 1 day").draft.due == Due(business_days=1)
 
 
 def test_new_title_may_contain_the_word_approvers():
-    cmd = parse("new Hire approvers for support approvers <@UA> sponsor <@US>")
+    cmd = parse("new Hire approvers for support approvers <@UA> sponsor <@US>").draft
     assert cmd.title == "Hire approvers for support" and cmd.approver_ids == ("UA",)
 
 
 def test_new_title_mentions_become_plain_text():
-    cmd = parse("new Tell <!channel> and <@U9|eve> about <https://evil.example|this> approvers <@UA> sponsor <@US>")
+    cmd = parse("new Tell <!channel> and <@U9|eve> about <https://evil.example|this> approvers <@UA> sponsor <@US>").draft
     assert cmd.title == "Tell @channel and @eve about this"
 
 
 def test_new_keeps_duplicates_for_validation_to_refuse():
     # The service refuses duplicates with a clear message; the parser must not hide them.
-    assert parse("new T approvers <@UA> <@UA> sponsor <@US>").approver_ids == ("UA", "UA")
+    assert parse("new T approvers <@UA> <@UA> sponsor <@US>").draft.approver_ids == ("UA", "UA")
 
 
 NEW_USAGE = USAGE["new"]

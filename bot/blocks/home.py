@@ -4,7 +4,7 @@ from __future__ import annotations
 from bot.blocks.common import actions, button, context, header, section
 from bot.blocks.ids import Action
 from bot.blocks.initiatives import STATUS_LABEL, deadline_of, title_of
-from bot.blocks.replies import initiative_row
+from bot.blocks.lists import initiative_row
 from bot.text import mention
 
 MAX_BLOCKS = 100  # Slack's limit for a Home tab

@@ -6,6 +6,7 @@ from datetime import date
 from bot.blocks.common import section
 from bot.blocks.ids import View
 from bot.blocks.modals import modal, submitted_text, text_input
+from bot.parsing import Draft, Due
 
 # Block ids equal the field names of services.initiatives.validate, so its errors land on the right field.
 TITLE, DETAILS, APPROVERS, SPONSOR, DEADLINE, RULE, CHANNEL = (
@@ -61,8 +62,8 @@ def registered(confirmation: str) -> dict:
     return view
 
 
-def submitted(view: dict) -> dict:
-    """The answers of a submitted form as plain values (ids, a date or None, the rule)."""
+def submitted(view: dict) -> Draft:
+    """The answers of a submitted form, as the draft they describe."""
     values = view["state"]["values"]
 
     def element(block_id: str) -> dict:
@@ -70,12 +71,12 @@ def submitted(view: dict) -> dict:
 
     picked = element(DEADLINE).get("selected_date")
     rule = (element(RULE).get("selected_option") or {}).get("value") or "all"
-    return {
-        "title": submitted_text(view, TITLE),
-        "details": submitted_text(view, DETAILS),
-        "approver_ids": tuple(element(APPROVERS).get("selected_users") or ()),
-        "sponsor_id": element(SPONSOR).get("selected_user"),
-        "on": date.fromisoformat(picked) if picked else None,
-        "rule": rule,
-        "channel_id": element(CHANNEL).get("selected_conversation"),
-    }
+    return Draft(
+        title=submitted_text(view, TITLE),
+        details=submitted_text(view, DETAILS),
+        approver_ids=tuple(element(APPROVERS).get("selected_users") or ()),
+        sponsor_id=element(SPONSOR).get("selected_user"),
+        due=Due(on=date.fromisoformat(picked)) if picked else None,
+        rule=rule,
+        channel_id=element(CHANNEL).get("selected_conversation"),
+    )

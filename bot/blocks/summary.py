@@ -1,13 +1,11 @@
 """The weekly summary as Slack messages: a main message, thread replies for what does not fit, and plain text."""
 from __future__ import annotations
 
-import re
-
 from bot.blocks.common import HEADER_LIMIT, SECTION_LIMIT, context, header, message, section
 from bot.blocks.initiatives import day, deadline_of, title_of
-from bot.blocks.replies import pending_text
+from bot.blocks.lists import pending_text
 from bot.calendar import WEEKDAYS, describe_wait, zone
-from bot.text import channel_link, mention, plain_from_slack
+from bot.text import channel_link, mention, plain_from_slack, with_names
 
 MAX_BLOCKS = 50
 MAIN_ROWS = 5  # rows of each part shown in the main message; the rest go to the thread
@@ -147,9 +145,6 @@ def preview_message(summary, ws) -> dict:
     return message(messages[0]["text"], messages[0]["blocks"][: MAX_BLOCKS - 1] + [context(note)])
 
 
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)>")
-
-
 def as_text(messages: list[dict], names: dict[str, str]) -> str:
     """The summary as plain text for operators, people shown by name when known."""
     lines = []
@@ -159,6 +154,5 @@ def as_text(messages: list[dict], names: dict[str, str]) -> str:
         for block in msg.get("blocks", []):
             texts = [block["text"]["text"]] if "text" in block else [e["text"] for e in block.get("elements", [])]
             for text in texts:
-                named = _MENTION.sub(lambda m: f"<@{m.group(1)}|{names[m.group(1)]}>" if names.get(m.group(1)) else m.group(0), text)
-                lines.append(plain_from_slack(named))
+                lines.append(plain_from_slack(with_names(text, names)))
     return "\n".join(lines)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from bot.blocks import modals
 from bot.blocks.ids import Action
-from bot.listeners.replies import attempt, ephemeral, outcome, settled
+from bot.listeners.outcomes import attempt, ephemeral, outcome, settled
 from bot.services import escalation, nudges
 from bot.services import initiatives as service
 
@@ -17,10 +17,10 @@ IMMEDIATE = {
 }
 
 
-def clicked(body) -> tuple[str, str, int]:
-    """(team, user, initiative id) of a button click; the id is only trusted within that team."""
+def clicked(body) -> tuple[str, str, str]:
+    """(team, user, initiative id as sent) of a button click; the id is only trusted within that team."""
     team_id = (body.get("team") or {}).get("id") or body["user"].get("team_id")
-    return team_id, body["user"]["id"], int(body["actions"][0]["value"])
+    return team_id, body["user"]["id"], str(body["actions"][0].get("value") or "")
 
 
 def register(app, gl) -> None:
@@ -48,8 +48,8 @@ def register(app, gl) -> None:
             team_id, user_id, ini_id = clicked(body)
 
             def open_modal():
-                with gl.transaction() as s:
-                    ini = service.find_by_id(s, team_id, ini_id)
+                with gl.reading() as s:
+                    ini = service.find_by_id(s, team_id, ini_id, lock=False)
                     check(ini, user_id)
                     view = build(ini, gl.clock.now())
                 client.views_open(trigger_id=body["trigger_id"], view=view)

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from bot import notices
 from bot.blocks import initiatives as msg
-from bot.commands import Due
+from bot.parsing import Due
 from bot.services import Refusal, record
 from bot.services.due import DueWork
 from bot.services.initiatives import (

@@ -1,7 +1,7 @@
 """Registering initiatives and the answers that decide them: approve, reject, withdraw."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot import notices
 from bot.blocks import initiatives as msg
-from bot.commands import Due
+from bot.parsing import Draft, Due
 from bot.services import Refusal, record
 from bot.services.lifecycle import move, require_asking, schedule
 from bot.services.outbox import enqueue
@@ -22,37 +22,28 @@ MAX_TITLE = 150
 MAX_DETAILS = 2000
 MAX_APPROVERS = 10
 MAX_AHEAD = timedelta(days=3653)  # ten years
+ID = re.compile(r"[1-9][0-9]{0,8}")  # a database id that fits every integer column
 
 
-@dataclass(frozen=True)
-class Draft:
-    """What someone asked to register, from the text form or the modal."""
-
-    title: str
-    approver_ids: tuple[str, ...]
-    sponsor_id: str | None
-    due: Due | None = None
-    rule: str = "all"
-    channel_id: str | None = None
-    details: str = ""
-
-
-def find(session: Session, team_id: str, number: int) -> Initiative:
+def find(session: Session, team_id: str, number: int, *, lock: bool = True) -> Initiative:
     """The initiative GL-<number> of this workspace, or a Refusal that says so.
 
-    The row is locked for the transaction (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises), so two
+    Unless only read, the row is locked for the transaction (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises), so two
     answers arriving at once are decided one after the other: a double click counts once, and the last of
     several approvers sees the others' approvals and closes the initiative.
     """
-    ini = session.scalar(select(Initiative).where(Initiative.team_id == team_id, Initiative.number == number).with_for_update())
+    query = select(Initiative).where(Initiative.team_id == team_id, Initiative.number == number)
+    ini = session.scalar(query.with_for_update() if lock else query)
     if ini is None:
         raise Refusal(f"There is no GL-{number} in this workspace. `/greenlight list` shows the open ones.")
     return ini
 
 
-def find_by_id(session: Session, team_id: str, initiative_id: int) -> Initiative:
-    """The initiative behind a button, only if it belongs to this workspace (locked, as in find())."""
-    ini = session.get(Initiative, initiative_id, with_for_update=True)
+def find_by_id(session: Session, team_id: str, value: str, *, lock: bool = True) -> Initiative:
+    """The initiative a button or form names by its id, only if it belongs to this workspace (locked, as in find()).
+
+    The value comes back from Slack as text and could be anything: only a plausible id is looked up."""
+    ini = session.get(Initiative, int(value), with_for_update=lock or None) if ID.fullmatch(value or "") else None
     if ini is None or ini.team_id != team_id:
         raise Refusal("That initiative does not exist in this workspace.")
     return ini

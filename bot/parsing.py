@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
-from bot.text import plain_from_slack
+from bot.text import CHANNEL, MENTION, plain_from_slack
 
 USAGE = {
     "help": "/greenlight help",
@@ -24,8 +24,6 @@ USAGE = {
     "settings": "/greenlight settings [<key> <value>]",
 }
 
-_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
-_CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>")
 _REF = re.compile(r"^(?:gl-?)?(\d{1,9})$", re.IGNORECASE)
 
 
@@ -42,6 +40,19 @@ class Due:
 
 
 @dataclass(frozen=True)
+class Draft:
+    """An initiative someone asked to register, from the text form or the modal."""
+
+    title: str
+    approver_ids: tuple[str, ...]
+    sponsor_id: str | None
+    due: Due | None = None
+    rule: str = "all"
+    channel_id: str | None = None
+    details: str = ""
+
+
+@dataclass(frozen=True)
 class Command:
     name: str
     ref: int | None = None
@@ -49,18 +60,7 @@ class Command:
     due: Due | None = None
     key: str = ""  # settings key
     value: str = ""  # settings value as typed (Slack-escaped)
-
-
-@dataclass(frozen=True)
-class NewInitiative:
-    title: str
-    approver_ids: tuple[str, ...]
-    sponsor_id: str
-    due: Due | None = None
-    rule: str = "all"
-    channel_id: str | None = None
-    details: str = ""
-    name: str = field(default="new", init=False)
+    draft: Draft | None = None  # `new` with text
 
 
 def parse_reference(token: str) -> int:
@@ -86,7 +86,7 @@ def parse_due(words: list[str], usage: str) -> Due:
     raise ParseError(f"Give the deadline as `by YYYY-MM-DD` or `in N days`. Usage: `{usage}`")
 
 
-def parse(text: str) -> Command | NewInitiative:
+def parse(text: str) -> Command:
     """Parse the text after /greenlight."""
     text = text.strip()
     if not text:
@@ -97,7 +97,7 @@ def parse(text: str) -> Command | NewInitiative:
     if name in ("help", "list", "mine", "summary"):
         return Command(name)
     if name == "new":
-        return Command("new") if not rest else parse_new(rest)
+        return Command("new", draft=parse_new(rest) if rest else None)
     if name == "settings":
         key, _, value = rest.partition(" ")
         return Command("settings", key=key.lower(), value=value.strip())
@@ -124,7 +124,7 @@ def _parse_on_reference(name: str, rest: str) -> Command:
     return Command(name, ref=ref, text=text)
 
 
-def parse_new(rest: str) -> NewInitiative:
+def parse_new(rest: str) -> Draft:
     """Parse '<title> approvers @a … sponsor @s [by …|in N days] [rule all|any] [in #channel]'."""
     usage = USAGE["new"]
     # The keyword followed by a mention, so a title may itself contain the word "approvers".
@@ -138,8 +138,8 @@ def parse_new(rest: str) -> NewInitiative:
     words = rest[match.end():].split()
 
     approvers: list[str] = []
-    while words and _USER.fullmatch(words[0]):
-        approvers.append(_USER.fullmatch(words.pop(0)).group(1))
+    while words and MENTION.fullmatch(words[0]):
+        approvers.append(MENTION.fullmatch(words.pop(0)).group(1))
     if not approvers:
         raise ParseError(f"Name at least one approver as an @mention after `approvers`. Usage: `{usage}`")
     if not words or words[0].lower() != "sponsor":
@@ -147,9 +147,9 @@ def parse_new(rest: str) -> NewInitiative:
             f"After the approvers, name the sponsor: `sponsor @name` (approvers must be @mentions). Usage: `{usage}`"
         )
     words.pop(0)
-    if not words or not _USER.fullmatch(words[0]):
+    if not words or not MENTION.fullmatch(words[0]):
         raise ParseError(f"Name one sponsor as an @mention after `sponsor`. Usage: `{usage}`")
-    sponsor = _USER.fullmatch(words.pop(0)).group(1)
+    sponsor = MENTION.fullmatch(words.pop(0)).group(1)
 
     due: Due | None = None
     rule = "all"
@@ -161,8 +161,8 @@ def parse_new(rest: str) -> NewInitiative:
             if rule not in ("all", "any"):
                 raise ParseError(f"The rule is `all` (every approver) or `any` (one is enough), not “{plain_from_slack(words[1])}”.")
             del words[:2]
-        elif word == "in" and len(words) >= 2 and _CHANNEL.fullmatch(words[1]):
-            channel = _CHANNEL.fullmatch(words[1]).group(1)
+        elif word == "in" and len(words) >= 2 and CHANNEL.fullmatch(words[1]):
+            channel = CHANNEL.fullmatch(words[1]).group(1)
             del words[:2]
         elif word == "in" and len(words) >= 2 and words[1].startswith("#"):
             raise ParseError(f"I can't see the channel “{plain_from_slack(words[1])}”: pick the channel from Slack's "
@@ -171,8 +171,8 @@ def parse_new(rest: str) -> NewInitiative:
             due = parse_due(words, usage)
             business = word == "in" and words[2].lower() == "business" and len(words) > 3 and words[3].lower() in ("day", "days")
             del words[: 2 if word == "by" else 4 if business else 3]
-        elif word == "sponsor" or _USER.fullmatch(words[0]):
+        elif word == "sponsor" or MENTION.fullmatch(words[0]):
             raise ParseError(f"An initiative has exactly one sponsor. Usage: `{usage}`")
         else:
             raise ParseError(f"I don't understand “{plain_from_slack(' '.join(words))}”. Usage: `{usage}`")
-    return NewInitiative(title=title, approver_ids=tuple(approvers), sponsor_id=sponsor, due=due, rule=rule, channel_id=channel)
+    return Draft(title=title, approver_ids=tuple(approvers), sponsor_id=sponsor, due=due, rule=rule, channel_id=channel)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.common import context
-from bot.commands import ParseError
+from bot.parsing import ParseError
 from bot.services import Refusal
 
 log = logging.getLogger(__name__)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from bot.blocks.common import header, section
 from bot.blocks.initiatives import STATUS_LABEL, day, deadline_of, title_of
-from bot.commands import USAGE
+from bot.parsing import USAGE
 from bot.text import mention
 
 MAX_ROWS = 40

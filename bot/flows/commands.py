@@ -1,0 +1,94 @@
+"""`/greenlight <text>` once parsed: which service answers it, and the reply it gets."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from bot.blocks import initiatives as msg
+from bot.blocks import register as registration_form
+from bot.blocks.lists import help_text, mine_blocks, open_list
+from bot.blocks.summary import preview_message
+from bot.flows import registration
+from bot.flows import settings as settings_flow
+from bot.parsing import Command
+from bot.services import escalation, nudges, overview, summary
+from bot.services import initiatives as service
+from bot.services.workspaces import workspace
+from bot.text import escape
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """Who ran the command, where, and with which Slack client."""
+
+    team_id: str
+    user_id: str
+    channel_id: str
+    trigger_id: str
+    client: object
+
+
+def run(gl, cmd: Command, who: Invocation) -> dict | str | None:
+    """Carry out one parsed command and return the reply (None when a modal opened instead)."""
+    return HANDLERS[cmd.name](gl, cmd, who)
+
+
+def new(gl, cmd: Command, who: Invocation) -> str | None:
+    """`new` with text registers at once (in this channel unless another is named); bare `new` opens the form."""
+    if cmd.draft:
+        here = who.channel_id if who.channel_id[:1] in ("C", "G") else None
+        draft = replace(cmd.draft, channel_id=cmd.draft.channel_id or here)
+        return registration.register(gl, who.client, who.team_id, who.user_id, draft)
+    deadline = gl.act(lambda s, now: service.resolve_deadline(
+        workspace(s, who.team_id, now=now, default_tz=gl.settings.timezone), None, now))
+    who.client.views_open(trigger_id=who.trigger_id, view=registration_form.registration(deadline, who.channel_id))
+    return None
+
+
+def on_initiative(action):
+    """A command that acts on the initiative it names: find it (locked), act, reply."""
+    def handler(gl, cmd: Command, who: Invocation):
+        return gl.act(lambda s, now: action(s, service.find(s, who.team_id, cmd.ref), who.user_id, cmd.text, now))
+    return handler
+
+
+def extend(gl, cmd: Command, who: Invocation) -> str:
+    return gl.act(lambda s, now: escalation.extend(s, service.find(s, who.team_id, cmd.ref), who.user_id, cmd.due, now))
+
+
+def show(gl, cmd: Command, who: Invocation) -> dict:
+    with gl.reading() as s:
+        story = overview.story(s, service.find(s, who.team_id, cmd.ref, lock=False), gl.clock.now())
+        return {"text": f"{story.initiative.reference}: {escape(story.initiative.title)}", "blocks": msg.detail(story)}
+
+
+def list_open(gl, cmd: Command, who: Invocation) -> dict:
+    with gl.reading() as s:
+        return {"text": "Open initiatives", "blocks": open_list(overview.active(s, who.team_id, gl.clock.now()))}
+
+
+def mine(gl, cmd: Command, who: Invocation) -> dict:
+    with gl.reading() as s:
+        return {"text": "What waits on you", "blocks": mine_blocks(overview.mine(s, who.team_id, who.user_id, gl.clock.now()))}
+
+
+def summary_preview(gl, cmd: Command, who: Invocation) -> dict:
+    return gl.act(lambda s, now: preview_message(*summary.preview(s, who.team_id, who.channel_id, now,
+                                                                  default_tz=gl.settings.timezone)))
+
+
+HANDLERS = {
+    "help": lambda gl, cmd, who: help_text(),
+    "new": new,
+    "list": list_open,
+    "mine": mine,
+    "show": show,
+    "summary": summary_preview,
+    "settings": settings_flow.run,
+    "approve": on_initiative(service.approve),
+    "reject": on_initiative(service.reject),
+    "withdraw": on_initiative(service.withdraw),
+    "nudge": on_initiative(nudges.manual_nudge),
+    "proceed": on_initiative(escalation.proceed),
+    "report": on_initiative(escalation.report),
+    "extend": extend,
+}
