@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from bot.text import CHANNEL, MENTION, plain_from_slack
+from bot.text import CHANNEL, MENTION, plain_from_slack, quoted
 
 USAGE = {
     "help": "/greenlight help",
@@ -24,7 +24,7 @@ USAGE = {
     "settings": "/greenlight settings [<key> <value>]",
 }
 
-_REF = re.compile(r"^(?:gl-?)?(\d{1,9})$", re.IGNORECASE)
+_REF = re.compile(r"^(?:gl-?)?([0-9]{1,9})$", re.IGNORECASE)
 
 
 class ParseError(Exception):
@@ -63,11 +63,17 @@ class Command:
     draft: Draft | None = None  # `new` with text
 
 
+def first_word(text: str) -> tuple[str, str]:
+    """The first word and the rest; spaces, tabs and newlines all separate words."""
+    parts = text.strip().split(None, 1)
+    return (parts + ["", ""])[0], (parts + ["", ""])[1] if len(parts) > 1 else ""
+
+
 def parse_reference(token: str) -> int:
     """'GL-12', 'gl-12' or '12' → 12."""
     match = _REF.match(token.strip())
     if not match:
-        raise ParseError(f"“{plain_from_slack(token)}” is not a reference. Use one like GL-12 (or gl-12, or 12).")
+        raise ParseError(f"{quoted(plain_from_slack(token))} is not a reference. Use one like GL-12 (or gl-12, or 12).")
     return int(match.group(1))
 
 
@@ -77,11 +83,11 @@ def parse_due(words: list[str], usage: str) -> Due:
         try:
             return Due(on=date.fromisoformat(words[1]))
         except ValueError:
-            raise ParseError(f"“{plain_from_slack(words[1])}” is not a date. Write it as YYYY-MM-DD, for example `by 2027-01-15`.") from None
+            raise ParseError(f"{quoted(plain_from_slack(words[1]))} is not a date. Write it as YYYY-MM-DD, for example `by 2027-01-15`.") from None
     if len(words) >= 3 and words[0].lower() == "in" and words[2].lower() in ("day", "days", "business"):
         # ASCII digits only ("²".isdigit() is true), and a bound so a typo cannot loop for ages
         if not re.fullmatch(r"[0-9]{1,4}", words[1]) or int(words[1]) < 1:
-            raise ParseError(f"“{plain_from_slack(words[1])}” is not a number of days. Write for example `in 10 days`.")
+            raise ParseError(f"{quoted(plain_from_slack(words[1]))} is not a number of days. Write for example `in 10 days`.")
         return Due(business_days=int(words[1]))
     raise ParseError(f"Give the deadline as `by YYYY-MM-DD` or `in N days`. Usage: `{usage}`")
 
@@ -91,7 +97,7 @@ def parse(text: str) -> Command:
     text = text.strip()
     if not text:
         return Command("help")
-    name, _, rest = text.partition(" ")
+    name, rest = first_word(text)
     name = name.lower()
     rest = rest.strip()
     if name in ("help", "list", "mine", "summary"):
@@ -99,18 +105,18 @@ def parse(text: str) -> Command:
     if name == "new":
         return Command("new", draft=parse_new(rest) if rest else None)
     if name == "settings":
-        key, _, value = rest.partition(" ")
+        key, value = first_word(rest)
         return Command("settings", key=key.lower(), value=value.strip())
     if name in ("show", "approve", "reject", "nudge", "extend", "proceed", "report", "withdraw"):
         return _parse_on_reference(name, rest)
-    raise ParseError(f"I don't know `{plain_from_slack(name)}`. Try `/greenlight help` to see what I can do.")
+    raise ParseError(f"I don't know {quoted(plain_from_slack(name), code=True)}. Try `/greenlight help` to see what I can do.")
 
 
 def _parse_on_reference(name: str, rest: str) -> Command:
     usage = USAGE[name]
     if not rest:
         raise ParseError(f"Which initiative? Usage: `{usage}`")
-    token, _, tail = rest.partition(" ")
+    token, tail = first_word(rest)
     ref = parse_reference(token)
     tail = tail.strip()
     if name in ("show", "nudge") and tail:
@@ -159,13 +165,13 @@ def parse_new(rest: str) -> Draft:
         if word == "rule" and len(words) >= 2:
             rule = words[1].lower()
             if rule not in ("all", "any"):
-                raise ParseError(f"The rule is `all` (every approver) or `any` (one is enough), not “{plain_from_slack(words[1])}”.")
+                raise ParseError(f"The rule is `all` (every approver) or `any` (one is enough), not {quoted(plain_from_slack(words[1]))}.")
             del words[:2]
         elif word == "in" and len(words) >= 2 and CHANNEL.fullmatch(words[1]):
             channel = CHANNEL.fullmatch(words[1]).group(1)
             del words[:2]
         elif word == "in" and len(words) >= 2 and words[1].startswith("#"):
-            raise ParseError(f"I can't see the channel “{plain_from_slack(words[1])}”: pick the channel from Slack's "
+            raise ParseError(f"I can't see the channel {quoted(plain_from_slack(words[1]))}: pick the channel from Slack's "
                              f"suggestions as you type `#`, so it becomes a link. Usage: `{usage}`")
         elif word in ("by", "in") and due is None:
             due = parse_due(words, usage)
@@ -174,5 +180,5 @@ def parse_new(rest: str) -> Draft:
         elif word == "sponsor" or MENTION.fullmatch(words[0]):
             raise ParseError(f"An initiative has exactly one sponsor. Usage: `{usage}`")
         else:
-            raise ParseError(f"I don't understand “{plain_from_slack(' '.join(words))}”. Usage: `{usage}`")
+            raise ParseError(f"I don't understand {quoted(plain_from_slack(' '.join(words)))}. Usage: `{usage}`")
     return Draft(title=title, approver_ids=tuple(approvers), sponsor_id=sponsor, due=due, rule=rule, channel_id=channel)

@@ -50,3 +50,12 @@ def truncate(text: str, limit: int) -> str:
 def with_names(text: str, names: dict[str, str]) -> str:
     """Mentions written as '@name' (the id where the name is unknown): for places Slack shows as plain text."""
     return MENTION.sub(lambda m: "@" + (names.get(m.group(1)) or m.group(1)), text)
+
+
+EXCERPT = 40  # characters of a person's input quoted back in an error: enough to recognise it, never a wall
+
+
+def quoted(text: str, *, code: bool = False) -> str:
+    """A person's (plain) input quoted back in a reply: escaped, cut to a short excerpt, in quotes or as code."""
+    cut = escape(truncate(text, EXCERPT))
+    return f"`{cut}`" if code else f"“{cut}”"

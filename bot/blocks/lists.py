@@ -7,6 +7,8 @@ from bot.parsing import USAGE
 from bot.text import mention
 
 MAX_ROWS = 40
+MAX_BLOCKS = 50  # Slack's limit for a message
+PACK_LIMIT = 2900  # rows packed into a section up to this many characters (a section takes 3,000)
 
 
 def help_text() -> str:
@@ -32,19 +34,21 @@ def initiative_row(ini, waits) -> str:
     return f"{title_of(ini)}: {state}pending {pending_text(waits)} · {deadline_of(ini)}"
 
 
-def rows_blocks(title: str, rows: list[str], empty: str) -> list[dict]:
-    """A titled list cut at MAX_ROWS with 'and N more', in sections under Slack's limits."""
+def rows_blocks(title: str, rows: list[str], empty: str, budget: int = MAX_BLOCKS - 1) -> list[dict]:
+    """A titled list in at most `budget` sections under Slack's limits, cut at MAX_ROWS with 'and N more'."""
     if not rows:
         return [section(f"*{title}*\n{empty}")]
-    shown = rows[:MAX_ROWS]
-    if len(rows) > MAX_ROWS:
-        shown.append(f"… and {len(rows) - MAX_ROWS} more")
-    blocks, chunk = [], [f"*{title}*"]
-    for row in shown:
-        if sum(len(r) + 1 for r in chunk) + len(row) > 2900:
+    blocks, chunk, shown = [], [f"*{title}*"], 0
+    for row in rows[:MAX_ROWS]:
+        if sum(len(r) + 1 for r in chunk) + len(row) > PACK_LIMIT:
+            if len(blocks) + 1 >= budget:
+                break
             blocks.append(section("\n".join(chunk)))
             chunk = []
         chunk.append(row)
+        shown += 1
+    if shown < len(rows):  # fits: PACK_LIMIT leaves room for this line under the section limit
+        chunk.append(f"… and {len(rows) - shown} more")
     blocks.append(section("\n".join(chunk)))
     return blocks
 
@@ -61,8 +65,9 @@ def mine_blocks(mine) -> list[dict]:
                f"(`/greenlight approve {ini.reference}` or `reject`)" for ini, w in mine.waiting_on_me]
     owned = [initiative_row(ini, waits) + f" · {STATUS_LABEL[ini.status].split(':')[0]}" for ini, waits in mine.owned]
     sponsored = [initiative_row(ini, waits) for ini, waits in mine.sponsored]
+    budget = MAX_BLOCKS // 3  # the three lists share the message's 50 blocks
     return (
-        rows_blocks("Waiting on you", waiting, "Nothing waits on you.")
-        + rows_blocks("Your initiatives", owned, "You own no open initiative. `/greenlight new` registers one.")
-        + rows_blocks("You sponsor", sponsored, "You sponsor no open initiative.")
+        rows_blocks("Waiting on you", waiting, "Nothing waits on you.", budget)
+        + rows_blocks("Your initiatives", owned, "You own no open initiative. `/greenlight new` registers one.", budget)
+        + rows_blocks("You sponsor", sponsored, "You sponsor no open initiative.", budget)
     )

@@ -25,6 +25,9 @@ def attempt(work: Callable[[], dict | str]) -> tuple[dict, bool]:
     except SlackApiError as e:
         log.warning("Slack API error: %s", e.response.get("error") or e.response.status_code)
         return {"text": SLACK_DOWN}, False
+    except OSError as e:  # Slack did not answer in time, or could not be reached
+        log.warning("Slack did not answer: %s", e)
+        return {"text": SLACK_DOWN}, False
     except Exception:
         log.exception("request failed")
         return {"text": BROKEN}, False

@@ -17,12 +17,11 @@ from bot.calendar import WEEKDAYS, known_holidays_country
 from bot.services import Refusal
 from bot.services.nudges import reschedule_workspace
 from bot.services.workspaces import Calendars, workspace
-from bot.text import channel_link, escape, plain_from_slack, truncate
+from bot.text import channel_link, escape, plain_from_slack, quoted, truncate
 from storage.enums import Status
 from storage.models import Event, Initiative, Person, Workspace
 
 MAX_DAYS = 260  # about a year of business days; more is surely a typo
-EXCERPT = 40  # characters of a person's input quoted back in an error: enough to recognise it, never a wall
 _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]{2,20})(?:\|[^>]*)?>$")  # bounded: a channel id is never longer
 _HHMM = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")  # [0-9], not \d: only ASCII digits are digits here
 _DAYS = re.compile(r"^[0-9]{1,4}$")
@@ -31,11 +30,6 @@ FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 
 class Invalid(ValueError):
     """A value a parser cannot read: says what is wrong; the setting adds an example of a good one."""
-
-
-def quoted(text: str) -> str:
-    """A person's input quoted back in a reply: escaped, and cut to a short excerpt."""
-    return f"“{escape(truncate(text, EXCERPT))}”"
 
 
 # ---- effects: what a change sets in motion ---------------------------------------------------------
@@ -308,7 +302,7 @@ def change(session: Session, *, team_id: str, user_id: str, key: str, raw_value:
     `channel_problems` is Slack's verdict, asked before this transaction, on the channel the value names
     (channel_to_check): None if the bot can post there, else what to tell the person."""
     if key not in SETTINGS:
-        raise Refusal(f"There is no setting `{escape(truncate(plain_from_slack(key), EXCERPT))}`. The settings are: "
+        raise Refusal(f"There is no setting {quoted(plain_from_slack(key), code=True)}. The settings are: "
                       + ", ".join(f"`{k}`" for k in SETTINGS) + ". `/greenlight settings` shows their values.")
     setting = SETTINGS[key]
     if not may_change(session, team_id, user_id, admins):
