@@ -6,10 +6,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, insert, inspect, update
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
+
+from storage.models import Base
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -94,6 +99,33 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+BASELINE = "0001"  # the first released revision: what a database with Greenlight's tables and no record is at least
+BASELINE_TABLES = {"workspaces", "initiatives", "approvals", "events", "people", "outbox"}
+
+
+def head_revision(engine: Engine) -> str:
+    """The revision the code expects (the newest in migrations/versions)."""
+    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+
+
+def unrecorded_revision(engine: Engine) -> str | None:
+    """The revision an unversioned database holding Greenlight's tables is at, or None if it has a record or no tables.
+
+    Such a database was built without Alembic's record (create_all, or alembic_version lost). One that equals
+    the models is at head; any other is taken to be at the baseline, whose successors repair what is missing."""
+    with engine.connect() as conn:
+        if MigrationContext.configure(conn).get_current_revision() is not None:
+            return None
+        if not BASELINE_TABLES <= set(inspect(conn).get_table_names()):
+            return None
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+    return head_revision(engine) if not diff else BASELINE
+
+
 def migrate(engine: Engine) -> None:
-    """Apply every Alembic revision up to head."""
-    command.upgrade(alembic_config(engine), "head")
+    """Apply every Alembic revision up to head, first recording where an unversioned database stands."""
+    config = alembic_config(engine)
+    found = unrecorded_revision(engine)
+    if found:
+        command.stamp(config, found)
+    command.upgrade(config, "head")
