@@ -11,6 +11,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, insert, inspect, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -74,6 +76,15 @@ def insert_new(session: Session, model) -> None:
     for obj in new:
         session.expunge(obj)
     session.execute(insert(model), rows)
+
+
+def insert_or_nothing(session: Session, model, row: dict) -> bool:
+    """Insert the row unless its primary key exists; True if this call inserted it. Atomic under concurrency
+    on PostgreSQL (ON CONFLICT) and SQLite (the write lock is held from BEGIN IMMEDIATE)."""
+    table = model.__table__
+    stmt = {"postgresql": pg_insert, "sqlite": sqlite_insert}[session.get_bind().dialect.name](table).values(**row)
+    # RETURNING tells what happened on both databases (psycopg reports no rowcount here).
+    return session.execute(stmt.on_conflict_do_nothing().returning(*table.primary_key)).first() is not None
 
 
 def update_many(session: Session, objects: list, columns: tuple[str, ...]) -> None:
