@@ -21,8 +21,8 @@ def refuse(start_response, status: str) -> list[bytes]:
     return [body]
 
 
-def guarded(app, *, max_body: int = MAX_BODY, clock=time.time):
-    """Wrap a WSGI app: 413 for a body over max_body and 401 for a missing, malformed or stale signature
+def guarded(app):
+    """Wrap a WSGI app: 413 for a body over MAX_BODY and 401 for a missing, malformed or stale signature
     timestamp, both before the body is read; 400 for a body Bolt could not parse (it would answer 500)."""
     def guard(environ, start_response):
         if environ.get("REQUEST_METHOD") != "POST" or environ.get("PATH_INFO") != PATH:
@@ -30,10 +30,10 @@ def guarded(app, *, max_body: int = MAX_BODY, clock=time.time):
         length = environ.get("CONTENT_LENGTH") or "0"
         if not (length.isascii() and length.isdigit()):
             return refuse(start_response, "400 Bad Request")
-        if int(length) > max_body:
+        if int(length) > MAX_BODY:
             return refuse(start_response, "413 Content Too Large")
         timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
-        if not (timestamp.isascii() and timestamp.isdigit() and abs(clock() - int(timestamp)) <= SIGNATURE_WINDOW
+        if not (timestamp.isascii() and timestamp.isdigit() and abs(time.time() - int(timestamp)) <= SIGNATURE_WINDOW
                 and environ.get("HTTP_X_SLACK_SIGNATURE")):
             return refuse(start_response, "401 Unauthorized")
         raw = environ["wsgi.input"].read(int(length))
