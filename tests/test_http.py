@@ -1,5 +1,6 @@
 """The HTTP server of `python app.py` and of the Procfile's web, as a client on the internet meets it: a stalled
-client holds up nobody, an oversized body is refused before it is read, malformed requests get 400 or 401."""
+client holds up nobody, an oversized body is refused before it is read, malformed requests get 400 or 401, and a
+captured signed request replayed acts once."""
 from __future__ import annotations
 
 import select
@@ -85,3 +86,26 @@ def test_a_missing_or_malformed_timestamp_gets_401(app_process, fake):
     del headers["x-slack-request-timestamp"]
     assert post_bytes(app_process, body.encode(), headers) == 401
     assert fake.calls("response_url") == []
+
+
+def answers_to(fake, name: str, count: int) -> list[dict]:
+    """The first `count` answers at the response_url `name`, waiting up to 10 s for them."""
+    deadline = time.monotonic() + 10
+    while len(found := [c.args for c in fake.calls("response_url") if c.args["_name"] == name]) < count:
+        assert time.monotonic() < deadline, found
+        time.sleep(0.02)
+    return found
+
+
+def test_a_signed_command_replayed_as_it_was_acts_once(app_process, fake):
+    body = command_body("new Training plan approvers <@UALICE|alice> sponsor <@USPONSOR|sponsor>", "UOWNER",
+                        "CGENERAL", fake.response_url("replayed"))
+    headers = signed_headers(body, SECRET, FORM)  # captured once, replayed within the signature window
+    assert post_bytes(app_process, body.encode(), headers) == 200
+    (first,) = answers_to(fake, "replayed", 1)
+    assert first["text"].startswith("Registered *GL-1*")
+    for _ in range(2):
+        assert post_bytes(app_process, body.encode(), headers) == 200
+    assert answers_to(fake, "replayed", 3) == [first] * 3
+    time.sleep(0.5)  # what a second registration would have sent by now
+    assert len([c for c in fake.calls("chat.postMessage") if c.args["channel"] == "UALICE"]) == 1
