@@ -58,4 +58,4 @@ def serve(bolt: App, *, port: int, threads: int) -> None:
     import waitress
 
     waitress.serve(wsgi_app(bolt), host="0.0.0.0", port=port, threads=threads, max_request_body_size=MAX_BODY,
-                   channel_timeout=IDLE_TIMEOUT, ident="greenlight", clear_untrusted_proxy_headers=True)
+                   channel_timeout=IDLE_TIMEOUT, ident="greenlight")
