@@ -24,10 +24,10 @@ def create(settings=None):
 
 def wsgi():
     """The WSGI callable for gunicorn (`gunicorn 'app:wsgi()'`); no scheduler runs in web workers."""
-    from slack_bolt.adapter.wsgi import SlackRequestHandler
+    from bot.web import wsgi_app
 
     _, bolt = create()
-    return SlackRequestHandler(bolt)
+    return wsgi_app(bolt)
 
 
 def main() -> int:
@@ -48,7 +48,9 @@ def main() -> int:
         client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
         SocketModeHandler(bolt, settings.slack_app_token, web_client=client).start()
     else:
-        bolt.start(port=settings.port, path="/slack/events", http_server_logger_enabled=False)
+        from bot.web import serve
+
+        serve(bolt, port=settings.port, threads=settings.http_threads)
     return 0
 
 

@@ -29,6 +29,7 @@ class Settings:
     scheduler: bool
     admins: frozenset[str]
     start_time: datetime | None = None  # GREENLIGHT_NOW: run as if the clock read this (rehearsals, tests)
+    http_threads: int = 8  # GREENLIGHT_HTTP_THREADS: requests `python app.py` handles at once
 
     @property
     def socket_mode(self) -> bool:
@@ -103,6 +104,10 @@ def load_settings(env: dict[str, str] | None = None, *, require_slack: bool = Tr
         except ValueError:
             raise ConfigError("GREENLIGHT_NOW is malformed: use an ISO time with its offset, e.g. 2026-12-07T09:00:00+00:00.") from None
 
+    threads_text = get("GREENLIGHT_HTTP_THREADS", "8")
+    if not (threads_text.isascii() and threads_text.isdigit()) or not 1 <= int(threads_text) <= 64:
+        raise ConfigError(f"GREENLIGHT_HTTP_THREADS is malformed: {threads_text!r}; use a number from 1 to 64.")
+
     admins = frozenset(a.strip() for a in get("GREENLIGHT_ADMINS", "").split(",") if a.strip())
     return Settings(
         slack_bot_token=bot_token or "",
@@ -116,4 +121,5 @@ def load_settings(env: dict[str, str] | None = None, *, require_slack: bool = Tr
         scheduler=scheduler == "on",
         admins=admins,
         start_time=start_time,
+        http_threads=int(threads_text),
     )

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from slack_sdk.errors import SlackApiError
 
-from storage.db import alembic_config
+from storage.db import head_revision, unrecorded_revision
 
 REQUIRED_SCOPES = {"commands", "channels:read", "chat:write", "chat:write.public", "groups:read", "im:write",
                    "mpim:write", "users:read"}
@@ -33,9 +32,15 @@ def doctor(gl) -> int:
     try:
         with gl.engine.connect() as conn:
             current = MigrationContext.configure(conn).get_current_revision()
-        head = ScriptDirectory.from_config(alembic_config(gl.engine)).get_current_head()
+        head = head_revision(gl.engine)
+        unrecorded = unrecorded_revision(gl.engine)
         if current == head:
             print(f"ok   database: {gl.engine.url.render_as_string(hide_password=True)} at revision {current}")
+        elif unrecorded:
+            problems += 1
+            upgrade = "" if unrecorded == head else f" and upgrade it to {head}"
+            print(f"FAIL database: has Greenlight's tables but no record of its revision; "
+                  f"`python -m bot migrate` will record it as {unrecorded}{upgrade}")
         else:
             problems += 1
             print(f"FAIL database: at revision {current}, code expects {head}; run `python -m bot migrate`")

@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import delete
 
 from bot.people import refresh_people, stale_approvers
 from bot.services import due, escalation, nudges
 from bot.services.summary import enqueue_due_summaries
+from storage.models import SlackRequest
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +26,11 @@ DUE_WORK = (
 )
 
 
+def forget_handled_requests(session, now) -> None:
+    """Slack retries within an hour and signatures expire in five minutes: a day of handled requests is plenty."""
+    session.execute(delete(SlackRequest).where(SlackRequest.created_at < now - timedelta(days=1)))
+
+
 def queue_due(gl) -> None:
     """Turn everything due now into outbox messages, without sending them."""
     for work in DUE_WORK:
@@ -31,6 +38,7 @@ def queue_due(gl) -> None:
         while gl.act(lambda session, now: due.run(session, now, work)):
             pass
     gl.act(enqueue_due_summaries)  # once per channel per week: the outbox key sees to it
+    gl.act(forget_handled_requests)
 
 
 def refresh_time_zones(gl, limit: int = 50) -> None:

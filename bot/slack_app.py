@@ -4,6 +4,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot import listeners
+from bot.listeners import inputs, replays
 
 
 def build_app(gl, *, process_before_response: bool = False) -> App:
@@ -14,4 +15,8 @@ def build_app(gl, *, process_before_response: bool = False) -> App:
         process_before_response=process_before_response,
     )
     listeners.register(app, gl)
+    # Global middleware runs in this order, after the listeners' own (the Home's respond): a repeat is caught
+    # on its exact body, before NULs are removed from what the listeners then read.
+    replays.register(app, gl)
+    inputs.register(app)
     return app

@@ -6,12 +6,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, insert, inspect, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
+
+from storage.models import Base
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -92,6 +97,14 @@ def upsert(session: Session, model, rows: list[dict], unique: list[str]) -> None
     session.execute(stmt.on_conflict_do_update(index_elements=unique, set_=changed), rows)
 
 
+def insert_or_nothing(session: Session, model, row: dict) -> bool:
+    """Insert the row unless its primary key exists; True if this call inserted it (atomic when racing)."""
+    table = model.__table__
+    # RETURNING tells what happened on both databases (psycopg reports no rowcount here).
+    stmt = _insert(session, table).values(**row).on_conflict_do_nothing().returning(*table.primary_key)
+    return session.execute(stmt).first() is not None
+
+
 def update_many(session: Session, objects: list, columns: tuple[str, ...]) -> None:
     """Write these columns of these persistent objects in one statement (executemany).
 
@@ -115,6 +128,33 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+BASELINE = "0001"  # the first released revision: what a database with Greenlight's tables and no record is at least
+BASELINE_TABLES = {"workspaces", "initiatives", "approvals", "events", "people", "outbox"}
+
+
+def head_revision(engine: Engine) -> str:
+    """The revision the code expects (the newest in migrations/versions)."""
+    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+
+
+def unrecorded_revision(engine: Engine) -> str | None:
+    """The revision an unversioned database holding Greenlight's tables is at, or None if it has a record or no tables.
+
+    Such a database was built without Alembic's record (create_all, or alembic_version lost). One that equals
+    the models is at head; any other is taken to be at the baseline, whose successors repair what is missing."""
+    with engine.connect() as conn:
+        if MigrationContext.configure(conn).get_current_revision() is not None:
+            return None
+        if not BASELINE_TABLES <= set(inspect(conn).get_table_names()):
+            return None
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+    return head_revision(engine) if not diff else BASELINE
+
+
 def migrate(engine: Engine) -> None:
-    """Apply every Alembic revision up to head."""
-    command.upgrade(alembic_config(engine), "head")
+    """Apply every Alembic revision up to head, first recording where an unversioned database stands."""
+    config = alembic_config(engine)
+    found = unrecorded_revision(engine)
+    if found:
+        command.stamp(config, found)
+    command.upgrade(config, "head")

@@ -4,11 +4,16 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from alembic import command
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+
 from bot.__main__ import main
 from bot.doctor import REQUIRED_SCOPES
-from storage.db import make_engine
+from storage.db import MIGRATIONS, alembic_config, make_engine
 
 ROOT = Path(__file__).resolve().parent.parent
+HEAD = ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
 
 def manifest_scopes() -> set[str]:
@@ -37,7 +42,7 @@ def test_migrate_then_doctor_all_well(monkeypatch, capsys, fake, tmp_path):
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "ok   token: bot UBOT in workspace Test (T1)"
     assert out[1].startswith("ok   scopes: ")
-    assert out[2].startswith("ok   database: sqlite:///") and out[2].endswith("at revision 0003")
+    assert out[2].startswith("ok   database: sqlite:///") and out[2].endswith(f"at revision {HEAD}")
 
 
 def test_doctor_names_missing_scopes_and_an_unmigrated_database(monkeypatch, capsys, fake, tmp_path):
@@ -51,7 +56,7 @@ def test_doctor_names_missing_scopes_and_an_unmigrated_database(monkeypatch, cap
     assert doctor(gl) == 1
     out = capsys.readouterr().out
     assert "FAIL scopes: missing channels:read, chat:write.public, groups:read, im:write, mpim:write, users:read" in out
-    assert "FAIL database: at revision None, code expects 0003; run `python -m bot migrate`" in out
+    assert f"FAIL database: at revision None, code expects {HEAD}; run `python -m bot migrate`" in out
 
 
 def test_doctor_with_a_revoked_token(monkeypatch, capsys, fake, tmp_path):
@@ -59,3 +64,26 @@ def test_doctor_with_a_revoked_token(monkeypatch, capsys, fake, tmp_path):
     fake.fail_next("auth.test", error="token_revoked")
     assert main(["doctor"]) == 1
     assert "FAIL token: Slack said token_revoked" in capsys.readouterr().out
+
+
+def test_doctor_and_migrate_on_a_database_with_the_tables_but_no_revision(monkeypatch, capsys, fake, tmp_path):
+    fake.scopes = ",".join(sorted(REQUIRED_SCOPES))
+    operator_env(monkeypatch, fake, tmp_path / "gl.db")
+    engine = make_engine(f"sqlite:///{tmp_path / 'gl.db'}")
+    command.upgrade(alembic_config(engine), "0001")
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE alembic_version"))
+        conn.execute(text("ALTER TABLE workspaces DROP COLUMN summaries_done_for"))  # as the first 0001 built it
+
+    from bot.config import load_settings
+    from bot.doctor import doctor
+    from bot.runtime import Greenlight
+
+    # doctor itself, as on PostgreSQL: `python -m bot doctor` migrates a SQLite database before checking it
+    assert doctor(Greenlight(load_settings(), engine=engine)) == 1
+    assert ("FAIL database: has Greenlight's tables but no record of its revision; `python -m bot migrate` will "
+            f"record it as 0001 and upgrade it to {HEAD}") in capsys.readouterr().out
+    assert main(["migrate"]) == 0
+    assert "database is up to date" in capsys.readouterr().out
+    assert main(["doctor"]) == 0
+    assert capsys.readouterr().out.splitlines()[2].endswith(f"at revision {HEAD}")

@@ -13,7 +13,8 @@ from storage.db import make_engine
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = {"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_SIGNING_SECRET": "s3cret"}
 SETTINGS_VARS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "DATABASE_URL", "SLACK_API_URL",
-                 "GREENLIGHT_TIMEZONE", "PORT", "LOG_LEVEL", "GREENLIGHT_SCHEDULER", "GREENLIGHT_ADMINS")
+                 "GREENLIGHT_TIMEZONE", "PORT", "LOG_LEVEL", "GREENLIGHT_SCHEDULER", "GREENLIGHT_ADMINS",
+                 "GREENLIGHT_HTTP_THREADS")
 
 
 def test_defaults():
@@ -23,18 +24,20 @@ def test_defaults():
     assert s.database_url == "sqlite:///greenlight.db"
     assert s.slack_api_url == SLACK_API_DEFAULT == "https://slack.com/api/"
     assert (s.timezone, s.port, s.log_level, s.scheduler, s.admins) == ("UTC", 3000, "INFO", True, frozenset())
+    assert s.http_threads == 8
 
 
 def test_every_setting_read():
     s = load_settings({**GOOD, "SLACK_APP_TOKEN": "xapp-1", "DATABASE_URL": "postgresql://u:p@db:5432/gl",
                        "SLACK_API_URL": "https://api.slack-gov.com/api", "GREENLIGHT_TIMEZONE": "Asia/Tokyo",
                        "PORT": "8080", "LOG_LEVEL": "debug", "GREENLIGHT_SCHEDULER": "OFF",
-                       "GREENLIGHT_ADMINS": "U1, U2,,"})
+                       "GREENLIGHT_ADMINS": "U1, U2,,", "GREENLIGHT_HTTP_THREADS": "16"})
     assert s.socket_mode and s.slack_app_token == "xapp-1"
     assert s.database_url == "postgresql+psycopg://u:p@db:5432/gl"
     assert s.slack_api_url == "https://api.slack-gov.com/api/"
     assert (s.timezone, s.port, s.log_level, s.scheduler, s.admins) == ("Asia/Tokyo", 8080, "DEBUG", False,
                                                                         frozenset({"U1", "U2"}))
+    assert s.http_threads == 16
 
 
 def test_socket_mode_needs_no_signing_secret():
@@ -68,6 +71,8 @@ def test_postgres_urls_are_accepted_with_the_psycopg_driver(url):
     ("PORT", "²"),
     ("LOG_LEVEL", "LOUD"),
     ("GREENLIGHT_SCHEDULER", "maybe"),
+    ("GREENLIGHT_HTTP_THREADS", "0"),
+    ("GREENLIGHT_HTTP_THREADS", "many"),
 ])
 def test_each_bad_setting_is_named_in_one_line(name, value):
     env = dict(GOOD)

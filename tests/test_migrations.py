@@ -1,19 +1,47 @@
-"""The Alembic revisions build exactly the schema the models describe, and can be undone."""
+"""The Alembic revisions build exactly the schema the models describe, can be undone, and upgrade every
+database an earlier release built; released revisions never change.
+
+tests/migrations_history/ keeps the two versions 0001 had before it was released (commits 4ca3051 and
+42325ad), byte for byte: databases built by them say "0001" and must upgrade like any other.
+"""
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import os
+import uuid
+from pathlib import Path
+
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from alembic.operations import Operations
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
 
-from storage.db import alembic_config
+from bot.clock import FrozenClock
+from bot.jobs import sweep
+from bot.runtime import Greenlight
+from storage.db import MIGRATIONS, alembic_config, make_engine, migrate
 from storage.models import Base
+from tests.conftest import BACKENDS, SIGNING_SECRET, START, postgres_engine
+from tests.conftest import test_settings as settings_for
+from tests.slack_driver import SlackDriver, text_of
+
+HISTORY = Path(__file__).resolve().parent / "migrations_history"
+REVISIONS = [r.revision for r in reversed(list(ScriptDirectory(str(MIGRATIONS)).walk_revisions()))]
+# Every schema an earlier release could have left behind: a file that built it, or a revision of ours.
+EARLIER = [HISTORY / "0001_first.py", HISTORY / "0001_second.py", *REVISIONS]
+
+
+def schema_diff(engine) -> list:
+    with engine.connect() as conn:
+        return compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
 
 
 def test_migrated_schema_matches_the_models(db):
-    with db.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
-    assert diff == []
+    assert schema_diff(db) == []
 
 
 def test_downgrade_to_nothing_and_back(db):
@@ -22,3 +50,78 @@ def test_downgrade_to_nothing_and_back(db):
     assert set(inspect(db).get_table_names()) <= {"alembic_version"}
     command.upgrade(config, "head")
     assert {"workspaces", "initiatives", "approvals", "events", "people", "outbox"} <= set(inspect(db).get_table_names())
+
+
+@pytest.fixture(params=BACKENDS)
+def empty(request, tmp_path):
+    """An empty database of its own (a fresh schema on PostgreSQL)."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+        yield engine
+        engine.dispose()
+        return
+    schema = f"gl_mig_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    engine = postgres_engine(schema)
+    yield engine
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
+
+
+def build_at(engine, earlier: Path | str) -> None:
+    """Build the database as an earlier release did: with a historical revision file, or up to one of ours."""
+    if isinstance(earlier, str):
+        command.upgrade(alembic_config(engine), earlier)
+        return
+    spec = importlib.util.spec_from_file_location(f"history_{earlier.stem}", earlier)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with engine.begin() as conn, Operations.context(MigrationContext.configure(conn)):
+        module.upgrade()
+    command.stamp(alembic_config(engine), module.revision)
+
+
+def assert_works(engine, fake) -> None:
+    """The upgraded database serves a registration and a sweep."""
+    gl = Greenlight(settings_for(fake), clock=FrozenClock(START), engine=engine, sleep=lambda s: None)
+    reply = SlackDriver(gl, fake, SIGNING_SECRET).command(
+        "new Training plan approvers <@UALICE|alice> sponsor <@USPONSOR|sponsor>")
+    assert reply["text"].startswith("Registered *GL-1*")
+    sweep(gl)
+    assert any("asks for your sign-off on *GL-1*" in text_of(c.args) for c in fake.calls("chat.postMessage")
+               if c.args.get("channel") == "UALICE")
+
+
+@pytest.mark.parametrize("earlier", EARLIER, ids=lambda e: e.stem if isinstance(e, Path) else e)
+def test_a_database_built_by_any_earlier_release_upgrades_to_the_models(empty, fake, earlier):
+    build_at(empty, earlier)
+    migrate(empty)
+    with empty.connect() as conn:
+        assert MigrationContext.configure(conn).get_current_revision() == REVISIONS[-1]
+    assert schema_diff(empty) == []
+    assert_works(empty, fake)
+
+
+@pytest.mark.parametrize("earlier", [HISTORY / "0001_first.py", REVISIONS[-1]], ids=["first 0001", "head"])
+def test_migrate_records_and_upgrades_a_database_that_has_the_tables_but_no_revision(empty, fake, earlier):
+    build_at(empty, earlier)
+    with empty.begin() as conn:
+        conn.execute(text("DROP TABLE alembic_version"))
+    migrate(empty)
+    assert schema_diff(empty) == []
+    assert_works(empty, fake)
+
+
+def released() -> dict[str, str]:
+    """{file under migrations/: its sha256} of every released revision, from migrations/released.sha256."""
+    lines = (MIGRATIONS / "released.sha256").read_text().splitlines()
+    return {name: digest for digest, name in (line.split() for line in lines if line.strip())}
+
+
+def test_released_revisions_are_never_edited():
+    # A released revision has run on someone's database; a change must be a new revision (README, "Migrations").
+    files = released()
+    assert "versions/0001_initial_schema.py" in files
+    for name, digest in files.items():
+        assert hashlib.sha256((MIGRATIONS / name).read_bytes()).hexdigest() == digest, \
+            f"migrations/{name} was released and must not change: add a new revision instead"

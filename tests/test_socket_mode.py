@@ -107,7 +107,7 @@ def test_socket_mode_registers_and_approves(app_process, socket_server, fake):
                           f"a DM to {user}", log_path)
 
     # A slash command arrives as an envelope; the app acks it over the socket, then works and replies.
-    socket_server.send({
+    command = {
         "envelope_id": "env-command", "type": "slash_commands", "accepts_response_payload": True,
         "payload": {
             "token": "legacy", "team_id": "T1", "team_domain": "test", "channel_id": "CGENERAL", "channel_name": "general",
@@ -115,7 +115,8 @@ def test_socket_mode_registers_and_approves(app_process, socket_server, fake):
             "text": "new Budget approvers <@UALICE|a> sponsor <@USPONSOR|s> by 2026-12-31",
             "response_url": fake.response_url("sm"), "trigger_id": "trigger-sm", "api_app_id": "A1",
         },
-    })
+    }
+    socket_server.send(command)
     assert socket_server.next_message() == {"envelope_id": "env-command"}
     confirmation = reply("sm")
     assert confirmation["response_type"] == "ephemeral"
@@ -130,6 +131,14 @@ def test_socket_mode_registers_and_approves(app_process, socket_server, fake):
     assert ("Approve", "approve") in buttons(request)
     value = next(e["value"] for b in request["blocks"] if b["type"] == "actions" for e in b["elements"]
                  if e["action_id"] == "approve")
+
+    # Slack sends an envelope again when it missed the ack: acked, answered as the first was, not done twice.
+    socket_server.send({**command, "retry_attempt": 1, "retry_reason": "timeout"})
+    assert socket_server.next_message() == {"envelope_id": "env-command"}
+    again = wait_until(lambda: [c.args for c in fake.calls("response_url") if c.args.get("_name") == "sm"][1:],
+                       "the answer to the retried envelope", log_path)
+    assert again == [confirmation]
+    assert len(dm("UALICE")) == 1
 
     # A button click arrives as an interactive envelope.
     socket_server.send({
