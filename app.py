@@ -1,21 +1,21 @@
-"""Starts Greenlight: settings, database, the Bolt app, the scheduler, and HTTP or Socket Mode."""
+"""Starts Greenlight: config, database, the Bolt app, the scheduler, and HTTP or Socket Mode."""
 from __future__ import annotations
 
 import logging
 import sys
 
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, load_config
 
 
-def create(settings=None):
+def create(config=None):
     """Build the running parts; migrations are applied here for SQLite."""
     from bot.runtime import Greenlight
     from bot.slack_app import build_app
     from storage.db import migrate
 
-    settings = settings or load_settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    gl = Greenlight(settings)
+    config = config or load_config()
+    logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    gl = Greenlight(config)
     if gl.engine.dialect.name == "sqlite":
         migrate(gl.engine)
         gl.engine.dispose()  # no connection is inherited by gunicorn's forked workers (--preload)
@@ -32,25 +32,25 @@ def wsgi():
 
 def main() -> int:
     try:
-        settings = load_settings()
+        config = load_config()
     except ConfigError as e:
         print(f"greenlight: {e}", file=sys.stderr)
         return 2
-    gl, bolt = create(settings)
-    if settings.scheduler:
+    gl, bolt = create(config)
+    if config.scheduler:
         from bot.jobs import start_scheduler
 
         start_scheduler(gl)
-    if settings.socket_mode:
+    if config.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
         from slack_sdk import WebClient
 
-        client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-        SocketModeHandler(bolt, settings.slack_app_token, web_client=client).start()
+        client = WebClient(token=config.slack_bot_token, base_url=config.slack_api_url)
+        SocketModeHandler(bolt, config.slack_app_token, web_client=client).start()
     else:
         from bot.web import serve
 
-        serve(bolt, port=settings.port, threads=settings.http_threads)
+        serve(bolt, port=config.port, threads=config.http_threads)
     return 0
 
 

@@ -37,7 +37,7 @@ from bot.services.schedule import next_nudge  # noqa: E402
 from bot.keys import summary as summary_key  # noqa: E402
 from bot.services.summary import week_of  # noqa: E402
 from bot.services.workspaces import work_week  # noqa: E402
-from storage.models import Approval, Event, Initiative, Message, Person, Workspace  # noqa: E402
+from storage.models import Approval, Event, Initiative, OutboxMessage, Person, Workspace  # noqa: E402
 
 # Wednesday 9 December 2026, 09:30 UTC: 10:30 in Berlin, 09:30 in London, 01:30 in Los Angeles.
 NOW = datetime(2026, 12, 9, 9, 30, tzinfo=UTC)
@@ -153,14 +153,14 @@ def fill(engine, n: int, *, now: datetime = NOW, due: float = 0.01, kinds: tuple
             conn.execute(insert(Initiative), inis)
             conn.execute(insert(Approval), approvals)
             if messages:
-                conn.execute(insert(Message), messages)
+                conn.execute(insert(OutboxMessage), messages)
                 conn.execute(insert(Event), events)
     with engine.begin() as conn:
         conn.execute(Workspace.__table__.update().values(next_number=n + 1))
         if history:  # the bot was running on Monday: this week's summaries are posted
             week = week_of(ws, now)
             channels = sorted({f"C{i % 50:03d}" for i in range(min(n, 50))})
-            conn.execute(insert(Message), [_sent(summary_key(c, week), c, None, now - timedelta(days=2)) for c in channels])
+            conn.execute(insert(OutboxMessage), [_sent(summary_key(c, week), c, None, now - timedelta(days=2)) for c in channels])
         if engine.dialect.name == "postgresql":  # explicit ids: move the sequences past them
             for table in ("initiatives", "approvals"):
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
@@ -247,7 +247,7 @@ def _postgres_engine(url: str):
 
 def run_one(backend: str, n: int, *, deliver: bool, postgres_url: str, plans: bool) -> dict:
     from bot.clock import FrozenClock
-    from bot.config import load_settings
+    from bot.config import load_config
     from bot.jobs import queue_due, sweep
     from bot.runtime import Greenlight
     from tests.fake_slack import FakeSlack
@@ -257,7 +257,7 @@ def run_one(backend: str, n: int, *, deliver: bool, postgres_url: str, plans: bo
     fake = FakeSlack().start()
     try:
         filled = fill(engine, n)
-        settings = load_settings({"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": "x", "SLACK_API_URL": fake.url,
+        settings = load_config({"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": "x", "SLACK_API_URL": fake.url,
                                   "GREENLIGHT_TIMEZONE": "Europe/Berlin", "DATABASE_URL": "sqlite://"})
         clock = FrozenClock(NOW)
         gl = Greenlight(settings, clock=clock, engine=engine, sleep=lambda s: None)

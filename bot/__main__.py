@@ -5,7 +5,7 @@ import argparse
 import logging
 import sys
 
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, load_config
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,16 +20,16 @@ def main(argv: list[str] | None = None) -> int:
     summary.add_argument("--team", help="workspace id; defaults to the only workspace in the database")
     args = parser.parse_args(argv)
     try:
-        settings = load_settings(require_slack=args.command not in ("migrate", "summary"))
+        config = load_config(require_slack=args.command not in ("migrate", "summary"))
     except ConfigError as e:
         print(f"greenlight: {e}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     from bot.runtime import Greenlight
     from storage.db import migrate
 
-    gl = Greenlight(settings)
+    gl = Greenlight(config)
     if args.command == "migrate":
         migrate(gl.engine)
         print("greenlight: database is up to date")

@@ -1,4 +1,4 @@
-"""Settings from the environment or a .env file, validated once at start-up."""
+"""The operator's configuration, from the environment or a .env file, validated once at start-up."""
 from __future__ import annotations
 
 import os
@@ -17,7 +17,7 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
-class Settings:
+class Config:
     slack_bot_token: str
     slack_signing_secret: str
     slack_app_token: str | None
@@ -44,7 +44,7 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
-def load_settings(env: dict[str, str] | None = None, *, require_slack: bool = True) -> Settings:
+def load_config(env: dict[str, str] | None = None, *, require_slack: bool = True) -> Config:
     """Read and check every setting; raise ConfigError naming the first bad one."""
     if env is None:
         load_dotenv(os.path.join(os.getcwd(), ".env"))
@@ -109,7 +109,7 @@ def load_settings(env: dict[str, str] | None = None, *, require_slack: bool = Tr
         raise ConfigError(f"GREENLIGHT_HTTP_THREADS is malformed: {threads_text!r}; use a number from 1 to 64.")
 
     admins = frozenset(a.strip() for a in get("GREENLIGHT_ADMINS", "").split(",") if a.strip())
-    return Settings(
+    return Config(
         slack_bot_token=bot_token or "",
         slack_signing_secret=secret or "",
         slack_app_token=app_token,

@@ -21,7 +21,7 @@ from bot.services import record
 from bot.services.outbox import enqueue, message
 from bot.text import mention
 from storage.db import transaction
-from storage.models import Initiative, Message
+from storage.models import Initiative, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +59,13 @@ class Sender:
         now = self.clock.now()
         with transaction(self.sessions) as session:
             query = (
-                select(Message)
-                .where(Message.status == "pending", Message.next_attempt_at <= now,
-                       or_(Message.claimed_until.is_(None), Message.claimed_until < now))
-                .order_by(Message.next_attempt_at, Message.id).limit(BATCH).with_for_update(skip_locked=True)
+                select(OutboxMessage)
+                .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now,
+                       or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
+                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(BATCH).with_for_update(skip_locked=True)
             )
             if team_id:
-                query = query.where(Message.team_id == team_id)
+                query = query.where(OutboxMessage.team_id == team_id)
             rows = list(session.scalars(query))
             for row in rows:
                 row.claimed_until = now + LEASE
@@ -73,10 +73,10 @@ class Sender:
 
     def _deliver(self, msg_id: int) -> int:
         with transaction(self.sessions) as session:
-            msg = session.get(Message, msg_id)
+            msg = session.get(OutboxMessage, msg_id)
             target = None
             if msg.target_key:
-                target = session.scalar(select(Message).where(Message.team_id == msg.team_id, Message.key == msg.target_key))
+                target = session.scalar(select(OutboxMessage).where(OutboxMessage.team_id == msg.team_id, OutboxMessage.key == msg.target_key))
                 if target is None or target.status in ("undeliverable", "failed", "skipped"):
                     msg.status, msg.claimed_until, msg.error = "skipped", None, "target message was never delivered"
                     return 0
@@ -106,7 +106,7 @@ class Sender:
             self.sleep(wait)
         return 0
 
-    def _call(self, msg: Message, target: Message | None):
+    def _call(self, msg: OutboxMessage, target: OutboxMessage | None):
         payload = dict(msg.payload)
         if msg.method == "chat.update":
             return lambda: self.client.chat_update(channel=target.channel, ts=target.ts, **payload)
@@ -120,7 +120,7 @@ class Sender:
 
     def _record_sent(self, msg_id: int, response) -> int:
         with transaction(self.sessions) as session:
-            msg = session.get(Message, msg_id)
+            msg = session.get(OutboxMessage, msg_id)
             msg.status, msg.claimed_until, msg.sent_at = "sent", None, self.clock.now()
             msg.channel, msg.ts = response.get("channel"), response.get("ts")
             msg.attempts += 1
@@ -128,7 +128,7 @@ class Sender:
 
     def _reschedule(self, msg_id: int, error: str, wait: float) -> int:
         with transaction(self.sessions) as session:
-            msg = session.get(Message, msg_id)
+            msg = session.get(OutboxMessage, msg_id)
             msg.attempts += 1
             msg.error = error[:200]
             msg.claimed_until = None
@@ -138,7 +138,7 @@ class Sender:
     def _give_up(self, msg_id: int, error: str, *, unreachable: bool) -> int:
         """Stop retrying; when the recipient cannot be reached, tell the initiative's owner."""
         with transaction(self.sessions) as session:
-            msg = session.get(Message, msg_id)
+            msg = session.get(OutboxMessage, msg_id)
             msg.status = "undeliverable" if unreachable else "failed"
             msg.error, msg.claimed_until = error[:200], None
             msg.attempts += 1

@@ -28,7 +28,7 @@ def doctor(gl) -> int:
         print(f"FAIL token: Slack said {e.response.get('error') or e.response.status_code}")
     except OSError as e:
         problems += 1
-        print(f"FAIL token: cannot reach {gl.settings.slack_api_url} ({e})")
+        print(f"FAIL token: cannot reach {gl.config.slack_api_url} ({e})")
     try:
         with gl.engine.connect() as conn:
             current = MigrationContext.configure(conn).get_current_revision()

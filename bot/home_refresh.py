@@ -23,7 +23,7 @@ def publish(gl, team_id: str, user_id: str, notice: str | None = None) -> None:
     """Build this person's Home from the database now and publish it (a notice goes on top)."""
     with gl.transaction() as session:
         now = gl.clock.now()
-        workspace(session, team_id, now=now, default_tz=gl.settings.timezone)
+        workspace(session, team_id, now=now, default_tz=gl.config.timezone)
         view = home(overview.mine(session, team_id, user_id, now), notice)
     gl.client.views_publish(user_id=user_id, view=view)
 

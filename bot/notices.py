@@ -15,7 +15,7 @@ from bot.services.outbox import message as row
 from bot.services.workspaces import Calendars
 from bot.text import escape, mention
 from storage.enums import Decision
-from storage.models import Approval, Initiative, Message
+from storage.models import Approval, Initiative, OutboxMessage
 
 
 def _to(ini: Initiative, key: str, recipient: str, body: dict, now: datetime, **kw) -> dict:
@@ -211,7 +211,7 @@ def reported(ini: Initiative, actor: str, text: str, now: datetime) -> list[dict
 # ---- delivery -----------------------------------------------------------------------------------
 
 
-def undeliverable(ini: Initiative, failed: Message, error: str, reminders_stopped: bool, now: datetime) -> list[dict]:
+def undeliverable(ini: Initiative, failed: OutboxMessage, error: str, reminders_stopped: bool, now: datetime) -> list[dict]:
     """The owner told that a message about their initiative could not be delivered."""
     recipient = failed.recipient
     who = (", ".join(mention(u) for u in recipient.split(",")) if recipient[0] in "UW" else f"<#{recipient}>")

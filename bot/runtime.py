@@ -1,4 +1,4 @@
-"""Everything a running Greenlight needs, built once: settings, clock, database, Slack clients, sender."""
+"""Everything a running Greenlight needs, built once: config, clock, database, Slack clients, sender."""
 from __future__ import annotations
 
 import logging
@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 
 from bot import home_refresh
 from bot.clock import Clock, ShiftedClock
-from bot.config import Settings
+from bot.config import Config
 from bot.delivery import Sender
 from storage.db import make_engine, make_sessionmaker, transaction
 
@@ -23,15 +23,15 @@ log = logging.getLogger(__name__)
 class Greenlight:
     """The application's shared parts; listeners and jobs receive it."""
 
-    def __init__(self, settings: Settings, *, clock: Clock | None = None, engine=None, sleep=time.sleep):
-        self.settings = settings
-        self.clock = clock or (ShiftedClock(settings.start_time) if settings.start_time else Clock())
-        self.engine = engine or make_engine(settings.database_url)
+    def __init__(self, config: Config, *, clock: Clock | None = None, engine=None, sleep=time.sleep):
+        self.config = config
+        self.clock = clock or (ShiftedClock(config.start_time) if config.start_time else Clock())
+        self.engine = engine or make_engine(config.database_url)
         self.sessions = make_sessionmaker(self.engine)
         self.read_sessions = make_sessionmaker(self.engine.execution_options(greenlight_read_only=True))
         # The sender's client must not retry behind the delivery engine's back.
-        self.sender_client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, retry_handlers=[])
-        self.client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+        self.sender_client = WebClient(token=config.slack_bot_token, base_url=config.slack_api_url, retry_handlers=[])
+        self.client = WebClient(token=config.slack_bot_token, base_url=config.slack_api_url)
         self.sender = Sender(self.sessions, self.sender_client, self.clock, sleep=sleep)
         self._homes_due: set[int] = set()  # initiatives changed since the last delivery (see bot/home_refresh.py)
         self._home_notices: dict[tuple[str, str], str] = {}  # answers to clicks on a Home, shown on top of it

@@ -10,7 +10,7 @@ from bot.listeners import inputs, replays
 def build_app(gl, *, process_before_response: bool = False) -> App:
     """A Bolt app that verifies signatures and calls Slack at SLACK_API_URL."""
     app = App(
-        signing_secret=gl.settings.slack_signing_secret or "socket-mode",
+        signing_secret=gl.config.slack_signing_secret or "socket-mode",
         client=gl.client,
         process_before_response=process_before_response,
     )

@@ -12,10 +12,10 @@ def _engine():
     engine = config.attributes.get("engine")
     if engine is not None:
         return engine
-    from bot.config import load_settings
+    from bot.config import load_config
     from storage.db import make_engine
 
-    return make_engine(load_settings(require_slack=False).database_url)
+    return make_engine(load_config(require_slack=False).database_url)
 
 
 def run_migrations_online() -> None:

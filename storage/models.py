@@ -189,7 +189,7 @@ class Person(Base):
     home_opened_at: Mapped[datetime | None]  # set once they open the App Home: only then is it kept fresh
 
 
-class Message(Base):
+class OutboxMessage(Base):
     """An outgoing Slack message, recorded with the change that causes it and sent once.
 
     `key` names the logical message ("nudge:41:3"); the unique constraint is what stops a

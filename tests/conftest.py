@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.clock import FrozenClock
-from bot.config import load_settings, normalize_database_url
+from bot.config import load_config, normalize_database_url
 from bot.runtime import Greenlight
 from storage.db import make_engine, migrate
 from storage.models import Base
@@ -84,7 +84,7 @@ def clock():
     return FrozenClock(START)
 
 
-def test_settings(fake, **overrides):
+def test_config(fake, **overrides):
     env = {
         "SLACK_BOT_TOKEN": "xoxb-test",
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
@@ -93,13 +93,13 @@ def test_settings(fake, **overrides):
         "GREENLIGHT_ADMINS": "UOPS",
         **overrides,
     }
-    return load_settings(env)
+    return load_config(env)
 
 
 @pytest.fixture
 def gl(db, fake, clock):
     """A Greenlight on the test database and the fake Slack, on the frozen clock, never sleeping."""
-    return Greenlight(test_settings(fake), clock=clock, engine=db, sleep=lambda s: None)
+    return Greenlight(test_config(fake), clock=clock, engine=db, sleep=lambda s: None)
 
 
 @pytest.fixture

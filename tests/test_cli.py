@@ -48,11 +48,11 @@ def test_migrate_then_doctor_all_well(monkeypatch, capsys, fake, tmp_path):
 def test_doctor_names_missing_scopes_and_an_unmigrated_database(monkeypatch, capsys, fake, tmp_path):
     fake.scopes = "commands,chat:write"
     operator_env(monkeypatch, fake, tmp_path / "gl.db")
-    from bot.config import load_settings
+    from bot.config import load_config
     from bot.doctor import doctor
     from bot.runtime import Greenlight
 
-    gl = Greenlight(load_settings(), engine=make_engine(f"sqlite:///{tmp_path / 'gl.db'}"))
+    gl = Greenlight(load_config(), engine=make_engine(f"sqlite:///{tmp_path / 'gl.db'}"))
     assert doctor(gl) == 1
     out = capsys.readouterr().out
     assert "FAIL scopes: missing channels:read, chat:write.public, groups:read, im:write, mpim:write, users:read" in out
@@ -75,12 +75,12 @@ def test_doctor_and_migrate_on_a_database_with_the_tables_but_no_revision(monkey
         conn.execute(text("DROP TABLE alembic_version"))
         conn.execute(text("ALTER TABLE workspaces DROP COLUMN summaries_done_for"))  # as the first 0001 built it
 
-    from bot.config import load_settings
+    from bot.config import load_config
     from bot.doctor import doctor
     from bot.runtime import Greenlight
 
     # doctor itself, as on PostgreSQL: `python -m bot doctor` migrates a SQLite database before checking it
-    assert doctor(Greenlight(load_settings(), engine=engine)) == 1
+    assert doctor(Greenlight(load_config(), engine=engine)) == 1
     assert ("FAIL database: has Greenlight's tables but no record of its revision; `python -m bot migrate` will "
             f"record it as 0001 and upgrade it to {HEAD}") in capsys.readouterr().out
     assert main(["migrate"]) == 0

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import SLACK_API_DEFAULT, ConfigError, load_settings
+from bot.config import SLACK_API_DEFAULT, ConfigError, load_config
 from bot.runtime import Greenlight
 from storage.db import make_engine
 
@@ -18,7 +18,7 @@ SETTINGS_VARS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "
 
 
 def test_defaults():
-    s = load_settings(dict(GOOD))
+    s = load_config(dict(GOOD))
     assert s.slack_bot_token == "xoxb-1-2-abc" and s.slack_signing_secret == "s3cret"
     assert s.slack_app_token is None and not s.socket_mode
     assert s.database_url == "sqlite:///greenlight.db"
@@ -28,7 +28,7 @@ def test_defaults():
 
 
 def test_every_setting_read():
-    s = load_settings({**GOOD, "SLACK_APP_TOKEN": "xapp-1", "DATABASE_URL": "postgresql://u:p@db:5432/gl",
+    s = load_config({**GOOD, "SLACK_APP_TOKEN": "xapp-1", "DATABASE_URL": "postgresql://u:p@db:5432/gl",
                        "SLACK_API_URL": "https://api.slack-gov.com/api", "GREENLIGHT_TIMEZONE": "Asia/Tokyo",
                        "PORT": "8080", "LOG_LEVEL": "debug", "GREENLIGHT_SCHEDULER": "OFF",
                        "GREENLIGHT_ADMINS": "U1, U2,,", "GREENLIGHT_HTTP_THREADS": "16"})
@@ -41,12 +41,12 @@ def test_every_setting_read():
 
 
 def test_socket_mode_needs_no_signing_secret():
-    assert load_settings({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}).socket_mode
+    assert load_config({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}).socket_mode
 
 
 @pytest.mark.parametrize("url", ["postgres://u@h:5432/db", "postgresql://u@h:5432/db", "postgresql+psycopg://u@h:5432/db"])
 def test_postgres_urls_are_accepted_with_the_psycopg_driver(url):
-    s = load_settings({**GOOD, "DATABASE_URL": url})
+    s = load_config({**GOOD, "DATABASE_URL": url})
     assert s.database_url == "postgresql+psycopg://u@h:5432/db"
     engine = make_engine(s.database_url)  # does not connect yet, but loads the driver
     assert engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg"
@@ -81,7 +81,7 @@ def test_each_bad_setting_is_named_in_one_line(name, value):
     else:
         env[name] = value
     with pytest.raises(ConfigError) as exc:
-        load_settings(env)
+        load_config(env)
     message = str(exc.value)
     assert message.startswith(name + " ") and "\n" not in message
     assert ("is not set" in message) if value is None or not value.strip() else ("malformed" in message)
@@ -89,7 +89,7 @@ def test_each_bad_setting_is_named_in_one_line(name, value):
 
 def test_missing_token_points_to_the_readme():
     with pytest.raises(ConfigError, match=r"SLACK_BOT_TOKEN is not set: put it in .env or the environment \(see .*README"):
-        load_settings({})
+        load_config({})
 
 
 def test_settings_from_a_dotenv_file_in_the_working_folder(tmp_path, monkeypatch):
@@ -98,14 +98,14 @@ def test_settings_from_a_dotenv_file_in_the_working_folder(tmp_path, monkeypatch
     (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=xoxb-from-file\nSLACK_SIGNING_SECRET=file-secret\nPORT=4000\n")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PORT", "5000")  # the environment wins over .env
-    s = load_settings()
+    s = load_config()
     assert (s.slack_bot_token, s.slack_signing_secret, s.port) == ("xoxb-from-file", "file-secret", 5000)
     for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"):  # load_dotenv put them in os.environ
         monkeypatch.delenv(name, raising=False)
 
 
 def test_slack_api_url_is_honoured_by_every_client(db, fake):
-    settings = load_settings({**GOOD, "SLACK_API_URL": fake.url.rstrip("/")})
+    settings = load_config({**GOOD, "SLACK_API_URL": fake.url.rstrip("/")})
     assert settings.slack_api_url == fake.url
     gl = Greenlight(settings, engine=db)
     assert gl.client.base_url == gl.sender_client.base_url == fake.url
@@ -117,7 +117,7 @@ def test_slack_api_url_is_honoured_by_every_client(db, fake):
 def test_the_bolt_app_calls_slack_at_slack_api_url(db, fake):
     from bot.slack_app import build_app
 
-    gl = Greenlight(load_settings({**GOOD, "SLACK_API_URL": fake.url}), engine=db)
+    gl = Greenlight(load_config({**GOOD, "SLACK_API_URL": fake.url}), engine=db)
     app = build_app(gl, process_before_response=True)
     assert app.client.base_url == fake.url
     app.client.users_info(user="UALICE")

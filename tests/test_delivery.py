@@ -6,17 +6,17 @@ import pytest
 from sqlalchemy import select
 
 from bot.runtime import Greenlight
-from storage.models import Event, Message
+from storage.models import Event, OutboxMessage
 from tests.conftest import SIGNING_SECRET
-from tests.conftest import test_settings as settings_for
+from tests.conftest import test_config as config_for
 from tests.slack_driver import SlackDriver, text_of
 
 NEW = "new Training plan approvers <@UALICE> <@UBOB> sponsor <@USPONSOR>"
 
 
-def outbox(gl, key_prefix: str) -> Message:
+def outbox(gl, key_prefix: str) -> OutboxMessage:
     with gl.transaction() as s:
-        return s.scalar(select(Message).where(Message.key.like(key_prefix + "%")).order_by(Message.id))
+        return s.scalar(select(OutboxMessage).where(OutboxMessage.key.like(key_prefix + "%")).order_by(OutboxMessage.id))
 
 
 def posts_to(fake, channel: str):
@@ -26,7 +26,7 @@ def posts_to(fake, channel: str):
 @pytest.fixture
 def sleeping(db, fake, clock):
     """A Greenlight that really sleeps while it waits out a 429 or a backoff."""
-    gl = Greenlight(settings_for(fake), clock=clock, engine=db, sleep=time.sleep)
+    gl = Greenlight(config_for(fake), clock=clock, engine=db, sleep=time.sleep)
     return gl, SlackDriver(gl, fake, SIGNING_SECRET)
 
 
@@ -90,7 +90,7 @@ def test_a_deactivated_recipient_is_reported_to_the_owner_not_retried(gl, slack,
 
     (attempt,) = posts_to(fake, "UALICE")  # exactly one call: no retry loop
     with gl.transaction() as s:
-        row = s.scalar(select(Message).where(Message.recipient == "UALICE", Message.key.like("no-answer-needed:%")))
+        row = s.scalar(select(OutboxMessage).where(OutboxMessage.recipient == "UALICE", OutboxMessage.key.like("no-answer-needed:%")))
         assert (row.status, row.error) == ("undeliverable", "user_not_found")
         assert s.scalar(select(Event).where(Event.kind == "undeliverable")).data["to"] == "UALICE"
     (told,) = slack.dms("UOWNER")

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from bot.calendar import zone
 from bot.jobs import sweep
-from storage.models import Event, Initiative, Message
+from storage.models import Event, Initiative, OutboxMessage
 from tests.slack_driver import buttons, text_of
 from tests.test_nudges import run_for
 
@@ -23,7 +23,7 @@ def status(gl, number=1):
 def counts(gl):
     """Rows a refused action must not add: events and outgoing messages."""
     with gl.transaction() as s:
-        return s.scalar(select(func.count(Event.id))), s.scalar(select(func.count(Message.id)))
+        return s.scalar(select(func.count(Event.id))), s.scalar(select(func.count(OutboxMessage.id)))
 
 
 def escalate(slack, gl, fake, clock, text=NEW):
@@ -50,7 +50,7 @@ def test_full_story_proceed_and_report(slack, gl, fake, clock):
     assert "Already approved" not in text or "<@UCAROL>" not in text
     assert buttons(question) == [("Proceed and report", "proceed"), ("Extend", "extend"), ("Withdraw", "withdraw")]
     with gl.transaction() as s:  # delivered in the sponsor's working hours (Monday 09:00 Berlin), not at midnight
-        sent_at = s.scalar(select(Message.sent_at).where(Message.key.like("escalation:%")))
+        sent_at = s.scalar(select(OutboxMessage.sent_at).where(OutboxMessage.key.like("escalation:%")))
         assert sent_at.astimezone(zone("Europe/Berlin")).isoformat().startswith("2026-12-14T09:00")
     owner_told = [m for m in slack.dms("UOWNER") if "asked the sponsor" in text_of(m)]
     assert owner_told

@@ -26,7 +26,7 @@ from bot.runtime import Greenlight
 from storage.db import MIGRATIONS, alembic_config, make_engine, migrate
 from storage.models import Base
 from tests.conftest import BACKENDS, SIGNING_SECRET, START, postgres_engine
-from tests.conftest import test_settings as settings_for
+from tests.conftest import test_config as config_for
 from tests.slack_driver import SlackDriver, text_of
 
 HISTORY = Path(__file__).resolve().parent / "migrations_history"
@@ -83,7 +83,7 @@ def build_at(engine, earlier: Path | str) -> None:
 
 def assert_works(engine, fake) -> None:
     """The upgraded database serves a registration and a sweep."""
-    gl = Greenlight(settings_for(fake), clock=FrozenClock(START), engine=engine, sleep=lambda s: None)
+    gl = Greenlight(config_for(fake), clock=FrozenClock(START), engine=engine, sleep=lambda s: None)
     reply = SlackDriver(gl, fake, SIGNING_SECRET).command(
         "new Training plan approvers <@UALICE|alice> sponsor <@USPONSOR|sponsor>")
     assert reply["text"].startswith("Registered *GL-1*")

@@ -24,7 +24,7 @@ def register(slack, gl, text="new Rollout approvers <@UALICE|a> <@UBOB|b> <@UCAR
 def set_workspace(gl, **values):
     """Workspace settings as an admin would set them, before anything is registered."""
     with gl.transaction() as s:
-        ws = workspace(s, "T1", now=gl.clock.now(), default_tz=gl.settings.timezone)
+        ws = workspace(s, "T1", now=gl.clock.now(), default_tz=gl.config.timezone)
         for key, value in values.items():
             setattr(ws, key, value)
 

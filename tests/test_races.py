@@ -5,7 +5,7 @@ import threading
 
 from sqlalchemy import select
 
-from storage.models import Initiative, Message
+from storage.models import Initiative, OutboxMessage
 from tests.slack_driver import text_of
 
 
@@ -36,7 +36,7 @@ def test_the_owner_hears_of_every_approval_n_of_m(slack, fake, gl):
     assert any("<@UALICE>" in t and "(1 of 3)" in t for t in told), told
     assert any("<@UBOB>" in t and "(2 of 3)" in t for t in told), told
     with gl.transaction() as s:
-        keys = set(s.scalars(select(Message.key).where(Message.recipient == "UOWNER")))
+        keys = set(s.scalars(select(OutboxMessage.key).where(OutboxMessage.recipient == "UOWNER")))
     assert len(keys) == 2
 
 

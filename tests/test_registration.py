@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from storage.models import Approval, Event, Initiative, Message
+from storage.models import Approval, Event, Initiative, OutboxMessage
 from tests.slack_driver import buttons, text_of
 
 NEW = "new Training plan approvers <@UALICE|alice> <@UBOB|bob> sponsor <@USPONSOR|sam>"
@@ -17,7 +17,7 @@ NEW = "new Training plan approvers <@UALICE|alice> <@UBOB|bob> sponsor <@USPONSO
 def counts(db) -> dict:
     """Rows of every table a registration or a decision writes."""
     with db.connect() as conn:
-        return {m.__tablename__: conn.scalar(select(func.count()).select_from(m)) for m in (Initiative, Approval, Event, Message)}
+        return {m.__tablename__: conn.scalar(select(func.count()).select_from(m)) for m in (Initiative, Approval, Event, OutboxMessage)}
 
 
 def initiative(gl, number=1, team="T1") -> Initiative:
@@ -98,7 +98,7 @@ def test_registration_confirms_announces_and_asks_each_approver(slack, fake, gl)
     assert [(a.approver_id, a.decision) for a in ini.approvals] == [("UALICE", "pending"), ("UBOB", "pending")]
     assert [e.kind for e in events(gl)] == ["registered"]
     with gl.transaction() as s:
-        assert set(s.scalars(select(Message.status))) == {"sent"}
+        assert set(s.scalars(select(OutboxMessage.status))) == {"sent"}
 
 
 def test_registration_options_rule_deadline_and_channel(slack, fake, gl):
@@ -301,7 +301,7 @@ def test_the_request_dm_is_updated_after_the_decision(slack, fake, gl):
     (update,) = fake.calls("chat.update")
     assert update.args["channel"] == "DUALICE"
     with gl.transaction() as s:
-        ts = s.scalar(select(Message.ts).where(Message.key.like("request:%"), Message.recipient == "UALICE"))
+        ts = s.scalar(select(OutboxMessage.ts).where(OutboxMessage.key.like("request:%"), OutboxMessage.recipient == "UALICE"))
     assert update.args["ts"] == ts
     assert "You approved it. Thank you!" in text_of(update.args) and buttons(update.args) == []
     assert update.at > request_call.at
@@ -455,4 +455,4 @@ def test_rate_limited_post_is_delivered_once(slack, fake, gl):
     assert len([c for c in slack.posts("CGENERAL")]) == 2  # the refused attempt and the delivered one
     assert len(slack.dms("UALICE")) == len(slack.dms("UBOB")) == 1
     with gl.transaction() as s:
-        assert set(s.scalars(select(Message.status))) == {"sent"}
+        assert set(s.scalars(select(OutboxMessage.status))) == {"sent"}

@@ -23,9 +23,9 @@ from bot.delivery import LEASE
 from bot.jobs import sweep
 from bot.runtime import Greenlight
 from storage.db import make_engine
-from storage.models import Message
+from storage.models import OutboxMessage
 from tests.conftest import BACKENDS, POSTGRES_URL, SIGNING_SECRET
-from tests.conftest import test_settings as settings_for
+from tests.conftest import test_config as config_for
 from tests.processes import APP, bot_env, cli, free_port, run, running, with_search_path
 from tests.slack_driver import SlackDriver, text_of
 
@@ -46,9 +46,9 @@ def nudges(fake) -> list[tuple[str, str]]:
             if not c.failed and "waiting on you" in (c.args.get("text") or "")]
 
 
-def outbox(gl, prefix: str = "nudge:") -> list[Message]:
+def outbox(gl, prefix: str = "nudge:") -> list[OutboxMessage]:
     with gl.transaction() as s:
-        return list(s.scalars(select(Message).where(Message.key.startswith(prefix)).order_by(Message.id)))
+        return list(s.scalars(select(OutboxMessage).where(OutboxMessage.key.startswith(prefix)).order_by(OutboxMessage.id)))
 
 
 # ---- a database that other processes can open too -------------------------------------------
@@ -59,7 +59,7 @@ class Shared:
 
     def __init__(self, url: str, fake, clock):
         self.url, self.fake = url, fake
-        self.gl = Greenlight(settings_for(fake, DATABASE_URL=url), clock=clock,
+        self.gl = Greenlight(config_for(fake, DATABASE_URL=url), clock=clock,
                              engine=make_engine(normalize_database_url(url)), sleep=lambda s: None)
         self.slack = SlackDriver(self.gl, fake, SIGNING_SECRET)
 
@@ -112,7 +112,7 @@ def test_two_sweeps_at_the_same_moment_send_each_nudge_once(gl, db, slack, fake,
     clock.set(DUE)
     fake.clear()
     fake.delay_next("chat.postMessage", 0.02, times=100)  # slow Slack: the sweeps overlap while delivering
-    other = Greenlight(settings_for(fake), clock=clock, engine=db, sleep=lambda s: None)
+    other = Greenlight(config_for(fake), clock=clock, engine=db, sleep=lambda s: None)
     start = threading.Barrier(2)
     errors = []
 
@@ -185,7 +185,7 @@ def test_a_process_killed_while_sending_loses_nothing(shared, fake, clock):
 
 def test_a_due_nudge_waits_out_429_then_retries_500_and_arrives_once(db, slack, fake, clock):
     slept = []
-    gl = Greenlight(settings_for(fake), clock=clock, engine=db, sleep=slept.append)
+    gl = Greenlight(config_for(fake), clock=clock, engine=db, sleep=slept.append)
     register(slack, 1, approvers=("UALICE",))
     clock.set(DUE)
     fake.clear()

@@ -21,7 +21,7 @@ from tests.test_nudges import run_for
 
 def workspace_row(gl, team_id="T1") -> Workspace:
     with gl.transaction() as s:
-        return workspace(s, team_id, now=gl.clock.now(), default_tz=gl.settings.timezone)
+        return workspace(s, team_id, now=gl.clock.now(), default_tz=gl.config.timezone)
 
 
 def changes(gl) -> list[dict]:

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from bot.__main__ import main
 from bot.jobs import sweep
-from storage.models import Approval, Initiative, Message, Workspace
+from storage.models import Approval, Initiative, OutboxMessage, Workspace
 from tests.conftest import SIGNING_SECRET
 from tests.processes import bot_env, cli, database_url, run, running
 from tests.slack_driver import text_of
@@ -55,7 +55,7 @@ def texts(message) -> list[str]:
 
 def summary_keys(gl) -> list[str]:
     with gl.transaction() as s:
-        return sorted(s.scalars(select(Message.key).where(Message.key.like("summary:%"))))
+        return sorted(s.scalars(select(OutboxMessage.key).where(OutboxMessage.key.like("summary:%"))))
 
 
 def test_a_week_of_activity_gives_exactly_these_sections_and_numbers(slack, gl, fake, clock):

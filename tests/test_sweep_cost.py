@@ -12,7 +12,7 @@ from sqlalchemy import event, func, select
 
 from bench.sweep import KINDS, NOW, fill
 from bot.jobs import queue_due
-from storage.models import Base, Message
+from storage.models import Base, OutboxMessage
 
 DELIVERY_STATEMENTS_PER_MESSAGE = 6  # SQLite: BEGIN, read, BEGIN, record, plus a thread target lookup at most
 
@@ -46,7 +46,7 @@ def measure(gl, db, fake, n: int) -> dict:
         queue_due(gl)
         queued = counter.n
         with gl.transaction() as s:
-            pending = s.scalar(select(func.count()).select_from(Message).where(Message.status == "pending"))
+            pending = s.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending"))
         counter.n = 0
         sent = gl.sender.deliver_due()
         delivered = counter.n

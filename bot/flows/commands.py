@@ -39,7 +39,7 @@ def new(gl, cmd: Command, who: Invocation) -> str | None:
         draft = replace(cmd.draft, channel_id=cmd.draft.channel_id or here)
         return registration.register(gl, who.client, who.team_id, who.user_id, draft)
     deadline = gl.act(lambda s, now: service.resolve_deadline(
-        workspace(s, who.team_id, now=now, default_tz=gl.settings.timezone), None, now))
+        workspace(s, who.team_id, now=now, default_tz=gl.config.timezone), None, now))
     who.client.views_open(trigger_id=who.trigger_id, view=registration_form.registration(deadline, who.channel_id))
     return None
 
@@ -73,7 +73,7 @@ def mine(gl, cmd: Command, who: Invocation) -> dict:
 
 def summary_preview(gl, cmd: Command, who: Invocation) -> dict:
     return gl.act(lambda s, now: preview_message(*summary.preview(s, who.team_id, who.channel_id, now,
-                                                                  default_tz=gl.settings.timezone)))
+                                                                  default_tz=gl.config.timezone)))
 
 
 HANDLERS = {

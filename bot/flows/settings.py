@@ -16,15 +16,15 @@ def run(gl, cmd, who) -> dict | str:
     refresh_people(gl, who.client, who.team_id, [who.user_id])  # is the person an admin? (users.info)
     if not cmd.key:
         def show(session, now):
-            ws = workspace(session, who.team_id, now=now, default_tz=gl.settings.timezone)
-            allowed = service.may_change(session, who.team_id, who.user_id, gl.settings.admins)
+            ws = workspace(session, who.team_id, now=now, default_tz=gl.config.timezone)
+            allowed = service.may_change(session, who.team_id, who.user_id, gl.config.admins)
             return settings_blocks(service.current(ws), allowed)
         return {"text": "Greenlight settings", "blocks": gl.act(show)}
     channel = service.channel_to_check(cmd.key, cmd.value)
     problems = {channel: posting_problem(who.client, channel)} if channel else {}
     return gl.act(lambda s, now: service.change(
         s, team_id=who.team_id, user_id=who.user_id, key=cmd.key, raw_value=cmd.value, now=now,
-        admins=gl.settings.admins, channel_problems=problems, default_tz=gl.settings.timezone))
+        admins=gl.config.admins, channel_problems=problems, default_tz=gl.config.timezone))
 
 
 def posting_problem(client, channel_id: str) -> str | None:

@@ -6,12 +6,12 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from storage.db import insert_ignore
-from storage.models import Message
+from storage.models import OutboxMessage
 
 
 def enqueue(session: Session, rows: list[dict]) -> None:
     """Insert messages; one whose (team, key) already exists is left alone, so it is created once."""
-    insert_ignore(session, Message, rows, ["team_id", "key"])
+    insert_ignore(session, OutboxMessage, rows, ["team_id", "key"])
 
 
 def message(

@@ -31,7 +31,7 @@ from bot.services.outbox import enqueue, message
 from bot.services.overview import Wait, longest_wait, waits_of
 from bot.services.workspaces import people_zones, today, work_week, workspace
 from storage.enums import ACTIVE, CLOSED, Status
-from storage.models import Event, Initiative, Message, Person, Workspace
+from storage.models import Event, Initiative, OutboxMessage, Person, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -213,8 +213,8 @@ def _channels_missing_summary(session: Session, due: dict[str, Workspace], now: 
     if not wanted:
         return {}
     done = set(session.execute(
-        select(Message.team_id, Message.key).where(Message.team_id.in_(list(due)),
-                                                   Message.key.in_({key for _, key in wanted}))
+        select(OutboxMessage.team_id, OutboxMessage.key).where(OutboxMessage.team_id.in_(list(due)),
+                                                   OutboxMessage.key.in_({key for _, key in wanted}))
     ).all())
     missing: dict[str, list[str]] = defaultdict(list)
     for (team, key), channel in sorted(wanted.items()):
