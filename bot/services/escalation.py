@@ -11,7 +11,7 @@ from bot.parsing import Due
 from bot.services import Refusal, record
 from bot.services.due import DueWork
 from bot.services.initiatives import (
-    close, deadline_problem, require_owner_or_sponsor, resolve_deadline, settle_sponsor_question,
+    decide, deadline_problem, require_owner_or_sponsor, resolve_deadline,
 )
 from bot.services.lifecycle import move, require_asking
 from bot.services.outbox import enqueue
@@ -61,11 +61,11 @@ def proceed(session: Session, ini: Initiative, user_id: str, note: str, now: dat
         raise Refusal(f"{ini.reference} is already proceeding; the report is due {msg.day(ini.report_due)}. Nothing changed.")
     require_asking(ini, "there is nothing to proceed with. Nothing changed.")
     ws = workspace(session, ini.team_id, now=now)
-    was, pending = ini.status, ini.pending
+    pending = ini.pending
     ini.report_due = work_week(ws).add_business_days(today(ws, now), ws.report_after)
-    move(session, ini, Status.PROCEEDING, now, Calendars.of(session, [ini], now), actor=user_id, event="proceeded", note=note)
+    decide(session, ini, Status.PROCEEDING, now, actor=user_id, event="proceeded", note=note,
+           settles="You decided to proceed and report.")
     enqueue(session, notices.proceeding(ini, user_id, note, pending, now))
-    settle_sponsor_question(session, ini, was, now, "You decided to proceed and report.")
     return f"{ini.reference} is proceeding. {mention(ini.owner_id)} has been told to go ahead and to report by {msg.day(ini.report_due)}."
 
 
@@ -85,14 +85,13 @@ def extend(session: Session, ini: Initiative, user_id: str, due: Due, now: datet
         problem = f"The new deadline must be later than the current one ({msg.day(ini.deadline)})."
     if problem:
         raise Refusal(f"{problem} Try `/greenlight extend {ini.reference} in 5 days`.")
-    was, old_round = ini.status, ini.extensions
+    old_round = ini.extensions
     ini.deadline, ini.extensions = deadline, ini.extensions + 1
     for a in ini.pending:
         a.last_call_sent = False  # one last call per deadline
-    move(session, ini, Status.OPEN, now, Calendars.of(session, [ini], now), actor=user_id, event="extended",
-         deadline=deadline.isoformat())
+    decide(session, ini, Status.OPEN, now, actor=user_id, event="extended", deadline=deadline.isoformat(),
+           settles=f"The deadline was extended to {msg.day(deadline)}.", round=old_round)
     enqueue(session, notices.extended(ini, user_id, now))
-    settle_sponsor_question(session, ini, was, now, f"The deadline was extended to {msg.day(deadline)}.", round=old_round)
     return f"{ini.reference} now has the deadline {msg.day(deadline)} (extension {ini.extensions}); reminders resume."
 
 
@@ -105,6 +104,6 @@ def report(session: Session, ini: Initiative, user_id: str, text: str, now: date
     if not text.strip():
         raise Refusal(f"Please write the report: `/greenlight report {ini.reference} <what happened>`.")
     ini.report_text = text
-    close(session, ini, Status.REPORTED, now, "the report is filed", actor=user_id, event="reported", text=text)
+    decide(session, ini, Status.REPORTED, now, actor=user_id, event="reported", text=text, settles="")
     enqueue(session, notices.reported(ini, user_id, text, now))
     return f"Thanks: the report on {ini.reference} is posted in <#{ini.channel_id}> and sent to the sponsor and the approvers."

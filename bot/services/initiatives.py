@@ -149,20 +149,18 @@ class RegistrationInvalid(Refusal):
         super().__init__("I couldn't register that:\n" + "\n".join(f"• {e}" for e in errors.values()))
 
 
-def close(session, ini: Initiative, to: Status, now: datetime, why: str, *, actor: str | None, event: str, **data) -> None:
-    """End an initiative (no more reminders); approvers still asked are told they need not answer, and if the
-    sponsor was asked to decide, that question is settled."""
-    was = ini.status
-    pending = ini.pending
-    move(session, ini, to, now, Calendars.of(session, [ini], now), actor=actor, event=event, **data)
-    if was.asking:  # once proceeding, they were already told they need not answer
+def decide(session, ini: Initiative, status: Status, now: datetime, *, actor: str | None, event: str, settles: str,
+           why: str = "", round: int | None = None, **data) -> None:
+    """Move the initiative to `status` and tell whoever was waiting on the old state that it is settled.
+
+    Approvers still asked when it closes are told they need not answer (`why`); a sponsor asked to decide
+    (at deadline `round`) sees their question replaced by `settles`."""
+    was, pending = ini.status, ini.pending
+    move(session, ini, status, now, Calendars.of(session, [ini], now), actor=actor, event=event, **data)
+    if status.closed and was.asking:  # once proceeding, they were already told they need not answer
         enqueue(session, notices.no_answer_needed(ini, pending, why, now))
-
-
-def settle_sponsor_question(session, ini: Initiative, was: Status, now: datetime, why: str, round: int | None = None) -> None:
-    """If the sponsor had been asked to decide, replace the buttons of that question: there is nothing left to decide."""
     if was is Status.ESCALATED:
-        enqueue(session, notices.sponsor_question_settled(ini, now, why, round))
+        enqueue(session, notices.sponsor_question_settled(ini, now, settles, round))
 
 
 def approver(ini: Initiative, user_id: str, verb: str) -> Approval:
@@ -208,12 +206,11 @@ def approve(session: Session, ini: Initiative, user_id: str, comment: str, now: 
     record(session, ini, user_id, "approved", now, comment=comment)
     approved = [x for x in ini.approvals if x.decision == Decision.APPROVED]
     if ini.rule == "any" or len(approved) == len(ini.approvals):
-        was = ini.status
         enqueue(session, notices.settled_requests(ini, now, {a.id: "You approved it. Thank you!"}))
-        close(session, ini, Status.APPROVED, now, "it has been approved", actor=None, event="status_approved")
+        decide(session, ini, Status.APPROVED, now, actor=None, event="status_approved", why="it has been approved",
+               settles="Approvals arrived: it is approved, no decision needed.")
         enqueue(session, notices.decided(ini, f"{msg.title_of(ini)} is *approved*. Last sign-off: {mention(user_id)}."
                                               f"{notices.quoted(comment)}", now))
-        settle_sponsor_question(session, ini, was, now, "Approvals arrived: it is approved, no decision needed.")
         return f"Thanks: {ini.reference} is now approved."
     enqueue(session, notices.approval_counted(ini, a, now))
     return f"Thanks: your approval of {ini.reference} is recorded ({len(approved)} of {len(ini.approvals)})."
@@ -224,32 +221,12 @@ def reject(session: Session, ini: Initiative, user_id: str, reason: str, now: da
     a = rejectable(ini, user_id)
     if not reason.strip():
         raise Refusal(f"Please give a reason: `/greenlight reject {ini.reference} <reason>`.")
-    was = ini.status
     _answer(a, Decision.REJECTED, reason, now)
     enqueue(session, notices.settled_requests(ini, now, {a.id: "You rejected it. The owner and the sponsor have your reason."}))
-    close(session, ini, Status.REJECTED, now, f"{mention(user_id)} rejected it", actor=user_id, event="rejected",
-          reason=reason)
+    decide(session, ini, Status.REJECTED, now, actor=user_id, event="rejected", reason=reason,
+           why=f"{mention(user_id)} rejected it", settles="It was rejected, so there is nothing to decide.")
     enqueue(session, notices.decided(ini, f"{mention(user_id)} *rejected* {msg.title_of(ini)}. Reason:\n>{escape(reason)}", now))
-    settle_sponsor_question(session, ini, was, now, "It was rejected, so there is nothing to decide.")
     return f"Your rejection of {ini.reference} is recorded; the owner and the sponsor have been told your reason."
-
-
-def require_owner_or_sponsor(ini: Initiative, user_id: str, verb: str) -> None:
-    if user_id not in (ini.owner_id, ini.sponsor_id):
-        raise Refusal(f"Only the owner ({mention(ini.owner_id)}) or the sponsor ({mention(ini.sponsor_id)}) can {verb} {ini.reference}.")
-
-
-def withdraw(session: Session, ini: Initiative, user_id: str, reason: str, now: datetime) -> str:
-    """Withdraw an open or escalated initiative (owner or sponsor). Returns the reply."""
-    require_owner_or_sponsor(ini, user_id, "withdraw")
-    require_asking(ini, "only open or escalated initiatives can be withdrawn.")
-    was = ini.status
-    close(session, ini, Status.WITHDRAWN, now, f"{mention(user_id)} withdrew it", actor=user_id, event="withdrawn",
-          reason=reason)
-    why = f" Reason:\n>{escape(reason)}" if reason else ""
-    enqueue(session, notices.decided(ini, f"{mention(user_id)} *withdrew* {msg.title_of(ini)}.{why}", now, actor=user_id))
-    settle_sponsor_question(session, ini, was, now, "It was withdrawn.")
-    return f"{ini.reference} is withdrawn; the pending approvers have been told they need not answer."
 
 
 def askable(ini: Initiative, user_id: str) -> None:
@@ -267,3 +244,19 @@ def ask_owner(session: Session, ini: Initiative, user_id: str, question: str, no
     asked = session.scalar(select(func.count(Event.id)).where(Event.initiative_id == ini.id, Event.kind == "question"))
     enqueue(session, notices.question(ini, user_id, question, asked, now))
     return f"I posted your question in a conversation with {mention(ini.owner_id)}."
+
+
+def require_owner_or_sponsor(ini: Initiative, user_id: str, verb: str) -> None:
+    if user_id not in (ini.owner_id, ini.sponsor_id):
+        raise Refusal(f"Only the owner ({mention(ini.owner_id)}) or the sponsor ({mention(ini.sponsor_id)}) can {verb} {ini.reference}.")
+
+
+def withdraw(session: Session, ini: Initiative, user_id: str, reason: str, now: datetime) -> str:
+    """Withdraw an open or escalated initiative (owner or sponsor). Returns the reply."""
+    require_owner_or_sponsor(ini, user_id, "withdraw")
+    require_asking(ini, "only open or escalated initiatives can be withdrawn.")
+    decide(session, ini, Status.WITHDRAWN, now, actor=user_id, event="withdrawn", reason=reason,
+           why=f"{mention(user_id)} withdrew it", settles="It was withdrawn.")
+    why = f" Reason:\n>{escape(reason)}" if reason else ""
+    enqueue(session, notices.decided(ini, f"{mention(user_id)} *withdrew* {msg.title_of(ini)}.{why}", now, actor=user_id))
+    return f"{ini.reference} is withdrawn; the pending approvers have been told they need not answer."
