@@ -24,7 +24,7 @@ def publish(gl, team_id: str, user_id: str, notice: str | None = None) -> None:
     with gl.transaction() as session:
         now = gl.clock.now()
         workspace(session, team_id, now=now, default_tz=gl.config.timezone)
-        view = home(overview.mine(session, team_id, user_id, now), notice)
+        view = home(overview.mine(session, team_id, user_id, now, size=overview.HOME_ROWS), notice)
     gl.client.views_publish(user_id=user_id, view=view)
 
 

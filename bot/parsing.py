@@ -10,8 +10,8 @@ from bot.text import CHANNEL, MENTION, plain_from_slack, quoted
 USAGE = {
     "help": "/greenlight help",
     "new": "/greenlight new <title> approvers @a [@b …] sponsor @s [by YYYY-MM-DD | in N days] [rule all|any] [in #channel]",
-    "list": "/greenlight list",
-    "mine": "/greenlight mine",
+    "list": "/greenlight list [stalled|escalated|proceeding|mine|#channel] [page N]",
+    "mine": "/greenlight mine [page N]",
     "show": "/greenlight show GL-12",
     "approve": "/greenlight approve GL-12 [comment]",
     "reject": "/greenlight reject GL-12 <reason>",
@@ -61,6 +61,9 @@ class Command:
     key: str = ""  # settings key
     value: str = ""  # settings value as typed (Slack-escaped)
     draft: Draft | None = None  # `new` with text
+    show: str = "all"  # `list`: which initiatives (all, stalled, escalated, proceeding, mine)
+    channel_id: str | None = None  # `list #channel`
+    page: int = 1  # `list` and `mine`
 
 
 def first_word(text: str) -> tuple[str, str]:
@@ -100,8 +103,10 @@ def parse(text: str) -> Command:
     name, rest = first_word(text)
     name = name.lower()
     rest = rest.strip()
-    if name in ("help", "list", "mine", "summary"):
+    if name in ("help", "summary"):
         return Command(name)
+    if name in ("list", "mine"):
+        return _parse_list(name, rest)
     if name == "new":
         return Command("new", draft=parse_new(rest) if rest else None)
     if name == "settings":
@@ -110,6 +115,25 @@ def parse(text: str) -> Command:
     if name in ("show", "approve", "reject", "nudge", "extend", "proceed", "report", "withdraw"):
         return _parse_on_reference(name, rest)
     raise ParseError(f"I don't know {quoted(plain_from_slack(name), code=True)}. Try `/greenlight help` to see what I can do.")
+
+
+LIST_SHOWS = ("all", "stalled", "escalated", "proceeding", "mine")
+
+
+def _parse_list(name: str, rest: str) -> Command:
+    """'list [stalled|escalated|proceeding|mine|#channel] [page N]' and 'mine [page N]'."""
+    words, show, channel, page = rest.split(), "all", None, 1
+    while words:
+        word = words.pop(0)
+        if word.lower() == "page" and words and re.fullmatch(r"[0-9]{1,4}", words[0]) and int(words[0]) >= 1:
+            page = int(words.pop(0))
+        elif name == "list" and word.lower() in LIST_SHOWS:
+            show = word.lower()
+        elif name == "list" and CHANNEL.fullmatch(word):
+            channel = CHANNEL.fullmatch(word).group(1)
+        else:
+            raise ParseError(f"I don't understand {quoted(plain_from_slack(word))}. Usage: `{USAGE[name]}`")
+    return Command(name, show=show, channel_id=channel, page=page)
 
 
 def _parse_on_reference(name: str, rest: str) -> Command:

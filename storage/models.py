@@ -91,6 +91,12 @@ class Initiative(Base):
         Index("ix_initiatives_escalate_at", "escalate_at"),
         Index("ix_initiatives_sponsor_ask_at", "next_sponsor_ask_at"),
         Index("ix_initiatives_report_reminder_at", "next_report_reminder_at"),
+        # Lists read only the rows they show, in order, through these.
+        Index("ix_initiatives_team_waiting", "team_id", "waiting_since"),
+        Index("ix_initiatives_team_status_report", "team_id", "status", "report_due"),
+        Index("ix_initiatives_team_owner", "team_id", "owner_id"),
+        Index("ix_initiatives_team_sponsor", "team_id", "sponsor_id"),
+        Index("ix_initiatives_team_channel", "team_id", "channel_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -108,6 +114,8 @@ class Initiative(Base):
     escalate_at: Mapped[datetime | None]
     next_sponsor_ask_at: Mapped[datetime | None]
     next_report_reminder_at: Mapped[datetime | None]
+    # While approvers are asked: when the longest wait began (the earliest pending request); lists sort by it.
+    waiting_since: Mapped[datetime | None]
     created_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
     escalated_at: Mapped[datetime | None]

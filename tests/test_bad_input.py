@@ -77,4 +77,4 @@ def test_mine_for_a_busy_person_fits_one_message(slack, fake, gl):
         assert slack.command(f"new {title} approvers <@UOWNER> sponsor <@USPONSOR>", user="UALICE")["text"].startswith("Registered")
     reply = slack.command("mine")
     assert len(reply["blocks"]) <= 50  # the fake's limit check (conftest) holds it to Slack's rules too
-    assert "more" in text_of(reply)
+    assert "Page 1 of 2" in text_of(reply) and "Next page" in text_of(reply)

@@ -9,7 +9,7 @@ import pytest
 
 from bot.blocks import register as registration_form
 from bot.blocks.home import home
-from bot.services.overview import Mine, Wait
+from bot.services.overview import Mine, Page, Wait
 from tests.slack_limits import assert_within_limits, message_problems, view_problems
 
 
@@ -38,8 +38,11 @@ def test_home_stays_within_limits_however_much_there_is(count):
                                approvals=[approval], pending=[approval], report_due=None), Wait(approval, 86400.0 * 3)
 
     rows = [ini(n) for n in range(1, count + 1)]
-    view = home(Mine(waiting_on_me=rows, owned=[(i, [w]) for i, w in rows], sponsored=[(i, [w]) for i, w in rows]),
-                notice="n" * 2990)
+    def page(items):
+        return Page(items, 1, len(items), max(len(items), 1))
+
+    view = home(Mine(waiting_on_me=page(rows), owned=page([(i, [w]) for i, w in rows]),
+                     sponsored=page([(i, [w]) for i, w in rows])), notice="n" * 2990)
     assert_within_limits(view)
     text = json.dumps(view)
     assert ("more (the newest)" in text) == (count >= 16)  # 3 lists × 2 blocks an item + 5 fixed blocks

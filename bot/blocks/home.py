@@ -59,15 +59,14 @@ def _fit(groups: list[list[list[dict]]], budget: int) -> list[int]:
 
 
 def home(mine, notice: str | None = None) -> dict:
-    """The Home view: three lists, oldest first, cut to Slack's 100 blocks with 'and N more'."""
+    """The Home view: the first rows of three lists, oldest first, cut to Slack's 100 blocks with 'and N more'."""
     groups = [
-        ("Waiting on you", [waiting_item(i, w) for i, w in sorted(mine.waiting_on_me, key=lambda r: r[1].approval.requested_at)],
-         "Nothing waits on you."),
-        ("Your initiatives", [owned_item(i, w) for i, w in sorted(mine.owned, key=lambda r: r[0].created_at)],
+        ("Waiting on you", [waiting_item(i, w) for i, w in mine.waiting_on_me.rows], "Nothing waits on you."),
+        ("Your initiatives", [owned_item(i, w) for i, w in mine.owned.rows],
          "You own no open initiative. `/greenlight new` registers one."),
-        ("You sponsor", [sponsored_item(i, w) for i, w in sorted(mine.sponsored, key=lambda r: r[0].created_at)],
-         "You sponsor no open initiative."),
+        ("You sponsor", [sponsored_item(i, w) for i, w in mine.sponsored.rows], "You sponsor no open initiative."),
     ]
+    totals = [mine.waiting_on_me.total, mine.owned.total, mine.sponsored.total]
     top = [section(f":information_source: {notice}")] if notice else []
     top.append(context("Greenlight keeps approvals from stalling. `/greenlight new` registers an initiative, "
                        "`/greenlight help` shows everything else."))
@@ -79,12 +78,12 @@ def home(mine, notice: str | None = None) -> dict:
     else:  # each group keeps its header and one closing line ('and N more', or the empty note)
         shown = _fit(item_lists, MAX_BLOCKS - len(top) - 2 * len(groups))
     blocks = list(top)
-    for (title, items, empty), count in zip(groups, shown):
+    for (title, items, empty), count, total in zip(groups, shown, totals):
         blocks.append(header(title))
         for item in items[:count]:
             blocks.extend(item)
         if not items:
             blocks.append(section(empty))
-        elif count < len(items):
-            blocks.append(context(f"… and {len(items) - count} more (the newest)."))
+        elif count < total:
+            blocks.append(context(f"… and {total - count} more (the newest)."))
     return {"type": "home", "blocks": blocks}

@@ -11,6 +11,7 @@ class Action(StrEnum):
     EXTEND = "extend"
     WITHDRAW = "withdraw"
     NUDGE = "nudge"
+    PAGE = "page"  # Previous / Next page of `list` or `mine`: the value says which list and page
 
 
 class View(StrEnum):

@@ -1,10 +1,11 @@
 """Ephemeral replies to commands: help, list and mine."""
 from __future__ import annotations
 
-from bot.blocks.common import header, section
+from bot.blocks.common import actions, button, context, header, section
+from bot.blocks.ids import Action
 from bot.blocks.initiatives import STATUS_LABEL, day, deadline_of, title_of
 from bot.parsing import USAGE
-from bot.text import mention
+from bot.text import channel_link, mention
 
 MAX_ROWS = 40
 MAX_BLOCKS = 50  # Slack's limit for a message
@@ -53,21 +54,50 @@ def rows_blocks(title: str, rows: list[str], empty: str, budget: int = MAX_BLOCK
     return blocks
 
 
-def open_list(rows) -> list[dict]:
-    """`/greenlight list`: initiatives not yet closed, longest wait first."""
-    lines = [initiative_row(ini, waits) for ini, waits in rows]
-    return [header("Open initiatives")] + rows_blocks("Longest wait first", lines, "Nothing is waiting. 🎉")
+def page_value(command: str, page: int, show: str = "all", channel_id: str | None = None) -> str:
+    """What a page button carries: 'list stalled #C123 page 2', in the words of the command itself."""
+    words = [command] + ([show] if show != "all" else []) + ([f"<#{channel_id}>"] if channel_id else [])
+    return " ".join(words + ["page", str(page)])
+
+
+def paging(pages, command: str, show: str = "all", channel_id: str | None = None) -> list[dict]:
+    """'Page 2 of 5' and the Previous / Next buttons, when there is more than one page."""
+    number, last = pages[0].number, max(p.pages for p in pages)
+    if last == 1:
+        return []
+    buttons = [button(label, Action.PAGE, page_value(command, to, show, channel_id))
+               for label, to in (("Previous page", number - 1), ("Next page", number + 1)) if 1 <= to <= last]
+    return [context(f"Page {number} of {last}")] + ([actions(*buttons)] if buttons else [])
+
+
+LIST_TITLES = {"all": "Open initiatives", "stalled": "Stalled initiatives", "escalated": "Waiting on the sponsor",
+               "proceeding": "Proceeding without all sign-offs", "mine": "Your open initiatives"}
+
+
+def open_list(page, show: str = "all", channel_id: str | None = None) -> list[dict]:
+    """`/greenlight list`: one page of initiatives not yet closed, longest wait first."""
+    heading = "Longest wait first" + (f" · {page.total} in all" if page.total else "")
+    heading += f" · in {channel_link(channel_id)}" if channel_id else ""
+    lines = [initiative_row(ini, waits) for ini, waits in page.rows]
+    return ([header(LIST_TITLES[show])] + rows_blocks(heading, lines, "Nothing is waiting. 🎉", MAX_BLOCKS - 3)
+            + paging([page], "list", show, channel_id))
 
 
 def mine_blocks(mine) -> list[dict]:
-    """`/greenlight mine`: what waits on me, what I own, what I sponsor."""
+    """`/greenlight mine`: one page each of what waits on me, what I own, what I sponsor."""
     waiting = [f"{title_of(ini)}: waiting on you for *{w.text}* · {deadline_of(ini)} "
-               f"(`/greenlight approve {ini.reference}` or `reject`)" for ini, w in mine.waiting_on_me]
-    owned = [initiative_row(ini, waits) + f" · {STATUS_LABEL[ini.status].split(':')[0]}" for ini, waits in mine.owned]
-    sponsored = [initiative_row(ini, waits) for ini, waits in mine.sponsored]
-    budget = MAX_BLOCKS // 3  # the three lists share the message's 50 blocks
+               f"(`/greenlight approve {ini.reference}` or `reject`)" for ini, w in mine.waiting_on_me.rows]
+    owned = [initiative_row(ini, waits) + f" · {STATUS_LABEL[ini.status].split(':')[0]}" for ini, waits in mine.owned.rows]
+    sponsored = [initiative_row(ini, waits) for ini, waits in mine.sponsored.rows]
+    budget = (MAX_BLOCKS - 2) // 3  # the three lists share the message's 50 blocks with the page buttons
+
+    def titled(title: str, page) -> str:
+        return f"{title} ({page.total})" if page.total > len(page.rows) else title
+
     return (
-        rows_blocks("Waiting on you", waiting, "Nothing waits on you.", budget)
-        + rows_blocks("Your initiatives", owned, "You own no open initiative. `/greenlight new` registers one.", budget)
-        + rows_blocks("You sponsor", sponsored, "You sponsor no open initiative.", budget)
+        rows_blocks(titled("Waiting on you", mine.waiting_on_me), waiting, "Nothing waits on you.", budget)
+        + rows_blocks(titled("Your initiatives", mine.owned), owned,
+                      "You own no open initiative. `/greenlight new` registers one.", budget)
+        + rows_blocks(titled("You sponsor", mine.sponsored), sponsored, "You sponsor no open initiative.", budget)
+        + paging([mine.waiting_on_me, mine.owned, mine.sponsored], "mine")
     )

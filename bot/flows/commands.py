@@ -5,11 +5,11 @@ from dataclasses import dataclass, replace
 
 from bot.blocks import initiatives as msg
 from bot.blocks import register as registration_form
-from bot.blocks.lists import help_text, mine_blocks, open_list
+from bot.blocks.lists import LIST_TITLES, help_text, mine_blocks, open_list
 from bot.blocks.summary import preview_message
 from bot.flows import registration
 from bot.flows import settings as settings_flow
-from bot.parsing import Command
+from bot.parsing import Command, ParseError, parse
 from bot.services import escalation, nudges, overview, summary
 from bot.services import initiatives as service
 from bot.services.workspaces import workspace
@@ -30,6 +30,14 @@ class Invocation:
 def run(gl, cmd: Command, who: Invocation) -> dict | str | None:
     """Carry out one parsed command and return the reply (None when a modal opened instead)."""
     return HANDLERS[cmd.name](gl, cmd, who)
+
+
+def turn_page(gl, text: str, who: Invocation) -> dict:
+    """A Previous / Next page button: its value is the `list` or `mine` command of the page it shows."""
+    cmd = parse(text)
+    if cmd.name not in ("list", "mine"):
+        raise ParseError("That button is out of date. Run `/greenlight list` or `/greenlight mine` again.")
+    return run(gl, cmd, who)
 
 
 def new(gl, cmd: Command, who: Invocation) -> str | None:
@@ -63,12 +71,15 @@ def show(gl, cmd: Command, who: Invocation) -> dict:
 
 def list_open(gl, cmd: Command, who: Invocation) -> dict:
     with gl.reading() as s:
-        return {"text": "Open initiatives", "blocks": open_list(overview.active(s, who.team_id, gl.clock.now()))}
+        page = overview.active(s, who.team_id, gl.clock.now(), show=cmd.show, channel_id=cmd.channel_id,
+                               user_id=who.user_id, number=cmd.page)
+        return {"text": LIST_TITLES[cmd.show], "blocks": open_list(page, cmd.show, cmd.channel_id)}
 
 
 def mine(gl, cmd: Command, who: Invocation) -> dict:
     with gl.reading() as s:
-        return {"text": "What waits on you", "blocks": mine_blocks(overview.mine(s, who.team_id, who.user_id, gl.clock.now()))}
+        mine = overview.mine(s, who.team_id, who.user_id, gl.clock.now(), number=cmd.page)
+        return {"text": "What waits on you", "blocks": mine_blocks(mine)}
 
 
 def summary_preview(gl, cmd: Command, who: Invocation) -> dict:

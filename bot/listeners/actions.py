@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from bot.blocks import modals
 from bot.blocks.ids import Action
+from bot.flows import commands
+from bot.flows.commands import Invocation
 from bot.listeners.outcomes import attempt, ephemeral, outcome, settled
 from bot.services import escalation, nudges
 from bot.services import initiatives as service
@@ -40,6 +42,17 @@ def register(app, gl) -> None:
     for action_id, action in IMMEDIATE.items():
         # After a snooze the approver still has to answer: the buttons stay.
         app.action(action_id.value)(immediate(action, keep_buttons=action_id is Action.SNOOZE))
+
+    @app.action(Action.PAGE.value)
+    def turn_page(ack, body, respond, client):
+        ack()
+        team_id, user_id, text = clicked(body)
+        who = Invocation(team_id, user_id, (body.get("channel") or {}).get("id", ""), body.get("trigger_id", ""), client)
+        reply, done = attempt(lambda: commands.turn_page(gl, text, who))
+        if done:
+            respond(replace_original=True, **reply)
+        else:
+            ephemeral(respond, reply)
 
     def opens_modal(check, build):
         """A button that opens a modal, after checking (read-only) that this person may act."""

@@ -11,7 +11,7 @@ from bot import notices
 from bot.blocks import initiatives as msg
 from bot.parsing import Draft, Due
 from bot.services import Refusal, record
-from bot.services.lifecycle import move, require_asking, schedule
+from bot.services.lifecycle import move, require_asking, schedule, waiting_since
 from bot.services.outbox import enqueue
 from bot.services.workspaces import Calendars, today, work_week, workspace
 from bot.text import escape, mention
@@ -191,14 +191,15 @@ def rejectable(ini: Initiative, user_id: str) -> Approval:
     return a
 
 
-def _answer(a: Approval, decision: Decision, comment: str | None, now: datetime) -> None:
+def _answer(ini: Initiative, a: Approval, decision: Decision, comment: str | None, now: datetime) -> None:
     a.decision, a.decided_at, a.comment, a.next_nudge_at = decision, now, comment or None, None
+    ini.waiting_since = waiting_since(ini)
 
 
 def approve(session: Session, ini: Initiative, user_id: str, comment: str, now: datetime) -> str:
     """Record an approval; the initiative is approved once its rule is met. Returns the reply."""
     a = pending_approval(ini, user_id, "approve")
-    _answer(a, Decision.APPROVED, comment, now)
+    _answer(ini, a, Decision.APPROVED, comment, now)
     if ini.status is Status.PROCEEDING:
         record(session, ini, user_id, "ratified", now, comment=comment)
         enqueue(session, notices.ratified(ini, a, now))
@@ -221,7 +222,7 @@ def reject(session: Session, ini: Initiative, user_id: str, reason: str, now: da
     a = rejectable(ini, user_id)
     if not reason.strip():
         raise Refusal(f"Please give a reason: `/greenlight reject {ini.reference} <reason>`.")
-    _answer(a, Decision.REJECTED, reason, now)
+    _answer(ini, a, Decision.REJECTED, reason, now)
     enqueue(session, notices.settled_requests(ini, now, {a.id: "You rejected it. The owner and the sponsor have your reason."}))
     decide(session, ini, Status.REJECTED, now, actor=user_id, event="rejected", reason=reason,
            why=f"{mention(user_id)} rejected it", settles="It was rejected, so there is nothing to decide.")

@@ -58,12 +58,18 @@ def schedule(ini: Initiative, now: datetime, cal: Calendars, *, skip_missed: boo
     elif ini.next_report_reminder_at is None and ini.report_due:
         owner_tz = cal.tz(ini.team_id, ini.owner_id)
         ini.next_report_reminder_at = week.next_working_moment(week.start_of_day(ini.report_due, owner_tz), owner_tz)
+    ini.waiting_since = waiting_since(ini)
     for a in ini.pending:
         tz = cal.tz(ini.team_id, a.approver_id)
         if skip_missed and ini.status is Status.OPEN:
             a.nudges_sent = max(a.nudges_sent, nudges_passed(ws, week, a, tz, now))
         upcoming = next_nudge(ws, week, ini, a, tz)
         a.next_nudge_at = upcoming[0] if upcoming else None
+
+
+def waiting_since(ini: Initiative) -> datetime | None:
+    """When the initiative's longest wait began (its earliest pending request), while approvers are asked."""
+    return min((a.requested_at for a in ini.pending), default=None) if ini.status.asking else None
 
 
 def require_asking(ini: Initiative, consequence: str) -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
 
 from bot.calendar import describe_wait
 from bot.services.workspaces import Calendars, workspace
-from storage.enums import ACTIVE, Decision, Status
+from storage.enums import ACTIVE, ASKING, Decision, Status
 from storage.models import Approval, Event, Initiative
 
 
@@ -68,36 +68,87 @@ def longest_wait(waits: list[Wait]) -> float:
     return max((w.seconds for w in waits), default=0.0)
 
 
-def active(session: Session, team_id: str, now: datetime) -> list[tuple[Initiative, list[Wait]]]:
-    """Initiatives not yet closed, each with its pending waits, longest wait first."""
-    inis = list(session.scalars(select(Initiative).where(Initiative.team_id == team_id, Initiative.status.in_(ACTIVE))))
-    waits = waits_of(session, inis, now, pending_only=True)
-    rows = [(i, waits[i.id]) for i in inis]
-    rows.sort(key=lambda r: (r[0].status is Status.PROCEEDING, -longest_wait(r[1]), r[0].number))
-    return rows
+PAGE_SIZE = 20  # rows of a list page
+HOME_ROWS = 40  # rows of each App Home section: as many as its 100 blocks can show
+LISTS = ("all", "stalled", "escalated", "proceeding", "mine")  # what `list` can show besides a channel
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list: its rows (each with its waits), which page it is, and how long the whole list is."""
+
+    rows: list
+    number: int
+    total: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+
+def _paged(session: Session, parts: list[tuple[list, list]], number: int, size: int) -> tuple[list, int]:
+    """Rows of page `number` of the list made of `parts` one after the other (each: conditions, order).
+
+    Each part is read through an index in its order, from the page's offset, never as a whole."""
+    totals = [session.scalar(select(func.count(Initiative.id)).where(*where)) for where, _ in parts]
+    skip, rows = (number - 1) * size, []
+    for (where, order), total in zip(parts, totals):
+        if skip >= total:
+            skip -= total
+            continue
+        rows += session.scalars(select(Initiative).where(*where).order_by(*order).offset(skip).limit(size - len(rows)))
+        skip = 0
+        if len(rows) == size:
+            break
+    return rows, sum(totals)
+
+
+def active(session: Session, team_id: str, now: datetime, *, show: str = "all", channel_id: str | None = None,
+           user_id: str | None = None, number: int = 1, size: int = PAGE_SIZE) -> Page:
+    """Initiatives not yet closed: those still asking (longest wait first), then those proceeding (report due
+    first); `show` narrows it (stalled, escalated, proceeding, or mine: owned or sponsored by `user_id`)."""
+    where = [Initiative.team_id == team_id]
+    if channel_id:
+        where.append(Initiative.channel_id == channel_id)
+    if show == "mine":
+        where.append(or_(Initiative.owner_id == user_id, Initiative.sponsor_id == user_id))
+    asking = ([Initiative.waiting_since.is_not(None)]
+              + ({"stalled": [Initiative.status == Status.OPEN],
+                  "escalated": [Initiative.status == Status.ESCALATED]}.get(show, [])))
+    parts = []
+    if show != "proceeding":
+        parts.append((where + asking, [Initiative.waiting_since, Initiative.id]))
+    if show in ("all", "mine", "proceeding"):
+        parts.append((where + [Initiative.status == Status.PROCEEDING], [Initiative.report_due, Initiative.number]))
+    rows, total = _paged(session, parts, number, size)
+    waits = waits_of(session, rows, now, pending_only=True)
+    return Page([(i, waits[i.id]) for i in rows], number, total, size)
 
 
 @dataclass(frozen=True)
 class Mine:
-    waiting_on_me: list[tuple[Initiative, Wait]]
-    owned: list[tuple[Initiative, list[Wait]]]
-    sponsored: list[tuple[Initiative, list[Wait]]]
+    waiting_on_me: Page  # rows: (Initiative, Wait)
+    owned: Page  # rows: (Initiative, [Wait])
+    sponsored: Page
 
 
-def mine(session: Session, team_id: str, user_id: str, now: datetime) -> Mine:
-    """What waits on this person, what they own and what they sponsor (not yet closed)."""
-    inis = list(session.scalars(
-        select(Initiative).outerjoin(Approval).where(
-            Initiative.team_id == team_id, Initiative.status.in_(ACTIVE),
-            or_(Initiative.owner_id == user_id, Initiative.sponsor_id == user_id,
-                (Approval.approver_id == user_id) & (Approval.decision == Decision.PENDING)),
-        ).distinct()
-    ))
-    waits = waits_of(session, inis, now, pending_only=True)
-    by_wait = sorted(inis, key=lambda i: -longest_wait(waits[i.id]))
-    return Mine(
-        waiting_on_me=[(i, w) for i in by_wait if i.status.asking
-                       for w in waits[i.id] if w.approval.approver_id == user_id],
-        owned=[(i, waits[i.id]) for i in by_wait if i.owner_id == user_id],
-        sponsored=[(i, waits[i.id]) for i in by_wait if i.sponsor_id == user_id],
-    )
+def mine(session: Session, team_id: str, user_id: str, now: datetime, *, number: int = 1,
+         size: int = PAGE_SIZE) -> Mine:
+    """What waits on this person (oldest request first), what they own and what they sponsor (not yet closed)."""
+    def of_role(column) -> Page:
+        rows, total = _paged(session, [([Initiative.team_id == team_id, column == user_id, Initiative.status.in_(ACTIVE)],
+                                        [Initiative.waiting_since.is_(None), Initiative.waiting_since, Initiative.id])],
+                             number, size)
+        waits = waits_of(session, rows, now, pending_only=True)
+        return Page([(i, waits[i.id]) for i in rows], number, total, size)
+
+    asked = [Approval.approver_id == user_id, Approval.decision == Decision.PENDING,
+             Initiative.team_id == team_id, Initiative.status.in_(ASKING)]
+    total = session.scalar(select(func.count(Approval.id)).join(Initiative).where(*asked))
+    approvals = list(session.scalars(select(Approval).join(Initiative).where(*asked)
+                                     .order_by(Approval.requested_at, Approval.id).offset((number - 1) * size).limit(size)
+                                     .options(selectinload(Approval.initiative))))
+    waits = waits_of(session, [a.initiative for a in approvals], now, pending_only=True)
+    waiting = [(a.initiative, w) for a in approvals for w in waits[a.initiative_id] if w.approval.id == a.id]
+    return Mine(Page(waiting, number, total, size), of_role(Initiative.owner_id), of_role(Initiative.sponsor_id))
