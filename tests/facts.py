@@ -1,0 +1,79 @@
+"""The facts a Slack message carries, read out of its text: who is mentioned, which initiative, which dates.
+
+Tests assert on these rather than on whole sentences where the wording is not the point, so that
+rewording or translating the copy does not break them (STYLE.md: "Tests check facts, not sentences").
+`sent_as` tells which logical message a delivered one was, by its outbox key ("nudge:41:3" → "nudge").
+"""
+from __future__ import annotations
+
+import json
+import re
+
+from sqlalchemy import select
+
+from bot.blocks.initiatives import STATUS_LABEL
+from storage.models import Message
+
+DAY = re.compile(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} [A-Z][a-z]{2} \d{4}\b")
+
+
+def mentions(text: str) -> list[str]:
+    """User ids mentioned (<@U…>), in order of appearance."""
+    return re.findall(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>", text)
+
+
+def channels(text: str) -> list[str]:
+    """Channel ids linked (<#C…>), in order of appearance."""
+    return re.findall(r"<#([CGD][A-Z0-9]+)(?:\|[^>]*)?>", text)
+
+
+def references(text: str) -> list[str]:
+    """Initiative references (GL-12), in order of appearance."""
+    return re.findall(r"\bGL-\d+\b", text)
+
+
+def days(text: str) -> list[str]:
+    """Dates as the bot writes them ("Wed 16 Dec 2026"), in order of appearance."""
+    return DAY.findall(text)
+
+
+def bold(text: str) -> list[str]:
+    """Segments in *bold*: what a message stresses (a reference, a wait, a status)."""
+    return re.findall(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", text)
+
+
+def _fingerprint(message: dict) -> tuple[str, str]:
+    return message.get("text") or "", json.dumps(message.get("blocks") or [], sort_keys=True)
+
+
+def outbox_kinds(gl) -> dict[tuple[str, str], set[str]]:
+    """Every outbox message's content -> its kinds (the outbox key's first part: "nudge", "lastcall", "request"…).
+
+    One content can be several kinds: the report posted in the channel and DMed to each person reads the same."""
+    found: dict[tuple[str, str], set[str]] = {}
+    with gl.transaction() as s:
+        for key, payload in s.execute(select(Message.key, Message.payload)):
+            found.setdefault(_fingerprint(payload), set()).add(key.split(":")[0])
+    return found
+
+
+def sent_as(gl, message: dict) -> set[str]:
+    """The kinds of logical message this delivered one was ({"nudge"}, {"manual"}, {"escalation"}…); empty if none."""
+    return outbox_kinds(gl).get(_fingerprint(message), set())
+
+
+def of_kind(gl, messages: list[dict], *kinds: str) -> list[dict]:
+    """The messages that were sent as one of these kinds, in order."""
+    known = outbox_kinds(gl)
+    return [m for m in messages if known.get(_fingerprint(m), set()) & set(kinds)]
+
+
+def status_label(status: str) -> str:
+    """How messages name an initiative's status ("withdrawn", "open, waiting for sign-off"): the bot's own label."""
+    return STATUS_LABEL[status]
+
+
+def history(story: str) -> list[tuple[str, list[str]]]:
+    """The History of `/greenlight show`: (moment as written, people mentioned) for each line, oldest first."""
+    lines = story.split("\n")
+    return [(line.split(" · ")[0], mentions(line)) for line in lines[lines.index("*History*") + 1:] if " · " in line]
