@@ -15,6 +15,7 @@ from bot.blocks.initiatives import STATUS_LABEL
 from storage.models import Message
 
 DAY = re.compile(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} [A-Z][a-z]{2} \d{4}\b")
+HISTORY_LINE = re.compile(rf"^({DAY.pattern} \d\d:\d\d) · ")
 
 
 def mentions(text: str) -> list[str]:
@@ -74,6 +75,15 @@ def status_label(status: str) -> str:
 
 
 def history(story: str) -> list[tuple[str, list[str]]]:
-    """The History of `/greenlight show`: (moment as written, people mentioned) for each line, oldest first."""
-    lines = story.split("\n")
-    return [(line.split(" · ")[0], mentions(line)) for line in lines[lines.index("*History*") + 1:] if " · " in line]
+    """The history of `/greenlight show`: (moment as written, people mentioned) for each line, oldest first."""
+    return [(m.group(1), mentions(line)) for line in story.split("\n") if (m := HISTORY_LINE.match(line))]
+
+
+def lines_about(text: str, needle: str) -> list[str]:
+    """The lines that mention this user (<@U…>) or name this initiative (GL-n)."""
+    return [line for line in text.split("\n") if needle in mentions(line) or needle in references(line)]
+
+
+def sections(message: dict) -> list[str]:
+    """The mrkdwn of each section block, in order: a message's parts without their headings' wording."""
+    return [b["text"]["text"] for b in message.get("blocks") or [] if b["type"] == "section" and "text" in b]
