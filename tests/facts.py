@@ -79,6 +79,11 @@ def history(story: str) -> list[tuple[str, list[str]]]:
     return [(m.group(1), mentions(line)) for line in story.split("\n") if (m := HISTORY_LINE.match(line))]
 
 
+def without_history(story: str) -> str:
+    """`/greenlight show` without its history lines: the state as it is now."""
+    return "\n".join(line for line in story.split("\n") if not HISTORY_LINE.match(line))
+
+
 def lines_about(text: str, needle: str) -> list[str]:
     """The lines that mention this user (<@U…>) or name this initiative (GL-n)."""
     return [line for line in text.split("\n") if needle in mentions(line) or needle in references(line)]

@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from storage.models import Approval, Event, Initiative, Message
-from tests.facts import bold, channels, days, history, lines_about, mentions, of_kind, references, sections, status_label
+from tests.facts import (bold, channels, days, history, lines_about, mentions, of_kind, references, sections, status_label,
+                         without_history)
 from tests.slack_driver import buttons, text_of
 
 NEW = "new Training plan approvers <@UALICE|alice> <@UBOB|bob> sponsor <@USPONSOR|sam>"
@@ -443,9 +444,9 @@ def test_list_mine_and_show(slack, fake, gl, clock):
     [people] = [line for line in text.split("\n") if channels(line)]  # owner, sponsor, channel
     assert (mentions(people), channels(people)) == (["UOWNER", "USPONSOR"], ["CGENERAL"])
     assert "Mon 21 Dec 2026" in days(text) and initiative(gl).rule == "all"  # the deadline and the rule
-    [alice] = [line for line in lines_about(text, "UALICE") if "·" not in line]  # her answer, outside the history
+    [alice] = lines_about(without_history(text), "UALICE")  # her answer
     assert "1 business day" in alice and "“go”" in alice
-    [bob] = lines_about(text, "UBOB")
+    [bob] = lines_about(without_history(text), "UBOB")
     assert "4 business days" in bold(bob)
     assert history(text) == [("Mon 7 Dec 2026 10:00", ["UOWNER"]), ("Tue 8 Dec 2026 10:00", ["UALICE"])]
     assert days(text.split("\n")[-2]) == ["Mon 7 Dec 2026", "Mon 21 Dec 2026"] and "“go”" in text.split("\n")[-1]
