@@ -92,3 +92,16 @@ def lines_about(text: str, needle: str) -> list[str]:
 def sections(message: dict) -> list[str]:
     """The mrkdwn of each section block, in order: a message's parts without their headings' wording."""
     return [b["text"]["text"] for b in message.get("blocks") or [] if b["type"] == "section" and "text" in b]
+
+
+def parts(view: dict) -> list[str]:
+    """A message or view cut at its header blocks: [what comes before the first header, then each part's sections].
+
+    The App Home reads [notice, waiting on you, your initiatives, you sponsor] whatever its headings say."""
+    found = [[]]
+    for block in view.get("blocks") or []:
+        if block["type"] == "header":
+            found.append([])
+        elif block["type"] == "section" and "text" in block:
+            found[-1].append(block["text"]["text"])
+    return ["\n".join(texts) for texts in found]
