@@ -2,7 +2,8 @@
 
 Tests assert on these rather than on whole sentences where the wording is not the point, so that
 rewording or translating the copy does not break them (STYLE.md: "Tests check facts, not sentences").
-`sent_as` tells which logical message a delivered one was, by its outbox key ("nudge:41:3" → "nudge").
+`sent_as` and `of_kind` tell which logical message a delivered one was, by its outbox key ("nudge:41:3" →
+"nudge"), so tests pick "the nudge" or "the report reminder" out of a DM channel without matching its words.
 """
 from __future__ import annotations
 
