@@ -4,7 +4,7 @@
 
 For each size and backend it fills a fresh database with that many open initiatives
 (3 approvers each, 1% of them due for a nudge, plus the sent outbox rows and events their
-registration left behind) using bulk inserts, then times, on a frozen clock:
+registration left behind) with bot/dataset.py's bulk inserts, then times, on a frozen clock:
 
 - the queueing pass (bot.jobs.queue_due: everything due becomes outbox rows),
 - delivery (Sender.deliver_due) against a local fake Slack (tests/fake_slack.py),
@@ -22,159 +22,20 @@ import sys
 import tempfile
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import event, insert, text  # noqa: E402
+from sqlalchemy import event, text  # noqa: E402
 
-from bot.calendar import zone  # noqa: E402
-from bot.services.schedule import next_nudge  # noqa: E402
-from bot.keys import summary as summary_key  # noqa: E402
-from bot.services.summary import week_of  # noqa: E402
-from bot.services.workspaces import work_week  # noqa: E402
-from storage.models import Approval, Event, Initiative, OutboxMessage, Person, Workspace  # noqa: E402
+from bot.dataset import NOW, fill  # noqa: E402
 
-# Wednesday 9 December 2026, 09:30 UTC: 10:30 in Berlin, 09:30 in London, 01:30 in Los Angeles.
-NOW = datetime(2026, 12, 9, 9, 30, tzinfo=UTC)
-TEAM = "T1"
-ZONES = ("Europe/Berlin", "Europe/London", "America/Los_Angeles")
-KINDS = ("nudge", "escalate", "sponsor_ask", "report")
-CHUNK = 20_000
 DUE_MARKERS = ("next_nudge_at <=", "escalate_at <=", "next_sponsor_ask_at <=", "next_report_reminder_at <=",
                "claimed_until <", "GROUP BY initiatives.team_id, initiatives.channel_id")
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
-
-
-@dataclass
-class Filled:
-    initiatives: int
-    due: dict[str, int]
-    seconds: float
-
-
-def _workspace_template(now: datetime) -> Workspace:
-    """The workspace row with the defaults the migration gives it."""
-    return Workspace(team_id=TEAM, timezone="Europe/Berlin", working_days="mon,tue,wed,thu,fri", working_hours="09:00-17:00",
-                     holidays=None, deadline_days=10, first_nudge=2, nudge_every=2, sponsor_every=2, report_after=20,
-                     report_every=5, summary_channel=None, summary_day="mon", summary_time="09:00", next_number=1,
-                     created_at=now - timedelta(days=90))
-
-
-def _template(ws: Workspace, kind: str, now: datetime) -> tuple[dict, list[dict]]:
-    """Initiative columns and, per approver zone, approval columns for one kind of initiative."""
-    week, ws_tz, today = work_week(ws), zone(ws.timezone), now.astimezone(zone(ws.timezone)).date()
-    if kind == "fresh":  # registered an hour ago: first nudge in 2 business days
-        requested = now - timedelta(hours=1)
-    elif kind == "nudge":  # registered 3 business days ago: the first nudge is due
-        requested = now - timedelta(days=5)
-    else:  # registered long ago
-        requested = now - timedelta(days=40)
-    deadline = week.add_business_days(requested.astimezone(ws_tz).date(), ws.deadline_days)
-    ini = dict(status="open", deadline=deadline, escalate_at=week.end_of_day(deadline, ws_tz), created_at=requested,
-               next_sponsor_ask_at=None, next_report_reminder_at=None, escalated_at=None, proceeded_at=None,
-               report_due=None, sponsor_asks=0)
-    last_call_sent = False
-    if kind == "escalate":  # deadline yesterday, not yet escalated
-        ini["deadline"] = week.previous_business_day(today)
-        ini["escalate_at"] = week.end_of_day(ini["deadline"], ws_tz)
-        last_call_sent = True
-    elif kind == "sponsor_ask":  # escalated two business days ago, sponsor still silent
-        ini.update(status="escalated", escalate_at=None, escalated_at=now - timedelta(days=2), sponsor_asks=1,
-                   next_sponsor_ask_at=now - timedelta(hours=1), deadline=week.previous_business_day(today) - timedelta(days=2))
-        last_call_sent = True
-    elif kind == "report":  # proceeded 20 business days ago: the report is due today
-        ini.update(status="proceeding", escalate_at=None, proceeded_at=now - timedelta(days=28), report_due=today,
-                   next_report_reminder_at=now - timedelta(hours=1), deadline=today - timedelta(days=30))
-        last_call_sent = True
-    approvals = []
-    for tz_name in ZONES:
-        a = dict(requested_at=requested, decision="pending", nudges_sent=0, last_call_sent=last_call_sent,
-                 snoozed_until=None, next_nudge_at=None)
-        if ini["status"] == "open" and not last_call_sent:
-            probe_ini = Initiative(status="open", deadline=ini["deadline"], escalate_at=ini["escalate_at"])
-            probe = Approval(requested_at=requested, decision="pending", nudges_sent=0, last_call_sent=False, snoozed_until=None)
-            upcoming = next_nudge(ws, week, probe_ini, probe, zone(tz_name))
-            a["next_nudge_at"] = upcoming[0] if upcoming else None
-        approvals.append(a)
-    return ini, approvals
-
-
-def fill(engine, n: int, *, now: datetime = NOW, due: float = 0.01, kinds: tuple[str, ...] = ("nudge",),
-         people: int = 300, history: bool = True) -> Filled:
-    """Fill an empty, migrated database with n initiatives, 3 approvers each; a `due` fraction has work due now.
-
-    Due initiatives are spread evenly and take the `kinds` in turn (nudge due, deadline passed, sponsor to
-    re-ask, report reminder due). With history, each initiative also has the sent announcement and sign-off
-    requests in the outbox and its "registered" event, as registration would have left them."""
-    started = time.perf_counter()
-    ws = _workspace_template(now)
-    templates = {k: _template(ws, k, now) for k in ("fresh", *kinds)}
-    every = max(1, round(1 / due)) if due else 0
-    counts = dict.fromkeys(kinds, 0)
-    pool = [f"U{i:05d}" for i in range(people)]
-    with engine.begin() as conn:
-        conn.execute(insert(Workspace), [{c.key: getattr(ws, c.key) for c in Workspace.__table__.columns}])
-        conn.execute(insert(Person), [dict(team_id=TEAM, user_id=u, display_name=u.lower(), tz=ZONES[i % len(ZONES)],
-                                           is_bot=False, deleted=False, is_admin=False, fetched_at=now - timedelta(hours=2))
-                                      for i, u in enumerate(pool)])
-    for lo in range(0, n, CHUNK):
-        inis, approvals, messages, events = [], [], [], []
-        for i in range(lo, min(n, lo + CHUNK)):
-            number = i + 1
-            kind = "fresh"
-            if every and i % every == 0:
-                kind = kinds[(i // every) % len(kinds)]
-                counts[kind] += 1
-            ini, apps = templates[kind]
-            # Approvers in the three zones, owner and sponsor elsewhere in the pool.
-            b = (i * 7) % (people - 15)
-            b -= b % 3  # pool[j] lives in ZONES[j % 3]
-            who = [pool[b + 4 * k] for k in range(3)]  # one approver in each zone
-            owner, sponsor = pool[b + 9], pool[b + 12]
-            inis.append(dict(id=number, team_id=TEAM, number=number, title=f"Initiative {number}", details="",
-                             owner_id=owner, sponsor_id=sponsor, channel_id=f"C{i % 50:03d}", rule="all", closed_at=None,
-                             report_text=None, extensions=0, report_reminders=0, last_manual_nudge_on=None, **ini))
-            for pos, (a, uid) in enumerate(zip(apps, who)):
-                aid = 3 * i + pos + 1
-                approvals.append(dict(id=aid, initiative_id=number, approver_id=uid, position=pos, decided_at=None,
-                                      comment=None, **a))
-                if history:
-                    messages.append(_sent(f"request:{aid}", uid, number, a["requested_at"]))
-            if history:
-                messages.append(_sent(f"announce:{number}", f"C{i % 50:03d}", number, ini["created_at"]))
-                events.append(dict(team_id=TEAM, initiative_id=number, actor_id=owner, kind="registered",
-                                   data={"approvers": who}, at=ini["created_at"]))
-        with engine.begin() as conn:
-            conn.execute(insert(Initiative), inis)
-            conn.execute(insert(Approval), approvals)
-            if messages:
-                conn.execute(insert(OutboxMessage), messages)
-                conn.execute(insert(Event), events)
-    with engine.begin() as conn:
-        conn.execute(Workspace.__table__.update().values(next_number=n + 1))
-        if history:  # the bot was running on Monday: this week's summaries are posted
-            week = week_of(ws, now)
-            channels = sorted({f"C{i % 50:03d}" for i in range(min(n, 50))})
-            conn.execute(insert(OutboxMessage), [_sent(summary_key(c, week), c, None, now - timedelta(days=2)) for c in channels])
-        if engine.dialect.name == "postgresql":  # explicit ids: move the sequences past them
-            for table in ("initiatives", "approvals"):
-                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
-    with engine.connect() as conn:  # fresh statistics, as autovacuum / a long-running database would have
-        conn.execute(text("ANALYZE"))
-        conn.commit()
-    return Filled(n, counts, time.perf_counter() - started)
-
-
-def _sent(key: str, recipient: str, initiative_id: int | None, at: datetime) -> dict:
-    return dict(team_id=TEAM, key=key, initiative_id=initiative_id, method="chat.postMessage", recipient=recipient,
-                target_key=None, payload={"text": key}, status="sent", attempts=1, next_attempt_at=at, claimed_until=None,
-                channel=("D" + recipient) if recipient.startswith("U") else recipient, ts="1700000000.000100", error=None,
-                created_at=at, sent_at=at)
 
 
 class Statements:

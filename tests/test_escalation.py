@@ -8,9 +8,10 @@ from sqlalchemy import func, select
 
 from bot.calendar import zone
 from bot.jobs import sweep
-from storage.models import Event, Initiative, OutboxMessage
+from storage.models import Approval, Event, Initiative, OutboxMessage
+from tests.facts import bold, channels, days, history, mentions, of_kind, references, status_label
 from tests.slack_driver import buttons, text_of
-from tests.test_nudges import run_for
+from tests.story import run_for
 
 NEW = "new Vendor switch approvers <@UALICE|a> <@UBOB|b> sponsor <@USPONSOR|s> by 2026-12-11"
 
@@ -27,7 +28,7 @@ def counts(gl):
 
 
 def escalate(slack, gl, fake, clock, text=NEW):
-    assert "Registered" in slack.command(text)["text"]
+    assert references(slack.command(text)["text"]) == ["GL-1"]
     run_for(gl, fake, clock, days=7)  # to Monday 14 December 10:00 in Berlin: the sponsor is at work
     assert status(gl) == "escalated"
 
@@ -45,68 +46,83 @@ def test_full_story_proceed_and_report(slack, gl, fake, clock):
 
     [question] = sponsor_dms(slack)
     text = text_of(question)
-    assert "The deadline has passed on *GL-1* Vendor switch (Fri 11 Dec 2026)" in text
-    assert "<@UALICE>: no answer for *4 business days*" in text  # Mon 7 Dec 10:00 to the end of Fri 11 Dec
-    assert "Already approved" not in text or "<@UCAROL>" not in text
+    assert references(text)[0] == "GL-1" and days(text) == ["Fri 11 Dec 2026"]  # which one, and its deadline
+    assert {"UALICE", "UBOB", "UCAROL"} <= set(mentions(text))  # who was still waited on when it was asked…
+    assert bold(text).count("4 business days") == 3  # …each for Mon 7 Dec 10:00 to the end of Fri 11 Dec
     assert buttons(question) == [("Proceed and report", "proceed"), ("Extend", "extend"), ("Withdraw", "withdraw")]
     with gl.transaction() as s:  # delivered in the sponsor's working hours (Monday 09:00 Berlin), not at midnight
         sent_at = s.scalar(select(OutboxMessage.sent_at).where(OutboxMessage.key.like("escalation:%")))
         assert sent_at.astimezone(zone("Europe/Berlin")).isoformat().startswith("2026-12-14T09:00")
-    owner_told = [m for m in slack.dms("UOWNER") if "asked the sponsor" in text_of(m)]
-    assert owner_told
+    [owner_told] = of_kind(gl, slack.dms("UOWNER"), "escalated-owner")
+    assert "USPONSOR" in mentions(text_of(owner_told))
 
     clock.advance(minutes=20)
     reply = slack.click("proceed", "1", "USPONSOR")
-    assert reply["text"] == "GL-1 is proceeding. <@UOWNER> has been told to go ahead and to report by Mon 11 Jan 2027."
+    assert (references(reply["text"]), mentions(reply["text"]), days(reply["text"])) == (
+        ["GL-1"], ["UOWNER"], ["Mon 11 Jan 2027"])  # the owner is told, and the report's due day
     assert status(gl) == "proceeding"
-    [go] = [m for m in slack.dms("UOWNER") if "decided to *proceed*" in text_of(m)]
-    assert "report the results by *Mon 11 Jan 2027*" in text_of(go)
+    [go] = of_kind(gl, slack.dms("UOWNER"), "proceed-owner")
+    assert "Mon 11 Jan 2027" in bold(text_of(go))
     for approver in ("UALICE", "UBOB"):
-        [polite] = [m for m in slack.dms(approver) if "Thank you for your time" in text_of(m)]
-        assert "decided to proceed" in text_of(polite) and "will report the results" in text_of(polite)
-    assert not [m for m in slack.dms("UCAROL") if "Thank you for your time" in text_of(m)]  # she approved
-    [note] = [m for m in slack.posts("CGENERAL") if "proceed and report" in text_of(m)]
-    assert "without sign-off from <@UALICE>, <@UBOB>" in text_of(note)
+        [polite] = of_kind(gl, slack.dms(approver), "proceed-approver")
+        assert {"USPONSOR", "UOWNER"} <= set(mentions(text_of(polite))) and days(text_of(polite)) == ["Mon 11 Jan 2027"]
+    assert not of_kind(gl, slack.dms("UCAROL"), "proceed-approver")  # she approved
+    [note] = of_kind(gl, slack.posts("CGENERAL"), "proceed-note")
+    assert {"UALICE", "UBOB"} <= set(mentions(text_of(note))) and "UCAROL" not in mentions(text_of(note))
     settled = [c.args for c in fake.calls("chat.update") if c.args["channel"] == "DUSPONSOR"]
-    assert settled and buttons(settled[-1]) == [] and "You decided to proceed and report" in text_of(settled[-1])
+    assert settled and buttons(settled[-1]) == [] and of_kind(gl, settled[-1:], "escalation-settled")
 
     # Alice approves after the fact: a ratification, status unchanged.
     clock.advance(minutes=20)
-    assert "ratification" in slack.command("approve GL-1", user="UALICE")["text"]
+    assert references(slack.command("approve GL-1", user="UALICE")["text"]) == ["GL-1"]
+    with gl.transaction() as s:
+        assert s.scalar(select(Event.actor_id).where(Event.kind == "ratified")) == "UALICE"
     assert status(gl) == "proceeding"
 
     # The report falls due after 20 business days; the owner is reminded then and every 5 business days.
     sent = run_for(gl, fake, clock, days=35)
-    reminders = [(at, m) for at, ch, m in sent if ch == "UOWNER" and "report on" in text_of(m)]
-    days = [at.astimezone(zone("Europe/Berlin")).date() for at, _ in reminders]
-    assert days[:2] == [date(2027, 1, 11), date(2027, 1, 18)]
-    assert "is due Mon 11 Jan 2027" in text_of(reminders[0][1])
-    assert "overdue since Mon 11 Jan 2027" in text_of(reminders[1][1])
+    reminded = of_kind(gl, [m for _, ch, m in sent if ch == "UOWNER"], "report-reminder")
+    reminders = [(at, m) for at, ch, m in sent if ch == "UOWNER" and any(m is r for r in reminded)]
+    on = [at.astimezone(zone("Europe/Berlin")).date() for at, _ in reminders]
+    assert on[:2] == [date(2027, 1, 11), date(2027, 1, 18)]
+    assert days(text_of(reminders[0][1])) == ["Mon 11 Jan 2027"] and "overdue" not in text_of(reminders[0][1])
+    assert days(text_of(reminders[1][1])) == ["Mon 11 Jan 2027"] and "overdue" in text_of(reminders[1][1])
 
     reply = slack.command("report GL-1 Switched vendors; costs down 12% <!channel>", user="UOWNER")
-    assert "posted in <#CGENERAL>" in reply["text"]
+    assert channels(reply["text"]) == ["CGENERAL"]
     assert status(gl) == "reported"
-    [posted] = [m for m in slack.posts("CGENERAL") if "*Report*" in text_of(m)]
+    [posted] = of_kind(gl, slack.posts("CGENERAL"), "report-note")
     assert "Switched vendors; costs down 12%" in text_of(posted) and "<!channel>" not in text_of(posted)
     for person in ("USPONSOR", "UALICE", "UBOB", "UCAROL"):
-        assert [m for m in slack.dms(person) if "*Report*" in text_of(m)], person
+        [told] = of_kind(gl, slack.dms(person), "report")
+        assert "Switched vendors; costs down 12%" in text_of(told), person
     before = len(fake.calls("chat.postMessage"))
     run_for(gl, fake, clock, days=10)
     assert len(fake.calls("chat.postMessage")) == before  # no more reminders
 
     story = text_of(slack.command("show GL-1"))
-    for line in ("registered it", "nudged <@UALICE>", "sent the last call to <@UALICE>",
-                 "deadline passed: asked the sponsor <@USPONSOR> to decide", "<@USPONSOR> decided to proceed and report",
-                 "<@UALICE> approved after the sponsor decided to proceed (ratified)",
-                 "reminded <@UOWNER> that the report is due", "<@UOWNER> filed the report", "Status: *proceeded and reported*",
-                 "<@UALICE> ratified after", "<@UCAROL> approved after"):
-        assert line in story, (line, story)
+    with gl.transaction() as s:
+        kinds = [e.kind for e in s.scalars(select(Event).where(Event.initiative_id == 1).order_by(Event.id))]
+        assert s.scalar(select(Initiative.report_text)) == "Switched vendors; costs down 12% @channel"
+        decided = dict(s.execute(select(Approval.approver_id, Approval.decision)).all())
+    assert kinds == ["registered", "nudged", "nudged", "last_call", "last_call", "last_call", "escalated", "approved",
+                     "proceeded", "ratified", "report_reminded", "report_reminded", "reported"]
+    assert decided == {"UALICE": "approved", "UBOB": "pending", "UCAROL": "approved"}
+    # Every event is a line of the story, at its moment, naming who acted or was asked.
+    assert history(story) == [
+        ("Mon 7 Dec 2026 10:00", ["UOWNER"]), ("Wed 9 Dec 2026 10:00", ["UALICE"]), ("Wed 9 Dec 2026 18:00", ["UBOB"]),
+        ("Thu 10 Dec 2026 01:00", ["UCAROL"]), ("Thu 10 Dec 2026 09:00", ["UALICE"]), ("Thu 10 Dec 2026 18:00", ["UBOB"]),
+        ("Sat 12 Dec 2026 00:00", ["USPONSOR"]), ("Mon 14 Dec 2026 10:00", ["UCAROL"]), ("Mon 14 Dec 2026 10:20", ["USPONSOR"]),
+        ("Mon 14 Dec 2026 10:40", ["UALICE"]), ("Mon 11 Jan 2027 09:40", ["UOWNER"]), ("Mon 18 Jan 2027 09:40", ["UOWNER"]),
+        (history(story)[-1][0], ["UOWNER"])]
+    assert status_label("reported") in bold(story)
 
 
 def test_sponsor_is_asked_again_every_two_business_days_in_working_hours(slack, gl, fake, clock):
     escalate(slack, gl, fake, clock)
     sent = run_for(gl, fake, clock, days=9)
-    asks = [at for at, ch, m in sent if ch == "USPONSOR" and "your decision is still needed" in text_of(m)]
+    again = of_kind(gl, [m for _, ch, m in sent if ch == "USPONSOR"], "sponsor-ask")
+    asks = [at for at, ch, m in sent if ch == "USPONSOR" and any(m is a for a in again)]
     local = [at.astimezone(zone("Europe/Berlin")) for at in asks]
     assert [d.date() for d in local] == [date(2026, 12, 16), date(2026, 12, 18), date(2026, 12, 22)]
     assert all(9 <= d.hour < 17 for d in local)
@@ -123,17 +139,17 @@ def test_extend_by_button_then_approve(slack, gl, fake, clock):
     assert "is not in the future" in past.body and status(gl) == "escalated"
     slack.submit(view, {"deadline": {"type": "datepicker", "selected_date": "2026-12-23"}}, "USPONSOR")
     assert status(gl) == "open"
-    assert [c for c in fake.calls("chat.update") if "extended to Wed 23 Dec 2026" in text_of(c.args)]
+    [settled] = [c.args for c in fake.calls("chat.update") if c.args["channel"] == "DUSPONSOR"]  # the question, answered
+    assert days(text_of(settled))[-1] == "Wed 23 Dec 2026" and buttons(settled) == []
     for approver in ("UALICE", "UBOB"):
-        [told] = [m for m in slack.dms(approver) if "extended the deadline" in text_of(m)]
-        assert "*Wed 23 Dec 2026*" in text_of(told) and buttons(told)[0] == ("Approve", "approve")
-    show = text_of(slack.command("show GL-1"))
-    assert "deadline Wed 23 Dec 2026 (extended 1×)" in show
-    assert "deadline Wed 23 Dec 2026 (extended 1×)" in text_of(slack.command("list"))
-    assert "deadline Wed 23 Dec 2026 (extended 1×)" in text_of(slack.command("summary"))
+        [told] = of_kind(gl, slack.dms(approver), "extended")
+        assert "Wed 23 Dec 2026" in bold(text_of(told)) and buttons(told)[0] == ("Approve", "approve")
+    # The new deadline, and that it was extended once, wherever the initiative is listed.
+    for listed in (text_of(slack.command("show GL-1")), text_of(slack.command("list")), text_of(slack.command("summary"))):
+        assert [line for line in listed.split("\n") if "Wed 23 Dec 2026" in days(line) and "1×" in line], listed
 
     sent = run_for(gl, fake, clock, days=3)  # nudges resume on the cadence
-    assert [m for at, ch, m in sent if ch == "UALICE" and "waited on you" in text_of(m)]
+    assert of_kind(gl, [m for at, ch, m in sent if ch == "UALICE"], "nudge")
     slack.command("approve GL-1", user="UALICE")
     slack.click("approve", "1", "UBOB")
     assert status(gl) == "approved"
@@ -153,12 +169,13 @@ def test_late_approvals_complete_it_and_withdraw_the_sponsors_question(slack, gl
     escalate(slack, gl, fake, clock)
     slack.command("approve GL-1", user="UALICE")
     assert status(gl) == "escalated"
-    assert "now approved" in slack.click("approve", "1", "UBOB")["text"]
+    assert references(slack.click("approve", "1", "UBOB")["text"]) == ["GL-1"]
     assert status(gl) == "approved"
     [update] = [c.args for c in fake.calls("chat.update") if c.args["channel"] == "DUSPONSOR"]
-    assert "no decision needed" in text_of(update) and buttons(update) == []
+    assert of_kind(gl, [update], "escalation-settled") and buttons(update) == []
+    before = counts(gl)
     outdated = slack.click("proceed", "1", "USPONSOR")
-    assert "approved" in outdated["text"] and "Nothing changed" in outdated["text"]
+    assert status_label("approved") in outdated["text"] and counts(gl) == before and status(gl) == "approved"
 
 
 def test_rejection_while_escalated(slack, gl, fake, clock):
@@ -166,15 +183,15 @@ def test_rejection_while_escalated(slack, gl, fake, clock):
     slack.command("reject GL-1 We have no budget & no time", user="UBOB")
     assert status(gl) == "rejected"
     for person in ("UOWNER", "USPONSOR"):
-        [told] = [m for m in slack.dms(person) if "*rejected*" in text_of(m)]
-        assert "We have no budget &amp; no time" in text_of(told)
-    assert [c for c in fake.calls("chat.update") if c.args["channel"] == "DUSPONSOR" and "nothing to decide" in text_of(c.args)]
+        [told] = of_kind(gl, slack.dms(person), "rejected")
+        assert "We have no budget &amp; no time" in text_of(told) and mentions(text_of(told))[0] == "UBOB"
+    assert of_kind(gl, [c.args for c in fake.calls("chat.update") if c.args["channel"] == "DUSPONSOR"], "escalation-settled")
 
 
 def test_proceed_before_the_deadline_is_the_sponsors_call(slack, gl, fake, clock):
     slack.command(NEW)
     reply = slack.command("proceed GL-1 Market window closes Friday", user="USPONSOR")
-    assert "GL-1 is proceeding" in reply["text"]
+    assert references(reply["text"]) == ["GL-1"] and status(gl) == "proceeding"
     assert [m for m in slack.posts("CGENERAL") if "Market window closes Friday" in text_of(m)]
     sent = run_for(gl, fake, clock, days=6)
     assert not [m for at, ch, m in sent if ch in ("UALICE", "UBOB")]  # no nudges, no escalation
@@ -212,7 +229,8 @@ def test_rights(slack, gl, fake, clock, action, role):
     if role in allowed:
         assert counts(gl) != before, reply
     else:
-        assert reply.startswith("Only "), reply
+        allowed_people = {ROLES[r] for r in allowed} | ({"UBOB"} if allowed == {"approver"} else set())
+        assert set(mentions(reply)) == allowed_people and references(reply) == ["GL-1"], reply  # who may, instead
         assert counts(gl) == before
         assert status(gl) == state
 
@@ -229,10 +247,15 @@ def test_double_click_counts_once(slack, gl, fake, clock, action):
     after_first = counts(gl)
     second = slack.click(action, "1", BUTTONS[action])
     if action == "snooze":  # snoozing twice is harmless: the same next business day, one more audit line
-        assert "Snoozed" in second["text"]
+        assert days(second["text"]) == days(first["text"]) == ["Wed 9 Dec 2026"]
         return
     assert counts(gl) == after_first, (first, second)
-    assert "already" in second["text"] or "only open" in second["text"], second["text"]
+    # The second click is told what the first one did: when, or the state it left.
+    assert references(second["text"]) == ["GL-1"], second["text"]
+    assert {"approve": lambda t: days(t) == ["Mon 7 Dec 2026"],  # approved that day
+            "proceed": lambda t: days(t) == ["Mon 4 Jan 2027"],  # proceeding, the report due then
+            "withdraw": lambda t: status_label("withdrawn") in t,
+            "nudge": lambda t: days(t) == ["Tue 8 Dec 2026"]}[action](second["text"]), second["text"]  # next possible day
 
 
 @pytest.mark.parametrize("action", ["approve", "reject", "snooze", "ask_question", "proceed", "extend", "withdraw", "nudge"])
@@ -242,7 +265,7 @@ def test_outdated_click_answers_with_the_current_state(slack, gl, fake, clock, a
     before = counts(gl)
     user = {"proceed": "USPONSOR", "extend": "USPONSOR", "withdraw": "USPONSOR", "nudge": "UOWNER"}.get(action, "UALICE")
     reply = slack.click(action, "1", user)
-    assert "withdrawn" in reply["text"], reply
+    assert status_label("withdrawn") in reply["text"] and references(reply["text"]) == ["GL-1"], reply
     assert counts(gl) == before and status(gl) == "withdrawn"
     assert not fake.calls("views.open")
 

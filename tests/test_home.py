@@ -11,6 +11,7 @@ from sqlalchemy import select
 from bot.people import refresh_people
 from bot.services import initiatives as service
 from storage.models import Initiative, Person
+from tests.facts import bold, days, lines_about, mentions, of_kind, parts, references, sections, status_label
 from tests.slack_driver import buttons, interaction_body, text_of
 
 _events = count(1)
@@ -46,9 +47,10 @@ def homes(fake, user: str) -> list[dict]:
 
 def register(slack, title="Plan", approvers="<@UALICE>", sponsor="<@USPONSOR>", owner="UOWNER") -> int:
     reply = slack.command(f"new {title} approvers {approvers} sponsor {sponsor}", user=owner)
-    assert "Registered" in reply["text"], reply
     with slack.gl.transaction() as s:
-        return s.scalar(select(Initiative.id).order_by(Initiative.id.desc()).limit(1))
+        last = s.scalar(select(Initiative).order_by(Initiative.id.desc()).limit(1))
+    assert references(reply["text"]) == [last.reference] and last.title == title, reply
+    return last.id
 
 
 def test_opening_the_home_publishes_what_waits_on_you(slack, fake, clock):
@@ -57,10 +59,10 @@ def test_opening_the_home_publishes_what_waits_on_you(slack, fake, clock):
     open_home(slack, "UALICE")
     (view,) = homes(fake, "UALICE")
     assert view["type"] == "home"
-    text = text_of(view)
-    assert "Waiting on you" in text and "*GL-1* Plan from <@UOWNER>" in text
-    assert "Waiting on you for *3 business days* · deadline Mon 21 Dec 2026" in text
-    assert "You own no open initiative" in text and "You sponsor no open initiative" in text
+    _, waiting, owned, sponsored = parts(view)
+    assert "*GL-1* Plan" in waiting and mentions(waiting) == ["UOWNER"]  # what, and from whom
+    assert "3 business days" in bold(waiting) and days(waiting) == ["Mon 21 Dec 2026"]  # how long, and the deadline
+    assert references(owned) == [] and references(sponsored) == []
     assert buttons(view) == [("Approve", "approve"), ("Reject", "reject"), ("Snooze", "snooze")]
     assert {e["value"] for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]} == {str(ini_id)}
 
@@ -71,11 +73,13 @@ def test_owner_and_sponsor_see_their_initiatives_with_their_buttons(slack, fake,
     open_home(slack, "UOWNER")
     open_home(slack, "USPONSOR")
     owner, sponsor = homes(fake, "UOWNER")[-1], homes(fake, "USPONSOR")[-1]
-    for view in (owner, sponsor):
-        assert "*GL-1* Plan: pending <@UALICE> (1 business day) · deadline Mon 21 Dec 2026" in text_of(view)
+    for view, part in ((owner, 2), (sponsor, 3)):  # their own part of the Home: owned, sponsored
+        [line] = lines_about(parts(view)[part], "GL-1")
+        assert line.startswith("*GL-1* Plan") and mentions(line) == ["UALICE"]
+        assert "(1 business day)" in line and days(line) == ["Mon 21 Dec 2026"]
     assert buttons(owner) == [("Nudge", "nudge"), ("Extend", "extend"), ("Withdraw", "withdraw")]
     assert buttons(sponsor) == [("Proceed and report", "proceed"), ("Extend", "extend")]
-    assert "Nothing waits on you." in text_of(owner)
+    assert references(parts(owner)[1]) == []  # nothing waits on the owner
 
 
 def test_the_messages_tab_publishes_nothing(slack, fake):
@@ -94,18 +98,20 @@ def test_a_change_refreshes_the_homes_of_those_who_opened_theirs(slack, fake, gl
     with gl.transaction() as s:
         assert s.get(Initiative, ini_id).status == "approved"
     alice = homes(fake, "UALICE")[-1]
-    assert "Thanks: GL-1 is now approved." in text_of(alice)  # the answer to the click, on top of the Home
-    assert "Nothing waits on you." in text_of(alice) and buttons(alice) == []
-    assert "You own no open initiative" in text_of(homes(fake, "UOWNER")[-1])
+    notice, waiting, *_ = parts(alice)  # the answer to the click, on top of the Home
+    assert references(notice) == ["GL-1"] and status_label("approved") in notice
+    assert references(waiting) == [] and buttons(alice) == []
+    assert references(parts(homes(fake, "UOWNER")[-1])[2]) == []  # the owner's list is empty now
     assert homes(fake, "USPONSOR") == []  # never opened the Home: nothing is published for them
-    assert any("*approved*" in text_of(m) for m in slack.dms("UOWNER"))  # the DMs go out as usual
+    assert of_kind(gl, slack.dms("UOWNER"), "approved")  # the DMs go out as usual
 
 
 def test_a_registration_adds_to_the_approvers_open_home(slack, fake):
     open_home(slack, "UBOB")
-    assert "Nothing waits on you." in text_of(homes(fake, "UBOB")[-1])
+    assert references(parts(homes(fake, "UBOB")[-1])[1]) == []
     register(slack, approvers="<@UBOB>")
-    assert "*GL-1* Plan from <@UOWNER>" in text_of(homes(fake, "UBOB")[-1])
+    waiting = parts(homes(fake, "UBOB")[-1])[1]
+    assert "*GL-1* Plan" in waiting and mentions(waiting) == ["UOWNER"]
 
 
 def test_an_outdated_click_on_the_home_says_so_and_changes_nothing(slack, fake, gl):
@@ -113,7 +119,8 @@ def test_an_outdated_click_on_the_home_says_so_and_changes_nothing(slack, fake, 
     slack.command("withdraw GL-1 no budget", user="UOWNER")
     open_home(slack, "UALICE")
     home_click(slack, "approve", str(ini_id), "UALICE")
-    assert "GL-1 is already withdrawn" in text_of(homes(fake, "UALICE")[-1])
+    notice = parts(homes(fake, "UALICE")[-1])[0]
+    assert references(notice) == ["GL-1"] and status_label("withdrawn") in notice
     with gl.transaction() as s:
         assert [a.decision for a in s.get(Initiative, ini_id).approvals] == ["pending", "pending"]
 
@@ -131,7 +138,7 @@ def test_a_failure_to_publish_never_breaks_the_action(slack, fake, gl):
     open_home(slack, "UALICE")
     fake.fail_next("views.publish", error="internal_error", times=5)
     reply = slack.command("approve GL-1", user="UALICE")
-    assert reply["text"] == "Thanks: GL-1 is now approved."
+    assert references(reply["text"]) == ["GL-1"] and status_label("approved") in reply["text"]
     with gl.transaction() as s:
         assert s.get(Initiative, ini_id).status == "approved"
 
@@ -154,11 +161,12 @@ def test_a_home_with_more_than_a_hundred_blocks_shows_the_oldest_and_how_many_mo
     open_home(slack, "UALICE")
     view = homes(fake, "UALICE")[-1]
     assert len(view["blocks"]) <= 100
-    items = [b["text"]["text"] for b in view["blocks"] if b["type"] == "section" and "from <@UOWNER>" in b["text"]["text"]]
+    items = [b["text"]["text"] for b in view["blocks"] if b["type"] == "section" and mentions(b["text"]["text"]) == ["UOWNER"]]
     assert items[0].startswith("*GL-1* Plan 1 ") and items[1].startswith("*GL-2* Plan 2 ")
     shown = len(items)
     assert shown >= 40
-    assert f"… and {120 - shown} more (the newest)." in text_of(view)
+    [more] = [line for line in text_of(view).split("\n") if line.startswith("…")]
+    assert str(120 - shown) in more.split()  # how many are left out
     assert "*GL-120*" not in text_of(view)
 
 
@@ -166,9 +174,11 @@ def test_mine_lists_the_same_three_things(slack, clock):
     register(slack, title="Hiring plan", approvers="<@UALICE>", sponsor="<@UOWNER>", owner="UBOB")
     register(slack, title="Training", approvers="<@UBOB>", sponsor="<@USPONSOR>")
     clock.advance(days=2)
-    text = text_of(slack.command("mine", user="UOWNER"))
-    assert "*Waiting on you*\nNothing waits on you." in text
-    assert "*GL-2* Training: pending <@UBOB> (2 business days) · deadline Mon 21 Dec 2026" in text
-    assert "*You sponsor*\n*GL-1* Hiring plan: pending <@UALICE> (2 business days)" in text
-    text = text_of(slack.command("mine", user="UBOB"))
-    assert "*GL-2* Training: waiting on you for *2 business days* · deadline Mon 21 Dec 2026" in text
+    waiting, owned, sponsored = (section.split("\n", 1)[-1] for section in sections(slack.command("mine", user="UOWNER")))
+    assert references(waiting) == []
+    assert owned.startswith("*GL-2* Training") and mentions(owned) == ["UBOB"] and "(2 business days)" in owned
+    assert days(owned) == ["Mon 21 Dec 2026"]
+    assert sponsored.startswith("*GL-1* Hiring plan") and mentions(sponsored) == ["UALICE"] and "(2 business days)" in sponsored
+    waiting = sections(slack.command("mine", user="UBOB"))[0]
+    [line] = lines_about(waiting, "GL-2")
+    assert "Training" in line and "2 business days" in bold(line) and days(line) == ["Mon 21 Dec 2026"]

@@ -5,11 +5,14 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from sqlalchemy import func
+
 from bot.calendar import WorkWeek, zone
 from bot.jobs import sweep
-from bot.services.workspaces import workspace
 from storage.models import Approval, Event, Initiative
+from tests.facts import bold, days, mentions, of_kind, references, sent_as
 from tests.slack_driver import buttons, text_of
+from tests.story import run_for, set_workspace
 
 ZONES = {"UALICE": "Europe/Berlin", "UBOB": "America/Los_Angeles", "UCAROL": "Asia/Tokyo"}
 GERMANY = WorkWeek(holidays_country="DE")
@@ -17,33 +20,23 @@ GERMANY = WorkWeek(holidays_country="DE")
 
 def register(slack, gl, text="new Rollout approvers <@UALICE|a> <@UBOB|b> <@UCAROL|c> sponsor <@USPONSOR|s> by 2027-01-08"):
     reply = slack.command(text)
-    assert "Registered *GL-1*" in reply["text"], reply
+    assert references(reply["text"]) == ["GL-1"], reply
     return reply
 
 
-def set_workspace(gl, **values):
-    """Workspace settings as an admin would set them, before anything is registered."""
+def nudges_in(gl, sent, user):
+    """(moment, message) of each scheduled nudge, the last call included, that reached this user."""
+    nudges = of_kind(gl, [m for _, channel, m in sent if channel == user], "nudge", "lastcall")
+    return [(at, m) for at, channel, m in sent if channel == user and any(m is n for n in nudges)]
+
+
+def manual_nudges(gl, slack, user):
+    return of_kind(gl, slack.dms(user), "manual")
+
+
+def manual_events(gl) -> int:
     with gl.transaction() as s:
-        ws = workspace(s, "T1", now=gl.clock.now(), default_tz=gl.config.timezone)
-        for key, value in values.items():
-            setattr(ws, key, value)
-
-
-def run_for(gl, fake, clock, days: float, step_minutes: int = 60) -> list[tuple]:
-    """Sweep every `step_minutes` for `days`; returns (business moment, user, message) of each DM sent."""
-    seen, sent = len(fake.calls("chat.postMessage")), []
-    for _ in range(int(days * 24 * 60 / step_minutes)):
-        clock.advance(minutes=step_minutes)
-        sweep(gl)
-        calls = fake.calls("chat.postMessage")
-        for call in calls[seen:]:
-            sent.append((clock.now(), call.args["channel"], call.args))
-        seen = len(calls)
-    return sent
-
-
-def nudges_in(sent, user):
-    return [(at, m) for at, channel, m in sent if channel == user and "waited on you" in text_of(m)]
+        return s.scalar(select(func.count()).select_from(Event).where(Event.kind == "manual_nudge"))
 
 
 def test_every_nudge_lands_in_working_hours_on_the_cadence_day(slack, gl, fake, clock):
@@ -53,28 +46,28 @@ def test_every_nudge_lands_in_working_hours_on_the_cadence_day(slack, gl, fake, 
 
     for user, tz_name in ZONES.items():
         tz = zone(tz_name)
-        nudges = nudges_in(sent, user)
+        nudges = nudges_in(gl, sent, user)
         assert nudges, user
         for at, _ in nudges:
             local = at.astimezone(tz)
             assert GERMANY.is_business_day(local.date()), (user, local)
             assert 9 <= local.hour < 17, (user, local)  # within one hourly sweep of the due moment
 
-    alice_days = [at.astimezone(zone("Europe/Berlin")).date() for at, _ in nudges_in(sent, "UALICE")]
+    alice_days = [at.astimezone(zone("Europe/Berlin")).date() for at, _ in nudges_in(gl, sent, "UALICE")]
     assert alice_days == [
         date(2026, 12, 9), date(2026, 12, 11), date(2026, 12, 15), date(2026, 12, 17), date(2026, 12, 21),
         date(2026, 12, 23), date(2026, 12, 28),  # Christmas Day (Friday) is a holiday in DE
         date(2026, 12, 30), date(2027, 1, 4),  # New Year's Day (Friday) too
         date(2027, 1, 6), date(2027, 1, 7),  # the last call, the business day before the deadline
     ]
-    last_call = nudges_in(sent, "UALICE")[-1][1]
-    assert "*Last call*" in text_of(last_call)
+    last_call = nudges_in(gl, sent, "UALICE")[-1][1]
+    assert sent_as(gl, last_call) == {"lastcall"}
 
     # Bob in Los Angeles was asked at 01:00 his time; his first nudge waits for 09:00 two business days on.
-    bob_first = nudges_in(sent, "UBOB")[0][0].astimezone(zone("America/Los_Angeles"))
+    bob_first = nudges_in(gl, sent, "UBOB")[0][0].astimezone(zone("America/Los_Angeles"))
     assert (bob_first.date(), bob_first.hour) == (date(2026, 12, 9), 9)
     # Carol in Tokyo was asked at 18:00; two business days later is after hours, so 09:00 the next day.
-    carol_first = nudges_in(sent, "UCAROL")[0][0].astimezone(zone("Asia/Tokyo"))
+    carol_first = nudges_in(gl, sent, "UCAROL")[0][0].astimezone(zone("Asia/Tokyo"))
     assert (carol_first.date(), carol_first.hour) == (date(2026, 12, 10), 9)
 
     # Escalated at the end of the deadline day: no more nudges after it.
@@ -82,33 +75,36 @@ def test_every_nudge_lands_in_working_hours_on_the_cadence_day(slack, gl, fake, 
         ini = s.scalar(select(Initiative))
         assert ini.status == "escalated"
         assert s.scalar(select(Approval.next_nudge_at).where(Approval.next_nudge_at.is_not(None))) is None
-    assert all(at <= ini.escalated_at for at, _ in nudges_in(sent, "UALICE"))
+    assert all(at <= ini.escalated_at for at, _ in nudges_in(gl, sent, "UALICE"))
 
 
 def test_nudge_dm_says_how_long_who_else_and_the_plan(slack, gl, fake, clock):
     register(slack, gl)
     sent = run_for(gl, fake, clock, days=2.5)
-    at, nudge = nudges_in(sent, "UALICE")[0]
+    at, nudge = nudges_in(gl, sent, "UALICE")[0]
     text = text_of(nudge)
-    assert "has waited on you for *2 business days*" in text
-    assert "Also pending: <@UBOB>, <@UCAROL>." in text
-    assert "Next reminder: Fri 11 Dec 2026." in text
-    assert "At the end of Fri 8 Jan 2027, <@USPONSOR> will be asked whether to proceed without your sign-off." in text
+    assert "2 business days" in bold(text)  # how long
+    assert {"UBOB", "UCAROL"} <= set(mentions(text)) and "UALICE" not in mentions(text)  # who else is pending
+    assert days(text)[-2:] == ["Fri 11 Dec 2026", "Fri 8 Jan 2027"]  # the next reminder, then the deadline
+    assert "USPONSOR" in mentions(text)  # who decides once the deadline has passed
     assert buttons(nudge) == [("Approve", "approve"), ("Reject", "reject"), ("Snooze", "snooze"), ("Ask a question", "ask_question")]
 
 
 def test_approve_from_a_nudge_stops_that_approvers_nudges(slack, gl, fake, clock):
     register(slack, gl)
     sent = run_for(gl, fake, clock, days=2.5)
-    nudge = nudges_in(sent, "UALICE")[0][1]
+    nudge = nudges_in(gl, sent, "UALICE")[0][1]
     reply = slack.click("approve", "1", "UALICE", message=nudge)
-    assert "recorded (1 of 3)" in reply["text"]
+    assert references(reply["text"]) == ["GL-1"]
+    with gl.transaction() as s:
+        assert [a.decision for a in s.scalars(select(Approval).order_by(Approval.position))] == ["approved", "pending", "pending"]
     # The nudge itself now says what happened, and its buttons are gone.
     assert reply["replace_original"] is True and buttons(reply) == []
-    assert "has waited on you" in text_of(reply) and ":white_check_mark: Thanks: your approval" in text_of(reply)
+    assert nudge["blocks"][0] in reply["blocks"]  # the nudge stays readable…
+    assert ":white_check_mark:" in text_of(reply) and ":white_check_mark:" not in text_of(nudge)  # …with the answer added
     sent = run_for(gl, fake, clock, days=7)
-    assert nudges_in(sent, "UALICE") == []
-    assert nudges_in(sent, "UBOB")
+    assert nudges_in(gl, sent, "UALICE") == []
+    assert nudges_in(gl, sent, "UBOB")
 
 
 def test_snooze_moves_the_next_nudge_to_the_next_business_day(slack, gl, fake, clock):
@@ -117,9 +113,9 @@ def test_snooze_moves_the_next_nudge_to_the_next_business_day(slack, gl, fake, c
     clock.set(clock.now().replace(hour=8))  # Wednesday 09:00 Berlin
     with gl.transaction() as s:
         before = s.scalar(select(Approval).where(Approval.approver_id == "UALICE"))
-    [nudge] = [m for m in slack.dms("UALICE") if "waited on you" in text_of(m)]
+    [nudge] = of_kind(gl, slack.dms("UALICE"), "nudge")
     reply = slack.click("snooze", "1", "UALICE", message=nudge)
-    assert "Snoozed: no reminder about GL-1 before Fri 11 Dec 2026" in reply["text"]
+    assert references(reply["text"]) == ["GL-1"] and days(reply["text"]) == ["Fri 11 Dec 2026"]
     assert reply["replace_original"] is True and ("Approve", "approve") in buttons(reply)  # still to be answered
     assert "waiting time keeps counting" in reply["text"]
     with gl.transaction() as s:
@@ -133,26 +129,28 @@ def test_snooze_moves_the_next_nudge_to_the_next_business_day(slack, gl, fake, c
     sweep(gl)
     slack.click("snooze", "1", "UALICE")
     sent = run_for(gl, fake, clock, days=4)
-    first = nudges_in(sent, "UALICE")[0][0].astimezone(zone("Europe/Berlin"))
+    first = nudges_in(gl, sent, "UALICE")[0][0].astimezone(zone("Europe/Berlin"))
     assert first.date() >= date(2026, 12, 14) and 9 <= first.hour < 17
 
 
 def test_manual_nudge_once_per_business_day_in_working_hours(slack, gl, fake, clock):
     register(slack, gl)
     reply = slack.command("nudge GL-1", user="USPONSOR")
-    assert "Nudged <@UALICE>, <@UBOB>, <@UCAROL> about GL-1" in reply["text"]
+    assert mentions(reply["text"]) == ["UALICE", "UBOB", "UCAROL"] and references(reply["text"]) == ["GL-1"]
     # Berlin is at work (10:00); Los Angeles (01:00) and Tokyo (18:00) are not: theirs wait.
-    assert [m for m in slack.dms("UALICE") if "sent you a reminder" in text_of(m)]
-    assert not [m for m in slack.dms("UBOB") if "sent you a reminder" in text_of(m)]
+    assert manual_nudges(gl, slack, "UALICE")
+    assert not manual_nudges(gl, slack, "UBOB")
+    before = manual_events(gl)
     again = slack.command("nudge gl-1", user="UOWNER")
-    assert "already nudged today" in again["text"] and "Tue 8 Dec 2026" in again["text"]
+    assert days(again["text"]) == ["Tue 8 Dec 2026"] and manual_events(gl) == before == 1  # already today: tomorrow
     refused = slack.command("nudge 1", user="UALICE")
-    assert "Only the owner (<@UOWNER>) or the sponsor (<@USPONSOR>) can nudge" in refused["text"]
+    assert mentions(refused["text"]) == ["UOWNER", "USPONSOR"] and manual_events(gl) == 1  # who may nudge
 
     sent = run_for(gl, fake, clock, days=1)
-    bob = [at for at, ch, m in sent if ch == "UBOB" and "sent you a reminder" in text_of(m)]
+    bob = [at for at, ch, m in sent if ch == "UBOB" and m in manual_nudges(gl, slack, "UBOB")]
     assert len(bob) == 1 and bob[0].astimezone(zone("America/Los_Angeles")).hour == 9
-    assert "already nudged" not in slack.command("nudge GL-1", user="UOWNER")["text"]  # a new business day
+    slack.command("nudge GL-1", user="UOWNER")
+    assert manual_events(gl) == 2  # a new business day
 
 
 def test_ask_a_question_opens_a_thread_with_the_owner(slack, gl, fake, clock):
@@ -163,9 +161,14 @@ def test_ask_a_question_opens_a_thread_with_the_owner(slack, gl, fake, clock):
     slack.submit(view, {"question": "Which budget line is this?"}, "UBOB")
     assert fake.calls("conversations.open")[-1].args["users"] == "UBOB,UOWNER"
     posted = [c.args for c in fake.calls("chat.postMessage") if c.args["channel"] == "DUBOB"][-1]
-    assert "<@UBOB> has a question for <@UOWNER> about *GL-1* Rollout" in text_of(posted)
+    assert mentions(text_of(posted))[:2] == ["UBOB", "UOWNER"] and "GL-1" in references(text_of(posted))
     assert "Which budget line is this?" in text_of(posted)
-    assert "asked the owner a question" in text_of(slack.command("show GL-1"))
+    story = text_of(slack.command("show GL-1")).split("\n")
+    with gl.transaction() as s:
+        asked = s.scalar(select(Event).where(Event.kind == "question"))
+    assert asked.actor_id == "UBOB" and asked.data == {"text": "Which budget line is this?"}
+    assert [line for line in story if line.startswith(asked.at.astimezone(zone("Europe/Berlin")).strftime("%a %-d %b %Y %H:%M"))
+            and mentions(line) == ["UBOB"]]  # on the story, at its moment
 
 
 def test_working_days_setting_is_honoured(slack, gl, fake, clock):
@@ -173,7 +176,7 @@ def test_working_days_setting_is_honoured(slack, gl, fake, clock):
     set_workspace(gl, working_days="sun,mon,tue,wed,thu")
     register(slack, gl, "new Rollout approvers <@UALICE|a> sponsor <@USPONSOR|s> by 2027-01-08")
     sent = run_for(gl, fake, clock, days=14)
-    days = [at.astimezone(zone("Europe/Berlin")).date() for at, _ in nudges_in(sent, "UALICE")]
+    days = [at.astimezone(zone("Europe/Berlin")).date() for at, _ in nudges_in(gl, sent, "UALICE")]
     assert days[:3] == [date(2026, 12, 9), date(2026, 12, 13), date(2026, 12, 15)]
     assert all(d.weekday() not in (4, 5) for d in days)
 
@@ -184,6 +187,6 @@ def test_a_nudge_follows_an_approver_who_moves_time_zone(slack, gl, fake, clock)
     run_for(gl, fake, clock, days=25 / 24)
     assert len([c for c in fake.calls("users.info") if c.args["user"] == "UALICE"]) == 2  # at registration, a day later
     sent = run_for(gl, fake, clock, days=2)
-    first = nudges_in(sent, "UALICE")[0][0].astimezone(zone("America/New_York"))
+    first = nudges_in(gl, sent, "UALICE")[0][0].astimezone(zone("America/New_York"))
     assert (first.date(), first.hour) == (date(2026, 12, 9), 9)  # asked at 04:00 New York time: 09:00 there, not Berlin
     assert len([c for c in fake.calls("users.info") if c.args["user"] == "UALICE"]) == 3  # once a day, no more

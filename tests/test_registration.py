@@ -7,6 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from storage.models import Approval, Event, Initiative, OutboxMessage
+from tests.facts import (bold, channels, days, history, lines_about, mentions, of_kind, references, sections, status_label,
+                         without_history)
 from tests.slack_driver import buttons, text_of
 
 NEW = "new Training plan approvers <@UALICE|alice> <@UBOB|bob> sponsor <@USPONSOR|sam>"
@@ -40,8 +42,14 @@ def button_value(message: dict, action_id: str) -> str:
 
 def register(slack, text=NEW, **kw) -> dict:
     reply = slack.command(text, **kw)
-    assert reply["text"].startswith("Registered"), reply
+    assert references(reply["text"])[:1] == [f"GL-{next_number(slack, kw.get('team', 'T1'))}"], reply
     return reply
+
+
+def next_number(slack, team) -> int:
+    """The number of the initiative the workspace registered last."""
+    with slack.gl.transaction() as s:
+        return s.scalar(select(func.max(Initiative.number)).where(Initiative.team_id == team))
 
 
 def mrkdwn_texts(node) -> list[str]:
@@ -81,13 +89,14 @@ def test_registration_confirms_announces_and_asks_each_approver(slack, fake, gl)
 
     (announcement,) = slack.posts("CGENERAL")
     text = text_of(announcement)
-    assert "<@UOWNER> registered *GL-1* Training plan" in text
-    assert "<@UALICE>, <@UBOB>" in text and "Sponsor: <@USPONSOR>" in text and "Deadline: Thu 10 Dec 2026" in text
+    assert "GL-1" in bold(text) and "Training plan" in text
+    assert mentions(text) == ["UOWNER", "UALICE", "UBOB", "USPONSOR"]  # owner, approvers, then the sponsor
+    assert days(text) == ["Thu 10 Dec 2026"]  # the deadline
 
     for approver in ("UALICE", "UBOB"):
-        (dm,) = slack.dms(approver)
-        assert "<@UOWNER> asks for your sign-off on *GL-1* Training plan" in text_of(dm)
-        assert "<@USPONSOR> will be asked whether to proceed" in text_of(dm)
+        (dm,) = of_kind(gl, slack.dms(approver), "request")
+        assert mentions(text_of(dm))[0] == "UOWNER" and "GL-1" in bold(text_of(dm)) and "Training plan" in text_of(dm)
+        assert "USPONSOR" in mentions(text_of(dm)) and "Thu 10 Dec 2026" in days(text_of(dm))  # who decides, and when
         assert buttons(dm) == [("Approve", "approve"), ("Reject", "reject"), ("Snooze", "snooze"),
                                ("Ask a question", "ask_question")]
     assert slack.dms("USPONSOR") == [] and slack.dms("UOWNER") == []
@@ -159,8 +168,12 @@ def test_bad_input_gets_a_clear_message_and_writes_nothing(slack, fake, db, text
 
 def test_every_problem_is_listed_at_once(slack, db):
     reply = slack.command("new " + "y" * 200 + " approvers <@UROBOT> sponsor <@UGONE> by 2020-01-01", channel="DUOWNER")
-    for says in ("keep it to 150", "<@UROBOT> cannot approve", "<@UGONE> cannot sponsor", "not in the future", "where to announce"):
-        assert says in reply["text"]
+    problems = reply["text"].split("\n• ")[1:]  # one bullet per problem
+    assert len(problems) == 5, reply["text"]
+    assert "200" in problems[0] and "150" in problems[0]  # the title's length, and the limit
+    assert mentions(problems[1]) == ["UROBOT"] and mentions(problems[2]) == ["UGONE"]  # the approver, the sponsor
+    assert days(problems[3]) == ["Wed 1 Jan 2020"]  # the deadline
+    assert "`in #channel`" in problems[4]  # how to say where to announce it
     assert counts(db) == dict.fromkeys(counts(db), 0)
 
 
@@ -207,13 +220,16 @@ def test_numbering_and_data_are_per_workspace(slack, fake, gl, db):
     ini = initiative(gl, 1)
 
     # T2 cannot see or act on T1's GL-1
-    assert "There is no GL-1 in this workspace" in slack.command("show GL-1", team="T2")["text"]
-    assert "There is no GL-2" in slack.command("approve GL-2", user="UALICE", team="T2")["text"]
+    shown = slack.command("show GL-1", team="T2")["text"]
+    assert references(shown) == ["GL-1"] and "Training plan" not in shown  # named, not shown
+    before = counts(db)
+    assert references(slack.command("approve GL-2", user="UALICE", team="T2")["text"]) == ["GL-2"]
+    assert counts(db) == before
     before = counts(db)
     reply = slack.click("approve", str(ini.id), "UALICE", team="T2")
     assert "does not exist in this workspace" in reply["text"]
     assert counts(db) == before and initiative(gl, 1).approvals[0].decision == "pending"
-    assert "Nothing is waiting" in text_of(slack.command("list", team="T2"))
+    assert references(text_of(slack.command("list", team="T2"))) == []
 
     # T2 numbers its own initiatives from GL-1
     reply = register(slack, "new Other team plan approvers <@UALICE> sponsor <@USPONSOR>", team="T2")
@@ -232,33 +248,36 @@ def test_approve_by_button_and_by_command_rule_all(slack, fake, gl):
     register(slack)
     (request,) = slack.dms("UALICE")
     reply = slack.click("approve", button_value(request, "approve"), "UALICE")
-    assert reply["text"] == "Thanks: your approval of GL-1 is recorded (1 of 2)."
+    assert references(reply["text"]) == ["GL-1"] and [a.decision for a in initiative(gl).approvals] == ["approved", "pending"]
     assert initiative(gl).status == "open"
-    assert "<@UALICE> approved *GL-1* Training plan (1 of 2)" in text_of(slack.dms("UOWNER")[-1])
+    (told,) = of_kind(gl, slack.dms("UOWNER"), "approval")
+    assert mentions(text_of(told)) == ["UALICE"] and "GL-1" in bold(text_of(told))
 
     reply = slack.command("approve gl-1 Fine by me", user="UBOB")
-    assert reply["text"] == "Thanks: GL-1 is now approved."
+    assert references(reply["text"]) == ["GL-1"] and status_label("approved") in reply["text"]
     ini = initiative(gl)
     assert ini.status == "approved" and ini.closed_at is not None
     assert [(a.decision, a.comment) for a in ini.approvals] == [("approved", None), ("approved", "Fine by me")]
     owner_dm = text_of(slack.dms("UOWNER")[-1])
-    assert "*GL-1* Training plan is *approved*. Last sign-off: <@UBOB>." in owner_dm and "Fine by me" in owner_dm
-    assert "is *approved*" in text_of(slack.dms("USPONSOR")[-1])
-    assert "is *approved*" in text_of(slack.posts("CGENERAL")[-1])
+    assert status_label("approved") in bold(owner_dm) and mentions(owner_dm) == ["UBOB"] and "Fine by me" in owner_dm
+    assert of_kind(gl, slack.dms("USPONSOR")[-1:], "approved") and status_label("approved") in bold(text_of(slack.dms("USPONSOR")[-1]))
+    assert of_kind(gl, slack.posts("CGENERAL")[-1:], "approved-note")
+    assert status_label("approved") in bold(text_of(slack.posts("CGENERAL")[-1]))
     assert [e.kind for e in events(gl)] == ["registered", "approved", "approved", "status_approved"]
 
 
-def test_approve_rule_any_closes_and_releases_the_others(slack, fake, gl):
+def test_approve_rule_any_closes_and_releases_the_others(slack, fake, gl, db):
     register(slack, NEW + " rule any")
     reply = slack.command("approve 1", user="UBOB")
-    assert reply["text"] == "Thanks: GL-1 is now approved."
+    assert references(reply["text"]) == ["GL-1"] and status_label("approved") in reply["text"]
     assert initiative(gl).status == "approved"
-    assert "needs no answer from you any more" in text_of(slack.dms("UALICE")[-1])
+    assert of_kind(gl, slack.dms("UALICE")[-1:], "no-answer-needed")
     # Alice's request lost its buttons; she can no longer answer
     update = next(c.args for c in fake.calls("chat.update") if c.args["channel"] == "DUALICE")
-    assert "No answer needed any more" in text_of(update) and buttons(update) == []
+    assert of_kind(gl, [update], "request-settled") and buttons(update) == []
+    before = counts(db)
     reply = slack.command("approve 1", user="UALICE")
-    assert "already approved; your answer is no longer needed. Nothing changed." in reply["text"]
+    assert references(reply["text"]) == ["GL-1"] and status_label("approved") in reply["text"] and counts(db) == before
 
 
 def test_double_click_on_approve_counts_once(slack, fake, gl, db):
@@ -267,7 +286,7 @@ def test_double_click_on_approve_counts_once(slack, fake, gl, db):
     slack.click("approve", value, "UALICE")
     before, owner_dms = counts(db), len(slack.dms("UOWNER"))
     reply = slack.click("approve", value, "UALICE")
-    assert "You already approved GL-1 on Mon 7 Dec 2026" in reply["text"] and "nothing changed" in reply["text"]
+    assert references(reply["text"]) == ["GL-1"] and days(reply["text"]) == ["Mon 7 Dec 2026"]  # approved that day
     assert counts(db) == before and len(slack.dms("UOWNER")) == owner_dms
     assert len(events(gl, "approved")) == 1
 
@@ -303,7 +322,9 @@ def test_the_request_dm_is_updated_after_the_decision(slack, fake, gl):
     with gl.transaction() as s:
         ts = s.scalar(select(OutboxMessage.ts).where(OutboxMessage.key.like("request:%"), OutboxMessage.recipient == "UALICE"))
     assert update.args["ts"] == ts
-    assert "You approved it. Thank you!" in text_of(update.args) and buttons(update.args) == []
+    assert of_kind(gl, [update.args], "request-settled") and buttons(update.args) == []
+    with gl.transaction() as s:  # the settled request says what she answered
+        assert s.scalar(select(OutboxMessage.key).where(OutboxMessage.method == "chat.update")).endswith(":approved")
     assert update.at > request_call.at
 
 
@@ -312,8 +333,9 @@ def test_only_approvers_can_approve_or_reject(slack, db):
     before = counts(db)
     for user in ("UOTHER", "UOWNER", "USPONSOR"):
         reply = slack.command("approve GL-1", user=user)
-        assert reply["text"] == "Only the approvers of GL-1 can approve it: <@UALICE>, <@UBOB>."
-        assert "Only the approvers of GL-1 can reject it" in slack.command("reject GL-1 no", user=user)["text"]
+        assert references(reply["text"]) == ["GL-1"] and mentions(reply["text"]) == ["UALICE", "UBOB"]  # who may
+        rejected = slack.command("reject GL-1 no", user=user)["text"]
+        assert references(rejected) == ["GL-1"] and mentions(rejected) == ["UALICE", "UBOB"]
     assert counts(db) == before
 
 
@@ -322,14 +344,16 @@ def test_only_approvers_can_approve_or_reject(slack, db):
 def test_reject_by_command(slack, fake, gl):
     register(slack)
     reply = slack.command("reject GL-1 The budget is &amp; was gone", user="UBOB")
-    assert reply["text"] == "Your rejection of GL-1 is recorded; the owner and the sponsor have been told your reason."
+    assert references(reply["text"]) == ["GL-1"]
     ini = initiative(gl)
     assert ini.status == "rejected" and ini.approvals[1].comment == "The budget is & was gone"
     for person in ("UOWNER", "USPONSOR"):
-        text = text_of(slack.dms(person)[-1])
-        assert "<@UBOB> *rejected* *GL-1* Training plan" in text and "The budget is &amp; was gone" in text
-    assert "*rejected*" in text_of(slack.posts("CGENERAL")[-1])
-    assert "needs no answer from you any more" in text_of(slack.dms("UALICE")[-1])
+        (told,) = of_kind(gl, slack.dms(person), "rejected")
+        text = text_of(told)
+        assert mentions(text) == ["UBOB"] and {"GL-1", status_label("rejected")} <= set(bold(text))
+        assert "The budget is &amp; was gone" in text
+    assert status_label("rejected") in bold(text_of(slack.posts("CGENERAL")[-1]))
+    assert of_kind(gl, slack.dms("UALICE")[-1:], "no-answer-needed")
     assert "Please give a reason" in slack.command("reject GL-1", user="UALICE")["text"]
 
 
@@ -339,7 +363,7 @@ def test_reject_by_button_asks_for_a_reason_in_a_modal(slack, fake, gl, db):
     assert slack.click("reject", value, "UALICE") is None
     (opened,) = fake.calls("views.open")
     view = opened.args["view"]
-    assert view["callback_id"] == "reject_reason" and view["title"]["text"] == "Reject GL-1"
+    assert view["callback_id"] == "reject_reason" and references(view["title"]["text"]) == ["GL-1"]
     assert opened.args["trigger_id"].startswith("trigger-")
 
     before = counts(db)
@@ -354,14 +378,14 @@ def test_reject_by_button_asks_for_a_reason_in_a_modal(slack, fake, gl, db):
     assert ini.status == "rejected" and ini.approvals[0].comment == "Not this quarter"
     assert "Not this quarter" in text_of(slack.dms("UOWNER")[-1])
     update = next(c.args for c in fake.calls("chat.update") if c.args["channel"] == "DUALICE")
-    assert "You rejected it" in text_of(update) and buttons(update) == []
+    assert of_kind(gl, [update], "request-settled") and buttons(update) == []
 
 
 def test_reject_button_of_someone_else_opens_no_modal(slack, fake, db):
     register(slack)
     value = button_value(slack.dms("UALICE")[0], "reject")
     reply = slack.click("reject", value, "UOTHER")
-    assert "Only the approvers of GL-1 can reject it" in reply["text"]
+    assert references(reply["text"]) == ["GL-1"] and mentions(reply["text"]) == ["UALICE", "UBOB"]  # who may
     assert fake.calls("views.open") == []
 
 
@@ -371,13 +395,15 @@ def test_reject_button_of_someone_else_opens_no_modal(slack, fake, db):
 def test_withdraw_by_owner_or_sponsor(slack, fake, gl, who, told):
     register(slack)
     reply = slack.command("withdraw GL-1 merged with another plan", user=who)
-    assert reply["text"] == "GL-1 is withdrawn; the pending approvers have been told they need not answer."
+    assert references(reply["text"]) == ["GL-1"] and status_label("withdrawn") in reply["text"]
     assert initiative(gl).status == "withdrawn"
-    assert f"<@{who}> *withdrew* *GL-1* Training plan" in text_of(slack.dms(told)[-1])
+    (notice,) = of_kind(gl, slack.dms(told), "withdrawn")
+    assert mentions(text_of(notice)) == [who] and "GL-1" in bold(text_of(notice))
     assert "merged with another plan" in text_of(slack.posts("CGENERAL")[-1])
     for approver in ("UALICE", "UBOB"):
-        assert "needs no answer from you any more" in text_of(slack.dms(approver)[-1])
-    assert "already withdrawn" in slack.command("approve GL-1", user="UALICE")["text"]
+        assert of_kind(gl, slack.dms(approver)[-1:], "no-answer-needed")
+    late = slack.command("approve GL-1", user="UALICE")["text"]
+    assert references(late) == ["GL-1"] and status_label("withdrawn") in late
 
 
 @pytest.mark.parametrize("who", ["UOTHER", "UALICE"])
@@ -385,7 +411,7 @@ def test_withdraw_refused_for_others(slack, db, gl, who):
     register(slack)
     before = counts(db)
     reply = slack.command("withdraw GL-1", user=who)
-    assert reply["text"] == "Only the owner (<@UOWNER>) or the sponsor (<@USPONSOR>) can withdraw GL-1."
+    assert references(reply["text"]) == ["GL-1"] and mentions(reply["text"]) == ["UOWNER", "USPONSOR"]  # who may
     assert counts(db) == before and initiative(gl).status == "open"
 
 
@@ -399,28 +425,31 @@ def test_list_mine_and_show(slack, fake, gl, clock):
     clock.advance(days=3)  # Friday 11 December, 10:00 Berlin
 
     listing = text_of(slack.command("list"))
-    assert listing.index("*GL-1* Training plan") < listing.index("*GL-2* Budget 2027")  # longest wait first
-    assert "pending <@UBOB> (4 business days)" in listing
-    assert "<@UCAROL> (3 business days)" in listing
+    assert references(listing) == ["GL-1", "GL-2"]  # longest wait first
+    assert [(mentions(line), "4 business days" in line) for line in lines_about(listing, "GL-1")] == [(["UBOB"], True)]
+    assert [(mentions(line), "3 business days" in line) for line in lines_about(listing, "GL-2")] == [(["UCAROL"], True)]
 
-    mine = text_of(slack.command("mine", user="UALICE"))
-    waiting, owned, sponsored = mine.split("*Your initiatives*")[0], *mine.split("*Your initiatives*")[1].split("*You sponsor*")
-    assert "Nothing waits on you" in waiting  # Alice already approved GL-1
-    assert "You own no open initiative" in owned
+    waiting, owned, sponsored = sections(slack.command("mine", user="UALICE"))
+    assert references(waiting) == []  # Alice already approved GL-1
+    assert references(owned) == []
     assert "*GL-2* Budget 2027" in sponsored
-    mine = text_of(slack.command("mine", user="UBOB"))
-    assert "*GL-1* Training plan: waiting on you for *4 business days*" in mine
-    assert "*GL-2* Budget 2027" in mine.split("*Your initiatives*")[1].split("*You sponsor*")[0]
+    waiting, owned, sponsored = sections(slack.command("mine", user="UBOB"))
+    [line] = lines_about(waiting, "GL-1")
+    assert "Training plan" in line and "4 business days" in bold(line)
+    assert "*GL-2* Budget 2027" in owned
 
     show = slack.command("show GL-1")
     text = text_of(show)
-    assert "Status: *open, waiting for sign-off*" in text
-    assert "Owner: <@UOWNER> · Sponsor: <@USPONSOR> · Channel: <#CGENERAL>" in text
-    assert "Rule: all approvers · deadline Mon 21 Dec 2026" in text
-    assert "<@UALICE> approved after 1 business day: “go”" in text
-    assert "<@UBOB> pending for *4 business days*" in text
-    assert "Mon 7 Dec 2026 10:00 · <@UOWNER> registered it (deadline Mon 21 Dec 2026)" in text
-    assert "Tue 8 Dec 2026 10:00 · <@UALICE> approved: “go”" in text
+    assert status_label("open") in bold(text)
+    [people] = [line for line in text.split("\n") if channels(line)]  # owner, sponsor, channel
+    assert (mentions(people), channels(people)) == (["UOWNER", "USPONSOR"], ["CGENERAL"])
+    assert "Mon 21 Dec 2026" in days(text) and initiative(gl).rule == "all"  # the deadline and the rule
+    [alice] = lines_about(without_history(text), "UALICE")  # her answer
+    assert "1 business day" in alice and "“go”" in alice
+    [bob] = lines_about(without_history(text), "UBOB")
+    assert "4 business days" in bold(bob)
+    assert history(text) == [("Mon 7 Dec 2026 10:00", ["UOWNER"]), ("Tue 8 Dec 2026 10:00", ["UALICE"])]
+    assert days(text.split("\n")[-2]) == ["Mon 7 Dec 2026", "Mon 21 Dec 2026"] and "“go”" in text.split("\n")[-1]
 
 
 def test_show_counts_business_days_in_each_approvers_zone(slack, clock):
@@ -428,12 +457,15 @@ def test_show_counts_business_days_in_each_approvers_zone(slack, clock):
     clock.advance(days=7)  # Monday 14 December 10:00 Berlin = 01:00 Los Angeles, 18:00 Tokyo
     text = text_of(slack.command("show GL-1"))
     # Bob (LA) was asked Monday 01:00 his time: Mon..Fri whole + 1h of today; Carol (Tokyo) Monday 18:00: 5 days
-    assert "<@UBOB> pending for *5 business days*" in text
-    assert "<@UCAROL> pending for *5 business days*" in text
+    assert waits(text) == {"UBOB": ["5 business days"], "UCAROL": ["5 business days"]}
     clock.advance(hours=-2)  # Monday 08:00 Berlin = Sunday 23:00 in LA, Monday 16:00 in Tokyo
     text = text_of(slack.command("show GL-1"))
-    assert "<@UBOB> pending for *4 business days*" in text
-    assert "<@UCAROL> pending for *4 business days*" in text
+    assert waits(text) == {"UBOB": ["4 business days"], "UCAROL": ["4 business days"]}
+
+
+def waits(story: str) -> dict[str, list[str]]:
+    """What `show` stresses on each approver's line (their wait), by approver."""
+    return {user: bold(line) for user in ("UBOB", "UCAROL") for line in lines_about(story, user) if bold(line)}
 
 
 # ---- Slack failures -----------------------------------------------------------------------------

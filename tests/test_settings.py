@@ -12,6 +12,7 @@ from bot.jobs import sweep
 from bot.services.settings import SETTINGS
 from bot.services.workspaces import workspace
 from storage.models import Approval, Event, Initiative, Workspace
+from tests.facts import bold, channels, of_kind, references
 from tests.slack_driver import SlackDriver, text_of
 from tests.test_escalation import NEW, escalate
 from tests.test_nudges import run_for
@@ -54,7 +55,7 @@ def test_a_non_admin_cannot_change_them(slack, gl):
 def test_admins_owners_and_greenlight_admins_can(slack, fake, gl, user):
     fake.add_user("UBOSS", name="boss", is_owner=True)  # UOPS is in GREENLIGHT_ADMINS, unknown to Slack
     reply = slack.command("settings working-hours 08:00-16:00", user=user)
-    assert reply["text"].startswith("`working-hours` is now *08:00-16:00* (was 09:00-17:00).")
+    assert "`working-hours`" in reply["text"] and bold(reply["text"])[0] == "08:00-16:00" and "09:00-17:00" in reply["text"]
     assert workspace_row(gl).working_hours == "08:00-16:00"
     assert changes(gl) == [(user, None, {"key": "working-hours", "old": "09:00-17:00", "new": "08:00-16:00"})]
 
@@ -84,7 +85,7 @@ def test_each_key_accepts_a_good_value(slack, gl, key, value, attribute, stored)
     if key == "holidays" and stored is None:
         slack.command("settings holidays FR", user="UADMIN")
     reply = slack.command(f"settings {key} {value}", user="UADMIN")
-    assert f"`{key}` is now" in reply["text"]
+    assert reply["text"].startswith(f"`{key}`") and bold(reply["text"])  # the setting, and its new value
     assert getattr(workspace_row(gl), attribute) == stored
     assert changes(gl)[-1][2]["new"] == stored
     assert text_of(slack.command("settings", user="UOTHER")).count(f"`{key}` *") == 1
@@ -162,21 +163,23 @@ def test_summary_channel_must_be_one_the_bot_can_post_in(slack, fake, gl):
     fake.channels["CINNER"]["is_private"] = True
 
     reply = slack.command("settings summary-channel <#CSECRET|secret>", user="UADMIN")["text"]
-    assert "I'm not in <#CSECRET>, a private channel" in reply and "/invite @Greenlight" in reply
+    assert channels(reply) == ["CSECRET"] and "/invite @Greenlight" in reply  # which one, and how to let the bot in
     reply = slack.command("settings summary-channel <#CNOWHERE|gone>", user="UADMIN")["text"]
-    assert "I can't see <#CNOWHERE>" in reply
+    assert channels(reply) == ["CNOWHERE"] and not changes(gl)  # which one; nothing is set
     assert workspace_row(gl).summary_channel is None
 
-    assert "now *<#CPUBLIC>*" in slack.command("settings summary-channel <#CPUBLIC|approvals>", user="UADMIN")["text"]
-    assert "now *<#CINNER>*" in slack.command("settings summary-channel <#CINNER|inner>", user="UADMIN")["text"]
+    assert bold(slack.command("settings summary-channel <#CPUBLIC|approvals>", user="UADMIN")["text"])[0] == "<#CPUBLIC>"
+    assert bold(slack.command("settings summary-channel <#CINNER|inner>", user="UADMIN")["text"])[0] == "<#CINNER>"
     assert workspace_row(gl).summary_channel == "CINNER"
     assert "`summary-channel` *<#CINNER>*" in text_of(slack.command("settings"))
-    assert "now *not set*" in slack.command("settings summary-channel none", user="UADMIN")["text"]
+    unset = slack.command("settings summary-channel none", user="UADMIN")["text"]
+    assert "<#CINNER>" not in bold(unset) and workspace_row(gl).summary_channel is None
     assert [c[2]["new"] for c in changes(gl)] == ["CPUBLIC", "CINNER", None]
 
 
 def test_the_same_value_changes_nothing(slack, gl):
-    assert slack.command("settings nudge-every 2", user="UADMIN")["text"] == "`nudge-every` is already 2 business days. Nothing changed."
+    reply = slack.command("settings nudge-every 2", user="UADMIN")["text"]
+    assert reply.startswith("`nudge-every`") and "2 business days" in reply  # the setting, and the value it keeps
     assert changes(gl) == []
 
 
@@ -214,7 +217,7 @@ def test_slack_is_asked_with_no_transaction_open(slack, gl, fake, monkeypatch):
 
 
 def register(slack) -> datetime:
-    assert "Registered *GL-1*" in slack.command("new Plan approvers <@UALICE> sponsor <@USPONSOR>", user="UOWNER")["text"]
+    assert references(slack.command("new Plan approvers <@UALICE> sponsor <@USPONSOR>", user="UOWNER")["text"]) == ["GL-1"]
     return next_nudge(slack.gl)
 
 
@@ -224,7 +227,7 @@ def next_nudge(gl) -> datetime:
 
 
 def nudges_to_alice(slack) -> list[dict]:
-    return [m for m in slack.dms("UALICE") if "waited on you" in text_of(m)]
+    return of_kind(slack.gl, slack.dms("UALICE"), "nudge")
 
 
 def test_a_change_of_working_hours_moves_the_next_nudge(slack, gl, clock):

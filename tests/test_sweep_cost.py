@@ -1,6 +1,6 @@
 """The cost of a sweep in SQL statements does not grow with the number of initiatives.
 
-The database is filled by bench/sweep.py's bulk fill (the same rows registration leaves),
+The database is filled by bot.dataset, the bulk fill the benchmarks use (the rows the bot would have left),
 with half the initiatives due: nudges, passed deadlines, sponsors to re-ask, reports to remind.
 The queueing part (bot.jobs.queue_due) must cost the same at 10 and at 200 initiatives.
 Delivery sends one Slack call per message, each in its own short transactions (claim a batch,
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from sqlalchemy import event, func, select
 
-from bench.sweep import KINDS, NOW, fill
 from bot.jobs import queue_due
+from bot.dataset import DUE_KINDS, NOW, fill
 from storage.models import Base, OutboxMessage
 
 DELIVERY_STATEMENTS_PER_MESSAGE = 6  # SQLite: BEGIN, read, BEGIN, record, plus a thread target lookup at most
@@ -39,7 +39,7 @@ def measure(gl, db, fake, n: int) -> dict:
     """Fill n initiatives (half due), then count the statements of queueing and of delivery."""
     empty(db)
     fake.clear()
-    filled = fill(db, n, now=NOW, due=0.5, kinds=KINDS, people=60)
+    filled = fill(db, n, now=NOW, due=0.5, kinds=DUE_KINDS, people=60)
     assert all(filled.due.values()), filled.due  # every kind of due work is present, at both sizes
     counter = Counter(db)
     try:
