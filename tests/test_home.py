@@ -12,21 +12,12 @@ from bot.people import refresh_people
 from bot.services import initiatives as service
 from storage.models import Initiative, Person
 from tests.facts import bold, days, lines_about, mentions, of_kind, parts, references, sections, status_label
+from tests.story import open_home
 from tests.slack_driver import buttons, interaction_body, text_of
 
 _events = count(1)
 
 
-
-
-def open_home(slack, user: str, tab: str = "home") -> None:
-    """Slack's app_home_opened event, signed, as when someone opens the app's Home tab."""
-    body = json.dumps({
-        "token": "legacy", "team_id": slack.team, "api_app_id": "A1", "type": "event_callback",
-        "event_id": f"Ev{next(_events)}", "event_time": 1, "authorizations": [{"team_id": slack.team, "user_id": "UBOT", "is_bot": True}],
-        "event": {"type": "app_home_opened", "user": user, "channel": "D" + user, "tab": tab, "event_ts": "1.0"},
-    })
-    slack.dispatch(body, "application/json")
 
 
 def home_click(slack, action_id: str, value: str, user: str) -> None:

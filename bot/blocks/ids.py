@@ -11,7 +11,9 @@ class Action(StrEnum):
     EXTEND = "extend"
     WITHDRAW = "withdraw"
     NUDGE = "nudge"
-    PAGE = "page"  # Previous / Next page of `list` or `mine`: the value says which list and page
+    # Previous / Next page of `list` or `mine`: the value says which list and page
+    PREVIOUS_PAGE = "previous_page"
+    NEXT_PAGE = "next_page"
 
 
 class View(StrEnum):

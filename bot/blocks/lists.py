@@ -65,8 +65,9 @@ def paging(pages, command: str, show: str = "all", channel_id: str | None = None
     number, last = pages[0].number, max(p.pages for p in pages)
     if last == 1:
         return []
-    buttons = [button(label, Action.PAGE, page_value(command, to, show, channel_id))
-               for label, to in (("Previous page", number - 1), ("Next page", number + 1)) if 1 <= to <= last]
+    buttons = [button(label, action, page_value(command, to, show, channel_id))
+               for label, action, to in (("Previous page", Action.PREVIOUS_PAGE, number - 1),
+                                         ("Next page", Action.NEXT_PAGE, number + 1)) if 1 <= to <= last]
     return [context(f"Page {number} of {last}")] + ([actions(*buttons)] if buttons else [])
 
 

@@ -43,7 +43,6 @@ def register(app, gl) -> None:
         # After a snooze the approver still has to answer: the buttons stay.
         app.action(action_id.value)(immediate(action, keep_buttons=action_id is Action.SNOOZE))
 
-    @app.action(Action.PAGE.value)
     def turn_page(ack, body, respond, client):
         ack()
         team_id, user_id, text = clicked(body)
@@ -53,6 +52,9 @@ def register(app, gl) -> None:
             respond(replace_original=True, **reply)
         else:
             ephemeral(respond, reply)
+
+    for page_action in (Action.PREVIOUS_PAGE, Action.NEXT_PAGE):
+        app.action(page_action.value)(turn_page)
 
     def opens_modal(check, build):
         """A button that opens a modal, after checking (read-only) that this person may act."""
