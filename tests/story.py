@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 from itertools import count
 
+from sqlalchemy import select
+
 from bot.jobs import sweep
 from bot.services.workspaces import workspace
+from storage.models import Initiative
+from tests.facts import references
 
 
 _events = count(1)
@@ -41,3 +45,24 @@ def open_home(slack, user: str, tab: str = "home") -> None:
         "event": {"type": "app_home_opened", "user": user, "channel": "D" + user, "tab": tab, "event_ts": "1.0"},
     })
     slack.dispatch(body, "application/json")
+
+
+def homes(fake, user: str) -> list[dict]:
+    """Every Home view published to this person, oldest first."""
+    return [c.args["view"] for c in fake.calls("views.publish") if c.args.get("user_id") == user]
+
+
+ESCALATING = "new Vendor switch approvers <@UALICE|a> <@UBOB|b> sponsor <@USPONSOR|s> by 2026-12-11"
+
+
+def status(gl, number=1):
+    """The status of GL-<number> as stored."""
+    with gl.transaction() as s:
+        return s.scalar(select(Initiative.status).where(Initiative.number == number))
+
+
+def escalate(slack, gl, fake, clock, text=ESCALATING):
+    """Register GL-1 and let its deadline pass: a week on, the sponsor has been asked to decide."""
+    assert references(slack.command(text)["text"]) == ["GL-1"]
+    run_for(gl, fake, clock, days=7)  # to Monday 14 December 10:00 in Berlin: the sponsor is at work
+    assert status(gl) == "escalated"

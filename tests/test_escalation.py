@@ -11,26 +11,13 @@ from bot.jobs import sweep
 from storage.models import Approval, Event, Initiative, OutboxMessage
 from tests.facts import bold, channels, days, history, mentions, of_kind, references, status_label
 from tests.slack_driver import buttons, text_of
-from tests.story import run_for
-
-NEW = "new Vendor switch approvers <@UALICE|a> <@UBOB|b> sponsor <@USPONSOR|s> by 2026-12-11"
-
-
-def status(gl, number=1):
-    with gl.transaction() as s:
-        return s.scalar(select(Initiative.status).where(Initiative.number == number))
-
+from tests.story import ESCALATING as NEW
+from tests.story import escalate, run_for, status
 
 def counts(gl):
     """Rows a refused action must not add: events and outgoing messages."""
     with gl.transaction() as s:
         return s.scalar(select(func.count(Event.id))), s.scalar(select(func.count(OutboxMessage.id)))
-
-
-def escalate(slack, gl, fake, clock, text=NEW):
-    assert references(slack.command(text)["text"]) == ["GL-1"]
-    run_for(gl, fake, clock, days=7)  # to Monday 14 December 10:00 in Berlin: the sponsor is at work
-    assert status(gl) == "escalated"
 
 
 def sponsor_dms(slack):

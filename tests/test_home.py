@@ -12,7 +12,7 @@ from bot.people import refresh_people
 from bot.services import initiatives as service
 from storage.models import Initiative, Person
 from tests.facts import bold, days, lines_about, mentions, of_kind, parts, references, sections, status_label
-from tests.story import open_home
+from tests.story import homes, open_home
 from tests.slack_driver import buttons, interaction_body, text_of
 
 _events = count(1)
@@ -31,9 +31,7 @@ def home_click(slack, action_id: str, value: str, user: str) -> None:
     slack.dispatch(interaction_body(payload))
 
 
-def homes(fake, user: str) -> list[dict]:
-    """Every Home view published to this person, oldest first."""
-    return [c.args["view"] for c in fake.calls("views.publish") if c.args.get("user_id") == user]
+
 
 
 def register(slack, title="Plan", approvers="<@UALICE>", sponsor="<@USPONSOR>", owner="UOWNER") -> int:

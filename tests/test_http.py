@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 import pytest
 
 from tests.slack_driver import command_body, signed_headers
-from tests.test_e2e_process import FORM, SECRET, app_process, command  # noqa: F401 (app_process: a fixture)
+from tests.http_app import FORM, SECRET, command
 
 
 @pytest.fixture

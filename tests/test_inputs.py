@@ -6,7 +6,7 @@ import json
 from sqlalchemy import select
 
 from storage.models import Initiative
-from tests.test_register_modal import answers, open_form
+from tests.forms import answers, open_form
 
 
 def test_nul_characters_are_removed_from_a_command(slack, gl):

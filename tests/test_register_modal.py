@@ -10,34 +10,9 @@ from storage.models import Initiative
 from tests.facts import bold, channels, days, mentions, of_kind, references
 from tests.slack_driver import buttons, command_body, text_of
 from tests.slack_limits import assert_within_limits
+from tests.forms import answers, open_form
 
 
-
-
-def open_form(slack, fake, user="UOWNER", channel="CGENERAL") -> dict:
-    """Run `/greenlight new` and return the modal the app opened; nothing else is answered."""
-    before = len(fake.calls("views.open"))
-    slack.dispatch(command_body("new", user, channel, fake.response_url(f"new-{user}")))
-    assert not [c for c in fake.calls("response_url") if c.args["_name"] == f"new-{user}"]
-    opened = fake.calls("views.open")
-    assert len(opened) == before + 1
-    return opened[-1].args["view"]
-
-
-def answers(title="Quarterly training plan", details="", approvers=("UALICE", "UBOB"), sponsor="USPONSOR",
-            deadline=None, rule="all", channel="CGENERAL") -> dict:
-    """The state Slack sends for the form, as if the person filled it in."""
-    values = {
-        "title": title,
-        "details": details,
-        "approvers": {"type": "multi_users_select", "selected_users": list(approvers)},
-        "sponsor": {"type": "users_select", "selected_user": sponsor},
-        "rule": {"type": "static_select", "selected_option": {"text": {"type": "plain_text", "text": rule}, "value": rule}},
-        "channel": {"type": "conversations_select", "selected_conversation": channel},
-    }
-    if deadline:
-        values["deadline"] = {"type": "datepicker", "selected_date": deadline}
-    return values
 
 
 def count(gl, model) -> int:

@@ -11,8 +11,8 @@ from bot.jobs import sweep
 from bot.listeners.replays import STILL_RUNNING, request_key
 from storage.models import Approval, Initiative, SlackRequest
 from tests.slack_driver import command_body, interaction_body, signed_headers, text_of
-from tests.test_home import homes
-from tests.test_register_modal import answers, open_form
+from tests.story import homes
+from tests.forms import answers, open_form
 
 FORM = "application/x-www-form-urlencoded"
 NEW = "new Training plan approvers <@UALICE|alice> <@UBOB|bob> sponsor <@USPONSOR|sponsor>"

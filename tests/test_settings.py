@@ -14,8 +14,9 @@ from bot.services.workspaces import workspace
 from storage.models import Approval, Event, Initiative, Workspace
 from tests.facts import bold, channels, of_kind, references
 from tests.slack_driver import SlackDriver, text_of
-from tests.test_escalation import NEW, escalate
-from tests.test_nudges import run_for
+from tests.story import ESCALATING as NEW
+from tests.story import escalate
+from tests.story import run_for
 
 
 
