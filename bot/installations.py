@@ -86,6 +86,29 @@ class Installations:
                                                    i.is_enterprise_install.is_(True))).mappings().first()
         return SQLAlchemyInstallationStore.build_installation_entity(row) if row else None
 
+    def active(self) -> list[tuple[str, str]]:
+        """(who, bot token) of every installation in use: a workspace's own, or an organisation's org-wide one
+        ("E… (org-wide)"), leaving out workspaces that were uninstalled; for `doctor`."""
+        i, newer = SLACK_INSTALLATIONS.c, SLACK_INSTALLATIONS.alias("newer").c
+        superseded = select(newer.id).where(
+            newer.client_id == i.client_id, newer.enterprise_id.is_not_distinct_from(i.enterprise_id),
+            newer.team_id.is_not_distinct_from(i.team_id), newer.installed_at > i.installed_at).exists()
+        with self.gl.reading() as session:
+            rows = session.execute(select(i.enterprise_id, i.team_id, i.is_enterprise_install, i.bot_token).where(
+                i.client_id == self.client_id, i.bot_token.is_not(None), ~superseded)).all()
+            gone = set(session.scalars(select(Workspace.team_id).where(Workspace.uninstalled_at.is_not(None))))
+            organisations = session.execute(select(Workspace.enterprise_id, Workspace.team_id).where(
+                Workspace.enterprise_id.is_not(None))).all()
+        found = []
+        for enterprise_id, team_id, org_wide, token in rows:
+            if org_wide:
+                members = {t for e, t in organisations if e == enterprise_id}
+                if not members or members - gone:  # not every workspace of the organisation uninstalled
+                    found.append((f"{enterprise_id} (org-wide)", token))
+            elif team_id and team_id not in gone:
+                found.append((team_id, token))
+        return sorted(found)
+
     def bot_token(self, team_id: str) -> str | None:
         found = self.find(team_id)
         return found.bot_token if found else None
@@ -110,14 +133,19 @@ class Installations:
         refreshed = 0
         for enterprise_id, team_id in self.expiring(within):
             try:
-                refreshed += self.rotate(enterprise_id, team_id, within) is not None
+                refreshed += self._rotate(enterprise_id, team_id, within)[1]
             except (SlackTokenRotationError, SlackApiError, OSError) as e:
                 log.error("could not refresh the bot token of %s: %s", team_id or enterprise_id, e)
         return refreshed
 
     def rotate(self, enterprise_id: str | None, team_id: str | None, within: timedelta) -> Installation | None:
         """Refresh this installation's bot token if it expires within `within`; returns the installation as it now
-        stands (refreshed here or by another process meanwhile), or None if it needed nothing or is locked elsewhere.
+        stands (refreshed here or by another process meanwhile), or None if another process holds it right now."""
+        return self._rotate(enterprise_id, team_id, within)[0]
+
+    def _rotate(self, enterprise_id: str | None, team_id: str | None, within: timedelta
+                ) -> tuple[Installation | None, bool]:
+        """rotate(), and whether this call spent the refresh token.
 
         The latest installation row is locked while Slack is asked (PostgreSQL: FOR UPDATE SKIP LOCKED, so a second
         clock skips it; SQLite: the write lock taken at BEGIN): one process spends the refresh token."""
@@ -130,12 +158,12 @@ class Installations:
                 .order_by(desc(i.installed_at)).limit(1).with_for_update(skip_locked=True)
             ).mappings().first()
             if row is None:
-                return None
+                return None, False
             current = SQLAlchemyInstallationStore.build_installation_entity(row)
             refreshed = self.rotator.perform_token_rotation(
                 installation=current, minutes_before_expiration=int(within.total_seconds() // 60))
             if refreshed is None:
-                return current
+                return current, False
             tokens = dict(bot_token=refreshed.bot_token, bot_refresh_token=refreshed.bot_refresh_token,
                           bot_token_expires_at=naive_utc(refreshed.bot_token_expires_at))
             conn.execute(update(SLACK_INSTALLATIONS).where(i.id == row["id"]).values(**tokens))
@@ -144,7 +172,7 @@ class Installations:
                 b.client_id == self.client_id, b.enterprise_id.is_not_distinct_from(enterprise_id),
                 b.team_id.is_not_distinct_from(team_id), b.installed_at == row["installed_at"])).values(**tokens))
         log.info("refreshed the bot token of %s", team_id or enterprise_id)
-        return refreshed
+        return refreshed, True
 
 
 class RotatingAuthorize(InstallationStoreAuthorize):

@@ -1,6 +1,8 @@
 """The Bolt app: Slack's entry point, wired to Greenlight's listeners."""
 from __future__ import annotations
 
+import logging
+
 from slack_bolt import App
 
 from bot import listeners
@@ -26,7 +28,7 @@ def oauth(gl) -> dict:
         installation_store=installations.store, state_store=installations.state_store,
         state_expiration_seconds=STATE_SECONDS, authorization_url=authorization_url(config.slack_api_url),
     )
-    return dict(oauth_settings=settings, authorize=RotatingAuthorize(installations, logger=settings.logger))
+    return dict(oauth_settings=settings, authorize=RotatingAuthorize(installations, logger=logging.getLogger("slack_bolt.App")))
 
 
 def build_app(gl, *, process_before_response: bool = False) -> App:
