@@ -186,4 +186,6 @@ class RotatingAuthorize(InstallationStoreAuthorize):
     def _rotate_and_save_tokens_if_necessary(self, installation: Installation | None) -> Installation | None:
         if installation is None or installation.bot_refresh_token is None:
             return None
+        if (installation.bot_token_expires_at or 0) > time.time() + REQUEST_ROTATES_WITHIN.total_seconds():
+            return None  # the usual case: no lock taken
         return self.installations.rotate(installation.enterprise_id, installation.team_id, REQUEST_ROTATES_WITHIN)

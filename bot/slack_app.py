@@ -41,8 +41,7 @@ def build_app(gl, *, process_before_response: bool = False) -> App:
         **(oauth(gl) if gl.installations else {}),
     )
     listeners.register(app, gl)
-    if gl.installations:
-        installs.register(app, gl)
+    installs.register(app, gl)
     # Global middleware runs in this order, after the listeners' own (the Home's respond): a repeat is caught
     # on its exact body, before NULs are removed from what the listeners then read.
     replays.register(app, gl)

@@ -302,3 +302,13 @@ def test_oauth_mode_needs_no_bot_token():
     config = load_config({**OAUTH, "SLACK_SIGNING_SECRET": "s", "GREENLIGHT_UNINSTALL_GRACE_DAYS": "7"})
     assert config.oauth and config.slack_bot_token == "" and config.uninstall_grace_days == 7
     assert load_config({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}).uninstall_grace_days == 30
+
+
+def test_with_one_bot_token_an_uninstall_is_only_logged(db, fake, clock, caplog):
+    single = Greenlight(config_for(fake), clock=clock, engine=db, sleep=lambda s: None)
+    one = SlackDriver(single, fake, SIGNING_SECRET, team="T1")
+    register(one, "T1", "UOWNER", "UALICE", "USPONSOR")
+    event(one, "T1", {"type": "app_uninstalled"})
+    assert "set a new SLACK_BOT_TOKEN" in caplog.text
+    with single.reading() as s:
+        assert s.scalar(select(Workspace.uninstalled_at).where(Workspace.team_id == "T1")) is None

@@ -1,5 +1,6 @@
-"""Installations (OAuth mode): Slack says the app was uninstalled or its bot token revoked; requests say through
-which organisation's org-wide installation a workspace is served."""
+"""Installations: Slack says the app was uninstalled or its bot token revoked (OAuth mode: the workspace is stopped
+and later deleted; one workspace: only said in the log); requests say through which organisation's org-wide
+installation a workspace is served."""
 from __future__ import annotations
 
 import logging
@@ -13,6 +14,9 @@ def register(app, gl) -> None:
     tz = gl.config.timezone
 
     def uninstall(context) -> None:
+        if gl.installations is None:  # SLACK_BOT_TOKEN is the operator's: only they can replace it
+            log.error("Slack says the app was uninstalled or its bot token revoked: set a new SLACK_BOT_TOKEN")
+            return
         teams = gl.act(lambda session, now: installs.uninstalled(
             session, now, team_id=context.team_id, enterprise_id=context.enterprise_id,
             org_wide=bool(context.is_enterprise_install), default_tz=tz))
