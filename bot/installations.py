@@ -86,52 +86,47 @@ class Installations:
                                                    i.is_enterprise_install.is_(True))).mappings().first()
         return SQLAlchemyInstallationStore.build_installation_entity(row) if row else None
 
-    def active(self) -> list[tuple[str, str]]:
-        """(who, bot token) of every installation in use: a workspace's own, or an organisation's org-wide one
-        ("E… (org-wide)"), leaving out workspaces that were uninstalled; for `doctor`."""
-        i, newer = SLACK_INSTALLATIONS.c, SLACK_INSTALLATIONS.alias("newer").c
-        superseded = select(newer.id).where(
-            newer.client_id == i.client_id, newer.enterprise_id.is_not_distinct_from(i.enterprise_id),
-            newer.team_id.is_not_distinct_from(i.team_id), newer.installed_at > i.installed_at).exists()
-        with self.gl.reading() as session:
-            rows = session.execute(select(i.enterprise_id, i.team_id, i.is_enterprise_install, i.bot_token).where(
-                i.client_id == self.client_id, i.bot_token.is_not(None), ~superseded)).all()
-            gone = set(session.scalars(select(Workspace.team_id).where(Workspace.uninstalled_at.is_not(None))))
-            organisations = session.execute(select(Workspace.enterprise_id, Workspace.team_id).where(
-                Workspace.enterprise_id.is_not(None))).all()
-        found = []
-        for enterprise_id, team_id, org_wide, token in rows:
-            if org_wide:
-                members = {t for e, t in organisations if e == enterprise_id}
-                if not members or members - gone:  # not every workspace of the organisation uninstalled
-                    found.append((f"{enterprise_id} (org-wide)", token))
-            elif team_id and team_id not in gone:
-                found.append((team_id, token))
-        return sorted(found)
-
     def bot_token(self, team_id: str) -> str | None:
         found = self.find(team_id)
         return found.bot_token if found else None
 
     # ---- token rotation ----------------------------------------------------------------------------
-    def expiring(self, within: timedelta) -> list[tuple[str | None, str | None]]:
-        """(enterprise id, team id) of the latest installations whose bot token expires within `within`."""
+    def in_use(self, *, expiring_within: timedelta | None = None) -> list[dict]:
+        """The latest installation of each workspace and organisation, as rows, leaving out those of uninstalled
+        workspaces (an org-wide one once every workspace of it seen so far is uninstalled): their tokens were
+        revoked with the app. With `expiring_within`, only those with a bot token that expires within it."""
         i, newer = SLACK_INSTALLATIONS.c, SLACK_INSTALLATIONS.alias("newer").c
         superseded = select(newer.id).where(
             newer.client_id == i.client_id, newer.enterprise_id.is_not_distinct_from(i.enterprise_id),
             newer.team_id.is_not_distinct_from(i.team_id), newer.installed_at > i.installed_at).exists()
+        query = select(SLACK_INSTALLATIONS).where(i.client_id == self.client_id, i.bot_token.is_not(None), ~superseded)
+        if expiring_within is not None:
+            query = query.where(i.bot_refresh_token.is_not(None),
+                                i.bot_token_expires_at < naive_utc(time.time() + expiring_within.total_seconds()))
         with self.gl.reading() as session:
-            rows = session.execute(select(i.enterprise_id, i.team_id).where(
-                i.client_id == self.client_id, i.bot_refresh_token.is_not(None),
-                i.bot_token_expires_at < naive_utc(time.time() + within.total_seconds()), ~superseded)).all()
+            rows = session.execute(query.order_by(i.enterprise_id, i.team_id)).mappings().all()
             gone = set(session.scalars(select(Workspace.team_id).where(Workspace.uninstalled_at.is_not(None))))
-        # An uninstalled workspace's refresh token was revoked with the app: asking again would only fail.
-        return [(e, t) for e, t in rows if t not in gone]
+            organisations = session.execute(select(Workspace.enterprise_id, Workspace.team_id).where(
+                Workspace.enterprise_id.is_not(None))).all()
+
+        def served(row) -> bool:
+            if not row["is_enterprise_install"]:
+                return row["team_id"] not in gone
+            members = {t for e, t in organisations if e == row["enterprise_id"]}
+            return not members or bool(members - gone)
+
+        return [row for row in rows if served(row)]
+
+    def active(self) -> list[tuple[str, str]]:
+        """(who, bot token) of every installation in use: a workspace's, or an organisation's ("E… (org-wide)")."""
+        return sorted((f"{row['enterprise_id']} (org-wide)" if row["is_enterprise_install"] else row["team_id"],
+                       row["bot_token"]) for row in self.in_use())
 
     def rotate_expiring(self, within: timedelta = CLOCK_ROTATES_WITHIN) -> int:
         """Refresh every bot token that expires within `within` (the clock's sweep); returns how many were refreshed."""
         refreshed = 0
-        for enterprise_id, team_id in self.expiring(within):
+        for row in self.in_use(expiring_within=within):
+            enterprise_id, team_id = row["enterprise_id"], row["team_id"]
             try:
                 refreshed += self._rotate(enterprise_id, team_id, within)[1]
             except (SlackTokenRotationError, SlackApiError, OSError) as e:

@@ -213,7 +213,7 @@ def test_user_tokens_revoked_change_nothing(gl, web, fake):
 
 
 def test_an_org_wide_install_serves_each_workspace_of_the_organisation(gl, web, fake, clock, db):
-    install(web, fake, None, enterprise_id="E1", org_wide=True)
+    install(web, fake, None, enterprise_id="E1", org_wide=True, expires_in=600)
     [org_token] = fake.oauth_tokens("E1")
     seven = SlackDriver(gl, fake, SIGNING_SECRET, team="T7")
     register(seven, "T7", "UOWNER", "UALICE", "USPONSOR", enterprise_id="E1", is_enterprise_install="true")
@@ -225,11 +225,24 @@ def test_an_org_wide_install_serves_each_workspace_of_the_organisation(gl, web, 
     event(seven, "T7", {"type": "app_uninstalled"}, enterprise_id="E1", org_wide=True)
     with gl.reading() as s:
         assert s.scalar(select(Workspace.uninstalled_at).where(Workspace.team_id == "T7")) == clock.now()
+    assert gl.installations.rotate_expiring() == 0  # its refresh token went with the app: not even tried
+    assert not [c for c in fake.calls("oauth.v2.access") if c.args.get("grant_type")]
     clock.advance(days=gl.config.uninstall_grace_days, minutes=1)
     sweep(gl)
     assert set(rows_of(db, "T7").values()) == {0}
     with db.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(SLACK_INSTALLATIONS)) == 0
+
+
+def test_an_org_wide_install_taken_out_of_one_workspace_stops_that_one(gl, web, fake, clock):
+    install(web, fake, None, enterprise_id="E1", org_wide=True)
+    for team in ("T7", "T9"):
+        register(SlackDriver(gl, fake, SIGNING_SECRET, team=team), team, "UOWNER", "UALICE", "USPONSOR",
+                 enterprise_id="E1", is_enterprise_install="true")
+    event(SlackDriver(gl, fake, SIGNING_SECRET, team="T7"), None, {"type": "team_access_revoked", "team_ids": ["T7"]},
+          enterprise_id="E1", org_wide=True)
+    with gl.reading() as s:
+        assert dict(s.execute(select(Workspace.team_id, Workspace.uninstalled_at)).all()) == {"T7": clock.now(), "T9": None}
 
 
 def test_a_grid_workspace_install_is_found_through_its_organisation(gl, web, fake):

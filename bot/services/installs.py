@@ -41,11 +41,14 @@ def seen_in_organisation(session: Session, now: datetime, team_id: str, enterpri
 
 
 def uninstalled(session: Session, now: datetime, *, team_id: str | None, enterprise_id: str | None, org_wide: bool,
-                default_tz: str) -> list[str]:
+                default_tz: str, team_ids: list[str] | None = None) -> list[str]:
     """Slack said the app was uninstalled (or its bot token revoked): stop everything for these workspaces at once.
 
-    Returns the workspaces concerned: the one, or every workspace of the organisation for an org-wide install."""
-    if org_wide and enterprise_id:
+    Returns the workspaces concerned: `team_ids` when given (an org-wide install that lost some workspaces), else
+    every workspace of the organisation for an org-wide install, else the one."""
+    if team_ids is not None:
+        teams = list(team_ids)
+    elif org_wide and enterprise_id:
         teams = list(session.scalars(select(Workspace.team_id).where(Workspace.enterprise_id == enterprise_id)))
     else:
         teams = [team_id] if team_id else []
