@@ -31,9 +31,9 @@ class Greenlight:
         self.read_sessions = make_sessionmaker(self.engine.execution_options(greenlight_read_only=True))
         # The sender's client must not retry behind the delivery engine's back. In OAuth mode these two carry no
         # token: Bolt gives each request a client with its workspace's, and client_for() serves everything else.
-        self.sender_client = WebClient(token=config.slack_bot_token or None, base_url=config.slack_api_url,
-                                       retry_handlers=[])
-        self.client = WebClient(token=config.slack_bot_token or None, base_url=config.slack_api_url)
+        token = None if config.oauth else config.slack_bot_token  # OAuth: a SLACK_BOT_TOKEN left set is not used
+        self.sender_client = WebClient(token=token, base_url=config.slack_api_url, retry_handlers=[])
+        self.client = WebClient(token=token, base_url=config.slack_api_url)
         self.installations = None
         if config.oauth:
             from bot.installations import Installations

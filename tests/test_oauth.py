@@ -325,3 +325,55 @@ def test_with_one_bot_token_an_uninstall_is_only_logged(db, fake, clock, caplog)
     assert "set a new SLACK_BOT_TOKEN" in caplog.text
     with single.reading() as s:
         assert s.scalar(select(Workspace.uninstalled_at).where(Workspace.team_id == "T1")) is None
+
+
+def test_app_process_installs_two_workspaces_and_serves_each_with_its_token(db, fake, tmp_path):
+    """`python app.py` in OAuth mode, over real HTTP: /slack/install, /slack/oauth_redirect, then signed commands;
+    and `python -m bot doctor` checks both installations."""
+    import socket
+    import time
+    import urllib.request
+
+    from tests.processes import APP, bot_env, cli, database_url, free_port, run, running
+    from tests.slack_driver import signed_headers
+    from tests.test_e2e_process import FORM, post, reply
+
+    fake.scopes = ",".join(sorted(REQUIRED_SCOPES))
+    port = free_port()
+    env = bot_env(fake, database_url(db), SLACK_SIGNING_SECRET=SIGNING_SECRET, GREENLIGHT_SCHEDULER="off",
+                  PORT=str(port), **OAUTH)
+    base = f"http://127.0.0.1:{port}"
+    with running(APP, env, cwd=tmp_path, log_path=tmp_path / "app.log") as process:
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, (tmp_path / "app.log").read_text()
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        for team in ("T1", "T2"):
+            with urllib.request.urlopen(f"{base}/slack/install", timeout=10) as page:
+                state = page.headers["Set-Cookie"].split(f"{COOKIE}=", 1)[1].split(";", 1)[0]
+                assert f"state={state}" in page.read().decode()
+            code = fake.oauth_code(team)
+            back = urllib.request.Request(f"{base}/slack/oauth_redirect?code={code}&state={state}",
+                                          headers={"Cookie": f"{COOKIE}={state}"})
+            with urllib.request.urlopen(back, timeout=10) as done:
+                assert done.status == 200
+        for team, approver in (("T1", "UALICE"), ("T2", "UCAROL")):
+            name = f"register-{team}"
+            body = command_body(f"new Plan approvers <@{approver}|a> sponsor <@USPONSOR|s>", "UOWNER", "CGENERAL",
+                                fake.response_url(name), team)
+            assert post(f"{base}/slack/events", body, signed_headers(body, SIGNING_SECRET, FORM))[0] == 200
+            assert reply(fake, name)["text"].startswith("Registered *GL-1*")
+            deadline = time.monotonic() + 10
+            while not dms_to(fake, approver) and time.monotonic() < deadline:  # sent after the reply
+                time.sleep(0.02)
+            [ask] = dms_to(fake, approver)
+            assert ask.token == fake.oauth_tokens(team)[0]
+    checked = run(cli("doctor"), env, cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "ok   token T1: bot UBOT in workspace Team T1 (T1)" in checked.stdout
+    assert "ok   token T2: bot UBOT in workspace Team T2 (T2)" in checked.stdout
