@@ -22,6 +22,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
 from sqlalchemy import and_, desc, select, update
 
+from bot.services import installs
 from storage.models import SLACK_BOTS, SLACK_INSTALLATIONS, Workspace
 
 log = logging.getLogger(__name__)
@@ -62,8 +63,6 @@ class Installations:
                                     client=WebClient(base_url=config.slack_api_url, timeout=ROTATION_TIMEOUT))
 
     def _saved(self, installation: Installation) -> None:
-        from bot.services import installs
-
         self.gl.act(lambda session, now: installs.installed(
             session, now, team_id=installation.team_id, enterprise_id=installation.enterprise_id,
             org_wide=bool(installation.is_enterprise_install), default_tz=self.gl.config.timezone))
