@@ -377,3 +377,17 @@ def test_app_process_installs_two_workspaces_and_serves_each_with_its_token(db, 
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "ok   token T1: bot UBOT in workspace Team T1 (T1)" in checked.stdout
     assert "ok   token T2: bot UBOT in workspace Team T2 (T2)" in checked.stdout
+
+
+def test_a_large_workspace_is_deleted_a_batch_per_transaction(gl, db, clock):
+    from bot.services import installs
+    from bot.services.workspaces import workspace
+
+    with gl.transaction() as s:
+        workspace(s, "T5", now=clock.now()).uninstalled_at = clock.now() - timedelta(days=31)
+        s.add_all(Person(team_id="T5", user_id=f"U{n}", fetched_at=clock.now()) for n in range(2 * installs.PURGE_BATCH + 1))
+    steps = 0
+    while gl.act(lambda session, now: installs.purge_step(session, now, timedelta(days=30))):
+        steps += 1
+    assert steps == 4  # three batches of people, then the workspace itself
+    assert set(rows_of(db, "T5").values()) == {0}
