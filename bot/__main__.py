@@ -14,7 +14,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="apply database migrations")
     sub.add_parser("sweep", help="do all work that is due now, once, then exit (for cron)")
     sub.add_parser("clock", help="run the scheduler alone (the Procfile's clock process)")
-    sub.add_parser("doctor", help="check the token, scopes and database")
+    sub.add_parser("doctor", help="check the token and scopes (each installation's), the database and the clock")
     summary = sub.add_parser("summary", help="print the weekly summary a channel would get now (no Slack needed)")
     summary.add_argument("--channel", required=True, help="channel id, e.g. C0123ABCD")
     summary.add_argument("--team", help="workspace id; defaults to the only workspace in the database")

@@ -30,10 +30,20 @@ class Config:
     admins: frozenset[str]
     start_time: datetime | None = None  # GREENLIGHT_NOW: run as if the clock read this (rehearsals, tests)
     http_threads: int = 8  # GREENLIGHT_HTTP_THREADS: requests `python app.py` handles at once
+    # Multi-workspace install (OAuth): both set, or neither (one workspace, SLACK_BOT_TOKEN).
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    slack_redirect_uri: str | None = None  # SLACK_REDIRECT_URI: only if the app lists several redirect URLs
+    uninstall_grace_days: int = 30  # GREENLIGHT_UNINSTALL_GRACE_DAYS: an uninstalled workspace's data is kept this long
 
     @property
     def socket_mode(self) -> bool:
         return bool(self.slack_app_token)
+
+    @property
+    def oauth(self) -> bool:
+        """Installed into several workspaces through Slack's OAuth flow, each with its own token."""
+        return bool(self.slack_client_id)
 
 
 def normalize_database_url(url: str) -> str:
@@ -57,7 +67,18 @@ def load_config(env: dict[str, str] | None = None, *, require_slack: bool = True
     bot_token = get("SLACK_BOT_TOKEN")
     secret = get("SLACK_SIGNING_SECRET")
     app_token = get("SLACK_APP_TOKEN")
-    if require_slack:
+    client_id, client_secret = get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET")
+    if bool(client_id) != bool(client_secret):
+        missing = "SLACK_CLIENT_SECRET" if client_id else "SLACK_CLIENT_ID"
+        raise ConfigError(f"{missing} is not set: installing into several workspaces (OAuth) needs both "
+                          "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (see 'Install into several workspaces' in README.md).")
+    if client_id and app_token:
+        raise ConfigError("SLACK_APP_TOKEN is set with SLACK_CLIENT_ID: installing into several workspaces (OAuth) "
+                          "needs HTTP mode (Slack redirects browsers to /slack/oauth_redirect); unset SLACK_APP_TOKEN.")
+    if require_slack and client_id:
+        if not secret:
+            raise ConfigError(f"SLACK_SIGNING_SECRET is not set: HTTP mode needs it ({README_HINT}).")
+    elif require_slack:
         if not bot_token:
             raise ConfigError(f"SLACK_BOT_TOKEN is not set: put it in .env or the environment ({README_HINT}).")
         if not bot_token.startswith("xoxb-"):
@@ -108,6 +129,14 @@ def load_config(env: dict[str, str] | None = None, *, require_slack: bool = True
     if not (threads_text.isascii() and threads_text.isdigit()) or not 1 <= int(threads_text) <= 64:
         raise ConfigError(f"GREENLIGHT_HTTP_THREADS is malformed: {threads_text!r}; use a number from 1 to 64.")
 
+    grace_text = get("GREENLIGHT_UNINSTALL_GRACE_DAYS", "30")
+    if not (grace_text.isascii() and grace_text.isdigit()) or not 0 <= int(grace_text) <= 3650:
+        raise ConfigError(f"GREENLIGHT_UNINSTALL_GRACE_DAYS is malformed: {grace_text!r}; use a number of days from 0 to 3650.")
+
+    redirect_uri = get("SLACK_REDIRECT_URI")
+    if redirect_uri and not redirect_uri.startswith(("http://", "https://")):
+        raise ConfigError("SLACK_REDIRECT_URI is malformed: it must start with https:// (your public URL + /slack/oauth_redirect).")
+
     admins = frozenset(a.strip() for a in get("GREENLIGHT_ADMINS", "").split(",") if a.strip())
     return Config(
         slack_bot_token=bot_token or "",
@@ -122,4 +151,8 @@ def load_config(env: dict[str, str] | None = None, *, require_slack: bool = True
         admins=admins,
         start_time=start_time,
         http_threads=int(threads_text),
+        slack_client_id=client_id,
+        slack_client_secret=client_secret,
+        slack_redirect_uri=redirect_uri,
+        uninstall_grace_days=int(grace_text),
     )

@@ -10,6 +10,7 @@ import http.client
 import logging
 import time
 import urllib.error
+from collections.abc import Callable
 from datetime import timedelta
 
 from slack_sdk import WebClient
@@ -18,6 +19,7 @@ from sqlalchemy import or_, select
 
 from bot.blocks.common import message as slack_message
 from bot.services import record
+from bot.services.installs import still_installed
 from bot.services.outbox import enqueue, message
 from bot.text import mention
 from storage.db import transaction
@@ -39,9 +41,9 @@ NETWORK_ERRORS = (urllib.error.URLError, OSError, http.client.HTTPException)
 class Sender:
     """Delivers outbox messages once, waiting out 429s and retrying 5xx and network errors."""
 
-    def __init__(self, sessions, client: WebClient, clock, sleep=time.sleep):
+    def __init__(self, sessions, client_for: Callable[[str], WebClient], clock, sleep=time.sleep):
         self.sessions = sessions
-        self.client = client
+        self.client_for = client_for  # team id -> the client with that workspace's token (gl.sender_client_for)
         self.clock = clock
         self.sleep = sleep
 
@@ -61,7 +63,8 @@ class Sender:
             query = (
                 select(OutboxMessage)
                 .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now,
-                       or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
+                       or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+                       still_installed(OutboxMessage.team_id))
                 .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(BATCH).with_for_update(skip_locked=True)
             )
             if team_id:
@@ -108,15 +111,16 @@ class Sender:
 
     def _call(self, msg: OutboxMessage, target: OutboxMessage | None):
         payload = dict(msg.payload)
+        client = self.client_for(msg.team_id)
         if msg.method == "chat.update":
-            return lambda: self.client.chat_update(channel=target.channel, ts=target.ts, **payload)
+            return lambda: client.chat_update(channel=target.channel, ts=target.ts, **payload)
         if target is not None:
             payload["thread_ts"] = target.ts
-            return lambda: self.client.chat_postMessage(channel=target.channel, **payload)
+            return lambda: client.chat_postMessage(channel=target.channel, **payload)
         if "," in msg.recipient:  # a group conversation of these people, opened as part of the attempt
-            return lambda: self.client.chat_postMessage(
-                channel=self.client.conversations_open(users=msg.recipient)["channel"]["id"], **payload)
-        return lambda: self.client.chat_postMessage(channel=msg.recipient, unfurl_links=False, unfurl_media=False, **payload)
+            return lambda: client.chat_postMessage(
+                channel=client.conversations_open(users=msg.recipient)["channel"]["id"], **payload)
+        return lambda: client.chat_postMessage(channel=msg.recipient, unfurl_links=False, unfurl_media=False, **payload)
 
     def _record_sent(self, msg_id: int, response) -> int:
         with transaction(self.sessions) as session:

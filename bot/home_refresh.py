@@ -25,7 +25,7 @@ def publish(gl, team_id: str, user_id: str, notice: str | None = None) -> None:
         now = gl.clock.now()
         workspace(session, team_id, now=now, default_tz=gl.config.timezone)
         view = home(overview.mine(session, team_id, user_id, now, size=overview.HOME_ROWS), notice)
-    gl.client.views_publish(user_id=user_id, view=view)
+    gl.client_for(team_id).views_publish(user_id=user_id, view=view)
 
 
 def opened(gl, client, team_id: str, user_id: str) -> None:

@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import delete
 
 from bot.people import refresh_people, stale_approvers
-from bot.services import due, escalation, nudges
+from bot.services import due, escalation, installs, nudges
 from bot.services.summary import enqueue_due_summaries
 from storage.models import SlackRequest
 
@@ -48,17 +48,38 @@ def refresh_time_zones(gl, limit: int = 50) -> None:
         stale = stale_approvers(session, gl.clock.now(), limit)
     for team_id, user_id in stale:
         try:
-            if refresh_people(gl, gl.client, team_id, [user_id]):
+            if refresh_people(gl, gl.client_for(team_id), team_id, [user_id]):
                 gl.act(lambda s, now: nudges.reschedule_person(s, team_id, user_id, now))
         except (SlackApiError, OSError) as e:
             log.warning("could not refresh the Slack profile of %s: %s", user_id, e)
             return
 
 
+PURGE_BATCHES = 100  # per sweep: a large uninstalled workspace is deleted over several sweeps, never in one go
+
+
+def purge_uninstalled(gl) -> None:
+    """Delete, in small transactions, the data of workspaces uninstalled longer ago than the grace period."""
+    grace = timedelta(days=gl.config.uninstall_grace_days)
+    for _ in range(PURGE_BATCHES):
+        if not gl.act(lambda session, now: installs.purge_step(session, now, grace)):
+            return
+
+
+def rotate_tokens(gl) -> None:
+    """OAuth mode: refresh the bot tokens that expire within two hours (once, even with several clocks)."""
+    if gl.installations is not None:
+        gl.installations.rotate_expiring()
+
+
 def sweep(gl) -> None:
-    """One pass: turn everything due into outbox messages, then send them."""
+    """One pass: note that the clock runs, refresh expiring tokens, turn everything due into outbox messages,
+    delete what uninstalled workspaces left behind, then send."""
+    gl.act(installs.beat)
+    rotate_tokens(gl)
     refresh_time_zones(gl)
     queue_due(gl)
+    purge_uninstalled(gl)
     gl.deliver()
 
 

@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.services.installs import still_installed
 from storage.db import upsert
 from storage.models import Approval, Initiative, Person
 
@@ -65,5 +66,6 @@ def stale_approvers(session: Session, now: datetime, limit: int) -> list[tuple[s
         .exists()
     )
     return list(session.execute(
-        select(Person.team_id, Person.user_id).where(Person.fetched_at < now - FRESH_FOR, waiting).limit(limit)
+        select(Person.team_id, Person.user_id).where(Person.fetched_at < now - FRESH_FOR, waiting,
+                                                     still_installed(Person.team_id)).limit(limit)
     ).all())

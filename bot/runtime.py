@@ -29,13 +29,36 @@ class Greenlight:
         self.engine = engine or make_engine(config.database_url)
         self.sessions = make_sessionmaker(self.engine)
         self.read_sessions = make_sessionmaker(self.engine.execution_options(greenlight_read_only=True))
-        # The sender's client must not retry behind the delivery engine's back.
-        self.sender_client = WebClient(token=config.slack_bot_token, base_url=config.slack_api_url, retry_handlers=[])
-        self.client = WebClient(token=config.slack_bot_token, base_url=config.slack_api_url)
-        self.sender = Sender(self.sessions, self.sender_client, self.clock, sleep=sleep)
+        # The sender's client must not retry behind the delivery engine's back. In OAuth mode these two carry no
+        # token: Bolt gives each request a client with its workspace's, and client_for() serves everything else.
+        token = None if config.oauth else config.slack_bot_token  # OAuth: a SLACK_BOT_TOKEN left set is not used
+        self.sender_client = WebClient(token=token, base_url=config.slack_api_url, retry_handlers=[])
+        self.client = WebClient(token=token, base_url=config.slack_api_url)
+        self.installations = None
+        if config.oauth:
+            from bot.installations import Installations
+
+            self.installations = Installations(self)
+        self.sender = Sender(self.sessions, self.sender_client_for, self.clock, sleep=sleep)
         self._homes_due: set[int] = set()  # initiatives changed since the last delivery (see bot/home_refresh.py)
         self._home_notices: dict[tuple[str, str], str] = {}  # answers to clicks on a Home, shown on top of it
         self._homes_lock = threading.Lock()
+
+    def client_for(self, team_id: str) -> WebClient:
+        """The Web API client that speaks for this workspace outside a request (jobs, App Home refresh, doctor).
+
+        One workspace: the SLACK_BOT_TOKEN client. OAuth: a client with the workspace's installation token (its own or
+        its organisation's); without an installation it has no token, and Slack answers not_authed."""
+        if self.installations is None:
+            return self.client
+        return WebClient(token=self.installations.bot_token(team_id), base_url=self.config.slack_api_url)
+
+    def sender_client_for(self, team_id: str) -> WebClient:
+        """client_for(), for the sender: a client that does not retry behind the delivery engine's back."""
+        if self.installations is None:
+            return self.sender_client
+        return WebClient(token=self.installations.bot_token(team_id), base_url=self.config.slack_api_url,
+                         retry_handlers=[])
 
     @contextmanager
     def transaction(self):

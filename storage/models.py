@@ -1,4 +1,5 @@
-"""Typed SQLAlchemy models: workspaces, initiatives, approvals, events, people and the outbox."""
+"""Typed SQLAlchemy models: workspaces, initiatives, approvals, events, people, the outbox, and the Slack
+installations (slack_sdk's tables, declared here so that migrations create them and the tests compare them)."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -7,6 +8,8 @@ from typing import Any
 from datetime import UTC
 
 from sqlalchemy import JSON, Date, DateTime, Enum, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -79,6 +82,11 @@ class Workspace(Base):
     delivery_paused_reason: Mapped[str | None] = mapped_column(String(64))
     next_number: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime]
+    # OAuth mode: the Enterprise Grid organisation, whose org-wide installation speaks for this workspace.
+    enterprise_id: Mapped[str | None] = mapped_column(String(32))
+    # Set when Slack says the app was uninstalled (or its bot token revoked): nothing is sent or swept for the
+    # workspace from then on, and its data is deleted once GREENLIGHT_UNINSTALL_GRACE_DAYS have passed.
+    uninstalled_at: Mapped[datetime | None]
 
 
 class Initiative(Base):
@@ -240,3 +248,20 @@ class SlackRequest(Base):
     team_id: Mapped[str] = mapped_column(String(32))
     reply: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime]
+
+
+class Heartbeat(Base):
+    """When a recurring job last ran ("sweep": the clock), so that `doctor` can tell whether one is running."""
+
+    __tablename__ = "heartbeats"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    at: Mapped[datetime]
+
+
+# slack_sdk's installation and OAuth state tables, exactly as its SQLAlchemy stores define them (bot/installations.py
+# uses those stores). They are declared on our metadata so that the Alembic revision 0005 creates them (the stores'
+# create_tables() is never called) and tests/test_migrations.py holds them to that revision.
+SLACK_INSTALLATIONS = SQLAlchemyInstallationStore.build_installations_table(Base.metadata, "slack_installations")
+SLACK_BOTS = SQLAlchemyInstallationStore.build_bots_table(Base.metadata, "slack_bots")
+SLACK_OAUTH_STATES = SQLAlchemyOAuthStateStore.build_oauth_states_table(Base.metadata, "slack_oauth_states")

@@ -193,12 +193,94 @@ class FakeSlack:
                 return status, {"Content-Type": "text/plain"}, (error or "Internal Server Error").encode()
             return status, {}, json.dumps({"ok": False, "error": error or "internal_error"}).encode()
         headers: dict = {}
-        body = self._answer(method, args, headers)
+        body = self._oauth_answer(method, args, token, headers) or self._answer(method, args, headers)  # OAuth block below
         with self._lock:
             delay = self._delays[method].popleft() if self._delays.get(method) else 0
         if delay:
             time.sleep(delay)
         return 200, headers, json.dumps(body).encode()
+
+    # ---- OAuth: installs into several workspaces, token rotation, revocation (bot/installations.py) --------------
+    # One contiguous block, kept apart from the rest of the fake. Tokens it issues belong to one workspace (or one
+    # organisation, for an org-wide install): auth.test answers with that workspace, and every call made with a
+    # revoked or expired token is refused, as Slack does. Tokens it did not issue (xoxb-test) are answered as before.
+    def _oauth(self) -> dict:
+        with self._lock:
+            if not hasattr(self, "_oauth_state"):
+                self._oauth_state = {"codes": {}, "tokens": {}, "refresh": {}, "n": 0}
+            return self._oauth_state
+
+    def oauth_code(self, team_id: str | None, *, enterprise_id: str | None = None, org_wide: bool = False,
+                   expires_in: int | None = None, installer: str = "UOWNER") -> str:
+        """A code, as Slack hands it to the browser at the redirect, that oauth.v2.access exchanges for a bot token
+        of this workspace (or, org_wide, of this organisation); with expires_in the token expires and rotates."""
+        state = self._oauth()
+        with self._lock:
+            state["n"] += 1
+            code = f"code-{state['n']}"
+            state["codes"][code] = dict(team_id=team_id, enterprise_id=enterprise_id, org_wide=org_wide,
+                                        expires_in=expires_in, installer=installer)
+        return code
+
+    def oauth_tokens(self, team_or_enterprise: str) -> list[str]:
+        """Bot tokens issued for a workspace (or an organisation), oldest first."""
+        return [t for t, grant in self._oauth()["tokens"].items()
+                if team_or_enterprise in (grant["team_id"], grant["enterprise_id"])]
+
+    def revoke(self, team_or_enterprise: str) -> None:
+        """The app was uninstalled: every token of that workspace (or organisation) stops working."""
+        for token in self.oauth_tokens(team_or_enterprise):
+            self._oauth()["tokens"][token]["revoked"] = True
+
+    def _issue(self, grant: dict, *, refreshed: bool = False) -> dict:
+        """A new bot token (and refresh token, for an expiring grant) and the oauth.v2.access answer for it; a
+        refreshed token lasts Slack's 12 hours."""
+        state = self._oauth()
+        with self._lock:
+            state["n"] += 1
+            n = state["n"]
+        key = grant["team_id"] or grant["enterprise_id"]
+        token = f"xoxb-{key}-{n}"
+        if refreshed:
+            grant = {**grant, "expires_in": 12 * 3600}
+        expires_at = time.time() + grant["expires_in"] if grant["expires_in"] else None
+        state["tokens"][token] = {**grant, "revoked": False, "expires_at": expires_at}
+        answer = {"ok": True, "app_id": "A1", "access_token": token, "token_type": "bot", "scope": self.scopes,
+                  "bot_user_id": self.bot_user_id, "is_enterprise_install": grant["org_wide"],
+                  "team": None if grant["org_wide"] else {"id": grant["team_id"], "name": f"Team {grant['team_id']}"},
+                  "enterprise": {"id": grant["enterprise_id"], "name": "Org"} if grant["enterprise_id"] else None,
+                  "authed_user": {"id": grant["installer"]}}
+        if expires_at:
+            refresh = f"xoxe-{key}-{n}"
+            state["refresh"][refresh] = {"grant": grant, "used": False}
+            answer.update(refresh_token=refresh, expires_in=grant["expires_in"])
+        return answer
+
+    def _oauth_answer(self, method: str, args: dict, token: str | None, headers: dict) -> dict | None:
+        """The answer of a call that concerns installations, or None to let _answer() reply as before."""
+        state = self._oauth()
+        if method == "oauth.v2.access":
+            if args.get("grant_type") == "refresh_token":
+                entry = state["refresh"].get(args.get("refresh_token"))
+                if entry is None or entry["used"]:  # Slack honours a refresh token once
+                    return {"ok": False, "error": "invalid_refresh_token"}
+                entry["used"] = True
+                return self._issue(entry["grant"], refreshed=True)
+            grant = state["codes"].pop(args.get("code"), None)
+            return self._issue(grant) if grant else {"ok": False, "error": "invalid_code"}
+        grant = state["tokens"].get(token)
+        if grant is None:
+            return None
+        if grant["revoked"]:
+            return {"ok": False, "error": "token_revoked"}
+        if grant["expires_at"] and grant["expires_at"] < time.time():
+            return {"ok": False, "error": "token_expired"}
+        if method == "auth.test":
+            headers["x-oauth-scopes"] = self.scopes
+            return {"ok": True, "url": "https://test.slack.com/", "team": f"Team {grant['team_id']}",
+                    "user": "greenlight", "team_id": grant["team_id"], "enterprise_id": grant["enterprise_id"],
+                    "user_id": self.bot_user_id, "bot_id": "B1", "is_enterprise_install": grant["org_wide"]}
+        return None
 
     def _answer(self, method: str, args: dict, headers: dict) -> dict:
         """Slack-shaped JSON for a successful (non-scripted) call."""

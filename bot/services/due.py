@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from bot.services.installs import still_installed
 from bot.services.outbox import enqueue
 from bot.services.workspaces import Calendars
 from storage.db import insert_new, update_many
@@ -40,10 +41,12 @@ def run(session: Session, now: datetime, work: DueWork) -> bool:
     """Do one batch of `work` due at `now`; returns whether the batch was full (more may be due)."""
     model = work.column.class_
     query = select(model).where(work.column <= now).order_by(work.column).limit(work.batch)
+    # An uninstalled workspace waits, untouched, for its deletion (or a re-install).
     if model is Initiative:
-        query = query.where(Initiative.status == work.status).with_for_update(skip_locked=True)
+        query = (query.where(Initiative.status == work.status, still_installed(Initiative.team_id))
+                 .with_for_update(skip_locked=True))
     else:  # a row of an initiative (an approval): loaded with its initiative and that one's approvals
-        query = (query.join(Initiative).where(Initiative.status == work.status)
+        query = (query.join(Initiative).where(Initiative.status == work.status, still_installed(Initiative.team_id))
                  .options(selectinload(model.initiative).selectinload(Initiative.approvals))
                  .with_for_update(of=model, skip_locked=True))
     rows = list(session.scalars(query))

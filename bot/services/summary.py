@@ -239,7 +239,7 @@ def enqueue_due_summaries(session: Session, now: datetime) -> int:
     and the check repeated, so two sweeps racing never build a summary twice: the second
     waits for the first to commit and then finds its keys.
     """
-    due = {ws.team_id: ws for ws in session.scalars(select(Workspace))
+    due = {ws.team_id: ws for ws in session.scalars(select(Workspace).where(Workspace.uninstalled_at.is_(None)))
            if _due_or_logged(ws, now) and ws.summaries_done_for != week_of(ws, now)}
     if not due:
         return 0

@@ -1,14 +1,14 @@
 """lists read only what they show: initiatives.waiting_since and the indexes that order lists
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0005
 Create Date: 2026-11-30 03:00:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0007"
-down_revision = "0003"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
