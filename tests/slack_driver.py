@@ -42,8 +42,11 @@ class SlackDriver:
         self.app = build_app(gl, process_before_response=True)
 
     def dispatch(self, body: str, content_type: str = "application/x-www-form-urlencoded"):
+        """Send one signed request; then deliver what it queued, standing in for the delivery worker
+        (gl.deliver_soon() wakes it in a running app), so a test sees the DMs right after a command."""
         response = self.app.dispatch(BoltRequest(body=body, headers=signed_headers(body, self.secret, content_type)))
         assert response.status == 200, response.body
+        self.gl.deliver()
         return response
 
     def command(self, text: str, user: str = "UOWNER", channel: str = "CGENERAL", team: str | None = None) -> dict:
