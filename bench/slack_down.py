@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.fake_slack import Fault, FakeSlack  # noqa: E402
+from tests.fake_slack import HISTORY_SCOPES, Fault, FakeSlack  # noqa: E402
 from tests.processes import APP, bot_env, free_port, running  # noqa: E402
 from tests.slack_driver import command_body, signed_headers  # noqa: E402
 
@@ -82,6 +82,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     fake = FakeSlack().start()
+    fake.grant(*HISTORY_SCOPES)
     for user in ("UOWNER", "UALICE", "USPONSOR"):
         fake.add_user(user, name=user[1:].lower())
     folder = tempfile.mkdtemp(prefix="gl-slack-down-")

@@ -8,7 +8,9 @@ from slack_sdk.errors import SlackApiError
 from storage.db import alembic_config
 
 REQUIRED_SCOPES = {"commands", "channels:read", "chat:write", "chat:write.public", "groups:read", "im:write",
-                   "mpim:write", "users:read"}
+                   "mpim:write", "users:read",
+                   # delivery looks up a post whose answer was lost before sending it again (bot/delivery.py)
+                   "channels:history", "groups:history", "im:history", "mpim:history"}
 
 
 def doctor(gl) -> int:

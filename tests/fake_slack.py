@@ -35,6 +35,7 @@ class Fault:
     late: float = 0.0
 
 
+HISTORY_SCOPES = ("channels:history", "groups:history", "im:history", "mpim:history")
 TRANSIENT_ERRORS = ("internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited")
 TOKEN_ERRORS = ("invalid_auth", "token_revoked", "not_authed", "account_inactive")
 
@@ -165,6 +166,10 @@ class FakeSlack:
         answer is late, which lets a test kill the client while it waits."""
         with self._lock:
             self._delays[method].extend([seconds] * times)
+
+    def grant(self, *scopes: str) -> None:
+        """Add scopes to the bot token (what auth.test reports and the history methods require)."""
+        self.scopes = ",".join([*self.scopes.split(","), *scopes])
 
     def break_token(self, error: str = "invalid_auth") -> None:
         """Refuse the bot's token from now on: every call answers 200 ok:false `error`, auth.test included."""
@@ -318,6 +323,9 @@ class FakeSlack:
         """conversations.history (newest first) or .replies (a thread, oldest first); `metadata` only
         when include_all_metadata is true, as Slack does."""
         channel = str(args.get("channel", ""))
+        needed = {"D": "im:history", "G": "groups:history"}.get(channel[:1], "channels:history")
+        if needed not in self.scopes.split(","):
+            return {"ok": False, "error": "missing_scope", "needed": needed, "provided": self.scopes}
         with self._lock:
             stored = list(self.history.get(channel, []))
         if method == "conversations.history":

@@ -16,6 +16,7 @@ from bot.runtime import Greenlight
 from bot.slack_app import build_app
 from storage.models import Approval, Event, Message, Workspace
 from tests.conftest import SIGNING_SECRET
+from tests.fake_slack import HISTORY_SCOPES
 from tests.conftest import test_settings as settings_for
 from tests.slack_driver import SlackDriver, command_body, signed_headers, text_of
 
@@ -193,6 +194,7 @@ def test_a_refused_token_pauses_the_workspace_keeps_every_message_and_resumes_wh
 
 
 def test_a_slow_sender_whose_lease_expired_does_not_send_what_another_sender_took_over(gl, db, slack, fake, clock):
+    fake.grant(*HISTORY_SCOPES)
     for i in range(3):
         slack.command(f"new Plan {i} approvers <@UALICE> <@UOTHER> sponsor <@USPONSOR>")
     clock.set(DUE)
@@ -217,6 +219,7 @@ def test_a_slow_sender_whose_lease_expired_does_not_send_what_another_sender_too
 
 
 def test_a_post_answered_after_the_client_timeout_is_found_in_the_conversation_not_sent_again(db, fake, clock):
+    fake.grant(*HISTORY_SCOPES)
     gl = Greenlight(settings_for(fake), clock=clock, engine=db, sleep=lambda s: None, slack_timeout=0.3)
     slack = SlackDriver(gl, fake, SIGNING_SECRET)
     fake.delay_next("chat.postMessage", 1.0)  # the announcement is posted, the answer comes after the timeout
@@ -233,6 +236,7 @@ def test_a_post_answered_after_the_client_timeout_is_found_in_the_conversation_n
 
 
 def test_a_dm_whose_answer_was_lost_is_looked_up_in_the_dm_conversation(db, fake, clock):
+    fake.grant(*HISTORY_SCOPES)
     gl = Greenlight(settings_for(fake), clock=clock, engine=db, sleep=lambda s: None, slack_timeout=0.3)
     slack = SlackDriver(gl, fake, SIGNING_SECRET)
     slack.command(NEW)
@@ -243,6 +247,17 @@ def test_a_dm_whose_answer_was_lost_is_looked_up_in_the_dm_conversation(db, fake
     assert len(fake.posted("DUALICE")) == 2  # the sign-off request, then one nudge
     assert [c.args["channel"] for c in fake.calls("conversations.history")] == ["DUALICE"]
     assert all(m.status == "sent" for m in rows(gl))
+
+
+def test_without_the_history_scopes_a_post_whose_answer_was_lost_is_sent_again_not_lost(db, fake, clock, caplog):
+    gl = Greenlight(settings_for(fake), clock=clock, engine=db, sleep=lambda s: None, slack_timeout=0.3)
+    slack = SlackDriver(gl, fake, SIGNING_SECRET)
+    fake.delay_next("chat.postMessage", 1.0)
+    with caplog.at_level(logging.WARNING, logger="bot.delivery"):
+        slack.command(NEW)
+    assert len(fake.posted("CGENERAL")) == 2  # at least once: the app installed without them cannot look
+    assert any("cannot look it up (missing_scope)" in r.getMessage() for r in caplog.records)
+    assert outbox(gl, "announce:").status == "sent"
 
 
 # ---- 4. requests never wait for delivery ---------------------------------------------------------------------

@@ -23,7 +23,7 @@ from bot.runtime import Greenlight
 from bot.services.outbox import enqueue, message
 from storage.models import Message
 from tests.conftest import test_settings as settings_for
-from tests.fake_slack import TRANSIENT_ERRORS, Fault
+from tests.fake_slack import HISTORY_SCOPES, TRANSIENT_ERRORS, Fault
 from tests.processes import bot_env, cli, database_url, running
 
 MESSAGES = 1000
@@ -90,6 +90,7 @@ def pending(gl) -> int:
 def test_a_thousand_messages_through_a_bad_day_arrive_and_none_twice(db, fake, clock):
     bad_day = BadDay()
     fake.faults = bad_day
+    fake.grant(*HISTORY_SCOPES)
     senders = [Greenlight(settings_for(fake), clock=clock, engine=db, sleep=lambda s: None, slack_timeout=TIMEOUT)
                for _ in range(2)]
     queue(senders[0], range(MESSAGES - LATE_TRANCHE))

@@ -25,6 +25,7 @@ from bot.runtime import Greenlight
 from storage.db import make_engine
 from storage.models import Message
 from tests.conftest import BACKENDS, POSTGRES_URL, SIGNING_SECRET
+from tests.fake_slack import HISTORY_SCOPES
 from tests.conftest import test_settings as settings_for
 from tests.processes import APP, bot_env, cli, free_port, run, running, with_search_path
 from tests.slack_driver import SlackDriver, text_of
@@ -159,6 +160,7 @@ def test_a_process_killed_while_sending_loses_nothing(shared, fake, clock):
     marked as being sent, so once the lease (bot.delivery.LEASE) expires the next sweep first looks for its
     outbox key in the conversation (message metadata), finds it and records it instead of sending it again.
     Before reconciliation this window sent it twice. Nothing is sent twice, nothing is lost."""
+    fake.grant(*HISTORY_SCOPES)
     register(shared.slack, 3)
     fake.clear()
     fake.delay_next("chat.postMessage", 30)  # Slack takes the first nudge, then hangs before answering
