@@ -121,6 +121,18 @@ def test_a_channel_the_bot_cannot_post_in_is_reported_to_the_owner(gl, slack, fa
     (told,) = slack.dms("UOWNER")
     assert "to <#CPRIVATE> (not_in_channel)" in text_of(told) and "check that I can post there" in text_of(told)
 
+    assert len(fake.calls("conversations.join")) == 1  # tried once (without channels:join: missing_scope)
+
+
+def test_a_public_channel_the_bot_is_not_in_is_joined_and_the_post_arrives(gl, slack, fake):
+    fake.grant("channels:join")
+    fake.add_channel("CPUBLIC", is_member=False)
+    slack.command(NEW + " in <#CPUBLIC|public>")
+    assert len(posts_to(fake, "CPUBLIC")) == 2  # refused (not_in_channel), joined, posted
+    assert len(fake.posted("CPUBLIC")) == 1 and len(fake.calls("conversations.join")) == 1
+    assert outbox(gl, "announce:").status == "sent"
+    assert not slack.dms("UOWNER")
+
 
 # ---- 1. every Slack answer is classified: nothing is dropped because Slack had a bad minute --------------------
 

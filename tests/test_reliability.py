@@ -25,8 +25,8 @@ from bot.runtime import Greenlight
 from storage.db import make_engine
 from storage.models import Message
 from tests.conftest import BACKENDS, POSTGRES_URL, SIGNING_SECRET
-from tests.fake_slack import HISTORY_SCOPES
 from tests.conftest import test_settings as settings_for
+from tests.fake_slack import HISTORY_SCOPES
 from tests.processes import APP, bot_env, cli, free_port, run, running, with_search_path
 from tests.slack_driver import SlackDriver, text_of
 
