@@ -1,8 +1,9 @@
 """Sending the outbox: claim due messages, send each once, classify Slack's answer, record the result.
 
-- Fencing. A sender claims a batch under a claim token and a LEASE. Right before each post, one
-  UPDATE compares the token, renews the lease and marks the message as being sent (`channel` set,
-  `ts` still empty). A sender whose claim was taken over finds the token changed and skips the message.
+- Fencing. A sender claims a batch under a claim token and a LEASE, renewed while it works through the
+  batch. Right before each post, one UPDATE compares the token, renews the lease and marks the message
+  as being sent (`channel` set, `ts` still empty). A sender whose claim was taken over anyway (it
+  stalled past the lease) finds the token changed and skips the message instead of sending it again.
 - Reconciliation. Every post carries Slack message metadata naming its outbox key. A message marked as
   being sent that has no recorded answer (a timeout, a 5xx, a crash between send and record) is looked
   up in its conversation (conversations.history / .replies with include_all_metadata) before it is
@@ -119,7 +120,10 @@ class Sender:
             claimed = self._claim(team_id, token)
             if not claimed:
                 return sent
+            renewed = self.clock.now()
             for msg_id in claimed:
+                if self.clock.now() - renewed > LEASE / 2:  # a slow batch keeps what it has not sent yet
+                    renewed = self._renew(claimed, token)
                 sent += self._deliver(msg_id, token)
 
     # ---- claims --------------------------------------------------------------------------------
@@ -140,6 +144,15 @@ class Sender:
                 session.execute(update(Message).where(Message.id.in_(ids))
                                 .values(claimed_until=now + LEASE, claim_token=token))
             return ids
+
+    def _renew(self, claimed: list[int], token: str) -> datetime:
+        """Extend the lease of every message of our claim not yet sent; the fence still guards each send."""
+        now = self.clock.now()
+        with transaction(self.sessions) as session:
+            session.execute(update(Message).where(Message.id.in_(claimed), Message.claim_token == token,
+                                                  Message.status == "pending")
+                            .values(claimed_until=now + LEASE).execution_options(synchronize_session=False))
+        return now
 
     def _mark(self, msg_id: int, token: str) -> Send | None:
         """Check that our claim still holds and mark the message as being sent; None: not ours to send now."""
@@ -295,8 +308,8 @@ class Sender:
         with transaction(self.sessions) as session:
             team = session.get(Message, msg_id).team_id
             # The rest of our claim in this workspace is released at once, to go out as soon as it resumes.
-            session.execute(update(Message).where(Message.team_id == team, Message.claim_token == token,
-                                                  Message.status == "pending")
+            session.execute(update(Message).where(Message.status == "pending", Message.team_id == team,
+                                                  Message.claim_token == token)
                             .values(claimed_until=None, claim_token=None).execution_options(synchronize_session=False))
             paused = session.execute(
                 update(Workspace).where(Workspace.team_id == team, Workspace.delivery_paused_at.is_(None))

@@ -330,3 +330,24 @@ def wait_for_reply(fake, name: str, timeout: float = 10.0) -> dict:
             return replies[-1]
         time.sleep(0.02)
     raise AssertionError(f"no reply to {name}")
+
+
+def test_a_slow_batch_renews_its_lease_so_another_sender_finds_nothing_to_take(gl, db, slack, fake, clock):
+    for i in range(3):
+        slack.command(f"new Plan {i} approvers <@UALICE> <@UOTHER> sponsor <@USPONSOR>")
+    clock.set(DUE)
+    queue_due(gl)
+    fake.clear()
+    other = Greenlight(settings_for(fake), clock=clock, engine=db, sleep=lambda s: None)
+    taken = []
+
+    def slow_post(*args, **kwargs):  # each post takes 2 minutes; halfway through the batch, another sender tries
+        clock.advance(minutes=2)
+        if len(fake.calls("chat.postMessage")) == 3:
+            taken.append(other.sender.deliver_due())
+        return real_post(*args, **kwargs)
+
+    real_post, gl.sender_client.chat_postMessage = gl.sender_client.chat_postMessage, slow_post
+    assert gl.sender.deliver_due() == 6  # 12 minutes for a batch claimed under a 5-minute lease
+    assert taken == [0]  # the rest of the batch was still ours
+    assert len(fake.posted("DUALICE")) == len(fake.posted("DUOTHER")) == 6
