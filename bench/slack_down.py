@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import socket
 import statistics
 import sys
@@ -19,6 +20,7 @@ import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,13 +76,20 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=60.0, help="how long chat.postMessage answers 500")
-    parser.add_argument("--commands", type=int, default=100, help="list commands fired in that time")
-    parser.add_argument("--concurrency", type=int, default=4)
-    args = parser.parse_args(argv)
+@dataclass
+class Outcome:
+    """What the commands got while Slack failed."""
 
+    lists: list[tuple[int, float, float | None]]  # per list command: HTTP status, answer time, reply time (s)
+    registrations: int
+    failed_posts: int
+    window: float
+    still_failing: bool
+
+
+def measure(seconds: float, commands: int, concurrency: int, window: float | None = None) -> Outcome:
+    """Run the app against a Slack whose chat.postMessage answers 500 for `seconds`, firing the commands
+    over the first `window` seconds (default: all but the last 5)."""
     fake = FakeSlack().start()
     fake.grant(*HISTORY_SCOPES)
     for user in ("UOWNER", "UALICE", "USPONSOR"):
@@ -90,45 +99,57 @@ def main(argv=None) -> int:
     env = bot_env(fake, f"sqlite:///{folder}/greenlight.db", SLACK_SIGNING_SECRET=SECRET, PORT=str(port),
                   LOG_LEVEL="ERROR")
     url = f"http://127.0.0.1:{port}/slack/events"
-    with running(APP, env, log_path=Path(folder) / "app.log") as process:
-        wait_for_port(port, process)
-        until = time.time() + args.seconds
-        fake.faults = lambda method, a, t: Fault(status=500) if method == "chat.postMessage" and time.time() < until else None
-        start = time.time()
+    try:
+        with running(APP, env, log_path=Path(folder) / "app.log") as process:
+            wait_for_port(port, process)
+            until = time.time() + seconds
+            fake.faults = lambda method, a, t: Fault(status=500) if method == "chat.postMessage" and time.time() < until else None
+            start = time.time()
+            total = commands + commands // 10
+            spread = (seconds - 5 if window is None else window) / total
 
-        total = args.commands + args.commands // 10
+            def one(i: int) -> tuple[str, int, float, float, str]:
+                time.sleep(max(0.0, start + i * spread - time.time()))  # spread over the window
+                text = f"new Plan {i} approvers <@UALICE> sponsor <@USPONSOR>" if i % 11 == 10 else "list"
+                name = f"bench-{i}"
+                body = command_body(text, "UOWNER", "CGENERAL", fake.response_url(name))
+                sent = time.time()
+                status = post(url, body)
+                return text.split()[0], status, time.time() - sent, sent, name
 
-        def one(i: int) -> tuple[str, float, int, str, float]:
-            time.sleep(max(0.0, start + i * (args.seconds - 5) / total - time.time()))  # spread over the window
-            text = f"new Plan {i} approvers <@UALICE> sponsor <@USPONSOR>" if i % 11 == 10 else "list"
-            name = f"bench-{i}"
-            body = command_body(text, "UOWNER", "CGENERAL", fake.response_url(name))
-            sent = time.time()
-            status = post(url, body)
-            return text.split()[0], time.time() - sent, status, name, sent
+            with ThreadPoolExecutor(concurrency) as pool:
+                results = list(pool.map(one, range(total)))
+            window = time.time() - start
+            lists = [(status, took, reply_time(fake, name, sent)) for kind, status, took, sent, name in results
+                     if kind == "list"]
+            return Outcome(lists, total - len(lists), len([c for c in fake.calls("chat.postMessage") if c.failed]),
+                           window, time.time() < until)
+    finally:
+        fake.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
-        with ThreadPoolExecutor(args.concurrency) as pool:
-            results = list(pool.map(one, range(total)))
-        window_used = time.time() - start
-        lists = [r for r in results if r[0] == "list"]
-        acks = [r[1] for r in lists]
-        replies = [reply_time(fake, r[3], r[4]) for r in lists]
-        failed_posts = len([c for c in fake.calls("chat.postMessage") if c.failed])
-        still_failing = time.time() < until
-    fake.stop()
-    answered = [r for r in replies if r is not None]
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=60.0, help="how long chat.postMessage answers 500")
+    parser.add_argument("--commands", type=int, default=100, help="list commands fired in that time")
+    parser.add_argument("--concurrency", type=int, default=4)
+    args = parser.parse_args(argv)
+    out = measure(args.seconds, args.commands, args.concurrency)
+    acks = [took for _, took, _ in out.lists]
+    answered = [r for _, _, r in out.lists if r is not None]
     print(f"# {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
-    print(f"chat.postMessage answered 500 for {args.seconds:.0f} s ({failed_posts} failed posts); "
-          f"{len(results)} commands in {window_used:.1f} s ({len(lists)} list, {len(results) - len(lists)} new), "
-          f"{args.concurrency} at a time; Slack still failing at the end: {still_failing}")
+    print(f"chat.postMessage answered 500 for {args.seconds:.0f} s ({out.failed_posts} failed posts); "
+          f"{len(out.lists) + out.registrations} commands in {out.window:.1f} s ({len(out.lists)} list, "
+          f"{out.registrations} new), {args.concurrency} at a time; Slack still failing at the end: {out.still_failing}")
     print(f"list HTTP answer: p50 {statistics.median(acks) * 1000:.0f} ms, p99 {pct(acks, 0.99) * 1000:.0f} ms, "
-          f"max {max(acks) * 1000:.0f} ms; status 200: {sum(r[2] == 200 for r in lists)}/{len(lists)}; "
+          f"max {max(acks) * 1000:.0f} ms; status 200: {sum(s == 200 for s, _, _ in out.lists)}/{len(out.lists)}; "
           f"over {SLACK_LIMIT:.0f} s: {sum(a > SLACK_LIMIT for a in acks)}")
     if answered:
         print(f"list reply at response_url: p50 {statistics.median(answered) * 1000:.0f} ms, "
               f"p99 {pct(answered, 0.99) * 1000:.0f} ms, max {max(answered) * 1000:.0f} ms; "
-              f"replied: {len(answered)}/{len(lists)}")
-    return 0 if all(r[2] == 200 for r in results) and max(acks) <= SLACK_LIMIT else 1
+              f"replied: {len(answered)}/{len(out.lists)}")
+    return 0 if all(s == 200 for s, _, _ in out.lists) and max(acks) <= SLACK_LIMIT else 1
 
 
 if __name__ == "__main__":

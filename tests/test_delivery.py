@@ -10,6 +10,7 @@ import pytest
 from slack_bolt.request import BoltRequest
 from sqlalchemy import select
 
+from bench.slack_down import measure
 from bot.delivery import LEASE
 from bot.jobs import queue_due, sweep
 from bot.runtime import Greenlight
@@ -351,3 +352,11 @@ def test_a_slow_batch_renews_its_lease_so_another_sender_finds_nothing_to_take(g
     assert gl.sender.deliver_due() == 6  # 12 minutes for a batch claimed under a 5-minute lease
     assert taken == [0]  # the rest of the batch was still ours
     assert len(fake.posted("DUALICE")) == len(fake.posted("DUOTHER")) == 6
+
+
+def test_a_hundred_list_commands_to_the_app_process_are_all_answered_while_slack_fails():
+    """`python app.py` over HTTP, chat.postMessage answering 500 throughout (bench/slack_down.py, untimed here)."""
+    out = measure(seconds=60, commands=100, concurrency=4, window=10)
+    assert [status for status, _, _ in out.lists] == [200] * 100
+    assert all(reply is not None for _, _, reply in out.lists)  # and each got its ephemeral answer
+    assert out.still_failing and out.failed_posts > 0  # all of it while Slack was failing
