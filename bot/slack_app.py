@@ -7,7 +7,6 @@ from slack_bolt import App
 
 from bot import listeners
 
-
 LISTENER_THREADS = 32  # Bolt acks in this pool too: 5 (its default) busy listeners would stop every ack
 
 

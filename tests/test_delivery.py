@@ -17,8 +17,8 @@ from bot.runtime import Greenlight
 from bot.slack_app import build_app
 from storage.models import Approval, Event, Message, Workspace
 from tests.conftest import SIGNING_SECRET
-from tests.fake_slack import HISTORY_SCOPES
 from tests.conftest import test_settings as settings_for
+from tests.fake_slack import HISTORY_SCOPES
 from tests.slack_driver import SlackDriver, command_body, signed_headers, text_of
 
 FORM = "application/x-www-form-urlencoded"
