@@ -26,7 +26,8 @@ def wsgi():
     """The WSGI callable for gunicorn (`gunicorn 'app:wsgi()'`); no scheduler runs in web workers."""
     from bot.web import wsgi_app
 
-    _, bolt = create()
+    gl, bolt = create()
+    gl.worker.enable()  # started by the first request of each forked worker, never in the --preload parent
     return wsgi_app(bolt)
 
 
@@ -37,6 +38,7 @@ def main() -> int:
         print(f"greenlight: {e}", file=sys.stderr)
         return 2
     gl, bolt = create(config)
+    gl.worker.start()  # delivery runs beside the requests, never inside them
     if config.scheduler:
         from bot.jobs import start_scheduler
 

@@ -44,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "clock":
         from bot.jobs import start_scheduler
 
+        gl.worker.start()  # retries that come due between sweeps go out within seconds
         start_scheduler(gl, blocking=True)
         return 0
     if args.command == "summary":

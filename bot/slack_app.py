@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 
@@ -31,6 +32,9 @@ def oauth(gl) -> dict:
     return dict(oauth_settings=settings, authorize=RotatingAuthorize(installations, logger=logging.getLogger("slack_bolt.App")))
 
 
+LISTENER_THREADS = 32  # Bolt acks in this pool too: 5 (its default) busy listeners would stop every ack
+
+
 def build_app(gl, *, process_before_response: bool = False) -> App:
     """A Bolt app that verifies signatures and calls Slack at SLACK_API_URL; in OAuth mode it also serves
     /slack/install and /slack/oauth_redirect and acts in each workspace with that workspace's token."""
@@ -38,6 +42,7 @@ def build_app(gl, *, process_before_response: bool = False) -> App:
         signing_secret=gl.config.slack_signing_secret or "socket-mode",
         client=gl.client,
         process_before_response=process_before_response,
+        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="bolt-listener"),
         **(oauth(gl) if gl.installations else {}),
     )
     listeners.register(app, gl)

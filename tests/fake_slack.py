@@ -25,6 +25,22 @@ VIEW_METHODS = ("views.open", "views.push", "views.update", "views.publish")
 
 
 @dataclass(frozen=True)
+class Fault:
+    """How the fake answers one call instead of succeeding: a status (429, 5xx, or 200 with ok:false
+    `error`), or `late` seconds of silence after accepting the call (a posted message counts as posted)."""
+
+    status: int = 200
+    error: str | None = None
+    retry_after: int | None = None
+    late: float = 0.0
+
+
+HISTORY_SCOPES = ("channels:history", "groups:history", "im:history", "mpim:history")
+TRANSIENT_ERRORS = ("internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited")
+TOKEN_ERRORS = ("invalid_auth", "token_revoked", "not_authed", "account_inactive")
+
+
+@dataclass(frozen=True)
 class Call:
     """One request the fake received (successful or scripted failure)."""
 
@@ -76,6 +92,9 @@ class FakeSlack:
         self._calls: list[Call] = []
         self._scripted: dict[str, deque] = defaultdict(deque)
         self._delays: dict[str, deque] = defaultdict(deque)
+        self.history: dict[str, list[dict]] = defaultdict(list)  # channel -> messages posted there, oldest first
+        self.broken_token: str | None = None  # an auth error every call answers while set (break_token)
+        self.faults = None  # fn(method, args, token) -> Fault | None: random failure mixes (fault suites)
         self._lock = threading.Lock()
         self._counter = 0
         self._server: ThreadingHTTPServer | None = None
@@ -148,6 +167,17 @@ class FakeSlack:
         with self._lock:
             self._delays[method].extend([seconds] * times)
 
+    def grant(self, *scopes: str) -> None:
+        """Add scopes to the bot token (what auth.test reports and the history methods require)."""
+        self.scopes = ",".join([*self.scopes.split(","), *scopes])
+
+    def break_token(self, error: str = "invalid_auth") -> None:
+        """Refuse the bot's token from now on: every call answers 200 ok:false `error`, auth.test included."""
+        self.broken_token = error
+
+    def fix_token(self) -> None:
+        self.broken_token = None
+
     # ---- inspection ------------------------------------------------------
     def calls(self, method=None) -> list[Call]:
         """Recorded calls in arrival order, optionally only those of `method`."""
@@ -179,10 +209,24 @@ class FakeSlack:
             n = 100 * self._counter
         return f"{1700000000 + n // 1_000_000}.{n % 1_000_000:06d}"
 
+    def posted(self, channel: str | None = None) -> list[dict]:
+        """Messages Slack stored (what people can read), oldest first, of one conversation or all."""
+        with self._lock:
+            if channel:
+                return list(self.history.get(channel, []))
+            return sorted((m for ms in self.history.values() for m in ms), key=lambda m: float(m["ts"]))
+
     def _handle(self, method: str, args: dict, token: str | None) -> tuple[int, dict, bytes]:
         """Record the call and return (status, extra headers, body)."""
+        fault = None
         with self._lock:
             script = self._scripted[method].popleft() if self._scripted.get(method) else None
+            if script is None and self.broken_token and method != "response_url":
+                script = (200, self.broken_token, None)
+            if script is None and self.faults:
+                fault = self.faults(method, args, token)
+                if fault and not fault.late:
+                    script = (fault.status, fault.error, fault.retry_after)
             self._calls.append(Call(method, args, token, time.time(), failed=script is not None))
         if script:
             status, error, retry_after = script
@@ -195,7 +239,7 @@ class FakeSlack:
         headers: dict = {}
         body = self._oauth_answer(method, args, token, headers) or self._answer(method, args, headers)  # OAuth block below
         with self._lock:
-            delay = self._delays[method].popleft() if self._delays.get(method) else 0
+            delay = self._delays[method].popleft() if self._delays.get(method) else (fault.late if fault else 0)
         if delay:
             time.sleep(delay)
         return 200, headers, json.dumps(body).encode()
@@ -317,11 +361,28 @@ class FakeSlack:
                 channel = "D" + channel
             elif channel in self.channels and not self.channels[channel]["is_member"]:
                 return {"ok": False, "error": "not_in_channel"}
+            if _invalid_blocks(args.get("blocks")):
+                return {"ok": False, "error": "invalid_blocks"}
             ts = self._next_ts()
-            message = {"text": args.get("text"), "blocks": args.get("blocks"), "ts": ts}
+            message = {"type": "message", "user": self.bot_user_id, "text": args.get("text"),
+                       "blocks": args.get("blocks"), "ts": ts}
             if args.get("thread_ts"):
                 message["thread_ts"] = args["thread_ts"]
+            if isinstance(args.get("metadata"), dict):
+                message["metadata"] = args["metadata"]
+            with self._lock:
+                self.history[channel].append(message)
             return {"ok": True, "channel": channel, "ts": ts, "message": message}
+        if method in ("conversations.history", "conversations.replies"):
+            return self._read_history(method, args)
+        if method == "conversations.join":
+            if "channels:join" not in self.scopes.split(","):
+                return {"ok": False, "error": "missing_scope", "needed": "channels:join", "provided": self.scopes}
+            ch = self.channels.get(args.get("channel"))
+            if not ch:
+                return {"ok": False, "error": "channel_not_found"}
+            ch["is_member"] = True
+            return {"ok": True, "channel": {**ch, "is_channel": True}}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self._next_ts()}
         if method == "chat.update":
@@ -338,6 +399,36 @@ class FakeSlack:
         if method == "apps.connections.open" and self.socket_url:
             return {"ok": True, "url": self.socket_url}
         return {"ok": False, "error": "unknown_method"}
+
+
+    def _read_history(self, method: str, args: dict) -> dict:
+        """conversations.history (newest first) or .replies (a thread, oldest first); `metadata` only
+        when include_all_metadata is true, as Slack does."""
+        channel = str(args.get("channel", ""))
+        needed = {"D": "im:history", "G": "groups:history"}.get(channel[:1], "channels:history")
+        if needed not in self.scopes.split(","):
+            return {"ok": False, "error": "missing_scope", "needed": needed, "provided": self.scopes}
+        with self._lock:
+            stored = list(self.history.get(channel, []))
+        if method == "conversations.history":
+            found = [m for m in reversed(stored) if "thread_ts" not in m or m["thread_ts"] == m["ts"]]
+        else:
+            ts = str(args.get("ts", ""))
+            found = [m for m in stored if m["ts"] == ts or m.get("thread_ts") == ts]
+            if not found:
+                return {"ok": False, "error": "thread_not_found"}
+        found = found[:int(args.get("limit") or 100)]
+        if str(args.get("include_all_metadata", "")).lower() not in ("true", "1"):
+            found = [{k: v for k, v in m.items() if k != "metadata"} for m in found]
+        return {"ok": True, "messages": found, "has_more": False}
+
+
+def _invalid_blocks(blocks) -> bool:
+    """What Slack refuses at call time with invalid_blocks (a cheap subset: count and duplicate block_id)."""
+    if not isinstance(blocks, list):
+        return False
+    ids = [b.get("block_id") for b in blocks if isinstance(b, dict) and b.get("block_id")]
+    return len(blocks) > 50 or len(ids) != len(set(ids))
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -363,7 +454,10 @@ class _Handler(BaseHTTPRequestHandler):
         for key, value in {**headers, "Content-Length": str(len(body))}.items():
             self.send_header(key, value)
         self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting (a late answer): as with Slack
+            pass
 
     do_GET = do_POST = _dispatch
 

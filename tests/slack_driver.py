@@ -41,9 +41,14 @@ class SlackDriver:
         self.gl, self.fake, self.secret, self.team = gl, fake, secret, team
         self.app = build_app(gl, process_before_response=True)
 
-    def dispatch(self, body: str, content_type: str = "application/x-www-form-urlencoded"):
-        response = self.app.dispatch(BoltRequest(body=body, headers=signed_headers(body, self.secret, content_type)))
+    def dispatch(self, body: str, content_type: str = "application/x-www-form-urlencoded", **headers: str):
+        """Send one signed request (with extra `headers`, e.g. x-slack-retry-num); then deliver what it queued,
+        standing in for the delivery worker (gl.deliver_soon() wakes it in a running app), so a test sees the
+        DMs right after a command."""
+        signed = signed_headers(body, self.secret, content_type)
+        response = self.app.dispatch(BoltRequest(body=body, headers={**signed, **{k: [v] for k, v in headers.items()}}))
         assert response.status == 200, response.body
+        self.gl.deliver()
         return response
 
     def command(self, text: str, user: str = "UOWNER", channel: str = "CGENERAL", team: str | None = None) -> dict:

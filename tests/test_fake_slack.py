@@ -151,3 +151,54 @@ def test_wait_for_and_clear(fake, client):
     assert fake.calls() == []
     with pytest.raises(AssertionError, match="methods seen"):
         fake.wait_for("chat.postMessage", timeout=0.05)
+
+
+def test_history_returns_posts_with_metadata_only_when_asked(fake, client):
+    fake.grant("channels:history", "im:history")
+    meta = {"event_type": "greenlight_outbox", "event_payload": {"key": "k1"}}
+    first = client.chat_postMessage(channel="U1", text="one", metadata=meta)
+    client.chat_postMessage(channel="DU1", text="reply", thread_ts=first["ts"])
+    client.chat_postMessage(channel="U1", text="two")
+    plain = client.conversations_history(channel="DU1")["messages"]
+    assert [m["text"] for m in plain] == ["two", "one"] and "metadata" not in plain[1]  # newest first, no replies
+    full = client.conversations_history(channel="DU1", include_all_metadata=True)["messages"]
+    assert full[1]["metadata"] == meta
+    thread = client.conversations_replies(channel="DU1", ts=first["ts"], include_all_metadata=True)["messages"]
+    assert [m["text"] for m in thread] == ["one", "reply"] and thread[0]["metadata"] == meta
+    assert [m["text"] for m in fake.posted("DU1")] == ["one", "reply", "two"]
+
+
+def test_history_needs_its_scope(fake, client):
+    with pytest.raises(SlackApiError) as exc:
+        client.conversations_history(channel="C1")
+    assert exc.value.response["error"] == "missing_scope" and exc.value.response["needed"] == "channels:history"
+
+
+def test_blocks_slack_would_refuse_answer_invalid_blocks(fake, client):
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": "x"}}
+    for blocks in ([{**section, "block_id": "a"}, {**section, "block_id": "a"}], [section] * 51):
+        with pytest.raises(SlackApiError) as exc:
+            client.chat_postMessage(channel="C1", text="x", blocks=blocks)
+        assert exc.value.response["error"] == "invalid_blocks"
+    assert client.chat_postMessage(channel="C1", text="x", blocks=[section] * 50)["ok"]
+    assert len(fake.posted("C1")) == 1
+
+
+def test_a_broken_token_is_refused_everywhere_until_fixed(fake, client):
+    fake.break_token("token_revoked")
+    for call in (client.auth_test, lambda: client.chat_postMessage(channel="C1", text="x")):
+        with pytest.raises(SlackApiError) as exc:
+            call()
+        assert exc.value.response.status_code == 200 and exc.value.response["error"] == "token_revoked"
+    fake.fix_token()
+    assert client.auth_test()["ok"] and not fake.posted()
+
+
+def test_a_late_answer_after_accepting_the_post(fake):
+    from tests.fake_slack import Fault
+
+    fake.faults = lambda method, args, token: Fault(late=1.0) if method == "chat.postMessage" else None
+    hasty = WebClient(base_url=fake.url, token="xoxb-test", retry_handlers=[], timeout=0.2)
+    with pytest.raises(OSError):  # the client timed out...
+        hasty.chat_postMessage(channel="C1", text="x")
+    assert [m["text"] for m in fake.posted("C1")] == ["x"]  # ...but Slack has the message

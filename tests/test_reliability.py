@@ -26,6 +26,7 @@ from storage.db import make_engine
 from storage.models import OutboxMessage
 from tests.conftest import BACKENDS, POSTGRES_URL, SIGNING_SECRET
 from tests.conftest import test_config as config_for
+from tests.fake_slack import HISTORY_SCOPES
 from tests.processes import APP, bot_env, cli, free_port, run, running, with_search_path
 from tests.slack_driver import SlackDriver, text_of
 
@@ -155,9 +156,11 @@ def test_three_processes_racing_on_postgresql_send_each_nudge_once(postgres, sha
 def test_a_process_killed_while_sending_loses_nothing(shared, fake, clock):
     """SIGKILL while Slack is answering a nudge: after the claim lease, another sweep delivers every message.
 
-    Delivery is at-least-once. The message in flight when the process died was accepted by Slack
-    but never recorded as sent, so it is sent again once the lease (bot.delivery.LEASE) expires:
-    that single duplicate is the documented window. Nothing else is sent twice, nothing is lost."""
+    The message in flight when the process died was accepted by Slack but never recorded as sent. It was
+    marked as being sent, so once the lease (bot.delivery.LEASE) expires the next sweep first looks for its
+    outbox key in the conversation (message metadata), finds it and records it instead of sending it again.
+    Before reconciliation this window sent it twice. Nothing is sent twice, nothing is lost."""
+    fake.grant(*HISTORY_SCOPES)
     register(shared.slack, 3)
     fake.clear()
     fake.delay_next("chat.postMessage", 30)  # Slack takes the first nudge, then hangs before answering
@@ -175,9 +178,10 @@ def test_a_process_killed_while_sending_loses_nothing(shared, fake, clock):
     shared.run("sweep", DUE + LEASE + timedelta(minutes=1))
     sent = Counter(nudges(fake))
     assert len(sent) == 6, sent  # every nudge delivered
-    assert sent[(in_flight.args["channel"], in_flight.args["text"])] == 2  # the one in flight, again
-    assert sum(sent.values()) == 7  # and no other duplicate
+    assert sent[(in_flight.args["channel"], in_flight.args["text"])] == 1  # the one in flight: found, not sent again
+    assert sum(sent.values()) == 6  # and no other duplicate
     assert [m.status for m in outbox(shared.gl)] == ["sent"] * 6
+    assert len(fake.calls("conversations.history")) == 1  # looked up once: only the one in flight was uncertain
 
 
 # ---- Slack failing ------------------------------------------------------------------------------
