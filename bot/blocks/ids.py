@@ -11,6 +11,7 @@ class Action(StrEnum):
     EXTEND = "extend"
     WITHDRAW = "withdraw"
     NUDGE = "nudge"
+    HISTORY = "older_events"
 
 
 class View(StrEnum):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from bot.blocks import modals
 from bot.blocks.ids import Action
+from bot.flows import commands
 from bot.listeners.outcomes import attempt, ephemeral, outcome, settled
 from bot.services import escalation, nudges
 from bot.services import initiatives as service
@@ -59,6 +60,13 @@ def register(app, gl) -> None:
                 ephemeral(respond, reply)
                 gl.deliver_soon()  # shows a refusal on the Home tab, when clicked there
         return handler
+
+    @app.action(Action.HISTORY.value)
+    def older_events(ack, body, respond, client):
+        """A page of older history: a new ephemeral reply, the clicked message stays as it was."""
+        ack()
+        team_id, user_id, value = clicked(body)
+        ephemeral(respond, outcome(lambda: commands.older_events(gl, team_id, user_id, client, value)))
 
     app.action(Action.REJECT.value)(opens_modal(service.rejectable, lambda ini, now: modals.reject_reason(ini)))
     app.action(Action.ASK.value)(opens_modal(service.askable, lambda ini, now: modals.ask_question(ini)))

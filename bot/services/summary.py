@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -124,14 +125,16 @@ def decided_window(ws: Workspace, now: datetime) -> tuple[datetime, datetime]:
     return summary_moment(ws, now, weeks_back=1), min(summary_moment(ws, now), now)
 
 
-def channel_summary(session: Session, ws: Workspace, channel_id: str, now: datetime) -> Summary:
-    """What the summary of one channel says at `now`, with the same waits as `/greenlight show`."""
+def channel_summary(session: Session, ws: Workspace, channel_id: str, now: datetime,
+                    only: Callable[[Initiative], bool] | None = None) -> Summary:
+    """What the summary of one channel says at `now`, with the same waits as `/greenlight show`; with `only`,
+    just the initiatives it admits (a preview for someone who may not see them all)."""
     week = work_week(ws)
     tz = zone(ws.timezone)
-    active = list(session.scalars(
+    active = [i for i in session.scalars(
         select(Initiative).where(Initiative.team_id == ws.team_id, Initiative.channel_id == channel_id,
                                  Initiative.status.in_(ACTIVE)).order_by(Initiative.number)
-    ))
+    ) if only is None or only(i)]
     waits = waits_of(session, active, now, pending_only=True)
 
     stalled = [Stalled(i, waits[i.id]) for i in active if i.status is Status.OPEN]
@@ -152,7 +155,7 @@ def channel_summary(session: Session, ws: Workspace, channel_id: str, now: datet
     proceeding.sort(key=lambda p: (p.initiative.report_due or date.max, p.initiative.number))
 
     start, end = decided_window(ws, now)
-    decided = _decided(session, ws.team_id, channel_id, start, end)
+    decided = [d for d in _decided(session, ws.team_id, channel_id, start, end) if only is None or only(d.initiative)]
 
     held: dict[str, list[float]] = defaultdict(list)
     for item in [*stalled, *with_sponsor]:
@@ -256,10 +259,11 @@ def enqueue_due_summaries(session: Session, now: datetime) -> int:
     return queued
 
 
-def preview(session: Session, team_id: str, channel_id: str, now: datetime, *, default_tz: str = "UTC") -> tuple[Summary, Workspace]:
-    """The summary this channel would get if it were posted now, and the workspace's schedule."""
+def preview(session: Session, team_id: str, channel_id: str, now: datetime, *, default_tz: str = "UTC",
+            only: Callable[[Initiative], bool] | None = None) -> tuple[Summary, Workspace]:
+    """The summary this channel would get if it were posted now (of what `only` admits), and the workspace's schedule."""
     ws = workspace(session, team_id, now=now, default_tz=default_tz)
-    return channel_summary(session, ws, channel_id, now), ws
+    return channel_summary(session, ws, channel_id, now, only), ws
 
 
 def operator_text(session: Session, channel_id: str, team_id: str | None, now: datetime) -> str:

@@ -6,8 +6,8 @@ Create Date: 2026-11-30 03:00:00
 
 people.is_guest: Slack's is_restricted or is_ultra_restricted (guests see only what they take part in).
 workspaces.self_sponsor, summary_names, retention_months: the workspace settings `self-sponsor`
-(off), `summary-names` (on) and `retention` (off = NULL, or a number of months). Existing rows get
-the defaults through server defaults, which are then dropped so the schema equals the models.
+(off), `summary-names` (on) and `retention` (off = NULL, or a number of months). The defaults are server defaults (as in the models), so
+existing rows, and rows written by SQL that does not name these columns, get them.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -25,11 +25,6 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("self_sponsor", sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.add_column(sa.Column("summary_names", sa.Boolean(), nullable=False, server_default=sa.true()))
         batch_op.add_column(sa.Column("retention_months", sa.Integer(), nullable=True))
-    with op.batch_alter_table("people") as batch_op:
-        batch_op.alter_column("is_guest", server_default=None)
-    with op.batch_alter_table("workspaces") as batch_op:
-        batch_op.alter_column("self_sponsor", server_default=None)
-        batch_op.alter_column("summary_names", server_default=None)
 
 
 def downgrade() -> None:
