@@ -367,3 +367,15 @@ def change(session: Session, *, team_id: str, user_id: str, key: str, raw_value:
     session.flush()
     setting.effect.apply(session, team_id, now)
     return f"`{key}` is now *{setting.show(value)}* (was {setting.show(old)}). {setting.effect.says}"
+
+
+def history(session: Session, team_id: str) -> list[tuple[datetime, str | None, str, str, str]]:
+    """Every settings change of the workspace, newest first: (when, who, key, old value shown, new value shown)."""
+    events = session.scalars(select(Event).where(Event.team_id == team_id, Event.initiative_id.is_(None),
+                                                 Event.kind == "settings_changed").order_by(Event.id.desc()))
+    rows = []
+    for e in events:
+        key, setting = e.data.get("key"), SETTINGS.get(e.data.get("key"))
+        shown = (lambda v: setting.show(v)) if setting else show_text
+        rows.append((e.at, e.actor_id, key, shown(e.data.get("old")), shown(e.data.get("new"))))
+    return rows
