@@ -6,8 +6,8 @@ from slack_sdk.errors import SlackApiError
 
 from storage.db import head_revision, unrecorded_revision
 
-REQUIRED_SCOPES = {"commands", "channels:read", "chat:write", "chat:write.public", "groups:read", "im:write",
-                   "mpim:write", "users:read"}
+REQUIRED_SCOPES = {"commands", "channels:read", "chat:write", "chat:write.public", "files:write", "groups:read",
+                   "im:write", "mpim:write", "users:read"}
 
 
 def doctor(gl) -> int:

@@ -4,6 +4,8 @@ Delegates are not a role yet (another issue adds them): the delegate row is some
 sees what a non-member sees; bot/services/visibility.takes_part is where they will join."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.slack_driver import text_of
@@ -43,7 +45,11 @@ def seen(slack, fake, user: str, channel: str) -> dict[str, bool]:
     title, number = TITLES[channel], NUMBERS[channel]
     shown = text_of(slack.command(f"show GL-{number}", user=user))
     open_home(slack, user)
+    admin = user == "UADMIN"
+    slack.command("export json all" if admin else "export json mine", user=user)
+    exported = json.loads(fake.uploaded()[-1]["content"])
     return {
+        "export": any(r["title"] == title for r in exported),
         "show": title in shown and f"There is no GL-{number}" not in shown,
         "list": title in text_of(slack.command("list", user=user)),
         "mine": title in text_of(slack.command("mine", user=user)),
@@ -55,7 +61,7 @@ def seen(slack, fake, user: str, channel: str) -> dict[str, bool]:
 @pytest.mark.parametrize("role", list(USER))
 @pytest.mark.parametrize("channel", ["CPUB", "CPRIV"])
 def test_visibility_matrix(world, fake, role, channel):
-    expected = {"show": SEES_ALL[role], "list": SEES_ALL[role], "mine": TAKES_PART[role],
+    expected = {"export": SEES_ALL[role] if role == "admin" else TAKES_PART[role], "show": SEES_ALL[role], "list": SEES_ALL[role], "mine": TAKES_PART[role],
                 "home": TAKES_PART[role], "summary preview": SEES_ALL[role]}
     assert seen(world, fake, USER[role], channel) == expected
 

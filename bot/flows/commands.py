@@ -7,6 +7,7 @@ from bot.blocks import initiatives as msg
 from bot.blocks import register as registration_form
 from bot.blocks.lists import help_text, mine_blocks, open_list
 from bot.blocks.summary import preview_message
+from bot.flows import export as export_flow
 from bot.flows import registration
 from bot.flows import settings as settings_flow
 from bot.flows import visibility as visibility_flow
@@ -131,4 +132,5 @@ HANDLERS = {
     "proceed": on_initiative(escalation.proceed),
     "report": on_initiative(escalation.report),
     "extend": extend,
+    "export": export_flow.run,
 }
