@@ -55,6 +55,8 @@ def seen(slack, fake, user: str, channel: str) -> dict[str, bool]:
         "mine": title in text_of(slack.command("mine", user=user)),
         "home": title in text_of({"blocks": homes(fake, user)[-1]["blocks"]}),
         "summary preview": title in text_of(slack.command("summary", user=user, channel=channel)),
+        # stats name no initiative: what is seen is what is counted (both initiatives, or none, here)
+        "stats": "Registered: *2* initiatives" in text_of(slack.command("stats 30", user=user)),
     }
 
 
@@ -62,7 +64,8 @@ def seen(slack, fake, user: str, channel: str) -> dict[str, bool]:
 @pytest.mark.parametrize("channel", ["CPUB", "CPRIV"])
 def test_visibility_matrix(world, fake, role, channel):
     expected = {"export": SEES_ALL[role] if role == "admin" else TAKES_PART[role], "show": SEES_ALL[role], "list": SEES_ALL[role], "mine": TAKES_PART[role],
-                "home": TAKES_PART[role], "summary preview": SEES_ALL[role]}
+                "home": TAKES_PART[role], "summary preview": SEES_ALL[role],
+                "stats": SEES_ALL[role]}
     assert seen(world, fake, USER[role], channel) == expected
 
 

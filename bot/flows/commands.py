@@ -9,6 +9,7 @@ from bot.blocks.lists import help_text, mine_blocks, open_list
 from bot.blocks.summary import preview_message
 from bot.flows import export as export_flow
 from bot.flows import registration
+from bot.flows import stats as stats_flow
 from bot.flows import settings as settings_flow
 from bot.flows import visibility as visibility_flow
 from bot.parsing import Command
@@ -133,4 +134,5 @@ HANDLERS = {
     "report": on_initiative(escalation.report),
     "extend": extend,
     "export": export_flow.run,
+    "stats": stats_flow.run,
 }

@@ -16,7 +16,7 @@ def run(gl, cmd, who) -> str:
     admits = (lambda ini: visibility.can_see(ini, viewer)) if scope == "all" else \
         (lambda ini: visibility.takes_part(ini, who.user_id))
     now = gl.clock.now()
-    with gl.reading() as s:
+    with gl.transaction() as s:  # may create the workspace row on first use
         table = export.rows(s, who.team_id, now, only=admits)
         day = today(workspace(s, who.team_id, now=now, default_tz=gl.config.timezone), now)
     initiatives = sum(1 for r in table if r["row"] == "initiative")
