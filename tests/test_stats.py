@@ -31,3 +31,52 @@ def test_stats_give_time_to_decision_per_approver_the_sponsor_share_and_reports(
 
 def test_stats_refuse_other_periods(slack):
     assert "Stats cover the last 30, 90 or 365 days" in slack.command("stats 7")["text"]
+
+
+def test_the_first_monday_of_a_month_puts_a_chart_in_the_summarys_thread_and_no_other_monday(slack, gl, fake, clock):
+    import struct
+
+    from sqlalchemy import select
+
+    from bot.jobs import sweep
+    from storage.models import OutboxMessage
+    from tests.test_summary import at, new, summaries
+
+    new(slack, "Rollout", ["UALICE", "UBOB"])
+    clock.advance(hours=5)
+    slack.command("approve GL-1", user="UALICE")
+    for day in (14, 21, 28):  # Mondays of December after the first: summaries, no chart
+        clock.set(at(2026, 12, day, 8, 5))  # 09:05 Berlin
+        sweep(gl)
+    assert len(summaries(fake, "CPLANS")) == 3 and fake.uploaded() == []
+
+    clock.set(at(2027, 1, 4, 8, 5))  # Monday 4 January 2027: the first Monday of the month
+    sweep(gl)
+    [chart] = fake.uploaded()
+    with gl.transaction() as s:
+        summary_ts = s.scalar(select(OutboxMessage.ts).where(OutboxMessage.key == "summary:CPLANS:2027-W01"))
+    assert (chart["channel_id"], chart["thread_ts"]) == ("CPLANS", summary_ts)
+    assert chart["filename"] == "greenlight-waits-2027-01.png"
+    png = chart["content"]
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR"
+    assert struct.unpack(">II", png[16:24]) == (900, 600)  # 9 x 6 inches at 100 dpi
+    assert 15_000 < len(png) < 400_000
+
+    sweep(gl)  # once per month: a second sweep uploads nothing more
+    clock.set(at(2027, 1, 11, 8, 5))
+    sweep(gl)
+    assert len(fake.uploaded()) == 1 and len(summaries(fake, "CPLANS")) == 5
+
+
+def test_a_chart_that_slack_refuses_for_a_while_is_uploaded_later(slack, gl, fake, clock):
+    from bot.jobs import sweep
+    from tests.test_summary import at, new
+
+    new(slack, "Rollout", ["UALICE"])
+    fake.fail_next("files.getUploadURLExternal", status=500, times=4)  # every inline try of the first sweep
+    clock.set(at(2027, 1, 4, 8, 5))
+    sweep(gl)
+    assert fake.uploaded() == []
+    clock.advance(hours=1)
+    sweep(gl)
+    assert len(fake.uploaded()) == 1

@@ -15,6 +15,7 @@ Which channels
 """
 from __future__ import annotations
 
+import base64
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -24,7 +25,9 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot import charts
 from bot.blocks import summary as blocks
+from bot.services import stats
 from bot.calendar import WEEKDAYS, zone
 from bot.services import Refusal
 from bot import keys
@@ -203,6 +206,26 @@ def queue_summary(session: Session, summary: Summary, now: datetime) -> None:
     enqueue(session, rows)
 
 
+def chart_month(ws: Workspace, now: datetime) -> str | None:
+    """'2027-01' when this week's summary is the month's first (its day falls in the first seven), else None."""
+    local = summary_moment(ws, now).astimezone(zone(ws.timezone)).date()
+    return f"{local:%Y-%m}" if local.day <= 7 else None
+
+
+def queue_chart(session: Session, ws: Workspace, channel_id: str, now: datetime) -> None:
+    """The month's chart, uploaded in the thread of this week's summary once that is sent (an outbox row of
+    method files.upload: a Slack failure loses nothing, and the key makes it once per channel and month)."""
+    month = chart_month(ws, now)
+    png = charts.waiting_chart(stats.chart_data(session, ws, channel_id, now),
+                               "Median time to answer, by week (business days; the number answered on top)")
+    payload = {"filename": f"greenlight-waits-{month}.png", "title": f"Waiting time, the quarter to {month}",
+               "alt_txt": "Bar chart: median business days approvers took to answer, per week of the last quarter; "
+                          "and the median business days of each stage, slowest first.",
+               "png": base64.b64encode(png).decode("ascii")}
+    enqueue(session, [message(ws.team_id, keys.chart(channel_id, month), channel_id, payload, now=now,
+                              method="files.upload", target_key=keys.summary(channel_id, week_of(ws, now)))])
+
+
 def _channels_missing_summary(session: Session, due: dict[str, Workspace], now: datetime) -> dict[str, list[str]]:
     """{team: [channel]} that were waiting at this week's moment and have no summary queued yet."""
     moments = {team: summary_moment(ws, now) for team, ws in due.items()}
@@ -253,6 +276,8 @@ def enqueue_due_summaries(session: Session, now: datetime) -> int:
             ws = session.scalar(select(Workspace).where(Workspace.team_id == team).with_for_update())
             for channel in _channels_missing_summary(session, {team: ws}, now).get(team, []):
                 queue_summary(session, channel_summary(session, ws, channel, now), now)
+                if chart_month(ws, now):
+                    queue_chart(session, ws, channel, now)
                 queued += 1
         # Only initiatives from before this week's moment count, so no channel can become due later this week.
         ws.summaries_done_for = week_of(ws, now)
