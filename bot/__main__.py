@@ -32,9 +32,11 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--team", required=True, help="workspace id, e.g. T0123ABCD")
     export.add_argument("--format", choices=("csv", "json"), default="csv")
     export.add_argument("--since", type=_date, help="only initiatives registered on or after this date (YYYY-MM-DD)")
+    forget = sub.add_parser("forget-user", help="replace a person's id everywhere by a stable pseudonym (erasure)")
+    forget.add_argument("user", help="the person's Slack user id, e.g. U0123ABCD")
     args = parser.parse_args(argv)
     try:
-        config = load_config(require_slack=args.command not in ("migrate", "summary", "export"))
+        config = load_config(require_slack=args.command not in ("migrate", "summary", "export", "forget-user"))
     except ConfigError as e:
         print(f"greenlight: {e}", file=sys.stderr)
         return 2
@@ -80,6 +82,17 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             sys.stdout.write(records.render(records.rows(session, args.team, gl.clock.now(), since=args.since),
                                             args.format))
+        return 0
+    if args.command == "forget-user":
+        from bot.services.retention import forget, pseudonym
+
+        changed = gl.act(lambda s, now: forget(s, args.user, now, config.slack_signing_secret))
+        alias = pseudonym(args.user, config.slack_signing_secret)
+        if not changed:
+            print(f"greenlight: nothing stored mentions {args.user}; nothing changed")
+            return 0
+        print(f"greenlight: {args.user} is now {alias} in {sum(changed.values())} rows of "
+              f"{len(changed)} workspace(s); their cached profile is removed")
         return 0
     if args.command == "doctor":
         from bot.doctor import doctor
