@@ -34,10 +34,10 @@ def exported(fake, name_part: str) -> tuple[dict, bytes]:
 def test_export_csv_sends_every_column_of_a_known_initiative_in_a_dm(slack, gl, fake, clock):
     story(slack, gl, fake, clock)
     reply = slack.command("export csv mine", user="UOWNER")
-    assert reply["text"].startswith("I sent you *greenlight-mine-2026-12-16.csv* in a DM: 1 initiatives and 2 approvals")
+    assert reply["text"].startswith("I sent you *greenlight-mine-2026-12-16.csv* in a DM: 1 initiative and 2 approvals")
     upload, content = exported(fake, "greenlight-mine")
     assert upload["channel_id"] == "DUOWNER"  # the owner's DM (conversations.open)
-    assert "1 initiatives and 2 approvals" in upload["initial_comment"]
+    assert upload["initial_comment"] == "Your Greenlight export: 1 initiative and 2 approvals, one row each."
     text = content.decode("utf-8")
     assert text.startswith("\ufeff")
     table = list(csv.DictReader(io.StringIO(text[1:])))

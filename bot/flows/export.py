@@ -22,10 +22,15 @@ def run(gl, cmd, who) -> str:
     initiatives = sum(1 for r in table if r["row"] == "initiative")
     approvals = len(table) - initiatives
     filename = f"greenlight-{scope}-{day.isoformat()}.{fmt}"
+    counted = f"{_count(initiatives, 'initiative')} and {_count(approvals, 'approval')}"
     dm = who.client.conversations_open(users=who.user_id)["channel"]["id"]
     who.client.files_upload_v2(
         channel=dm, filename=filename, title=f"Greenlight export ({scope}, {day.isoformat()})",
         content=export.render(table, fmt).encode("utf-8"),
-        initial_comment=f"Your Greenlight export: {initiatives} initiatives and {approvals} approvals, one row each.")
-    return (f"I sent you *{filename}* in a DM: {initiatives} initiatives and {approvals} approvals, with dates, "
-            "waits in business hours, decisions, the sponsor's choice and the report.")
+        initial_comment=f"Your Greenlight export: {counted}, one row each.")
+    return (f"I sent you *{filename}* in a DM: {counted}, with dates, waits in business hours, decisions, the "
+            "sponsor's choice and the report. `/greenlight export json` gives the same as JSON.")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
