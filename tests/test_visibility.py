@@ -92,3 +92,22 @@ def test_a_question_is_read_only_by_the_approver_the_owner_and_the_sponsor(world
     for user in ("UMEMBER", "UADMIN"):
         shown = text_of(world.command("show GL-2", user=user))
         assert "asked the owner a question" in shown and "Which budget line" not in shown
+
+
+@pytest.mark.parametrize("command", ["approve GL-2", "reject GL-2 no", "nudge GL-2", "proceed GL-2",
+                                     "withdraw GL-2", "extend GL-2 in 5 days", "report GL-2 done"])
+def test_acting_on_an_initiative_one_may_not_see_reveals_nothing_of_it(world, command):
+    assert world.command(command, user="UOUTSIDER")["text"] == \
+        "There is no GL-2 in this workspace. `/greenlight list` shows the open ones."
+    assert "There is no GL-2" not in world.command(command, user="UMEMBER")["text"]  # may see it: told who may act
+
+
+def test_a_guest_who_takes_part_sees_it_and_one_who_does_not_sees_nothing(slack, fake):
+    fake.add_guest("UGUEST", ultra=True)
+    fake.set_members("CPRIV", ["UOWNER", "UGUEST", "UALICE", "USPONSOR"], private=True)
+    slack.command("new Guest plan approvers <@UGUEST> sponsor <@USPONSOR> in <#CPRIV>")
+    slack.command("new Staff plan approvers <@UALICE> sponsor <@USPONSOR> in <#CPRIV>")
+    assert "Guest plan" in text_of(slack.command("show GL-1", user="UGUEST"))
+    assert "There is no GL-2" in slack.command("show GL-2", user="UGUEST")["text"]
+    listing = text_of(slack.command("list", user="UGUEST"))
+    assert "Guest plan" in listing and "Staff plan" not in listing

@@ -47,14 +47,29 @@ def new(gl, cmd: Command, who: Invocation) -> str | None:
     return None
 
 
+def require_visible(gl, number: int, who: Invocation) -> None:
+    """Someone who may not see GL-n learns nothing of it, not even who could act on it (a refusal names them)."""
+    with gl.reading() as s:
+        ini = service.find(s, who.team_id, number, lock=False)
+        if visibility.takes_part(ini, who.user_id):
+            return
+        channel = ini.channel_id
+    viewer = visibility_flow.viewer(gl, who.client, who.team_id, who.user_id, [channel])
+    with gl.reading() as s:
+        if not visibility.can_see(service.find(s, who.team_id, number, lock=False), viewer):
+            raise _hidden(number)
+
+
 def on_initiative(action):
     """A command that acts on the initiative it names: find it (locked), act, reply."""
     def handler(gl, cmd: Command, who: Invocation):
+        require_visible(gl, cmd.ref, who)
         return gl.act(lambda s, now: action(s, service.find(s, who.team_id, cmd.ref), who.user_id, cmd.text, now))
     return handler
 
 
 def extend(gl, cmd: Command, who: Invocation) -> str:
+    require_visible(gl, cmd.ref, who)
     return gl.act(lambda s, now: escalation.extend(s, service.find(s, who.team_id, cmd.ref), who.user_id, cmd.due, now))
 
 
