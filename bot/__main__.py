@@ -1,4 +1,4 @@
-"""The operator CLI: python -m bot migrate | sweep | clock | summary --channel C | doctor."""
+"""The operator CLI: python -m bot migrate | sweep | clock | summary --channel C | doctor | export | forget-user."""
 from __future__ import annotations
 
 import argparse
@@ -6,6 +6,16 @@ import logging
 import sys
 
 from bot.config import ConfigError, load_config
+
+
+def _date(text: str):
+    """--since YYYY-MM-DD."""
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: write it as YYYY-MM-DD") from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,15 +28,22 @@ def main(argv: list[str] | None = None) -> int:
     summary = sub.add_parser("summary", help="print the weekly summary a channel would get now (no Slack needed)")
     summary.add_argument("--channel", required=True, help="channel id, e.g. C0123ABCD")
     summary.add_argument("--team", help="workspace id; defaults to the only workspace in the database")
+    export = sub.add_parser("export", help="write a workspace's initiatives and approvals to stdout (CSV or JSON)")
+    export.add_argument("--team", required=True, help="workspace id, e.g. T0123ABCD")
+    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export.add_argument("--since", type=_date, help="only initiatives registered on or after this date (YYYY-MM-DD)")
+    forget = sub.add_parser("forget-user", help="replace a person's id everywhere by a stable pseudonym (erasure)")
+    forget.add_argument("user", help="the person's Slack user id, e.g. U0123ABCD")
     args = parser.parse_args(argv)
     try:
-        config = load_config(require_slack=args.command not in ("migrate", "summary"))
+        config = load_config(require_slack=args.command not in ("migrate", "summary", "export", "forget-user"))
     except ConfigError as e:
         print(f"greenlight: {e}", file=sys.stderr)
         return 2
     logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     from bot.runtime import Greenlight
+    from storage.models import Workspace
     from storage.db import migrate
 
     gl = Greenlight(config)
@@ -56,6 +73,27 @@ def main(argv: list[str] | None = None) -> int:
         except Refusal as e:
             print(f"greenlight: {e}", file=sys.stderr)
             return 1
+        return 0
+    if args.command == "export":
+        from bot.services import export as records
+
+        with gl.reading() as session:
+            if session.get(Workspace, args.team) is None:
+                print(f"greenlight: there is no workspace {args.team} in the database", file=sys.stderr)
+                return 1
+            sys.stdout.write(records.render(records.rows(session, args.team, gl.clock.now(), since=args.since),
+                                            args.format))
+        return 0
+    if args.command == "forget-user":
+        from bot.services.retention import forget, pseudonym
+
+        changed = gl.act(lambda s, now: forget(s, args.user, now, config.slack_signing_secret))
+        alias = pseudonym(args.user, config.slack_signing_secret)
+        if not changed:
+            print(f"greenlight: nothing stored mentions {args.user}; nothing changed")
+            return 0
+        print(f"greenlight: {args.user} is now {alias} in {sum(changed.values())} rows of "
+              f"{len(changed)} workspace(s); their cached profile is removed")
         return 0
     if args.command == "doctor":
         from bot.doctor import doctor

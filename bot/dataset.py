@@ -50,7 +50,8 @@ def _workspace(team_id: str, now: datetime) -> Workspace:
     return Workspace(team_id=team_id, timezone="Europe/Berlin", working_days="mon,tue,wed,thu,fri",
                      working_hours="09:00-17:00", holidays=None, deadline_days=10, first_nudge=2, nudge_every=2,
                      sponsor_every=2, report_after=20, report_every=5, summary_channel=None, summary_day="mon",
-                     summary_time="09:00", next_number=1, created_at=now - timedelta(days=90))
+                     summary_time="09:00", next_number=1, self_sponsor=False, summary_names=True, retention_months=None,
+                     created_at=now - timedelta(days=90))
 
 
 def _template(ws: Workspace, kind: str, now: datetime) -> tuple[dict, list[dict]]:

@@ -18,6 +18,7 @@ for longer than LEASE between its fenced mark and its post. Both are measured by
 """
 from __future__ import annotations
 
+import base64
 import http.client
 import logging
 import time
@@ -227,6 +228,10 @@ class Sender:
 
     def _post(self, send: Send):
         payload, client = dict(send.payload), self.client_for(send.team_id)
+        if send.method == "files.upload":  # a file (the monthly chart) in the thread of the message it belongs to
+            channel, ts = send.thread
+            return client.files_upload_v2(channel=channel, thread_ts=ts, content=base64.b64decode(payload["png"]),
+                                          filename=payload["filename"], title=payload["title"], alt_txt=payload["alt_txt"])
         if send.method == "chat.update":
             channel, ts = send.thread
             return client.chat_update(channel=channel, ts=ts, **payload)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from storage.db import head_revision, unrecorded_revision
 from storage.models import Heartbeat, Workspace
 
-REQUIRED_SCOPES = {"commands", "channels:read", "chat:write", "chat:write.public", "groups:read", "im:write",
+REQUIRED_SCOPES = {"commands", "channels:read", "chat:write", "chat:write.public", "files:write", "groups:read", "im:write",
                    "mpim:write", "users:read",
                    # delivery looks up a post whose answer was lost before sending it again (bot/delivery.py)
                    "channels:history", "groups:history", "im:history", "mpim:history"}

@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import delete
 
 from bot.people import refresh_people, stale_approvers
-from bot.services import due, escalation, installs, nudges
+from bot.services import due, escalation, installs, nudges, retention
 from bot.services.summary import enqueue_due_summaries
 from storage.models import SlackRequest
 
@@ -38,6 +38,8 @@ def queue_due(gl) -> None:
         while gl.act(lambda session, now: due.run(session, now, work)):
             pass
     gl.act(enqueue_due_summaries)  # once per channel per week: the outbox key sees to it
+    while gl.act(retention.purge_batch):  # closed initiatives past the workspace's retention, a batch at a time
+        pass
     gl.act(forget_handled_requests)
 
 

@@ -119,6 +119,11 @@ def summary(channel_id: str, week: str, part: int = 0) -> str:
     return f"summary:{channel_id}:{week}" + (f":{part}" if part else "")
 
 
+def chart(channel_id: str, month: str) -> str:
+    """The monthly chart in the thread of a channel's summary: one per channel and month ('2027-01')."""
+    return f"chart:{channel_id}:{month}"
+
+
 def undeliverable(message_id: int) -> str:
     """The owner told that a message could not be delivered: one per message."""
     return f"undeliverable:{message_id}"

@@ -12,7 +12,7 @@ USAGE = {
     "new": "/greenlight new <title> approvers @a [@b …] sponsor @s [by YYYY-MM-DD | in N days] [rule all|any] [in #channel]",
     "list": "/greenlight list [stalled|escalated|proceeding|mine|#channel] [page N]",
     "mine": "/greenlight mine [page N]",
-    "show": "/greenlight show GL-12",
+    "show": "/greenlight show GL-12 [history]",
     "approve": "/greenlight approve GL-12 [comment]",
     "reject": "/greenlight reject GL-12 <reason>",
     "nudge": "/greenlight nudge GL-12",
@@ -21,8 +21,13 @@ USAGE = {
     "report": "/greenlight report GL-12 <text>",
     "withdraw": "/greenlight withdraw GL-12 [reason]",
     "summary": "/greenlight summary",
-    "settings": "/greenlight settings [<key> <value>]",
+    "settings": "/greenlight settings [<key> <value> | history]",
+    "export": "/greenlight export [csv|json] [mine|all]",
+    "stats": "/greenlight stats [30|90|365]",
 }
+EXPORT_FORMATS = ("csv", "json")
+EXPORT_SCOPES = ("mine", "all")
+STATS_DAYS = (30, 90, 365)
 
 _REF = re.compile(r"^(?:gl-?)?([0-9]{1,9})$", re.IGNORECASE)
 
@@ -112,6 +117,10 @@ def parse(text: str) -> Command:
     if name == "settings":
         key, value = first_word(rest)
         return Command("settings", key=key.lower(), value=value.strip())
+    if name == "export":
+        return parse_export(rest)
+    if name == "stats":
+        return parse_stats(rest)
     if name in ("show", "approve", "reject", "nudge", "extend", "proceed", "report", "withdraw"):
         return _parse_on_reference(name, rest)
     raise ParseError(f"I don't know {quoted(plain_from_slack(name), code=True)}. Try `/greenlight help` to see what I can do.")
@@ -143,6 +152,8 @@ def _parse_on_reference(name: str, rest: str) -> Command:
     token, tail = first_word(rest)
     ref = parse_reference(token)
     tail = tail.strip()
+    if name == "show" and tail.lower() == "history":
+        return Command(name, ref=ref, key="history")
     if name in ("show", "nudge") and tail:
         raise ParseError(f"`{name}` takes only a reference. Usage: `{usage}`")
     if name == "extend":
@@ -152,6 +163,31 @@ def _parse_on_reference(name: str, rest: str) -> Command:
         what = "a reason" if name == "reject" else "the report text"
         raise ParseError(f"Please give {what}. Usage: `{usage}`")
     return Command(name, ref=ref, text=text)
+
+
+def parse_export(rest: str) -> Command:
+    """'[csv|json] [mine|all]' in either order; csv and mine by default."""
+    fmt, scope = "csv", "mine"
+    for word in rest.lower().split():
+        if word in EXPORT_FORMATS:
+            fmt = word
+        elif word in EXPORT_SCOPES:
+            scope = word
+        else:
+            raise ParseError(f"I can export as `csv` or `json`, and `mine` or `all`, not {quoted(plain_from_slack(word))}. "
+                             f"Usage: `{USAGE['export']}`")
+    return Command("export", key=fmt, value=scope)
+
+
+def parse_stats(rest: str) -> Command:
+    """'[30|90|365]' days back; 90 by default."""
+    word = rest.strip()
+    if not word:
+        return Command("stats", key="90")
+    if word not in tuple(str(d) for d in STATS_DAYS):
+        raise ParseError(f"Stats cover the last 30, 90 or 365 days, not {quoted(plain_from_slack(word))}. "
+                         f"Usage: `{USAGE['stats']}`")
+    return Command("stats", key=word)
 
 
 def parse_new(rest: str) -> Draft:

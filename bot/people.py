@@ -54,6 +54,7 @@ def profile_row(team_id: str, user_id: str, user: dict, now: datetime) -> dict:
                 display_name=profile.get("display_name") or user.get("real_name") or user.get("name") or user_id,
                 tz=user.get("tz") or "UTC", is_bot=bool(user.get("is_bot")) or user_id == "USLACKBOT",
                 deleted=bool(user.get("deleted")), is_admin=bool(user.get("is_admin") or user.get("is_owner")),
+                is_guest=bool(user.get("is_restricted") or user.get("is_ultra_restricted")),
                 fetched_at=now)
 
 

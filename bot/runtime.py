@@ -48,6 +48,7 @@ class Greenlight:
         self._homes_due: set[int] = set()  # initiatives changed since the last delivery (see bot/home_refresh.py)
         self._home_notices: dict[tuple[str, str], str] = {}  # answers to clicks on a Home, shown on top of it
         self._homes_lock = threading.Lock()
+        self.members_cache: dict[tuple[str, str], tuple[float, frozenset[str]]] = {}  # bot/flows/visibility.py
         self.worker = DeliveryWorker(self.deliver)
 
     def client_for(self, team_id: str) -> WebClient:

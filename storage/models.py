@@ -7,9 +7,9 @@ from typing import Any
 
 from datetime import UTC
 
-from sqlalchemy import JSON, Date, DateTime, Enum, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from sqlalchemy import JSON, Date, DateTime, Enum, ForeignKey, Index, MetaData, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -81,6 +81,9 @@ class Workspace(Base):
     delivery_paused_at: Mapped[datetime | None]
     delivery_paused_reason: Mapped[str | None] = mapped_column(String(64))
     next_number: Mapped[int] = mapped_column(default=1)
+    self_sponsor: Mapped[bool] = mapped_column(default=False, server_default=false())  # may an owner name themself sponsor?
+    summary_names: Mapped[bool] = mapped_column(default=True, server_default=true())  # off: stats and charts name no person
+    retention_months: Mapped[int | None]  # closed initiatives older than this are deleted; NULL keeps them
     created_at: Mapped[datetime]
     # OAuth mode: the Enterprise Grid organisation, whose org-wide installation speaks for this workspace.
     enterprise_id: Mapped[str | None] = mapped_column(String(32))
@@ -201,6 +204,7 @@ class Person(Base):
     is_bot: Mapped[bool] = mapped_column(default=False)
     deleted: Mapped[bool] = mapped_column(default=False)
     is_admin: Mapped[bool] = mapped_column(default=False)
+    is_guest: Mapped[bool] = mapped_column(default=False, server_default=false())  # Slack's is_restricted or is_ultra_restricted
     fetched_at: Mapped[datetime]
     home_opened_at: Mapped[datetime | None]  # set once they open the App Home: only then is it kept fresh
 

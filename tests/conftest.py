@@ -77,6 +77,10 @@ def fake():
     slack.add_user("UROBOT", name="robot", is_bot=True)
     slack.add_user("UGONE", name="gone", deleted=True)
     slack.add_user("UADMIN", name="admin", is_admin=True)
+    # The public channels most tests register in: every fixture person is a member (visibility asks Slack).
+    people = ["UOWNER", "USPONSOR", "UALICE", "UBOB", "UCAROL", "UOTHER", "UADMIN"]
+    for channel in ("CGENERAL", "CPLANS"):
+        slack.set_members(channel, people)
     yield slack
     slack.stop()
     assert_recorded_within_limits(slack)

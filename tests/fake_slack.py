@@ -325,9 +325,110 @@ class FakeSlack:
                     "user": "greenlight", "team_id": grant["team_id"], "enterprise_id": grant["enterprise_id"],
                     "user_id": self.bot_user_id, "bot_id": "B1", "is_enterprise_install": grant["org_wide"]}
         return None
+    # ==== records branch (visibility, export, charts): guests, channel members, the file upload API ====
+    # Everything this branch needs from the fake is in this block and the two-line hook at the top of _answer.
+    # As strict as Slack: conversations.members answers channel_not_found for a channel it does not know or
+    # a private one the bot is not in, and pages with a cursor; files.getUploadURLExternal requires filename
+    # and length; the bytes go to an upload URL on another host (a second local server here), and
+    # files.completeUploadExternal requires `files` naming uploaded ids. Uploaded files are kept in `files`.
+
+    def add_guest(self, user_id, name=None, tz="Europe/Berlin", *, ultra=False) -> None:
+        """Register a guest: users.info says is_restricted (multi-channel) or is_ultra_restricted (single-channel)."""
+        self.add_user(user_id, name=name, tz=tz)
+        self._guests = {**getattr(self, "_guests", {}), user_id: ultra}
+
+    def set_members(self, channel_id, members, *, private=False, bot_is_member=True) -> None:
+        """The channel's members as conversations.members lists them (the channel is added if new)."""
+        if channel_id not in self.channels:
+            self.add_channel(channel_id, is_member=bot_is_member)
+        self.channels[channel_id].update(is_private=private, is_member=bot_is_member)
+        self._members = {**getattr(self, "_members", {}), channel_id: list(members)}
+
+    def uploaded(self, channel=None) -> list[dict]:
+        """Files shared by files.completeUploadExternal (optionally only in `channel`), in order."""
+        return [f for f in getattr(self, "files", {}).values()
+                if f.get("shared") and (channel is None or f["channel_id"] == channel)]
+
+    def _upload_url(self, file_id: str) -> str:
+        """Where the bytes of one file go: a second local server, as Slack's upload host is not the API's."""
+        if getattr(self, "_upload_server", None) is None:
+            fake = self
+
+            class Upload(BaseHTTPRequestHandler):
+                def do_POST(self):
+                    data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                    entry = fake.files.get(self.path.rsplit("/", 1)[-1])
+                    status, body = (200, f"OK - {len(data)}".encode()) if entry else (404, b"not found")
+                    if entry:
+                        entry["content"] = data
+                    self.send_response(status)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+
+                def log_message(self, format, *args) -> None:
+                    pass
+
+            self._upload_server = ThreadingHTTPServer(("127.0.0.1", 0), Upload)
+            self._upload_server.daemon_threads = True
+            threading.Thread(target=self._upload_server.serve_forever, kwargs={"poll_interval": 0.05},
+                             daemon=True).start()
+        return f"http://127.0.0.1:{self._upload_server.server_address[1]}/upload/{file_id}"
+
+    def _records_answer(self, method: str, args: dict) -> dict | None:
+        """Answers for this branch's methods; None for every other method (answered below as before)."""
+        if method == "users.info" and args.get("user") in getattr(self, "_guests", {}):
+            u, ultra = self.users[args["user"]], self._guests[args["user"]]
+            return {"ok": True, "user": {
+                "id": u["id"], "team_id": self.team_id, "name": u["name"], "real_name": u["name"], "tz": u["tz"],
+                "tz_label": _tz_info(u["tz"])[0], "tz_offset": _tz_info(u["tz"])[1], "is_bot": False, "deleted": False,
+                "is_admin": False, "is_owner": False, "is_restricted": not ultra, "is_ultra_restricted": ultra,
+                "profile": {"display_name": u["name"], "real_name": u["name"]}}}
+        if method == "conversations.members":
+            ch = self.channels.get(args.get("channel"))
+            members = getattr(self, "_members", {}).get(args.get("channel"))
+            if not ch or members is None or (ch.get("is_private") and not ch["is_member"]):
+                return {"ok": False, "error": "channel_not_found"}
+            limit = int(args.get("limit") or 100)
+            start = int(args.get("cursor") or 0)
+            more = start + limit < len(members)
+            return {"ok": True, "members": members[start:start + limit],
+                    "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+        if method == "files.getUploadURLExternal":
+            length = str(args.get("length") or "")
+            if not args.get("filename") or not length.isdigit():
+                return {"ok": False, "error": "invalid_arguments"}
+            with self._lock:
+                self._counter += 1
+                file_id = f"F{self._counter:08d}"
+            self.files = {**getattr(self, "files", {}), file_id: {
+                "id": file_id, "filename": args["filename"], "length": int(length), "content": None, "shared": False}}
+            return {"ok": True, "upload_url": self._upload_url(file_id), "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            files = args.get("files")
+            if isinstance(files, str):
+                try:
+                    files = json.loads(files)
+                except ValueError:
+                    return {"ok": False, "error": "invalid_arguments"}
+            known = getattr(self, "files", {})
+            if not isinstance(files, list) or not files or not all(isinstance(f, dict) and f.get("id") for f in files):
+                return {"ok": False, "error": "invalid_arguments"}
+            if any(known.get(f["id"], {}).get("content") is None for f in files):
+                return {"ok": False, "error": "file_not_found"}
+            for f in files:
+                known[f["id"]].update(shared=True, title=f.get("title"), channel_id=args.get("channel_id"),
+                                      thread_ts=args.get("thread_ts"), initial_comment=args.get("initial_comment"))
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title"), "name": known[f["id"]]["filename"]}
+                                          for f in files]}
+        return None
+    # ==== end of the records branch's block (its hook is the first statement of _answer) ====
 
     def _answer(self, method: str, args: dict, headers: dict) -> dict:
         """Slack-shaped JSON for a successful (non-scripted) call."""
+        records = self._records_answer(method, args)  # records branch: guests, conversations.members, files.*
+        if records is not None:
+            return records
         if method == "response_url":
             return {"ok": True}
         if method == "auth.test":

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from itertools import count
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.jobs import sweep
 from bot.services.workspaces import workspace
-from storage.models import Initiative
+from storage.models import Event, Initiative, OutboxMessage
 from tests.facts import references
 
 
@@ -66,3 +66,22 @@ def escalate(slack, gl, fake, clock, text=ESCALATING):
     assert references(slack.command(text)["text"]) == ["GL-1"]
     run_for(gl, fake, clock, days=7)  # to Monday 14 December 10:00 in Berlin: the sponsor is at work
     assert status(gl) == "escalated"
+
+
+def proceeded_and_reported(slack, gl, fake, clock):
+    """GL-1: Alice approves on Tuesday, Bob never answers, the sponsor proceeds, the owner reports."""
+    clock.advance(days=1)  # Tuesday 8 December, 10:00 Berlin: still before the deadline
+    slack.command(ESCALATING + " in <#CGENERAL>")
+    clock.advance(hours=3)
+    slack.command("approve GL-1 fine by me", user="UALICE")
+
+    run_for(gl, fake, clock, days=6)  # to Monday 14 December 13:00 Berlin: escalated on Saturday 00:00
+    slack.command("proceed GL-1 we go ahead", user="USPONSOR")
+    clock.advance(days=2)
+    slack.command("report GL-1 it went well", user="UOWNER")
+
+
+def counts(gl):
+    """Rows a refused action must not add: events and outgoing messages."""
+    with gl.transaction() as s:
+        return s.scalar(select(func.count(Event.id))), s.scalar(select(func.count(OutboxMessage.id)))

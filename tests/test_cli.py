@@ -55,8 +55,8 @@ def test_doctor_names_missing_scopes_and_an_unmigrated_database(monkeypatch, cap
     gl = Greenlight(load_config(), engine=make_engine(f"sqlite:///{tmp_path / 'gl.db'}"))
     assert doctor(gl) == 1
     out = capsys.readouterr().out
-    assert ("FAIL scopes: missing channels:history, channels:read, chat:write.public, groups:history, groups:read, "
-            "im:history, im:write, mpim:history, mpim:write, users:read") in out
+    assert ("FAIL scopes: missing channels:history, channels:read, chat:write.public, files:write, groups:history, "
+            "groups:read, im:history, im:write, mpim:history, mpim:write, users:read") in out
     assert f"FAIL database: at revision None, code expects {HEAD}; run `python -m bot migrate`" in out
 
 

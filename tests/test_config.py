@@ -1,5 +1,4 @@
 """Settings: each missing or malformed value stops start-up with one line naming it; SLACK_API_URL is honoured."""
-import os
 import subprocess
 import sys
 from pathlib import Path

@@ -1,7 +1,7 @@
 """End to end: `python app.py` as its own process in HTTP mode, driven over real HTTP with signed requests."""
 import time
 
-from tests.http_app import FORM, SECRET, command, dm, post, procfile, reply
+from tests.http_app import FORM, SECRET, command, dm, post, reply
 from tests.slack_driver import buttons, command_body, interaction_body, signed_headers, text_of
 
 

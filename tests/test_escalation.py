@@ -1,10 +1,10 @@
 """The deadline passes: the sponsor decides, the owner reports, late answers still count."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.calendar import zone
 from bot.jobs import sweep
@@ -12,13 +12,7 @@ from storage.models import Approval, Event, Initiative, OutboxMessage
 from tests.facts import bold, channels, days, history, mentions, of_kind, references, status_label
 from tests.slack_driver import buttons, text_of
 from tests.story import ESCALATING as NEW
-from tests.story import escalate, run_for, status
-
-def counts(gl):
-    """Rows a refused action must not add: events and outgoing messages."""
-    with gl.transaction() as s:
-        return s.scalar(select(func.count(Event.id))), s.scalar(select(func.count(OutboxMessage.id)))
-
+from tests.story import counts, escalate, run_for, status
 
 def sponsor_dms(slack):
     return [m for m in slack.dms("USPONSOR") if buttons(m)]

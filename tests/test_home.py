@@ -1,11 +1,8 @@
 """The App Home: published when opened, refreshed after changes, its buttons acting like the DMs' ones."""
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
 from itertools import count
 
-import pytest
 from sqlalchemy import select
 
 from bot.people import refresh_people

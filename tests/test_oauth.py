@@ -336,7 +336,7 @@ def test_app_process_installs_two_workspaces_and_serves_each_with_its_token(db, 
 
     from tests.processes import APP, bot_env, cli, database_url, free_port, run, running
     from tests.slack_driver import signed_headers
-    from tests.test_e2e_process import FORM, post, reply
+    from tests.http_app import FORM, post, reply
 
     fake.scopes = ",".join(sorted(REQUIRED_SCOPES))
     port = free_port()

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from sqlalchemy import func, select
 
 from storage.models import Initiative
 from tests.facts import bold, channels, days, mentions, of_kind, references
-from tests.slack_driver import buttons, command_body, text_of
+from tests.slack_driver import buttons, text_of
 from tests.slack_limits import assert_within_limits
 from tests.forms import answers, open_form
 

@@ -1,7 +1,6 @@
 """Registering and deciding initiatives through the signed slash command, buttons and modals, as Slack sends them."""
 import json
 import threading
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select

@@ -308,3 +308,17 @@ def test_report_every_spaces_the_reminders_of_an_overdue_report(slack, gl, fake,
     assert "`report-every` *2 business days*" in text_of(slack.command("settings"))
     sent = run_for(gl, fake, clock, days=5)
     assert report_reminders_in(sent) == [date(2027, 1, 6), date(2027, 1, 8)]
+
+
+def test_records_settings_read_on_off_and_months_and_refuse_the_rest(slack):
+    """self-sponsor, summary-names (on|off) and retention (off | months): records branch."""
+    assert slack.command("settings retention 24", user="UADMIN")["text"].startswith("`retention` is now *24 months*")
+    assert slack.command("settings retention off", user="UADMIN")["text"].startswith(
+        "`retention` is now *off (nothing is deleted)* (was 24 months).")
+    refused = slack.command("settings retention 0", user="UADMIN")["text"]
+    assert "is not a number of months" in refused and "`/greenlight settings retention 24`" in refused
+    refused = slack.command("settings summary-names maybe", user="UADMIN")["text"]
+    assert "is neither `on` nor `off`" in refused and "`/greenlight settings summary-names off`" in refused
+    shown = slack.command("settings", user="UALICE")
+    text = str(shown)
+    assert "`self-sponsor` *off*" in text and "`summary-names` *on*" in text and "`retention` *off (nothing is deleted)*" in text

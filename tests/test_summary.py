@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import threading
 from contextlib import ExitStack
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -12,36 +12,17 @@ from bot.__main__ import main
 from bot.jobs import sweep
 from storage.models import Approval, Initiative, OutboxMessage, Workspace
 from tests.conftest import SIGNING_SECRET
-from tests.facts import channels, days, lines_about, mentions, of_kind, references, status_label, without_history
+from tests.facts import channels, days, lines_about, mentions, references, status_label, without_history
 from tests.processes import bot_env, cli, database_url, run, running
 from tests.slack_driver import text_of
 from tests.slack_limits import message_problems
+from tests.summaries import at, new, summaries
 
-FAR = "by 2027-01-29"
-
-
-def at(y, m, d, hh=9, mm=0) -> datetime:
-    return datetime(y, m, d, hh, mm, tzinfo=UTC)
-
-
-def new(slack, title, approvers, channel="CPLANS", user="UOWNER") -> int:
-    people = " ".join(f"<@{a}|{a.lower()}>" for a in approvers)
-    reply = slack.command(f"new {title} approvers {people} sponsor <@USPONSOR|s> {FAR}", user=user, channel=channel)
-    reference = references(reply["text"])[0]
-    with slack.gl.transaction() as s:
-        assert s.scalar(select(Initiative.title).where(Initiative.number == int(reference[3:]))), reply
-    return int(reference[3:])
 
 
 def set_initiative(gl, number, **values):
     with gl.transaction() as s:
         s.execute(update(Initiative).where(Initiative.number == number).values(**values))
-
-
-def summaries(gl, fake, channel=None) -> list[dict]:
-    """Main summary messages posted at the fake Slack (not thread replies)."""
-    return of_kind(gl, [c.args for c in fake.calls("chat.postMessage")
-                        if (channel is None or c.args.get("channel") == channel) and not c.args.get("thread_ts")], "summary")
 
 
 def numbers(text: str) -> list[int]:

@@ -14,6 +14,7 @@ class Action(StrEnum):
     # Previous / Next page of `list` or `mine`: the value says which list and page
     PREVIOUS_PAGE = "previous_page"
     NEXT_PAGE = "next_page"
+    HISTORY = "older_events"
 
 
 class View(StrEnum):

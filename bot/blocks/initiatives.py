@@ -127,8 +127,8 @@ EVENT_PHRASES = {
 }
 
 
-def history_line(event, tz) -> str:
-    """One line of the audit trail: when, who, what."""
+def history_line(event, tz, *, private: bool = False) -> str:
+    """One line of the audit trail: when, who, what. `private`: the event's text is not for this reader."""
     who = mention(event.actor_id) if event.actor_id else "Greenlight"
     data = event.data or {}
     template = EVENT_PHRASES.get(event.kind, event.kind.replace("_", " "))
@@ -136,10 +136,52 @@ def history_line(event, tz) -> str:
     if data.get("deadline") and event.kind in ("extended", "registered"):
         what += f" (deadline {day(date.fromisoformat(data['deadline']))})"
     text = data.get("comment") or data.get("reason") or data.get("note") or data.get("text")
-    if text:
+    if text and not private:
         what += f": “{escape(text[:200])}”"
     local = event.at.astimezone(tz)
     return f"{day(local.date())} {local:%H:%M} · {who} {what}"
+
+
+HISTORY_PACK = 2900  # history lines packed into a section up to this many characters (a section takes 3,000)
+
+
+def history_lines(story, tz) -> list[tuple[int, str]]:
+    """(event id, line) of the story's audit trail as its reader may read it, oldest first."""
+    return [(e.id, history_line(e, tz, private=story.hides_text(e))) for e in story.events]
+
+
+def history_page(lines: list[tuple[int, str]], budget: int) -> tuple[list[dict], int | None]:
+    """The newest history lines that fit in `budget` sections, oldest first, and the id of the oldest shown
+    when older lines remain (for the "Older events" button); `lines` are (event id, line), oldest first."""
+    chunks: list[list[str]] = [[]]
+    shown = 0
+    for _, line in reversed(lines):
+        if sum(len(x) + 1 for x in chunks[-1]) + len(line) > HISTORY_PACK:
+            if len(chunks) == budget:
+                break
+            chunks.append([])
+        chunks[-1].append(line)
+        shown += 1
+    blocks = [section("\n".join(reversed(chunk))) for chunk in reversed(chunks) if chunk]
+    oldest = lines[len(lines) - shown][0] if shown < len(lines) else None
+    return blocks, oldest
+
+
+def older_events_button(ini, before_event_id: int) -> dict:
+    """The button that shows the events before this one."""
+    return actions(button("Older events", Action.HISTORY, f"{ini.id}:{before_event_id}"))
+
+
+def history(story, title: str) -> list[dict]:
+    """A page of the audit trail (up to Slack's 50 blocks), newest last, with "Older events" when more remain."""
+    from bot.calendar import zone
+
+    blocks, oldest = history_page(history_lines(story, zone(story.timezone)), 46)
+    ini = story.initiative
+    head = [header(f"{ini.reference} history"), context(title)]
+    if not blocks:
+        return head + [section("No events before these.")]
+    return head + blocks + ([older_events_button(ini, oldest)] if oldest else [])
 
 
 def approver_line(ini, wait) -> str:
@@ -173,7 +215,10 @@ def detail(story) -> list[dict]:
     blocks.append(section("*Approvers*\n" + "\n".join(approver_line(ini, w) for w in story.waits)))
     if ini.report_text:
         blocks.append(section(f"*Report*\n>{escape(ini.report_text)}"))
-    history = [history_line(e, zone(story.timezone)) for e in story.events]
-    for start in range(0, len(history), 25):
-        blocks.append(section(("*History*\n" if start == 0 else "") + "\n".join(history[start:start + 25])))
-    return blocks[:50]
+    page, oldest = history_page(history_lines(story, zone(story.timezone)), 47 - len(blocks))
+    if page:
+        page[0] = section("*History*\n" + page[0]["text"]["text"])
+    blocks += page
+    if oldest:
+        blocks.append(older_events_button(ini, oldest))
+    return blocks

@@ -7,10 +7,13 @@ from bot.blocks import initiatives as msg
 from bot.blocks import register as registration_form
 from bot.blocks.lists import LIST_TITLES, help_text, mine_blocks, open_list
 from bot.blocks.summary import preview_message
+from bot.flows import export as export_flow
 from bot.flows import registration
+from bot.flows import stats as stats_flow
 from bot.flows import settings as settings_flow
+from bot.flows import visibility as visibility_flow
 from bot.parsing import Command, ParseError, parse
-from bot.services import escalation, nudges, overview, summary
+from bot.services import Refusal, escalation, nudges, overview, summary, visibility
 from bot.services import initiatives as service
 from bot.services.workspaces import workspace
 from bot.text import escape
@@ -52,27 +55,77 @@ def new(gl, cmd: Command, who: Invocation) -> str | None:
     return None
 
 
+def require_visible(gl, number: int, who: Invocation) -> None:
+    """Someone who may not see GL-n learns nothing of it, not even who could act on it (a refusal names them)."""
+    with gl.reading() as s:
+        ini = service.find(s, who.team_id, number, lock=False)
+        if visibility.takes_part(ini, who.user_id):
+            return
+        channel = ini.channel_id
+    viewer = visibility_flow.viewer(gl, who.client, who.team_id, who.user_id, [channel])
+    with gl.reading() as s:
+        if not visibility.can_see(service.find(s, who.team_id, number, lock=False), viewer):
+            raise _hidden(number)
+
+
 def on_initiative(action):
     """A command that acts on the initiative it names: find it (locked), act, reply."""
     def handler(gl, cmd: Command, who: Invocation):
+        require_visible(gl, cmd.ref, who)
         return gl.act(lambda s, now: action(s, service.find(s, who.team_id, cmd.ref), who.user_id, cmd.text, now))
     return handler
 
 
 def extend(gl, cmd: Command, who: Invocation) -> str:
+    require_visible(gl, cmd.ref, who)
     return gl.act(lambda s, now: escalation.extend(s, service.find(s, who.team_id, cmd.ref), who.user_id, cmd.due, now))
 
 
+def _hidden(number: int) -> Refusal:
+    """What someone who may not see GL-n is told: the same as when it does not exist, so nothing leaks."""
+    return Refusal(f"There is no GL-{number} in this workspace. `/greenlight list` shows the open ones.")
+
+
 def show(gl, cmd: Command, who: Invocation) -> dict:
+    """`show GL-12` (status, waits, the latest history) or `show GL-12 history` (the history alone)."""
     with gl.reading() as s:
-        story = overview.story(s, service.find(s, who.team_id, cmd.ref, lock=False), gl.clock.now())
-        return {"text": f"{story.initiative.reference}: {escape(story.initiative.title)}", "blocks": msg.detail(story)}
+        channel = service.find(s, who.team_id, cmd.ref, lock=False).channel_id
+    viewer = visibility_flow.viewer(gl, who.client, who.team_id, who.user_id, [channel])
+    with gl.reading() as s:
+        ini = service.find(s, who.team_id, cmd.ref, lock=False)
+        if not visibility.can_see(ini, viewer):
+            raise _hidden(cmd.ref)
+        story = overview.story(s, ini, gl.clock.now(), viewer_id=who.user_id)
+        title = f"{ini.reference}: {escape(ini.title)}"
+        if cmd.key == "history":
+            return {"text": f"{title}: history", "blocks": msg.history(story, escape(ini.title))}
+        return {"text": title, "blocks": msg.detail(story)}
+
+
+def older_events(gl, team_id: str, user_id: str, client, value: str) -> dict:
+    """The "Older events" button: the page of history before the event it names, if the clicker may see it."""
+    ini_id, _, before = value.partition(":")
+    with gl.reading() as s:
+        channel = service.find_by_id(s, team_id, ini_id, lock=False).channel_id
+    viewer = visibility_flow.viewer(gl, client, team_id, user_id, [channel])
+    with gl.reading() as s:
+        ini = service.find_by_id(s, team_id, ini_id, lock=False)
+        if not visibility.can_see(ini, viewer) or not before.isdigit():
+            raise Refusal("That initiative does not exist in this workspace.")
+        story = overview.story(s, ini, gl.clock.now(), viewer_id=user_id, before=int(before))
+        return {"text": f"{ini.reference}: older events", "blocks": msg.history(story, "Older events")}
+
+
+def _active_channels(gl, team_id: str) -> set[str]:
+    with gl.reading() as s:
+        return overview.active_channels(s, team_id)
 
 
 def list_open(gl, cmd: Command, who: Invocation) -> dict:
+    viewer = visibility_flow.viewer(gl, who.client, who.team_id, who.user_id, _active_channels(gl, who.team_id))
     with gl.reading() as s:
         page = overview.active(s, who.team_id, gl.clock.now(), show=cmd.show, channel_id=cmd.channel_id,
-                               user_id=who.user_id, number=cmd.page)
+                               user_id=who.user_id, number=cmd.page, seen_by=visibility.condition(viewer))
         return {"text": LIST_TITLES[cmd.show], "blocks": open_list(page, cmd.show, cmd.channel_id)}
 
 
@@ -83,8 +136,11 @@ def mine(gl, cmd: Command, who: Invocation) -> dict:
 
 
 def summary_preview(gl, cmd: Command, who: Invocation) -> dict:
-    return gl.act(lambda s, now: preview_message(*summary.preview(s, who.team_id, who.channel_id, now,
-                                                                  default_tz=gl.config.timezone)))
+    """This channel's summary as it would be posted now, of the initiatives the person may see."""
+    viewer = visibility_flow.viewer(gl, who.client, who.team_id, who.user_id, [who.channel_id])
+    return gl.act(lambda s, now: preview_message(*summary.preview(
+        s, who.team_id, who.channel_id, now, default_tz=gl.config.timezone,
+        only=lambda ini: visibility.can_see(ini, viewer))))
 
 
 HANDLERS = {
@@ -102,4 +158,6 @@ HANDLERS = {
     "proceed": on_initiative(escalation.proceed),
     "report": on_initiative(escalation.report),
     "extend": extend,
+    "export": export_flow.run,
+    "stats": stats_flow.run,
 }

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.settings import settings_blocks
+from bot.blocks.settings import settings_blocks, settings_history_blocks
+from bot.calendar import zone
 from bot.people import refresh_people
 from bot.services import settings as service
 from bot.services.workspaces import workspace
@@ -20,6 +21,11 @@ def run(gl, cmd, who) -> dict | str:
             allowed = service.may_change(session, who.team_id, who.user_id, gl.config.admins)
             return settings_blocks(service.current(ws), allowed)
         return {"text": "Greenlight settings", "blocks": gl.act(show)}
+    if cmd.key == "history" and not cmd.value:
+        def history(session, now):
+            ws = workspace(session, who.team_id, now=now, default_tz=gl.config.timezone)
+            return settings_history_blocks(service.history(session, who.team_id), zone(ws.timezone))
+        return {"text": "Greenlight settings history", "blocks": gl.act(history)}
     channel = service.channel_to_check(cmd.key, cmd.value)
     problems = {channel: posting_problem(who.client, channel)} if channel else {}
     return gl.act(lambda s, now: service.change(

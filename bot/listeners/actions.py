@@ -75,6 +75,13 @@ def register(app, gl) -> None:
                 gl.deliver_soon()  # shows a refusal on the Home tab, when clicked there
         return handler
 
+    @app.action(Action.HISTORY.value)
+    def older_events(ack, body, respond, client):
+        """A page of older history: a new ephemeral reply, the clicked message stays as it was."""
+        ack()
+        team_id, user_id, value = clicked(body)
+        ephemeral(respond, outcome(lambda: commands.older_events(gl, team_id, user_id, client, value)))
+
     app.action(Action.REJECT.value)(opens_modal(service.rejectable, lambda ini, now: modals.reject_reason(ini)))
     app.action(Action.ASK.value)(opens_modal(service.askable, lambda ini, now: modals.ask_question(ini)))
     app.action(Action.EXTEND.value)(opens_modal(escalation.extendable, modals.extend_deadline))

@@ -18,7 +18,7 @@ from bot.services.outbox import enqueue
 from bot.services.overview import waits_of
 from bot.services.workspaces import Calendars, today, work_week, workspace
 from bot.text import mention
-from storage.enums import Status
+from storage.enums import Decision, Status
 from storage.models import Initiative
 
 
@@ -60,6 +60,10 @@ def proceed(session: Session, ini: Initiative, user_id: str, note: str, now: dat
     if ini.status is Status.PROCEEDING:
         raise Refusal(f"{ini.reference} is already proceeding; the report is due {msg.day(ini.report_due)}. Nothing changed.")
     require_asking(ini, "there is nothing to proceed with. Nothing changed.")
+    if ini.sponsor_id == ini.owner_id and all(a.decision == Decision.PENDING for a in ini.approvals):
+        raise Refusal(f"You are both the owner and the sponsor of {ini.reference}, so you can proceed without sign-off "
+                      "only once at least one approver has answered. Nothing changed; `/greenlight extend` gives "
+                      "them more time.")
     ws = workspace(session, ini.team_id, now=now)
     pending = ini.pending
     ini.report_due = work_week(ws).add_business_days(today(ws, now), ws.report_after)

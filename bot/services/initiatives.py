@@ -100,6 +100,9 @@ def validate(session: Session, ws, owner_id: str, draft: Draft, now: datetime) -
     sponsor = people.get(draft.sponsor_id or "")
     if not draft.sponsor_id:
         errors["sponsor"] = "Name the sponsor who decides at the deadline."
+    elif draft.sponsor_id == owner_id and not ws.self_sponsor:
+        errors["sponsor"] = ("You own this initiative, so you cannot also sponsor it: name the person who decides at "
+                             "the deadline. (Workspace admins can allow it with `/greenlight settings self-sponsor on`.)")
     elif sponsor is None or sponsor.is_bot or sponsor.deleted:
         errors["sponsor"] = f"{mention(draft.sponsor_id)} cannot sponsor: name a person with an active account."
     if draft.rule not in ("all", "any"):

@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.calendar import describe_wait
+from bot.services.visibility import sees_question
 from bot.services.workspaces import Calendars, workspace
 from storage.enums import ACTIVE, ASKING, Decision, Status
 from storage.models import Approval, Event, Initiative
@@ -34,8 +35,13 @@ class Wait:
 class Story:
     initiative: Initiative
     waits: list[Wait]
-    events: list[Event]
+    events: list[Event]  # oldest first
     timezone: str
+    viewer_id: str = ""  # who reads it: the text of a question is theirs only if they asked, own or sponsor it
+
+    def hides_text(self, event: Event) -> bool:
+        """Whether the event's text is not for this reader (a question between others)."""
+        return event.kind == "question" and not sees_question(self.initiative, event.actor_id, self.viewer_id)
 
 
 def waited_until(ini: Initiative, a: Approval, now: datetime) -> datetime:
@@ -57,11 +63,13 @@ def waits_of(session: Session, initiatives: list[Initiative], now: datetime, *, 
     return result
 
 
-def story(session: Session, ini: Initiative, now: datetime) -> Story:
-    """Everything `/greenlight show` tells: the waits and the event log."""
-    events = list(session.scalars(select(Event).where(Event.initiative_id == ini.id).order_by(Event.id)))
+def story(session: Session, ini: Initiative, now: datetime, viewer_id: str = "", before: int | None = None) -> Story:
+    """Everything `/greenlight show` tells: the waits and the event log (only events before `before`, if given)."""
+    query = select(Event).where(Event.initiative_id == ini.id).order_by(Event.id)
+    if before is not None:
+        query = query.where(Event.id < before)
     ws = workspace(session, ini.team_id, now=now)
-    return Story(ini, waits_of(session, [ini], now)[ini.id], events, ws.timezone)
+    return Story(ini, waits_of(session, [ini], now)[ini.id], list(session.scalars(query)), ws.timezone, viewer_id)
 
 
 def longest_wait(waits: list[Wait]) -> float:
@@ -105,10 +113,10 @@ def _paged(session: Session, parts: list[tuple[list, list]], number: int, size: 
 
 
 def active(session: Session, team_id: str, now: datetime, *, show: str = "all", channel_id: str | None = None,
-           user_id: str | None = None, number: int = 1, size: int = PAGE_SIZE) -> Page:
+           user_id: str | None = None, number: int = 1, size: int = PAGE_SIZE, seen_by=None) -> Page:
     """Initiatives not yet closed: those still asking (longest wait first), then those proceeding (report due
     first); `show` narrows it (stalled, escalated, proceeding, or mine: owned or sponsored by `user_id`)."""
-    where = [Initiative.team_id == team_id]
+    where = [Initiative.team_id == team_id] + ([seen_by] if seen_by is not None else [])  # seen_by: visibility.condition
     if channel_id:
         where.append(Initiative.channel_id == channel_id)
     if show == "mine":
@@ -124,6 +132,12 @@ def active(session: Session, team_id: str, now: datetime, *, show: str = "all", 
     rows, total = _paged(session, parts, number, size)
     waits = waits_of(session, rows, now, pending_only=True)
     return Page([(i, waits[i.id]) for i in rows], number, total, size)
+
+
+def active_channels(session: Session, team_id: str) -> set[str]:
+    """The channels of initiatives not yet closed (whose membership decides who sees them in `list`)."""
+    return set(session.scalars(select(Initiative.channel_id).where(
+        Initiative.team_id == team_id, Initiative.status.in_(ACTIVE)).distinct()))
 
 
 @dataclass(frozen=True)

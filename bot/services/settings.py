@@ -17,7 +17,7 @@ from bot.calendar import WEEKDAYS, known_holidays_country
 from bot.services import Refusal
 from bot.services.nudges import reschedule_workspace
 from bot.services.workspaces import Calendars, workspace
-from bot.text import channel_link, escape, plain_from_slack, quoted, truncate
+from bot.text import channel_link, escape, plain_from_slack, quoted
 from storage.enums import Status
 from storage.models import Event, Initiative, Person, Workspace
 
@@ -92,6 +92,9 @@ REPORT_REMINDERS = Effect("Owners whose report is overdue are next reminded on t
 NEW_INITIATIVES = Effect("It applies to initiatives registered from now on.")
 NEW_PROCEEDINGS = Effect("It applies to initiatives that proceed from now on.")
 NEXT_SUMMARY = Effect("It applies from the next weekly summary.")
+NEXT_STATS = Effect("It applies to `/greenlight stats` and the monthly chart from now on.")
+RETENTION = Effect("Each sweep deletes, in small batches, initiatives closed longer ago than that, with their "
+                   "approvals, history and messages; `off` keeps everything.")
 
 
 # ---- parsers, shared by settings of the same kind --------------------------------------------------
@@ -205,6 +208,28 @@ def channel(raw: str) -> str | None:
     return match.group(1)
 
 
+def on_off(raw: str) -> bool:
+    """'on' → True, 'off' → False."""
+    text = _plain(raw).lower()
+    if text not in ("on", "off"):
+        raise Invalid(f"{quoted(_plain(raw))} is neither `on` nor `off`.")
+    return text == "on"
+
+
+MAX_MONTHS = 1200  # a century; more is surely a typo
+
+
+def months(raw: str) -> int | None:
+    """'24' → 24 months; 'off' → None (nothing is ever deleted)."""
+    text = _plain(raw).lower()
+    if text in ("off", "none"):
+        return None
+    if not _DAYS.match(text) or not 1 <= int(text) <= MAX_MONTHS:
+        raise Invalid(f"{quoted(_plain(raw))} is not a number of months: use a whole number from 1 to {MAX_MONTHS}, "
+                      "or `off` to keep everything.")
+    return int(text)
+
+
 # ---- how values read back (mrkdwn) -----------------------------------------------------------------
 
 def show_days(value: int) -> str:
@@ -215,6 +240,15 @@ def show_days(value: int) -> str:
 def show_text(value: Any) -> str:
     """The stored text, escaped; 'none' when unset."""
     return "none" if value in (None, "") else escape(str(value))
+
+
+def show_on_off(value: bool) -> str:
+    return "on" if value else "off"
+
+
+def show_months(value: int | None) -> str:
+    """24 → 'closed initiatives are deleted after 24 months'; None → 'off'."""
+    return "off (nothing is deleted)" if value is None else f"{value} month{'s' if value != 1 else ''}"
 
 
 def show_channel(value: str | None) -> str:
@@ -270,6 +304,12 @@ SETTINGS = {s.key: s for s in (
             business_days, show_days, SPONSOR_ASKS),
     Setting("report-every", "report_every", "business days between reminders of a report that is due", "5",
             business_days, show_days, REPORT_REMINDERS),
+    Setting("self-sponsor", "self_sponsor", "whether an owner may name themself sponsor (then they cannot proceed "
+            "before an approver has answered)", "off", on_off, show_on_off, NEW_INITIATIVES),
+    Setting("summary-names", "summary_names", "whether stats and charts name people (off: approvers are counted, "
+            "not named)", "off", on_off, show_on_off, NEXT_STATS),
+    Setting("retention", "retention_months", "how many months closed initiatives are kept (`off`: forever)", "24",
+            months, show_months, RETENTION),
 )}
 
 
@@ -327,3 +367,15 @@ def change(session: Session, *, team_id: str, user_id: str, key: str, raw_value:
     session.flush()
     setting.effect.apply(session, team_id, now)
     return f"`{key}` is now *{setting.show(value)}* (was {setting.show(old)}). {setting.effect.says}"
+
+
+def history(session: Session, team_id: str) -> list[tuple[datetime, str | None, str, str, str]]:
+    """Every settings change of the workspace, newest first: (when, who, key, old value shown, new value shown)."""
+    events = session.scalars(select(Event).where(Event.team_id == team_id, Event.initiative_id.is_(None),
+                                                 Event.kind == "settings_changed").order_by(Event.id.desc()))
+    rows = []
+    for e in events:
+        key, setting = e.data.get("key"), SETTINGS.get(e.data.get("key"))
+        shown = (lambda v: setting.show(v)) if setting else show_text
+        rows.append((e.at, e.actor_id, key, shown(e.data.get("old")), shown(e.data.get("new"))))
+    return rows

@@ -15,15 +15,19 @@ Which channels
 """
 from __future__ import annotations
 
+import base64
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot import charts
 from bot.blocks import summary as blocks
+from bot.services import stats
 from bot.calendar import WEEKDAYS, zone
 from bot.services import Refusal
 from bot import keys
@@ -124,14 +128,16 @@ def decided_window(ws: Workspace, now: datetime) -> tuple[datetime, datetime]:
     return summary_moment(ws, now, weeks_back=1), min(summary_moment(ws, now), now)
 
 
-def channel_summary(session: Session, ws: Workspace, channel_id: str, now: datetime) -> Summary:
-    """What the summary of one channel says at `now`, with the same waits as `/greenlight show`."""
+def channel_summary(session: Session, ws: Workspace, channel_id: str, now: datetime,
+                    only: Callable[[Initiative], bool] | None = None) -> Summary:
+    """What the summary of one channel says at `now`, with the same waits as `/greenlight show`; with `only`,
+    just the initiatives it admits (a preview for someone who may not see them all)."""
     week = work_week(ws)
     tz = zone(ws.timezone)
-    active = list(session.scalars(
+    active = [i for i in session.scalars(
         select(Initiative).where(Initiative.team_id == ws.team_id, Initiative.channel_id == channel_id,
                                  Initiative.status.in_(ACTIVE)).order_by(Initiative.number)
-    ))
+    ) if only is None or only(i)]
     waits = waits_of(session, active, now, pending_only=True)
 
     stalled = [Stalled(i, waits[i.id]) for i in active if i.status is Status.OPEN]
@@ -152,7 +158,7 @@ def channel_summary(session: Session, ws: Workspace, channel_id: str, now: datet
     proceeding.sort(key=lambda p: (p.initiative.report_due or date.max, p.initiative.number))
 
     start, end = decided_window(ws, now)
-    decided = _decided(session, ws.team_id, channel_id, start, end)
+    decided = [d for d in _decided(session, ws.team_id, channel_id, start, end) if only is None or only(d.initiative)]
 
     held: dict[str, list[float]] = defaultdict(list)
     for item in [*stalled, *with_sponsor]:
@@ -198,6 +204,26 @@ def queue_summary(session: Session, summary: Summary, now: datetime) -> None:
                      now=now, target_key=key)
              for n, reply in enumerate(replies, start=1)]
     enqueue(session, rows)
+
+
+def chart_month(ws: Workspace, now: datetime) -> str | None:
+    """'2027-01' when this week's summary is the month's first (its day falls in the first seven), else None."""
+    local = summary_moment(ws, now).astimezone(zone(ws.timezone)).date()
+    return f"{local:%Y-%m}" if local.day <= 7 else None
+
+
+def queue_chart(session: Session, ws: Workspace, channel_id: str, now: datetime) -> None:
+    """The month's chart, uploaded in the thread of this week's summary once that is sent (an outbox row of
+    method files.upload: a Slack failure loses nothing, and the key makes it once per channel and month)."""
+    month = chart_month(ws, now)
+    png = charts.waiting_chart(stats.chart_data(session, ws, channel_id, now),
+                               "Median time to answer, by week (business days; the number answered on top)")
+    payload = {"filename": f"greenlight-waits-{month}.png", "title": f"Waiting time, the quarter to {month}",
+               "alt_txt": "Bar chart: median business days approvers took to answer, per week of the last quarter; "
+                          "and the median business days of each stage, slowest first.",
+               "png": base64.b64encode(png).decode("ascii")}
+    enqueue(session, [message(ws.team_id, keys.chart(channel_id, month), channel_id, payload, now=now,
+                              method="files.upload", target_key=keys.summary(channel_id, week_of(ws, now)))])
 
 
 def _channels_missing_summary(session: Session, due: dict[str, Workspace], now: datetime) -> dict[str, list[str]]:
@@ -250,16 +276,19 @@ def enqueue_due_summaries(session: Session, now: datetime) -> int:
             ws = session.scalar(select(Workspace).where(Workspace.team_id == team).with_for_update())
             for channel in _channels_missing_summary(session, {team: ws}, now).get(team, []):
                 queue_summary(session, channel_summary(session, ws, channel, now), now)
+                if chart_month(ws, now):
+                    queue_chart(session, ws, channel, now)
                 queued += 1
         # Only initiatives from before this week's moment count, so no channel can become due later this week.
         ws.summaries_done_for = week_of(ws, now)
     return queued
 
 
-def preview(session: Session, team_id: str, channel_id: str, now: datetime, *, default_tz: str = "UTC") -> tuple[Summary, Workspace]:
-    """The summary this channel would get if it were posted now, and the workspace's schedule."""
+def preview(session: Session, team_id: str, channel_id: str, now: datetime, *, default_tz: str = "UTC",
+            only: Callable[[Initiative], bool] | None = None) -> tuple[Summary, Workspace]:
+    """The summary this channel would get if it were posted now (of what `only` admits), and the workspace's schedule."""
     ws = workspace(session, team_id, now=now, default_tz=default_tz)
-    return channel_summary(session, ws, channel_id, now), ws
+    return channel_summary(session, ws, channel_id, now, only), ws
 
 
 def operator_text(session: Session, channel_id: str, team_id: str | None, now: datetime) -> str:

@@ -2,7 +2,7 @@
 organisation and uninstall moment, and the clock's heartbeat
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-30 03:10:00
 
 The three slack_* tables are those of slack_sdk's SQLAlchemyInstallationStore and SQLAlchemyOAuthStateStore
@@ -14,7 +14,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,54 @@
+"""What Slack says about a viewer before a read: who they are (users.info, via the people cache) and which of
+the channels in question they are a member of (conversations.members, cached briefly per process)."""
+from __future__ import annotations
+
+import logging
+import time
+
+from slack_sdk.errors import SlackApiError
+
+from bot.people import refresh_people
+from bot.services import visibility
+from bot.services.visibility import Viewer
+
+log = logging.getLogger(__name__)
+
+MEMBERS_FRESH_FOR = 300.0  # seconds: someone who just left a channel stops seeing its initiatives within 5 minutes
+PAGE = 200  # Slack recommends at most 200 per page
+UNREADABLE = ("channel_not_found", "not_in_channel", "missing_scope", "method_not_supported_for_channel_type")
+
+
+def channel_members(gl, client, team_id: str, channel_id: str) -> frozenset[str]:
+    """Everyone in the channel, from Slack; a channel the bot cannot read has, as far as we know, no members."""
+    cache = gl.members_cache
+    cached = cache.get((team_id, channel_id))
+    if cached and time.monotonic() - cached[0] < MEMBERS_FRESH_FOR:
+        return cached[1]
+    members: set[str] = set()
+    cursor = None
+    try:
+        while True:
+            page = client.conversations_members(channel=channel_id, limit=PAGE, **({"cursor": cursor} if cursor else {}))
+            members.update(page.get("members") or [])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+    except SlackApiError as e:
+        if e.response.get("error") not in UNREADABLE:
+            raise
+        log.info("channel %s: members unreadable (%s); only participants and admins see its initiatives",
+                 channel_id, e.response.get("error"))
+    result = frozenset(members)
+    cache[(team_id, channel_id)] = (time.monotonic(), result)
+    return result
+
+
+def viewer(gl, client, team_id: str, user_id: str, channel_ids=()) -> Viewer:
+    """The viewer, with their membership of `channel_ids` asked of Slack only when it can matter."""
+    refresh_people(gl, client, team_id, [user_id])
+    with gl.reading() as session:
+        who = visibility.viewer(session, team_id, user_id, admins=gl.config.admins)
+    if not who.needs_membership:
+        return who
+    mine = {c for c in set(channel_ids) if user_id in channel_members(gl, client, team_id, c)}
+    return Viewer(who.user_id, who.is_admin, who.is_guest, frozenset(mine))
