@@ -3,6 +3,7 @@ and opening the App Home as Slack does."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from itertools import count
 
 from sqlalchemy import func, select
@@ -85,3 +86,18 @@ def counts(gl):
     """Rows a refused action must not add: events and outgoing messages."""
     with gl.transaction() as s:
         return s.scalar(select(func.count(Event.id))), s.scalar(select(func.count(OutboxMessage.id)))
+
+
+def database_is_free(gl) -> bool:
+    """No connection of the app's is checked out, and (SQLite) another writer gets the lock without waiting."""
+    free = gl.engine.pool.checkedout() == 0
+    if gl.engine.dialect.name == "sqlite":
+        other = sqlite3.connect(gl.engine.url.database, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+        except sqlite3.OperationalError:  # "database is locked": a write transaction is open
+            free = False
+        finally:
+            other.close()
+    return free

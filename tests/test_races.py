@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from storage.models import Initiative, OutboxMessage
 from tests.slack_driver import text_of
+from tests.story import database_is_free
 
 
 def test_ten_registrations_at_once_in_a_new_workspace_all_get_numbers(slack, gl):
@@ -51,3 +52,19 @@ def test_the_owner_hears_of_every_ratification(slack, fake, gl, clock):
         clock.advance(minutes=1)
     told = [text_of(m) for m in slack.dms("UOWNER")]
     assert [("<@UALICE>" in t, "<@UBOB>" in t) for t in told if "ratified" in t] == [(True, False), (False, True)]
+
+
+def test_registration_asks_slack_with_no_transaction_open(slack, gl, fake, monkeypatch):
+    """users.info for the people named is answered while the database is free (on SQLite another writer gets
+    the lock at once): a slow Slack holds up no other request, sweep or process."""
+    checked = []
+    answer = fake._answer
+
+    def answer_after_checking(method, args, headers):
+        if method == "users.info":
+            checked.append(database_is_free(gl))
+        return answer(method, args, headers)
+
+    monkeypatch.setattr(fake, "_answer", answer_after_checking)
+    assert slack.command("new Plan approvers <@UALICE|alice> <@UBOB|bob> sponsor <@USPONSOR|s>")["text"].startswith("Registered")
+    assert checked == [True, True, True]

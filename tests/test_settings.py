@@ -1,7 +1,6 @@
 """`/greenlight settings`: everyone sees them; admins change them, each value checked, and the change takes effect."""
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, date, datetime
 
 import pytest
@@ -15,7 +14,7 @@ from storage.models import Approval, Event, Initiative, Workspace
 from tests.facts import bold, channels, of_kind, references
 from tests.slack_driver import SlackDriver, text_of
 from tests.story import ESCALATING as NEW
-from tests.story import escalate
+from tests.story import database_is_free, escalate
 from tests.story import run_for
 
 
@@ -182,21 +181,6 @@ def test_the_same_value_changes_nothing(slack, gl):
     reply = slack.command("settings nudge-every 2", user="UADMIN")["text"]
     assert reply.startswith("`nudge-every`") and "2 business days" in reply  # the setting, and the value it keeps
     assert changes(gl) == []
-
-
-def database_is_free(gl) -> bool:
-    """No connection of the app's is checked out, and (SQLite) another writer gets the lock without waiting."""
-    free = gl.engine.pool.checkedout() == 0
-    if gl.engine.dialect.name == "sqlite":
-        other = sqlite3.connect(gl.engine.url.database, timeout=0, isolation_level=None)
-        try:
-            other.execute("BEGIN IMMEDIATE")
-            other.execute("ROLLBACK")
-        except sqlite3.OperationalError:  # "database is locked": a write transaction is open
-            free = False
-        finally:
-            other.close()
-    return free
 
 
 def test_slack_is_asked_with_no_transaction_open(slack, gl, fake, monkeypatch):
