@@ -73,12 +73,6 @@ def proceed(session: Session, ini: Initiative, user_id: str, note: str, now: dat
     return f"{ini.reference} is proceeding. {mention(ini.owner_id)} has been told to go ahead and to report by {msg.day(ini.report_due)}."
 
 
-def extendable(ini: Initiative, user_id: str) -> None:
-    """Refuse unless this person may extend this initiative now."""
-    require_owner_or_sponsor(ini, user_id, "extend")
-    require_asking(ini, "only open or escalated initiatives can be extended.")
-
-
 def extend(session: Session, ini: Initiative, user_id: str, due: Due, now: datetime) -> str:
     """A new deadline in the future: back to open, nudges resume on the cadence."""
     extendable(ini, user_id)
@@ -97,6 +91,12 @@ def extend(session: Session, ini: Initiative, user_id: str, due: Due, now: datet
            settles=f"The deadline was extended to {msg.day(deadline)}.", round=old_round)
     enqueue(session, notices.extended(ini, user_id, now))
     return f"{ini.reference} now has the deadline {msg.day(deadline)} (extension {ini.extensions}); reminders resume."
+
+
+def extendable(ini: Initiative, user_id: str) -> None:
+    """Refuse unless this person may extend this initiative now."""
+    require_owner_or_sponsor(ini, user_id, "extend")
+    require_asking(ini, "only open or escalated initiatives can be extended.")
 
 
 def report(session: Session, ini: Initiative, user_id: str, text: str, now: datetime) -> str:
