@@ -3,10 +3,12 @@ who may change them, and the change itself."""
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 from zoneinfo import available_timezones
 
@@ -279,38 +281,34 @@ class Setting:
             raise Refusal(f"{e} For example: `/greenlight settings {self.key} {self.example}`.") from None
 
 
-SETTINGS = {s.key: s for s in (
-    Setting("summary-channel", "summary_channel", "where initiatives registered outside a channel are announced",
-            "#approvals", channel, show_channel, NEW_INITIATIVES, in_channel=True),
-    Setting("summary-day", "summary_day", "the day of the weekly summary", "mon", weekday, show_text, NEXT_SUMMARY),
-    Setting("summary-time", "summary_time", "the time of the weekly summary, in the workspace's time zone", "09:00",
-            clock_time, show_text, NEXT_SUMMARY),
-    Setting("timezone", "timezone", "the workspace's time zone: deadlines and summaries follow it", "Europe/Berlin",
-            time_zone, show_text, CALENDAR),
-    Setting("working-hours", "working_hours", "when reminders may arrive, in each person's own time zone",
-            "09:00-17:00", hours, show_text, CALENDAR),
-    Setting("working-days", "working_days", "the days that count as business days", "mon-fri", weekdays, show_text,
-            CALENDAR),
-    Setting("holidays", "holidays", "public holidays that do not count as business days (a country code)", "DE",
-            holidays_country, show_text, CALENDAR),
-    Setting("deadline", "deadline_days", "the default deadline, in business days after registration", "10",
-            business_days, show_days, NEW_INITIATIVES),
-    Setting("first-nudge", "first_nudge", "business days of waiting before the first reminder", "2",
-            business_days, show_days, NUDGES),
-    Setting("nudge-every", "nudge_every", "business days between reminders", "2", business_days, show_days, NUDGES),
-    Setting("report-after", "report_after", "business days after proceeding until the report is due", "20",
-            business_days, show_days, NEW_PROCEEDINGS),
-    Setting("sponsor-every", "sponsor_every", "business days between asks to a sponsor who has not decided", "2",
-            business_days, show_days, SPONSOR_ASKS),
-    Setting("report-every", "report_every", "business days between reminders of a report that is due", "5",
-            business_days, show_days, REPORT_REMINDERS),
-    Setting("self-sponsor", "self_sponsor", "whether an owner may name themself sponsor (then they cannot proceed "
-            "before an approver has answered)", "off", on_off, show_on_off, NEW_INITIATIVES),
-    Setting("summary-names", "summary_names", "whether stats and charts name people (off: approvers are counted, "
-            "not named)", "off", on_off, show_on_off, NEXT_STATS),
-    Setting("retention", "retention_months", "how many months closed initiatives are kept (`off`: forever)", "24",
-            months, show_months, RETENTION),
-)}
+# How each kind of value is read (raising Invalid) and shown, and what each effect is; settings.toml names them.
+KINDS = {
+    "channel": (channel, show_channel),
+    "weekday": (weekday, show_text),
+    "weekdays": (weekdays, show_text),
+    "clock-time": (clock_time, show_text),
+    "hours": (hours, show_text),
+    "time-zone": (time_zone, show_text),
+    "holidays": (holidays_country, show_text),
+    "business-days": (business_days, show_days),
+    "on-off": (on_off, show_on_off),
+    "months": (months, show_months),
+}
+EFFECTS = {
+    "calendar": CALENDAR, "nudges": NUDGES, "sponsor-asks": SPONSOR_ASKS, "report-reminders": REPORT_REMINDERS,
+    "new-initiatives": NEW_INITIATIVES, "new-proceedings": NEW_PROCEEDINGS, "next-summary": NEXT_SUMMARY,
+    "next-stats": NEXT_STATS, "retention": RETENTION,
+}
+
+
+def declared(path: Path = Path(__file__).with_name("settings.toml")) -> dict[str, Setting]:
+    """The settings declared in settings.toml, in their order."""
+    return {key: Setting(key, d["column"], d["meaning"], d["example"], *KINDS[d["kind"]], EFFECTS[d["effect"]],
+                         in_channel=d["kind"] == "channel")
+            for key, d in tomllib.loads(path.read_text()).items()}
+
+
+SETTINGS = declared()
 
 
 def current(ws: Workspace) -> list[tuple[Setting, str]]:
