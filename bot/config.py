@@ -30,6 +30,9 @@ class Config:
     admins: frozenset[str]
     start_time: datetime | None = None  # GREENLIGHT_NOW: run as if the clock read this (rehearsals, tests)
     http_threads: int = 8  # GREENLIGHT_HTTP_THREADS: requests `python app.py` handles at once
+    log_format: str = "text"  # LOG_FORMAT: "text" for people, "json" (one object a line) for log collectors
+    contact: str = ""  # GREENLIGHT_CONTACT: who runs this Greenlight, shown on the web page
+    health_port: int | None = None  # GREENLIGHT_HEALTH_PORT: /healthz, /readyz, /metrics in Socket Mode and clock
 
     @property
     def socket_mode(self) -> bool:
@@ -108,6 +111,14 @@ def load_config(env: dict[str, str] | None = None, *, require_slack: bool = True
     if not (threads_text.isascii() and threads_text.isdigit()) or not 1 <= int(threads_text) <= 64:
         raise ConfigError(f"GREENLIGHT_HTTP_THREADS is malformed: {threads_text!r}; use a number from 1 to 64.")
 
+    log_format = get("LOG_FORMAT", "text").lower()
+    if log_format not in ("text", "json"):
+        raise ConfigError(f"LOG_FORMAT is malformed: {log_format[:20]!r}; use text or json.")
+
+    health_text = get("GREENLIGHT_HEALTH_PORT", "off").lower()
+    if health_text != "off" and (not (health_text.isascii() and health_text.isdigit()) or not 0 < int(health_text) < 65536):
+        raise ConfigError(f"GREENLIGHT_HEALTH_PORT is malformed: {health_text[:20]!r}; use a port number or off.")
+
     admins = frozenset(a.strip() for a in get("GREENLIGHT_ADMINS", "").split(",") if a.strip())
     return Config(
         slack_bot_token=bot_token or "",
@@ -122,4 +133,7 @@ def load_config(env: dict[str, str] | None = None, *, require_slack: bool = True
         admins=admins,
         start_time=start_time,
         http_threads=int(threads_text),
+        log_format=log_format,
+        contact=get("GREENLIGHT_CONTACT", "") or "",
+        health_port=None if health_text == "off" else int(health_text),
     )
