@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import or_, select
 
+from bot import logs, metrics
 from bot.blocks.common import message as slack_message
 from bot.services import record
 from bot.services.outbox import enqueue, message
@@ -74,11 +75,13 @@ class Sender:
     def _deliver(self, msg_id: int) -> int:
         with transaction(self.sessions) as session:
             msg = session.get(OutboxMessage, msg_id)
+            logs.about(team=msg.team_id, initiative=msg.initiative_id, outbox_key=msg.key)  # ops: log context
             target = None
             if msg.target_key:
                 target = session.scalar(select(OutboxMessage).where(OutboxMessage.team_id == msg.team_id, OutboxMessage.key == msg.target_key))
                 if target is None or target.status in ("undeliverable", "failed", "skipped"):
                     msg.status, msg.claimed_until, msg.error = "skipped", None, "target message was never delivered"
+                    metrics.delivered("skipped")  # ops: metrics
                     return 0
                 if target.status != "sent":
                     msg.claimed_until, msg.next_attempt_at = None, self.clock.now() + timedelta(seconds=30)
@@ -100,6 +103,7 @@ class Sender:
                 error, wait = f"network: {e}", min(2.0 ** (attempt - 1), 3600.0)
             else:
                 return self._record_sent(msg_id, response)
+            metrics.retried(metrics.retry_reason(error))  # ops: metrics
             log.warning("message %s: %s, retrying in %.0fs", msg_id, error, wait)
             if wait > INLINE_WAIT_MAX or attempt == INLINE_TRIES:
                 return self._reschedule(msg_id, error, wait)
@@ -124,6 +128,7 @@ class Sender:
             msg.status, msg.claimed_until, msg.sent_at = "sent", None, self.clock.now()
             msg.channel, msg.ts = response.get("channel"), response.get("ts")
             msg.attempts += 1
+        metrics.delivered("sent")  # ops: metrics
         return 1
 
     def _reschedule(self, msg_id: int, error: str, wait: float) -> int:
@@ -140,6 +145,7 @@ class Sender:
         with transaction(self.sessions) as session:
             msg = session.get(OutboxMessage, msg_id)
             msg.status = "undeliverable" if unreachable else "failed"
+            metrics.delivered(msg.status)  # ops: metrics
             msg.error, msg.claimed_until = error[:200], None
             msg.attempts += 1
             log.error("message %s (%s) to %s not delivered: %s", msg_id, msg.key, msg.recipient, error)

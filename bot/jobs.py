@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -9,6 +10,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import delete
 
+from bot import metrics
 from bot.people import refresh_people, stale_approvers
 from bot.services import due, escalation, nudges
 from bot.services.summary import enqueue_due_summaries
@@ -57,9 +59,11 @@ def refresh_time_zones(gl, limit: int = 50) -> None:
 
 def sweep(gl) -> None:
     """One pass: turn everything due into outbox messages, then send them."""
+    started = time.perf_counter()
     refresh_time_zones(gl)
     queue_due(gl)
     gl.deliver()
+    metrics.swept(time.perf_counter() - started)
 
 
 def _safe_sweep(gl) -> None:
