@@ -9,7 +9,7 @@ from bot.listeners import inputs, observe, replays
 
 def build_app(gl, *, process_before_response: bool = False) -> App:
     """A Bolt app that verifies signatures and calls Slack at SLACK_API_URL."""
-    app = App(
+    app = observe.ObservedApp(
         signing_secret=gl.config.slack_signing_secret or "socket-mode",
         client=gl.client,
         process_before_response=process_before_response,
@@ -18,7 +18,6 @@ def build_app(gl, *, process_before_response: bool = False) -> App:
     listeners.register(app, gl)
     # Global middleware runs in this order, after the listeners' own (the Home's respond): a repeat is caught
     # on its exact body, before NULs are removed from what the listeners then read.
-    observe.register(app)  # first: it times all that follows and tags its log lines with the workspace
     replays.register(app, gl)
     inputs.register(app)
     return app

@@ -1,10 +1,12 @@
 """Every Slack request timed (request latency by command and action) and the log lines it causes tagged with its
-workspace. Labels are the subcommand, action id or view id when Greenlight knows it, else "other": never free text."""
+workspace: a Bolt App whose dispatch does both, and listener threads that keep the log context. Labels are the subcommand, action id or view id when Greenlight knows it, else "other": never free text."""
 from __future__ import annotations
 
 import contextvars
 import time
 from concurrent.futures import ThreadPoolExecutor
+
+from slack_bolt import App, BoltRequest, BoltResponse
 
 from bot import logs, metrics
 from bot.blocks.ids import Action, View
@@ -37,12 +39,14 @@ class ContextCopyingExecutor(ThreadPoolExecutor):
         return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
 
 
-def register(app) -> None:
-    @app.middleware
-    def observe(request, context, next):
+class ObservedApp(App):
+    """A Bolt app that times each request it dispatches, over HTTP and Socket Mode alike, and tags the log lines the
+    request causes (in Bolt's listener threads too) with its workspace."""
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
         started = time.perf_counter()
         try:
-            with logs.concerning(team=context.get("team_id") or context.get("enterprise_id")):
-                return next()
-        finally:
-            metrics.request_handled(*request_label(request.body), time.perf_counter() - started)
+            with logs.concerning(team=req.context.team_id or req.context.enterprise_id):
+                return super().dispatch(req)
+        finally:  # Bolt returns once the listener acked (or, for process_before_response, finished)
+            metrics.request_handled(*request_label(req.body), time.perf_counter() - started)
