@@ -45,6 +45,8 @@ class Readiness:
         return None
 
     def check_slack(self) -> str | None:
+        if not self.gl.config.slack_bot_token:  # multi-workspace mode: one token per workspace, none of its own
+            return None
         with self._lock:  # one auth.test at a time, however many probes arrive
             if self.token_ok_at is not None and self.monotonic() - self.token_ok_at < TOKEN_FRESH:
                 return None

@@ -73,13 +73,10 @@ class JsonFormatter(_Masking):
 
 
 def configure(config) -> None:
-    """Install the chosen format on the root logger (replacing what was there), masking this config's secrets."""
+    """Log in the chosen format, masking this config's secrets; like logging.basicConfig, nothing changes when the
+    root logger already has handlers (a host such as pytest configured logging first)."""
     secrets = (config.slack_bot_token, config.slack_signing_secret, config.slack_app_token or "",
                getattr(config, "slack_client_secret", "") or "")
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter(secrets) if config.log_format == "json" else TextFormatter(secrets))
-    root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
-    root.addHandler(handler)
-    root.setLevel(config.log_level)
+    logging.basicConfig(level=config.log_level, handlers=[handler])
