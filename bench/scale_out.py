@@ -298,8 +298,15 @@ def main(argv=None) -> int:
 
     # ---- counting ----
     replies: dict[str, float] = {}
+    reply_texts: dict[str, str] = {}
     for call in fake.calls("response_url"):
         replies.setdefault(call.args.get("_name"), call.at)
+        reply_texts.setdefault(call.args.get("_name"), call.args.get("text") or "")
+    killed = events.get("killed", float("inf"))
+
+    def when(name: str) -> str:
+        """When a request was sent, relative to the kill."""
+        return f"{sent_at[name] - killed:+.1f}s"
     by_kind: dict[str, list] = {}
     unanswered, slow_ack, slow_reply, failed_status = [], [], [], Counter()
     for name, (kind, status, ack_seconds, tries) in results.items():
@@ -326,6 +333,12 @@ def main(argv=None) -> int:
     duplicates = {k: n - 1 for k, n in posted.items() if n > 1}
     update_duplicates = {k: n - 1 for k, n in updated.items() if n > 1}
     retried_rows = [r for r in rows if r.attempts > 1]
+    send_times: dict[tuple, list[float]] = {}
+    for c in fake.calls("chat.postMessage"):
+        if not c.failed:
+            send_times.setdefault((c.args.get("channel"), c.args.get("text")), []).append(c.at)
+    resent = [(name, kind, when(name), reply_texts.get(name, "(no reply)")[:60])
+              for name, (kind, status, ack_seconds, tries) in results.items() if tries > 1]
 
     def pct(values, q):
         values = sorted(v for v in values if v is not None)
@@ -341,13 +354,21 @@ def main(argv=None) -> int:
         acks, reps = [a for a, _ in values], [r for _, r in values]
         print(f"| {kind} | {len(values)} | {pct(acks, .5):.3f} | {pct(acks, .99):.3f} | {max(acks):.3f} | "
               f"{pct(reps, .5):.3f} | {pct(reps, .99):.3f} | {max(r for r in reps if r is not None):.3f} |")
-    print(f"acks over {ACK_LIMIT} s: {len(slow_ack)}; replies over {ACK_LIMIT} s: {len(slow_reply)}; "
-          f"non-200 statuses: {dict(failed_status)}; unanswered: {len(unanswered)} {unanswered[:10]}")
+    print(f"acks over {ACK_LIMIT} s: {len(slow_ack)}, sent at (relative to the kill) {[when(n) for n in slow_ack]}")
+    print(f"replies over {ACK_LIMIT} s: {len(slow_reply)}, sent at {[when(n) for n in slow_reply]}")
+    print(f"non-200 statuses: {dict(failed_status)}; unanswered: {len(unanswered)} "
+          f"{[(n, k, s, t, when(n)) for n, k, s, t in unanswered[:10]]}")
+    print(f"sent again to another replica: {resent}")
+    registrations = len([1 for v in results.values() if v[0] == 'new'])
+    print(f"registrations carried out {outbox_kinds.get('announce', 0)} of {registrations}; approvals carried out "
+          f"{outbox_kinds.get('approval', 0)} of {len([1 for v in results.values() if v[0] == 'approve'])}")
     print(f"outbox rows created during the run: {len(rows)} by kind {dict(outbox_kinds)}; by status {dict(outbox_status)}")
     print(f"approvals due at the start {due_approvals} (of which in working hours get a nudge); "
           f"nudge rows {outbox_kinds.get('nudge', 0)}; nudges accepted by Slack {nudges_at_slack}")
     print(f"rows sent after more than one attempt: {len(retried_rows)} {[(r.key, r.attempts) for r in retried_rows[:10]]}")
-    print(f"duplicate posts at Slack: {sum(duplicates.values())} {list(duplicates.items())[:10]}")
+    print(f"duplicate posts at Slack: {sum(duplicates.values())}")
+    for key in list(duplicates)[:20]:
+        print(f"  {key}: sent at {', '.join(f'{t - killed:+.1f}s' for t in send_times[key])} relative to the kill")
     print(f"duplicate updates at Slack: {sum(update_duplicates.values())} {list(update_duplicates.items())[:5]}")
     print(f"events: {', '.join(f'{k} at +{v - started:.0f} s' for k, v in events.items())}")
     engine.dispose()
