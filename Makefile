@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test migrate sweep doctor bench
+.PHONY: run test migrate sweep doctor bench bench-scale
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -m venv $(VENV)
@@ -22,3 +22,7 @@ migrate sweep doctor: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	@$(PY) bench/sweep.py
+
+# PostgreSQL only, about 8 minutes: 3 web replicas and 2 clocks, two of them killed (BENCHMARKS.md, "Scale-out").
+bench-scale: $(VENV)/.installed
+	@$(PY) bench/scale_out.py

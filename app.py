@@ -1,7 +1,6 @@
 """Starts Greenlight: config, database, the Bolt app, the scheduler, and HTTP or Socket Mode."""
 from __future__ import annotations
 
-import logging
 import sys
 
 from bot.config import ConfigError, load_config
@@ -9,12 +8,13 @@ from bot.config import ConfigError, load_config
 
 def create(config=None):
     """Build the running parts; migrations are applied here for SQLite."""
+    from bot import logs
     from bot.runtime import Greenlight
     from bot.slack_app import build_app
     from storage.db import migrate
 
     config = config or load_config()
-    logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(config)
     gl = Greenlight(config)
     if gl.engine.dialect.name == "sqlite":
         migrate(gl.engine)
@@ -28,7 +28,15 @@ def wsgi():
 
     gl, bolt = create()
     gl.worker.enable()  # started by the first request of each forked worker, never in the --preload parent
-    return wsgi_app(bolt)
+    return wsgi_app(bolt, gl)
+
+
+def serve_health(gl) -> None:
+    """Socket Mode has no HTTP port of its own: /healthz, /readyz and /metrics go on GREENLIGHT_HEALTH_PORT, if set."""
+    if gl.config.health_port:
+        from bot.ops_web import serve_in_background
+
+        serve_in_background(gl, gl.config.health_port)
 
 
 def main() -> int:
@@ -44,6 +52,7 @@ def main() -> int:
 
         start_scheduler(gl)
     if config.socket_mode:
+        serve_health(gl)
         from slack_bolt.adapter.socket_mode import SocketModeHandler
         from slack_sdk import WebClient
 
@@ -52,7 +61,7 @@ def main() -> int:
     else:
         from bot.web import serve
 
-        serve(bolt, port=config.port, threads=config.http_threads)
+        serve(bolt, port=config.port, threads=config.http_threads, gl=gl)
     return 0
 
 

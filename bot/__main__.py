@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
 from bot.config import ConfigError, load_config
@@ -40,7 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as e:
         print(f"greenlight: {e}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot import logs
+
+    logs.configure(config)
 
     from bot.runtime import Greenlight
     from storage.models import Workspace
@@ -62,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.jobs import start_scheduler
 
         gl.worker.start()  # retries that come due between sweeps go out within seconds
+        if config.health_port:  # /healthz, /readyz and /metrics of the clock process
+            from bot.ops_web import serve_in_background
+
+            serve_in_background(gl, config.health_port)
         start_scheduler(gl, blocking=True)
         return 0
     if args.command == "summary":

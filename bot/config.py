@@ -35,6 +35,9 @@ class Config:
     slack_client_secret: str | None = None
     slack_redirect_uri: str | None = None  # SLACK_REDIRECT_URI: only if the app lists several redirect URLs
     uninstall_grace_days: int = 30  # GREENLIGHT_UNINSTALL_GRACE_DAYS: an uninstalled workspace's data is kept this long
+    log_format: str = "text"  # LOG_FORMAT: "text" for people, "json" (one object a line) for log collectors
+    contact: str = ""  # GREENLIGHT_CONTACT: who runs this Greenlight, shown on the web page
+    health_port: int | None = None  # GREENLIGHT_HEALTH_PORT: /healthz, /readyz, /metrics in Socket Mode and clock
 
     @property
     def socket_mode(self) -> bool:
@@ -136,6 +139,13 @@ def load_config(env: dict[str, str] | None = None, *, require_slack: bool = True
     redirect_uri = get("SLACK_REDIRECT_URI")
     if redirect_uri and not redirect_uri.startswith(("http://", "https://")):
         raise ConfigError("SLACK_REDIRECT_URI is malformed: it must start with https:// (your public URL + /slack/oauth_redirect).")
+    log_format = get("LOG_FORMAT", "text").lower()
+    if log_format not in ("text", "json"):
+        raise ConfigError(f"LOG_FORMAT is malformed: {log_format[:20]!r}; use text or json.")
+
+    health_text = get("GREENLIGHT_HEALTH_PORT", "off").lower()
+    if health_text != "off" and (not (health_text.isascii() and health_text.isdigit()) or not 0 < int(health_text) < 65536):
+        raise ConfigError(f"GREENLIGHT_HEALTH_PORT is malformed: {health_text[:20]!r}; use a port number or off.")
 
     admins = frozenset(a.strip() for a in get("GREENLIGHT_ADMINS", "").split(",") if a.strip())
     return Config(
@@ -155,4 +165,7 @@ def load_config(env: dict[str, str] | None = None, *, require_slack: bool = True
         slack_client_secret=client_secret,
         slack_redirect_uri=redirect_uri,
         uninstall_grace_days=int(grace_text),
+        log_format=log_format,
+        contact=get("GREENLIGHT_CONTACT", "") or "",
+        health_port=None if health_text == "off" else int(health_text),
     )

@@ -32,7 +32,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import exists, or_, select, update
 
-from bot import notices
+from bot import logs, metrics, notices
 from bot.services import record
 from bot.services.installs import still_installed
 from bot.services.outbox import enqueue
@@ -165,12 +165,14 @@ class Sender:
             msg = session.get(OutboxMessage, msg_id)
             if msg is None or msg.claim_token != token or msg.status != "pending":
                 return None
+            logs.about(team=msg.team_id, initiative=msg.initiative_id, outbox_key=msg.key)
             target = None
             if msg.target_key:
                 target = session.scalar(select(OutboxMessage).where(OutboxMessage.team_id == msg.team_id, OutboxMessage.key == msg.target_key))
                 if target is None or target.status in ("undeliverable", "failed", "skipped"):
                     msg.status, msg.claimed_until, msg.claim_token = "skipped", None, None
                     msg.error = "target message was never delivered"
+                    metrics.delivered("skipped")
                     return None
                 if target.status != "sent":
                     msg.claimed_until, msg.claim_token, msg.next_attempt_at = None, None, now + timedelta(seconds=30)
@@ -218,6 +220,7 @@ class Sender:
                     continue
             if verdict.kind in ("unreachable", "failed"):
                 return self._give_up(msg_id, verdict.error, unreachable=verdict.kind == "unreachable")
+            metrics.retried(metrics.retry_reason(verdict.error))
             log.warning("message %s: %s, retrying in %.0fs", msg_id, verdict.error, verdict.wait)
             if verdict.wait > INLINE_WAIT_MAX or attempt == INLINE_TRIES:
                 return self._reschedule(msg_id, token, verdict)
@@ -284,6 +287,7 @@ class Sender:
                 .values(status="sent", claimed_until=None, claim_token=None, sent_at=self.clock.now(),
                         channel=response.get("channel"), ts=response.get("ts"), attempts=OutboxMessage.attempts + 1)
                 .execution_options(synchronize_session=False))
+        metrics.delivered("sent")
         return 1
 
     def _forget_attempt(self, msg_id: int, token: str) -> None:
@@ -350,6 +354,7 @@ class Sender:
             msg = session.get(OutboxMessage, msg_id)
             msg.status = "undeliverable" if unreachable else "failed"
             msg.error, msg.claimed_until, msg.claim_token = error[:200], None, None
+            metrics.delivered(msg.status)
             msg.attempts += 1
             log.error("message %s (%s) to %s not delivered: %s", msg_id, msg.key, msg.recipient, error)
             ini = session.get(Initiative, msg.initiative_id) if msg.initiative_id else None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -9,6 +10,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import delete
 
+from bot import logs, metrics
 from bot.people import refresh_people, stale_approvers
 from bot.services import due, escalation, installs, nudges, retention
 from bot.services.summary import enqueue_due_summaries
@@ -77,12 +79,15 @@ def rotate_tokens(gl) -> None:
 def sweep(gl) -> None:
     """One pass: note that the clock runs, refresh expiring tokens, turn everything due into outbox messages,
     delete what uninstalled workspaces left behind, then send."""
-    gl.act(installs.beat)
-    rotate_tokens(gl)
-    refresh_time_zones(gl)
-    queue_due(gl)
-    purge_uninstalled(gl)
-    gl.deliver()
+    started = time.perf_counter()
+    with logs.concerning():  # what the sender tags its lines with ends with the sweep
+        gl.act(installs.beat)
+        rotate_tokens(gl)
+        refresh_time_zones(gl)
+        queue_due(gl)
+        purge_uninstalled(gl)
+        gl.deliver()
+    metrics.swept(time.perf_counter() - started)
 
 
 def _safe_sweep(gl) -> None:

@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from slack_sdk import WebClient
 
-from bot import home_refresh
+from bot import home_refresh, logs
 from bot.clock import Clock, ShiftedClock
 from bot.config import Config
 from bot.delivery import Sender
@@ -91,7 +91,8 @@ class Greenlight:
     def deliver(self) -> None:
         """Send due outbox messages now; what fails stays queued for the next sweep."""
         try:
-            self.sender.deliver_due()
+            with logs.concerning():  # the sender tags lines with the message it sends; the tags end here
+                self.sender.deliver_due()
         except Exception:  # the sweep retries; the caller's change is already safe
             log.exception("delivery failed; the next sweep will retry")
         self.refresh_homes()

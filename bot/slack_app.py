@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+
+
 
 from slack_bolt import App
 
 from bot import listeners
-from bot.listeners import inputs, installs, replays
+from bot.listeners import inputs, installs, observe, replays
 from bot.manifest import bot_scopes
 
 
@@ -38,11 +39,12 @@ LISTENER_THREADS = 32  # Bolt acks in this pool too: 5 (its default) busy listen
 def build_app(gl, *, process_before_response: bool = False) -> App:
     """A Bolt app that verifies signatures and calls Slack at SLACK_API_URL; in OAuth mode it also serves
     /slack/install and /slack/oauth_redirect and acts in each workspace with that workspace's token."""
-    app = App(
+    app = observe.ObservedApp(
         signing_secret=gl.config.slack_signing_secret or "socket-mode",
         client=gl.client,
         process_before_response=process_before_response,
-        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="bolt-listener"),
+        # the request's log context travels into the listener threads
+        listener_executor=observe.ContextCopyingExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="bolt-listener"),
         **(oauth(gl) if gl.installations else {}),
     )
     listeners.register(app, gl)

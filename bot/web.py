@@ -47,15 +47,23 @@ def guarded(app):
     return guard
 
 
-def wsgi_app(bolt: App):
-    """The guarded WSGI app that serves Bolt at /slack/events."""
-    return guarded(SlackRequestHandler(bolt, path=PATH))
+def wsgi_app(bolt: App, gl=None):
+    """The guarded WSGI app that serves Bolt at /slack/events, behind the page, health and metrics when given `gl`."""
+    app = guarded(SlackRequestHandler(bolt, path=PATH))
+    return with_operator_paths(gl, app) if gl is not None else app
 
 
-def serve(bolt: App, *, port: int, threads: int) -> None:
+def with_operator_paths(gl, app):
+    """/, /healthz, /readyz and /metrics in front of `app` (see bot/ops_web.py)."""
+    from bot import ops_web
+
+    return ops_web.routes(gl, app)
+
+
+def serve(bolt: App, *, port: int, threads: int, gl=None) -> None:
     """Serve HTTP until the process ends: waitress reads requests asynchronously, so a slow or stalled
     client holds no worker thread, and it refuses bodies over MAX_BODY as they are announced."""
     import waitress
 
-    waitress.serve(wsgi_app(bolt), host="0.0.0.0", port=port, threads=threads, max_request_body_size=MAX_BODY,
+    waitress.serve(wsgi_app(bolt, gl), host="0.0.0.0", port=port, threads=threads, max_request_body_size=MAX_BODY,
                    channel_timeout=IDLE_TIMEOUT, ident="greenlight")

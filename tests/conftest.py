@@ -16,8 +16,9 @@ from tests.fake_slack import FakeSlack
 from tests.slack_limits import assert_recorded_within_limits
 from tests.slack_driver import SlackDriver
 
-# Fixtures of the bot as its own HTTP process (app_process, database_url), for the tests that need one.
-pytest_plugins = ["tests.http_app"]
+# Fixtures of the bot as its own HTTP process (app_process, database_url) and of Slack's side of Socket Mode
+# (socket_server), for the tests that need them.
+pytest_plugins = ["tests.http_app", "tests.socket_slack"]
 
 POSTGRES_URL = os.environ.get("GREENLIGHT_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])

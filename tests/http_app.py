@@ -109,3 +109,26 @@ def dm(fake, user, count=1) -> list[dict]:
         if len(found) >= count or time.monotonic() > deadline:
             return found
         time.sleep(0.02)
+
+
+def get(url: str, timeout: float = 10) -> tuple[int, str, str]:
+    """(status, content type, body) of a GET."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.headers["Content-Type"], response.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers["Content-Type"], e.read().decode()
+
+
+def wait_for_port(url: str, process, log_path=None, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        assert process.poll() is None, f"exited with {process.returncode}" + (f":\n{log_path.read_text()}" if log_path else "")
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            assert time.monotonic() < deadline, f"nothing answered at {url} within {timeout} s"
+            time.sleep(0.1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import UTC, datetime
 from itertools import count
 
 from sqlalchemy import func, select
@@ -101,3 +102,15 @@ def database_is_free(gl) -> bool:
         finally:
             other.close()
     return free
+
+
+# Wednesday 9 December 2026, 10:30 in Berlin: the first nudge of everything registered on Monday is due.
+FIRST_NUDGES_DUE = datetime(2026, 12, 9, 9, 30, tzinfo=UTC)
+
+
+def register_plans(slack, count: int, approvers=("UALICE", "UOTHER")) -> None:
+    """`count` initiatives registered through the command, each with these approvers."""
+    who = " ".join(f"<@{u}|{u[1:].lower()}>" for u in approvers)
+    for i in range(count):
+        reply = slack.command(f"new Plan {i} approvers {who} sponsor <@USPONSOR|sponsor>")
+        assert reply["text"].startswith("Registered"), reply

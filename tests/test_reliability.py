@@ -29,17 +29,8 @@ from tests.conftest import test_config as config_for
 from tests.fake_slack import HISTORY_SCOPES
 from tests.processes import APP, bot_env, cli, free_port, run, running, with_search_path
 from tests.slack_driver import SlackDriver, text_of
-
-# Wednesday 9 December 2026, 10:30 in Berlin: the first nudge of everything registered on Monday is due.
-DUE = datetime(2026, 12, 9, 9, 30, tzinfo=UTC)
-
-
-def register(slack, count: int, approvers=("UALICE", "UOTHER")) -> None:
-    who = " ".join(f"<@{u}|{u[1:].lower()}>" for u in approvers)
-    for i in range(count):
-        reply = slack.command(f"new Plan {i} approvers {who} sponsor <@USPONSOR|sponsor>")
-        assert reply["text"].startswith("Registered"), reply
-
+from tests.story import FIRST_NUDGES_DUE as DUE
+from tests.story import register_plans as register
 
 def nudges(fake) -> list[tuple[str, str]]:
     """(channel, text) of every reminder DM Slack accepted."""

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from bot import metrics
 from bot.services.installs import still_installed
 from bot.services.outbox import enqueue
 from bot.services.workspaces import Calendars
@@ -52,6 +53,7 @@ def run(session: Session, now: datetime, work: DueWork) -> bool:
     rows = list(session.scalars(query))
     if not rows:
         return False
+    metrics.due_found(work.name, len(rows))
     initiatives = [row if model is Initiative else row.initiative for row in rows]
     cal = Calendars.of(session, list({ini.id: ini for ini in initiatives}.values()), now)
     messages = [m for row in rows for m in work.step(session, row, cal, now)]
