@@ -56,7 +56,7 @@ def wait_for_port(port: int, process, timeout: float = 30) -> None:
             return
         except OSError:
             if time.monotonic() > deadline:
-                raise SystemExit("app.py did not open its port")
+                raise SystemExit("app.py did not open its port") from None
             time.sleep(0.1)
 
 

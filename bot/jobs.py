@@ -37,7 +37,7 @@ def queue_due(gl) -> None:
     """Turn everything due now into outbox messages, without sending them."""
     for work in DUE_WORK:
         # One transaction per batch; each returns whether a full batch was taken (more may wait).
-        while gl.act(lambda session, now: due.run(session, now, work)):
+        while gl.act(lambda session, now, work=work: due.run(session, now, work)):
             pass
     gl.act(enqueue_due_summaries)  # once per channel per week: the outbox key sees to it
     while gl.act(retention.purge_batch):  # closed initiatives past the workspace's retention, a batch at a time
@@ -53,7 +53,7 @@ def refresh_time_zones(gl, limit: int = 50) -> None:
     for team_id, user_id in stale:
         try:
             if refresh_people(gl, gl.client_for(team_id), team_id, [user_id]):
-                gl.act(lambda s, now: nudges.reschedule_person(s, team_id, user_id, now))
+                gl.act(lambda s, now, team_id=team_id, user_id=user_id: nudges.reschedule_person(s, team_id, user_id, now))
         except (SlackApiError, OSError) as e:
             log.warning("could not refresh the Slack profile of %s: %s", user_id, e)
             return

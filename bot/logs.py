@@ -15,7 +15,7 @@ TOKEN = re.compile(r"\b(xox[abposer]|xapp|xoxe\.xox[bp])-[A-Za-z0-9-]+")
 MASK = "[redacted]"
 
 # What the current request or message is about; set by the request middleware and the sender.
-_about: ContextVar[dict[str, str]] = ContextVar("greenlight_log_about", default={})
+_about: ContextVar[dict[str, str]] = ContextVar("greenlight_log_about", default={})  # noqa: B039 (replaced, never mutated)
 
 
 def about(**fields) -> None:

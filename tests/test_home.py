@@ -141,8 +141,8 @@ def test_a_home_with_more_than_a_hundred_blocks_shows_the_oldest_and_how_many_mo
     refresh_people(gl, gl.client, "T1", ["UALICE", "USPONSOR"])
     for n in range(120):
         draft = service.Draft(title=f"Plan {n + 1}", approver_ids=("UALICE",), sponsor_id="USPONSOR", channel_id="CGENERAL")
-        gl.act(lambda s, now: service.register(s, team_id="T1", owner_id="UOWNER", draft=draft, now=now,
-                                               default_tz="Europe/Berlin"))
+        gl.act(lambda s, now, draft=draft: service.register(s, team_id="T1", owner_id="UOWNER", draft=draft, now=now,
+                                                            default_tz="Europe/Berlin"))
         clock.advance(hours=1)
     open_home(slack, "UALICE")
     view = homes(fake, "UALICE")[-1]

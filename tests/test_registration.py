@@ -24,7 +24,7 @@ def counts(db) -> dict:
 def initiative(gl, number=1, team="T1") -> Initiative:
     with gl.transaction() as s:
         ini = s.scalar(select(Initiative).where(Initiative.team_id == team, Initiative.number == number))
-        ini.approvals  # load them before the session closes
+        s.refresh(ini, ["approvals"])  # loaded before the session closes
         return ini
 
 
@@ -297,7 +297,7 @@ def test_simultaneous_clicks_count_once_and_the_last_approval_closes(slack, gl):
         ini_id = initiative(gl, n).id
         start = threading.Barrier(3)
 
-        def click(user):
+        def click(user, start=start, ini_id=ini_id):
             start.wait()
             slack.click("approve", str(ini_id), user)
 

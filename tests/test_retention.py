@@ -37,7 +37,7 @@ def test_months_before_keeps_the_day_or_takes_the_months_last():
 def test_retention_deletes_initiatives_closed_longer_ago_with_their_rows_and_nothing_else(slack, gl, fake, clock,
                                                                                         monkeypatch):
     monkeypatch.setattr(retention, "BATCH", 2)  # small batches, several transactions
-    for n, title in enumerate(["Old one", "Old two", "Old three", "Still open", "Recent"], start=1):
+    for title in ["Old one", "Old two", "Old three", "Still open", "Recent"]:
         slack.command(NEW.format(title))
     for n in (1, 2, 3):
         slack.command(f"withdraw GL-{n} not needed", user="UOWNER")

@@ -281,6 +281,7 @@ class Setting:
             raise Refusal(f"{e} For example: `/greenlight settings {self.key} {self.example}`.") from None
 
 
+DECLARATIONS = Path(__file__).with_name("settings.toml")
 # How each kind of value is read (raising Invalid) and shown, and what each effect is; settings.toml names them.
 KINDS = {
     "channel": (channel, show_channel),
@@ -301,7 +302,7 @@ EFFECTS = {
 }
 
 
-def declared(path: Path = Path(__file__).with_name("settings.toml")) -> dict[str, Setting]:
+def declared(path: Path = DECLARATIONS) -> dict[str, Setting]:
     """The settings declared in settings.toml, in their order."""
     return {key: Setting(key, d["column"], d["meaning"], d["example"], *KINDS[d["kind"]], EFFECTS[d["effect"]],
                          in_channel=d["kind"] == "channel")
@@ -374,6 +375,6 @@ def history(session: Session, team_id: str) -> list[tuple[datetime, str | None, 
     rows = []
     for e in events:
         key, setting = e.data.get("key"), SETTINGS.get(e.data.get("key"))
-        shown = (lambda v: setting.show(v)) if setting else show_text
+        shown = setting.show if setting else show_text
         rows.append((e.at, e.actor_id, key, shown(e.data.get("old")), shown(e.data.get("new"))))
     return rows
