@@ -24,6 +24,11 @@ def request_settled(approval_id: int, status: str, decision: str) -> str:
     return f"request-settled:{approval_id}:{status}:{decision}"
 
 
+def sponsor_told(initiative_id: int) -> str:
+    """The sponsor told at registration that they are the sponsor and when they would be asked: one per initiative."""
+    return f"sponsor:{initiative_id}"
+
+
 def answer_to_owner(approval_id: int) -> str:
     """The owner told of one approver's approval ("2 of 3") or ratification: one per approval."""
     return f"approval:{approval_id}"

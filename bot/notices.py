@@ -11,6 +11,7 @@ from datetime import date, datetime
 from bot import keys
 from bot.blocks import initiatives as msg
 from bot.blocks.common import message as payload
+from bot.calendar import zone
 from bot.services.outbox import message as row
 from bot.services.workspaces import Calendars
 from bot.text import escape, mention
@@ -39,9 +40,26 @@ def plan_text(ini: Initiative, reminder_on: date | None) -> str:
     )
 
 
+def sponsor_told(ini: Initiative, cal: Calendars, now: datetime) -> dict:
+    """The sponsor learns at registration that they are the sponsor, and when they would be asked to decide."""
+    asked_at = cal.working_moment(ini.team_id, ini.sponsor_id, ini.escalate_at)
+    approvers = ", ".join(mention(a.approver_id) for a in ini.approvals)
+    text = (f"You are the sponsor of {msg.title_of(ini)}, registered by {mention(ini.owner_id)} for sign-off by "
+            f"{approvers}. Nothing to do now. If sign-off is still missing at the end of *{msg.day(ini.deadline)}*, "
+            f"you will be asked on {msg.local_time(asked_at, cal.tz(ini.team_id, ini.sponsor_id))} your time whether "
+            "to *proceed and report* (go ahead without the missing sign-offs; the owner reports the results "
+            "afterwards), extend the deadline, or withdraw it.")
+    decides_on = msg.day(asked_at.astimezone(cal.tz(ini.team_id, ini.sponsor_id)).date())
+    return _to(ini, keys.sponsor_told(ini.id), ini.sponsor_id,
+               msg.notice(ini, text, f"you are the sponsor; you decide on {decides_on} if sign-off is missing"), now)
+
+
 def registered(ini: Initiative, cal: Calendars, now: datetime) -> list[dict]:
-    """The channel's announcement and each approver's sign-off request (their first reminder already scheduled)."""
+    """The channel's announcement, the sponsor told they are the sponsor, and each approver's sign-off request
+    (their first reminder already scheduled)."""
     rows = [_to(ini, keys.announcement(ini.id), ini.channel_id, msg.announcement(ini), now)]
+    if ini.sponsor_id != ini.owner_id:
+        rows.append(sponsor_told(ini, cal, now))
     for a in ini.approvals:
         reminder = a.next_nudge_at.astimezone(cal.tz(ini.team_id, a.approver_id)).date() if a.next_nudge_at else None
         rows.append(_to(ini, keys.sign_off_request(a.id), a.approver_id,
@@ -133,8 +151,9 @@ def nudge(ini: Initiative, a: Approval, key: str, kind: str, waited: str, upcomi
 # ---- after the deadline -------------------------------------------------------------------------
 
 
-def sponsor_question(ini: Initiative, waits: list, *, again: bool) -> dict:
-    """The escalation DM: what waits on whom and for how long, who approved, and the three buttons."""
+def sponsor_question(ini: Initiative, waits: list, *, again: bool, report_due: date | None = None) -> dict:
+    """The escalation DM: what waits on whom and for how long, who approved, what each choice does, and the
+    three buttons."""
     pending = [f"• {mention(w.approval.approver_id)}: no answer for *{w.text}*" for w in waits
                if w.approval.decision == Decision.PENDING]
     approved = [mention(w.approval.approver_id) for w in waits if w.approval.decision == Decision.APPROVED]
@@ -142,22 +161,36 @@ def sponsor_question(ini: Initiative, waits: list, *, again: bool) -> dict:
     text = (
         f"{opening} ({msg.day(ini.deadline)}). Still waiting on:\n" + "\n".join(pending)
         + (f"\nAlready approved: {', '.join(approved)}." if approved else "\nNobody has approved yet.")
-        + f"\nOwner: {mention(ini.owner_id)}. You are the sponsor: proceed without the missing sign-offs "
-        "(the owner reports the results afterwards), extend the deadline, or withdraw it."
+        + f"\nOwner: {mention(ini.owner_id)}. You are the sponsor; your choices:"
+        + f"\n• *Proceed and report*: {mention(ini.owner_id)} is told to go ahead and to report"
+        + (f" by {msg.day(report_due)} if you decide today" if report_due else "")
+        + "; the pending approvers and the channel are told. Approvers can still approve, but no longer reject."
+        + "\n• *Extend*: you pick a new deadline; the approvers are told and reminded again."
+        + "\n• *Withdraw*: it is closed; the owner, the pending approvers and the channel are told."
     )
-    return msg.sponsor_decision(f"{ini.reference}: your decision is needed", text, ini)
+    missing = sum(w.approval.decision == Decision.PENDING for w in waits)
+    fallback = (f"{ini.reference}: your decision is still needed, {missing} of {len(waits)} sign-offs missing" if again
+                else f"{ini.reference}: deadline passed, {missing} of {len(waits)} sign-offs missing; you decide")
+    return msg.sponsor_decision(fallback, text, ini)
 
 
 def sponsor_asked(ini: Initiative, cal: Calendars, waits: list, now: datetime, *, again: bool) -> list[dict]:
     """The sponsor's question, first or again, in the sponsor's working hours; at the first, the owner is told."""
     key = (keys.sponsor_asked_again(ini.id, ini.extensions, ini.sponsor_asks) if again
            else keys.escalation(ini.id, ini.extensions))
-    rows = [_to(ini, key, ini.sponsor_id, sponsor_question(ini, waits, again=again), now,
-                not_before=cal.working_moment(ini.team_id, ini.sponsor_id, now))]
+    asked_at = cal.working_moment(ini.team_id, ini.sponsor_id, now)
+    ws = cal.ws(ini.team_id)
+    report_due = cal.week(ini.team_id).add_business_days(asked_at.astimezone(zone(ws.timezone)).date(), ws.report_after)
+    rows = [_to(ini, key, ini.sponsor_id, sponsor_question(ini, waits, again=again, report_due=report_due), now,
+                not_before=asked_at)]
     if not again and ini.owner_id != ini.sponsor_id:
+        # The sponsor is asked in their working hours: the owner reads when that really is.
+        asked = (f"I asked the sponsor {mention(ini.sponsor_id)}" if asked_at <= now else
+                 f"The sponsor {mention(ini.sponsor_id)} will be asked on "
+                 f"{msg.local_time(asked_at, cal.tz(ini.team_id, ini.sponsor_id))} their time")
         rows.append(_to(ini, keys.escalated_to_owner(ini.id, ini.extensions), ini.owner_id, msg.notice(ini,
-                        f"The deadline of {msg.title_of(ini)} has passed with sign-offs missing. I asked the sponsor "
-                        f"{mention(ini.sponsor_id)} whether to proceed and report, extend, or withdraw."), now))
+                        f"The deadline of {msg.title_of(ini)} has passed with sign-offs missing. {asked} "
+                        "whether to proceed and report, extend, or withdraw."), now))
     return rows
 
 

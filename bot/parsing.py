@@ -22,6 +22,7 @@ USAGE = {
     "withdraw": "/greenlight withdraw GL-12 [reason]",
     "summary": "/greenlight summary",
     "settings": "/greenlight settings [<key> <value>]",
+    "me": "/greenlight me [<key> <value>]",
 }
 
 _REF = re.compile(r"^(?:gl-?)?([0-9]{1,9})$", re.IGNORECASE)
@@ -109,9 +110,9 @@ def parse(text: str) -> Command:
         return _parse_list(name, rest)
     if name == "new":
         return Command("new", draft=parse_new(rest) if rest else None)
-    if name == "settings":
+    if name in ("settings", "me"):
         key, value = first_word(rest)
-        return Command("settings", key=key.lower(), value=value.strip())
+        return Command(name, key=key.lower(), value=value.strip())
     if name in ("show", "approve", "reject", "nudge", "extend", "proceed", "report", "withdraw"):
         return _parse_on_reference(name, rest)
     raise ParseError(f"I don't know {quoted(plain_from_slack(name), code=True)}. Try `/greenlight help` to see what I can do.")

@@ -195,6 +195,10 @@ class Person(Base):
     is_admin: Mapped[bool] = mapped_column(default=False)
     fetched_at: Mapped[datetime]
     home_opened_at: Mapped[datetime | None]  # set once they open the App Home: only then is it kept fresh
+    # Their own calendar (`/greenlight me`), never touched by a refresh from Slack; NULL follows the workspace.
+    working_hours: Mapped[str | None] = mapped_column(String(11))
+    working_days: Mapped[str | None] = mapped_column(String(40))
+    holidays: Mapped[str | None] = mapped_column(String(16))  # '' = no public holidays
 
 
 class OutboxMessage(Base):

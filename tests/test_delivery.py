@@ -11,7 +11,7 @@ from tests.conftest import SIGNING_SECRET
 from tests.conftest import test_config as config_for
 from tests.slack_driver import SlackDriver, text_of
 
-NEW = "new Training plan approvers <@UALICE> <@UBOB> sponsor <@USPONSOR>"
+NEW = "new Training plan approvers <@UALICE> <@UOTHER> sponsor <@USPONSOR>"
 
 
 def outbox(gl, key_prefix: str) -> OutboxMessage:
@@ -41,7 +41,7 @@ def test_429_then_500_then_success_arrives_once_after_retry_after(sleeping, fake
     assert broken.at - limited.at >= 1.0  # Retry-After: 1
     assert delivered.at > broken.at
     assert "registered *GL-1* Training plan" in text_of(delivered.args)
-    assert len(posts_to(fake, "UALICE")) == len(posts_to(fake, "UBOB")) == 1
+    assert len(posts_to(fake, "UALICE")) == len(posts_to(fake, "UOTHER")) == 1
     row = outbox(gl, "announce:")
     assert row.status == "sent" and row.ts  # the ts is kept, so later updates and thread replies find it
 
@@ -95,7 +95,7 @@ def test_a_deactivated_recipient_is_reported_to_the_owner_not_retried(gl, slack,
         assert s.scalar(select(Event).where(Event.kind == "undeliverable")).data["to"] == "UALICE"
     (told,) = slack.dms("UOWNER")
     assert "could not deliver a message about *GL-1* to <@UALICE> (user_not_found)" in text_of(told)
-    assert len(posts_to(fake, "UBOB")) == 1  # others still got theirs
+    assert len(posts_to(fake, "UOTHER")) == 1  # others still got theirs
 
     clock.advance(days=1)
     gl.deliver()

@@ -28,6 +28,7 @@ from tests.conftest import BACKENDS, POSTGRES_URL, SIGNING_SECRET
 from tests.conftest import test_config as config_for
 from tests.processes import APP, bot_env, cli, free_port, run, running, with_search_path
 from tests.slack_driver import SlackDriver, text_of
+from tests.story import run_for
 
 # Wednesday 9 December 2026, 10:30 in Berlin: the first nudge of everything registered on Monday is due.
 DUE = datetime(2026, 12, 9, 9, 30, tzinfo=UTC)
@@ -238,6 +239,7 @@ def test_a_deactivated_approver_is_tried_once_and_the_owner_is_told_once(gl, sla
 
 def test_after_days_of_downtime_each_approver_gets_one_catch_up_nudge_in_their_working_hours(gl, slack, fake, clock):
     register(slack, 1, approvers=("UALICE", "UBOB", "UCAROL"))  # Berlin, Los Angeles, Tokyo
+    run_for(gl, fake, clock, days=1)  # each gets the request in their working hours, then the bot goes down
     fake.clear()
     # Down from Monday 7 until Tuesday 15 December, 03:00 in Berlin: 6 business days, no sweep at all.
     clock.set(datetime(2026, 12, 15, 2, 0, tzinfo=UTC))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from bot.blocks.common import actions, button, context, header, message, section
+from bot.blocks.common import actions, button, confirmation, context, header, message, section
 from bot.blocks.ids import Action
 from bot.text import channel_link, escape, mention
 
@@ -21,6 +21,12 @@ STATUS_LABEL = {
 def day(d: date) -> str:
     """'Mon 14 Dec 2026'."""
     return f"{d:%a} {d.day} {d:%b %Y}"
+
+
+def local_time(at: datetime, tz) -> str:
+    """'Mon 14 Dec 2026 at 09:00' on the wall clock of `tz`: when a future step happens for someone."""
+    local = at.astimezone(tz)
+    return f"{day(local.date())} at {local:%H:%M}"
 
 
 def moment(at: datetime, fallback_tz) -> str:
@@ -70,14 +76,24 @@ def message_with_buttons(fallback: str, text: str, ini) -> dict:
     return message(fallback, [section(text), approver_buttons(ini)])
 
 
+def proceed_button(ini) -> dict:
+    """Proceed and report, confirmed first: it cannot be undone."""
+    return button("Proceed and report", Action.PROCEED, str(ini.id), "primary", confirmation(
+        f"Proceed with {ini.reference} without all sign-offs?",
+        f"{mention(ini.owner_id)} is told to go ahead and owes a report; the approvers still pending and the channel "
+        "are told. They can still approve, but can no longer reject. This cannot be undone.", "Proceed and report"))
+
+
+def withdraw_button(ini) -> dict:
+    """Withdraw, confirmed first: it closes the initiative for good."""
+    return button("Withdraw", Action.WITHDRAW, str(ini.id), "danger", confirmation(
+        f"Withdraw {ini.reference}?", "It is closed for good: the owner, the sponsor, the approvers still pending "
+        "and the channel are told, and nobody is reminded any more. This cannot be undone.", "Withdraw", "danger"))
+
+
 def sponsor_decision(fallback: str, text: str, ini) -> dict:
-    """A DM to the sponsor: the text, then Proceed and report, Extend and Withdraw."""
-    value = str(ini.id)
-    buttons = actions(
-        button("Proceed and report", Action.PROCEED, value, "primary"),
-        button("Extend", Action.EXTEND, value),
-        button("Withdraw", Action.WITHDRAW, value, "danger"),
-    )
+    """A DM to the sponsor: the text, then Proceed and report, Extend and Withdraw (the first and last confirmed)."""
+    buttons = actions(proceed_button(ini), button("Extend", Action.EXTEND, str(ini.id)), withdraw_button(ini))
     return message(fallback, [section(text), buttons])
 
 
@@ -99,9 +115,10 @@ def answered(ini, verdict: str) -> dict:
     return message(f"{ini.reference}: {verdict}", [section(f"{title_of(ini)}\n{verdict}")])
 
 
-def notice(ini, text: str) -> dict:
-    """A one-section message about an initiative; `text` is mrkdwn already escaped."""
-    return message(f"{ini.reference}: {escape(ini.title)}", [section(text)])
+def notice(ini, text: str, what: str | None = None) -> dict:
+    """A one-section message about an initiative; `text` is mrkdwn already escaped. `what` says in the
+    notification what the message is ('GL-1: deadline passed, …'); without it, the title."""
+    return message(f"{ini.reference}: {what or escape(ini.title)}", [section(text)])
 
 
 EVENT_PHRASES = {

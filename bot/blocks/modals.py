@@ -31,9 +31,11 @@ def modal(callback: View, title: str, blocks: list[dict], metadata: str = "", su
 
 def reject_reason(ini) -> dict:
     """Asks an approver why they reject."""
-    intro = {"type": "section", "text": {"type": "plain_text", "text": truncate(f"{ini.reference}: {ini.title}", 3000)}}
+    intro = {"type": "section", "text": {"type": "plain_text", "text": truncate(
+        f"{ini.reference}: {ini.title}\nRejecting ends it for everyone: the wait stops, and the owner, the sponsor "
+        "and the channel are told, with your reason.", 3000)}}
     reason = text_input("reason", "Why do you reject it?", multiline=True, max_length=2000,
-                        placeholder="The owner and the sponsor will see this.")
+                        placeholder="The owner, the sponsor and the channel will see this.")
     return modal(View.REJECT, f"Reject {ini.reference}", [intro, reason], str(ini.id), "Reject")
 
 

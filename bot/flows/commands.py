@@ -10,7 +10,8 @@ from bot.blocks.summary import preview_message
 from bot.flows import registration
 from bot.flows import settings as settings_flow
 from bot.parsing import Command, ParseError, parse
-from bot.services import escalation, nudges, overview, summary
+from bot.people import refresh_people
+from bot.services import escalation, nudges, overview, personal, summary
 from bot.services import initiatives as service
 from bot.services.workspaces import workspace
 from bot.text import escape
@@ -87,6 +88,14 @@ def summary_preview(gl, cmd: Command, who: Invocation) -> dict:
                                                                   default_tz=gl.config.timezone)))
 
 
+def me(gl, cmd: Command, who: Invocation) -> str:
+    """`me` shows or changes the person's own calendar; Slack is asked first who they are (their time zone)."""
+    refresh_people(gl, who.client, who.team_id, [who.user_id])
+    if not cmd.key:
+        return gl.act(lambda s, now: personal.calendar_of(s, who.team_id, who.user_id, now, gl.config.timezone))
+    return gl.act(lambda s, now: personal.change(s, who.team_id, who.user_id, cmd.key, cmd.value, now))
+
+
 HANDLERS = {
     "help": lambda gl, cmd, who: help_text(),
     "new": new,
@@ -95,6 +104,7 @@ HANDLERS = {
     "show": show,
     "summary": summary_preview,
     "settings": settings_flow.run,
+    "me": me,
     "approve": on_initiative(service.approve),
     "reject": on_initiative(service.reject),
     "withdraw": on_initiative(service.withdraw),

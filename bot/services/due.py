@@ -56,5 +56,5 @@ def run(session: Session, now: datetime, work: DueWork) -> bool:
         with session.no_autoflush:  # the batch's events are inserted below, in one statement, not flushed one by one
             update_many(session, rows, work.written)
     insert_new(session, Event)
-    enqueue(session, messages)
+    enqueue(session, messages, cal)
     return len(rows) == work.batch

@@ -137,7 +137,7 @@ def register(session: Session, *, team_id: str, owner_id: str, draft: Draft, now
     record(session, ini, owner_id, "registered", now, approvers=list(draft.approver_ids), deadline=deadline.isoformat())
     cal = Calendars.of(session, [ini], now)
     schedule(ini, now, cal)
-    enqueue(session, notices.registered(ini, cal, now))
+    enqueue(session, notices.registered(ini, cal, now), cal)
     return ini
 
 

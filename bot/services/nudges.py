@@ -29,7 +29,7 @@ DAY_SECONDS = 24 * 3600
 
 def _nudge(ini: Initiative, a: Approval, cal: Calendars, now: datetime, key: str, kind: str, **kw) -> dict:
     """One reminder to this approver, with how long they have kept it waiting and their next reminder."""
-    ws, week, tz = cal.ws(ini.team_id), cal.week(ini.team_id), cal.tz(ini.team_id, a.approver_id)
+    ws, week, tz = cal.ws(ini.team_id), cal.week(ini.team_id, a.approver_id), cal.tz(ini.team_id, a.approver_id)
     waited = describe_wait(week.business_seconds(a.requested_at, now, tz))
     upcoming = next_nudge(ws, week, ini, a, tz)
     return notices.nudge(ini, a, key, kind, waited, upcoming[0].astimezone(tz).date() if upcoming else None, now, **kw)
@@ -38,7 +38,7 @@ def _nudge(ini: Initiative, a: Approval, cal: Calendars, now: datetime, key: str
 def remind(session: Session, a: Approval, cal: Calendars, now: datetime) -> list[dict]:
     """The nudge or last call due to this approver now, at most one, inside their working hours."""
     ini = a.initiative
-    ws, week, tz = cal.ws(ini.team_id), cal.week(ini.team_id), cal.tz(ini.team_id, a.approver_id)
+    ws, week, tz = cal.ws(ini.team_id), cal.week(ini.team_id, a.approver_id), cal.tz(ini.team_id, a.approver_id)
     working = week.next_working_moment(now, tz)
     upcoming = next_nudge(ws, week, ini, a, tz)
     if upcoming is None or upcoming[0] > now or working > now:
@@ -95,7 +95,7 @@ def snooze(session: Session, ini: Initiative, user_id: str, _text: str, now: dat
     if ini.status is not Status.OPEN:
         raise Refusal(f"{ini.reference} is {msg.STATUS_LABEL[ini.status]}; there are no reminders to snooze.")
     cal = Calendars.of(session, [ini], now)
-    week, tz = cal.week(ini.team_id), cal.tz(ini.team_id, user_id)
+    week, tz = cal.week(ini.team_id, user_id), cal.tz(ini.team_id, user_id)
     local_day = now.astimezone(tz).date()
     a.snoozed_until = week.next_working_moment(week.start_of_day(week.next_business_day(local_day), tz), tz)
     upcoming = next_nudge(cal.ws(ini.team_id), week, ini, a, tz)

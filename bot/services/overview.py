@@ -50,10 +50,9 @@ def waits_of(session: Session, initiatives: list[Initiative], now: datetime, *, 
     cal = cal or Calendars.of(session, initiatives, now)
     result = {}
     for ini in initiatives:
-        week = cal.week(ini.team_id)
         approvals = ini.pending if pending_only else ini.approvals
-        result[ini.id] = [Wait(a, week.business_seconds(a.requested_at, waited_until(ini, a, now),
-                                                        cal.tz(ini.team_id, a.approver_id))) for a in approvals]
+        result[ini.id] = [Wait(a, cal.week(ini.team_id, a.approver_id).business_seconds(
+            a.requested_at, waited_until(ini, a, now), cal.tz(ini.team_id, a.approver_id))) for a in approvals]
     return result
 
 

@@ -13,7 +13,7 @@ from zoneinfo import available_timezones
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.calendar import WEEKDAYS, known_holidays_country
+from bot.calendar import WEEKDAYS, holidays_code
 from bot.services import Refusal
 from bot.services.nudges import reschedule_workspace
 from bot.services.workspaces import Calendars, workspace
@@ -184,15 +184,17 @@ def time_zone(raw: str) -> str:
 
 
 def holidays_country(raw: str) -> str | None:
-    """'de' → 'DE'; 'none' or 'off' → None."""
+    """'de' → 'DE', 'us-ny' → 'US-NY' (a country or country-subdivision as the holidays package names them);
+    'none' or 'off' → None."""
     text = _plain(raw)
     lowered = text.lower()
     if lowered in ("none", "off"):
         return None
-    if not re.fullmatch(r"[a-z]{2,3}", lowered) or not known_holidays_country(lowered):
-        raise Invalid(f"{quoted(text)} is not a country code I know holidays for: use one like DE, US or FR, "
-                      "or `none` for no public holidays.")
-    return lowered.upper()
+    code = holidays_code(lowered) if re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]{1,4})?", lowered) else None
+    if code is None:
+        raise Invalid(f"{quoted(text)} is not a country code I know holidays for: use a country such as DE, US or "
+                      "FR, a country and region such as US-NY or DE-BY, or `none` for no public holidays.")
+    return code
 
 
 def channel(raw: str) -> str | None:
@@ -257,7 +259,7 @@ SETTINGS = {s.key: s for s in (
             "09:00-17:00", hours, show_text, CALENDAR),
     Setting("working-days", "working_days", "the days that count as business days", "mon-fri", weekdays, show_text,
             CALENDAR),
-    Setting("holidays", "holidays", "public holidays that do not count as business days (a country code)", "DE",
+    Setting("holidays", "holidays", "public holidays that do not count as business days (a country or region code)", "DE",
             holidays_country, show_text, CALENDAR),
     Setting("deadline", "deadline_days", "the default deadline, in business days after registration", "10",
             business_days, show_days, NEW_INITIATIVES),
