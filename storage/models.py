@@ -199,6 +199,9 @@ class Person(Base):
     working_hours: Mapped[str | None] = mapped_column(String(11))
     working_days: Mapped[str | None] = mapped_column(String(40))
     holidays: Mapped[str | None] = mapped_column(String(16))  # '' = no public holidays
+    # When their last reminder (scheduled or manual, about any initiative) was delivered or is held for:
+    # at most one reminder per person per working day (SPEC §3).
+    last_reminder_at: Mapped[datetime | None]
 
 
 class OutboxMessage(Base):

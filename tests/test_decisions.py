@@ -53,3 +53,11 @@ def test_the_reject_form_names_everyone_who_reads_the_reason(slack, gl, fake):
     view = fake.calls("views.open")[-1].args["view"]
     said = " ".join(str(b) for b in view["blocks"])
     assert "the channel" in said and "the sponsor" in said
+
+
+def test_help_explains_the_roles_with_an_example_per_command_and_no_raw_placeholders(slack):
+    text = slack.command("help")["text"]
+    assert {"owner", "approver", "sponsor", "proceed and report", "business days"} <= {w.lower() for w in bold(text)}
+    commands = [line for line in text.split("\n") if line.startswith("`/greenlight")]
+    assert len(commands) >= 16 and all("e.g. `/greenlight" in line for line in commands)
+    assert "<" not in text.replace("&lt;", "")  # placeholders escaped: Slack would read <title> as a link

@@ -187,7 +187,9 @@ def test_every_problem_is_listed_at_once(slack, db):
 
 def test_help(slack):
     reply = slack.command("help")
-    assert "/greenlight new <title> approvers @a" in reply["text"] and "/greenlight reject GL-12 <reason>" in reply["text"]
+    # Placeholders are escaped, so Slack shows "<title>" rather than reading it as a broken link (issue item 9).
+    assert ("/greenlight new &lt;title&gt; approvers @a" in reply["text"]
+            and "/greenlight reject GL-12 &lt;reason&gt;" in reply["text"])
 
 
 # ---- user text is shown as text -----------------------------------------------------------------

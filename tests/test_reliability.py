@@ -7,6 +7,7 @@ due, and what Slack received is counted at the fake.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import threading
 import uuid
@@ -27,6 +28,7 @@ from storage.models import OutboxMessage
 from tests.conftest import BACKENDS, POSTGRES_URL, SIGNING_SECRET
 from tests.conftest import test_config as config_for
 from tests.processes import APP, bot_env, cli, free_port, run, running, with_search_path
+from tests.facts import references
 from tests.slack_driver import SlackDriver, text_of
 from tests.story import run_for
 
@@ -42,9 +44,14 @@ def register(slack, count: int, approvers=("UALICE", "UOTHER")) -> None:
 
 
 def nudges(fake) -> list[tuple[str, str]]:
-    """(channel, text) of every reminder DM Slack accepted."""
-    return [(c.args["channel"], c.args["text"]) for c in fake.calls("chat.postMessage")
-            if not c.failed and "waiting on you" in (c.args.get("text") or "")]
+    """(channel, reference) of every reminder Slack accepted. A DM that combines the reminders due to one person
+    at once (one reminder a day, SPEC §3: "3 reminders: GL-1, GL-2, GL-3") counts each of them."""
+    found = []
+    for c in fake.calls("chat.postMessage"):
+        text = c.args.get("text") or ""
+        if not c.failed and ("waiting on you" in text or re.match(r"^[0-9]+ reminders: ", text)):
+            found += [(c.args["channel"], ref) for ref in references(text)]
+    return found
 
 
 def outbox(gl, prefix: str = "nudge:") -> list[OutboxMessage]:
@@ -133,7 +140,7 @@ def test_two_sweeps_at_the_same_moment_send_each_nudge_once(gl, db, slack, fake,
     sent = Counter(nudges(fake))
     assert len(sent) == 12 and set(sent.values()) == {1}, sent  # 6 initiatives x 2 approvers, each once
     assert {channel for channel, _ in sent} == {"UALICE", "UOTHER"}
-    assert [m.status for m in outbox(gl)] == ["sent"] * 12
+    assert [m.status for m in outbox(gl, "reminders:")] == ["sent"] * 2  # one DM each, with their 6 reminders
 
 
 def test_three_processes_racing_on_postgresql_send_each_nudge_once(postgres, shared, fake, clock):
@@ -147,7 +154,7 @@ def test_three_processes_racing_on_postgresql_send_each_nudge_once(postgres, sha
             assert proc.returncode == 0, (out, err)
     sent = Counter(nudges(fake))
     assert len(sent) == 20 and set(sent.values()) == {1}, sent  # 10 initiatives x 2 approvers, each once
-    assert [m.status for m in outbox(shared.gl)] == ["sent"] * 20
+    assert [m.status for m in outbox(shared.gl, "reminders:")] == ["sent"] * 2  # one DM each, with their 10
 
 
 # ---- a crash between claiming and recording ------------------------------------------------
@@ -167,8 +174,8 @@ def test_a_process_killed_while_sending_loses_nothing(shared, fake, clock):
         proc.kill()  # SIGKILL: no cleanup, no rollback, no 'finally'
         proc.wait(timeout=30)
     assert proc.returncode == -9
-    rows = outbox(shared.gl)
-    assert len(rows) == 6 and all(m.status == "pending" and m.claimed_until for m in rows)  # claimed, none recorded
+    rows = outbox(shared.gl, "reminders:")  # one DM per approver with their 3 reminders (one reminder a day)
+    assert len(rows) == 2 and all(m.status == "pending" and m.claimed_until for m in rows)  # claimed, none recorded
 
     shared.run("sweep", DUE + timedelta(minutes=1))  # restarted within the lease: the claimed ones wait
     assert len(fake.calls("chat.postMessage")) == 1
@@ -176,9 +183,10 @@ def test_a_process_killed_while_sending_loses_nothing(shared, fake, clock):
     shared.run("sweep", DUE + LEASE + timedelta(minutes=1))
     sent = Counter(nudges(fake))
     assert len(sent) == 6, sent  # every nudge delivered
-    assert sent[(in_flight.args["channel"], in_flight.args["text"])] == 2  # the one in flight, again
-    assert sum(sent.values()) == 7  # and no other duplicate
-    assert [m.status for m in outbox(shared.gl)] == ["sent"] * 6
+    in_flight_refs = references(in_flight.args["text"])
+    assert len(in_flight_refs) == 3 and all(sent[(in_flight.args["channel"], r)] == 2 for r in in_flight_refs)  # again
+    assert sum(sent.values()) == 6 + 3  # and no other duplicate
+    assert [m.status for m in outbox(shared.gl, "reminders:")] == ["sent"] * 2
 
 
 # ---- Slack failing ------------------------------------------------------------------------------
@@ -277,5 +285,5 @@ def test_the_scheduler_sweeps_in_the_clock_process_and_in_the_app(shared, fake, 
     args = cli("clock") if command == "clock" else APP
     env = {**shared.env(DUE), "PORT": str(free_port())}
     with running(args, env):
-        fake.wait_for("chat.postMessage", count=4, timeout=60)
+        fake.wait_for("chat.postMessage", count=2, timeout=60)  # one DM per approver, with both reminders
     assert len(Counter(nudges(fake))) == 4

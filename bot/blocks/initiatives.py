@@ -126,6 +126,7 @@ EVENT_PHRASES = {
     "approved": "approved",
     "rejected": "rejected",
     "ratified": "approved after the sponsor decided to proceed (ratified)",
+    "objected": "objected after the sponsor decided to proceed",
     "withdrawn": "withdrew it",
     "status_approved": "all needed sign-offs arrived: approved",
     "nudged": "nudged {to}",
@@ -159,13 +160,17 @@ def history_line(event, tz) -> str:
     return f"{day(local.date())} {local:%H:%M} · {who} {what}"
 
 
-def approver_line(ini, wait) -> str:
-    """'<@U1> approved after 2 business days' or '<@U2> pending for 4 business days'."""
+def approver_line(ini, wait, now=None, tz=None) -> str:
+    """'<@U1> approved after 2 business days' or '<@U2> pending for 4 business days', with a snooze still running."""
     a = wait.approval
     if a.decision == "pending":
         state = f"pending for *{wait.text}*" if ini.status in ("open", "escalated") else f"did not answer ({wait.text})"
+        if now and a.snoozed_until and a.snoozed_until > now and ini.status == "open":
+            state += f", snoozed until {moment(a.snoozed_until, tz)}"
     elif a.decision == "approved" and ini.proceeded_at and a.decided_at > ini.proceeded_at:
         state = f"ratified after {wait.text}"
+    elif a.decision == "rejected" and ini.status in ("proceeding", "reported"):  # a rejection there is an objection
+        state = f"*objected* after {wait.text}"
     else:
         state = f"{a.decision} after {wait.text}"
     comment = f": “{escape(a.comment[:200])}”" if a.comment else ""
@@ -187,7 +192,8 @@ def detail(story) -> list[dict]:
     blocks = [header(f"{ini.reference} {ini.title}"), section("\n".join(lines))]
     if ini.details:
         blocks.append(context(escape(ini.details)))
-    blocks.append(section("*Approvers*\n" + "\n".join(approver_line(ini, w) for w in story.waits)))
+    blocks.append(section("*Approvers*\n" + "\n".join(approver_line(ini, w, story.now, zone(story.timezone))
+                                                     for w in story.waits)))
     if ini.report_text:
         blocks.append(section(f"*Report*\n>{escape(ini.report_text)}"))
     history = [history_line(e, zone(story.timezone)) for e in story.events]

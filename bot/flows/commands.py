@@ -64,6 +64,10 @@ def extend(gl, cmd: Command, who: Invocation) -> str:
     return gl.act(lambda s, now: escalation.extend(s, service.find(s, who.team_id, cmd.ref), who.user_id, cmd.due, now))
 
 
+def snooze(gl, cmd: Command, who: Invocation) -> str:
+    return gl.act(lambda s, now: nudges.snooze(s, service.find(s, who.team_id, cmd.ref), who.user_id, cmd.due, now))
+
+
 def show(gl, cmd: Command, who: Invocation) -> dict:
     with gl.reading() as s:
         story = overview.story(s, service.find(s, who.team_id, cmd.ref, lock=False), gl.clock.now())
@@ -112,4 +116,5 @@ HANDLERS = {
     "proceed": on_initiative(escalation.proceed),
     "report": on_initiative(escalation.report),
     "extend": extend,
+    "snooze": snooze,
 }

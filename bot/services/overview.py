@@ -36,6 +36,7 @@ class Story:
     waits: list[Wait]
     events: list[Event]
     timezone: str
+    now: datetime | None = None  # when it is told: a snooze still running is shown
 
 
 def waited_until(ini: Initiative, a: Approval, now: datetime) -> datetime:
@@ -60,7 +61,7 @@ def story(session: Session, ini: Initiative, now: datetime) -> Story:
     """Everything `/greenlight show` tells: the waits and the event log."""
     events = list(session.scalars(select(Event).where(Event.initiative_id == ini.id).order_by(Event.id)))
     ws = workspace(session, ini.team_id, now=now)
-    return Story(ini, waits_of(session, [ini], now)[ini.id], events, ws.timezone)
+    return Story(ini, waits_of(session, [ini], now)[ini.id], events, ws.timezone, now)
 
 
 def longest_wait(waits: list[Wait]) -> float:

@@ -53,11 +53,10 @@ def people_zones(session: Session, team_id: str, user_ids, fallback: str) -> dic
 
 def people_calendars(session: Session, team_id: str, user_ids, fallback: str
                      ) -> tuple[dict[str, ZoneInfo], dict[str, Person]]:
-    """Time zones of several people, and the people rows of those with a calendar of their own, in one query."""
+    """Time zones of several people, and their people rows (their own calendars), in one query."""
     rows = list(session.scalars(select(Person).where(Person.team_id == team_id, Person.user_id.in_(set(user_ids)))))
     found = {p.user_id: zone(p.tz or fallback) for p in rows}
-    own = {p.user_id: p for p in rows if p.working_hours or p.working_days or p.holidays is not None}
-    return {u: found.get(u, zone(fallback)) for u in user_ids}, own
+    return {u: found.get(u, zone(fallback)) for u in user_ids}, {p.user_id: p for p in rows}
 
 
 @dataclass(frozen=True)
@@ -66,7 +65,7 @@ class Calendars:
 
     spaces: dict[str, Workspace]
     zones: dict[str, dict[str, ZoneInfo]]
-    own: dict[str, dict[str, Person]] = field(default_factory=dict)  # people with a calendar of their own
+    own: dict[str, dict[str, Person]] = field(default_factory=dict)  # people rows: own calendars, last reminders
 
     @classmethod
     def load(cls, session: Session, people: dict[str, set[str]], now: datetime) -> Calendars:
@@ -91,6 +90,10 @@ class Calendars:
     def week(self, team_id: str, user_id: str | None = None) -> WorkWeek:
         """The workspace's calendar, or with `user_id` that person's own (SPEC §3, personal calendars)."""
         return work_week(self.spaces[team_id], self.own.get(team_id, {}).get(user_id))
+
+    def person(self, team_id: str, user_id: str) -> Person | None:
+        """The people row of this person, if Slack told us about them."""
+        return self.own.get(team_id, {}).get(user_id)
 
     def tz(self, team_id: str, user_id: str) -> ZoneInfo:
         return self.zones[team_id].get(user_id) or zone(self.spaces[team_id].timezone)

@@ -1,4 +1,5 @@
-"""respect each person's day: a personal calendar for each person (working hours, working days, holidays)
+"""respect each person's day: a personal calendar for each person (working hours, working days, holidays),
+and when each person last got a reminder (one reminder per person per day)
 
 Revision ID: 0008
 Revises: 0007
@@ -21,10 +22,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("working_hours", sa.String(length=11), nullable=True))
         batch_op.add_column(sa.Column("working_days", sa.String(length=40), nullable=True))
         batch_op.add_column(sa.Column("holidays", sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column("last_reminder_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("people") as batch_op:
+        batch_op.drop_column("last_reminder_at")
         batch_op.drop_column("holidays")
         batch_op.drop_column("working_days")
         batch_op.drop_column("working_hours")
