@@ -1,4 +1,4 @@
-"""The operator CLI: python -m bot migrate | sweep | clock | summary --channel C | doctor."""
+"""The operator CLI: python -m bot migrate | sweep | clock | summary --channel C | doctor | rehearse."""
 from __future__ import annotations
 
 import argparse
@@ -18,9 +18,27 @@ def main(argv: list[str] | None = None) -> int:
     summary = sub.add_parser("summary", help="print the weekly summary a channel would get now (no Slack needed)")
     summary.add_argument("--channel", required=True, help="channel id, e.g. C0123ABCD")
     summary.add_argument("--team", help="workspace id; defaults to the only workspace in the database")
+    rehearse = sub.add_parser("rehearse", help="play a sample initiative over six weeks and print what each person "
+                                               "would receive and when, sending nothing")
+    rehearse.add_argument("--team", help="workspace whose settings to use; defaults to the only one in the database")
+    rehearse.add_argument("--owner", default="UOWNER", help="user id of the owner")
+    rehearse.add_argument("--sponsor", default="USPONSOR", help="user id of the sponsor")
+    rehearse.add_argument("--approvers", default="UAPPROVER1,UAPPROVER2", help="user ids, comma-separated")
+    rehearse.add_argument("--person", action="append", default=[], metavar="USER=Time/Zone[:HOLIDAYS]",
+                          help="a person's calendar, e.g. UPARIS=Europe/Paris:FR (otherwise as Greenlight knows them)")
+    rehearse.add_argument("--start", help="ISO moment to start from (default: now)")
+    rehearse.add_argument("--weeks", type=int, default=6)
     args = parser.parse_args(argv)
+    if args.command == "rehearse":
+        from bot.rehearsal import person_option
+
+        try:
+            args.calendars = dict(person_option(p) for p in args.person)
+        except ValueError as e:
+            print(f"greenlight: {e}", file=sys.stderr)
+            return 2
     try:
-        config = load_config(require_slack=args.command not in ("migrate", "summary"))
+        config = load_config(require_slack=args.command not in ("migrate", "summary", "rehearse"))
     except ConfigError as e:
         print(f"greenlight: {e}", file=sys.stderr)
         return 2
@@ -60,6 +78,11 @@ def main(argv: list[str] | None = None) -> int:
         from bot.doctor import doctor
 
         return doctor(gl)
+    if args.command == "rehearse":
+        from bot.rehearsal import from_operator
+
+        print(from_operator(gl, args))
+        return 0
     return 1
 
 
