@@ -79,6 +79,8 @@ def home(mine, notice: str | None = None) -> dict:
     top = [section(f":information_source: {notice}")] if notice else []
     top.append(context("Greenlight keeps approvals from stalling. `/greenlight new` registers an initiative, "
                        "`/greenlight help` shows everything else."))
+    top.append(actions(button("New initiative", Action.NEW_INITIATIVE, "new", "primary"),
+                       button("My calendar", Action.MY_CALENDAR, "me")))
     item_lists = [items for _, items, _ in groups]
     # a header per group, then its items (or one line saying it is empty)
     whole = len(top) + sum(1 + (sum(len(item) for item in items) or 1) for items in item_lists)

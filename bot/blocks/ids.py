@@ -11,6 +11,8 @@ class Action(StrEnum):
     EXTEND = "extend"
     WITHDRAW = "withdraw"
     NUDGE = "nudge"
+    MY_CALENDAR = "my_calendar"  # the App Home's form of `/greenlight me`
+    NEW_INITIATIVE = "new_initiative"  # the App Home's way to `/greenlight new`
     # Previous / Next page of `list` or `mine`: the value says which list and page
     PREVIOUS_PAGE = "previous_page"
     NEXT_PAGE = "next_page"
@@ -21,3 +23,4 @@ class View(StrEnum):
     ASK = "ask_question"
     EXTEND = "extend_deadline"
     REGISTER = "register"
+    MY_CALENDAR = "my_calendar"

@@ -64,3 +64,20 @@ def submitted_text(view: dict, block_id: str) -> str:
     """The value typed into a plain-text input of a submitted view."""
     value = view["state"]["values"].get(block_id, {}).get(block_id, {}).get("value")
     return (value or "").strip()
+
+
+CALENDAR_FIELDS = {"working-hours": "Working hours", "working-days": "Working days", "holidays": "Public holidays"}
+
+
+def my_calendar(own: dict[str, str | None], workspace_values: dict[str, str]) -> dict:
+    """The App Home's form of `/greenlight me`: each key as typed, empty to follow the workspace's (shown)."""
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": (
+        "Reminders reach you only in your working hours, on your business days. Leave a field empty to follow "
+        "the workspace. Holidays: a country (`FR`, `JP`) or region (`US-NY`, `DE-BY`), or `none`.")}}]
+    for key, label in CALENDAR_FIELDS.items():
+        field = text_input(key, label, optional=True, max_length=40,
+                           placeholder=truncate(f"the workspace's: {workspace_values[key] or 'none'}", 150))
+        if own.get(key) is not None:
+            field["element"]["initial_value"] = own[key] or "none"
+        blocks.append(field)
+    return modal(View.MY_CALENDAR, "My calendar", blocks, "me", "Save")

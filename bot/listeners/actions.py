@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from bot.blocks import modals
+from bot.blocks import register as register_blocks
 from bot.blocks.ids import Action
 from bot.flows import commands
 from bot.flows.commands import Invocation
 from bot.listeners.outcomes import attempt, ephemeral, outcome, settled
-from bot.services import escalation, nudges
+from bot.services import escalation, nudges, personal
+from bot.services.workspaces import workspace
 from bot.services import initiatives as service
 
 # Buttons that act at once: the service decides who may, and what an outdated click gets.
@@ -75,6 +77,30 @@ def register(app, gl) -> None:
                 gl.deliver_soon()  # shows a refusal on the Home tab, when clicked there
         return handler
 
+    def opens_form(build):
+        """A Home button that opens a form for the person who clicked (nothing about an initiative to check)."""
+        def handler(ack, body, respond, client):
+            ack()
+            team_id, user_id, _ = clicked(body)
+            def open_form():
+                client.views_open(trigger_id=body["trigger_id"], view=build(team_id, user_id))
+
+            reply = outcome(open_form)
+            if reply:
+                ephemeral(respond, reply)
+                gl.deliver_soon()
+        return handler
+
+    def calendar_form(team_id, user_id):
+        return modals.my_calendar(*gl.act(lambda s, now: personal.form_values(s, team_id, user_id, now)))
+
+    def registration_form(team_id, user_id):
+        deadline = gl.act(lambda s, now: service.resolve_deadline(
+            workspace(s, team_id, now=now, default_tz=gl.config.timezone), None, now))
+        return register_blocks.registration(deadline, None)
+
+    app.action(Action.MY_CALENDAR.value)(opens_form(calendar_form))
+    app.action(Action.NEW_INITIATIVE.value)(opens_form(registration_form))
     app.action(Action.REJECT.value)(opens_modal(service.rejectable, lambda ini, now: modals.reject_reason(ini)))
     app.action(Action.ASK.value)(opens_modal(service.askable, lambda ini, now: modals.ask_question(ini)))
     app.action(Action.EXTEND.value)(opens_modal(escalation.extendable, modals.extend_deadline))

@@ -90,3 +90,35 @@ def change(session: Session, team_id: str, user_id: str, key: str, raw_value: st
     ws = workspace(session, team_id, now=now)
     return (f"Your `{key}` is now {show(value, getattr(ws, pref.attribute))}. Your reminders, last calls and "
             "waiting times follow it.")
+
+
+class FormInvalid(Refusal):
+    """Values of the calendar form that cannot be read ({key: what is wrong}); nothing is saved."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__(" ".join(errors.values()))
+
+
+def form_values(session: Session, team_id: str, user_id: str, now: datetime) -> tuple[dict, dict]:
+    """({key: own value or None}, {key: the workspace's value}) for the App Home's form."""
+    ws = workspace(session, team_id, now=now)
+    person = session.get(Person, (team_id, user_id))
+    return ({k: getattr(person, p.attribute, None) for k, p in PREFERENCES.items()},
+            {k: getattr(ws, p.attribute) for k, p in PREFERENCES.items()})
+
+
+def save_form(session: Session, team_id: str, user_id: str, typed: dict[str, str], now: datetime) -> str:
+    """The calendar form submitted: each changed key set (an empty one follows the workspace), or FormInvalid."""
+    own, _ = form_values(session, team_id, user_id, now)
+    errors, said = {}, []
+    for key, raw in typed.items():
+        if not raw.strip() and own.get(key) is None:
+            continue
+        try:
+            said.append(change(session, team_id, user_id, key, raw.strip() or FOLLOW[0], now))
+        except Refusal as e:
+            errors[key] = str(e)
+    if errors:
+        raise FormInvalid(errors)
+    return " ".join(said) or "Nothing changed."
