@@ -39,6 +39,15 @@ def _element(el: dict, where: str, problems: list[str]) -> None:
             _text(c.get("deny"), 30, f"{where} deny button", problems, plain=True)
             if c.get("style", "primary") not in ("primary", "danger"):
                 problems.append(f"{where}: confirm style {c.get('style')!r}")
+    # -- overflow menu (added for the longer snoozes): 2 to 5 options, text 75, value 150 --
+    elif kind == "overflow":
+        options = el.get("options") or []
+        if not 2 <= len(options) <= 5:
+            problems.append(f"{where}: overflow with {len(options)} options")
+        for o in options:
+            _text(o.get("text"), 75, f"{where} overflow option", problems, plain=True)
+            if len(o.get("value", "")) > 150:
+                problems.append(f"{where}: option value over 150")
     elif kind == "static_select":
         options = el.get("options") or []
         if not 1 <= len(options) <= 100:

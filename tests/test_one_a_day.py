@@ -30,7 +30,7 @@ def test_reminders_due_at_once_come_as_one_dm_with_each_initiatives_buttons(slac
     [combined, *_] = of_kind(gl, [m for _, ch, m in sent if ch == "UALICE"], "reminders")
     assert references(combined["text"]) == ["GL-1", "GL-2"]  # the notification names both
     actions = [b for b in combined["blocks"] if b["type"] == "actions"]
-    assert [{el["value"] for el in a["elements"]} for a in actions] == [{"1"}, {"2"}]  # each with its own buttons
+    assert [{el["value"] for el in a["elements"] if el["type"] == "button"} for a in actions] == [{"1"}, {"2"}]  # own buttons
     assert ("Approve", "approve") in buttons(combined)
 
 

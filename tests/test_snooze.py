@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.calendar import zone
 from storage.models import Approval
 from tests.facts import days, references
-from tests.slack_driver import text_of
+from tests.slack_driver import interaction_body, text_of
 
 NEW = "new Vendor switch approvers <@UALICE|a> sponsor <@USPONSOR|s> by 2026-12-23"
 
@@ -44,3 +44,28 @@ def test_snooze_never_passes_the_last_call(slack, gl, clock):
         nxt = s.scalar(select(Approval.next_nudge_at)).astimezone(zone("Europe/Berlin"))
     assert nxt.isoformat().startswith("2026-12-22T09:00")  # the last call still comes
     assert clock.now() < datetime(2026, 12, 22, tzinfo=UTC)
+
+
+def choose(slack, user: str, value: str, message: dict | None = None) -> None:
+    """The Snooze menu beside the buttons (an overflow menu), as Slack posts a choice from it."""
+    payload = {
+        "type": "block_actions", "team": {"id": slack.team}, "user": {"id": user, "team_id": slack.team},
+        "api_app_id": "A1", "trigger_id": "trigger-snooze-menu", "response_url": slack.fake.response_url("menu"),
+        "container": {"type": "message"}, "channel": {"id": "D" + user}, "message": message or {"ts": "1.0"},
+        "actions": [{"type": "overflow", "action_id": "snooze_for", "block_id": "b", "action_ts": "1",
+                     "selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": value}}],
+    }
+    slack.dispatch(interaction_body(payload))
+
+
+def test_the_snooze_menu_offers_three_business_days_and_next_week(slack, gl, fake):
+    slack.command(NEW)  # Monday 7 December
+    [request] = [c.args for c in fake.calls("chat.postMessage") if c.args["channel"] == "UALICE"]
+    menu = [e for b in request["blocks"] if b["type"] == "actions" for e in b["elements"] if e["type"] == "overflow"]
+    assert [o["text"]["text"] for o in menu[0]["options"]] == ["Snooze for 3 business days", "Snooze until next week"]
+    choose(slack, "UALICE", "1:3", request)
+    assert snoozed_until(gl).isoformat().startswith("2026-12-10T09:00")
+    reply = slack.reply("menu")
+    assert reply["replace_original"] is True and "Thu 10 Dec 2026" in days(reply["text"])
+    choose(slack, "UALICE", "1:week")
+    assert snoozed_until(gl).isoformat().startswith("2026-12-14T09:00")  # Monday of next week

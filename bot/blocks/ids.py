@@ -5,7 +5,8 @@ from enum import StrEnum
 class Action(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
-    SNOOZE = "snooze"
+    SNOOZE = "snooze"  # until tomorrow
+    SNOOZE_FOR = "snooze_for"  # the menu beside it: for 3 business days, until next week
     ASK = "ask_question"
     PROCEED = "proceed"
     EXTEND = "extend"

@@ -60,14 +60,23 @@ def announcement(ini) -> dict:
     return message(f"{ini.reference} registered: {escape(ini.title)}", blocks)
 
 
+def snooze_menu(ini) -> dict:
+    """The longer snoozes beside the Snooze button (which snoozes until tomorrow): the value is 'id:choice'."""
+    options = [("Snooze for 3 business days", "3"), ("Snooze until next week", "week")]
+    return {"type": "overflow", "action_id": Action.SNOOZE_FOR.value,
+            "options": [{"text": {"type": "plain_text", "text": label}, "value": f"{ini.id}:{choice}"}
+                        for label, choice in options]}
+
+
 def approver_buttons(ini) -> dict:
-    """Approve, Reject, Snooze and Ask a question, for a pending approver."""
+    """Approve, Reject, Snooze (until tomorrow, or longer from the menu) and Ask a question, for a pending approver."""
     value = str(ini.id)
     return actions(
         button("Approve", Action.APPROVE, value, "primary"),
         button("Reject", Action.REJECT, value, "danger"),
         button("Snooze", Action.SNOOZE, value),
         button("Ask a question", Action.ASK, value),
+        snooze_menu(ini),
     )
 
 

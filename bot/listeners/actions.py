@@ -7,6 +7,7 @@ from bot.blocks.ids import Action
 from bot.flows import commands
 from bot.flows.commands import Invocation
 from bot.listeners.outcomes import attempt, ephemeral, outcome, settled
+from bot.parsing import Due
 from bot.services import escalation, nudges, personal
 from bot.services.workspaces import workspace
 from bot.services import initiatives as service
@@ -28,12 +29,14 @@ def clicked(body) -> tuple[str, str, str]:
 
 
 def register(app, gl) -> None:
-    def immediate(action, keep_buttons: bool):
+    def immediate(action, keep_buttons: bool, chosen=None):
+        """`chosen(body)` → (initiative id, argument) for a menu, whose value carries both; a button passes ''."""
         def handler(ack, body, respond):
             ack()
             team_id, user_id, ini_id = clicked(body)
+            ini_id, argument = chosen(body) if chosen else (ini_id, "")
             reply, done = attempt(lambda: gl.act(
-                lambda s, now: action(s, service.find_by_id(s, team_id, ini_id), user_id, "", now)))
+                lambda s, now: action(s, service.find_by_id(s, team_id, ini_id), user_id, argument, now)))
             if done and body.get("message"):  # the clicked message shows what happened; a refusal changes nothing
                 respond(replace_original=True, **settled(body["message"], reply["text"], keep_buttons=keep_buttons))
             else:
@@ -44,6 +47,12 @@ def register(app, gl) -> None:
     for action_id, action in IMMEDIATE.items():
         # After a snooze the approver still has to answer: the buttons stay.
         app.action(action_id.value)(immediate(action, keep_buttons=action_id is Action.SNOOZE))
+
+    def snooze_choice(body) -> tuple[str, Due | str]:
+        ini_id, _, choice = ((body["actions"][0].get("selected_option") or {}).get("value") or "").partition(":")
+        return ini_id, "week" if choice == "week" else Due(business_days=3)
+
+    app.action(Action.SNOOZE_FOR.value)(immediate(nudges.snooze, keep_buttons=True, chosen=snooze_choice))
 
     def turn_page(ack, body, respond, client):
         ack()

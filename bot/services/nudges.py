@@ -5,7 +5,7 @@ and the clock by schedule.next_nudge, so restarts and extra processes lose nothi
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -144,15 +144,19 @@ def manual_nudge(session: Session, ini: Initiative, user_id: str, _text: str, no
 
 
 def snooze(session: Session, ini: Initiative, user_id: str, until: Due | str | None, now: datetime) -> str:
-    """No reminder to this approver until tomorrow (the button, or no `until`), for N business days, or until a
-    date, in their own calendar; never past their last call. The waiting clock keeps running."""
+    """No reminder to this approver until tomorrow (the button, or no `until`), for N business days, until a
+    date, or until next week ('week'), in their own calendar; never past their last call. The waiting clock keeps
+    running."""
     a = pending_approval(ini, user_id, "snooze reminders for")
     if ini.status is not Status.OPEN:
         raise Refusal(f"{ini.reference} is {msg.STATUS_LABEL[ini.status]}; there are no reminders to snooze.")
     cal = Calendars.of(session, [ini], now)
     week, tz = cal.week(ini.team_id, user_id), cal.tz(ini.team_id, user_id)
     local_day = now.astimezone(tz).date()
-    if isinstance(until, Due) and until.on is not None:
+    if until == "week":  # the first business day of next week
+        monday = local_day + timedelta(days=7 - local_day.weekday())
+        day = monday if week.is_business_day(monday) else week.next_business_day(monday)
+    elif isinstance(until, Due) and until.on is not None:
         if until.on <= local_day:
             raise Refusal(f"{msg.day(until.on)} is not in the future. Try `/greenlight snooze {ini.reference} 3 days`.")
         day = until.on if week.is_business_day(until.on) else week.next_business_day(until.on)
