@@ -1,4 +1,4 @@
-"""The operator CLI: python -m bot migrate | sweep | clock | summary --channel C | doctor | export | forget-user."""
+"""The operator CLI: python -m bot migrate | sweep | clock | summary --channel C | doctor | export | forget-user | rehearse."""
 from __future__ import annotations
 
 import argparse
@@ -33,9 +33,27 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--since", type=_date, help="only initiatives registered on or after this date (YYYY-MM-DD)")
     forget = sub.add_parser("forget-user", help="replace a person's id everywhere by a stable pseudonym (erasure)")
     forget.add_argument("user", help="the person's Slack user id, e.g. U0123ABCD")
+    rehearse = sub.add_parser("rehearse", help="play a sample initiative over six weeks and print what each person "
+                                               "would receive and when, sending nothing")
+    rehearse.add_argument("--team", help="workspace whose settings to use; defaults to the only one in the database")
+    rehearse.add_argument("--owner", default="UOWNER", help="user id of the owner")
+    rehearse.add_argument("--sponsor", default="USPONSOR", help="user id of the sponsor")
+    rehearse.add_argument("--approvers", default="UAPPROVER1,UAPPROVER2", help="user ids, comma-separated")
+    rehearse.add_argument("--person", action="append", default=[], metavar="USER=Time/Zone[:HOLIDAYS]",
+                          help="a person's calendar, e.g. UPARIS=Europe/Paris:FR (otherwise as Greenlight knows them)")
+    rehearse.add_argument("--start", help="ISO moment to start from (default: now)")
+    rehearse.add_argument("--weeks", type=int, default=6)
     args = parser.parse_args(argv)
+    if args.command == "rehearse":
+        from bot.rehearsal import person_option
+
+        try:
+            args.calendars = dict(person_option(p) for p in args.person)
+        except ValueError as e:
+            print(f"greenlight: {e}", file=sys.stderr)
+            return 2
     try:
-        config = load_config(require_slack=args.command not in ("migrate", "summary", "export", "forget-user"))
+        config = load_config(require_slack=args.command not in ("migrate", "summary", "export", "forget-user", "rehearse"))
     except ConfigError as e:
         print(f"greenlight: {e}", file=sys.stderr)
         return 2
@@ -104,6 +122,11 @@ def main(argv: list[str] | None = None) -> int:
         from bot.doctor import doctor
 
         return doctor(gl)
+    if args.command == "rehearse":
+        from bot.rehearsal import from_operator
+
+        print(from_operator(gl, args))
+        return 0
     return 1
 
 

@@ -18,13 +18,27 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 @lru_cache(maxsize=64)
-def _holidays_of(country: str) -> holidays.HolidayBase:
-    return holidays.country_holidays(country)
+def _holidays_of(code: str) -> holidays.HolidayBase:
+    """The public holidays of a country ('FR') or of one of its subdivisions ('US-NY', 'DE-BY')."""
+    country, _, subdivision = code.partition("-")
+    return holidays.country_holidays(country, subdiv=subdivision or None)
+
+
+def holidays_code(code: str) -> str | None:
+    """'us-ny' → 'US-NY' as the holidays package spells it; None if it knows no such country or subdivision."""
+    country, dash, subdivision = code.strip().partition("-")
+    subdivisions = holidays.list_supported_countries().get(country.upper())
+    if subdivisions is None:
+        return None
+    if not dash:
+        return country.upper()
+    spelled = {s.upper(): s for s in subdivisions if " " not in s}  # the one-word codes that fit 'XX-YY'
+    return f"{country.upper()}-{spelled[subdivision.upper()]}" if subdivision.upper() in spelled else None
 
 
 def known_holidays_country(code: str) -> bool:
-    """Whether the holidays package knows this country code."""
-    return code.upper() in holidays.list_supported_countries()
+    """Whether the holidays package knows this country code, or country-subdivision code ('US-NY')."""
+    return holidays_code(code) is not None
 
 
 @lru_cache(maxsize=512)

@@ -24,9 +24,26 @@ def request_settled(approval_id: int, status: str, decision: str) -> str:
     return f"request-settled:{approval_id}:{status}:{decision}"
 
 
+def sponsor_told(initiative_id: int) -> str:
+    """The sponsor told at registration that they are the sponsor and when they would be asked: one per initiative."""
+    return f"sponsor:{initiative_id}"
+
+
+def buttons_spent(target_key: str) -> str:
+    """The update that turns an earlier message with buttons (a reminder, a last call, an extension, a sponsor's
+    question or re-ask) into a short record once its buttons are spent: one per earlier message."""
+    return f"spent:{target_key}"
+
+
 def answer_to_owner(approval_id: int) -> str:
     """The owner told of one approver's approval ("2 of 3") or ratification: one per approval."""
     return f"approval:{approval_id}"
+
+
+def objection(approval_id: int, person: str) -> str:
+    """An approver's rejection after the sponsor decided to proceed, told to the owner or sponsor: one per approval
+    and person."""
+    return f"objection:{approval_id}:{person}"
 
 
 def decision(initiative_id: int, status: str, person: str) -> str:
@@ -57,6 +74,11 @@ def nudge(approval_id: int, number: int) -> str:
 def last_call(approval_id: int, deadline: date) -> str:
     """The last call before a deadline: one per approval and deadline (an extension gets a new one)."""
     return f"lastcall:{approval_id}:{deadline.isoformat()}"
+
+
+def reminders(person: str, day: date, first_key: str) -> str:
+    """Several reminders due to one person at once, as one DM: one per person, day and first reminder in it."""
+    return f"reminders:{person}:{day.isoformat()}:{first_key}"
 
 
 def manual_nudge(approval_id: int, day: date) -> str:

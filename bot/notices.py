@@ -10,7 +10,9 @@ from datetime import date, datetime
 
 from bot import keys
 from bot.blocks import initiatives as msg
+from bot.blocks.common import context, section
 from bot.blocks.common import message as payload
+from bot.calendar import zone
 from bot.services.outbox import message as row
 from bot.services.workspaces import Calendars
 from bot.text import escape, mention
@@ -39,9 +41,26 @@ def plan_text(ini: Initiative, reminder_on: date | None) -> str:
     )
 
 
+def sponsor_told(ini: Initiative, cal: Calendars, now: datetime) -> dict:
+    """The sponsor learns at registration that they are the sponsor, and when they would be asked to decide."""
+    asked_at = cal.working_moment(ini.team_id, ini.sponsor_id, ini.escalate_at)
+    approvers = ", ".join(mention(a.approver_id) for a in ini.approvals)
+    text = (f"You are the sponsor of {msg.title_of(ini)}, registered by {mention(ini.owner_id)} for sign-off by "
+            f"{approvers}. Nothing to do now. If sign-off is still missing at the end of *{msg.day(ini.deadline)}*, "
+            f"you will be asked on {msg.local_time(asked_at, cal.tz(ini.team_id, ini.sponsor_id))} your time whether "
+            "to *proceed and report* (go ahead without the missing sign-offs; the owner reports the results "
+            "afterwards), extend the deadline, or withdraw it.")
+    decides_on = msg.day(asked_at.astimezone(cal.tz(ini.team_id, ini.sponsor_id)).date())
+    return _to(ini, keys.sponsor_told(ini.id), ini.sponsor_id,
+               msg.notice(ini, text, f"you are the sponsor; you decide on {decides_on} if sign-off is missing"), now)
+
+
 def registered(ini: Initiative, cal: Calendars, now: datetime) -> list[dict]:
-    """The channel's announcement and each approver's sign-off request (their first reminder already scheduled)."""
+    """The channel's announcement, the sponsor told they are the sponsor, and each approver's sign-off request
+    (their first reminder already scheduled)."""
     rows = [_to(ini, keys.announcement(ini.id), ini.channel_id, msg.announcement(ini), now)]
+    if ini.sponsor_id != ini.owner_id:
+        rows.append(sponsor_told(ini, cal, now))
     for a in ini.approvals:
         reminder = a.next_nudge_at.astimezone(cal.tz(ini.team_id, a.approver_id)).date() if a.next_nudge_at else None
         rows.append(_to(ini, keys.sign_off_request(a.id), a.approver_id,
@@ -61,13 +80,23 @@ def settled_requests(ini: Initiative, now: datetime, verdicts: dict[int, str]) -
     ]
 
 
+def buttons_spent(ini: Initiative, targets: list[tuple[str, str]], verdicts: dict[str, str], now: datetime) -> list[dict]:
+    """Replace the buttons of earlier messages ((recipient, outbox key) each) with a short record of what happened
+    ({person: verdict})."""
+    return [_to(ini, keys.buttons_spent(key), person, msg.answered(ini, verdicts[person]) if not key.startswith("reminders:")
+                else payload(f"{ini.reference}: {verdicts[person]}", [section(
+                    f"{msg.title_of(ini)}: {verdicts[person]}\nYour App Home lists what still waits on you.")]),
+                now, method="chat.update", target_key=key) for person, key in targets]
+
+
 def approval_counted(ini: Initiative, a: Approval, now: datetime) -> list[dict]:
     """An approval that does not yet decide: the approver's request settles, the owner hears 'n of m'."""
     approved = sum(x.decision == Decision.APPROVED for x in ini.approvals)
     text = (f"{mention(a.approver_id)} approved {msg.title_of(ini)} ({approved} of {len(ini.approvals)})."
             f"{quoted(a.comment or '')}")
     return (settled_requests(ini, now, {a.id: "You approved it. Thank you!"})
-            + [_to(ini, keys.answer_to_owner(a.id), ini.owner_id, msg.notice(ini, text), now)])
+            + [_to(ini, keys.answer_to_owner(a.id), ini.owner_id,
+                   msg.notice(ini, text, f"approved by {approved} of {len(ini.approvals)}"), now)])
 
 
 def ratified(ini: Initiative, a: Approval, now: datetime) -> list[dict]:
@@ -75,21 +104,37 @@ def ratified(ini: Initiative, a: Approval, now: datetime) -> list[dict]:
     text = f"{mention(a.approver_id)} approved {msg.title_of(ini)} after the fact (ratified).{quoted(a.comment or '')}"
     return (settled_requests(ini, now, {a.id: "You approved it after the sponsor decided to proceed: "
                                                "recorded as a ratification."})
-            + [_to(ini, keys.answer_to_owner(a.id), ini.owner_id, msg.notice(ini, text), now)])
+            + [_to(ini, keys.answer_to_owner(a.id), ini.owner_id, msg.notice(ini, text, "approved after the fact (ratified)"),
+                   now)])
+
+
+def objected(ini: Initiative, a: Approval, now: datetime) -> list[dict]:
+    """A rejection after the sponsor decided to proceed: an objection, told to the sponsor and the owner with its
+    reason; the approver's earlier messages settle."""
+    text = (f"{mention(a.approver_id)} *objects* to {msg.title_of(ini)}, which proceeds without all sign-offs. "
+            f"Reason:{quoted(a.comment or '')}\nIt is recorded, shown in `/greenlight show {ini.reference}` and "
+            "listed in the report; the decision to proceed stands.")
+    return (settled_requests(ini, now, {a.id: "You objected after the sponsor decided to proceed: recorded with "
+                                               "your reason."})
+            + [_to(ini, keys.objection(a.id, person), person,
+                   msg.notice(ini, text, "an objection from an approver"), now)
+               for person in dict.fromkeys([ini.sponsor_id, ini.owner_id])])
 
 
 def decided(ini: Initiative, text: str, now: datetime, *, actor: str | None = None) -> list[dict]:
     """A decision (approved, rejected, withdrawn) reaches the owner and the sponsor by DM (not the one
     who made it) and the channel."""
-    rows = [_to(ini, keys.decision(ini.id, ini.status, person), person, msg.notice(ini, text), now)
+    what = f"{ini.status}, {escape(ini.title)}"
+    rows = [_to(ini, keys.decision(ini.id, ini.status, person), person, msg.notice(ini, text, what), now)
             for person in dict.fromkeys([ini.owner_id, ini.sponsor_id]) if person != actor]
-    return rows + [_to(ini, keys.decision_note(ini.id, ini.status), ini.channel_id, msg.notice(ini, text), now)]
+    return rows + [_to(ini, keys.decision_note(ini.id, ini.status), ini.channel_id, msg.notice(ini, text, what), now)]
 
 
 def no_answer_needed(ini: Initiative, pending: list[Approval], why: str, now: datetime) -> list[dict]:
     """Approvers still asked when the initiative closed: told they need not answer, their requests settled."""
     rows = [_to(ini, keys.no_answer_needed(ini.id, a.approver_id), a.approver_id,
-                msg.notice(ini, f"{msg.title_of(ini)} needs no answer from you any more: {why}"), now) for a in pending]
+                msg.notice(ini, f"{msg.title_of(ini)} needs no answer from you any more: {why}",
+                           f"no answer needed from you any more ({ini.status})"), now) for a in pending]
     return rows + settled_requests(ini, now, {a.id: f"No answer needed any more: {why}" for a in pending})
 
 
@@ -105,7 +150,7 @@ def question(ini: Initiative, approver_id: str, text: str, number: int, now: dat
     body = (f"{mention(approver_id)} has a question for {mention(ini.owner_id)} about {msg.title_of(ini)}:\n"
             f">{escape(text)}\nReply in this thread.")
     return [_to(ini, keys.question(ini.id, approver_id, number), f"{approver_id},{ini.owner_id}",
-                msg.notice(ini, body), now)]
+                msg.notice(ini, body, "a question for the owner"), now)]
 
 
 # ---- reminders ----------------------------------------------------------------------------------
@@ -126,15 +171,37 @@ def nudge(ini: Initiative, a: Approval, key: str, kind: str, waited: str, upcomi
     plan = f"Next reminder: {msg.day(upcoming)}. " if upcoming and kind != "last_call" else ""
     lines.append(f"{plan}At the end of {msg.day(ini.deadline)}, {mention(ini.sponsor_id)} will be asked whether to "
                  "proceed without your sign-off.")
-    body = msg.message_with_buttons(f"{ini.reference}: waiting on you for {waited}", "\n".join(lines), ini)
+    first = {"last_call": f"last call, waiting on you for {waited}; the sponsor decides after {msg.day(ini.deadline)}",
+             "manual": f"a reminder from the owner, waiting on you for {waited}"}.get(kind, f"waiting on you for {waited}")
+    body = msg.message_with_buttons(f"{ini.reference}: {first}", "\n".join(lines), ini)
     return _to(ini, key, a.approver_id, body, now, not_before=not_before)
+
+
+MAX_REMINDERS = 23  # each is a section and its buttons: 2 + 2 × 23 + 1 blocks stay under Slack's 50
+
+
+def reminders(team_id: str, person: str, rows: list[dict], day: date) -> dict:
+    """Reminders due to one person at once, combined into one DM: each initiative's text with its own buttons,
+    cut at Slack's limits with 'and N more' pointing to the App Home."""
+    shown = rows[:MAX_REMINDERS]
+    blocks = [section(f"*{len(rows)} approvals wait on you today.* Each has its buttons below.")]
+    for r in shown:
+        blocks += r["payload"]["blocks"]
+    if len(rows) > len(shown):
+        blocks.append(context(f"… and {len(rows) - len(shown)} more: your App Home lists everything that waits on you."))
+    refs = ", ".join(r["payload"]["text"].split(":")[0] for r in rows)
+    body = payload(f"{len(rows)} reminders: {refs}", blocks)
+    # Linked to the first initiative (whose owner hears if it cannot be delivered); its buttons name each one.
+    return row(team_id, keys.reminders(person, day, rows[0]["key"]), person, body, now=rows[0]["created_at"],
+               initiative_id=rows[0]["initiative_id"], not_before=max(r["next_attempt_at"] for r in rows))
 
 
 # ---- after the deadline -------------------------------------------------------------------------
 
 
-def sponsor_question(ini: Initiative, waits: list, *, again: bool) -> dict:
-    """The escalation DM: what waits on whom and for how long, who approved, and the three buttons."""
+def sponsor_question(ini: Initiative, waits: list, *, again: bool, report_due: date | None = None) -> dict:
+    """The escalation DM: what waits on whom and for how long, who approved, what each choice does, and the
+    three buttons."""
     pending = [f"• {mention(w.approval.approver_id)}: no answer for *{w.text}*" for w in waits
                if w.approval.decision == Decision.PENDING]
     approved = [mention(w.approval.approver_id) for w in waits if w.approval.decision == Decision.APPROVED]
@@ -142,22 +209,40 @@ def sponsor_question(ini: Initiative, waits: list, *, again: bool) -> dict:
     text = (
         f"{opening} ({msg.day(ini.deadline)}). Still waiting on:\n" + "\n".join(pending)
         + (f"\nAlready approved: {', '.join(approved)}." if approved else "\nNobody has approved yet.")
-        + f"\nOwner: {mention(ini.owner_id)}. You are the sponsor: proceed without the missing sign-offs "
-        "(the owner reports the results afterwards), extend the deadline, or withdraw it."
+        + f"\nOwner: {mention(ini.owner_id)}. You are the sponsor; your choices:"
+        + f"\n• *Proceed and report*: {mention(ini.owner_id)} is told to go ahead and to report"
+        + (f" by {msg.day(report_due)} if you decide today" if report_due else "")
+        + "; the pending approvers and the channel are told. Approvers can still approve, but no longer reject."
+        + "\n• *Extend*: you pick a new deadline; the approvers are told and reminded again."
+        + "\n• *Withdraw*: it is closed; the owner, the pending approvers and the channel are told."
     )
-    return msg.sponsor_decision(f"{ini.reference}: your decision is needed", text, ini)
+    missing = sum(w.approval.decision == Decision.PENDING for w in waits)
+    fallback = (f"{ini.reference}: your decision is still needed, {missing} of {len(waits)} sign-offs missing" if again
+                else f"{ini.reference}: deadline passed, {missing} of {len(waits)} sign-offs missing; you decide")
+    return msg.sponsor_decision(fallback, text, ini)
 
 
 def sponsor_asked(ini: Initiative, cal: Calendars, waits: list, now: datetime, *, again: bool) -> list[dict]:
     """The sponsor's question, first or again, in the sponsor's working hours; at the first, the owner is told."""
     key = (keys.sponsor_asked_again(ini.id, ini.extensions, ini.sponsor_asks) if again
            else keys.escalation(ini.id, ini.extensions))
-    rows = [_to(ini, key, ini.sponsor_id, sponsor_question(ini, waits, again=again), now,
-                not_before=cal.working_moment(ini.team_id, ini.sponsor_id, now))]
+    asked_at = cal.working_moment(ini.team_id, ini.sponsor_id, now)
+    ws = cal.ws(ini.team_id)
+    report_due = cal.week(ini.team_id).add_business_days(asked_at.astimezone(zone(ws.timezone)).date(), ws.report_after)
+    rows = [_to(ini, key, ini.sponsor_id, sponsor_question(ini, waits, again=again, report_due=report_due), now,
+                not_before=asked_at)]
     if not again and ini.owner_id != ini.sponsor_id:
+        # The sponsor is asked in their working hours: the owner reads when that really is.
+        asked = (f"I asked the sponsor {mention(ini.sponsor_id)}" if asked_at <= now else
+                 f"The sponsor {mention(ini.sponsor_id)} will be asked on "
+                 f"{msg.local_time(asked_at, cal.tz(ini.team_id, ini.sponsor_id))} their time")
+        missing = sum(w.approval.decision == Decision.PENDING for w in waits)
+        local = asked_at.astimezone(cal.tz(ini.team_id, ini.sponsor_id))
         rows.append(_to(ini, keys.escalated_to_owner(ini.id, ini.extensions), ini.owner_id, msg.notice(ini,
-                        f"The deadline of {msg.title_of(ini)} has passed with sign-offs missing. I asked the sponsor "
-                        f"{mention(ini.sponsor_id)} whether to proceed and report, extend, or withdraw."), now))
+                        f"The deadline of {msg.title_of(ini)} has passed with sign-offs missing. {asked} "
+                        "whether to proceed and report, extend, or withdraw.",
+                        f"deadline passed, {missing} of {len(waits)} sign-offs missing; the sponsor decides "
+                        f"{local:%a %d %b %H:%M}"), now))
     return rows
 
 
@@ -167,17 +252,20 @@ def proceeding(ini: Initiative, actor: str, note: str, pending: list[Approval], 
     rows = [_to(ini, keys.proceeding(ini.id, "owner"), ini.owner_id, msg.notice(ini,
                 f"{mention(actor)} decided to *proceed* with {msg.title_of(ini)} without the missing sign-offs ({missing}). "
                 f"Go ahead, and report the results by *{msg.day(ini.report_due)}* with "
-                f"`/greenlight report {ini.reference} <what happened>`.{quoted(note)}"), now)]
+                f"`/greenlight report {ini.reference} <what happened>`.{quoted(note)}",
+                f"proceeding, go ahead; report due {msg.day(ini.report_due)}"), now)]
     rows += [_to(ini, keys.proceeding_to_approver(a.id), a.approver_id, msg.notice(ini,
                  f"Thank you for your time on {msg.title_of(ini)}. The sponsor {mention(actor)} decided to proceed "
                  f"without waiting longer for sign-off; {mention(ini.owner_id)} will report the results by "
-                 f"{msg.day(ini.report_due)}. If you still approve, your approval is recorded as a ratification."), now)
+                 f"{msg.day(ini.report_due)}. If you still approve, your approval is recorded as a ratification.",
+                 "the sponsor decided to proceed without waiting longer"), now)
              for a in pending]
     rows += settled_requests(ini, now, {a.id: "The sponsor decided to proceed; a report will follow. You can still "
                                               f"approve with `/greenlight approve {ini.reference}`." for a in pending})
     rows.append(_to(ini, keys.proceeding(ini.id, "note"), ini.channel_id, msg.notice(ini,
                     f"{mention(actor)} decided to *proceed and report* on {msg.title_of(ini)} without sign-off from "
-                    f"{missing}. Report due {msg.day(ini.report_due)}.{quoted(note)}"), now))
+                    f"{missing}. Report due {msg.day(ini.report_due)}.{quoted(note)}",
+                    f"proceeding without all sign-offs; report due {msg.day(ini.report_due)}"), now))
     return rows
 
 
@@ -187,7 +275,8 @@ def extended(ini: Initiative, actor: str, now: datetime) -> list[dict]:
     rows = [_to(ini, keys.extended(ini.id, a.approver_id, ini.extensions), a.approver_id, msg.message_with_buttons(
                 f"{ini.reference}: new deadline {msg.day(ini.deadline)}", text + " Your sign-off is still needed.", ini), now)
             for a in ini.pending]
-    return rows + [_to(ini, keys.extended(ini.id, person, ini.extensions), person, msg.notice(ini, text), now)
+    return rows + [_to(ini, keys.extended(ini.id, person, ini.extensions), person,
+                       msg.notice(ini, text, f"new deadline {msg.day(ini.deadline)}"), now)
                    for person in dict.fromkeys([ini.owner_id, ini.sponsor_id]) if person != actor]
 
 
@@ -196,14 +285,19 @@ def report_due(ini: Initiative, overdue: bool, now: datetime) -> list[dict]:
     return [_to(ini, keys.report_reminder(ini.id, ini.report_reminders), ini.owner_id, msg.notice(ini,
                 f"The report on {msg.title_of(ini)} is {'overdue since' if overdue else 'due'} {msg.day(ini.report_due)}. "
                 f"{mention(ini.sponsor_id)} decided to proceed without all sign-offs; tell everyone how it went with "
-                f"`/greenlight report {ini.reference} <what happened>`."), now)]
+                f"`/greenlight report {ini.reference} <what happened>`.",
+                f"report {'overdue since' if overdue else 'due'} {msg.day(ini.report_due)}"), now)]
 
 
 def reported(ini: Initiative, actor: str, text: str, now: datetime) -> list[dict]:
-    """The report: posted in the channel and sent to the owner, the sponsor and every approver."""
+    """The report: posted in the channel and sent to the owner, the sponsor and every approver, with the
+    objections raised after proceeding."""
     body = f"*Report* on {msg.title_of(ini)} from {mention(actor)}, after proceeding without all sign-offs:\n>{escape(text)}"
-    rows = [_to(ini, keys.report_note(ini.id), ini.channel_id, msg.notice(ini, body), now)]
-    return rows + [_to(ini, keys.report(ini.id, person), person, msg.notice(ini, body), now)
+    objections = [a for a in ini.approvals if a.decision == Decision.REJECTED]
+    if objections:
+        body += "\n*Objections*\n" + "\n".join(f"• {mention(a.approver_id)}: {escape(a.comment or '')}" for a in objections)
+    rows = [_to(ini, keys.report_note(ini.id), ini.channel_id, msg.notice(ini, body, "report filed"), now)]
+    return rows + [_to(ini, keys.report(ini.id, person), person, msg.notice(ini, body, "report filed"), now)
                    for person in dict.fromkeys([ini.owner_id, ini.sponsor_id, *(a.approver_id for a in ini.approvals)])
                    if person != actor]
 

@@ -22,6 +22,8 @@ USAGE = {
     "withdraw": "/greenlight withdraw GL-12 [reason]",
     "summary": "/greenlight summary",
     "settings": "/greenlight settings [<key> <value> | history]",
+    "me": "/greenlight me [<key> <value>]",
+    "snooze": "/greenlight snooze GL-12 [N days | until YYYY-MM-DD]",
     "export": "/greenlight export [csv|json] [mine|all]",
     "stats": "/greenlight stats [30|90|365]",
 }
@@ -100,6 +102,17 @@ def parse_due(words: list[str], usage: str) -> Due:
     raise ParseError(f"Give the deadline as `by YYYY-MM-DD` or `in N days`. Usage: `{usage}`")
 
 
+def parse_snooze(words: list[str], usage: str) -> Due | None:
+    """'' (until tomorrow), 'N days' (business days) or 'until YYYY-MM-DD'."""
+    if not words:
+        return None
+    if len(words) == 2 and words[0].lower() == "until":
+        return parse_due(["by", words[1]], usage)
+    if len(words) == 2 and words[1].lower() in ("day", "days"):
+        return parse_due(["in", *words], usage)
+    raise ParseError(f"Snooze for `N days` or `until YYYY-MM-DD`, or give nothing for until tomorrow. Usage: `{usage}`")
+
+
 def parse(text: str) -> Command:
     """Parse the text after /greenlight."""
     text = text.strip()
@@ -114,14 +127,14 @@ def parse(text: str) -> Command:
         return _parse_list(name, rest)
     if name == "new":
         return Command("new", draft=parse_new(rest) if rest else None)
-    if name == "settings":
+    if name in ("settings", "me"):
         key, value = first_word(rest)
-        return Command("settings", key=key.lower(), value=value.strip())
+        return Command(name, key=key.lower(), value=value.strip())
     if name == "export":
         return parse_export(rest)
     if name == "stats":
         return parse_stats(rest)
-    if name in ("show", "approve", "reject", "nudge", "extend", "proceed", "report", "withdraw"):
+    if name in ("show", "approve", "reject", "nudge", "extend", "proceed", "report", "withdraw", "snooze"):
         return _parse_on_reference(name, rest)
     raise ParseError(f"I don't know {quoted(plain_from_slack(name), code=True)}. Try `/greenlight help` to see what I can do.")
 
@@ -158,6 +171,8 @@ def _parse_on_reference(name: str, rest: str) -> Command:
         raise ParseError(f"`{name}` takes only a reference. Usage: `{usage}`")
     if name == "extend":
         return Command(name, ref=ref, due=parse_due(tail.split(), usage))
+    if name == "snooze":
+        return Command(name, ref=ref, due=parse_snooze(tail.split(), usage))
     text = plain_from_slack(tail)
     if name in ("reject", "report") and not text:
         what = "a reason" if name == "reject" else "the report text"

@@ -106,3 +106,16 @@ def parts(view: dict) -> list[str]:
         elif block["type"] == "section" and "text" in block:
             found[-1].append(block["text"]["text"])
     return ["\n".join(texts) for texts in found]
+
+
+def live_buttons(gl) -> list[tuple[str, str]]:
+    """(recipient, outbox key) of every delivered message that still shows buttons: sent with an actions block and
+    not replaced since by a delivered chat.update."""
+    with gl.transaction() as s:
+        rows = s.execute(select(OutboxMessage.recipient, OutboxMessage.key, OutboxMessage.payload, OutboxMessage.method,
+                                OutboxMessage.target_key, OutboxMessage.status)).all()
+    replaced = {target for _, _, payload, method, target, status in rows
+                if method == "chat.update" and status == "sent" and not any(b["type"] == "actions" for b in payload.get("blocks") or [])}
+    return [(recipient, key) for recipient, key, payload, method, _, status in rows
+            if method == "chat.postMessage" and status == "sent" and key not in replaced
+            and any(b["type"] == "actions" for b in payload.get("blocks") or [])]

@@ -14,7 +14,7 @@ def open_form(slack, fake, user="UOWNER", channel="CGENERAL") -> dict:
     return opened[-1].args["view"]
 
 
-def answers(title="Quarterly training plan", details="", approvers=("UALICE", "UBOB"), sponsor="USPONSOR",
+def answers(title="Quarterly training plan", details="", approvers=("UALICE", "UOTHER"), sponsor="USPONSOR",
             deadline=None, rule="all", channel="CGENERAL") -> dict:
     """The state Slack sends for the form, as if the person filled it in."""
     values = {

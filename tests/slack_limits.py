@@ -29,6 +29,25 @@ def _element(el: dict, where: str, problems: list[str]) -> None:
         _text(el.get("text"), 75, f"{where} button", problems, plain=True)
         if len(el.get("value", "")) > 2000:
             problems.append(f"{where}: button value over 2000")
+        # -- confirmation dialog object on a button (added for Proceed and report / Withdraw): title 100,
+        # text 300, confirm and deny 30 characters, plain_text except the text; style primary or danger.
+        if "confirm" in el:
+            c = el["confirm"]
+            _text(c.get("title"), 100, f"{where} confirm title", problems, plain=True)
+            _text(c.get("text"), 300, f"{where} confirm text", problems)
+            _text(c.get("confirm"), 30, f"{where} confirm button", problems, plain=True)
+            _text(c.get("deny"), 30, f"{where} deny button", problems, plain=True)
+            if c.get("style", "primary") not in ("primary", "danger"):
+                problems.append(f"{where}: confirm style {c.get('style')!r}")
+    # -- overflow menu (added for the longer snoozes): 2 to 5 options, text 75, value 150 --
+    elif kind == "overflow":
+        options = el.get("options") or []
+        if not 2 <= len(options) <= 5:
+            problems.append(f"{where}: overflow with {len(options)} options")
+        for o in options:
+            _text(o.get("text"), 75, f"{where} overflow option", problems, plain=True)
+            if len(o.get("value", "")) > 150:
+                problems.append(f"{where}: option value over 150")
     elif kind == "static_select":
         options = el.get("options") or []
         if not 1 <= len(options) <= 100:

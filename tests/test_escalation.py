@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.calendar import zone
 from bot.jobs import sweep
 from storage.models import Approval, Event, Initiative, OutboxMessage
-from tests.facts import bold, channels, days, history, mentions, of_kind, references, status_label
+from tests.facts import bold, channels, days, history, mentions, of_kind, references, sent_as, status_label
 from tests.slack_driver import buttons, text_of
 from tests.story import ESCALATING as NEW
 from tests.story import counts, escalate, run_for, status
@@ -27,7 +27,8 @@ def test_full_story_proceed_and_report(slack, gl, fake, clock):
 
     [question] = sponsor_dms(slack)
     text = text_of(question)
-    assert references(text)[0] == "GL-1" and days(text) == ["Fri 11 Dec 2026"]  # which one, and its deadline
+    assert references(text)[0] == "GL-1" and days(text) == ["Fri 11 Dec 2026", "Mon 11 Jan 2027"]  # which one, its
+    # deadline, and when the report would be due if she proceeded today (what each choice does)
     assert {"UALICE", "UBOB", "UCAROL"} <= set(mentions(text))  # who was still waited on when it was asked…
     assert bold(text).count("4 business days") == 3  # …each for Mon 7 Dec 10:00 to the end of Fri 11 Dec
     assert buttons(question) == [("Proceed and report", "proceed"), ("Extend", "extend"), ("Withdraw", "withdraw")]
@@ -44,7 +45,7 @@ def test_full_story_proceed_and_report(slack, gl, fake, clock):
     assert status(gl) == "proceeding"
     [go] = of_kind(gl, slack.dms("UOWNER"), "proceed-owner")
     assert "Mon 11 Jan 2027" in bold(text_of(go))
-    for approver in ("UALICE", "UBOB"):
+    for approver in ("UALICE",):  # Bob, in Los Angeles, is told in his working hours (below)
         [polite] = of_kind(gl, slack.dms(approver), "proceed-approver")
         assert {"USPONSOR", "UOWNER"} <= set(mentions(text_of(polite))) and days(text_of(polite)) == ["Mon 11 Jan 2027"]
     assert not of_kind(gl, slack.dms("UCAROL"), "proceed-approver")  # she approved
@@ -62,24 +63,28 @@ def test_full_story_proceed_and_report(slack, gl, fake, clock):
 
     # The report falls due after 20 business days; the owner is reminded then and every 5 business days.
     sent = run_for(gl, fake, clock, days=35)
+    [(at, polite)] = [(at, m) for at, ch, m in sent if ch == "UBOB" and sent_as(gl, m) == {"proceed-approver"}]
+    assert at.astimezone(zone("America/Los_Angeles")).strftime("%a %d %H") == "Mon 14 09"  # the first hourly sweep of his day
+    assert days(text_of(polite)) == ["Mon 11 Jan 2027"]
     reminded = of_kind(gl, [m for _, ch, m in sent if ch == "UOWNER"], "report-reminder")
     reminders = [(at, m) for at, ch, m in sent if ch == "UOWNER" and any(m is r for r in reminded)]
     on = [at.astimezone(zone("Europe/Berlin")).date() for at, _ in reminders]
     assert on[:2] == [date(2027, 1, 11), date(2027, 1, 18)]
-    assert days(text_of(reminders[0][1])) == ["Mon 11 Jan 2027"] and "overdue" not in text_of(reminders[0][1])
-    assert days(text_of(reminders[1][1])) == ["Mon 11 Jan 2027"] and "overdue" in text_of(reminders[1][1])
+    # (The notification text says it too: "report due Mon 11 Jan 2027".)
+    assert set(days(text_of(reminders[0][1]))) == {"Mon 11 Jan 2027"} and "overdue" not in text_of(reminders[0][1])
+    assert set(days(text_of(reminders[1][1]))) == {"Mon 11 Jan 2027"} and "overdue" in text_of(reminders[1][1])
 
     reply = slack.command("report GL-1 Switched vendors; costs down 12% <!channel>", user="UOWNER")
     assert channels(reply["text"]) == ["CGENERAL"]
     assert status(gl) == "reported"
     [posted] = of_kind(gl, slack.posts("CGENERAL"), "report-note")
     assert "Switched vendors; costs down 12%" in text_of(posted) and "<!channel>" not in text_of(posted)
+    sent = run_for(gl, fake, clock, days=10)
+    # No more reminders: only the report reaches those who were outside their working hours when it was filed.
+    assert all(sent_as(gl, m) <= {"report", "report-note"} for _, _, m in sent)
     for person in ("USPONSOR", "UALICE", "UBOB", "UCAROL"):
         [told] = of_kind(gl, slack.dms(person), "report")
         assert "Switched vendors; costs down 12%" in text_of(told), person
-    before = len(fake.calls("chat.postMessage"))
-    run_for(gl, fake, clock, days=10)
-    assert len(fake.calls("chat.postMessage")) == before  # no more reminders
 
     story = text_of(slack.command("show GL-1"))
     with gl.transaction() as s:
@@ -122,6 +127,7 @@ def test_extend_by_button_then_approve(slack, gl, fake, clock):
     assert status(gl) == "open"
     [settled] = [c.args for c in fake.calls("chat.update") if c.args["channel"] == "DUSPONSOR"]  # the question, answered
     assert days(text_of(settled))[-1] == "Wed 23 Dec 2026" and buttons(settled) == []
+    run_for(gl, fake, clock, days=0.5)  # Bob in Los Angeles hears of it in his working hours
     for approver in ("UALICE", "UBOB"):
         [told] = of_kind(gl, slack.dms(approver), "extended")
         assert "Wed 23 Dec 2026" in bold(text_of(told)) and buttons(told)[0] == ("Approve", "approve")
@@ -175,7 +181,9 @@ def test_proceed_before_the_deadline_is_the_sponsors_call(slack, gl, fake, clock
     assert references(reply["text"]) == ["GL-1"] and status(gl) == "proceeding"
     assert [m for m in slack.posts("CGENERAL") if "Market window closes Friday" in text_of(m)]
     sent = run_for(gl, fake, clock, days=6)
-    assert not [m for at, ch, m in sent if ch in ("UALICE", "UBOB")]  # no nudges, no escalation
+    # No nudges, no escalation: only Bob hears of the decision, at the start of his working day in Los Angeles;
+    # his sign-off request, held until then, is never sent since its buttons were spent before it arrived.
+    assert [(ch, sent_as(gl, m)) for at, ch, m in sent if ch in ("UALICE", "UBOB")] == [("UBOB", {"proceed-approver"})]
 
 
 # --- rights: every action against every role -------------------------------------------------

@@ -362,7 +362,7 @@ def test_app_process_installs_two_workspaces_and_serves_each_with_its_token(db, 
                                           headers={"Cookie": f"{COOKIE}={state}"})
             with urllib.request.urlopen(back, timeout=10) as done:
                 assert done.status == 200
-        for team, approver in (("T1", "UALICE"), ("T2", "UCAROL")):
+        for team, approver in (("T1", "UALICE"), ("T2", "UOTHER")):
             name = f"register-{team}"
             body = command_body(f"new Plan approvers <@{approver}|a> sponsor <@USPONSOR|s>", "UOWNER", "CGENERAL",
                                 fake.response_url(name), team)

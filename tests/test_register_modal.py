@@ -81,9 +81,9 @@ def test_invalid_then_valid_submission(slack, fake, gl):
         assert (ini.title, ini.details, ini.rule, ini.channel_id, ini.owner_id, ini.sponsor_id) == (
             "Quarterly training plan", "Budget: 12k & two trainers <b>", "any", "CGENERAL", "UOWNER", "USPONSOR")
         assert ini.deadline.isoformat() == "2027-01-15"
-        assert [a.approver_id for a in ini.approvals] == ["UALICE", "UBOB"]
+        assert [a.approver_id for a in ini.approvals] == ["UALICE", "UOTHER"]
 
-    for approver in ("UALICE", "UBOB"):
+    for approver in ("UALICE", "UOTHER"):
         (request,) = of_kind(gl, slack.dms(approver), "request")
         assert "GL-1" in bold(text_of(request)) and "Quarterly training plan" in text_of(request)
         assert mentions(text_of(request))[0] == "UOWNER"  # who asks

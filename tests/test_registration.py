@@ -5,10 +5,13 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from bot.calendar import zone
+
 from storage.models import Approval, Event, Initiative, OutboxMessage
-from tests.facts import (bold, channels, days, history, lines_about, mentions, of_kind, references, sections, status_label,
+from tests.facts import (bold, channels, days, history, lines_about, mentions, of_kind, references, sections, sent_as, status_label,
                          without_history)
 from tests.slack_driver import buttons, text_of
+from tests.story import run_for
 
 NEW = "new Training plan approvers <@UALICE|alice> <@UBOB|bob> sponsor <@USPONSOR|sam>"
 
@@ -79,7 +82,7 @@ def everything_sent(fake) -> list[str]:
 
 # ---- registration -------------------------------------------------------------------------------
 
-def test_registration_confirms_announces_and_asks_each_approver(slack, fake, gl):
+def test_registration_confirms_announces_and_asks_each_approver(slack, fake, gl, clock):
     reply = register(slack, NEW + " in 3 days")
     assert reply["response_type"] == "ephemeral"
     assert "*GL-1*" in reply["text"] and "Training plan" in reply["text"]
@@ -92,13 +95,18 @@ def test_registration_confirms_announces_and_asks_each_approver(slack, fake, gl)
     assert mentions(text) == ["UOWNER", "UALICE", "UBOB", "USPONSOR"]  # owner, approvers, then the sponsor
     assert days(text) == ["Thu 10 Dec 2026"]  # the deadline
 
+    assert of_kind(gl, slack.dms("UALICE"), "request") and not slack.dms("UBOB")  # Bob in Los Angeles is asleep
+    sent = run_for(gl, fake, clock, days=0.5)
+    assert [at.astimezone(zone("America/Los_Angeles")).strftime("%a %H:%M") for at, ch, _ in sent if ch == "UBOB"] == [
+        "Mon 09:00"]  # quiet hours: his request arrives when his working day starts
     for approver in ("UALICE", "UBOB"):
         (dm,) = of_kind(gl, slack.dms(approver), "request")
         assert mentions(text_of(dm))[0] == "UOWNER" and "GL-1" in bold(text_of(dm)) and "Training plan" in text_of(dm)
         assert "USPONSOR" in mentions(text_of(dm)) and "Thu 10 Dec 2026" in days(text_of(dm))  # who decides, and when
         assert buttons(dm) == [("Approve", "approve"), ("Reject", "reject"), ("Snooze", "snooze"),
                                ("Ask a question", "ask_question")]
-    assert slack.dms("USPONSOR") == [] and slack.dms("UOWNER") == []
+    # The sponsor is told she is the sponsor (tests/test_decisions.py); the owner has the ephemeral confirmation.
+    assert [sent_as(gl, m) for m in slack.dms("USPONSOR")] == [{"sponsor"}] and slack.dms("UOWNER") == []
 
     ini = initiative(gl)
     assert (ini.reference, ini.status, ini.rule, ini.owner_id, ini.sponsor_id, ini.channel_id) == (
@@ -178,7 +186,9 @@ def test_every_problem_is_listed_at_once(slack, db):
 
 def test_help(slack):
     reply = slack.command("help")
-    assert "/greenlight new <title> approvers @a" in reply["text"] and "/greenlight reject GL-12 <reason>" in reply["text"]
+    # Placeholders are escaped, so Slack shows "<title>" rather than reading it as a broken link (issue item 9).
+    assert ("/greenlight new &lt;title&gt; approvers @a" in reply["text"]
+            and "/greenlight reject GL-12 &lt;reason&gt;" in reply["text"])
 
 
 # ---- user text is shown as text -----------------------------------------------------------------
@@ -391,7 +401,7 @@ def test_reject_button_of_someone_else_opens_no_modal(slack, fake, db):
 # ---- withdrawing --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("who, told", [("UOWNER", "USPONSOR"), ("USPONSOR", "UOWNER")])
-def test_withdraw_by_owner_or_sponsor(slack, fake, gl, who, told):
+def test_withdraw_by_owner_or_sponsor(slack, fake, gl, clock, who, told):
     register(slack)
     reply = slack.command("withdraw GL-1 merged with another plan", user=who)
     assert references(reply["text"]) == ["GL-1"] and status_label("withdrawn") in reply["text"]
@@ -399,6 +409,7 @@ def test_withdraw_by_owner_or_sponsor(slack, fake, gl, who, told):
     (notice,) = of_kind(gl, slack.dms(told), "withdrawn")
     assert mentions(text_of(notice)) == [who] and "GL-1" in bold(text_of(notice))
     assert "merged with another plan" in text_of(slack.posts("CGENERAL")[-1])
+    run_for(gl, fake, clock, days=0.5)  # Bob in Los Angeles hears it in his working hours
     for approver in ("UALICE", "UBOB"):
         assert of_kind(gl, slack.dms(approver)[-1:], "no-answer-needed")
     late = slack.command("approve GL-1", user="UALICE")["text"]
@@ -478,12 +489,13 @@ def test_users_info_failing_during_new_saves_nothing(slack, fake, db):
     register(slack)  # and it works when Slack is back
 
 
-def test_rate_limited_post_is_delivered_once(slack, fake, gl):
+def test_rate_limited_post_is_delivered_once(slack, fake, gl, clock):
     fake.fail_next("chat.postMessage", status=429, retry_after=1)
     register(slack)
     attempts = [c for c in fake.calls("chat.postMessage") if c.args["channel"] == "CGENERAL"]
     assert [c.failed for c in attempts] == [True, False]
     assert len([c for c in slack.posts("CGENERAL")]) == 2  # the refused attempt and the delivered one
+    run_for(gl, fake, clock, days=0.5)  # Bob in Los Angeles gets his request in his working hours
     assert len(slack.dms("UALICE")) == len(slack.dms("UBOB")) == 1
     with gl.transaction() as s:
         assert set(s.scalars(select(OutboxMessage.status))) == {"sent"}

@@ -7,6 +7,7 @@ due, and what Slack received is counted at the fake.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import threading
 import uuid
@@ -28,14 +29,21 @@ from tests.conftest import BACKENDS, POSTGRES_URL, SIGNING_SECRET
 from tests.conftest import test_config as config_for
 from tests.fake_slack import HISTORY_SCOPES
 from tests.processes import APP, bot_env, cli, free_port, run, running, with_search_path
+from tests.facts import references
 from tests.slack_driver import SlackDriver, text_of
 from tests.story import FIRST_NUDGES_DUE as DUE
 from tests.story import register_plans as register
+from tests.story import run_for
 
 def nudges(fake) -> list[tuple[str, str]]:
-    """(channel, text) of every reminder DM Slack accepted."""
-    return [(c.args["channel"], c.args["text"]) for c in fake.calls("chat.postMessage")
-            if not c.failed and "waiting on you" in (c.args.get("text") or "")]
+    """(channel, reference) of every reminder Slack accepted. A DM that combines the reminders due to one person
+    at once (one reminder a day, SPEC §3: "3 reminders: GL-1, GL-2, GL-3") counts each of them."""
+    found = []
+    for c in fake.calls("chat.postMessage"):
+        text = c.args.get("text") or ""
+        if not c.failed and ("waiting on you" in text or re.match(r"^[0-9]+ reminders: ", text)):
+            found += [(c.args["channel"], ref) for ref in references(text)]
+    return found
 
 
 def outbox(gl, prefix: str = "nudge:") -> list[OutboxMessage]:
@@ -124,7 +132,7 @@ def test_two_sweeps_at_the_same_moment_send_each_nudge_once(gl, db, slack, fake,
     sent = Counter(nudges(fake))
     assert len(sent) == 12 and set(sent.values()) == {1}, sent  # 6 initiatives x 2 approvers, each once
     assert {channel for channel, _ in sent} == {"UALICE", "UOTHER"}
-    assert [m.status for m in outbox(gl)] == ["sent"] * 12
+    assert [m.status for m in outbox(gl, "reminders:")] == ["sent"] * 2  # one DM each, with their 6 reminders
 
 
 def test_three_processes_racing_on_postgresql_send_each_nudge_once(postgres, shared, fake, clock):
@@ -138,7 +146,7 @@ def test_three_processes_racing_on_postgresql_send_each_nudge_once(postgres, sha
             assert proc.returncode == 0, (out, err)
     sent = Counter(nudges(fake))
     assert len(sent) == 20 and set(sent.values()) == {1}, sent  # 10 initiatives x 2 approvers, each once
-    assert [m.status for m in outbox(shared.gl)] == ["sent"] * 20
+    assert [m.status for m in outbox(shared.gl, "reminders:")] == ["sent"] * 2  # one DM each, with their 10
 
 
 # ---- a crash between claiming and recording ------------------------------------------------
@@ -160,8 +168,8 @@ def test_a_process_killed_while_sending_loses_nothing(shared, fake, clock):
         proc.kill()  # SIGKILL: no cleanup, no rollback, no 'finally'
         proc.wait(timeout=30)
     assert proc.returncode == -9
-    rows = outbox(shared.gl)
-    assert len(rows) == 6 and all(m.status == "pending" and m.claimed_until for m in rows)  # claimed, none recorded
+    rows = outbox(shared.gl, "reminders:")  # one DM per approver with their 3 reminders (one reminder a day)
+    assert len(rows) == 2 and all(m.status == "pending" and m.claimed_until for m in rows)  # claimed, none recorded
 
     shared.run("sweep", DUE + timedelta(minutes=1))  # restarted within the lease: the claimed ones wait
     assert len(fake.calls("chat.postMessage")) == 1
@@ -169,9 +177,11 @@ def test_a_process_killed_while_sending_loses_nothing(shared, fake, clock):
     shared.run("sweep", DUE + LEASE + timedelta(minutes=1))
     sent = Counter(nudges(fake))
     assert len(sent) == 6, sent  # every nudge delivered
-    assert sent[(in_flight.args["channel"], in_flight.args["text"])] == 1  # the one in flight: found, not sent again
+    in_flight_refs = references(in_flight.args["text"])
+    # the one in flight: found in the conversation, not sent again
+    assert len(in_flight_refs) == 3 and all(sent[(in_flight.args["channel"], r)] == 1 for r in in_flight_refs)
     assert sum(sent.values()) == 6  # and no other duplicate
-    assert [m.status for m in outbox(shared.gl)] == ["sent"] * 6
+    assert [m.status for m in outbox(shared.gl, "reminders:")] == ["sent"] * 2
     assert len(fake.calls("conversations.history")) == 1  # looked up once: only the one in flight was uncertain
 
 
@@ -233,6 +243,7 @@ def test_a_deactivated_approver_is_tried_once_and_the_owner_is_told_once(gl, sla
 
 def test_after_days_of_downtime_each_approver_gets_one_catch_up_nudge_in_their_working_hours(gl, slack, fake, clock):
     register(slack, 1, approvers=("UALICE", "UBOB", "UCAROL"))  # Berlin, Los Angeles, Tokyo
+    run_for(gl, fake, clock, days=1)  # each gets the request in their working hours, then the bot goes down
     fake.clear()
     # Down from Monday 7 until Tuesday 15 December, 03:00 in Berlin: 6 business days, no sweep at all.
     clock.set(datetime(2026, 12, 15, 2, 0, tzinfo=UTC))
@@ -270,5 +281,5 @@ def test_the_scheduler_sweeps_in_the_clock_process_and_in_the_app(shared, fake, 
     args = cli("clock") if command == "clock" else APP
     env = {**shared.env(DUE), "PORT": str(free_port())}
     with running(args, env):
-        fake.wait_for("chat.postMessage", count=4, timeout=60)
+        fake.wait_for("chat.postMessage", count=2, timeout=60)  # one DM per approver, with both reminders
     assert len(Counter(nudges(fake))) == 4

@@ -22,12 +22,22 @@ def context(text: str) -> dict:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(text, SECTION_LIMIT)}]}
 
 
-def button(label: str, action: Action, value: str, style: str | None = None) -> dict:
-    """A button whose action_id is the Action and whose value names the initiative."""
+def button(label: str, action: Action, value: str, style: str | None = None, confirm: dict | None = None) -> dict:
+    """A button whose action_id is the Action and whose value names the initiative; `confirm` asks first."""
     element = {"type": "button", "text": {"type": "plain_text", "text": label}, "action_id": action.value, "value": value}
     if style:
         element["style"] = style
+    if confirm:
+        element["confirm"] = confirm
     return element
+
+
+def confirmation(title: str, text: str, yes: str, style: str = "primary") -> dict:
+    """Slack's confirmation dialog: what the click will do, asked before it acts (cut to Slack's limits)."""
+    return {"title": {"type": "plain_text", "text": truncate(title, 100)},
+            "text": {"type": "mrkdwn", "text": truncate(text, 300)},
+            "confirm": {"type": "plain_text", "text": truncate(yes, 30)},
+            "deny": {"type": "plain_text", "text": "Cancel"}, "style": style}
 
 
 def actions(*buttons: dict) -> dict:

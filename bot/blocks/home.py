@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from bot.blocks.common import actions, button, context, header, section
 from bot.blocks.ids import Action
-from bot.blocks.initiatives import STATUS_LABEL, deadline_of, title_of
+from bot.blocks.initiatives import STATUS_LABEL, deadline_of, proceed_button, title_of, withdraw_button
 from bot.blocks.lists import initiative_row
 from bot.text import mention
 
@@ -33,15 +33,22 @@ def owned_item(ini, waits) -> list[dict]:
     if ini.status == "open" and ini.pending:
         buttons.append(button("Nudge", Action.NUDGE, value))
     if ini.status in OPEN:
-        buttons += [button("Extend", Action.EXTEND, value), button("Withdraw", Action.WITHDRAW, value, "danger")]
+        buttons += [button("Extend", Action.EXTEND, value), withdraw_button(ini)]
     return [section(_row(ini, waits))] + ([actions(*buttons)] if buttons else [])
 
 
 def sponsored_item(ini, waits) -> list[dict]:
     """An initiative this person sponsors: Proceed and report and Extend while it is undecided."""
-    value = str(ini.id)
-    buttons = [button("Proceed and report", Action.PROCEED, value, "primary"), button("Extend", Action.EXTEND, value)]
+    buttons = [proceed_button(ini), button("Extend", Action.EXTEND, str(ini.id))]
     return [section(_row(ini, waits))] + ([actions(*buttons)] if ini.status in OPEN else [])
+
+
+def decision_item(ini, waits) -> list[dict]:
+    """An escalated initiative whose sponsor this person is: their decision waits (SPEC §4), with its buttons."""
+    pending = ", ".join(mention(w.approval.approver_id) for w in waits if w.approval.decision == "pending")
+    text = (f"*Decision:* {title_of(ini)} from {mention(ini.owner_id)} passed its {deadline_of(ini)} without "
+            f"sign-off from {pending or 'everyone'}. Proceed and report, extend, or withdraw?")
+    return [section(text), actions(proceed_button(ini), button("Extend", Action.EXTEND, str(ini.id)), withdraw_button(ini))]
 
 
 def _fit(groups: list[list[list[dict]]], budget: int) -> list[int]:
@@ -60,16 +67,20 @@ def _fit(groups: list[list[list[dict]]], budget: int) -> list[int]:
 
 def home(mine, notice: str | None = None) -> dict:
     """The Home view: the first rows of three lists, oldest first, cut to Slack's 100 blocks with 'and N more'."""
+    # Decisions waiting on a sponsor come first under "Waiting on you": her decision is what waits on her.
+    decisions = [decision_item(i, w) for i, w in mine.sponsored.rows if i.status == "escalated"]
     groups = [
-        ("Waiting on you", [waiting_item(i, w) for i, w in mine.waiting_on_me.rows], "Nothing waits on you."),
+        ("Waiting on you", decisions + [waiting_item(i, w) for i, w in mine.waiting_on_me.rows], "Nothing waits on you."),
         ("Your initiatives", [owned_item(i, w) for i, w in mine.owned.rows],
          "You own no open initiative. `/greenlight new` registers one."),
         ("You sponsor", [sponsored_item(i, w) for i, w in mine.sponsored.rows], "You sponsor no open initiative."),
     ]
-    totals = [mine.waiting_on_me.total, mine.owned.total, mine.sponsored.total]
+    totals = [len(decisions) + mine.waiting_on_me.total, mine.owned.total, mine.sponsored.total]
     top = [section(f":information_source: {notice}")] if notice else []
     top.append(context("Greenlight keeps approvals from stalling. `/greenlight new` registers an initiative, "
                        "`/greenlight help` shows everything else."))
+    top.append(actions(button("New initiative", Action.NEW_INITIATIVE, "new", "primary"),
+                       button("My calendar", Action.MY_CALENDAR, "me")))
     item_lists = [items for _, items, _ in groups]
     # a header per group, then its items (or one line saying it is empty)
     whole = len(top) + sum(1 + (sum(len(item) for item in items) or 1) for items in item_lists)

@@ -5,12 +5,15 @@ from enum import StrEnum
 class Action(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
-    SNOOZE = "snooze"
+    SNOOZE = "snooze"  # until tomorrow
+    SNOOZE_FOR = "snooze_for"  # the menu beside it: for 3 business days, until next week
     ASK = "ask_question"
     PROCEED = "proceed"
     EXTEND = "extend"
     WITHDRAW = "withdraw"
     NUDGE = "nudge"
+    MY_CALENDAR = "my_calendar"  # the App Home's form of `/greenlight me`
+    NEW_INITIATIVE = "new_initiative"  # the App Home's way to `/greenlight new`
     # Previous / Next page of `list` or `mine`: the value says which list and page
     PREVIOUS_PAGE = "previous_page"
     NEXT_PAGE = "next_page"
@@ -22,3 +25,4 @@ class View(StrEnum):
     ASK = "ask_question"
     EXTEND = "extend_deadline"
     REGISTER = "register"
+    MY_CALENDAR = "my_calendar"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from bot.blocks.common import actions, button, context, header, message, section
+from bot.blocks.common import actions, button, confirmation, context, header, message, section
 from bot.blocks.ids import Action
 from bot.text import channel_link, escape, mention
 
@@ -21,6 +21,12 @@ STATUS_LABEL = {
 def day(d: date) -> str:
     """'Mon 14 Dec 2026'."""
     return f"{d:%a} {d.day} {d:%b %Y}"
+
+
+def local_time(at: datetime, tz) -> str:
+    """'Mon 14 Dec 2026 at 09:00' on the wall clock of `tz`: when a future step happens for someone."""
+    local = at.astimezone(tz)
+    return f"{day(local.date())} at {local:%H:%M}"
 
 
 def moment(at: datetime, fallback_tz) -> str:
@@ -54,14 +60,23 @@ def announcement(ini) -> dict:
     return message(f"{ini.reference} registered: {escape(ini.title)}", blocks)
 
 
+def snooze_menu(ini) -> dict:
+    """The longer snoozes beside the Snooze button (which snoozes until tomorrow): the value is 'id:choice'."""
+    options = [("Snooze for 3 business days", "3"), ("Snooze until next week", "week")]
+    return {"type": "overflow", "action_id": Action.SNOOZE_FOR.value,
+            "options": [{"text": {"type": "plain_text", "text": label}, "value": f"{ini.id}:{choice}"}
+                        for label, choice in options]}
+
+
 def approver_buttons(ini) -> dict:
-    """Approve, Reject, Snooze and Ask a question, for a pending approver."""
+    """Approve, Reject, Snooze (until tomorrow, or longer from the menu) and Ask a question, for a pending approver."""
     value = str(ini.id)
     return actions(
         button("Approve", Action.APPROVE, value, "primary"),
         button("Reject", Action.REJECT, value, "danger"),
         button("Snooze", Action.SNOOZE, value),
         button("Ask a question", Action.ASK, value),
+        snooze_menu(ini),
     )
 
 
@@ -70,14 +85,24 @@ def message_with_buttons(fallback: str, text: str, ini) -> dict:
     return message(fallback, [section(text), approver_buttons(ini)])
 
 
+def proceed_button(ini) -> dict:
+    """Proceed and report, confirmed first: it cannot be undone."""
+    return button("Proceed and report", Action.PROCEED, str(ini.id), "primary", confirmation(
+        f"Proceed with {ini.reference} without all sign-offs?",
+        f"{mention(ini.owner_id)} is told to go ahead and owes a report; the approvers still pending and the channel "
+        "are told. They can still approve, but can no longer reject. This cannot be undone.", "Proceed and report"))
+
+
+def withdraw_button(ini) -> dict:
+    """Withdraw, confirmed first: it closes the initiative for good."""
+    return button("Withdraw", Action.WITHDRAW, str(ini.id), "danger", confirmation(
+        f"Withdraw {ini.reference}?", "It is closed for good: the owner, the sponsor, the approvers still pending "
+        "and the channel are told, and nobody is reminded any more. This cannot be undone.", "Withdraw", "danger"))
+
+
 def sponsor_decision(fallback: str, text: str, ini) -> dict:
-    """A DM to the sponsor: the text, then Proceed and report, Extend and Withdraw."""
-    value = str(ini.id)
-    buttons = actions(
-        button("Proceed and report", Action.PROCEED, value, "primary"),
-        button("Extend", Action.EXTEND, value),
-        button("Withdraw", Action.WITHDRAW, value, "danger"),
-    )
+    """A DM to the sponsor: the text, then Proceed and report, Extend and Withdraw (the first and last confirmed)."""
+    buttons = actions(proceed_button(ini), button("Extend", Action.EXTEND, str(ini.id)), withdraw_button(ini))
     return message(fallback, [section(text), buttons])
 
 
@@ -99,9 +124,10 @@ def answered(ini, verdict: str) -> dict:
     return message(f"{ini.reference}: {verdict}", [section(f"{title_of(ini)}\n{verdict}")])
 
 
-def notice(ini, text: str) -> dict:
-    """A one-section message about an initiative; `text` is mrkdwn already escaped."""
-    return message(f"{ini.reference}: {escape(ini.title)}", [section(text)])
+def notice(ini, text: str, what: str | None = None) -> dict:
+    """A one-section message about an initiative; `text` is mrkdwn already escaped. `what` says in the
+    notification what the message is ('GL-1: deadline passed, …'); without it, the title."""
+    return message(f"{ini.reference}: {what or escape(ini.title)}", [section(text)])
 
 
 EVENT_PHRASES = {
@@ -109,6 +135,7 @@ EVENT_PHRASES = {
     "approved": "approved",
     "rejected": "rejected",
     "ratified": "approved after the sponsor decided to proceed (ratified)",
+    "objected": "objected after the sponsor decided to proceed",
     "withdrawn": "withdrew it",
     "status_approved": "all needed sign-offs arrived: approved",
     "nudged": "nudged {to}",
@@ -184,13 +211,17 @@ def history(story, title: str) -> list[dict]:
     return head + blocks + ([older_events_button(ini, oldest)] if oldest else [])
 
 
-def approver_line(ini, wait) -> str:
-    """'<@U1> approved after 2 business days' or '<@U2> pending for 4 business days'."""
+def approver_line(ini, wait, now=None, tz=None) -> str:
+    """'<@U1> approved after 2 business days' or '<@U2> pending for 4 business days', with a snooze still running."""
     a = wait.approval
     if a.decision == "pending":
         state = f"pending for *{wait.text}*" if ini.status in ("open", "escalated") else f"did not answer ({wait.text})"
+        if now and a.snoozed_until and a.snoozed_until > now and ini.status == "open":
+            state += f", snoozed until {moment(a.snoozed_until, tz)}"
     elif a.decision == "approved" and ini.proceeded_at and a.decided_at > ini.proceeded_at:
         state = f"ratified after {wait.text}"
+    elif a.decision == "rejected" and ini.status in ("proceeding", "reported"):  # a rejection there is an objection
+        state = f"*objected* after {wait.text}"
     else:
         state = f"{a.decision} after {wait.text}"
     comment = f": “{escape(a.comment[:200])}”" if a.comment else ""
@@ -212,7 +243,8 @@ def detail(story) -> list[dict]:
     blocks = [header(f"{ini.reference} {ini.title}"), section("\n".join(lines))]
     if ini.details:
         blocks.append(context(escape(ini.details)))
-    blocks.append(section("*Approvers*\n" + "\n".join(approver_line(ini, w) for w in story.waits)))
+    blocks.append(section("*Approvers*\n" + "\n".join(approver_line(ini, w, story.now, zone(story.timezone))
+                                                     for w in story.waits)))
     if ini.report_text:
         blocks.append(section(f"*Report*\n>{escape(ini.report_text)}"))
     page, oldest = history_page(history_lines(story, zone(story.timezone)), 47 - len(blocks))

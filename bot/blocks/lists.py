@@ -5,19 +5,43 @@ from bot.blocks.common import actions, button, context, header, section
 from bot.blocks.ids import Action
 from bot.blocks.initiatives import STATUS_LABEL, day, deadline_of, title_of
 from bot.parsing import USAGE
-from bot.text import channel_link, mention
+from bot.text import channel_link, escape, mention
 
 MAX_ROWS = 40
 MAX_BLOCKS = 50  # Slack's limit for a message
 PACK_LIMIT = 2900  # rows packed into a section up to this many characters (a section takes 3,000)
 
 
+EXAMPLES = {
+    "help": "/greenlight help",
+    "new": "/greenlight new Sales training plan approvers @nina @tom sponsor @vera in 10 days",
+    "list": "/greenlight list stalled",
+    "mine": "/greenlight mine",
+    "show": "/greenlight show GL-12",
+    "approve": "/greenlight approve GL-12 Fine by HR",
+    "reject": "/greenlight reject GL-12 No budget this quarter",
+    "nudge": "/greenlight nudge GL-12",
+    "extend": "/greenlight extend GL-12 by 2027-01-15",
+    "proceed": "/greenlight proceed GL-12 The season starts Monday",
+    "report": "/greenlight report GL-12 40 people trained, costs as planned",
+    "withdraw": "/greenlight withdraw GL-12 Merged with the Paris plan",
+    "summary": "/greenlight summary",
+    "settings": "/greenlight settings holidays DE",
+    "me": "/greenlight me holidays US-NY",
+    "snooze": "/greenlight snooze GL-12 3 days",
+}
+
+
 def help_text() -> str:
-    """What /greenlight can do."""
-    lines = [f"`{usage}`" for usage in USAGE.values()]
+    """What /greenlight can do: the roles, business days, and each command with an example (placeholders
+    escaped, so Slack shows them instead of reading them as links)."""
+    lines = [f"`{escape(usage)}`  e.g. `{escape(EXAMPLES.get(name, usage))}`" for name, usage in USAGE.items()]
     return (
-        "*Greenlight* keeps approvals from stalling: it nudges approvers in their working hours and, "
-        "at the deadline, asks the sponsor whether to proceed and report.\n" + "\n".join(lines)
+        "*Greenlight* keeps approvals from stalling. The *owner* registers an initiative; each *approver* answers "
+        "Approve or Reject; the *sponsor* decides at the deadline whether to *proceed and report*: go ahead without "
+        "the missing sign-offs, and the owner reports the results afterwards. Reminders come in each person's "
+        "working hours; *business days* are working days minus public holidays (yours: `/greenlight me`).\n"
+        + "\n".join(lines)
         + "\n`in N days` counts business days. References can be written GL-12, gl-12 or 12."
     )
 

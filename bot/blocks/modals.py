@@ -31,9 +31,11 @@ def modal(callback: View, title: str, blocks: list[dict], metadata: str = "", su
 
 def reject_reason(ini) -> dict:
     """Asks an approver why they reject."""
-    intro = {"type": "section", "text": {"type": "plain_text", "text": truncate(f"{ini.reference}: {ini.title}", 3000)}}
+    intro = {"type": "section", "text": {"type": "plain_text", "text": truncate(
+        f"{ini.reference}: {ini.title}\nRejecting ends it for everyone: the wait stops, and the owner, the sponsor "
+        "and the channel are told, with your reason.", 3000)}}
     reason = text_input("reason", "Why do you reject it?", multiline=True, max_length=2000,
-                        placeholder="The owner and the sponsor will see this.")
+                        placeholder="The owner, the sponsor and the channel will see this.")
     return modal(View.REJECT, f"Reject {ini.reference}", [intro, reason], str(ini.id), "Reject")
 
 
@@ -62,3 +64,20 @@ def submitted_text(view: dict, block_id: str) -> str:
     """The value typed into a plain-text input of a submitted view."""
     value = view["state"]["values"].get(block_id, {}).get(block_id, {}).get("value")
     return (value or "").strip()
+
+
+CALENDAR_FIELDS = {"working-hours": "Working hours", "working-days": "Working days", "holidays": "Public holidays"}
+
+
+def my_calendar(own: dict[str, str | None], workspace_values: dict[str, str]) -> dict:
+    """The App Home's form of `/greenlight me`: each key as typed, empty to follow the workspace's (shown)."""
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": (
+        "Reminders reach you only in your working hours, on your business days. Leave a field empty to follow "
+        "the workspace. Holidays: a country (`FR`, `JP`) or region (`US-NY`, `DE-BY`), or `none`.")}}]
+    for key, label in CALENDAR_FIELDS.items():
+        field = text_input(key, label, optional=True, max_length=40,
+                           placeholder=truncate(f"the workspace's: {workspace_values[key] or 'none'}", 150))
+        if own.get(key) is not None:
+            field["element"]["initial_value"] = own[key] or "none"
+        blocks.append(field)
+    return modal(View.MY_CALENDAR, "My calendar", blocks, "me", "Save")

@@ -13,7 +13,8 @@ from bot.flows import stats as stats_flow
 from bot.flows import settings as settings_flow
 from bot.flows import visibility as visibility_flow
 from bot.parsing import Command, ParseError, parse
-from bot.services import Refusal, escalation, nudges, overview, summary, visibility
+from bot.people import refresh_people
+from bot.services import Refusal, escalation, nudges, overview, personal, summary, visibility
 from bot.services import initiatives as service
 from bot.services.workspaces import workspace
 from bot.text import escape
@@ -86,6 +87,10 @@ def _hidden(number: int) -> Refusal:
     return Refusal(f"There is no GL-{number} in this workspace. `/greenlight list` shows the open ones.")
 
 
+def snooze(gl, cmd: Command, who: Invocation) -> str:
+    return gl.act(lambda s, now: nudges.snooze(s, service.find(s, who.team_id, cmd.ref), who.user_id, cmd.due, now))
+
+
 def show(gl, cmd: Command, who: Invocation) -> dict:
     """`show GL-12` (status, waits, the latest history) or `show GL-12 history` (the history alone)."""
     with gl.reading() as s:
@@ -143,6 +148,14 @@ def summary_preview(gl, cmd: Command, who: Invocation) -> dict:
         only=lambda ini: visibility.can_see(ini, viewer))))
 
 
+def me(gl, cmd: Command, who: Invocation) -> str:
+    """`me` shows or changes the person's own calendar; Slack is asked first who they are (their time zone)."""
+    refresh_people(gl, who.client, who.team_id, [who.user_id])
+    if not cmd.key:
+        return gl.act(lambda s, now: personal.calendar_of(s, who.team_id, who.user_id, now, gl.config.timezone))
+    return gl.act(lambda s, now: personal.change(s, who.team_id, who.user_id, cmd.key, cmd.value, now))
+
+
 HANDLERS = {
     "help": lambda gl, cmd, who: help_text(),
     "new": new,
@@ -151,6 +164,7 @@ HANDLERS = {
     "show": show,
     "summary": summary_preview,
     "settings": settings_flow.run,
+    "me": me,
     "approve": on_initiative(service.approve),
     "reject": on_initiative(service.reject),
     "withdraw": on_initiative(service.withdraw),
@@ -160,4 +174,5 @@ HANDLERS = {
     "extend": extend,
     "export": export_flow.run,
     "stats": stats_flow.run,
+    "snooze": snooze,
 }

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from bot.blocks import modals
+from bot.blocks import register as register_blocks
 from bot.blocks.ids import Action
 from bot.flows import commands
 from bot.flows.commands import Invocation
 from bot.listeners.outcomes import attempt, ephemeral, outcome, settled
-from bot.services import escalation, nudges
+from bot.parsing import Due
+from bot.services import escalation, nudges, personal
+from bot.services.workspaces import workspace
 from bot.services import initiatives as service
 
 # Buttons that act at once: the service decides who may, and what an outdated click gets.
@@ -26,12 +29,14 @@ def clicked(body) -> tuple[str, str, str]:
 
 
 def register(app, gl) -> None:
-    def immediate(action, keep_buttons: bool):
+    def immediate(action, keep_buttons: bool, chosen=None):
+        """`chosen(body)` → (initiative id, argument) for a menu, whose value carries both; a button passes ''."""
         def handler(ack, body, respond):
             ack()
             team_id, user_id, ini_id = clicked(body)
+            ini_id, argument = chosen(body) if chosen else (ini_id, "")
             reply, done = attempt(lambda: gl.act(
-                lambda s, now: action(s, service.find_by_id(s, team_id, ini_id), user_id, "", now)))
+                lambda s, now: action(s, service.find_by_id(s, team_id, ini_id), user_id, argument, now)))
             if done and body.get("message"):  # the clicked message shows what happened; a refusal changes nothing
                 respond(replace_original=True, **settled(body["message"], reply["text"], keep_buttons=keep_buttons))
             else:
@@ -42,6 +47,12 @@ def register(app, gl) -> None:
     for action_id, action in IMMEDIATE.items():
         # After a snooze the approver still has to answer: the buttons stay.
         app.action(action_id.value)(immediate(action, keep_buttons=action_id is Action.SNOOZE))
+
+    def snooze_choice(body) -> tuple[str, Due | str]:
+        ini_id, _, choice = ((body["actions"][0].get("selected_option") or {}).get("value") or "").partition(":")
+        return ini_id, "week" if choice == "week" else Due(business_days=3)
+
+    app.action(Action.SNOOZE_FOR.value)(immediate(nudges.snooze, keep_buttons=True, chosen=snooze_choice))
 
     def turn_page(ack, body, respond, client):
         ack()
@@ -82,6 +93,30 @@ def register(app, gl) -> None:
         team_id, user_id, value = clicked(body)
         ephemeral(respond, outcome(lambda: commands.older_events(gl, team_id, user_id, client, value)))
 
+    def opens_form(build):
+        """A Home button that opens a form for the person who clicked (nothing about an initiative to check)."""
+        def handler(ack, body, respond, client):
+            ack()
+            team_id, user_id, _ = clicked(body)
+            def open_form():
+                client.views_open(trigger_id=body["trigger_id"], view=build(team_id, user_id))
+
+            reply = outcome(open_form)
+            if reply:
+                ephemeral(respond, reply)
+                gl.deliver_soon()
+        return handler
+
+    def calendar_form(team_id, user_id):
+        return modals.my_calendar(*gl.act(lambda s, now: personal.form_values(s, team_id, user_id, now)))
+
+    def registration_form(team_id, user_id):
+        deadline = gl.act(lambda s, now: service.resolve_deadline(
+            workspace(s, team_id, now=now, default_tz=gl.config.timezone), None, now))
+        return register_blocks.registration(deadline, None)
+
+    app.action(Action.MY_CALENDAR.value)(opens_form(calendar_form))
+    app.action(Action.NEW_INITIATIVE.value)(opens_form(registration_form))
     app.action(Action.REJECT.value)(opens_modal(service.rejectable, lambda ini, now: modals.reject_reason(ini)))
     app.action(Action.ASK.value)(opens_modal(service.askable, lambda ini, now: modals.ask_question(ini)))
     app.action(Action.EXTEND.value)(opens_modal(escalation.extendable, modals.extend_deadline))

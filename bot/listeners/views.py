@@ -7,11 +7,12 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks import register as registration_form
 from bot.blocks.ids import View
+from bot.blocks import modals
 from bot.blocks.modals import submitted_date, submitted_text
 from bot.flows import registration
 from bot.listeners.outcomes import SLACK_DOWN
 from bot.parsing import Due
-from bot.services import Refusal, escalation
+from bot.services import Refusal, escalation, personal
 from bot.services import initiatives as service
 
 
@@ -47,6 +48,19 @@ def register(app, gl) -> None:
             return ack(response_action="errors", errors={registration_form.APPROVERS: SLACK_DOWN})
         ack(response_action="update", view=registration_form.registered(confirmation))
         gl.deliver_soon()
+
+    @app.view(View.MY_CALENDAR.value)
+    def my_calendar_submitted(ack, body, view):
+        """The App Home's calendar form: every key saved in one transaction, or each problem on its field."""
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        typed = {key: submitted_text(view, key) for key in modals.CALENDAR_FIELDS}
+        try:
+            said = gl.act(lambda s, now: personal.save_form(s, team_id, user_id, typed, now))
+        except personal.FormInvalid as e:
+            return ack(response_action="errors", errors=e.errors)
+        ack()
+        gl.notice_on_home(team_id, user_id, said)
+        gl.deliver_soon()  # republishes the Home with the answer on top
 
     app.view(View.REJECT.value)(on_submit("reason", submitted_text, service.reject))
     app.view(View.EXTEND.value)(on_submit("deadline", dated, escalation.extend))

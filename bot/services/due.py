@@ -36,6 +36,8 @@ class DueWork:
     # Columns the step changes, written for the whole batch in one statement (for large batches of
     # rows whose changes differ, which the ORM would write one by one).
     written: tuple[str, ...] = ()
+    # What the batch's messages become before they are written (reminders: one DM per person), if anything.
+    combine: Callable[[Session, list[dict], Calendars, datetime], list[dict]] | None = None
 
 
 def run(session: Session, now: datetime, work: DueWork) -> bool:
@@ -57,9 +59,12 @@ def run(session: Session, now: datetime, work: DueWork) -> bool:
     initiatives = [row if model is Initiative else row.initiative for row in rows]
     cal = Calendars.of(session, list({ini.id: ini for ini in initiatives}.values()), now)
     messages = [m for row in rows for m in work.step(session, row, cal, now)]
+    if work.combine:
+        with session.no_autoflush:  # the batch's rows are written below in one statement, not flushed one by one
+            messages = work.combine(session, messages, cal, now)
     if work.written:
         with session.no_autoflush:  # the batch's events are inserted below, in one statement, not flushed one by one
             update_many(session, rows, work.written)
     insert_new(session, Event)
-    enqueue(session, messages)
+    enqueue(session, messages, cal)
     return len(rows) == work.batch

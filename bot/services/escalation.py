@@ -11,7 +11,7 @@ from bot.parsing import Due
 from bot.services import Refusal, record
 from bot.services.due import DueWork
 from bot.services.initiatives import (
-    decide, deadline_problem, require_owner_or_sponsor, resolve_deadline,
+    decide, deadline_problem, require_owner_or_sponsor, resolve_deadline, spend_buttons,
 )
 from bot.services.lifecycle import move, require_asking
 from bot.services.outbox import enqueue
@@ -70,6 +70,8 @@ def proceed(session: Session, ini: Initiative, user_id: str, note: str, now: dat
     decide(session, ini, Status.PROCEEDING, now, actor=user_id, event="proceeded", note=note,
            settles="You decided to proceed and report.")
     enqueue(session, notices.proceeding(ini, user_id, note, pending, now))
+    spend_buttons(session, ini, {a.approver_id: "The sponsor decided to proceed; a report will follow. You can still "
+                                                f"approve with `/greenlight approve {ini.reference}`." for a in pending}, now)
     return f"{ini.reference} is proceeding. {mention(ini.owner_id)} has been told to go ahead and to report by {msg.day(ini.report_due)}."
 
 

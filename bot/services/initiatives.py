@@ -12,7 +12,7 @@ from bot.blocks import initiatives as msg
 from bot.parsing import Draft, Due
 from bot.services import Refusal, record
 from bot.services.lifecycle import move, require_asking, schedule, waiting_since
-from bot.services.outbox import enqueue
+from bot.services.outbox import enqueue, spent_buttons
 from bot.services.workspaces import Calendars, today, work_week, workspace
 from bot.text import escape, mention
 from storage.enums import Decision, Status
@@ -140,7 +140,7 @@ def register(session: Session, *, team_id: str, owner_id: str, draft: Draft, now
     record(session, ini, owner_id, "registered", now, approvers=list(draft.approver_ids), deadline=deadline.isoformat())
     cal = Calendars.of(session, [ini], now)
     schedule(ini, now, cal)
-    enqueue(session, notices.registered(ini, cal, now))
+    enqueue(session, notices.registered(ini, cal, now), cal)
     return ini
 
 
@@ -152,6 +152,13 @@ class RegistrationInvalid(Refusal):
         super().__init__("I couldn't register that:\n" + "\n".join(f"• {e}" for e in errors.values()))
 
 
+def spend_buttons(session, ini: Initiative, verdicts: dict[str, str], now: datetime) -> None:
+    """Every earlier message with buttons to these people about this initiative becomes a short record of what
+    happened ({person: verdict}); one still held for their working hours is never sent."""
+    if verdicts:
+        enqueue(session, notices.buttons_spent(ini, spent_buttons(session, ini, set(verdicts), now), verdicts, now))
+
+
 def decide(session, ini: Initiative, status: Status, now: datetime, *, actor: str | None, event: str, settles: str,
            why: str = "", round: int | None = None, **data) -> None:
     """Move the initiative to `status` and tell whoever was waiting on the old state that it is settled.
@@ -160,10 +167,14 @@ def decide(session, ini: Initiative, status: Status, now: datetime, *, actor: st
     (at deadline `round`) sees their question replaced by `settles`."""
     was, pending = ini.status, ini.pending
     move(session, ini, status, now, Calendars.of(session, [ini], now), actor=actor, event=event, **data)
+    spent = {}
     if status.closed and was.asking:  # once proceeding, they were already told they need not answer
         enqueue(session, notices.no_answer_needed(ini, pending, why, now))
+        spent = {a.approver_id: f"No answer needed any more: {why}" for a in pending}
     if was is Status.ESCALATED:
         enqueue(session, notices.sponsor_question_settled(ini, now, settles, round))
+        spent[ini.sponsor_id] = settles
+    spend_buttons(session, ini, spent, now)
 
 
 def approver(ini: Initiative, user_id: str, verb: str) -> Approval:
@@ -187,10 +198,10 @@ def pending_approval(ini: Initiative, user_id: str, verb: str) -> Approval:
 
 
 def rejectable(ini: Initiative, user_id: str) -> Approval:
-    """The approval a rejection would decide, or a Refusal: once proceeding, a rejection changes nothing."""
+    """The approval a rejection would decide (once proceeding, it is recorded as an objection), or a Refusal."""
     a = pending_approval(ini, user_id, "reject")
-    require_asking(ini, f"a rejection can no longer change it. Tell {mention(ini.sponsor_id)} directly if you object. "
-                        "Nothing changed.")
+    if ini.status is not Status.PROCEEDING:
+        require_asking(ini, "a rejection can no longer change it. Nothing changed.")
     return a
 
 
@@ -206,8 +217,10 @@ def approve(session: Session, ini: Initiative, user_id: str, comment: str, now: 
     if ini.status is Status.PROCEEDING:
         record(session, ini, user_id, "ratified", now, comment=comment)
         enqueue(session, notices.ratified(ini, a, now))
+        spend_buttons(session, ini, {user_id: "You approved it after the sponsor decided to proceed (ratified)."}, now)
         return f"Thanks: your approval of {ini.reference} is recorded as a ratification of the sponsor's decision to proceed."
     record(session, ini, user_id, "approved", now, comment=comment)
+    spend_buttons(session, ini, {user_id: "You approved it. Thank you!"}, now)
     approved = [x for x in ini.approvals if x.decision == Decision.APPROVED]
     if ini.rule == "any" or len(approved) == len(ini.approvals):
         enqueue(session, notices.settled_requests(ini, now, {a.id: "You approved it. Thank you!"}))
@@ -226,7 +239,15 @@ def reject(session: Session, ini: Initiative, user_id: str, reason: str, now: da
     if not reason.strip():
         raise Refusal(f"Please give a reason: `/greenlight reject {ini.reference} <reason>`.")
     _answer(ini, a, Decision.REJECTED, reason, now)
+    if ini.status is Status.PROCEEDING:
+        # SPEC §2: an objection, kept with its reason; the sponsor's decision to proceed stands.
+        record(session, ini, user_id, "objected", now, reason=reason)
+        enqueue(session, notices.objected(ini, a, now))
+        spend_buttons(session, ini, {user_id: "You objected after the sponsor decided to proceed."}, now)
+        return (f"Your objection to {ini.reference} is recorded with your reason; {mention(ini.sponsor_id)} and "
+                f"{mention(ini.owner_id)} have been told, and it will be listed in the report.")
     enqueue(session, notices.settled_requests(ini, now, {a.id: "You rejected it. The owner and the sponsor have your reason."}))
+    spend_buttons(session, ini, {user_id: "You rejected it."}, now)
     decide(session, ini, Status.REJECTED, now, actor=user_id, event="rejected", reason=reason,
            why=f"{mention(user_id)} rejected it", settles="It was rejected, so there is nothing to decide.")
     enqueue(session, notices.decided(ini, f"{mention(user_id)} *rejected* {msg.title_of(ini)}. Reason:\n>{escape(reason)}", now))

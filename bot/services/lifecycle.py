@@ -56,11 +56,12 @@ def schedule(ini: Initiative, now: datetime, cal: Calendars, *, skip_missed: boo
     if ini.status is not Status.PROCEEDING:
         ini.next_report_reminder_at = None
     elif ini.next_report_reminder_at is None and ini.report_due:
-        owner_tz = cal.tz(ini.team_id, ini.owner_id)
-        ini.next_report_reminder_at = week.next_working_moment(week.start_of_day(ini.report_due, owner_tz), owner_tz)
+        owner_tz, owner_week = cal.tz(ini.team_id, ini.owner_id), cal.week(ini.team_id, ini.owner_id)
+        ini.next_report_reminder_at = owner_week.next_working_moment(owner_week.start_of_day(ini.report_due, owner_tz),
+                                                                     owner_tz)
     ini.waiting_since = waiting_since(ini)
     for a in ini.pending:
-        tz = cal.tz(ini.team_id, a.approver_id)
+        tz, week = cal.tz(ini.team_id, a.approver_id), cal.week(ini.team_id, a.approver_id)  # their own calendar
         if skip_missed and ini.status is Status.OPEN:
             a.nudges_sent = max(a.nudges_sent, nudges_passed(ws, week, a, tz, now))
         upcoming = next_nudge(ws, week, ini, a, tz)

@@ -5,14 +5,15 @@ and the clock by schedule.next_nudge, so restarts and extra processes lose nothi
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot import keys, notices
 from bot.blocks import initiatives as msg
 from bot.calendar import describe_wait
+from bot.parsing import Due
 from bot.services import Refusal, record
 from bot.services.due import DueWork
 from bot.services.initiatives import pending_approval, require_owner_or_sponsor
@@ -22,28 +23,48 @@ from bot.services.schedule import last_call_moment, next_nudge, nudges_passed
 from bot.services.workspaces import Calendars, today
 from bot.text import mention
 from storage.enums import Decision, Status
-from storage.models import Approval, Initiative
+from storage.models import Approval, Initiative, Person
 
 DAY_SECONDS = 24 * 3600
 
 
 def _nudge(ini: Initiative, a: Approval, cal: Calendars, now: datetime, key: str, kind: str, **kw) -> dict:
     """One reminder to this approver, with how long they have kept it waiting and their next reminder."""
-    ws, week, tz = cal.ws(ini.team_id), cal.week(ini.team_id), cal.tz(ini.team_id, a.approver_id)
+    ws, week, tz = cal.ws(ini.team_id), cal.week(ini.team_id, a.approver_id), cal.tz(ini.team_id, a.approver_id)
     waited = describe_wait(week.business_seconds(a.requested_at, now, tz))
     upcoming = next_nudge(ws, week, ini, a, tz)
     return notices.nudge(ini, a, key, kind, waited, upcoming[0].astimezone(tz).date() if upcoming else None, now, **kw)
 
 
+def reminded_on_day(cal: Calendars, team_id: str, user_id: str, at: datetime) -> datetime | None:
+    """When this person got (or will get) a reminder on the local day of `at`, if they did: one a day."""
+    person, tz = cal.person(team_id, user_id), cal.tz(team_id, user_id)
+    last = person.last_reminder_at if person else None
+    return last if last and last.astimezone(tz).date() == at.astimezone(tz).date() else None
+
+
+def _remember_reminder(cal: Calendars, team_id: str, user_id: str, at: datetime) -> None:
+    person = cal.person(team_id, user_id)
+    if person is not None:
+        person.last_reminder_at = at
+
+
 def remind(session: Session, a: Approval, cal: Calendars, now: datetime) -> list[dict]:
     """The nudge or last call due to this approver now, at most one, inside their working hours."""
     ini = a.initiative
-    ws, week, tz = cal.ws(ini.team_id), cal.week(ini.team_id), cal.tz(ini.team_id, a.approver_id)
+    ws, week, tz = cal.ws(ini.team_id), cal.week(ini.team_id, a.approver_id), cal.tz(ini.team_id, a.approver_id)
     working = week.next_working_moment(now, tz)
     upcoming = next_nudge(ws, week, ini, a, tz)
     if upcoming is None or upcoming[0] > now or working > now:
         # Settings changed, or the bot was down past their working day: wait for the right moment.
         a.next_nudge_at = max(upcoming[0], working) if upcoming else None
+        return []
+    earlier = reminded_on_day(cal, ini.team_id, a.approver_id, now)
+    if earlier is not None and earlier != now:  # `now`: a reminder of this very sweep, combined with this one
+        # One reminder per person per day: this one waits for their next working day (dropped if that is
+        # past the deadline: then the sponsor is asked instead).
+        a.next_nudge_at = week.next_working_moment(week.start_of_day(week.next_business_day(now.astimezone(tz).date()),
+                                                                     tz), tz)
         return []
     # Catching up after downtime: skip the reminders that were missed rather than send them all,
     # and the next one too if it falls within half an interval of this one (else: two in an hour).
@@ -60,13 +81,34 @@ def remind(session: Session, a: Approval, cal: Calendars, now: datetime) -> list
         a.nudges_sent += 1
         nxt = next_nudge(ws, week, ini, a, tz)
     a.next_nudge_at = nxt[0] if nxt else None
-    # A reminder changes nothing anyone sees on their App Home: no refresh for it.
+    # A reminder changes nothing anyone sees on their App Home: no refresh for it. (one_a_day records that
+    # the person got it.)
     record(session, ini, None, "last_call" if kind == "last_call" else "nudged", now, touch=False, to=a.approver_id)
     return [_nudge(ini, a, cal, now, key, kind)]
 
 
+def one_a_day(session: Session, rows: list[dict], cal: Calendars, now: datetime) -> list[dict]:
+    """A batch's reminders to one person come as one DM listing each initiative with its own buttons; each
+    person's last reminder is recorded (one statement per workspace, whatever the batch's size)."""
+    by_person: dict[tuple[str, str], list[dict]] = {}
+    for row in rows:
+        by_person.setdefault((row["team_id"], row["recipient"]), []).append(row)
+    combined = []
+    for (team_id, person), theirs in by_person.items():
+        if len(theirs) == 1:
+            combined += theirs
+        else:
+            day = theirs[0]["created_at"].astimezone(cal.tz(team_id, person)).date()
+            combined.append(notices.reminders(team_id, person, theirs, day))
+    for team_id in {team for team, _ in by_person}:
+        session.execute(update(Person).where(Person.team_id == team_id, Person.user_id.in_(
+            {person for team, person in by_person if team == team_id})).values(last_reminder_at=now),
+            execution_options={"synchronize_session": False})
+    return combined
+
+
 REMINDERS = DueWork("reminders", Approval.next_nudge_at, Status.OPEN, remind, batch=500,
-                    written=("nudges_sent", "last_call_sent", "next_nudge_at"))
+                    written=("nudges_sent", "last_call_sent", "next_nudge_at"), combine=one_a_day)
 
 
 def manual_nudge(session: Session, ini: Initiative, user_id: str, _text: str, now: datetime) -> str:
@@ -80,29 +122,57 @@ def manual_nudge(session: Session, ini: Initiative, user_id: str, _text: str, no
     if ini.last_manual_nudge_on == day:
         raise Refusal(f"The approvers of {ini.reference} were already nudged today. You can nudge again on "
                       f"{msg.day(week.next_business_day(day))}.")
-    pending = ini.pending
+    arrives = {a.approver_id: cal.working_moment(ini.team_id, a.approver_id, now) for a in ini.pending}
+    # One reminder per person per day: whoever already had one that day is not reminded again.
+    had = {u: at for u, at in ((u, reminded_on_day(cal, ini.team_id, u, when)) for u, when in arrives.items()) if at}
+    pending = [a for a in ini.pending if a.approver_id not in had]
+    got = "; ".join(f"{mention(u)} got one {msg.local_time(at, cal.tz(ini.team_id, u))} their time"
+                    for u, at in had.items())
+    if not pending:
+        raise Refusal(f"Everyone pending on {ini.reference} already has a reminder that day ({got}); each person "
+                      "gets at most one reminder a day. Nothing was sent.")
     ini.last_manual_nudge_on = day
     enqueue(session, [_nudge(ini, a, cal, now, keys.manual_nudge(a.id, day), "manual",
-                             not_before=cal.working_moment(ini.team_id, a.approver_id, now)) for a in pending])
+                             not_before=arrives[a.approver_id]) for a in pending], cal)
+    for a in pending:
+        _remember_reminder(cal, ini.team_id, a.approver_id, arrives[a.approver_id])
     record(session, ini, user_id, "manual_nudge", now, approvers=[a.approver_id for a in pending])
     names = ", ".join(mention(a.approver_id) for a in pending)
-    return f"Nudged {names} about {ini.reference}. Each gets it now, or at the start of their next working day."
+    skipped = f" Not {got}." if had else ""
+    return (f"Nudged {names} about {ini.reference}. Each gets it now, or at the start of their next working day."
+            f"{skipped}")
 
 
-def snooze(session: Session, ini: Initiative, user_id: str, _text: str, now: datetime) -> str:
-    """Move this approver's next reminder to their next business day; the waiting clock keeps running."""
+def snooze(session: Session, ini: Initiative, user_id: str, until: Due | str | None, now: datetime) -> str:
+    """No reminder to this approver until tomorrow (the button, or no `until`), for N business days, until a
+    date, or until next week ('week'), in their own calendar; never past their last call. The waiting clock keeps
+    running."""
     a = pending_approval(ini, user_id, "snooze reminders for")
     if ini.status is not Status.OPEN:
         raise Refusal(f"{ini.reference} is {msg.STATUS_LABEL[ini.status]}; there are no reminders to snooze.")
     cal = Calendars.of(session, [ini], now)
-    week, tz = cal.week(ini.team_id), cal.tz(ini.team_id, user_id)
+    week, tz = cal.week(ini.team_id, user_id), cal.tz(ini.team_id, user_id)
     local_day = now.astimezone(tz).date()
-    a.snoozed_until = week.next_working_moment(week.start_of_day(week.next_business_day(local_day), tz), tz)
+    if until == "week":  # the first business day of next week
+        monday = local_day + timedelta(days=7 - local_day.weekday())
+        day = monday if week.is_business_day(monday) else week.next_business_day(monday)
+    elif isinstance(until, Due) and until.on is not None:
+        if until.on <= local_day:
+            raise Refusal(f"{msg.day(until.on)} is not in the future. Try `/greenlight snooze {ini.reference} 3 days`.")
+        day = until.on if week.is_business_day(until.on) else week.next_business_day(until.on)
+    else:
+        day = week.add_business_days(local_day, until.business_days if isinstance(until, Due) else 1)
+    wanted = week.next_working_moment(week.start_of_day(day, tz), tz)
+    last_call = last_call_moment(week, ini, tz)
+    capped = not a.last_call_sent and now < last_call < wanted
+    a.snoozed_until = last_call if capped else wanted
     upcoming = next_nudge(cal.ws(ini.team_id), week, ini, a, tz)
     a.next_nudge_at = upcoming[0] if upcoming else None
     record(session, ini, user_id, "snoozed", now, until=a.snoozed_until.isoformat())
     when = f"{msg.day(a.next_nudge_at.astimezone(tz).date())}" if a.next_nudge_at else "the deadline"
-    return (f"Snoozed: no reminder about {ini.reference} before {when}. "
+    limit = (f" Not past your last call on {msg.local_time(last_call, tz)}: you asked for "
+             f"{msg.day(wanted.astimezone(tz).date())}." if capped else "")
+    return (f"Snoozed: no reminder about {ini.reference} before {when}.{limit} "
             "The waiting time keeps counting, and the deadline stays the same.")
 
 

@@ -38,6 +38,7 @@ class Story:
     events: list[Event]  # oldest first
     timezone: str
     viewer_id: str = ""  # who reads it: the text of a question is theirs only if they asked, own or sponsor it
+    now: datetime | None = None  # when it is told: a snooze still running is shown
 
     def hides_text(self, event: Event) -> bool:
         """Whether the event's text is not for this reader (a question between others)."""
@@ -56,10 +57,9 @@ def waits_of(session: Session, initiatives: list[Initiative], now: datetime, *, 
     cal = cal or Calendars.of(session, initiatives, now)
     result = {}
     for ini in initiatives:
-        week = cal.week(ini.team_id)
         approvals = ini.pending if pending_only else ini.approvals
-        result[ini.id] = [Wait(a, week.business_seconds(a.requested_at, waited_until(ini, a, now),
-                                                        cal.tz(ini.team_id, a.approver_id))) for a in approvals]
+        result[ini.id] = [Wait(a, cal.week(ini.team_id, a.approver_id).business_seconds(
+            a.requested_at, waited_until(ini, a, now), cal.tz(ini.team_id, a.approver_id))) for a in approvals]
     return result
 
 
@@ -69,7 +69,7 @@ def story(session: Session, ini: Initiative, now: datetime, viewer_id: str = "",
     if before is not None:
         query = query.where(Event.id < before)
     ws = workspace(session, ini.team_id, now=now)
-    return Story(ini, waits_of(session, [ini], now)[ini.id], list(session.scalars(query)), ws.timezone, viewer_id)
+    return Story(ini, waits_of(session, [ini], now)[ini.id], list(session.scalars(query)), ws.timezone, viewer_id, now)
 
 
 def longest_wait(waits: list[Wait]) -> float:

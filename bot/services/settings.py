@@ -15,7 +15,7 @@ from zoneinfo import available_timezones
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.calendar import WEEKDAYS, known_holidays_country
+from bot.calendar import WEEKDAYS, holidays_code
 from bot.services import Refusal
 from bot.services.nudges import reschedule_workspace
 from bot.services.workspaces import Calendars, workspace
@@ -189,15 +189,17 @@ def time_zone(raw: str) -> str:
 
 
 def holidays_country(raw: str) -> str | None:
-    """'de' → 'DE'; 'none' or 'off' → None."""
+    """'de' → 'DE', 'us-ny' → 'US-NY' (a country or country-subdivision as the holidays package names them);
+    'none' or 'off' → None."""
     text = _plain(raw)
     lowered = text.lower()
     if lowered in ("none", "off"):
         return None
-    if not re.fullmatch(r"[a-z]{2,3}", lowered) or not known_holidays_country(lowered):
-        raise Invalid(f"{quoted(text)} is not a country code I know holidays for: use one like DE, US or FR, "
-                      "or `none` for no public holidays.")
-    return lowered.upper()
+    code = holidays_code(lowered) if re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]{1,4})?", lowered) else None
+    if code is None:
+        raise Invalid(f"{quoted(text)} is not a country code I know holidays for: use a country such as DE, US or "
+                      "FR, a country and region such as US-NY or DE-BY, or `none` for no public holidays.")
+    return code
 
 
 def channel(raw: str) -> str | None:

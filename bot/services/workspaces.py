@@ -1,7 +1,7 @@
 """Workspace settings and the calendars they define: working days and hours, holidays, time zones."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -30,11 +30,15 @@ def parse_hours(text: str) -> tuple[time, time]:
     return time.fromisoformat(start), time.fromisoformat(end)
 
 
-def work_week(ws: Workspace) -> WorkWeek:
-    """The workspace's working days, hours and holidays."""
-    start, end = parse_hours(ws.working_hours)
-    days = frozenset(WEEKDAYS.index(d) for d in ws.working_days.split(",") if d)
-    return WorkWeek(working_days=days, start=start, end=end, holidays_country=ws.holidays)
+def work_week(ws: Workspace, own: Person | None = None) -> WorkWeek:
+    """The workspace's working days, hours and holidays; with `own`, that person's calendar: each of their
+    own choices (`/greenlight me`) replaces the workspace's, unset ones follow it."""
+    hours = (own and own.working_hours) or ws.working_hours
+    days = (own and own.working_days) or ws.working_days
+    holidays = own.holidays if own is not None and own.holidays is not None else ws.holidays  # '' = none
+    start, end = parse_hours(hours)
+    return WorkWeek(working_days=frozenset(WEEKDAYS.index(d) for d in days.split(",") if d), start=start, end=end,
+                    holidays_country=holidays or None)
 
 
 def today(ws: Workspace, now: datetime) -> date:
@@ -44,9 +48,15 @@ def today(ws: Workspace, now: datetime) -> date:
 
 def people_zones(session: Session, team_id: str, user_ids, fallback: str) -> dict[str, ZoneInfo]:
     """Time zones of several people in one query."""
-    rows = session.scalars(select(Person).where(Person.team_id == team_id, Person.user_id.in_(set(user_ids))))
+    return people_calendars(session, team_id, user_ids, fallback)[0]
+
+
+def people_calendars(session: Session, team_id: str, user_ids, fallback: str
+                     ) -> tuple[dict[str, ZoneInfo], dict[str, Person]]:
+    """Time zones of several people, and their people rows (their own calendars), in one query."""
+    rows = list(session.scalars(select(Person).where(Person.team_id == team_id, Person.user_id.in_(set(user_ids)))))
     found = {p.user_id: zone(p.tz or fallback) for p in rows}
-    return {u: found.get(u, zone(fallback)) for u in user_ids}
+    return {u: found.get(u, zone(fallback)) for u in user_ids}, {p.user_id: p for p in rows}
 
 
 @dataclass(frozen=True)
@@ -55,13 +65,15 @@ class Calendars:
 
     spaces: dict[str, Workspace]
     zones: dict[str, dict[str, ZoneInfo]]
+    own: dict[str, dict[str, Person]] = field(default_factory=dict)  # people rows: own calendars, last reminders
 
     @classmethod
     def load(cls, session: Session, people: dict[str, set[str]], now: datetime) -> Calendars:
         """For {team: user ids}."""
         spaces = {team: workspace(session, team, now=now) for team in people}
-        return cls(spaces, {team: people_zones(session, team, users, spaces[team].timezone)
-                            for team, users in people.items()})
+        found = {team: people_calendars(session, team, users, spaces[team].timezone) for team, users in people.items()}
+        return cls(spaces, {team: zones for team, (zones, _) in found.items()},
+                   {team: own for team, (_, own) in found.items()})
 
     @classmethod
     def of(cls, session: Session, initiatives: list[Initiative], now: datetime) -> Calendars:
@@ -75,17 +87,30 @@ class Calendars:
     def ws(self, team_id: str) -> Workspace:
         return self.spaces[team_id]
 
-    def week(self, team_id: str) -> WorkWeek:
-        return work_week(self.spaces[team_id])
+    def week(self, team_id: str, user_id: str | None = None) -> WorkWeek:
+        """The workspace's calendar, or with `user_id` that person's own (SPEC §3, personal calendars)."""
+        return work_week(self.spaces[team_id], self.own.get(team_id, {}).get(user_id))
+
+    def person(self, team_id: str, user_id: str) -> Person | None:
+        """The people row of this person, if Slack told us about them."""
+        return self.own.get(team_id, {}).get(user_id)
 
     def tz(self, team_id: str, user_id: str) -> ZoneInfo:
-        return self.zones[team_id][user_id]
+        return self.zones[team_id].get(user_id) or zone(self.spaces[team_id].timezone)
+
+    def delivery_moment(self, team_id: str, recipient: str, at: datetime) -> datetime:
+        """When a proactive message may arrive (SPEC §3, quiet hours): a DM inside its recipient's working
+        time, a conversation of several people inside the last one's (the one it asks), a channel post
+        inside the workspace's."""
+        if recipient[:1] in "UW":
+            return self.working_moment(team_id, recipient.split(",")[-1], at)
+        return self.week(team_id).next_working_moment(at, zone(self.spaces[team_id].timezone))
 
     def working_moment(self, team_id: str, user_id: str, at: datetime) -> datetime:
         """`at`, or the start of this person's next working time if `at` falls outside it."""
-        return self.week(team_id).next_working_moment(at, self.tz(team_id, user_id))
+        return self.week(team_id, user_id).next_working_moment(at, self.tz(team_id, user_id))
 
     def after_business_days(self, team_id: str, user_id: str, start: datetime, days: int) -> datetime:
         """The first working moment of this person once `days` business days have passed since `start`."""
-        week, tz = self.week(team_id), self.tz(team_id, user_id)
+        week, tz = self.week(team_id, user_id), self.tz(team_id, user_id)
         return week.next_working_moment(week.after_business_days(start, days, tz), tz)

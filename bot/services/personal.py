@@ -1,0 +1,124 @@
+"""A person's own calendar (`/greenlight me`): working hours, working days and public holidays that replace
+the workspace's for everything Greenlight times for them (SPEC §3, personal calendars).
+
+Each key is one declaration, like a workspace setting; the value `workspace` unsets it (it follows the workspace
+again). A change reschedules that person's pending reminders."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.services import Refusal
+from bot.services.nudges import reschedule_person
+from bot.services.settings import Invalid, holidays_country, hours, weekdays
+from bot.services.workspaces import workspace
+from bot.text import escape, plain_from_slack, quoted
+from storage.models import Event, Person
+
+FOLLOW = ("workspace", "default", "unset")  # values that hand a key back to the workspace
+
+
+@dataclass(frozen=True)
+class Preference:
+    """One key of a personal calendar: its Person column, the workspace column it overrides, and its parser."""
+
+    key: str
+    attribute: str  # the Person column, and the Workspace column of the same name it replaces
+    meaning: str
+    example: str
+    read: Callable[[str], Any]  # the value as Slack sent it → what is stored; raises Invalid
+
+
+def _holidays(raw: str) -> str:
+    """A country or region code; 'none' → '' (no public holidays, whatever the workspace's)."""
+    return holidays_country(raw) or ""
+
+
+PREFERENCES = {p.key: p for p in (
+    Preference("working-hours", "working_hours", "when reminders may reach you, in your time zone", "08:00-16:00", hours),
+    Preference("working-days", "working_days", "the days you work", "mon-thu", weekdays),
+    Preference("holidays", "holidays", "your public holidays (country or country-region)", "US-NY", _holidays),
+)}
+
+
+def show(value: str | None, inherited: str | None) -> str:
+    """'*FR*' for an own value, 'DE (the workspace's)' for one that follows the workspace."""
+    if value is None:
+        return f"{escape(inherited or 'none')} (the workspace's)"
+    return f"*{escape(value or 'none')}*"
+
+
+def calendar_of(session: Session, team_id: str, user_id: str, now: datetime, default_tz: str = "UTC") -> str:
+    """What `/greenlight me` shows: each key with its value, own or the workspace's, and how to change it."""
+    ws = workspace(session, team_id, now=now, default_tz=default_tz)
+    person = session.get(Person, (team_id, user_id))
+    lines = [f"*Your calendar* (time zone {escape(person.tz if person else ws.timezone)}, from your Slack profile):"]
+    for p in PREFERENCES.values():
+        lines.append(f"• `{p.key}`: {show(getattr(person, p.attribute, None), getattr(ws, p.attribute))} — {p.meaning}")
+    lines.append("Change one with `/greenlight me <key> <value>`, for example `/greenlight me holidays US-NY`; "
+                 "`/greenlight me <key> workspace` follows the workspace again.")
+    return "\n".join(lines)
+
+
+def change(session: Session, team_id: str, user_id: str, key: str, raw_value: str, now: datetime) -> str:
+    """Set (or hand back to the workspace) one key of this person's calendar; their reminders follow it."""
+    pref = PREFERENCES.get(key)
+    if pref is None:
+        raise Refusal(f"There is no key {quoted(plain_from_slack(key), code=True)} for `/greenlight me`. The keys are: "
+                      + ", ".join(f"`{k}`" for k in PREFERENCES) + ".")
+    if not raw_value.strip():
+        raise Refusal(f"Give `{key}` a value, for example: `/greenlight me {key} {pref.example}`.")
+    try:
+        value = None if plain_from_slack(raw_value).strip().lower() in FOLLOW else pref.read(raw_value)
+    except Invalid as e:
+        raise Refusal(f"{e} For example: `/greenlight me {key} {pref.example}`.") from None
+    person = session.get(Person, (team_id, user_id))
+    if person is None:  # the flow caches everyone who runs the command first; this is a bug, not bad input
+        raise RuntimeError(f"{user_id} is not in the people cache")
+    old = getattr(person, pref.attribute)
+    if old == value:
+        return f"Your `{key}` is already {show(value, getattr(workspace(session, team_id, now=now), pref.attribute))}. Nothing changed."
+    setattr(person, pref.attribute, value)
+    session.add(Event(team_id=team_id, initiative_id=None, actor_id=user_id, kind="calendar_changed",
+                      data={"key": key, "old": old, "new": value}, at=now))
+    session.flush()
+    reschedule_person(session, team_id, user_id, now)
+    ws = workspace(session, team_id, now=now)
+    return (f"Your `{key}` is now {show(value, getattr(ws, pref.attribute))}. Your reminders, last calls and "
+            "waiting times follow it.")
+
+
+class FormInvalid(Refusal):
+    """Values of the calendar form that cannot be read ({key: what is wrong}); nothing is saved."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__(" ".join(errors.values()))
+
+
+def form_values(session: Session, team_id: str, user_id: str, now: datetime) -> tuple[dict, dict]:
+    """({key: own value or None}, {key: the workspace's value}) for the App Home's form."""
+    ws = workspace(session, team_id, now=now)
+    person = session.get(Person, (team_id, user_id))
+    return ({k: getattr(person, p.attribute, None) for k, p in PREFERENCES.items()},
+            {k: getattr(ws, p.attribute) for k, p in PREFERENCES.items()})
+
+
+def save_form(session: Session, team_id: str, user_id: str, typed: dict[str, str], now: datetime) -> str:
+    """The calendar form submitted: each changed key set (an empty one follows the workspace), or FormInvalid."""
+    own, _ = form_values(session, team_id, user_id, now)
+    errors, said = {}, []
+    for key, raw in typed.items():
+        if not raw.strip() and own.get(key) is None:
+            continue
+        try:
+            said.append(change(session, team_id, user_id, key, raw.strip() or FOLLOW[0], now))
+        except Refusal as e:
+            errors[key] = str(e)
+    if errors:
+        raise FormInvalid(errors)
+    return " ".join(said) or "Nothing changed."
