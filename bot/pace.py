@@ -69,6 +69,13 @@ class Pacer:
         with self._lock:
             return [team for team, b in self._buckets.items() if b.held_until - now > seconds]
 
+    def next_hold_end(self) -> float | None:
+        """Seconds until the first of the current holds ends (None: no workspace is held)."""
+        now = self.now()
+        with self._lock:
+            ends = [b.held_until - now for b in self._buckets.values() if b.held_until > now]
+        return min(ends) if ends else None
+
     def wait_turn(self, team: str, max_hold: float, conversation: str | None = None) -> bool:
         """Take the workspace's next send slot and sleep until it comes; False (nothing taken) when the workspace is
         held for longer than `max_hold` seconds. After a 429 the message it refused takes the first turn."""
