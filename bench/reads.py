@@ -83,6 +83,7 @@ def main(argv=None) -> int:
     parser.add_argument("database_url")
     parser.add_argument("--requests", type=int, default=250, help="per command and concurrency (default 250)")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[4, 16])
+    parser.add_argument("--commands", nargs="+", default=list(COMMANDS), help="default: list, list stalled, mine, show GL-1")
     args = parser.parse_args(argv)
 
     fake = FakeSlack().start()
@@ -103,19 +104,19 @@ def main(argv=None) -> int:
             wait_for_port(floor_port, floor)
             greenlight = Runner(fake, f"http://127.0.0.1:{app_port}/slack/events", "gl")
             bare = Runner(fake, f"http://127.0.0.1:{floor_port}/slack/events", "floor")
-            for text in COMMANDS:  # warm-up: caches, connections, first imports
+            for text in args.commands:  # warm-up: caches, connections, first imports
                 greenlight.fire(text, 8, 4)
             bare.fire("list", 8, 4)
             before = rss_kib(app.pid)
             for concurrency in args.concurrency:
                 floor_row = bare.fire("list", args.requests, concurrency)
                 rows.append(("floor (bare Bolt)", concurrency, floor_row))
-                for text in COMMANDS:
+                for text in args.commands:
                     rows.append((text, concurrency, greenlight.fire(text, args.requests, concurrency)))
             after = rss_kib(app.pid)
     finally:
         fake.stop()
-    served = args.requests * len(COMMANDS) * len(args.concurrency)
+    served = args.requests * len(args.commands) * len(args.concurrency)
     load = os.getloadavg()
     print(f"# {os.cpu_count()} CPUs, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at the end, "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, database {args.database_url.split(':')[0]}")
