@@ -20,6 +20,7 @@ import threading
 import time
 import uuid
 from collections import Counter, deque
+from itertools import pairwise
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,11 +75,6 @@ def engine_for(url: str | None):
         engine = make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
     migrate(engine)
     return engine
-
-
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
 def main() -> None:
@@ -139,7 +135,7 @@ def main() -> None:
         print(f"arrival after the first post, in queue order: first 100 recipients by {max(arrival[:100]):.1f} s, "
               f"median recipient {statistics.median(arrival):.1f} s, recipient #{n // 2} at {arrival[n // 2]:.1f} s, "
               f"last at {max(arrival):.1f} s; arrivals out of queue order: "
-              f"{sum(1 for a, b in zip(arrival, arrival[1:]) if b < a - 1.0)} (by more than 1 s)")
+              f"{sum(1 for a, b in pairwise(arrival) if b < a - 1.0)} (by more than 1 s)")
     fake.stop()
 
 

@@ -243,7 +243,8 @@ class Sender:
             send = self._mark(msg_id, token)
             if send is None:
                 return 0
-            if not self.pacer.wait_turn(send.team_id, INLINE_WAIT_MAX, send.recipient):  # the workspace is held by a long 429
+            # The workspace's turn; a retry is spaced by its backoff already. False: held by a long 429.
+            if not self.pacer.wait_turn(send.team_id, INLINE_WAIT_MAX, send.recipient, paced=attempt == 1):
                 return self._release(msg_id, token, keep_mark=send.look_first)
             looked = not send.look_first
             try:

@@ -3,7 +3,8 @@
 Slack documents chat.postMessage as about one message per second per conversation "while also maintaining a
 workspace-wide limit" it does not publish. So the pace starts at RATE messages a second across a workspace's
 conversations (bursts of BURST), halves at each 429 (down to FLOOR) and grows by RECOVER every RECOVER_EVERY
-seconds without one, up to RATE again.
+seconds without one, up to RATE again. Only a message's first try takes a turn of the pace: a retry waits for its
+backoff (a second or more) already.
 
 A 429 also holds the workspace: every send waits for its Retry-After. One 429 alone may be the limit of its
 conversation, so it holds the other conversations for at most SOLO_HOLD seconds (its own message waits the whole
@@ -76,9 +77,10 @@ class Pacer:
             ends = [b.held_until - now for b in self._buckets.values() if b.held_until > now]
         return min(ends) if ends else None
 
-    def wait_turn(self, team: str, max_hold: float, conversation: str | None = None) -> bool:
+    def wait_turn(self, team: str, max_hold: float, conversation: str | None = None, *, paced: bool = True) -> bool:
         """Take the workspace's next send slot and sleep until it comes; False (nothing taken) when the workspace is
-        held for longer than `max_hold` seconds. After a 429 the message it refused takes the first turn."""
+        held for longer than `max_hold` seconds. After a 429 the message it refused takes the first turn.
+        Not `paced`: only the hold is waited for (a retry, already spaced by its backoff of a second or more)."""
         with self._lock:
             bucket = self._bucket(team)
             deadline = self.monotonic() + FIRST_WAIT
@@ -90,18 +92,7 @@ class Pacer:
             held = bucket.held_until - self.now()
             if held > max_hold:
                 return False
-            mono = self.monotonic()
-            if mono - bucket.calm_since >= RECOVER_EVERY and bucket.rate < self.start_rate:
-                bucket.rate = min(self.start_rate, bucket.rate * RECOVER)
-                bucket.calm_since = mono
-            start = mono + max(0.0, held)
-            # Refill up to `start`; a slot is a whole token. Tokens below zero are sends queued before ours
-            # (never more than a burst of them, even when `sleep` does not really sleep).
-            refill = max(0.0, start - bucket.updated) * bucket.rate
-            bucket.tokens = max(-self.burst, min(self.burst, bucket.tokens + refill))
-            bucket.updated = max(bucket.updated, start)
-            wait = start - mono + max(0.0, 1.0 - bucket.tokens) / bucket.rate
-            bucket.tokens -= 1.0
+            wait = self._take(bucket, max(0.0, held)) if paced else max(0.0, held)
         if wait > 0:
             self.sleep(wait)
         again = self.held_for(team)  # a 429 answered to another send while we slept holds us as well
@@ -110,6 +101,22 @@ class Pacer:
         if again > 0:
             self.sleep(again)
         return True
+
+    def _take(self, bucket: _Bucket, held: float) -> float:
+        """Take a token of the bucket (grown back first, if it has been calm); the seconds until it is ours."""
+        mono = self.monotonic()
+        if mono - bucket.calm_since >= RECOVER_EVERY and bucket.rate < self.start_rate:
+            bucket.rate = min(self.start_rate, bucket.rate * RECOVER)
+            bucket.calm_since = mono
+        start = mono + held
+        # Refill up to `start`; a slot is a whole token. Tokens below zero are sends queued before ours
+        # (never more than a burst of them, even when `sleep` does not really sleep).
+        refill = max(0.0, start - bucket.updated) * bucket.rate
+        bucket.tokens = max(-self.burst, min(self.burst, bucket.tokens + refill))
+        bucket.updated = max(bucket.updated, start)
+        wait = start - mono + max(0.0, 1.0 - bucket.tokens) / bucket.rate
+        bucket.tokens -= 1.0
+        return wait
 
     def slow_down(self, team: str, conversation: str, retry_after: float, *, retry_first: bool = False) -> None:
         """Slack answered 429 for `conversation`: halve the pace (once per hold) and hold the workspace;
@@ -122,7 +129,7 @@ class Pacer:
             hold = retry_after if workspace_wide else min(retry_after, SOLO_HOLD)
             bucket.held_until = max(bucket.held_until, now + hold)
             bucket.limited, bucket.limited_until = conversation, max(bucket.limited_until, now + retry_after)
-            bucket.tokens, bucket.updated = min(bucket.tokens, 0.0), mono
+            bucket.tokens, bucket.updated = min(bucket.tokens, 1.0), mono  # after the hold: one, then the pace
             bucket.calm_since = mono + (bucket.held_until - now)
             if retry_first and bucket.first is None:
                 bucket.first = conversation
