@@ -128,12 +128,16 @@ class Sender:
         self.parallel_from = PARALLEL_FROM
         self.pacer = Pacer(lambda: self.clock.now().timestamp(), sleep=sleep)
         self._auth_checked: dict[str, datetime] = {}
-        self._run_lock = threading.Lock()  # one delivery run at a time per sender; other processes claim apart
+        self._run_lock = threading.Lock()  # one run at a time: the lanes of two could share a conversation
         self._pool: ThreadPoolExecutor | None = None
 
     def deliver_due(self, *, team_id: str | None = None) -> int:
-        """Send every message due now; returns how many were sent."""
-        with self._run_lock:
+        """Send every message due now; returns how many were sent. While another run of this sender goes on (the
+        delivery worker's, a sweep's), it returns 0 at once: that run claims until nothing is due, and a sweep
+        must not wait for a burst to go out at Slack's pace."""
+        if not self._run_lock.acquire(blocking=False):
+            return 0
+        try:
             self.resume_paused()
             sent = 0
             while True:
@@ -142,6 +146,8 @@ class Sender:
                 if not claimed:
                     return sent
                 sent += self._deliver_batch(claimed, token)
+        finally:
+            self._run_lock.release()
 
     def _deliver_batch(self, claimed: list[tuple[int, str, bool]], token: str) -> int:
         """Send a claimed batch, each conversation's messages in order in a lane of their own, lanes in parallel.
