@@ -6,7 +6,8 @@ fake Slack of the tests. The fake answers every chat.postMessage after `--latenc
 `--per-minute` of them in any 60 seconds for the workspace; beyond that it answers 429 with the Retry-After
 that lets the next one through. It prints the total time against what the limit allows (messages / per-minute),
 how many 429s were answered, when the first and the last recipients got theirs, and any message Slack got twice
-or not at all. `--database postgresql://...` runs it on PostgreSQL (a schema of its own); SQLite by default.
+or not at all. `--database postgresql://...` runs it on PostgreSQL (in a schema of its own, dropped at the end);
+SQLite by default.
 """
 from __future__ import annotations
 
@@ -137,6 +138,11 @@ def main() -> None:
               f"last at {max(arrival):.1f} s; arrivals out of queue order: "
               f"{sum(1 for a, b in pairwise(arrival) if b < a - 1.0)} (by more than 1 s)")
     fake.stop()
+    if engine.dialect.name == "postgresql":  # its schema goes with it
+        with engine.begin() as conn:
+            schema = conn.scalar(text("select current_schema()"))
+            conn.execute(text(f"drop schema {schema} cascade"))
+    engine.dispose()
 
 
 if __name__ == "__main__":
