@@ -12,6 +12,12 @@
   errors), wait (429 Retry-After), recipient unreachable (the owner is told, no retry loop), or our token
   refused (the workspace's delivery pauses, every message stays queued, auth.test resumes it).
 
+- Pace. Claimed messages go out from THREADS threads at once, one lane per conversation (recipient), so that no
+  two messages of a conversation are in flight together and each conversation gets its messages in claim order
+  (oldest due first); a batch of fewer than PARALLEL_FROM conversations goes out from one thread, in claim order.
+  Every send first waits for its workspace's turn (bot/pace.py): a pace shared by the threads
+  that halves at a 429 and holds the workspace for its Retry-After.
+
 The duplicate window left: Slack storing a post only after we looked for it (it accepted the request,
 answered after the client timeout, and had not stored it by the time of the lookup), and a sender frozen
 for longer than LEASE between its fenced mark and its post. Both are measured by tests/test_delivery_faults.py.
@@ -21,10 +27,12 @@ from __future__ import annotations
 import base64
 import http.client
 import logging
+import threading
 import time
 import urllib.error
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -33,6 +41,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import exists, or_, select, update
 
 from bot import logs, metrics, notices
+from bot.pace import Pacer
 from bot.services import record
 from bot.services.installs import still_installed
 from bot.services.outbox import enqueue
@@ -43,6 +52,8 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)  # a claim, renewed at every send; must outlast the client's timeout by far
 BATCH = 100
+THREADS = 6  # messages in flight at once, to different conversations
+PARALLEL_FROM = 8  # conversations in a batch from which it goes out in THREADS threads; fewer go out one by one
 INLINE_WAIT_MAX = 10.0  # seconds we wait in place for a 429 or a backoff before rescheduling
 INLINE_TRIES = 4
 AUTH_CHECK_EVERY = timedelta(minutes=1)  # how often a paused workspace's token is tried again
@@ -107,35 +118,73 @@ class Send:
 class Sender:
     """Delivers outbox messages once, waiting out 429s, retrying 5xx and network errors, pausing on a broken token."""
 
-    def __init__(self, sessions, client_for: Callable[[str], WebClient], clock, sleep=time.sleep):
+    def __init__(self, sessions, client_for: Callable[[str], WebClient], clock, sleep=time.sleep,
+                 threads: int = THREADS):
         self.sessions = sessions
         self.client_for = client_for  # team id -> a client with that workspace's token (gl.sender_client_for)
         self.clock = clock
         self.sleep = sleep
+        self.threads = threads
+        self.parallel_from = PARALLEL_FROM
+        self.pacer = Pacer(lambda: self.clock.now().timestamp(), sleep=sleep)
         self._auth_checked: dict[str, datetime] = {}
+        self._run_lock = threading.Lock()  # one run at a time: the lanes of two could share a conversation
+        self._pool: ThreadPoolExecutor | None = None
 
     def deliver_due(self, *, team_id: str | None = None) -> int:
-        """Send every message due now; returns how many were sent."""
-        self.resume_paused()
-        sent = 0
-        while True:
-            token = uuid.uuid4().hex
-            claimed = self._claim(team_id, token)
-            if not claimed:
-                return sent
-            renewed = self.clock.now()
-            for msg_id in claimed:
-                if self.clock.now() - renewed > LEASE / 2:  # a slow batch keeps what it has not sent yet
-                    renewed = self._renew(claimed, token)
+        """Send every message due now; returns how many were sent. While another run of this sender goes on (the
+        delivery worker's, a sweep's), it returns 0 at once: that run claims until nothing is due, and a sweep
+        must not wait for a burst to go out at Slack's pace."""
+        if not self._run_lock.acquire(blocking=False):
+            return 0
+        try:
+            self.resume_paused()
+            sent = 0
+            while True:
+                token = uuid.uuid4().hex
+                claimed = self._claim(team_id, token)
+                if not claimed:
+                    return sent
+                sent += self._deliver_batch(claimed, token)
+        finally:
+            self._run_lock.release()
+
+    def _deliver_batch(self, claimed: list[tuple[int, str, bool]], token: str) -> int:
+        """Send a claimed batch, each conversation's messages in order in a lane of their own, lanes in parallel.
+        Messages that reply under or update another go last, in claim order, once the lanes have sent their targets."""
+        lanes: dict[str, list[int]] = {}
+        after = []
+        for msg_id, recipient, targeted in claimed:
+            (after if targeted else lanes.setdefault(recipient, [])).append(msg_id)
+        ids = [msg_id for msg_id, _, _ in claimed]
+        lease = {"renewed": self.clock.now()}
+        lease_lock = threading.Lock()
+
+        def run(lane: list[int]) -> int:
+            sent = 0
+            for msg_id in lane:
+                with lease_lock:
+                    if self.clock.now() - lease["renewed"] > LEASE / 2:  # a slow batch keeps what it has not sent
+                        lease["renewed"] = self._renew(ids, token)
                 sent += self._deliver(msg_id, token)
+            return sent
+
+        if self.threads > 1 and len(lanes) >= max(2, self.parallel_from):
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="greenlight-send")
+            sent = sum(self._pool.map(run, lanes.values()))
+        else:
+            sent = sum(run(lane) for lane in lanes.values())
+        return sent + run(after)
 
     # ---- claims --------------------------------------------------------------------------------
 
-    def _claim(self, team_id: str | None, token: str) -> list[int]:
+    def _claim(self, team_id: str | None, token: str) -> list[tuple[int, str, bool]]:
+        """Claim a batch, oldest due first: (id, recipient, replies under or updates another message)."""
         now = self.clock.now()
         with transaction(self.sessions) as session:
             query = (
-                select(OutboxMessage.id)
+                select(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.target_key)
                 .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now,
                        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now), ~_paused(),
                        still_installed(OutboxMessage.team_id))
@@ -143,11 +192,14 @@ class Sender:
             )
             if team_id:
                 query = query.where(OutboxMessage.team_id == team_id)
-            ids = list(session.scalars(query))
-            if ids:
-                session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids))
+            held = self.pacer.held_longer_than(INLINE_WAIT_MAX)  # left for when their workspace's 429 is over
+            if held:
+                query = query.where(OutboxMessage.team_id.not_in(held))
+            rows = [(msg_id, recipient, target is not None) for msg_id, recipient, target in session.execute(query)]
+            if rows:
+                session.execute(update(OutboxMessage).where(OutboxMessage.id.in_([r[0] for r in rows]))
                                 .values(claimed_until=now + LEASE, claim_token=token))
-            return ids
+            return rows
 
     def _renew(self, claimed: list[int], token: str) -> datetime:
         """Extend the lease of every message of our claim not yet sent; the fence still guards each send."""
@@ -199,6 +251,9 @@ class Sender:
             send = self._mark(msg_id, token)
             if send is None:
                 return 0
+            # The workspace's turn; a retry is spaced by its backoff already. False: held by a long 429.
+            if not self.pacer.wait_turn(send.team_id, INLINE_WAIT_MAX, send.recipient, paced=attempt == 1):
+                return self._release(msg_id, token, keep_mark=send.look_first)
             looked = not send.look_first
             try:
                 found = None if looked else self._find_posted(send)
@@ -212,6 +267,9 @@ class Sender:
                 if found:
                     log.info("message %s (%s) was already in Slack: recorded, not sent again", msg_id, send.key)
                 return self._record_sent(msg_id, response)
+            if verdict.kind == "wait":  # everyone sending to this workspace waits, and slower from now on
+                self.pacer.slow_down(send.team_id, send.recipient, verdict.wait,
+                                     retry_first=verdict.wait <= INLINE_WAIT_MAX and attempt < INLINE_TRIES)
             if verdict.kind == "token":
                 return self._pause(msg_id, token, verdict.error)
             if verdict.kind == "unreachable" and verdict.error == "not_in_channel" and not joined and send.recipient[:1] == "C":
@@ -226,7 +284,8 @@ class Sender:
                 return self._reschedule(msg_id, token, verdict)
             if not verdict.uncertain:
                 self._forget_attempt(msg_id, token)
-            self.sleep(verdict.wait)
+            if verdict.kind != "wait":  # a 429's wait is the workspace's hold, waited at the next turn
+                self.sleep(verdict.wait)
         return 0
 
     def _post(self, send: Send):
@@ -295,6 +354,16 @@ class Sender:
         with transaction(self.sessions) as session:
             session.execute(update(OutboxMessage).where(OutboxMessage.id == msg_id, OutboxMessage.claim_token == token, OutboxMessage.ts.is_(None))
                             .values(channel=None).execution_options(synchronize_session=False))
+
+    def _release(self, msg_id: int, token: str, *, keep_mark: bool) -> int:
+        """Give the claim back untried, due as before: it goes out, in its place, once the workspace's hold is over.
+        An earlier uncertain post stays marked, to be looked up first."""
+        values = {"claimed_until": None, "claim_token": None} | ({} if keep_mark else {"channel": None})
+        with transaction(self.sessions) as session:
+            session.execute(update(OutboxMessage).where(OutboxMessage.id == msg_id, OutboxMessage.claim_token == token,
+                                                  OutboxMessage.status == "pending", OutboxMessage.ts.is_(None))
+                            .values(**values).execution_options(synchronize_session=False))
+        return 0
 
     def _reschedule(self, msg_id: int, token: str, verdict: Verdict) -> int:
         with transaction(self.sessions) as session:

@@ -49,7 +49,7 @@ class Greenlight:
         self._home_notices: dict[tuple[str, str], str] = {}  # answers to clicks on a Home, shown on top of it
         self._homes_lock = threading.Lock()
         self.members_cache: dict[tuple[str, str], tuple[float, frozenset[str]]] = {}  # bot/flows/visibility.py
-        self.worker = DeliveryWorker(self.deliver)
+        self.worker = DeliveryWorker(self.deliver, self.sender.pacer.next_hold_end)
 
     def client_for(self, team_id: str) -> WebClient:
         """The Web API client that speaks for this workspace outside a request (jobs, App Home refresh, doctor).
@@ -125,8 +125,9 @@ class DeliveryWorker:
 
     POLL = 5.0
 
-    def __init__(self, deliver: Callable[[], None]):
+    def __init__(self, deliver: Callable[[], None], next_hold_end: Callable[[], float | None] = lambda: None):
         self._deliver = deliver
+        self._next_hold_end = next_hold_end  # messages left for a workspace's 429 hold go out as soon as it ends
         self._wakeup = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -164,7 +165,8 @@ class DeliveryWorker:
 
     def _run(self) -> None:
         while not self._stopping.is_set():
-            self._wakeup.wait(self.POLL)
+            hold_end = self._next_hold_end()
+            self._wakeup.wait(self.POLL if hold_end is None else min(self.POLL, hold_end + 0.05))
             self._wakeup.clear()
             if self._stopping.is_set():
                 return

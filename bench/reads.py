@@ -1,0 +1,135 @@
+"""Reads at 100,000 initiatives, side by side with a bare Bolt floor:
+
+    python bench/reads.py DATABASE_URL [--requests 250] [--concurrency 4 16]
+
+DATABASE_URL holds a data set made by `bench/fill.py DATABASE_URL --initiatives 100000 --heavy-user UHEAVY`
+(team T1). Starts `python app.py` on it (HTTP, GREENLIGHT_SCHEDULER=off, its clock at the data set's moment)
+against the fake Slack of the tests, in which UHEAVY is a member of the 50 channels, and bench/floor_app.py (a
+bare Bolt app answering the same signed command with a one-line respond()) on the same server. For `list`,
+`list stalled`, `mine` and `show GL-1` as UHEAVY, at each concurrency, it fires --requests signed commands and
+measures the HTTP answer (the ack: p50, p99) and the reply at the response_url (p99), and counts requests not
+answered (no 200 within 3 s, or no reply within 30 s). The app's RSS (VmRSS) is read after a warm-up and after
+all requests. The floor gets the same number of commands at each concurrency.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.slack_down import SECRET, post, wait_for_port  # noqa: E402
+from bot.config import normalize_database_url  # noqa: E402
+from bot.dataset import CHANNELS, NOW  # noqa: E402
+from tests.fake_slack import FakeSlack  # noqa: E402
+from tests.processes import APP, bot_env, free_port, running  # noqa: E402
+from tests.slack_driver import command_body  # noqa: E402
+
+USER = "UHEAVY"
+COMMANDS = ("list", "list stalled", "mine", "show GL-1")
+SLACK_LIMIT = 3.0
+
+
+def rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
+
+
+class Runner:
+    def __init__(self, fake: FakeSlack, url: str, label: str):
+        self.fake, self.url, self.label, self.n = fake, url, label, 0
+
+    def fire(self, text: str, requests: int, concurrency: int) -> dict:
+        """`requests` commands, `concurrency` at a time; ack and reply times in ms, unanswered count."""
+        names = [f"{self.label}-{self.n + i}" for i in range(requests)]
+        self.n += requests
+
+        def one(name: str) -> tuple[str, int, float, float]:
+            body = command_body(text, USER, "C000", self.fake.response_url(name))
+            sent = time.time()
+            status = post(self.url, body)
+            return name, status, time.time() - sent, sent
+
+        with ThreadPoolExecutor(concurrency) as pool:
+            results = list(pool.map(one, names))
+        wanted = set(names)
+        deadline = time.monotonic() + 30
+        while True:
+            replies = {c.args.get("_name"): c.at for c in self.fake.calls("response_url") if c.args.get("_name") in wanted}
+            if len(replies) == len(wanted) or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        acks = [took for _, _, took, _ in results]
+        reply = [replies[name] - sent for name, _, _, sent in results if name in replies]
+        unanswered = sum(1 for name, status, took, _ in results if status != 200 or took > SLACK_LIMIT or name not in replies)
+        return {"ack50": pct(acks, 0.5) * 1000, "ack99": pct(acks, 0.99) * 1000, "reply50": pct(reply, 0.5) * 1000,
+                "reply99": pct(reply, 0.99) * 1000, "unanswered": unanswered, "n": requests}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("database_url")
+    parser.add_argument("--requests", type=int, default=250, help="per command and concurrency (default 250)")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[4, 16])
+    parser.add_argument("--commands", nargs="+", default=list(COMMANDS), help="default: list, list stalled, mine, show GL-1")
+    args = parser.parse_args(argv)
+
+    fake = FakeSlack().start()
+    fake.add_user(USER, name="heavy")
+    for c in range(CHANNELS):
+        fake.set_members(f"C{c:03d}", [USER, "UOTHER"])
+    folder = Path(tempfile.mkdtemp(prefix="gl-reads-"))
+    app_port, floor_port = free_port(), free_port()
+    env = bot_env(fake, normalize_database_url(args.database_url), NOW, SLACK_SIGNING_SECRET=SECRET,
+                  PORT=str(app_port), LOG_LEVEL="ERROR", GREENLIGHT_SCHEDULER="off")
+    floor_env = {**env, "PORT": str(floor_port)}
+    rows = []
+    try:
+        with running(APP, env, log_path=folder / "app.log") as app, \
+                running([sys.executable, str(ROOT / "bench" / "floor_app.py")], floor_env,
+                        log_path=folder / "floor.log") as floor:
+            wait_for_port(app_port, app)
+            wait_for_port(floor_port, floor)
+            greenlight = Runner(fake, f"http://127.0.0.1:{app_port}/slack/events", "gl")
+            bare = Runner(fake, f"http://127.0.0.1:{floor_port}/slack/events", "floor")
+            for text in args.commands:  # warm-up: caches, connections, first imports
+                greenlight.fire(text, 8, 4)
+            bare.fire("list", 8, 4)
+            before = rss_kib(app.pid)
+            for concurrency in args.concurrency:
+                floor_row = bare.fire("list", args.requests, concurrency)
+                rows.append(("floor (bare Bolt)", concurrency, floor_row))
+                for text in args.commands:
+                    rows.append((text, concurrency, greenlight.fire(text, args.requests, concurrency)))
+            after = rss_kib(app.pid)
+    finally:
+        fake.stop()
+    served = args.requests * len(args.commands) * len(args.concurrency)
+    load = os.getloadavg()
+    print(f"# {os.cpu_count()} CPUs, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at the end, "
+          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, database {args.database_url.split(':')[0]}")
+    print("| command | concurrency | ack p50 ms | ack p99 ms | ack p99 / floor | reply p50 ms | reply p99 ms | unanswered |")
+    print("|---|---|---|---|---|---|---|---|")
+    floors = {c: r["ack99"] for name, c, r in rows if name.startswith("floor")}
+    for name, concurrency, r in rows:
+        print(f"| {name} | {concurrency} | {r['ack50']:.0f} | {r['ack99']:.0f} | {r['ack99'] / floors[concurrency]:.1f}× "
+              f"| {r['reply50']:.0f} | {r['reply99']:.0f} | {r['unanswered']}/{r['n']} |")
+    print(f"app RSS: {before / 1024:.1f} MiB after warm-up, {after / 1024:.1f} MiB after {served} more requests "
+          f"(+{(after - before) / 1024:.1f} MiB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
