@@ -1,4 +1,5 @@
 """Starts Greenlight: config, database, the Bolt app, the scheduler, and HTTP or Socket Mode."""
+
 from __future__ import annotations
 
 import sys

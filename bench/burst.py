@@ -9,6 +9,7 @@ how many 429s were answered, when the first and the last recipients got theirs, 
 or not at all. `--database postgresql://...` runs it on PostgreSQL (in a schema of its own, dropped at the end);
 SQLite by default.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,7 +37,7 @@ from bot.services.outbox import enqueue, message  # noqa: E402
 from storage.db import make_engine, migrate  # noqa: E402
 from storage.models import OutboxMessage  # noqa: E402
 from tests.conftest import test_config  # noqa: E402
-from tests.fake_slack import Fault, FakeSlack  # noqa: E402
+from tests.fake_slack import FakeSlack, Fault  # noqa: E402
 
 
 class SlackPace:
@@ -95,8 +96,16 @@ def main() -> None:
 
     def work(session, now):
         for start in range(0, len(people), 1000):
-            enqueue(session, [message("T1", f"nudge:{i}", person, {"text": f"A reminder, {person}: GL-{i} waits for you"},
-                                      now=now) for i, person in enumerate(people[start:start + 1000], start)])
+            enqueue(
+                session,
+                [
+                    message(
+                        "T1", f"nudge:{i}", person, {"text": f"A reminder, {person}: GL-{i} waits for you"}, now=now
+                    )
+                    for i, person in enumerate(people[start : start + 1000], start)
+                ],
+            )
+
     gl.act(work)
 
     started = time.monotonic()
@@ -126,17 +135,23 @@ def main() -> None:
     arrival = [first_at[p] - t0 for p in people if p in first_at]
     with gl.reading() as s:
         statuses = dict(s.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
-    print(f"database: {engine.dialect.name}; messages: {args.messages}; Slack: {args.latency * 1000:.0f} ms per post, "
-          f"{args.per_minute}/min per workspace")
-    print(f"all sent in {elapsed:.1f} s = {elapsed / 60:.2f} min; the limit allows {allowed / 60:.2f} min "
-          f"(ratio {elapsed / allowed:.2f}); 429 answered: {pace.limited}")
+    print(
+        f"database: {engine.dialect.name}; messages: {args.messages}; Slack: {args.latency * 1000:.0f} ms per post, "
+        f"{args.per_minute}/min per workspace"
+    )
+    print(
+        f"all sent in {elapsed:.1f} s = {elapsed / 60:.2f} min; the limit allows {allowed / 60:.2f} min "
+        f"(ratio {elapsed / allowed:.2f}); 429 answered: {pace.limited}"
+    )
     print(f"posts Slack stored: {len(posts)}; keys posted twice: {twice}; never posted: {missing}; outbox: {statuses}")
     if arrival:
         n = len(arrival)
-        print(f"arrival after the first post, in queue order: first 100 recipients by {max(arrival[:100]):.1f} s, "
-              f"median recipient {statistics.median(arrival):.1f} s, recipient #{n // 2} at {arrival[n // 2]:.1f} s, "
-              f"last at {max(arrival):.1f} s; arrivals out of queue order: "
-              f"{sum(1 for a, b in pairwise(arrival) if b < a - 1.0)} (by more than 1 s)")
+        print(
+            f"arrival after the first post, in queue order: first 100 recipients by {max(arrival[:100]):.1f} s, "
+            f"median recipient {statistics.median(arrival):.1f} s, recipient #{n // 2} at {arrival[n // 2]:.1f} s, "
+            f"last at {max(arrival):.1f} s; arrivals out of queue order: "
+            f"{sum(1 for a, b in pairwise(arrival) if b < a - 1.0)} (by more than 1 s)"
+        )
     fake.stop()
     if engine.dialect.name == "postgresql":  # its schema goes with it
         with engine.begin() as conn:

@@ -1,6 +1,7 @@
 """The floor of bench/reads.py: a bare Bolt app that answers the signed /greenlight command with ack() and a
 one-line respond(), served like Greenlight (waitress through bot.web.serve, GREENLIGHT_HTTP_THREADS threads).
 Environment: SLACK_SIGNING_SECRET, SLACK_API_URL, PORT."""
+
 from __future__ import annotations
 
 import os

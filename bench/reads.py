@@ -11,6 +11,7 @@ measures the HTTP answer (the ack: p50, p99) and the reply at the response_url (
 answered (no 200 within 3 s, or no reply within 30 s). The app's RSS (VmRSS) is read after a warm-up and after
 all requests. The floor gets the same number of commands at each concurrency.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -67,15 +68,25 @@ class Runner:
         wanted = set(names)
         deadline = time.monotonic() + 30
         while True:
-            replies = {c.args.get("_name"): c.at for c in self.fake.calls("response_url") if c.args.get("_name") in wanted}
+            replies = {
+                c.args.get("_name"): c.at for c in self.fake.calls("response_url") if c.args.get("_name") in wanted
+            }
             if len(replies) == len(wanted) or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
         acks = [took for _, _, took, _ in results]
         reply = [replies[name] - sent for name, _, _, sent in results if name in replies]
-        unanswered = sum(1 for name, status, took, _ in results if status != 200 or took > SLACK_LIMIT or name not in replies)
-        return {"ack50": pct(acks, 0.5) * 1000, "ack99": pct(acks, 0.99) * 1000, "reply50": pct(reply, 0.5) * 1000,
-                "reply99": pct(reply, 0.99) * 1000, "unanswered": unanswered, "n": requests}
+        unanswered = sum(
+            1 for name, status, took, _ in results if status != 200 or took > SLACK_LIMIT or name not in replies
+        )
+        return {
+            "ack50": pct(acks, 0.5) * 1000,
+            "ack99": pct(acks, 0.99) * 1000,
+            "reply50": pct(reply, 0.5) * 1000,
+            "reply99": pct(reply, 0.99) * 1000,
+            "unanswered": unanswered,
+            "n": requests,
+        }
 
 
 def main(argv=None) -> int:
@@ -83,7 +94,9 @@ def main(argv=None) -> int:
     parser.add_argument("database_url")
     parser.add_argument("--requests", type=int, default=250, help="per command and concurrency (default 250)")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[4, 16])
-    parser.add_argument("--commands", nargs="+", default=list(COMMANDS), help="default: list, list stalled, mine, show GL-1")
+    parser.add_argument(
+        "--commands", nargs="+", default=list(COMMANDS), help="default: list, list stalled, mine, show GL-1"
+    )
     args = parser.parse_args(argv)
 
     fake = FakeSlack().start()
@@ -92,14 +105,24 @@ def main(argv=None) -> int:
         fake.set_members(f"C{c:03d}", [USER, "UOTHER"])
     folder = Path(tempfile.mkdtemp(prefix="gl-reads-"))
     app_port, floor_port = free_port(), free_port()
-    env = bot_env(fake, normalize_database_url(args.database_url), NOW, SLACK_SIGNING_SECRET=SECRET,
-                  PORT=str(app_port), LOG_LEVEL="ERROR", GREENLIGHT_SCHEDULER="off")
+    env = bot_env(
+        fake,
+        normalize_database_url(args.database_url),
+        NOW,
+        SLACK_SIGNING_SECRET=SECRET,
+        PORT=str(app_port),
+        LOG_LEVEL="ERROR",
+        GREENLIGHT_SCHEDULER="off",
+    )
     floor_env = {**env, "PORT": str(floor_port)}
     rows = []
     try:
-        with running(APP, env, log_path=folder / "app.log") as app, \
-                running([sys.executable, str(ROOT / "bench" / "floor_app.py")], floor_env,
-                        log_path=folder / "floor.log") as floor:
+        with (
+            running(APP, env, log_path=folder / "app.log") as app,
+            running(
+                [sys.executable, str(ROOT / "bench" / "floor_app.py")], floor_env, log_path=folder / "floor.log"
+            ) as floor,
+        ):
             wait_for_port(app_port, app)
             wait_for_port(floor_port, floor)
             greenlight = Runner(fake, f"http://127.0.0.1:{app_port}/slack/events", "gl")
@@ -118,16 +141,24 @@ def main(argv=None) -> int:
         fake.stop()
     served = args.requests * len(args.commands) * len(args.concurrency)
     load = os.getloadavg()
-    print(f"# {os.cpu_count()} CPUs, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at the end, "
-          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, database {args.database_url.split(':')[0]}")
-    print("| command | concurrency | ack p50 ms | ack p99 ms | ack p99 / floor | reply p50 ms | reply p99 ms | unanswered |")
+    print(
+        f"# {os.cpu_count()} CPUs, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at the end, "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, database {args.database_url.split(':')[0]}"
+    )
+    print(
+        "| command | concurrency | ack p50 ms | ack p99 ms | ack p99 / floor | reply p50 ms | reply p99 ms | unanswered |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     floors = {c: r["ack99"] for name, c, r in rows if name.startswith("floor")}
     for name, concurrency, r in rows:
-        print(f"| {name} | {concurrency} | {r['ack50']:.0f} | {r['ack99']:.0f} | {r['ack99'] / floors[concurrency]:.1f}× "
-              f"| {r['reply50']:.0f} | {r['reply99']:.0f} | {r['unanswered']}/{r['n']} |")
-    print(f"app RSS: {before / 1024:.1f} MiB after warm-up, {after / 1024:.1f} MiB after {served} more requests "
-          f"(+{(after - before) / 1024:.1f} MiB)")
+        print(
+            f"| {name} | {concurrency} | {r['ack50']:.0f} | {r['ack99']:.0f} | {r['ack99'] / floors[concurrency]:.1f}× "
+            f"| {r['reply50']:.0f} | {r['reply99']:.0f} | {r['unanswered']}/{r['n']} |"
+        )
+    print(
+        f"app RSS: {before / 1024:.1f} MiB after warm-up, {after / 1024:.1f} MiB after {served} more requests "
+        f"(+{(after - before) / 1024:.1f} MiB)"
+    )
     return 0
 
 

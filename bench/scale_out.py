@@ -18,6 +18,7 @@ What it does (figures in BENCHMARKS.md, "Scale-out"):
 4. then it waits until every outbox row is sent (a message claimed by the killed clock waits out its 5-minute lease)
    and counts: ack and reply times, requests unanswered, outbox rows not sent, duplicates at Slack and why.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,7 +28,6 @@ import random
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -41,8 +41,8 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
-from bot.dataset import NOW, fill  # noqa: E402
 from bot.config import normalize_database_url  # noqa: E402
+from bot.dataset import NOW, fill  # noqa: E402
 from storage.db import make_engine  # noqa: E402
 from storage.models import Approval, Initiative, OutboxMessage, Person, Workspace  # noqa: E402
 from tests.fake_slack import FakeSlack  # noqa: E402
@@ -86,14 +86,22 @@ def prepare(url: str, nudges: int, env: dict) -> tuple:
         conn.execute(text("UPDATE outbox o SET team_id = i.team_id FROM initiatives i WHERE o.initiative_id = i.id"))
         columns = [c.name for c in OutboxMessage.__table__.columns if c.name not in ("id", "team_id")]
         for t in TEAMS:  # this week's summaries were posted in every workspace
-            conn.execute(text(f"INSERT INTO outbox (team_id, {', '.join(columns)}) SELECT :t, {', '.join(columns)} "
-                              "FROM outbox WHERE team_id = :old AND initiative_id IS NULL"), {"t": t, "old": TEAM})
+            conn.execute(
+                text(
+                    f"INSERT INTO outbox (team_id, {', '.join(columns)}) SELECT :t, {', '.join(columns)} "
+                    "FROM outbox WHERE team_id = :old AND initiative_id IS NULL"
+                ),
+                {"t": t, "old": TEAM},
+            )
         conn.execute(text("DELETE FROM outbox WHERE team_id = :old"), {"old": TEAM})
         conn.execute(text("DELETE FROM people WHERE team_id = :old"), {"old": TEAM})
         conn.execute(text("DELETE FROM workspaces WHERE team_id = :old"), {"old": TEAM})
         approvable = conn.execute(
-            select(Approval.initiative_id, Approval.approver_id, Initiative.team_id).join(Initiative)
-            .where(Approval.position == 0, Approval.next_nudge_at > NOW).order_by(Approval.id)).all()
+            select(Approval.initiative_id, Approval.approver_id, Initiative.team_id)
+            .join(Initiative)
+            .where(Approval.position == 0, Approval.next_nudge_at > NOW)
+            .order_by(Approval.id)
+        ).all()
         due = conn.scalar(select(func.count()).select_from(Approval).where(Approval.next_nudge_at <= NOW))
         first_id = conn.scalar(text("SELECT coalesce(max(id), 0) FROM outbox"))
     admin.dispose()
@@ -109,8 +117,9 @@ class Process:
     def __init__(self, name: str, args: list[str], env: dict, log_dir: Path, port: int | None = None):
         self.name, self.port = name, port
         self.log = open(log_dir / f"{name}.log", "w")
-        self.popen = subprocess.Popen(args, env=env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
-                                      start_new_session=True)
+        self.popen = subprocess.Popen(
+            args, env=env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         self.alive = True
 
     def kill(self) -> None:
@@ -165,8 +174,9 @@ class Balancer:
         for attempt in range(1, 4):
             live = [w for w in self.webs if w.alive] or self.webs
             web = live[next(self.turn) % len(live)]
-            request = urllib.request.Request(f"http://127.0.0.1:{web.port}/slack/events", data=body.encode(),
-                                             headers=headers, method="POST")
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{web.port}/slack/events", data=body.encode(), headers=headers, method="POST"
+            )
             try:
                 with urllib.request.urlopen(request, timeout=10) as response:
                     response.read()
@@ -190,17 +200,34 @@ def requests_to_send(count: int, approvable: list[tuple], fake: FakeSlack) -> li
         kind = ("new", "approve", "list", "mine", "show")[i % 5]
         if kind == "approve" and (click := next(clicks, None)):
             initiative_id, approver, team = click
-            payload = {"type": "block_actions", "team": {"id": team}, "user": {"id": approver, "team_id": team},
-                       "api_app_id": "A1", "trigger_id": f"t-{i}", "response_url": url, "container": {"type": "message"},
-                       "channel": {"id": "D" + approver}, "message": {"ts": "1700000000.000100"},
-                       "actions": [{"type": "button", "action_id": "approve", "block_id": "b",
-                                    "value": str(initiative_id), "action_ts": f"{i}.1"}]}
+            payload = {
+                "type": "block_actions",
+                "team": {"id": team},
+                "user": {"id": approver, "team_id": team},
+                "api_app_id": "A1",
+                "trigger_id": f"t-{i}",
+                "response_url": url,
+                "container": {"type": "message"},
+                "channel": {"id": "D" + approver},
+                "message": {"ts": "1700000000.000100"},
+                "actions": [
+                    {
+                        "type": "button",
+                        "action_id": "approve",
+                        "block_id": "b",
+                        "value": str(initiative_id),
+                        "action_ts": f"{i}.1",
+                    }
+                ],
+            }
             out.append((name, kind, interaction_body(payload)))
             continue
         if kind in ("new", "approve"):
             kind = "new"
-            text_ = (f"new Scale plan {i} approvers <@UAPP{rng.randint(1, 4)}|a> <@UAPP{rng.randint(5, 8)}|b> "
-                     f"sponsor <@USPONSOR|s>")
+            text_ = (
+                f"new Scale plan {i} approvers <@UAPP{rng.randint(1, 4)}|a> <@UAPP{rng.randint(5, 8)}|b> "
+                f"sponsor <@USPONSOR|s>"
+            )
         elif kind == "show":
             text_ = f"show GL-{rng.randrange(TEAMS.index(team) + 1, 2000, 20)}"
         else:
@@ -229,22 +256,40 @@ def main(argv=None) -> int:
     for u in ["UOWNER", "USPONSOR", *[f"UAPP{k}" for k in range(1, 9)]]:
         fake.add_user(u, name=u.lower(), tz="Europe/Berlin")
     sep = "&" if "?" in args.postgres_url else "?"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "SLACK_BOT_TOKEN": "xoxb-scale", "SLACK_SIGNING_SECRET": SECRET,
-           "SLACK_API_URL": fake.url, "DATABASE_URL": f"{args.postgres_url}{sep}options=-csearch_path%3D{SCHEMA}",
-           "GREENLIGHT_TIMEZONE": "Europe/Berlin", "GREENLIGHT_NOW": NOW.isoformat(), "GREENLIGHT_SCHEDULER": "off",
-           "LOG_LEVEL": "WARNING", "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "SLACK_BOT_TOKEN": "xoxb-scale",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake.url,
+        "DATABASE_URL": f"{args.postgres_url}{sep}options=-csearch_path%3D{SCHEMA}",
+        "GREENLIGHT_TIMEZONE": "Europe/Berlin",
+        "GREENLIGHT_NOW": NOW.isoformat(),
+        "GREENLIGHT_SCHEDULER": "off",
+        "LOG_LEVEL": "WARNING",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
     log(f"filling {args.nudges} initiatives (half due: {args.nudges} nudges) over 20 workspaces")
     engine, approvable, due_approvals, first_outbox_id = prepare(args.postgres_url, args.nudges, env)
     log(f"{due_approvals} approvals due at {NOW:%a %d %b %H:%M} UTC; {len(approvable)} approvable")
 
-    web_command = next(line.split(":", 1)[1].strip() for line in (ROOT / "Procfile").read_text().splitlines()
-                       if line.startswith("web:"))
+    web_command = next(
+        line.split(":", 1)[1].strip()
+        for line in (ROOT / "Procfile").read_text().splitlines()
+        if line.startswith("web:")
+    )
     webs = []
     for k in range(args.webs):
         port = free_port()
-        webs.append(Process(f"web{k + 1}", ["bash", "-c", f"exec {web_command}"],
-                            {**env, "PORT": str(port), "PROMETHEUS_MULTIPROC_DIR": str(log_dir / f"metrics-web{k + 1}")},
-                            log_dir, port))
+        webs.append(
+            Process(
+                f"web{k + 1}",
+                ["bash", "-c", f"exec {web_command}"],
+                {**env, "PORT": str(port), "PROMETHEUS_MULTIPROC_DIR": str(log_dir / f"metrics-web{k + 1}")},
+                log_dir,
+                port,
+            )
+        )
     for web in webs:
         wait_ready(web)
     log(f"{args.webs} web replicas up ({web_command.split(' --bind')[0]})")
@@ -270,7 +315,9 @@ def main(argv=None) -> int:
         if n == args.requests // 2:
             with engine.connect() as conn:
                 pending = conn.scalar(text("SELECT count(*) FROM outbox WHERE status = 'pending'"))
-                claimed = conn.scalar(text("SELECT count(*) FROM outbox WHERE status = 'pending' AND claimed_until IS NOT NULL"))
+                claimed = conn.scalar(
+                    text("SELECT count(*) FROM outbox WHERE status = 'pending' AND claimed_until IS NOT NULL")
+                )
             webs[0].kill()
             if clocks:
                 clocks[0].kill()
@@ -287,8 +334,12 @@ def main(argv=None) -> int:
     deadline = time.time() + LEASE_WAIT
     while True:
         with engine.connect() as conn:
-            states = dict(conn.execute(text("SELECT status, count(*) FROM outbox WHERE id > :first GROUP BY status"),
-                                       {"first": first_outbox_id}).all())
+            states = dict(
+                conn.execute(
+                    text("SELECT status, count(*) FROM outbox WHERE id > :first GROUP BY status"),
+                    {"first": first_outbox_id},
+                ).all()
+            )
         if not states.get("pending") or time.time() > deadline:
             break
         log(f"waiting for the outbox: {states}")
@@ -308,6 +359,7 @@ def main(argv=None) -> int:
     def when(name: str) -> str:
         """When a request was sent, relative to the kill."""
         return f"{sent_at[name] - killed:+.1f}s"
+
     by_kind: dict[str, list] = {}
     unanswered, slow_ack, slow_reply, failed_status = [], [], [], Counter()
     for name, (kind, status, ack_seconds, tries) in results.items():
@@ -323,13 +375,17 @@ def main(argv=None) -> int:
         if ack_seconds > ACK_LIMIT:
             slow_ack.append(name)
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT key, status, attempts, recipient FROM outbox WHERE id > :first"),
-                            {"first": first_outbox_id}).all()
+        rows = conn.execute(
+            text("SELECT key, status, attempts, recipient FROM outbox WHERE id > :first"), {"first": first_outbox_id}
+        ).all()
     outbox_status = Counter(r.status for r in rows)
     outbox_kinds = Counter(r.key.split(":")[0] for r in rows)
-    posted = Counter((c.args.get("channel"), c.args.get("text")) for c in fake.calls("chat.postMessage") if not c.failed)
-    updated = Counter((c.args.get("channel"), c.args.get("ts"), c.args.get("text")) for c in fake.calls("chat.update")
-                      if not c.failed)
+    posted = Counter(
+        (c.args.get("channel"), c.args.get("text")) for c in fake.calls("chat.postMessage") if not c.failed
+    )
+    updated = Counter(
+        (c.args.get("channel"), c.args.get("ts"), c.args.get("text")) for c in fake.calls("chat.update") if not c.failed
+    )
     nudges_at_slack = sum(n for (channel, t), n in posted.items() if "waiting on you" in (t or ""))
     duplicates = {k: n - 1 for k, n in posted.items() if n > 1}
     update_duplicates = {k: n - 1 for k, n in updated.items() if n > 1}
@@ -338,35 +394,52 @@ def main(argv=None) -> int:
     for c in fake.calls("chat.postMessage"):
         if not c.failed:
             send_times.setdefault((c.args.get("channel"), c.args.get("text")), []).append(c.at)
-    resent = [(name, kind, when(name), reply_texts.get(name, "(no reply)")[:60])
-              for name, (kind, status, ack_seconds, tries) in results.items() if tries > 1]
+    resent = [
+        (name, kind, when(name), reply_texts.get(name, "(no reply)")[:60])
+        for name, (kind, status, ack_seconds, tries) in results.items()
+        if tries > 1
+    ]
 
     def pct(values, q):
         values = sorted(v for v in values if v is not None)
         return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
 
     print()
-    print(f"machine: {os.cpu_count()} cores; webs {args.webs} x gunicorn (Procfile), clocks {args.clocks}, "
-          f"clients {args.clients}, 20 workspaces")
+    print(
+        f"machine: {os.cpu_count()} cores; webs {args.webs} x gunicorn (Procfile), clocks {args.clocks}, "
+        f"clients {args.clients}, 20 workspaces"
+    )
     print(f"requests {args.requests} in {load_seconds:.1f} s; all messages settled {drained:.0f} s after the start")
     print(f"resent by the balancer after a refused/reset connection: {dict(balancer.resent)}")
     print("| kind | requests | ack p50 | ack p99 | ack max | reply p50 | reply p99 | reply max |")
     for kind, values in sorted(by_kind.items()):
         acks, reps = [a for a, _ in values], [r for _, r in values]
-        print(f"| {kind} | {len(values)} | {pct(acks, .5):.3f} | {pct(acks, .99):.3f} | {max(acks):.3f} | "
-              f"{pct(reps, .5):.3f} | {pct(reps, .99):.3f} | {max(r for r in reps if r is not None):.3f} |")
+        print(
+            f"| {kind} | {len(values)} | {pct(acks, 0.5):.3f} | {pct(acks, 0.99):.3f} | {max(acks):.3f} | "
+            f"{pct(reps, 0.5):.3f} | {pct(reps, 0.99):.3f} | {max(r for r in reps if r is not None):.3f} |"
+        )
     print(f"acks over {ACK_LIMIT} s: {len(slow_ack)}, sent at (relative to the kill) {[when(n) for n in slow_ack]}")
     print(f"replies over {ACK_LIMIT} s: {len(slow_reply)}, sent at {[when(n) for n in slow_reply]}")
-    print(f"non-200 statuses: {dict(failed_status)}; unanswered: {len(unanswered)} "
-          f"{[(n, k, s, t, when(n)) for n, k, s, t in unanswered[:10]]}")
+    print(
+        f"non-200 statuses: {dict(failed_status)}; unanswered: {len(unanswered)} "
+        f"{[(n, k, s, t, when(n)) for n, k, s, t in unanswered[:10]]}"
+    )
     print(f"sent again to another replica: {resent}")
-    registrations = len([1 for v in results.values() if v[0] == 'new'])
-    print(f"registrations carried out {outbox_kinds.get('announce', 0)} of {registrations}; approvals carried out "
-          f"{outbox_kinds.get('approval', 0)} of {len([1 for v in results.values() if v[0] == 'approve'])}")
-    print(f"outbox rows created during the run: {len(rows)} by kind {dict(outbox_kinds)}; by status {dict(outbox_status)}")
-    print(f"approvals due at the start {due_approvals} (of which in working hours get a nudge); "
-          f"nudge rows {outbox_kinds.get('nudge', 0)}; nudges accepted by Slack {nudges_at_slack}")
-    print(f"rows sent after more than one attempt: {len(retried_rows)} {[(r.key, r.attempts) for r in retried_rows[:10]]}")
+    registrations = len([1 for v in results.values() if v[0] == "new"])
+    print(
+        f"registrations carried out {outbox_kinds.get('announce', 0)} of {registrations}; approvals carried out "
+        f"{outbox_kinds.get('approval', 0)} of {len([1 for v in results.values() if v[0] == 'approve'])}"
+    )
+    print(
+        f"outbox rows created during the run: {len(rows)} by kind {dict(outbox_kinds)}; by status {dict(outbox_status)}"
+    )
+    print(
+        f"approvals due at the start {due_approvals} (of which in working hours get a nudge); "
+        f"nudge rows {outbox_kinds.get('nudge', 0)}; nudges accepted by Slack {nudges_at_slack}"
+    )
+    print(
+        f"rows sent after more than one attempt: {len(retried_rows)} {[(r.key, r.attempts) for r in retried_rows[:10]]}"
+    )
     print(f"duplicate posts at Slack: {sum(duplicates.values())}")
     for key in list(duplicates)[:20]:
         print(f"  {key}: sent at {', '.join(f'{t - killed:+.1f}s' for t in send_times[key])} relative to the kill")

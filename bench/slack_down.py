@@ -7,6 +7,7 @@ every tenth, so that the outbox keeps filling with messages that cannot go out. 
 measures the time to the HTTP answer (Slack's 3 s limit applies to it) and to the ephemeral reply at the
 response_url, and prints p50 / p99 / max of both, and how many were not answered within 3 s.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.fake_slack import HISTORY_SCOPES, Fault, FakeSlack  # noqa: E402
+from tests.fake_slack import HISTORY_SCOPES, FakeSlack, Fault  # noqa: E402
 from tests.processes import APP, bot_env, free_port, running  # noqa: E402
 from tests.slack_driver import command_body, signed_headers  # noqa: E402
 
@@ -96,14 +97,17 @@ def measure(seconds: float, commands: int, concurrency: int, window: float | Non
         fake.add_user(user, name=user[1:].lower())
     folder = tempfile.mkdtemp(prefix="gl-slack-down-")
     port = free_port()
-    env = bot_env(fake, f"sqlite:///{folder}/greenlight.db", SLACK_SIGNING_SECRET=SECRET, PORT=str(port),
-                  LOG_LEVEL="ERROR")
+    env = bot_env(
+        fake, f"sqlite:///{folder}/greenlight.db", SLACK_SIGNING_SECRET=SECRET, PORT=str(port), LOG_LEVEL="ERROR"
+    )
     url = f"http://127.0.0.1:{port}/slack/events"
     try:
         with running(APP, env, log_path=Path(folder) / "app.log") as process:
             wait_for_port(port, process)
             until = time.time() + seconds
-            fake.faults = lambda method, a, t: Fault(status=500) if method == "chat.postMessage" and time.time() < until else None
+            fake.faults = lambda method, a, t: (
+                Fault(status=500) if method == "chat.postMessage" and time.time() < until else None
+            )
             start = time.time()
             total = commands + commands // 10
             spread = (seconds - 5 if window is None else window) / total
@@ -120,10 +124,18 @@ def measure(seconds: float, commands: int, concurrency: int, window: float | Non
             with ThreadPoolExecutor(concurrency) as pool:
                 results = list(pool.map(one, range(total)))
             window = time.time() - start
-            lists = [(status, took, reply_time(fake, name, sent)) for kind, status, took, sent, name in results
-                     if kind == "list"]
-            return Outcome(lists, total - len(lists), len([c for c in fake.calls("chat.postMessage") if c.failed]),
-                           window, time.time() < until)
+            lists = [
+                (status, took, reply_time(fake, name, sent))
+                for kind, status, took, sent, name in results
+                if kind == "list"
+            ]
+            return Outcome(
+                lists,
+                total - len(lists),
+                len([c for c in fake.calls("chat.postMessage") if c.failed]),
+                window,
+                time.time() < until,
+            )
     finally:
         fake.stop()
         shutil.rmtree(folder, ignore_errors=True)
@@ -138,17 +150,25 @@ def main(argv=None) -> int:
     out = measure(args.seconds, args.commands, args.concurrency)
     acks = [took for _, took, _ in out.lists]
     answered = [r for _, _, r in out.lists if r is not None]
-    print(f"# {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
-    print(f"chat.postMessage answered 500 for {args.seconds:.0f} s ({out.failed_posts} failed posts); "
-          f"{len(out.lists) + out.registrations} commands in {out.window:.1f} s ({len(out.lists)} list, "
-          f"{out.registrations} new), {args.concurrency} at a time; Slack still failing at the end: {out.still_failing}")
-    print(f"list HTTP answer: p50 {statistics.median(acks) * 1000:.0f} ms, p99 {pct(acks, 0.99) * 1000:.0f} ms, "
-          f"max {max(acks) * 1000:.0f} ms; status 200: {sum(s == 200 for s, _, _ in out.lists)}/{len(out.lists)}; "
-          f"over {SLACK_LIMIT:.0f} s: {sum(a > SLACK_LIMIT for a in acks)}")
+    print(
+        f"# {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+    )
+    print(
+        f"chat.postMessage answered 500 for {args.seconds:.0f} s ({out.failed_posts} failed posts); "
+        f"{len(out.lists) + out.registrations} commands in {out.window:.1f} s ({len(out.lists)} list, "
+        f"{out.registrations} new), {args.concurrency} at a time; Slack still failing at the end: {out.still_failing}"
+    )
+    print(
+        f"list HTTP answer: p50 {statistics.median(acks) * 1000:.0f} ms, p99 {pct(acks, 0.99) * 1000:.0f} ms, "
+        f"max {max(acks) * 1000:.0f} ms; status 200: {sum(s == 200 for s, _, _ in out.lists)}/{len(out.lists)}; "
+        f"over {SLACK_LIMIT:.0f} s: {sum(a > SLACK_LIMIT for a in acks)}"
+    )
     if answered:
-        print(f"list reply at response_url: p50 {statistics.median(answered) * 1000:.0f} ms, "
-              f"p99 {pct(answered, 0.99) * 1000:.0f} ms, max {max(answered) * 1000:.0f} ms; "
-              f"replied: {len(answered)}/{len(out.lists)}")
+        print(
+            f"list reply at response_url: p50 {statistics.median(answered) * 1000:.0f} ms, "
+            f"p99 {pct(answered, 0.99) * 1000:.0f} ms, max {max(answered) * 1000:.0f} ms; "
+            f"replied: {len(answered)}/{len(out.lists)}"
+        )
     return 0 if all(s == 200 for s, _, _ in out.lists) and max(acks) <= SLACK_LIMIT else 1
 
 

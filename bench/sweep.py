@@ -13,6 +13,7 @@ counts the SQL statements of each, and prints the query plans of the statements 
 look for due work. PostgreSQL: 127.0.0.1:5432 db test (or --postgres-url), in a schema
 of its own (gl_bench) that is dropped afterwards; it is skipped with a note when unreachable.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,14 @@ from sqlalchemy import event, text  # noqa: E402
 
 from bot.dataset import NOW, fill  # noqa: E402
 
-DUE_MARKERS = ("next_nudge_at <=", "escalate_at <=", "next_sponsor_ask_at <=", "next_report_reminder_at <=",
-               "claimed_until <", "GROUP BY initiatives.team_id, initiatives.channel_id")
+DUE_MARKERS = (
+    "next_nudge_at <=",
+    "escalate_at <=",
+    "next_sponsor_ask_at <=",
+    "next_report_reminder_at <=",
+    "claimed_until <",
+    "GROUP BY initiatives.team_id, initiatives.channel_id",
+)
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 
 
@@ -103,6 +110,7 @@ def _postgres_engine(url: str):
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
+
     return engine, drop
 
 
@@ -118,8 +126,15 @@ def run_one(backend: str, n: int, *, deliver: bool, postgres_url: str, plans: bo
     fake = FakeSlack().start()
     try:
         filled = fill(engine, n)
-        settings = load_config({"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": "x", "SLACK_API_URL": fake.url,
-                                  "GREENLIGHT_TIMEZONE": "Europe/Berlin", "DATABASE_URL": "sqlite://"})
+        settings = load_config(
+            {
+                "SLACK_BOT_TOKEN": "xoxb-bench",
+                "SLACK_SIGNING_SECRET": "x",
+                "SLACK_API_URL": fake.url,
+                "GREENLIGHT_TIMEZONE": "Europe/Berlin",
+                "DATABASE_URL": "sqlite://",
+            }
+        )
         clock = FrozenClock(NOW)
         gl = Greenlight(settings, clock=clock, engine=engine, sleep=lambda s: None)
         statements = Statements(engine)
@@ -127,10 +142,17 @@ def run_one(backend: str, n: int, *, deliver: bool, postgres_url: str, plans: bo
             queue_due(gl)
         with engine.connect() as conn:
             queued["messages"] = conn.scalar(text("SELECT count(*) FROM outbox WHERE status = 'pending'"))
-            queued["rescheduled"] = conn.scalar(text(
-                "SELECT count(*) FROM approvals WHERE nudges_sent = 0 AND next_nudge_at > :now AND requested_at < :old"),
-                {"now": NOW.replace(tzinfo=None) if backend == "sqlite" else NOW, "old": (NOW - timedelta(days=2)).replace(
-                    tzinfo=None) if backend == "sqlite" else NOW - timedelta(days=2)})
+            queued["rescheduled"] = conn.scalar(
+                text(
+                    "SELECT count(*) FROM approvals WHERE nudges_sent = 0 AND next_nudge_at > :now AND requested_at < :old"
+                ),
+                {
+                    "now": NOW.replace(tzinfo=None) if backend == "sqlite" else NOW,
+                    "old": (NOW - timedelta(days=2)).replace(tzinfo=None)
+                    if backend == "sqlite"
+                    else NOW - timedelta(days=2),
+                },
+            )
         delivered = {}
         if deliver:
             with statements.measure() as delivered:
@@ -140,8 +162,15 @@ def run_one(backend: str, n: int, *, deliver: bool, postgres_url: str, plans: bo
         with statements.measure() as idle:  # the common case: a minute later, nothing is due
             sweep(gl) if deliver else queue_due(gl)
         statements.close()
-        result = dict(backend=backend, n=n, fill=filled, queued=queued, delivered=delivered, idle=idle,
-                      plans=explain(engine, statements.due_queries) if plans else [])
+        result = dict(
+            backend=backend,
+            n=n,
+            fill=filled,
+            queued=queued,
+            delivered=delivered,
+            idle=idle,
+            plans=explain(engine, statements.due_queries) if plans else [],
+        )
         return result
     finally:
         fake.stop()
@@ -163,7 +192,7 @@ def versions(postgres_url: str | None) -> dict:
             with engine.connect() as conn:
                 found["postgresql"] = conn.scalar(text("SHOW server_version"))
             engine.dispose()
-        except Exception as e:  # noqa: BLE001 - reported, not fatal
+        except Exception as e:
             found["postgresql"] = f"unreachable ({type(e).__name__})"
     return found
 
@@ -178,8 +207,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     found = versions(args.postgres_url if "postgresql" in args.backends else None)
     print("# " + ", ".join(f"{k} {v}" for k, v in found.items()) + f", {os.cpu_count()} CPUs")
-    print("| backend | initiatives | fill s | due initiatives | queue s | queue stmts | messages queued | "
-          "approvals rescheduled | deliver s | deliver stmts | sent | stmts/msg | idle sweep s | idle stmts |")
+    print(
+        "| backend | initiatives | fill s | due initiatives | queue s | queue stmts | messages queued | "
+        "approvals rescheduled | deliver s | deliver stmts | sent | stmts/msg | idle sweep s | idle stmts |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     plans = {}
     for backend in args.backends:
@@ -187,14 +218,24 @@ def main(argv=None) -> int:
             print(f"| postgresql | skipped: {found['postgresql']} at {args.postgres_url} |")
             continue
         for n in args.sizes:
-            r = run_one(backend, n, deliver=not args.no_deliver, postgres_url=args.postgres_url,
-                        plans=not args.no_plans and n == max(args.sizes))
+            r = run_one(
+                backend,
+                n,
+                deliver=not args.no_deliver,
+                postgres_url=args.postgres_url,
+                plans=not args.no_plans and n == max(args.sizes),
+            )
             q, d = r["queued"], r["delivered"]
             per = f"{d['statements'] / d['sent']:.1f}" if d.get("sent") else "-"
-            deliver_cols = (f"{d['seconds']:.2f} | {d['statements']} | {d['sent']} | {per}" if d else "excluded | - | - | -")
-            print(f"| {backend} | {n:,} | {r['fill'].seconds:.1f} | {sum(r['fill'].due.values())} | {q['seconds']:.3f} | "
-                  f"{q['statements']} | {q['messages']} | {q['rescheduled']} | {deliver_cols} | "
-                  f"{r['idle']['seconds']:.3f} | {r['idle']['statements']} |", flush=True)
+            deliver_cols = (
+                f"{d['seconds']:.2f} | {d['statements']} | {d['sent']} | {per}" if d else "excluded | - | - | -"
+            )
+            print(
+                f"| {backend} | {n:,} | {r['fill'].seconds:.1f} | {sum(r['fill'].due.values())} | {q['seconds']:.3f} | "
+                f"{q['statements']} | {q['messages']} | {q['rescheduled']} | {deliver_cols} | "
+                f"{r['idle']['seconds']:.3f} | {r['idle']['statements']} |",
+                flush=True,
+            )
             if r["plans"]:
                 plans[backend] = r["plans"]
     for backend, found_plans in plans.items():

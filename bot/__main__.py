@@ -1,4 +1,5 @@
 """The operator CLI: python -m bot migrate | sweep | clock | summary --channel C | doctor | export | forget-user | rehearse."""
+
 from __future__ import annotations
 
 import argparse
@@ -33,14 +34,22 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--since", type=_date, help="only initiatives registered on or after this date (YYYY-MM-DD)")
     forget = sub.add_parser("forget-user", help="replace a person's id everywhere by a stable pseudonym (erasure)")
     forget.add_argument("user", help="the person's Slack user id, e.g. U0123ABCD")
-    rehearse = sub.add_parser("rehearse", help="play a sample initiative over six weeks and print what each person "
-                                               "would receive and when, sending nothing")
+    rehearse = sub.add_parser(
+        "rehearse",
+        help="play a sample initiative over six weeks and print what each person "
+        "would receive and when, sending nothing",
+    )
     rehearse.add_argument("--team", help="workspace whose settings to use; defaults to the only one in the database")
     rehearse.add_argument("--owner", default="UOWNER", help="user id of the owner")
     rehearse.add_argument("--sponsor", default="USPONSOR", help="user id of the sponsor")
     rehearse.add_argument("--approvers", default="UAPPROVER1,UAPPROVER2", help="user ids, comma-separated")
-    rehearse.add_argument("--person", action="append", default=[], metavar="USER=Time/Zone[:HOLIDAYS]",
-                          help="a person's calendar, e.g. UPARIS=Europe/Paris:FR (otherwise as Greenlight knows them)")
+    rehearse.add_argument(
+        "--person",
+        action="append",
+        default=[],
+        metavar="USER=Time/Zone[:HOLIDAYS]",
+        help="a person's calendar, e.g. UPARIS=Europe/Paris:FR (otherwise as Greenlight knows them)",
+    )
     rehearse.add_argument("--start", help="ISO moment to start from (default: now)")
     rehearse.add_argument("--weeks", type=int, default=6)
     args = parser.parse_args(argv)
@@ -53,7 +62,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"greenlight: {e}", file=sys.stderr)
             return 2
     try:
-        config = load_config(require_slack=args.command not in ("migrate", "summary", "export", "forget-user", "rehearse"))
+        config = load_config(
+            require_slack=args.command not in ("migrate", "summary", "export", "forget-user", "rehearse")
+        )
     except ConfigError as e:
         print(f"greenlight: {e}", file=sys.stderr)
         return 2
@@ -62,8 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     logs.configure(config)
 
     from bot.runtime import Greenlight
-    from storage.models import Workspace
     from storage.db import migrate
+    from storage.models import Workspace
 
     gl = Greenlight(config)
     if args.command == "migrate":
@@ -104,8 +115,9 @@ def main(argv: list[str] | None = None) -> int:
             if session.get(Workspace, args.team) is None:
                 print(f"greenlight: there is no workspace {args.team} in the database", file=sys.stderr)
                 return 1
-            sys.stdout.write(records.render(records.rows(session, args.team, gl.clock.now(), since=args.since),
-                                            args.format))
+            sys.stdout.write(
+                records.render(records.rows(session, args.team, gl.clock.now(), since=args.since), args.format)
+            )
         return 0
     if args.command == "forget-user":
         from bot.services.retention import forget, pseudonym
@@ -115,8 +127,10 @@ def main(argv: list[str] | None = None) -> int:
         if not changed:
             print(f"greenlight: nothing stored mentions {args.user}; nothing changed")
             return 0
-        print(f"greenlight: {args.user} is now {alias} in {sum(changed.values())} rows of "
-              f"{len(changed)} workspace(s); their cached profile is removed")
+        print(
+            f"greenlight: {args.user} is now {alias} in {sum(changed.values())} rows of "
+            f"{len(changed)} workspace(s); their cached profile is removed"
+        )
         return 0
     if args.command == "doctor":
         from bot.doctor import doctor

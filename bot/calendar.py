@@ -4,6 +4,7 @@ Business time is counted on the wall clock of the person concerned: a business d
 is a whole local day (midnight to midnight) that is a working day and not a public
 holiday, so "2 business days of waiting" means 48 hours that fall on such days.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

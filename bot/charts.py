@@ -1,4 +1,5 @@
 """The monthly chart (a PNG drawn with matplotlib's Agg backend): pure, data in, bytes out. It names no one."""
+
 from __future__ import annotations
 
 import io
@@ -6,7 +7,7 @@ import io
 import matplotlib
 
 matplotlib.use("Agg")  # no display: a server draws to bytes
-from matplotlib.figure import Figure  # noqa: E402  (after choosing the backend)
+from matplotlib.figure import Figure
 
 
 def waiting_chart(data, title: str) -> bytes:

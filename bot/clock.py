@@ -1,4 +1,5 @@
 """The one source of business time: every rule asks this clock, never the database's."""
+
 from __future__ import annotations
 
 import threading

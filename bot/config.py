@@ -1,4 +1,5 @@
 """The operator's configuration, from the environment or a .env file, validated once at start-up."""
+
 from __future__ import annotations
 
 import os
@@ -53,7 +54,7 @@ def normalize_database_url(url: str) -> str:
     """Accept postgres:// and postgresql:// URLs and pick the psycopg 3 driver."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -73,11 +74,15 @@ def load_config(env: dict[str, str] | None = None, *, require_slack: bool = True
     client_id, client_secret = get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET")
     if bool(client_id) != bool(client_secret):
         missing = "SLACK_CLIENT_SECRET" if client_id else "SLACK_CLIENT_ID"
-        raise ConfigError(f"{missing} is not set: installing into several workspaces (OAuth) needs both "
-                          "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (see 'Install into several workspaces' in README.md).")
+        raise ConfigError(
+            f"{missing} is not set: installing into several workspaces (OAuth) needs both "
+            "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (see 'Install into several workspaces' in README.md)."
+        )
     if client_id and app_token:
-        raise ConfigError("SLACK_APP_TOKEN is set with SLACK_CLIENT_ID: installing into several workspaces (OAuth) "
-                          "needs HTTP mode (Slack redirects browsers to /slack/oauth_redirect); unset SLACK_APP_TOKEN.")
+        raise ConfigError(
+            "SLACK_APP_TOKEN is set with SLACK_CLIENT_ID: installing into several workspaces (OAuth) "
+            "needs HTTP mode (Slack redirects browsers to /slack/oauth_redirect); unset SLACK_APP_TOKEN."
+        )
     if require_slack and client_id:
         if not secret:
             raise ConfigError(f"SLACK_SIGNING_SECRET is not set: HTTP mode needs it ({README_HINT}).")
@@ -105,7 +110,9 @@ def load_config(env: dict[str, str] | None = None, *, require_slack: bool = True
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError, OSError):  # "Europe" is a directory: IsADirectoryError
-        raise ConfigError(f"GREENLIGHT_TIMEZONE is malformed: {timezone!r} is not a time zone name such as Europe/Berlin.") from None
+        raise ConfigError(
+            f"GREENLIGHT_TIMEZONE is malformed: {timezone!r} is not a time zone name such as Europe/Berlin."
+        ) from None
 
     port_text = get("PORT", "3000")
     if not (port_text.isascii() and port_text.isdigit()) or not 0 < int(port_text) < 65536:  # "²".isdigit()
@@ -126,7 +133,9 @@ def load_config(env: dict[str, str] | None = None, *, require_slack: bool = True
             if start_time.tzinfo is None:
                 raise ValueError
         except ValueError:
-            raise ConfigError("GREENLIGHT_NOW is malformed: use an ISO time with its offset, e.g. 2026-12-07T09:00:00+00:00.") from None
+            raise ConfigError(
+                "GREENLIGHT_NOW is malformed: use an ISO time with its offset, e.g. 2026-12-07T09:00:00+00:00."
+            ) from None
 
     threads_text = get("GREENLIGHT_HTTP_THREADS", "8")
     if not (threads_text.isascii() and threads_text.isdigit()) or not 1 <= int(threads_text) <= 64:
@@ -134,17 +143,23 @@ def load_config(env: dict[str, str] | None = None, *, require_slack: bool = True
 
     grace_text = get("GREENLIGHT_UNINSTALL_GRACE_DAYS", "30")
     if not (grace_text.isascii() and grace_text.isdigit()) or not 0 <= int(grace_text) <= 3650:
-        raise ConfigError(f"GREENLIGHT_UNINSTALL_GRACE_DAYS is malformed: {grace_text!r}; use a number of days from 0 to 3650.")
+        raise ConfigError(
+            f"GREENLIGHT_UNINSTALL_GRACE_DAYS is malformed: {grace_text!r}; use a number of days from 0 to 3650."
+        )
 
     redirect_uri = get("SLACK_REDIRECT_URI")
     if redirect_uri and not redirect_uri.startswith(("http://", "https://")):
-        raise ConfigError("SLACK_REDIRECT_URI is malformed: it must start with https:// (your public URL + /slack/oauth_redirect).")
+        raise ConfigError(
+            "SLACK_REDIRECT_URI is malformed: it must start with https:// (your public URL + /slack/oauth_redirect)."
+        )
     log_format = get("LOG_FORMAT", "text").lower()
     if log_format not in ("text", "json"):
         raise ConfigError(f"LOG_FORMAT is malformed: {log_format[:20]!r}; use text or json.")
 
     health_text = get("GREENLIGHT_HEALTH_PORT", "off").lower()
-    if health_text != "off" and (not (health_text.isascii() and health_text.isdigit()) or not 0 < int(health_text) < 65536):
+    if health_text != "off" and (
+        not (health_text.isascii() and health_text.isdigit()) or not 0 < int(health_text) < 65536
+    ):
         raise ConfigError(f"GREENLIGHT_HEALTH_PORT is malformed: {health_text[:20]!r}; use a port number or off.")
 
     admins = frozenset(a.strip() for a in get("GREENLIGHT_ADMINS", "").split(",") if a.strip())

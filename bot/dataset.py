@@ -6,6 +6,7 @@ due column is computed by the bot's own scheduling rules (bot.services.schedule,
 sweep over a filled database does exactly what it would do in production. `bench/fill.py` is the
 command line; `bench/sweep.py` and `tests/test_sweep_cost.py` call `fill` directly.
 """
+
 from __future__ import annotations
 
 import time
@@ -16,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, func, insert, select, text
 
 from bot.calendar import zone
-from bot.services.schedule import next_nudge
 from bot.keys import summary as summary_key
+from bot.services.schedule import next_nudge
 from bot.services.summary import week_of
 from bot.services.workspaces import work_week
 from storage.models import Approval, Event, Initiative, OutboxMessage, Person, Workspace
@@ -47,11 +48,27 @@ class Filled:
 
 def _workspace(team_id: str, now: datetime) -> Workspace:
     """The workspace row with the defaults the migration gives it."""
-    return Workspace(team_id=team_id, timezone="Europe/Berlin", working_days="mon,tue,wed,thu,fri",
-                     working_hours="09:00-17:00", holidays=None, deadline_days=10, first_nudge=2, nudge_every=2,
-                     sponsor_every=2, report_after=20, report_every=5, summary_channel=None, summary_day="mon",
-                     summary_time="09:00", next_number=1, self_sponsor=False, summary_names=True, retention_months=None,
-                     created_at=now - timedelta(days=90))
+    return Workspace(
+        team_id=team_id,
+        timezone="Europe/Berlin",
+        working_days="mon,tue,wed,thu,fri",
+        working_hours="09:00-17:00",
+        holidays=None,
+        deadline_days=10,
+        first_nudge=2,
+        nudge_every=2,
+        sponsor_every=2,
+        report_after=20,
+        report_every=5,
+        summary_channel=None,
+        summary_day="mon",
+        summary_time="09:00",
+        next_number=1,
+        self_sponsor=False,
+        summary_names=True,
+        retention_months=None,
+        created_at=now - timedelta(days=90),
+    )
 
 
 def _template(ws: Workspace, kind: str, now: datetime) -> tuple[dict, list[dict]]:
@@ -68,41 +85,73 @@ def _template(ws: Workspace, kind: str, now: datetime) -> tuple[dict, list[dict]
     else:  # registered long ago
         requested = now - timedelta(days=40)
     deadline = week.add_business_days(requested.astimezone(ws_tz).date(), ws.deadline_days)
-    ini = dict(status="open", deadline=deadline, escalate_at=week.end_of_day(deadline, ws_tz), created_at=requested,
-               next_sponsor_ask_at=None, next_report_reminder_at=None, escalated_at=None, proceeded_at=None,
-               report_due=None, sponsor_asks=0)
+    ini = dict(
+        status="open",
+        deadline=deadline,
+        escalate_at=week.end_of_day(deadline, ws_tz),
+        created_at=requested,
+        next_sponsor_ask_at=None,
+        next_report_reminder_at=None,
+        escalated_at=None,
+        proceeded_at=None,
+        report_due=None,
+        sponsor_asks=0,
+    )
     if kind == "escalate":  # deadline yesterday, not yet escalated
         ini["deadline"] = week.previous_business_day(today)
         ini["escalate_at"] = week.end_of_day(ini["deadline"], ws_tz)
     elif kind in ("sponsor_ask", "escalated"):
-        ini["deadline"] = week.previous_business_day(week.previous_business_day(today) if kind == "sponsor_ask" else today)
+        ini["deadline"] = week.previous_business_day(
+            week.previous_business_day(today) if kind == "sponsor_ask" else today
+        )
         escalated_at = week.end_of_day(ini["deadline"], ws_tz)
-        ini.update(status="escalated", escalate_at=None, escalated_at=escalated_at, sponsor_asks=1,
-                   next_sponsor_ask_at=now - timedelta(hours=1) if kind == "sponsor_ask" else week.next_working_moment(
-                       week.after_business_days(escalated_at, ws.sponsor_every, ws_tz), ws_tz))
+        ini.update(
+            status="escalated",
+            escalate_at=None,
+            escalated_at=escalated_at,
+            sponsor_asks=1,
+            next_sponsor_ask_at=now - timedelta(hours=1)
+            if kind == "sponsor_ask"
+            else week.next_working_moment(week.after_business_days(escalated_at, ws.sponsor_every, ws_tz), ws_tz),
+        )
     elif kind in ("report", "proceeding"):
         # report: proceeded 20 business days ago, the report is due today; proceeding: proceeded 5 days ago.
         proceeded = now - timedelta(days=28 if kind == "report" else 5)
-        report_due = today if kind == "report" else week.add_business_days(
-            proceeded.astimezone(ws_tz).date(), ws.report_after)
-        ini.update(status="proceeding", escalate_at=None, proceeded_at=proceeded, report_due=report_due,
-                   escalated_at=proceeded - timedelta(days=1), sponsor_asks=1,
-                   deadline=week.previous_business_day(proceeded.astimezone(ws_tz).date()),
-                   next_report_reminder_at=now - timedelta(hours=1) if kind == "report" else week.next_working_moment(
-                       week.start_of_day(report_due, ws_tz), ws_tz))
+        report_due = (
+            today if kind == "report" else week.add_business_days(proceeded.astimezone(ws_tz).date(), ws.report_after)
+        )
+        ini.update(
+            status="proceeding",
+            escalate_at=None,
+            proceeded_at=proceeded,
+            report_due=report_due,
+            escalated_at=proceeded - timedelta(days=1),
+            sponsor_asks=1,
+            deadline=week.previous_business_day(proceeded.astimezone(ws_tz).date()),
+            next_report_reminder_at=now - timedelta(hours=1)
+            if kind == "report"
+            else week.next_working_moment(week.start_of_day(report_due, ws_tz), ws_tz),
+        )
     ini["waiting_since"] = requested if ini["status"] in ("open", "escalated") else None  # lists sort by it
     past_deadline = kind != "fresh" and kind != "nudge"  # the last call went out before the deadline
     approvals = []
     for position, tz_name in enumerate(ZONES):
         # Past the deadline the first approver (Berlin) has answered; everyone else still keeps it waiting.
         approved = past_deadline and kind != "escalate" and position == 0
-        a = dict(requested_at=requested, decision="approved" if approved else "pending",
-                 decided_at=requested + timedelta(days=1) if approved else None, nudges_sent=0,
-                 last_call_sent=past_deadline and not approved, snoozed_until=None, next_nudge_at=None)
+        a = dict(
+            requested_at=requested,
+            decision="approved" if approved else "pending",
+            decided_at=requested + timedelta(days=1) if approved else None,
+            nudges_sent=0,
+            last_call_sent=past_deadline and not approved,
+            snoozed_until=None,
+            next_nudge_at=None,
+        )
         if ini["status"] == "open" and not a["last_call_sent"]:
             probe_ini = Initiative(status="open", deadline=ini["deadline"], escalate_at=ini["escalate_at"])
-            probe = Approval(requested_at=requested, decision="pending", nudges_sent=0, last_call_sent=False,
-                             snoozed_until=None)
+            probe = Approval(
+                requested_at=requested, decision="pending", nudges_sent=0, last_call_sent=False, snoozed_until=None
+            )
             upcoming = next_nudge(ws, week, probe_ini, probe, zone(tz_name))
             a["next_nudge_at"] = upcoming[0] if upcoming else None
         approvals.append(a)
@@ -127,9 +176,21 @@ def _heavy_roles(n: int, heavy: int) -> dict[int, str]:
     return {int(j * n / total): "owner" if j % 2 == 0 else "approver" for j in range(total)}
 
 
-def fill(engine: Engine, n: int, *, team_id: str = "T1", now: datetime = NOW, due: float = 0.01,
-         kinds: tuple[str, ...] = ("nudge",), escalated: float = 0.0, proceeding: float = 0.0, people: int = 300,
-         heavy_user: str | None = None, heavy: int = 1000, history: bool = True) -> Filled:
+def fill(
+    engine: Engine,
+    n: int,
+    *,
+    team_id: str = "T1",
+    now: datetime = NOW,
+    due: float = 0.01,
+    kinds: tuple[str, ...] = ("nudge",),
+    escalated: float = 0.0,
+    proceeding: float = 0.0,
+    people: int = 300,
+    heavy_user: str | None = None,
+    heavy: int = 1000,
+    history: bool = True,
+) -> Filled:
     """Add a workspace and n initiatives with 3 approvers each (Berlin, London, Los Angeles) to a migrated database.
 
     A `due` fraction of them has work due at `now`, spread evenly and taking the `kinds` in turn (nudge
@@ -176,9 +237,25 @@ def fill(engine: Engine, n: int, *, team_id: str = "T1", now: datetime = NOW, du
             elif role == "approver":
                 who[1] = heavy_user  # pending in every kind of initiative
             channel = f"C{i % CHANNELS:03d}"
-            inis.append(dict(id=ini_id, team_id=team_id, number=number, title=f"Initiative {number}", details="",
-                             owner_id=owner, sponsor_id=sponsor, channel_id=channel, rule="all", closed_at=None,
-                             report_text=None, extensions=0, report_reminders=0, last_manual_nudge_on=None, **ini))
+            inis.append(
+                dict(
+                    id=ini_id,
+                    team_id=team_id,
+                    number=number,
+                    title=f"Initiative {number}",
+                    details="",
+                    owner_id=owner,
+                    sponsor_id=sponsor,
+                    channel_id=channel,
+                    rule="all",
+                    closed_at=None,
+                    report_text=None,
+                    extensions=0,
+                    report_reminders=0,
+                    last_manual_nudge_on=None,
+                    **ini,
+                )
+            )
             for pos, (a, uid) in enumerate(zip(apps, who)):
                 aid = first_approval + 3 * i + pos
                 approvals.append(dict(id=aid, initiative_id=ini_id, approver_id=uid, position=pos, comment=None, **a))
@@ -188,8 +265,17 @@ def fill(engine: Engine, n: int, *, team_id: str = "T1", now: datetime = NOW, du
                         events.append(_event(team_id, ini_id, uid, "approved", a["decided_at"], comment=None))
             if history:
                 messages.append(_sent(team_id, f"announce:{ini_id}", channel, ini_id, ini["created_at"]))
-                events.append(_event(team_id, ini_id, owner, "registered", ini["created_at"], approvers=who,
-                                     deadline=ini["deadline"].isoformat()))
+                events.append(
+                    _event(
+                        team_id,
+                        ini_id,
+                        owner,
+                        "registered",
+                        ini["created_at"],
+                        approvers=who,
+                        deadline=ini["deadline"].isoformat(),
+                    )
+                )
                 if ini["escalated_at"]:
                     events.append(_event(team_id, ini_id, None, "escalated", ini["escalated_at"], to=sponsor))
                 if ini["proceeded_at"]:
@@ -205,11 +291,15 @@ def fill(engine: Engine, n: int, *, team_id: str = "T1", now: datetime = NOW, du
         if history:  # the bot was running on Monday: this week's summaries are posted
             week = week_of(ws, now)
             channels = sorted({f"C{i % CHANNELS:03d}" for i in range(min(n, CHANNELS))})
-            conn.execute(insert(OutboxMessage), [_sent(team_id, summary_key(c, week), c, None, now - timedelta(days=2))
-                                           for c in channels])
+            conn.execute(
+                insert(OutboxMessage),
+                [_sent(team_id, summary_key(c, week), c, None, now - timedelta(days=2)) for c in channels],
+            )
         if engine.dialect.name == "postgresql":  # explicit ids: move the sequences past them
             for table in ("initiatives", "approvals"):
-                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
+                conn.execute(
+                    text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+                )
     with engine.connect() as conn:  # fresh statistics, as autovacuum / a long-running database would have
         conn.execute(text("ANALYZE"))
         conn.commit()
@@ -217,17 +307,39 @@ def fill(engine: Engine, n: int, *, team_id: str = "T1", now: datetime = NOW, du
     if heavy_user:
         taken = Counter(roles.values())
         heavy_counts = {"owned": taken["owner"], "pending": taken["approver"]}
-    return Filled(team_id=team_id, initiatives=n, due=counts, by_status=dict(by_status), channels=min(n, CHANNELS),
-                  people=len(pool) + bool(heavy_user), seconds=time.perf_counter() - started, heavy_user=heavy_user,
-                  heavy=heavy_counts)
+    return Filled(
+        team_id=team_id,
+        initiatives=n,
+        due=counts,
+        by_status=dict(by_status),
+        channels=min(n, CHANNELS),
+        people=len(pool) + bool(heavy_user),
+        seconds=time.perf_counter() - started,
+        heavy_user=heavy_user,
+        heavy=heavy_counts,
+    )
 
 
 def _sent(team_id: str, key: str, recipient: str, initiative_id: int | None, at: datetime) -> dict:
     """An outbox row for a message that went out at `at`."""
-    return dict(team_id=team_id, key=key, initiative_id=initiative_id, method="chat.postMessage", recipient=recipient,
-                target_key=None, payload={"text": key}, status="sent", attempts=1, next_attempt_at=at, claimed_until=None,
-                channel=("D" + recipient) if recipient.startswith("U") else recipient, ts="1700000000.000100",
-                error=None, created_at=at, sent_at=at)
+    return dict(
+        team_id=team_id,
+        key=key,
+        initiative_id=initiative_id,
+        method="chat.postMessage",
+        recipient=recipient,
+        target_key=None,
+        payload={"text": key},
+        status="sent",
+        attempts=1,
+        next_attempt_at=at,
+        claimed_until=None,
+        channel=("D" + recipient) if recipient.startswith("U") else recipient,
+        ts="1700000000.000100",
+        error=None,
+        created_at=at,
+        sent_at=at,
+    )
 
 
 def _event(team_id: str, initiative_id: int, actor_id: str | None, kind: str, at: datetime, **data) -> dict:

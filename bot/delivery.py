@@ -22,6 +22,7 @@ The duplicate window left: Slack storing a post only after we looked for it (it 
 answered after the client timeout, and had not stored it by the time of the lookup), and a sender frozen
 for longer than LEASE between its fenced mark and its post. Both are measured by tests/test_delivery_faults.py.
 """
+
 from __future__ import annotations
 
 import base64
@@ -63,8 +64,15 @@ HISTORY_LOOKUP = 200  # newest messages of a conversation searched for an uncert
 TRANSIENT = {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
 TOKEN_BROKEN = {"invalid_auth", "token_revoked", "not_authed", "account_inactive"}  # the bot's token, not the recipient
 UNREACHABLE = {
-    "channel_not_found", "user_not_found", "users_not_found", "not_in_channel", "is_archived",
-    "cannot_dm_bot", "user_disabled", "messages_tab_disabled", "restricted_action",
+    "channel_not_found",
+    "user_not_found",
+    "users_not_found",
+    "not_in_channel",
+    "is_archived",
+    "cannot_dm_bot",
+    "user_disabled",
+    "messages_tab_disabled",
+    "restricted_action",
 }
 NETWORK_ERRORS = (urllib.error.URLError, OSError, http.client.HTTPException)
 
@@ -118,8 +126,9 @@ class Send:
 class Sender:
     """Delivers outbox messages once, waiting out 429s, retrying 5xx and network errors, pausing on a broken token."""
 
-    def __init__(self, sessions, client_for: Callable[[str], WebClient], clock, sleep=time.sleep,
-                 threads: int = THREADS):
+    def __init__(
+        self, sessions, client_for: Callable[[str], WebClient], clock, sleep=time.sleep, threads: int = THREADS
+    ):
         self.sessions = sessions
         self.client_for = client_for  # team id -> a client with that workspace's token (gl.sender_client_for)
         self.clock = clock
@@ -185,10 +194,16 @@ class Sender:
         with transaction(self.sessions) as session:
             query = (
                 select(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.target_key)
-                .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now,
-                       or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now), ~_paused(),
-                       still_installed(OutboxMessage.team_id))
-                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(BATCH).with_for_update(skip_locked=True)
+                .where(
+                    OutboxMessage.status == "pending",
+                    OutboxMessage.next_attempt_at <= now,
+                    or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+                    ~_paused(),
+                    still_installed(OutboxMessage.team_id),
+                )
+                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+                .limit(BATCH)
+                .with_for_update(skip_locked=True)
             )
             if team_id:
                 query = query.where(OutboxMessage.team_id == team_id)
@@ -197,17 +212,25 @@ class Sender:
                 query = query.where(OutboxMessage.team_id.not_in(held))
             rows = [(msg_id, recipient, target is not None) for msg_id, recipient, target in session.execute(query)]
             if rows:
-                session.execute(update(OutboxMessage).where(OutboxMessage.id.in_([r[0] for r in rows]))
-                                .values(claimed_until=now + LEASE, claim_token=token))
+                session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_([r[0] for r in rows]))
+                    .values(claimed_until=now + LEASE, claim_token=token)
+                )
             return rows
 
     def _renew(self, claimed: list[int], token: str) -> datetime:
         """Extend the lease of every message of our claim not yet sent; the fence still guards each send."""
         now = self.clock.now()
         with transaction(self.sessions) as session:
-            session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(claimed), OutboxMessage.claim_token == token,
-                                                  OutboxMessage.status == "pending")
-                            .values(claimed_until=now + LEASE).execution_options(synchronize_session=False))
+            session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id.in_(claimed), OutboxMessage.claim_token == token, OutboxMessage.status == "pending"
+                )
+                .values(claimed_until=now + LEASE)
+                .execution_options(synchronize_session=False)
+            )
         return now
 
     def _mark(self, msg_id: int, token: str) -> Send | None:
@@ -220,7 +243,11 @@ class Sender:
             logs.about(team=msg.team_id, initiative=msg.initiative_id, outbox_key=msg.key)
             target = None
             if msg.target_key:
-                target = session.scalar(select(OutboxMessage).where(OutboxMessage.team_id == msg.team_id, OutboxMessage.key == msg.target_key))
+                target = session.scalar(
+                    select(OutboxMessage).where(
+                        OutboxMessage.team_id == msg.team_id, OutboxMessage.key == msg.target_key
+                    )
+                )
                 if target is None or target.status in ("undeliverable", "failed", "skipped"):
                     msg.status, msg.claimed_until, msg.claim_token = "skipped", None, None
                     msg.error = "target message was never delivered"
@@ -234,14 +261,27 @@ class Sender:
             # The fence: in the same statement, our token must still be the claim, the workspace not paused.
             marked = session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id == msg_id, OutboxMessage.claim_token == token, OutboxMessage.status == "pending", ~_paused())
+                .where(
+                    OutboxMessage.id == msg_id,
+                    OutboxMessage.claim_token == token,
+                    OutboxMessage.status == "pending",
+                    ~_paused(),
+                )
                 .values(channel=where, claimed_until=now + LEASE)
                 .execution_options(synchronize_session=False)
             ).rowcount
             if not marked:
                 return None
-            return Send(msg.id, msg.team_id, msg.key, msg.method, dict(msg.payload), msg.recipient,
-                        (target.channel, target.ts) if target is not None else None, look_first)
+            return Send(
+                msg.id,
+                msg.team_id,
+                msg.key,
+                msg.method,
+                dict(msg.payload),
+                msg.recipient,
+                (target.channel, target.ts) if target is not None else None,
+                look_first,
+            )
 
     # ---- one message ---------------------------------------------------------------------------
 
@@ -268,11 +308,20 @@ class Sender:
                     log.info("message %s (%s) was already in Slack: recorded, not sent again", msg_id, send.key)
                 return self._record_sent(msg_id, response)
             if verdict.kind == "wait":  # everyone sending to this workspace waits, and slower from now on
-                self.pacer.slow_down(send.team_id, send.recipient, verdict.wait,
-                                     retry_first=verdict.wait <= INLINE_WAIT_MAX and attempt < INLINE_TRIES)
+                self.pacer.slow_down(
+                    send.team_id,
+                    send.recipient,
+                    verdict.wait,
+                    retry_first=verdict.wait <= INLINE_WAIT_MAX and attempt < INLINE_TRIES,
+                )
             if verdict.kind == "token":
                 return self._pause(msg_id, token, verdict.error)
-            if verdict.kind == "unreachable" and verdict.error == "not_in_channel" and not joined and send.recipient[:1] == "C":
+            if (
+                verdict.kind == "unreachable"
+                and verdict.error == "not_in_channel"
+                and not joined
+                and send.recipient[:1] == "C"
+            ):
                 joined = True
                 if self._join(send.team_id, send.recipient):
                     continue
@@ -292,8 +341,14 @@ class Sender:
         payload, client = dict(send.payload), self.client_for(send.team_id)
         if send.method == "files.upload":  # a file (the monthly chart) in the thread of the message it belongs to
             channel, ts = send.thread
-            return client.files_upload_v2(channel=channel, thread_ts=ts, content=base64.b64decode(payload["png"]),
-                                          filename=payload["filename"], title=payload["title"], alt_txt=payload["alt_txt"])
+            return client.files_upload_v2(
+                channel=channel,
+                thread_ts=ts,
+                content=base64.b64decode(payload["png"]),
+                filename=payload["filename"],
+                title=payload["title"],
+                alt_txt=payload["alt_txt"],
+            )
         if send.method == "chat.update":
             channel, ts = send.thread
             return client.chat_update(channel=channel, ts=ts, **payload)
@@ -309,8 +364,9 @@ class Sender:
         try:
             if send.thread is not None:
                 channel = send.thread[0]
-                found = client.conversations_replies(channel=channel, ts=send.thread[1], include_all_metadata=True,
-                                                     limit=HISTORY_LOOKUP)
+                found = client.conversations_replies(
+                    channel=channel, ts=send.thread[1], include_all_metadata=True, limit=HISTORY_LOOKUP
+                )
             else:
                 channel = _conversation(client, send.recipient)
                 found = client.conversations_history(channel=channel, include_all_metadata=True, limit=HISTORY_LOOKUP)
@@ -342,27 +398,48 @@ class Sender:
         # Not fenced: Slack has the message, and recording it stops any other sender from posting it again.
         with transaction(self.sessions) as session:
             session.execute(
-                update(OutboxMessage).where(OutboxMessage.id == msg_id, OutboxMessage.status == "pending")
-                .values(status="sent", claimed_until=None, claim_token=None, sent_at=self.clock.now(),
-                        channel=response.get("channel"), ts=response.get("ts"), attempts=OutboxMessage.attempts + 1)
-                .execution_options(synchronize_session=False))
+                update(OutboxMessage)
+                .where(OutboxMessage.id == msg_id, OutboxMessage.status == "pending")
+                .values(
+                    status="sent",
+                    claimed_until=None,
+                    claim_token=None,
+                    sent_at=self.clock.now(),
+                    channel=response.get("channel"),
+                    ts=response.get("ts"),
+                    attempts=OutboxMessage.attempts + 1,
+                )
+                .execution_options(synchronize_session=False)
+            )
         metrics.delivered("sent")
         return 1
 
     def _forget_attempt(self, msg_id: int, token: str) -> None:
         """Slack said clearly it did not post it: no lookup needed before the next try."""
         with transaction(self.sessions) as session:
-            session.execute(update(OutboxMessage).where(OutboxMessage.id == msg_id, OutboxMessage.claim_token == token, OutboxMessage.ts.is_(None))
-                            .values(channel=None).execution_options(synchronize_session=False))
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == msg_id, OutboxMessage.claim_token == token, OutboxMessage.ts.is_(None))
+                .values(channel=None)
+                .execution_options(synchronize_session=False)
+            )
 
     def _release(self, msg_id: int, token: str, *, keep_mark: bool) -> int:
         """Give the claim back untried, due as before: it goes out, in its place, once the workspace's hold is over.
         An earlier uncertain post stays marked, to be looked up first."""
         values = {"claimed_until": None, "claim_token": None} | ({} if keep_mark else {"channel": None})
         with transaction(self.sessions) as session:
-            session.execute(update(OutboxMessage).where(OutboxMessage.id == msg_id, OutboxMessage.claim_token == token,
-                                                  OutboxMessage.status == "pending", OutboxMessage.ts.is_(None))
-                            .values(**values).execution_options(synchronize_session=False))
+            session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == msg_id,
+                    OutboxMessage.claim_token == token,
+                    OutboxMessage.status == "pending",
+                    OutboxMessage.ts.is_(None),
+                )
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
         return 0
 
     def _reschedule(self, msg_id: int, token: str, verdict: Verdict) -> int:
@@ -384,17 +461,28 @@ class Sender:
         with transaction(self.sessions) as session:
             team = session.get(OutboxMessage, msg_id).team_id
             # The rest of our claim in this workspace is released at once, to go out as soon as it resumes.
-            session.execute(update(OutboxMessage).where(OutboxMessage.status == "pending", OutboxMessage.team_id == team,
-                                                  OutboxMessage.claim_token == token)
-                            .values(claimed_until=None, claim_token=None).execution_options(synchronize_session=False))
+            session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.status == "pending", OutboxMessage.team_id == team, OutboxMessage.claim_token == token
+                )
+                .values(claimed_until=None, claim_token=None)
+                .execution_options(synchronize_session=False)
+            )
             paused = session.execute(
-                update(Workspace).where(Workspace.team_id == team, Workspace.delivery_paused_at.is_(None))
-                .values(delivery_paused_at=now, delivery_paused_reason=error[:64]).execution_options(synchronize_session=False)
+                update(Workspace)
+                .where(Workspace.team_id == team, Workspace.delivery_paused_at.is_(None))
+                .values(delivery_paused_at=now, delivery_paused_reason=error[:64])
+                .execution_options(synchronize_session=False)
             ).rowcount
         self._auth_checked[team] = now
         if paused:
-            log.error("delivery to workspace %s paused: Slack refuses the bot token (%s). Messages stay queued "
-                      "and are sent once auth.test succeeds again; check SLACK_BOT_TOKEN or reinstall the app.", team, error)
+            log.error(
+                "delivery to workspace %s paused: Slack refuses the bot token (%s). Messages stay queued "
+                "and are sent once auth.test succeeds again; check SLACK_BOT_TOKEN or reinstall the app.",
+                team,
+                error,
+            )
         return 0
 
     def resume_paused(self) -> None:
@@ -413,8 +501,11 @@ class Sender:
                 log.info("delivery to workspace %s still paused: auth.test answered %s", team, classify(e, 1).error)
                 continue
             with transaction(self.sessions) as session:
-                session.execute(update(Workspace).where(Workspace.team_id == team)
-                                .values(delivery_paused_at=None, delivery_paused_reason=None))
+                session.execute(
+                    update(Workspace)
+                    .where(Workspace.team_id == team)
+                    .values(delivery_paused_at=None, delivery_paused_reason=None)
+                )
             log.warning("delivery to workspace %s resumed: the bot token works again", team)
 
     def _give_up(self, msg_id: int, error: str, *, unreachable: bool) -> int:

@@ -1,5 +1,6 @@
 """`python -m bot doctor`: checks the token and its scopes (each installation's, in OAuth mode), the database and
 its migrations, and that the clock swept lately; one line each."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -12,10 +13,22 @@ from sqlalchemy import select
 from storage.db import head_revision, unrecorded_revision
 from storage.models import Heartbeat, Workspace
 
-REQUIRED_SCOPES = {"commands", "channels:read", "chat:write", "chat:write.public", "files:write", "groups:read", "im:write",
-                   "mpim:write", "users:read",
-                   # delivery looks up a post whose answer was lost before sending it again (bot/delivery.py)
-                   "channels:history", "groups:history", "im:history", "mpim:history"}
+REQUIRED_SCOPES = {
+    "commands",
+    "channels:read",
+    "chat:write",
+    "chat:write.public",
+    "files:write",
+    "groups:read",
+    "im:write",
+    "mpim:write",
+    "users:read",
+    # delivery looks up a post whose answer was lost before sending it again (bot/delivery.py)
+    "channels:history",
+    "groups:history",
+    "im:history",
+    "mpim:history",
+}
 CLOCK_SEEN_WITHIN = timedelta(minutes=2)  # the clock sweeps every minute
 
 
@@ -43,18 +56,26 @@ def check_installations(gl) -> int:
     try:
         active = gl.installations.active()
         with gl.reading() as session:
-            gone = list(session.execute(select(Workspace.team_id, Workspace.uninstalled_at)
-                                        .where(Workspace.uninstalled_at.is_not(None)).order_by(Workspace.team_id)))
+            gone = list(
+                session.execute(
+                    select(Workspace.team_id, Workspace.uninstalled_at)
+                    .where(Workspace.uninstalled_at.is_not(None))
+                    .order_by(Workspace.team_id)
+                )
+            )
     except Exception as e:  # the database check below says why
         print(f"FAIL installations: cannot read them ({e.__class__.__name__})")
         return 1
     if not active:
         print("WARN installations: none yet; open /slack/install on this app's public URL to install it")
-    problems = sum(check_token(gl, WebClient(token=token, base_url=gl.config.slack_api_url), f" {who}")
-                   for who, token in active)
+    problems = sum(
+        check_token(gl, WebClient(token=token, base_url=gl.config.slack_api_url), f" {who}") for who, token in active
+    )
     for team, at in gone:
         purge = at + timedelta(days=gl.config.uninstall_grace_days)
-        print(f"ok   uninstalled {team}: since {at:%Y-%m-%d %H:%M} UTC, nothing sent; its data is deleted after {purge:%Y-%m-%d %H:%M} UTC")
+        print(
+            f"ok   uninstalled {team}: since {at:%Y-%m-%d %H:%M} UTC, nothing sent; its data is deleted after {purge:%Y-%m-%d %H:%M} UTC"
+        )
     return problems
 
 
@@ -70,8 +91,10 @@ def check_clock(gl) -> int:
         return 0
     ago = int((gl.clock.now() - last).total_seconds())
     if ago > CLOCK_SEEN_WITHIN.total_seconds():
-        print(f"FAIL clock: last sweep {ago} s ago; nothing is nudged or sent while no clock runs "
-              "(start `python -m bot clock`, or `python app.py` with GREENLIGHT_SCHEDULER on)")
+        print(
+            f"FAIL clock: last sweep {ago} s ago; nothing is nudged or sent while no clock runs "
+            "(start `python -m bot clock`, or `python app.py` with GREENLIGHT_SCHEDULER on)"
+        )
         return 1
     print(f"ok   clock: last sweep {max(ago, 0)} s ago")
     return 0
@@ -90,8 +113,10 @@ def doctor(gl) -> int:
         elif unrecorded:
             problems += 1
             upgrade = "" if unrecorded == head else f" and upgrade it to {head}"
-            print(f"FAIL database: has Greenlight's tables but no record of its revision; "
-                  f"`python -m bot migrate` will record it as {unrecorded}{upgrade}")
+            print(
+                f"FAIL database: has Greenlight's tables but no record of its revision; "
+                f"`python -m bot migrate` will record it as {unrecorded}{upgrade}"
+            )
         else:
             problems += 1
             print(f"FAIL database: at revision {current}, code expects {head}; run `python -m bot migrate`")

@@ -3,6 +3,7 @@
 prometheus-client's multiprocess mode keeps each worker's counters in files under PROMETHEUS_MULTIPROC_DIR and sums
 them at /metrics, whichever worker answers. The directory must be set before prometheus-client is imported (hence
 here, which gunicorn reads before it loads the app) and emptied at start, or a previous run's counts would add up."""
+
 from __future__ import annotations
 
 import glob

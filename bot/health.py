@@ -1,5 +1,6 @@
 """Is this process alive, and ready to serve? /healthz answers while the process runs; /readyz checks the database
 (reachable, migrations at head) and the Slack token (auth.test succeeded in the last 5 minutes)."""
+
 from __future__ import annotations
 
 import threading
@@ -21,8 +22,9 @@ class Readiness:
     def __init__(self, gl, *, monotonic=time.monotonic):
         self.gl = gl
         self.monotonic = monotonic
-        self.client = WebClient(token=gl.config.slack_bot_token, base_url=gl.config.slack_api_url,
-                                timeout=SLACK_TIMEOUT, retry_handlers=[])
+        self.client = WebClient(
+            token=gl.config.slack_bot_token, base_url=gl.config.slack_api_url, timeout=SLACK_TIMEOUT, retry_handlers=[]
+        )
         self.token_ok_at: float | None = None
         self._head: str | None = None
         self._lock = threading.Lock()

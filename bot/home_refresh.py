@@ -3,6 +3,7 @@
 Only people who have opened their Home at least once (Person.home_opened_at) are kept fresh:
 publishing to everyone an initiative names would cost a views.publish per person for nothing.
 """
+
 from __future__ import annotations
 
 import logging
@@ -50,10 +51,17 @@ def refresh(gl, initiative_ids, notices: dict[tuple[str, str], str]) -> None:
             wanted: dict[str, set[str]] = {}
             for ini in session.scalars(select(Initiative).where(Initiative.id.in_(set(initiative_ids)))):
                 wanted.setdefault(ini.team_id, set()).update(
-                    {ini.owner_id, ini.sponsor_id, *(a.approver_id for a in ini.approvals)})
-            watchers.update((p.team_id, p.user_id) for team_id, users in wanted.items() for p in session.scalars(
-                select(Person).where(Person.team_id == team_id, Person.user_id.in_(users),
-                                     Person.home_opened_at.is_not(None))))
+                    {ini.owner_id, ini.sponsor_id, *(a.approver_id for a in ini.approvals)}
+                )
+            watchers.update(
+                (p.team_id, p.user_id)
+                for team_id, users in wanted.items()
+                for p in session.scalars(
+                    select(Person).where(
+                        Person.team_id == team_id, Person.user_id.in_(users), Person.home_opened_at.is_not(None)
+                    )
+                )
+            )
     except Exception:
         log.exception("could not find whose App Home to refresh")
     for team_id, user_id in sorted(watchers):

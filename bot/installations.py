@@ -6,6 +6,7 @@ the workspace). Tokens that expire are refreshed by the clock before they do, un
 so that of several clocks (or a request that finds a token about to expire) one calls oauth.v2.access with a refresh
 token, which Slack honours once. Token expiry is real time, not the business clock.
 """
+
 from __future__ import annotations
 
 import logging
@@ -59,13 +60,23 @@ class Installations:
         self.client_id = config.slack_client_id
         self.store = InstallationStore(config.slack_client_id, gl.engine, self._saved)
         self.state_store = SQLAlchemyOAuthStateStore(expiration_seconds=STATE_SECONDS, engine=gl.engine)
-        self.rotator = TokenRotator(client_id=config.slack_client_id, client_secret=config.slack_client_secret,
-                                    client=WebClient(base_url=config.slack_api_url, timeout=ROTATION_TIMEOUT))
+        self.rotator = TokenRotator(
+            client_id=config.slack_client_id,
+            client_secret=config.slack_client_secret,
+            client=WebClient(base_url=config.slack_api_url, timeout=ROTATION_TIMEOUT),
+        )
 
     def _saved(self, installation: Installation) -> None:
-        self.gl.act(lambda session, now: installs.installed(
-            session, now, team_id=installation.team_id, enterprise_id=installation.enterprise_id,
-            org_wide=bool(installation.is_enterprise_install), default_tz=self.gl.config.timezone))
+        self.gl.act(
+            lambda session, now: installs.installed(
+                session,
+                now,
+                team_id=installation.team_id,
+                enterprise_id=installation.enterprise_id,
+                org_wide=bool(installation.is_enterprise_install),
+                default_tz=self.gl.config.timezone,
+            )
+        )
 
     # ---- which installation speaks for a workspace ------------------------------------------------
     def find(self, team_id: str) -> Installation | None:
@@ -74,15 +85,29 @@ class Installations:
         Read in a read-only transaction of its own (not through the store, whose connections take SQLite's write
         lock): the sender asks while its own transaction holds that lock."""
         i = SLACK_INSTALLATIONS.c
-        latest = (select(SLACK_INSTALLATIONS).where(i.client_id == self.client_id, i.bot_token.is_not(None))
-                  .order_by(desc(i.installed_at)).limit(1))
+        latest = (
+            select(SLACK_INSTALLATIONS)
+            .where(i.client_id == self.client_id, i.bot_token.is_not(None))
+            .order_by(desc(i.installed_at))
+            .limit(1)
+        )
         with self.gl.reading() as session:
             enterprise_id = session.scalar(select(Workspace.enterprise_id).where(Workspace.team_id == team_id))
-            row = session.execute(latest.where(i.team_id == team_id, i.enterprise_id.is_not_distinct_from(enterprise_id))
-                                  ).mappings().first()
+            row = (
+                session.execute(latest.where(i.team_id == team_id, i.enterprise_id.is_not_distinct_from(enterprise_id)))
+                .mappings()
+                .first()
+            )
             if row is None and enterprise_id:
-                row = session.execute(latest.where(i.enterprise_id == enterprise_id, i.team_id.is_(None),
-                                                   i.is_enterprise_install.is_(True))).mappings().first()
+                row = (
+                    session.execute(
+                        latest.where(
+                            i.enterprise_id == enterprise_id, i.team_id.is_(None), i.is_enterprise_install.is_(True)
+                        )
+                    )
+                    .mappings()
+                    .first()
+                )
         return SQLAlchemyInstallationStore.build_installation_entity(row) if row else None
 
     def bot_token(self, team_id: str) -> str | None:
@@ -95,18 +120,28 @@ class Installations:
         workspaces (an org-wide one once every workspace of it seen so far is uninstalled): their tokens were
         revoked with the app. With `expiring_within`, only those with a bot token that expires within it."""
         i, newer = SLACK_INSTALLATIONS.c, SLACK_INSTALLATIONS.alias("newer").c
-        superseded = select(newer.id).where(
-            newer.client_id == i.client_id, newer.enterprise_id.is_not_distinct_from(i.enterprise_id),
-            newer.team_id.is_not_distinct_from(i.team_id), newer.installed_at > i.installed_at).exists()
+        superseded = (
+            select(newer.id)
+            .where(
+                newer.client_id == i.client_id,
+                newer.enterprise_id.is_not_distinct_from(i.enterprise_id),
+                newer.team_id.is_not_distinct_from(i.team_id),
+                newer.installed_at > i.installed_at,
+            )
+            .exists()
+        )
         query = select(SLACK_INSTALLATIONS).where(i.client_id == self.client_id, i.bot_token.is_not(None), ~superseded)
         if expiring_within is not None:
-            query = query.where(i.bot_refresh_token.is_not(None),
-                                i.bot_token_expires_at < naive_utc(time.time() + expiring_within.total_seconds()))
+            query = query.where(
+                i.bot_refresh_token.is_not(None),
+                i.bot_token_expires_at < naive_utc(time.time() + expiring_within.total_seconds()),
+            )
         with self.gl.reading() as session:
             rows = session.execute(query.order_by(i.enterprise_id, i.team_id)).mappings().all()
             gone = set(session.scalars(select(Workspace.team_id).where(Workspace.uninstalled_at.is_not(None))))
-            organisations = session.execute(select(Workspace.enterprise_id, Workspace.team_id).where(
-                Workspace.enterprise_id.is_not(None))).all()
+            organisations = session.execute(
+                select(Workspace.enterprise_id, Workspace.team_id).where(Workspace.enterprise_id.is_not(None))
+            ).all()
 
         def served(row) -> bool:
             if not row["is_enterprise_install"]:
@@ -118,8 +153,10 @@ class Installations:
 
     def active(self) -> list[tuple[str, str]]:
         """(who, bot token) of every installation in use: a workspace's, or an organisation's ("E… (org-wide)")."""
-        return sorted((f"{row['enterprise_id']} (org-wide)" if row["is_enterprise_install"] else row["team_id"],
-                       row["bot_token"]) for row in self.in_use())
+        return sorted(
+            (f"{row['enterprise_id']} (org-wide)" if row["is_enterprise_install"] else row["team_id"], row["bot_token"])
+            for row in self.in_use()
+        )
 
     def rotate_expiring(self, within: timedelta = CLOCK_ROTATES_WITHIN) -> int:
         """Refresh every bot token that expires within `within` (the clock's sweep); returns how many were refreshed."""
@@ -137,34 +174,57 @@ class Installations:
         stands (refreshed here or by another process meanwhile), or None if another process holds it right now."""
         return self._rotate(enterprise_id, team_id, within)[0]
 
-    def _rotate(self, enterprise_id: str | None, team_id: str | None, within: timedelta
-                ) -> tuple[Installation | None, bool]:
+    def _rotate(
+        self, enterprise_id: str | None, team_id: str | None, within: timedelta
+    ) -> tuple[Installation | None, bool]:
         """rotate(), and whether this call spent the refresh token.
 
         The latest installation row is locked while Slack is asked (PostgreSQL: FOR UPDATE SKIP LOCKED, so a second
         clock skips it; SQLite: the write lock taken at BEGIN): one process spends the refresh token."""
         i = SLACK_INSTALLATIONS.c
         with self.gl.engine.begin() as conn:
-            row = conn.execute(
-                select(SLACK_INSTALLATIONS).where(
-                    i.client_id == self.client_id, i.enterprise_id.is_not_distinct_from(enterprise_id),
-                    i.team_id.is_not_distinct_from(team_id))
-                .order_by(desc(i.installed_at)).limit(1).with_for_update(skip_locked=True)
-            ).mappings().first()
+            row = (
+                conn.execute(
+                    select(SLACK_INSTALLATIONS)
+                    .where(
+                        i.client_id == self.client_id,
+                        i.enterprise_id.is_not_distinct_from(enterprise_id),
+                        i.team_id.is_not_distinct_from(team_id),
+                    )
+                    .order_by(desc(i.installed_at))
+                    .limit(1)
+                    .with_for_update(skip_locked=True)
+                )
+                .mappings()
+                .first()
+            )
             if row is None:
                 return None, False
             current = SQLAlchemyInstallationStore.build_installation_entity(row)
             refreshed = self.rotator.perform_token_rotation(
-                installation=current, minutes_before_expiration=int(within.total_seconds() // 60))
+                installation=current, minutes_before_expiration=int(within.total_seconds() // 60)
+            )
             if refreshed is None:
                 return current, False
-            tokens = dict(bot_token=refreshed.bot_token, bot_refresh_token=refreshed.bot_refresh_token,
-                          bot_token_expires_at=naive_utc(refreshed.bot_token_expires_at))
+            tokens = dict(
+                bot_token=refreshed.bot_token,
+                bot_refresh_token=refreshed.bot_refresh_token,
+                bot_token_expires_at=naive_utc(refreshed.bot_token_expires_at),
+            )
             conn.execute(update(SLACK_INSTALLATIONS).where(i.id == row["id"]).values(**tokens))
             b = SLACK_BOTS.c
-            conn.execute(update(SLACK_BOTS).where(and_(
-                b.client_id == self.client_id, b.enterprise_id.is_not_distinct_from(enterprise_id),
-                b.team_id.is_not_distinct_from(team_id), b.installed_at == row["installed_at"])).values(**tokens))
+            conn.execute(
+                update(SLACK_BOTS)
+                .where(
+                    and_(
+                        b.client_id == self.client_id,
+                        b.enterprise_id.is_not_distinct_from(enterprise_id),
+                        b.team_id.is_not_distinct_from(team_id),
+                        b.installed_at == row["installed_at"],
+                    )
+                )
+                .values(**tokens)
+            )
         log.info("refreshed the bot token of %s", team_id or enterprise_id)
         return refreshed, True
 

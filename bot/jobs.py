@@ -1,4 +1,5 @@
 """What is due now (nudges, escalations, summaries) and the loop that delivers it."""
+
 from __future__ import annotations
 
 import logging
@@ -53,7 +54,9 @@ def refresh_time_zones(gl, limit: int = 50) -> None:
     for team_id, user_id in stale:
         try:
             if refresh_people(gl, gl.client_for(team_id), team_id, [user_id]):
-                gl.act(lambda s, now, team_id=team_id, user_id=user_id: nudges.reschedule_person(s, team_id, user_id, now))
+                gl.act(
+                    lambda s, now, team_id=team_id, user_id=user_id: nudges.reschedule_person(s, team_id, user_id, now)
+                )
         except (SlackApiError, OSError) as e:
             log.warning("could not refresh the Slack profile of %s: %s", user_id, e)
             return
@@ -100,8 +103,15 @@ def _safe_sweep(gl) -> None:
 def start_scheduler(gl, *, blocking: bool = False):
     """Run the sweep every minute, one at a time, without catching up on missed runs."""
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
-    scheduler.add_job(_safe_sweep, "interval", seconds=SWEEP_SECONDS, args=[gl], id="sweep",
-                      max_instances=1, coalesce=True,
-                      next_run_time=datetime.now(UTC))  # real time: when to run, not what is due (gl.clock)
+    scheduler.add_job(
+        _safe_sweep,
+        "interval",
+        seconds=SWEEP_SECONDS,
+        args=[gl],
+        id="sweep",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(UTC),
+    )  # real time: when to run, not what is due (gl.clock)
     scheduler.start()
     return scheduler

@@ -4,6 +4,7 @@ A key is unique within a workspace (outbox: team_id, key). Inserting a message w
 nothing, which is what makes a second sweep, process or click harmless; two different messages must
 therefore never share a key (a shared key silently drops the second one).
 """
+
 from __future__ import annotations
 
 from datetime import date

@@ -1,5 +1,6 @@
 """How the process logs: plain lines for people, or LOG_FORMAT=json (one object a line, with the team, initiative and
 outbox key the line is about); secrets are masked in both."""
+
 from __future__ import annotations
 
 import json
@@ -75,8 +76,12 @@ class JsonFormatter(_Masking):
 def configure(config) -> None:
     """Log in the chosen format, masking this config's secrets; like logging.basicConfig, nothing changes when the
     root logger already has handlers (a host such as pytest configured logging first)."""
-    secrets = (config.slack_bot_token, config.slack_signing_secret, config.slack_app_token or "",
-               getattr(config, "slack_client_secret", "") or "")
+    secrets = (
+        config.slack_bot_token,
+        config.slack_signing_secret,
+        config.slack_app_token or "",
+        getattr(config, "slack_client_secret", "") or "",
+    )
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter(secrets) if config.log_format == "json" else TextFormatter(secrets))
     logging.basicConfig(level=config.log_level, handlers=[handler])

@@ -1,4 +1,5 @@
 """What manifest.yml asks of Slack, read from the file itself: it is the one list of the bot's scopes."""
+
 from __future__ import annotations
 
 import re

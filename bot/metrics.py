@@ -5,6 +5,7 @@ Counters and histograms live in this process, or, when PROMETHEUS_MULTIPROC_DIR 
 gunicorn.conf.py), in files there that every worker writes and /metrics sums. Labels are low-cardinality only:
 an outcome, a reason, a subcommand or action id; never a team, a person or free text.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,15 +20,23 @@ from storage.models import OutboxMessage, Workspace
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 DELIVERIES = Counter("greenlight_deliveries_total", "Outbox messages finished, by outcome", ["outcome"])
-RETRIES = Counter("greenlight_delivery_retries_total", "Slack calls of the sender that will be tried again, by reason",
-                  ["reason"])
-SWEEP_SECONDS = Histogram("greenlight_sweep_duration_seconds", "Time of one sweep (queue due work, then deliver)",
-                          buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120))
-DUE_FOUND = Counter("greenlight_due_work_found_total", "Due items a sweep turned into messages, by kind of work",
-                    ["kind"])
-REQUEST_SECONDS = Histogram("greenlight_request_duration_seconds",
-                            "Time to handle a Slack request, by kind and subcommand or action id",
-                            ["kind", "name"], buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10))
+RETRIES = Counter(
+    "greenlight_delivery_retries_total", "Slack calls of the sender that will be tried again, by reason", ["reason"]
+)
+SWEEP_SECONDS = Histogram(
+    "greenlight_sweep_duration_seconds",
+    "Time of one sweep (queue due work, then deliver)",
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+)
+DUE_FOUND = Counter(
+    "greenlight_due_work_found_total", "Due items a sweep turned into messages, by kind of work", ["kind"]
+)
+REQUEST_SECONDS = Histogram(
+    "greenlight_request_duration_seconds",
+    "Time to handle a Slack request, by kind and subcommand or action id",
+    ["kind", "name"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10),
+)
 
 
 # ---- what code reports: one function per event ---------------------------------------------------------
@@ -83,19 +92,32 @@ class DatabaseCollector:
         self.gl = gl
 
     def collect(self):
-        pending = GaugeMetricFamily("greenlight_outbox_pending", "Outbox messages waiting to be sent, by kind",
-                                    labels=["kind"])
-        oldest = GaugeMetricFamily("greenlight_outbox_oldest_pending_seconds",
-                                   "Age of the oldest message waiting to be sent, by kind", labels=["kind"])
-        paused = GaugeMetricFamily("greenlight_workspaces_paused",
-                                   "Workspaces whose delivery is paused because their token is broken")
+        pending = GaugeMetricFamily(
+            "greenlight_outbox_pending", "Outbox messages waiting to be sent, by kind", labels=["kind"]
+        )
+        oldest = GaugeMetricFamily(
+            "greenlight_outbox_oldest_pending_seconds",
+            "Age of the oldest message waiting to be sent, by kind",
+            labels=["kind"],
+        )
+        paused = GaugeMetricFamily(
+            "greenlight_workspaces_paused", "Workspaces whose delivery is paused because their token is broken"
+        )
         now = self.gl.clock.now()
         kind = outbox_kind(self.gl.engine).label("kind")
         with self.gl.reading() as session:
-            rows = session.execute(select(kind, func.count(), func.min(OutboxMessage.created_at))
-                                   .where(OutboxMessage.status == "pending").group_by(kind)).all()
-            paused.add_metric([], session.scalar(select(func.count()).select_from(Workspace)
-                                                 .where(Workspace.delivery_paused_at.is_not(None))) or 0)
+            rows = session.execute(
+                select(kind, func.count(), func.min(OutboxMessage.created_at))
+                .where(OutboxMessage.status == "pending")
+                .group_by(kind)
+            ).all()
+            paused.add_metric(
+                [],
+                session.scalar(
+                    select(func.count()).select_from(Workspace).where(Workspace.delivery_paused_at.is_not(None))
+                )
+                or 0,
+            )
         for name, count, first in rows:
             pending.add_metric([name or "other"], count)
             oldest.add_metric([name or "other"], max(0.0, (now - first).total_seconds()) if first else 0.0)

@@ -4,6 +4,7 @@ Services decide (they change state and call the notice of what happened); notice
 words, the key of each logical message from bot/keys.py); blocks draw (bot/blocks/). A notice only
 builds rows; the caller enqueues them, so that a sweep writes a whole batch in one statement.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -45,14 +46,21 @@ def sponsor_told(ini: Initiative, cal: Calendars, now: datetime) -> dict:
     """The sponsor learns at registration that they are the sponsor, and when they would be asked to decide."""
     asked_at = cal.working_moment(ini.team_id, ini.sponsor_id, ini.escalate_at)
     approvers = ", ".join(mention(a.approver_id) for a in ini.approvals)
-    text = (f"You are the sponsor of {msg.title_of(ini)}, registered by {mention(ini.owner_id)} for sign-off by "
-            f"{approvers}. Nothing to do now. If sign-off is still missing at the end of *{msg.day(ini.deadline)}*, "
-            f"you will be asked on {msg.local_time(asked_at, cal.tz(ini.team_id, ini.sponsor_id))} your time whether "
-            "to *proceed and report* (go ahead without the missing sign-offs; the owner reports the results "
-            "afterwards), extend the deadline, or withdraw it.")
+    text = (
+        f"You are the sponsor of {msg.title_of(ini)}, registered by {mention(ini.owner_id)} for sign-off by "
+        f"{approvers}. Nothing to do now. If sign-off is still missing at the end of *{msg.day(ini.deadline)}*, "
+        f"you will be asked on {msg.local_time(asked_at, cal.tz(ini.team_id, ini.sponsor_id))} your time whether "
+        "to *proceed and report* (go ahead without the missing sign-offs; the owner reports the results "
+        "afterwards), extend the deadline, or withdraw it."
+    )
     decides_on = msg.day(asked_at.astimezone(cal.tz(ini.team_id, ini.sponsor_id)).date())
-    return _to(ini, keys.sponsor_told(ini.id), ini.sponsor_id,
-               msg.notice(ini, text, f"you are the sponsor; you decide on {decides_on} if sign-off is missing"), now)
+    return _to(
+        ini,
+        keys.sponsor_told(ini.id),
+        ini.sponsor_id,
+        msg.notice(ini, text, f"you are the sponsor; you decide on {decides_on} if sign-off is missing"),
+        now,
+    )
 
 
 def registered(ini: Initiative, cal: Calendars, now: datetime) -> list[dict]:
@@ -63,8 +71,15 @@ def registered(ini: Initiative, cal: Calendars, now: datetime) -> list[dict]:
         rows.append(sponsor_told(ini, cal, now))
     for a in ini.approvals:
         reminder = a.next_nudge_at.astimezone(cal.tz(ini.team_id, a.approver_id)).date() if a.next_nudge_at else None
-        rows.append(_to(ini, keys.sign_off_request(a.id), a.approver_id,
-                        msg.approval_request(ini, plan_text(ini, reminder)), now))
+        rows.append(
+            _to(
+                ini,
+                keys.sign_off_request(a.id),
+                a.approver_id,
+                msg.approval_request(ini, plan_text(ini, reminder)),
+                now,
+            )
+        )
     return rows
 
 
@@ -74,90 +89,171 @@ def registered(ini: Initiative, cal: Calendars, now: datetime) -> list[dict]:
 def settled_requests(ini: Initiative, now: datetime, verdicts: dict[int, str]) -> list[dict]:
     """Replace the buttons of sign-off requests that need no more answer ({approval id: what happened})."""
     return [
-        _to(ini, keys.request_settled(a.id, ini.status, a.decision), a.approver_id, msg.answered(ini, verdicts[a.id]),
-            now, method="chat.update", target_key=keys.sign_off_request(a.id))
-        for a in ini.approvals if a.id in verdicts
+        _to(
+            ini,
+            keys.request_settled(a.id, ini.status, a.decision),
+            a.approver_id,
+            msg.answered(ini, verdicts[a.id]),
+            now,
+            method="chat.update",
+            target_key=keys.sign_off_request(a.id),
+        )
+        for a in ini.approvals
+        if a.id in verdicts
     ]
 
 
-def buttons_spent(ini: Initiative, targets: list[tuple[str, str]], verdicts: dict[str, str], now: datetime) -> list[dict]:
+def buttons_spent(
+    ini: Initiative, targets: list[tuple[str, str]], verdicts: dict[str, str], now: datetime
+) -> list[dict]:
     """Replace the buttons of earlier messages ((recipient, outbox key) each) with a short record of what happened
     ({person: verdict})."""
-    return [_to(ini, keys.buttons_spent(key), person, msg.answered(ini, verdicts[person]) if not key.startswith("reminders:")
-                else payload(f"{ini.reference}: {verdicts[person]}", [section(
-                    f"{msg.title_of(ini)}: {verdicts[person]}\nYour App Home lists what still waits on you.")]),
-                now, method="chat.update", target_key=key) for person, key in targets]
+    return [
+        _to(
+            ini,
+            keys.buttons_spent(key),
+            person,
+            msg.answered(ini, verdicts[person])
+            if not key.startswith("reminders:")
+            else payload(
+                f"{ini.reference}: {verdicts[person]}",
+                [section(f"{msg.title_of(ini)}: {verdicts[person]}\nYour App Home lists what still waits on you.")],
+            ),
+            now,
+            method="chat.update",
+            target_key=key,
+        )
+        for person, key in targets
+    ]
 
 
 def approval_counted(ini: Initiative, a: Approval, now: datetime) -> list[dict]:
     """An approval that does not yet decide: the approver's request settles, the owner hears 'n of m'."""
     approved = sum(x.decision == Decision.APPROVED for x in ini.approvals)
-    text = (f"{mention(a.approver_id)} approved {msg.title_of(ini)} ({approved} of {len(ini.approvals)})."
-            f"{quoted(a.comment or '')}")
-    return (settled_requests(ini, now, {a.id: "You approved it. Thank you!"})
-            + [_to(ini, keys.answer_to_owner(a.id), ini.owner_id,
-                   msg.notice(ini, text, f"approved by {approved} of {len(ini.approvals)}"), now)])
+    text = (
+        f"{mention(a.approver_id)} approved {msg.title_of(ini)} ({approved} of {len(ini.approvals)})."
+        f"{quoted(a.comment or '')}"
+    )
+    return settled_requests(ini, now, {a.id: "You approved it. Thank you!"}) + [
+        _to(
+            ini,
+            keys.answer_to_owner(a.id),
+            ini.owner_id,
+            msg.notice(ini, text, f"approved by {approved} of {len(ini.approvals)}"),
+            now,
+        )
+    ]
 
 
 def ratified(ini: Initiative, a: Approval, now: datetime) -> list[dict]:
     """An approval after the sponsor decided to proceed: recorded as a ratification, the owner told."""
     text = f"{mention(a.approver_id)} approved {msg.title_of(ini)} after the fact (ratified).{quoted(a.comment or '')}"
-    return (settled_requests(ini, now, {a.id: "You approved it after the sponsor decided to proceed: "
-                                               "recorded as a ratification."})
-            + [_to(ini, keys.answer_to_owner(a.id), ini.owner_id, msg.notice(ini, text, "approved after the fact (ratified)"),
-                   now)])
+    return settled_requests(
+        ini, now, {a.id: "You approved it after the sponsor decided to proceed: recorded as a ratification."}
+    ) + [
+        _to(
+            ini,
+            keys.answer_to_owner(a.id),
+            ini.owner_id,
+            msg.notice(ini, text, "approved after the fact (ratified)"),
+            now,
+        )
+    ]
 
 
 def objected(ini: Initiative, a: Approval, now: datetime) -> list[dict]:
     """A rejection after the sponsor decided to proceed: an objection, told to the sponsor and the owner with its
     reason; the approver's earlier messages settle."""
-    text = (f"{mention(a.approver_id)} *objects* to {msg.title_of(ini)}, which proceeds without all sign-offs. "
-            f"Reason:{quoted(a.comment or '')}\nIt is recorded, shown in `/greenlight show {ini.reference}` and "
-            "listed in the report; the decision to proceed stands.")
-    return (settled_requests(ini, now, {a.id: "You objected after the sponsor decided to proceed: recorded with "
-                                               "your reason."})
-            + [_to(ini, keys.objection(a.id, person), person,
-                   msg.notice(ini, text, "an objection from an approver"), now)
-               for person in dict.fromkeys([ini.sponsor_id, ini.owner_id])])
+    text = (
+        f"{mention(a.approver_id)} *objects* to {msg.title_of(ini)}, which proceeds without all sign-offs. "
+        f"Reason:{quoted(a.comment or '')}\nIt is recorded, shown in `/greenlight show {ini.reference}` and "
+        "listed in the report; the decision to proceed stands."
+    )
+    return settled_requests(
+        ini, now, {a.id: "You objected after the sponsor decided to proceed: recorded with your reason."}
+    ) + [
+        _to(ini, keys.objection(a.id, person), person, msg.notice(ini, text, "an objection from an approver"), now)
+        for person in dict.fromkeys([ini.sponsor_id, ini.owner_id])
+    ]
 
 
 def decided(ini: Initiative, text: str, now: datetime, *, actor: str | None = None) -> list[dict]:
     """A decision (approved, rejected, withdrawn) reaches the owner and the sponsor by DM (not the one
     who made it) and the channel."""
     what = f"{ini.status}, {escape(ini.title)}"
-    rows = [_to(ini, keys.decision(ini.id, ini.status, person), person, msg.notice(ini, text, what), now)
-            for person in dict.fromkeys([ini.owner_id, ini.sponsor_id]) if person != actor]
+    rows = [
+        _to(ini, keys.decision(ini.id, ini.status, person), person, msg.notice(ini, text, what), now)
+        for person in dict.fromkeys([ini.owner_id, ini.sponsor_id])
+        if person != actor
+    ]
     return rows + [_to(ini, keys.decision_note(ini.id, ini.status), ini.channel_id, msg.notice(ini, text, what), now)]
 
 
 def no_answer_needed(ini: Initiative, pending: list[Approval], why: str, now: datetime) -> list[dict]:
     """Approvers still asked when the initiative closed: told they need not answer, their requests settled."""
-    rows = [_to(ini, keys.no_answer_needed(ini.id, a.approver_id), a.approver_id,
-                msg.notice(ini, f"{msg.title_of(ini)} needs no answer from you any more: {why}",
-                           f"no answer needed from you any more ({ini.status})"), now) for a in pending]
+    rows = [
+        _to(
+            ini,
+            keys.no_answer_needed(ini.id, a.approver_id),
+            a.approver_id,
+            msg.notice(
+                ini,
+                f"{msg.title_of(ini)} needs no answer from you any more: {why}",
+                f"no answer needed from you any more ({ini.status})",
+            ),
+            now,
+        )
+        for a in pending
+    ]
     return rows + settled_requests(ini, now, {a.id: f"No answer needed any more: {why}" for a in pending})
 
 
 def sponsor_question_settled(ini: Initiative, now: datetime, why: str, round: int | None = None) -> list[dict]:
     """Replace the buttons of the sponsor's escalation DM: there is nothing left to decide."""
     round = ini.extensions if round is None else round
-    return [_to(ini, keys.escalation_settled(ini.id, round), ini.sponsor_id, msg.answered(ini, why), now,
-                method="chat.update", target_key=keys.escalation(ini.id, round))]
+    return [
+        _to(
+            ini,
+            keys.escalation_settled(ini.id, round),
+            ini.sponsor_id,
+            msg.answered(ini, why),
+            now,
+            method="chat.update",
+            target_key=keys.escalation(ini.id, round),
+        )
+    ]
 
 
 def question(ini: Initiative, approver_id: str, text: str, number: int, now: datetime) -> list[dict]:
     """An approver's question, posted in a conversation of the approver and the owner (opened when delivered)."""
-    body = (f"{mention(approver_id)} has a question for {mention(ini.owner_id)} about {msg.title_of(ini)}:\n"
-            f">{escape(text)}\nReply in this thread.")
-    return [_to(ini, keys.question(ini.id, approver_id, number), f"{approver_id},{ini.owner_id}",
-                msg.notice(ini, body, "a question for the owner"), now)]
+    body = (
+        f"{mention(approver_id)} has a question for {mention(ini.owner_id)} about {msg.title_of(ini)}:\n"
+        f">{escape(text)}\nReply in this thread."
+    )
+    return [
+        _to(
+            ini,
+            keys.question(ini.id, approver_id, number),
+            f"{approver_id},{ini.owner_id}",
+            msg.notice(ini, body, "a question for the owner"),
+            now,
+        )
+    ]
 
 
 # ---- reminders ----------------------------------------------------------------------------------
 
 
-def nudge(ini: Initiative, a: Approval, key: str, kind: str, waited: str, upcoming: date | None, now: datetime,
-          not_before: datetime | None = None) -> dict:
+def nudge(
+    ini: Initiative,
+    a: Approval,
+    key: str,
+    kind: str,
+    waited: str,
+    upcoming: date | None,
+    now: datetime,
+    not_before: datetime | None = None,
+) -> dict:
     """A reminder to one approver ('nudge', 'last_call' or 'manual'): how long, who else, what happens next."""
     if kind == "last_call":
         opening = f"*Last call* for {msg.title_of(ini)}: it has waited on you for *{waited}*."
@@ -166,13 +262,21 @@ def nudge(ini: Initiative, a: Approval, key: str, kind: str, waited: str, upcomi
     else:
         opening = f"Reminder: {msg.title_of(ini)} has waited on you for *{waited}*."
     others = [x for x in ini.pending if x.id != a.id]
-    lines = [opening, f"Also pending: {', '.join(mention(x.approver_id) for x in others)}." if others
-             else "You are the last one pending."]
+    lines = [
+        opening,
+        f"Also pending: {', '.join(mention(x.approver_id) for x in others)}."
+        if others
+        else "You are the last one pending.",
+    ]
     plan = f"Next reminder: {msg.day(upcoming)}. " if upcoming and kind != "last_call" else ""
-    lines.append(f"{plan}At the end of {msg.day(ini.deadline)}, {mention(ini.sponsor_id)} will be asked whether to "
-                 "proceed without your sign-off.")
-    first = {"last_call": f"last call, waiting on you for {waited}; the sponsor decides after {msg.day(ini.deadline)}",
-             "manual": f"a reminder from the owner, waiting on you for {waited}"}.get(kind, f"waiting on you for {waited}")
+    lines.append(
+        f"{plan}At the end of {msg.day(ini.deadline)}, {mention(ini.sponsor_id)} will be asked whether to "
+        "proceed without your sign-off."
+    )
+    first = {
+        "last_call": f"last call, waiting on you for {waited}; the sponsor decides after {msg.day(ini.deadline)}",
+        "manual": f"a reminder from the owner, waiting on you for {waited}",
+    }.get(kind, f"waiting on you for {waited}")
     body = msg.message_with_buttons(f"{ini.reference}: {first}", "\n".join(lines), ini)
     return _to(ini, key, a.approver_id, body, now, not_before=not_before)
 
@@ -188,12 +292,21 @@ def reminders(team_id: str, person: str, rows: list[dict], day: date) -> dict:
     for r in shown:
         blocks += r["payload"]["blocks"]
     if len(rows) > len(shown):
-        blocks.append(context(f"… and {len(rows) - len(shown)} more: your App Home lists everything that waits on you."))
+        blocks.append(
+            context(f"… and {len(rows) - len(shown)} more: your App Home lists everything that waits on you.")
+        )
     refs = ", ".join(r["payload"]["text"].split(":")[0] for r in rows)
     body = payload(f"{len(rows)} reminders: {refs}", blocks)
     # Linked to the first initiative (whose owner hears if it cannot be delivered); its buttons name each one.
-    return row(team_id, keys.reminders(person, day, rows[0]["key"]), person, body, now=rows[0]["created_at"],
-               initiative_id=rows[0]["initiative_id"], not_before=max(r["next_attempt_at"] for r in rows))
+    return row(
+        team_id,
+        keys.reminders(person, day, rows[0]["key"]),
+        person,
+        body,
+        now=rows[0]["created_at"],
+        initiative_id=rows[0]["initiative_id"],
+        not_before=max(r["next_attempt_at"] for r in rows),
+    )
 
 
 # ---- after the deadline -------------------------------------------------------------------------
@@ -202,12 +315,18 @@ def reminders(team_id: str, person: str, rows: list[dict], day: date) -> dict:
 def sponsor_question(ini: Initiative, waits: list, *, again: bool, report_due: date | None = None) -> dict:
     """The escalation DM: what waits on whom and for how long, who approved, what each choice does, and the
     three buttons."""
-    pending = [f"• {mention(w.approval.approver_id)}: no answer for *{w.text}*" for w in waits
-               if w.approval.decision == Decision.PENDING]
+    pending = [
+        f"• {mention(w.approval.approver_id)}: no answer for *{w.text}*"
+        for w in waits
+        if w.approval.decision == Decision.PENDING
+    ]
     approved = [mention(w.approval.approver_id) for w in waits if w.approval.decision == Decision.APPROVED]
-    opening = ("Reminder: your decision is still needed on " if again else "The deadline has passed on ") + msg.title_of(ini)
+    opening = (
+        "Reminder: your decision is still needed on " if again else "The deadline has passed on "
+    ) + msg.title_of(ini)
     text = (
-        f"{opening} ({msg.day(ini.deadline)}). Still waiting on:\n" + "\n".join(pending)
+        f"{opening} ({msg.day(ini.deadline)}). Still waiting on:\n"
+        + "\n".join(pending)
         + (f"\nAlready approved: {', '.join(approved)}." if approved else "\nNobody has approved yet.")
         + f"\nOwner: {mention(ini.owner_id)}. You are the sponsor; your choices:"
         + f"\n• *Proceed and report*: {mention(ini.owner_id)} is told to go ahead and to report"
@@ -217,76 +336,167 @@ def sponsor_question(ini: Initiative, waits: list, *, again: bool, report_due: d
         + "\n• *Withdraw*: it is closed; the owner, the pending approvers and the channel are told."
     )
     missing = sum(w.approval.decision == Decision.PENDING for w in waits)
-    fallback = (f"{ini.reference}: your decision is still needed, {missing} of {len(waits)} sign-offs missing" if again
-                else f"{ini.reference}: deadline passed, {missing} of {len(waits)} sign-offs missing; you decide")
+    fallback = (
+        f"{ini.reference}: your decision is still needed, {missing} of {len(waits)} sign-offs missing"
+        if again
+        else f"{ini.reference}: deadline passed, {missing} of {len(waits)} sign-offs missing; you decide"
+    )
     return msg.sponsor_decision(fallback, text, ini)
 
 
 def sponsor_asked(ini: Initiative, cal: Calendars, waits: list, now: datetime, *, again: bool) -> list[dict]:
     """The sponsor's question, first or again, in the sponsor's working hours; at the first, the owner is told."""
-    key = (keys.sponsor_asked_again(ini.id, ini.extensions, ini.sponsor_asks) if again
-           else keys.escalation(ini.id, ini.extensions))
+    key = (
+        keys.sponsor_asked_again(ini.id, ini.extensions, ini.sponsor_asks)
+        if again
+        else keys.escalation(ini.id, ini.extensions)
+    )
     asked_at = cal.working_moment(ini.team_id, ini.sponsor_id, now)
     ws = cal.ws(ini.team_id)
     report_due = cal.week(ini.team_id).add_business_days(asked_at.astimezone(zone(ws.timezone)).date(), ws.report_after)
-    rows = [_to(ini, key, ini.sponsor_id, sponsor_question(ini, waits, again=again, report_due=report_due), now,
-                not_before=asked_at)]
+    rows = [
+        _to(
+            ini,
+            key,
+            ini.sponsor_id,
+            sponsor_question(ini, waits, again=again, report_due=report_due),
+            now,
+            not_before=asked_at,
+        )
+    ]
     if not again and ini.owner_id != ini.sponsor_id:
         # The sponsor is asked in their working hours: the owner reads when that really is.
-        asked = (f"I asked the sponsor {mention(ini.sponsor_id)}" if asked_at <= now else
-                 f"The sponsor {mention(ini.sponsor_id)} will be asked on "
-                 f"{msg.local_time(asked_at, cal.tz(ini.team_id, ini.sponsor_id))} their time")
+        asked = (
+            f"I asked the sponsor {mention(ini.sponsor_id)}"
+            if asked_at <= now
+            else f"The sponsor {mention(ini.sponsor_id)} will be asked on "
+            f"{msg.local_time(asked_at, cal.tz(ini.team_id, ini.sponsor_id))} their time"
+        )
         missing = sum(w.approval.decision == Decision.PENDING for w in waits)
         local = asked_at.astimezone(cal.tz(ini.team_id, ini.sponsor_id))
-        rows.append(_to(ini, keys.escalated_to_owner(ini.id, ini.extensions), ini.owner_id, msg.notice(ini,
-                        f"The deadline of {msg.title_of(ini)} has passed with sign-offs missing. {asked} "
-                        "whether to proceed and report, extend, or withdraw.",
-                        f"deadline passed, {missing} of {len(waits)} sign-offs missing; the sponsor decides "
-                        f"{local:%a %d %b %H:%M}"), now))
+        rows.append(
+            _to(
+                ini,
+                keys.escalated_to_owner(ini.id, ini.extensions),
+                ini.owner_id,
+                msg.notice(
+                    ini,
+                    f"The deadline of {msg.title_of(ini)} has passed with sign-offs missing. {asked} "
+                    "whether to proceed and report, extend, or withdraw.",
+                    f"deadline passed, {missing} of {len(waits)} sign-offs missing; the sponsor decides "
+                    f"{local:%a %d %b %H:%M}",
+                ),
+                now,
+            )
+        )
     return rows
 
 
 def proceeding(ini: Initiative, actor: str, note: str, pending: list[Approval], now: datetime) -> list[dict]:
     """The sponsor decided to proceed: the owner goes ahead, pending approvers and the channel are told."""
     missing = ", ".join(mention(a.approver_id) for a in pending) or "nobody"
-    rows = [_to(ini, keys.proceeding(ini.id, "owner"), ini.owner_id, msg.notice(ini,
+    rows = [
+        _to(
+            ini,
+            keys.proceeding(ini.id, "owner"),
+            ini.owner_id,
+            msg.notice(
+                ini,
                 f"{mention(actor)} decided to *proceed* with {msg.title_of(ini)} without the missing sign-offs ({missing}). "
                 f"Go ahead, and report the results by *{msg.day(ini.report_due)}* with "
                 f"`/greenlight report {ini.reference} <what happened>`.{quoted(note)}",
-                f"proceeding, go ahead; report due {msg.day(ini.report_due)}"), now)]
-    rows += [_to(ini, keys.proceeding_to_approver(a.id), a.approver_id, msg.notice(ini,
-                 f"Thank you for your time on {msg.title_of(ini)}. The sponsor {mention(actor)} decided to proceed "
-                 f"without waiting longer for sign-off; {mention(ini.owner_id)} will report the results by "
-                 f"{msg.day(ini.report_due)}. If you still approve, your approval is recorded as a ratification.",
-                 "the sponsor decided to proceed without waiting longer"), now)
-             for a in pending]
-    rows += settled_requests(ini, now, {a.id: "The sponsor decided to proceed; a report will follow. You can still "
-                                              f"approve with `/greenlight approve {ini.reference}`." for a in pending})
-    rows.append(_to(ini, keys.proceeding(ini.id, "note"), ini.channel_id, msg.notice(ini,
-                    f"{mention(actor)} decided to *proceed and report* on {msg.title_of(ini)} without sign-off from "
-                    f"{missing}. Report due {msg.day(ini.report_due)}.{quoted(note)}",
-                    f"proceeding without all sign-offs; report due {msg.day(ini.report_due)}"), now))
+                f"proceeding, go ahead; report due {msg.day(ini.report_due)}",
+            ),
+            now,
+        )
+    ]
+    rows += [
+        _to(
+            ini,
+            keys.proceeding_to_approver(a.id),
+            a.approver_id,
+            msg.notice(
+                ini,
+                f"Thank you for your time on {msg.title_of(ini)}. The sponsor {mention(actor)} decided to proceed "
+                f"without waiting longer for sign-off; {mention(ini.owner_id)} will report the results by "
+                f"{msg.day(ini.report_due)}. If you still approve, your approval is recorded as a ratification.",
+                "the sponsor decided to proceed without waiting longer",
+            ),
+            now,
+        )
+        for a in pending
+    ]
+    rows += settled_requests(
+        ini,
+        now,
+        {
+            a.id: "The sponsor decided to proceed; a report will follow. You can still "
+            f"approve with `/greenlight approve {ini.reference}`."
+            for a in pending
+        },
+    )
+    rows.append(
+        _to(
+            ini,
+            keys.proceeding(ini.id, "note"),
+            ini.channel_id,
+            msg.notice(
+                ini,
+                f"{mention(actor)} decided to *proceed and report* on {msg.title_of(ini)} without sign-off from "
+                f"{missing}. Report due {msg.day(ini.report_due)}.{quoted(note)}",
+                f"proceeding without all sign-offs; report due {msg.day(ini.report_due)}",
+            ),
+            now,
+        )
+    )
     return rows
 
 
 def extended(ini: Initiative, actor: str, now: datetime) -> list[dict]:
     """A new deadline: pending approvers get it with their buttons, the owner and sponsor are told."""
     text = f"{mention(actor)} extended the deadline of {msg.title_of(ini)} to *{msg.day(ini.deadline)}*."
-    rows = [_to(ini, keys.extended(ini.id, a.approver_id, ini.extensions), a.approver_id, msg.message_with_buttons(
-                f"{ini.reference}: new deadline {msg.day(ini.deadline)}", text + " Your sign-off is still needed.", ini), now)
-            for a in ini.pending]
-    return rows + [_to(ini, keys.extended(ini.id, person, ini.extensions), person,
-                       msg.notice(ini, text, f"new deadline {msg.day(ini.deadline)}"), now)
-                   for person in dict.fromkeys([ini.owner_id, ini.sponsor_id]) if person != actor]
+    rows = [
+        _to(
+            ini,
+            keys.extended(ini.id, a.approver_id, ini.extensions),
+            a.approver_id,
+            msg.message_with_buttons(
+                f"{ini.reference}: new deadline {msg.day(ini.deadline)}", text + " Your sign-off is still needed.", ini
+            ),
+            now,
+        )
+        for a in ini.pending
+    ]
+    return rows + [
+        _to(
+            ini,
+            keys.extended(ini.id, person, ini.extensions),
+            person,
+            msg.notice(ini, text, f"new deadline {msg.day(ini.deadline)}"),
+            now,
+        )
+        for person in dict.fromkeys([ini.owner_id, ini.sponsor_id])
+        if person != actor
+    ]
 
 
 def report_due(ini: Initiative, overdue: bool, now: datetime) -> list[dict]:
     """The owner reminded that the report is due (or overdue)."""
-    return [_to(ini, keys.report_reminder(ini.id, ini.report_reminders), ini.owner_id, msg.notice(ini,
+    return [
+        _to(
+            ini,
+            keys.report_reminder(ini.id, ini.report_reminders),
+            ini.owner_id,
+            msg.notice(
+                ini,
                 f"The report on {msg.title_of(ini)} is {'overdue since' if overdue else 'due'} {msg.day(ini.report_due)}. "
                 f"{mention(ini.sponsor_id)} decided to proceed without all sign-offs; tell everyone how it went with "
                 f"`/greenlight report {ini.reference} <what happened>`.",
-                f"report {'overdue since' if overdue else 'due'} {msg.day(ini.report_due)}"), now)]
+                f"report {'overdue since' if overdue else 'due'} {msg.day(ini.report_due)}",
+            ),
+            now,
+        )
+    ]
 
 
 def reported(ini: Initiative, actor: str, text: str, now: datetime) -> list[dict]:
@@ -295,21 +505,29 @@ def reported(ini: Initiative, actor: str, text: str, now: datetime) -> list[dict
     body = f"*Report* on {msg.title_of(ini)} from {mention(actor)}, after proceeding without all sign-offs:\n>{escape(text)}"
     objections = [a for a in ini.approvals if a.decision == Decision.REJECTED]
     if objections:
-        body += "\n*Objections*\n" + "\n".join(f"• {mention(a.approver_id)}: {escape(a.comment or '')}" for a in objections)
+        body += "\n*Objections*\n" + "\n".join(
+            f"• {mention(a.approver_id)}: {escape(a.comment or '')}" for a in objections
+        )
     rows = [_to(ini, keys.report_note(ini.id), ini.channel_id, msg.notice(ini, body, "report filed"), now)]
-    return rows + [_to(ini, keys.report(ini.id, person), person, msg.notice(ini, body, "report filed"), now)
-                   for person in dict.fromkeys([ini.owner_id, ini.sponsor_id, *(a.approver_id for a in ini.approvals)])
-                   if person != actor]
+    return rows + [
+        _to(ini, keys.report(ini.id, person), person, msg.notice(ini, body, "report filed"), now)
+        for person in dict.fromkeys([ini.owner_id, ini.sponsor_id, *(a.approver_id for a in ini.approvals)])
+        if person != actor
+    ]
 
 
 # ---- delivery -----------------------------------------------------------------------------------
 
 
-def undeliverable(ini: Initiative, failed: OutboxMessage, error: str, reminders_stopped: bool, now: datetime) -> list[dict]:
+def undeliverable(
+    ini: Initiative, failed: OutboxMessage, error: str, reminders_stopped: bool, now: datetime
+) -> list[dict]:
     """The owner told that a message about their initiative could not be delivered."""
     recipient = failed.recipient
-    who = (", ".join(mention(u) for u in recipient.split(",")) if recipient[0] in "UW" else f"<#{recipient}>")
-    text = (f"I could not deliver a message about *{ini.reference}* to {who} ({error}). "
-            "Please reach them another way, or check that I can post there."
-            + (" I will not send them more reminders about it." if reminders_stopped else ""))
+    who = ", ".join(mention(u) for u in recipient.split(",")) if recipient[0] in "UW" else f"<#{recipient}>"
+    text = (
+        f"I could not deliver a message about *{ini.reference}* to {who} ({error}). "
+        "Please reach them another way, or check that I can post there."
+        + (" I will not send them more reminders about it." if reminders_stopped else "")
+    )
     return [_to(ini, keys.undeliverable(failed.id), ini.owner_id, payload(text), now)]

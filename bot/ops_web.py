@@ -1,5 +1,6 @@
 """What operators and people reach over HTTP besides Slack: / (the page), /healthz, /readyz and /metrics; mounted in
 front of Bolt in HTTP mode, and served alone on GREENLIGHT_HEALTH_PORT by Socket Mode and clock processes."""
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,9 @@ log = logging.getLogger(__name__)
 
 
 def answer(start_response, status: str, body: bytes, content_type: str) -> list[bytes]:
-    start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body))),
-                            ("Cache-Control", "no-store")])
+    start_response(
+        status, [("Content-Type", content_type), ("Content-Length", str(len(body))), ("Cache-Control", "no-store")]
+    )
     return [body]
 
 
@@ -35,7 +37,9 @@ def routes(gl, app=None, *, with_page: bool = True):
             if path == "/readyz":
                 problems = readiness.problems()
                 if problems:
-                    return as_json(start_response, "503 Service Unavailable", {"status": "not ready", "failed": problems})
+                    return as_json(
+                        start_response, "503 Service Unavailable", {"status": "not ready", "failed": problems}
+                    )
                 return as_json(start_response, "200 OK", {"status": "ready"})
             if path == "/metrics":
                 return answer(start_response, "200 OK", metrics.render(gl), metrics.CONTENT_TYPE)
@@ -45,6 +49,7 @@ def routes(gl, app=None, *, with_page: bool = True):
         if app is None:
             return answer(start_response, "404 Not Found", b"404 Not Found", "text/plain; charset=utf-8")
         return app(environ, start_response)
+
     return serve
 
 
@@ -52,8 +57,9 @@ def serve_in_background(gl, port: int):
     """Serve /healthz, /readyz and /metrics on `port` from a daemon thread (Socket Mode and clock processes)."""
     import waitress.server
 
-    server = waitress.server.create_server(routes(gl, with_page=False), host="0.0.0.0", port=port, threads=2,
-                                           ident="greenlight-health")
+    server = waitress.server.create_server(
+        routes(gl, with_page=False), host="0.0.0.0", port=port, threads=2, ident="greenlight-health"
+    )
     threading.Thread(target=server.run, name="health", daemon=True).start()
     log.info("health and metrics on port %s", port)
     return server

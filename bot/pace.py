@@ -13,6 +13,7 @@ workspace's, and holds all of it for the whole Retry-After. Holds count on the s
 `next_attempt_at` is compared with); the pace counts real seconds. The pace lives in one process: several sender
 processes each learn it from their own 429s.
 """
+
 from __future__ import annotations
 
 import threading
@@ -44,8 +45,14 @@ class _Bucket:
 class Pacer:
     """`wait_turn(team)` before each send; `slow_down(team, conversation, retry_after)` when Slack answered 429."""
 
-    def __init__(self, now: Callable[[], float], sleep: Callable[[float], None] = time.sleep,
-                 monotonic: Callable[[], float] = time.monotonic, rate: float = RATE, burst: float = BURST):
+    def __init__(
+        self,
+        now: Callable[[], float],
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+        rate: float = RATE,
+        burst: float = BURST,
+    ):
         self.now, self.sleep, self.monotonic = now, sleep, monotonic
         self.start_rate, self.burst = rate, burst
         self._buckets: dict[str, _Bucket] = {}

@@ -1,5 +1,6 @@
 """The page for people (not Slack) at /: what Greenlight is, how to add it, what it stores and for how long, who runs
 it. Plain server-rendered HTML, readable on a phone; no script."""
+
 from __future__ import annotations
 
 from html import escape
@@ -56,12 +57,18 @@ app from the workspace stops all reminders.</p>
 
 def render(contact: str, *, install_url: str | None = None) -> str:
     """The page; with `install_url` (multi-workspace mode) it carries an "Add to Slack" button."""
-    install = (f'<p><a class="add" href="{escape(install_url)}">Add to Slack</a></p>' if install_url else
-               "<p>Use it in Slack with <code>/greenlight help</code>.</p>")
+    install = (
+        f'<p><a class="add" href="{escape(install_url)}">Add to Slack</a></p>'
+        if install_url
+        else "<p>Use it in Slack with <code>/greenlight help</code>.</p>"
+    )
     if contact:
         link = f"mailto:{contact}" if "@" in contact and "://" not in contact else contact
-        who = f'<a href="{escape(link)}">{escape(contact)}</a>' if link.startswith(("mailto:", "https://")) \
+        who = (
+            f'<a href="{escape(link)}">{escape(contact)}</a>'
+            if link.startswith(("mailto:", "https://"))
             else escape(contact)
+        )
     else:
         who = "the administrators of your Slack workspace, who installed Greenlight."
     return PAGE.format(install=install, contact=who)

@@ -1,4 +1,5 @@
 """Slash-command text → a typed request. Pure parsing, no I/O."""
+
 from __future__ import annotations
 
 import re
@@ -93,11 +94,15 @@ def parse_due(words: list[str], usage: str) -> Due:
         try:
             return Due(on=date.fromisoformat(words[1]))
         except ValueError:
-            raise ParseError(f"{quoted(plain_from_slack(words[1]))} is not a date. Write it as YYYY-MM-DD, for example `by 2027-01-15`.") from None
+            raise ParseError(
+                f"{quoted(plain_from_slack(words[1]))} is not a date. Write it as YYYY-MM-DD, for example `by 2027-01-15`."
+            ) from None
     if len(words) >= 3 and words[0].lower() == "in" and words[2].lower() in ("day", "days", "business"):
         # ASCII digits only ("²".isdigit() is true), and a bound so a typo cannot loop for ages
         if not re.fullmatch(r"[0-9]{1,4}", words[1]) or int(words[1]) < 1:
-            raise ParseError(f"{quoted(plain_from_slack(words[1]))} is not a number of days. Write for example `in 10 days`.")
+            raise ParseError(
+                f"{quoted(plain_from_slack(words[1]))} is not a number of days. Write for example `in 10 days`."
+            )
         return Due(business_days=int(words[1]))
     raise ParseError(f"Give the deadline as `by YYYY-MM-DD` or `in N days`. Usage: `{usage}`")
 
@@ -136,7 +141,9 @@ def parse(text: str) -> Command:
         return parse_stats(rest)
     if name in ("show", "approve", "reject", "nudge", "extend", "proceed", "report", "withdraw", "snooze"):
         return _parse_on_reference(name, rest)
-    raise ParseError(f"I don't know {quoted(plain_from_slack(name), code=True)}. Try `/greenlight help` to see what I can do.")
+    raise ParseError(
+        f"I don't know {quoted(plain_from_slack(name), code=True)}. Try `/greenlight help` to see what I can do."
+    )
 
 
 LIST_SHOWS = ("all", "stalled", "escalated", "proceeding", "mine")
@@ -189,8 +196,10 @@ def parse_export(rest: str) -> Command:
         elif word in EXPORT_SCOPES:
             scope = word
         else:
-            raise ParseError(f"I can export as `csv` or `json`, and `mine` or `all`, not {quoted(plain_from_slack(word))}. "
-                             f"Usage: `{USAGE['export']}`")
+            raise ParseError(
+                f"I can export as `csv` or `json`, and `mine` or `all`, not {quoted(plain_from_slack(word))}. "
+                f"Usage: `{USAGE['export']}`"
+            )
     return Command("export", key=fmt, value=scope)
 
 
@@ -200,8 +209,9 @@ def parse_stats(rest: str) -> Command:
     if not word:
         return Command("stats", key="90")
     if word not in tuple(str(d) for d in STATS_DAYS):
-        raise ParseError(f"Stats cover the last 30, 90 or 365 days, not {quoted(plain_from_slack(word))}. "
-                         f"Usage: `{USAGE['stats']}`")
+        raise ParseError(
+            f"Stats cover the last 30, 90 or 365 days, not {quoted(plain_from_slack(word))}. Usage: `{USAGE['stats']}`"
+        )
     return Command("stats", key=word)
 
 
@@ -209,14 +219,15 @@ def parse_new(rest: str) -> Draft:
     """Parse '<title> approvers @a … sponsor @s [by …|in N days] [rule all|any] [in #channel]'."""
     usage = USAGE["new"]
     # The keyword followed by a mention, so a title may itself contain the word "approvers".
-    match = (re.search(r"\s*\bapprovers?\b\s*(?=<@)", rest, re.IGNORECASE)
-             or re.search(r"\s*\bapprovers?\b\s*", rest, re.IGNORECASE))
+    match = re.search(r"\s*\bapprovers?\b\s*(?=<@)", rest, re.IGNORECASE) or re.search(
+        r"\s*\bapprovers?\b\s*", rest, re.IGNORECASE
+    )
     if not match:
         raise ParseError(f"Name the approvers with `approvers @name`. Usage: `{usage}`")
     title = plain_from_slack(rest[: match.start()])
     if not title:
         raise ParseError(f"The initiative needs a title before `approvers`. Usage: `{usage}`")
-    words = rest[match.end():].split()
+    words = rest[match.end() :].split()
 
     approvers: list[str] = []
     while words and MENTION.fullmatch(words[0]):
@@ -240,17 +251,26 @@ def parse_new(rest: str) -> Draft:
         if word == "rule" and len(words) >= 2:
             rule = words[1].lower()
             if rule not in ("all", "any"):
-                raise ParseError(f"The rule is `all` (every approver) or `any` (one is enough), not {quoted(plain_from_slack(words[1]))}.")
+                raise ParseError(
+                    f"The rule is `all` (every approver) or `any` (one is enough), not {quoted(plain_from_slack(words[1]))}."
+                )
             del words[:2]
         elif word == "in" and len(words) >= 2 and CHANNEL.fullmatch(words[1]):
             channel = CHANNEL.fullmatch(words[1]).group(1)
             del words[:2]
         elif word == "in" and len(words) >= 2 and words[1].startswith("#"):
-            raise ParseError(f"I can't see the channel {quoted(plain_from_slack(words[1]))}: pick the channel from Slack's "
-                             f"suggestions as you type `#`, so it becomes a link. Usage: `{usage}`")
+            raise ParseError(
+                f"I can't see the channel {quoted(plain_from_slack(words[1]))}: pick the channel from Slack's "
+                f"suggestions as you type `#`, so it becomes a link. Usage: `{usage}`"
+            )
         elif word in ("by", "in") and due is None:
             due = parse_due(words, usage)
-            business = word == "in" and words[2].lower() == "business" and len(words) > 3 and words[3].lower() in ("day", "days")
+            business = (
+                word == "in"
+                and words[2].lower() == "business"
+                and len(words) > 3
+                and words[3].lower() in ("day", "days")
+            )
             del words[: 2 if word == "by" else 4 if business else 3]
         elif word == "sponsor" or MENTION.fullmatch(words[0]):
             raise ParseError(f"An initiative has exactly one sponsor. Usage: `{usage}`")

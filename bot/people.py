@@ -2,6 +2,7 @@
 
 Slack is asked with no transaction open: a slow Slack never holds a database lock (on SQLite, the
 write lock of every other process)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -28,8 +29,13 @@ def refresh_people(gl, client: WebClient, team_id: str, user_ids) -> set[str]:
         return set()
     now = gl.clock.now()
     with gl.reading() as session:
-        fresh = set(session.scalars(select(Person.user_id).where(
-            Person.team_id == team_id, Person.user_id.in_(wanted), Person.fetched_at >= now - FRESH_FOR)))
+        fresh = set(
+            session.scalars(
+                select(Person.user_id).where(
+                    Person.team_id == team_id, Person.user_id.in_(wanted), Person.fetched_at >= now - FRESH_FOR
+                )
+            )
+        )
     fetched = {}
     for user_id in sorted(wanted - fresh):
         try:
@@ -41,8 +47,11 @@ def refresh_people(gl, client: WebClient, team_id: str, user_ids) -> set[str]:
         return set()
     rows = [profile_row(team_id, user_id, user, now) for user_id, user in fetched.items()]
     with gl.transaction() as session:
-        before = dict(session.execute(select(Person.user_id, Person.tz).where(
-            Person.team_id == team_id, Person.user_id.in_(fetched))).all())
+        before = dict(
+            session.execute(
+                select(Person.user_id, Person.tz).where(Person.team_id == team_id, Person.user_id.in_(fetched))
+            ).all()
+        )
         upsert(session, Person, rows, ["team_id", "user_id"])  # two requests may fetch the same person at once
     return {r["user_id"] for r in rows if r["user_id"] in before and before[r["user_id"]] != r["tz"]}
 
@@ -50,23 +59,36 @@ def refresh_people(gl, client: WebClient, team_id: str, user_ids) -> set[str]:
 def profile_row(team_id: str, user_id: str, user: dict, now: datetime) -> dict:
     """The people row for what users.info said about one person."""
     profile = user.get("profile") or {}
-    return dict(team_id=team_id, user_id=user_id,
-                display_name=profile.get("display_name") or user.get("real_name") or user.get("name") or user_id,
-                tz=user.get("tz") or "UTC", is_bot=bool(user.get("is_bot")) or user_id == "USLACKBOT",
-                deleted=bool(user.get("deleted")), is_admin=bool(user.get("is_admin") or user.get("is_owner")),
-                is_guest=bool(user.get("is_restricted") or user.get("is_ultra_restricted")),
-                fetched_at=now)
+    return dict(
+        team_id=team_id,
+        user_id=user_id,
+        display_name=profile.get("display_name") or user.get("real_name") or user.get("name") or user_id,
+        tz=user.get("tz") or "UTC",
+        is_bot=bool(user.get("is_bot")) or user_id == "USLACKBOT",
+        deleted=bool(user.get("deleted")),
+        is_admin=bool(user.get("is_admin") or user.get("is_owner")),
+        is_guest=bool(user.get("is_restricted") or user.get("is_ultra_restricted")),
+        fetched_at=now,
+    )
 
 
 def stale_approvers(session: Session, now: datetime, limit: int) -> list[tuple[str, str]]:
     """(team, user) of people cached over a day ago who have a pending sign-off on an open initiative."""
     waiting = (
-        select(Approval.id).join(Initiative)
-        .where(Approval.approver_id == Person.user_id, Initiative.team_id == Person.team_id,
-               Approval.decision == "pending", Initiative.status == "open")
+        select(Approval.id)
+        .join(Initiative)
+        .where(
+            Approval.approver_id == Person.user_id,
+            Initiative.team_id == Person.team_id,
+            Approval.decision == "pending",
+            Initiative.status == "open",
+        )
         .exists()
     )
-    return list(session.execute(
-        select(Person.team_id, Person.user_id).where(Person.fetched_at < now - FRESH_FOR, waiting,
-                                                     still_installed(Person.team_id)).limit(limit)
-    ).all())
+    return list(
+        session.execute(
+            select(Person.team_id, Person.user_id)
+            .where(Person.fetched_at < now - FRESH_FOR, waiting, still_installed(Person.team_id))
+            .limit(limit)
+        ).all()
+    )

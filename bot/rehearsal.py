@@ -4,6 +4,7 @@ would receive and when, in their local time.
 
 It runs the real services and the real sweep on a throwaway database (built by the migrations), so what it prints
 is what Greenlight would do; delivery is replaced by reading the outbox when each message would be sent."""
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,20 @@ from bot.services.workspaces import workspace
 from storage.db import make_engine, make_sessionmaker, migrate, transaction
 from storage.models import Initiative, OutboxMessage, Person, Workspace
 
-SETTINGS = ("timezone", "working_days", "working_hours", "holidays", "deadline_days", "first_nudge", "nudge_every",
-            "sponsor_every", "report_after", "report_every", "summary_day", "summary_time")
+SETTINGS = (
+    "timezone",
+    "working_days",
+    "working_hours",
+    "holidays",
+    "deadline_days",
+    "first_nudge",
+    "nudge_every",
+    "sponsor_every",
+    "report_after",
+    "report_every",
+    "summary_day",
+    "summary_time",
+)
 CALENDAR = ("tz", "working_hours", "working_days", "holidays")
 CHANNEL = "CREHEARSAL"
 PERSON = re.compile(r"^(?P<user>[UW][A-Z0-9]+)=(?P<tz>[A-Za-z_/+-]+)(?::(?P<holidays>[A-Za-z0-9-]*))?$")
@@ -63,8 +76,15 @@ class _Stage:
             return work(session, self.now)
 
 
-def rehearse(team_id: str, cast: Cast, start: datetime, *, settings: Workspace | None = None, weeks: int = 6,
-             real_people: dict[str, Person] | None = None) -> list[tuple[datetime, str, str, str]]:
+def rehearse(
+    team_id: str,
+    cast: Cast,
+    start: datetime,
+    *,
+    settings: Workspace | None = None,
+    weeks: int = 6,
+    real_people: dict[str, Person] | None = None,
+) -> list[tuple[datetime, str, str, str]]:
     """Play the sample: registered at `start`, nobody answers, the sponsor proceeds at her first working moment
     after being asked, the owner reports when reminded. Returns (moment, recipient, their zone, first line) of
     every message in order."""
@@ -89,16 +109,26 @@ def _cast(stage: _Stage, team_id: str, cast: Cast, settings: Workspace | None, r
         for user in dict.fromkeys([cast.owner, cast.sponsor, *cast.approvers]):
             known = {c: getattr(real[user], c) for c in CALENDAR} if user in real else {}
             calendar = {**known, **cast.calendars.get(user, {})}
-            session.add(Person(team_id=team_id, user_id=user, display_name=user.lower(),
-                               tz=calendar.get("tz") or ws.timezone, working_hours=calendar.get("working_hours"),
-                               working_days=calendar.get("working_days"), holidays=calendar.get("holidays"),
-                               fetched_at=now))
+            session.add(
+                Person(
+                    team_id=team_id,
+                    user_id=user,
+                    display_name=user.lower(),
+                    tz=calendar.get("tz") or ws.timezone,
+                    working_hours=calendar.get("working_hours"),
+                    working_days=calendar.get("working_days"),
+                    holidays=calendar.get("holidays"),
+                    fetched_at=now,
+                )
+            )
+
     stage.act(setup)
 
 
 def _play(stage: _Stage, team_id: str, cast: Cast, start: datetime, weeks: int):
-    draft = Draft(title="Sample initiative (rehearsal)", approver_ids=cast.approvers, sponsor_id=cast.sponsor,
-                  channel_id=CHANNEL)
+    draft = Draft(
+        title="Sample initiative (rehearsal)", approver_ids=cast.approvers, sponsor_id=cast.sponsor, channel_id=CHANNEL
+    )
     stage.act(lambda s, now: service.register(s, team_id=team_id, owner_id=cast.owner, draft=draft, now=now))
     printed: list[tuple[datetime, str, str, str]] = []
     end = start + timedelta(weeks=weeks)
@@ -106,15 +136,19 @@ def _play(stage: _Stage, team_id: str, cast: Cast, start: datetime, weeks: int):
         stage.now += timedelta(hours=1)
         queue_due(stage)
         printed += stage.act(_deliver)
-        stage.act(lambda s, now: _play_people(s, team_id, cast, now, printed))
+        stage.act(lambda s, now, printed=printed: _play_people(s, team_id, cast, now, printed))
     return printed
 
 
 def _deliver(session, now) -> list[tuple[datetime, str, str, str]]:
     """Instead of Slack: every message due now is marked sent (so updates of it can follow) and read out."""
-    due = list(session.scalars(select(OutboxMessage).where(OutboxMessage.status == "pending",
-                                                           OutboxMessage.next_attempt_at <= now)
-                               .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)))
+    due = list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        )
+    )
     zones = {p.user_id: p.tz for p in session.scalars(select(Person))}
     tz_of_workspace = {ws.team_id: ws.timezone for ws in session.scalars(select(Workspace))}
     out = []
@@ -131,12 +165,14 @@ def _deliver(session, now) -> list[tuple[datetime, str, str, str]]:
 def _play_people(session, team_id, cast: Cast, now, printed) -> None:
     """The sample's people: the sponsor proceeds once asked; the owner reports once reminded."""
     ini = session.scalar(select(Initiative).where(Initiative.team_id == team_id))
-    asked = any(r == cast.sponsor and "decision" in w or r == cast.sponsor and "deadline passed" in w
-                for _, r, _, w in printed)
+    asked = any(
+        r == cast.sponsor and "decision" in w or r == cast.sponsor and "deadline passed" in w for _, r, _, w in printed
+    )
     if ini.status == "escalated" and asked:
         escalation.proceed(session, ini, cast.sponsor, "Rehearsal: the sponsor proceeds", now)
-    elif ini.status == "proceeding" and any(r == cast.owner and w.startswith(f"{ini.reference}: report")
-                                            for _, r, _, w in printed):
+    elif ini.status == "proceeding" and any(
+        r == cast.owner and w.startswith(f"{ini.reference}: report") for _, r, _, w in printed
+    ):
         escalation.report(session, ini, cast.owner, "Rehearsal: the results", now)
 
 
@@ -157,17 +193,26 @@ def from_operator(gl, args) -> str:
     """`python -m bot rehearse`: the workspace's settings and the people's calendars as Greenlight knows them,
     with those given on the command line instead; the rehearsal as text."""
     with gl.reading() as session:
-        spaces = list(session.scalars(select(Workspace).where(Workspace.team_id == args.team) if args.team
-                                      else select(Workspace)))
+        spaces = list(
+            session.scalars(select(Workspace).where(Workspace.team_id == args.team) if args.team else select(Workspace))
+        )
         settings = spaces[0] if len(spaces) == 1 else None
         team_id = settings.team_id if settings else (args.team or "TREHEARSAL")
         approvers = tuple(a.strip() for a in args.approvers.split(",") if a.strip())
-        people = {p.user_id: p for p in session.scalars(select(Person).where(
-            Person.team_id == team_id, Person.user_id.in_([args.owner, args.sponsor, *approvers])))}
+        people = {
+            p.user_id: p
+            for p in session.scalars(
+                select(Person).where(
+                    Person.team_id == team_id, Person.user_id.in_([args.owner, args.sponsor, *approvers])
+                )
+            )
+        }
         session.expunge_all()
     start = datetime.fromisoformat(args.start) if args.start else gl.clock.now()
     cast = Cast(args.owner, args.sponsor, approvers, args.calendars)
     played = rehearse(team_id, cast, start, settings=settings, weeks=args.weeks, real_people=people)
     where = f"workspace {team_id}'s settings" if settings else "default settings (no workspace in the database)"
-    return (f"Rehearsal from {start:%a %d %b %Y %H:%M} UTC over {args.weeks} weeks with {where}; nothing was sent.\n"
-            + script(played))
+    return (
+        f"Rehearsal from {start:%a %d %b %Y %H:%M} UTC over {args.weeks} weeks with {where}; nothing was sent.\n"
+        + script(played)
+    )

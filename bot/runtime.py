@@ -1,4 +1,5 @@
 """Everything a running Greenlight needs, built once: config, clock, database, Slack clients, sender."""
+
 from __future__ import annotations
 
 import logging
@@ -24,8 +25,9 @@ log = logging.getLogger(__name__)
 class Greenlight:
     """The application's shared parts; listeners and jobs receive it."""
 
-    def __init__(self, config: Config, *, clock: Clock | None = None, engine=None, sleep=time.sleep,
-                 slack_timeout: float = 30.0):
+    def __init__(
+        self, config: Config, *, clock: Clock | None = None, engine=None, sleep=time.sleep, slack_timeout: float = 30.0
+    ):
         self.config = config
         self.clock = clock or (ShiftedClock(config.start_time) if config.start_time else Clock())
         self.engine = engine or make_engine(config.database_url)
@@ -36,8 +38,9 @@ class Greenlight:
         # token: Bolt gives each request a client with its workspace's, and client_for() serves everything else.
         self.slack_timeout = slack_timeout
         token = None if config.oauth else config.slack_bot_token  # OAuth: a SLACK_BOT_TOKEN left set is not used
-        self.sender_client = WebClient(token=token, base_url=config.slack_api_url, retry_handlers=[],
-                                       timeout=slack_timeout)
+        self.sender_client = WebClient(
+            token=token, base_url=config.slack_api_url, retry_handlers=[], timeout=slack_timeout
+        )
         self.client = WebClient(token=token, base_url=config.slack_api_url)
         self.installations = None
         if config.oauth:
@@ -64,8 +67,12 @@ class Greenlight:
         """client_for(), for the sender: a client that does not retry behind the delivery engine's back."""
         if self.installations is None:
             return self.sender_client
-        return WebClient(token=self.installations.bot_token(team_id), base_url=self.config.slack_api_url,
-                         retry_handlers=[], timeout=self.slack_timeout)
+        return WebClient(
+            token=self.installations.bot_token(team_id),
+            base_url=self.config.slack_api_url,
+            retry_handlers=[],
+            timeout=self.slack_timeout,
+        )
 
     @contextmanager
     def transaction(self):

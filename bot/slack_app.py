@@ -1,9 +1,8 @@
 """The Bolt app: Slack's entry point, wired to Greenlight's listeners."""
+
 from __future__ import annotations
 
 import logging
-
-
 
 from slack_bolt import App
 
@@ -25,12 +24,19 @@ def oauth(gl) -> dict:
 
     config, installations = gl.config, gl.installations
     settings = OAuthSettings(
-        client_id=config.slack_client_id, client_secret=config.slack_client_secret,
-        scopes=list(bot_scopes()), user_scopes=[], redirect_uri=config.slack_redirect_uri,
-        installation_store=installations.store, state_store=installations.state_store,
-        state_expiration_seconds=STATE_SECONDS, authorization_url=authorization_url(config.slack_api_url),
+        client_id=config.slack_client_id,
+        client_secret=config.slack_client_secret,
+        scopes=list(bot_scopes()),
+        user_scopes=[],
+        redirect_uri=config.slack_redirect_uri,
+        installation_store=installations.store,
+        state_store=installations.state_store,
+        state_expiration_seconds=STATE_SECONDS,
+        authorization_url=authorization_url(config.slack_api_url),
     )
-    return dict(oauth_settings=settings, authorize=RotatingAuthorize(installations, logger=logging.getLogger("slack_bolt.App")))
+    return dict(
+        oauth_settings=settings, authorize=RotatingAuthorize(installations, logger=logging.getLogger("slack_bolt.App"))
+    )
 
 
 LISTENER_THREADS = 32  # Bolt acks in this pool too: 5 (its default) busy listeners would stop every ack
@@ -44,7 +50,9 @@ def build_app(gl, *, process_before_response: bool = False) -> App:
         client=gl.client,
         process_before_response=process_before_response,
         # the request's log context travels into the listener threads
-        listener_executor=observe.ContextCopyingExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="bolt-listener"),
+        listener_executor=observe.ContextCopyingExecutor(
+            max_workers=LISTENER_THREADS, thread_name_prefix="bolt-listener"
+        ),
         **(oauth(gl) if gl.installations else {}),
     )
     listeners.register(app, gl)

@@ -1,4 +1,5 @@
 """User text in and out of Slack: readable plain text in storage, escaped mrkdwn on the way out."""
+
 from __future__ import annotations
 
 import html

@@ -1,5 +1,6 @@
 """The HTTP front door: a guard that turns away what cannot be a Slack request before Bolt reads it, and the
 threaded server of `python app.py`; gunicorn (the Procfile's web) serves the same guarded WSGI app."""
+
 from __future__ import annotations
 
 import io
@@ -24,6 +25,7 @@ def refuse(start_response, status: str) -> list[bytes]:
 def guarded(app):
     """Wrap a WSGI app: 413 for a body over MAX_BODY and 401 for a missing, malformed or stale signature
     timestamp, both before the body is read; 400 for a body Bolt could not parse (it would answer 500)."""
+
     def guard(environ, start_response):
         if environ.get("REQUEST_METHOD") != "POST" or environ.get("PATH_INFO") != PATH:
             return app(environ, start_response)
@@ -33,8 +35,12 @@ def guarded(app):
         if int(length) > MAX_BODY:
             return refuse(start_response, "413 Content Too Large")
         timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
-        if not (timestamp.isascii() and timestamp.isdigit() and abs(time.time() - int(timestamp)) <= SIGNATURE_WINDOW
-                and environ.get("HTTP_X_SLACK_SIGNATURE")):
+        if not (
+            timestamp.isascii()
+            and timestamp.isdigit()
+            and abs(time.time() - int(timestamp)) <= SIGNATURE_WINDOW
+            and environ.get("HTTP_X_SLACK_SIGNATURE")
+        ):
             return refuse(start_response, "401 Unauthorized")
         raw = environ["wsgi.input"].read(int(length))
         try:
@@ -44,6 +50,7 @@ def guarded(app):
             return refuse(start_response, "400 Bad Request")
         environ["wsgi.input"] = io.BytesIO(raw)
         return app(environ, start_response)
+
     return guard
 
 
@@ -65,5 +72,12 @@ def serve(bolt: App, *, port: int, threads: int, gl=None) -> None:
     client holds no worker thread, and it refuses bodies over MAX_BODY as they are announced."""
     import waitress
 
-    waitress.serve(wsgi_app(bolt, gl), host="0.0.0.0", port=port, threads=threads, max_request_body_size=MAX_BODY,
-                   channel_timeout=IDLE_TIMEOUT, ident="greenlight")
+    waitress.serve(
+        wsgi_app(bolt, gl),
+        host="0.0.0.0",
+        port=port,
+        threads=threads,
+        max_request_body_size=MAX_BODY,
+        channel_timeout=IDLE_TIMEOUT,
+        ident="greenlight",
+    )

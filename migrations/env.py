@@ -1,4 +1,5 @@
 """Alembic environment: runs against the engine the app hands over, or DATABASE_URL."""
+
 from __future__ import annotations
 
 from alembic import context

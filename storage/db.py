@@ -1,4 +1,5 @@
 """The engine and the one place that opens a session and decides commit or rollback."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -145,7 +146,7 @@ def unrecorded_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         if MigrationContext.configure(conn).get_current_revision() is not None:
             return None
-        if not BASELINE_TABLES <= set(inspect(conn).get_table_names()):
+        if not set(inspect(conn).get_table_names()) >= BASELINE_TABLES:
             return None
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
     return head_revision(engine) if not diff else BASELINE

@@ -1,4 +1,5 @@
 """What state an initiative or an approval is in, and the named sets of states the rules ask about."""
+
 from __future__ import annotations
 
 from enum import StrEnum

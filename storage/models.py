@@ -1,15 +1,27 @@
 """Typed SQLAlchemy models: workspaces, initiatives, approvals, events, people, the outbox, and the Slack
 installations (slack_sdk's tables, declared here so that migrations create them and the tests compare them)."""
+
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
-
-from datetime import UTC
 
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import JSON, Date, DateTime, Enum, ForeignKey, Index, MetaData, String, Text, UniqueConstraint, false, true
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    true,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -38,8 +50,15 @@ class UTCDateTime(TypeDecorator):
 
 def _states(enum, name: str, length: int) -> Enum:
     """A string column holding one of the enum's values, checked by the database (CHECK constraint)."""
-    return Enum(enum, name=name, native_enum=False, length=length, create_constraint=True,
-                values_callable=lambda e: [m.value for m in e], validate_strings=True)
+    return Enum(
+        enum,
+        name=name,
+        native_enum=False,
+        length=length,
+        create_constraint=True,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
 
 
 # Named constraints: Alembic's batch mode on SQLite can only alter constraints it can name.
@@ -81,8 +100,12 @@ class Workspace(Base):
     delivery_paused_at: Mapped[datetime | None]
     delivery_paused_reason: Mapped[str | None] = mapped_column(String(64))
     next_number: Mapped[int] = mapped_column(default=1)
-    self_sponsor: Mapped[bool] = mapped_column(default=False, server_default=false())  # may an owner name themself sponsor?
-    summary_names: Mapped[bool] = mapped_column(default=True, server_default=true())  # off: stats and charts name no person
+    self_sponsor: Mapped[bool] = mapped_column(
+        default=False, server_default=false()
+    )  # may an owner name themself sponsor?
+    summary_names: Mapped[bool] = mapped_column(
+        default=True, server_default=true()
+    )  # off: stats and charts name no person
     retention_months: Mapped[int | None]  # closed initiatives older than this are deleted; NULL keeps them
     created_at: Mapped[datetime]
     # OAuth mode: the Enterprise Grid organisation, whose org-wide installation speaks for this workspace.
@@ -204,7 +227,9 @@ class Person(Base):
     is_bot: Mapped[bool] = mapped_column(default=False)
     deleted: Mapped[bool] = mapped_column(default=False)
     is_admin: Mapped[bool] = mapped_column(default=False)
-    is_guest: Mapped[bool] = mapped_column(default=False, server_default=false())  # Slack's is_restricted or is_ultra_restricted
+    is_guest: Mapped[bool] = mapped_column(
+        default=False, server_default=false()
+    )  # Slack's is_restricted or is_ultra_restricted
     fetched_at: Mapped[datetime]
     home_opened_at: Mapped[datetime | None]  # set once they open the App Home: only then is it kept fresh
     # Their own calendar (`/greenlight me`), never touched by a refresh from Slack; NULL follows the workspace.

@@ -1,4 +1,5 @@
 """Shared fixtures: a migrated database (SQLite, and PostgreSQL when configured), the fake Slack, a clock."""
+
 from __future__ import annotations
 
 import os
@@ -13,8 +14,8 @@ from bot.runtime import Greenlight
 from storage.db import make_engine, migrate
 from storage.models import Base
 from tests.fake_slack import FakeSlack
-from tests.slack_limits import assert_recorded_within_limits
 from tests.slack_driver import SlackDriver
+from tests.slack_limits import assert_recorded_within_limits
 
 # Fixtures of the bot as its own HTTP process (app_process, database_url) and of Slack's side of Socket Mode
 # (socket_server), for the tests that need them.
@@ -72,8 +73,14 @@ def db(engine):
 def fake():
     """The fake Slack; when the test ends, everything the app sent it must be within Slack's limits."""
     slack = FakeSlack().start()
-    for user, tz in [("UOWNER", "Europe/Berlin"), ("USPONSOR", "Europe/Berlin"), ("UALICE", "Europe/Berlin"),
-                     ("UBOB", "America/Los_Angeles"), ("UCAROL", "Asia/Tokyo"), ("UOTHER", "Europe/Berlin")]:
+    for user, tz in [
+        ("UOWNER", "Europe/Berlin"),
+        ("USPONSOR", "Europe/Berlin"),
+        ("UALICE", "Europe/Berlin"),
+        ("UBOB", "America/Los_Angeles"),
+        ("UCAROL", "Asia/Tokyo"),
+        ("UOTHER", "Europe/Berlin"),
+    ]:
         slack.add_user(user, name=user[1:].lower(), tz=tz)
     slack.add_user("UROBOT", name="robot", is_bot=True)
     slack.add_user("UGONE", name="gone", deleted=True)

@@ -5,6 +5,7 @@ rewording or translating the copy does not break them (STYLE.md: "Tests check fa
 `sent_as` and `of_kind` tell which logical message a delivered one was, by its outbox key ("nudge:41:3" →
 "nudge"), so tests pick "the nudge" or "the report reminder" out of a DM channel without matching its words.
 """
+
 from __future__ import annotations
 
 import json
@@ -112,10 +113,28 @@ def live_buttons(gl) -> list[tuple[str, str]]:
     """(recipient, outbox key) of every delivered message that still shows buttons: sent with an actions block and
     not replaced since by a delivered chat.update."""
     with gl.transaction() as s:
-        rows = s.execute(select(OutboxMessage.recipient, OutboxMessage.key, OutboxMessage.payload, OutboxMessage.method,
-                                OutboxMessage.target_key, OutboxMessage.status)).all()
-    replaced = {target for _, _, payload, method, target, status in rows
-                if method == "chat.update" and status == "sent" and not any(b["type"] == "actions" for b in payload.get("blocks") or [])}
-    return [(recipient, key) for recipient, key, payload, method, _, status in rows
-            if method == "chat.postMessage" and status == "sent" and key not in replaced
-            and any(b["type"] == "actions" for b in payload.get("blocks") or [])]
+        rows = s.execute(
+            select(
+                OutboxMessage.recipient,
+                OutboxMessage.key,
+                OutboxMessage.payload,
+                OutboxMessage.method,
+                OutboxMessage.target_key,
+                OutboxMessage.status,
+            )
+        ).all()
+    replaced = {
+        target
+        for _, _, payload, method, target, status in rows
+        if method == "chat.update"
+        and status == "sent"
+        and not any(b["type"] == "actions" for b in payload.get("blocks") or [])
+    }
+    return [
+        (recipient, key)
+        for recipient, key, payload, method, _, status in rows
+        if method == "chat.postMessage"
+        and status == "sent"
+        and key not in replaced
+        and any(b["type"] == "actions" for b in payload.get("blocks") or [])
+    ]

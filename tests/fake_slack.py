@@ -101,7 +101,7 @@ class FakeSlack:
         self._thread: threading.Thread | None = None
 
     # ---- lifecycle -------------------------------------------------------
-    def start(self) -> "FakeSlack":
+    def start(self) -> FakeSlack:
         """Bind 127.0.0.1 on a free port and serve in a daemon thread."""
         fake = self
 
@@ -110,8 +110,9 @@ class FakeSlack:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="fake-slack", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-slack", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -123,7 +124,7 @@ class FakeSlack:
             self._thread.join(timeout=5)
             self._server = self._thread = None
 
-    def __enter__(self) -> "FakeSlack":
+    def __enter__(self) -> FakeSlack:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -145,10 +146,19 @@ class FakeSlack:
         return f"{self._base}/response/{name}"
 
     # ---- fixtures --------------------------------------------------------
-    def add_user(self, user_id, name=None, tz="Europe/Berlin", is_bot=False, deleted=False, is_admin=False, is_owner=False) -> None:
+    def add_user(
+        self, user_id, name=None, tz="Europe/Berlin", is_bot=False, deleted=False, is_admin=False, is_owner=False
+    ) -> None:
         """Register a user answered by users.info."""
-        self.users[user_id] = dict(id=user_id, name=name or user_id.lower(), tz=tz, is_bot=is_bot,
-                                   deleted=deleted, is_admin=is_admin, is_owner=is_owner)
+        self.users[user_id] = dict(
+            id=user_id,
+            name=name or user_id.lower(),
+            tz=tz,
+            is_bot=is_bot,
+            deleted=deleted,
+            is_admin=is_admin,
+            is_owner=is_owner,
+        )
 
     def add_channel(self, channel_id, name=None, is_member=True) -> None:
         """Register a channel answered by conversations.info (is_member=False makes posts fail)."""
@@ -198,8 +208,10 @@ class FakeSlack:
                 return found
             if time.monotonic() >= deadline:
                 seen = sorted({c.method for c in self.calls()})
-                raise AssertionError(f"expected {count} successful {method} call(s), got {len(found)} "
-                                     f"within {timeout}s; methods seen: {seen}")
+                raise AssertionError(
+                    f"expected {count} successful {method} call(s), got {len(found)} "
+                    f"within {timeout}s; methods seen: {seen}"
+                )
             time.sleep(0.01)
 
     # ---- request handling (called from server threads) -------------------
@@ -237,7 +249,9 @@ class FakeSlack:
                 return status, {"Content-Type": "text/plain"}, (error or "Internal Server Error").encode()
             return status, {}, json.dumps({"ok": False, "error": error or "internal_error"}).encode()
         headers: dict = {}
-        body = self._oauth_answer(method, args, token, headers) or self._answer(method, args, headers)  # OAuth block below
+        body = self._oauth_answer(method, args, token, headers) or self._answer(
+            method, args, headers
+        )  # OAuth block below
         with self._lock:
             delay = self._delays[method].popleft() if self._delays.get(method) else (fault.late if fault else 0)
         if delay:
@@ -254,22 +268,37 @@ class FakeSlack:
                 self._oauth_state = {"codes": {}, "tokens": {}, "refresh": {}, "n": 0}
             return self._oauth_state
 
-    def oauth_code(self, team_id: str | None, *, enterprise_id: str | None = None, org_wide: bool = False,
-                   expires_in: int | None = None, installer: str = "UOWNER") -> str:
+    def oauth_code(
+        self,
+        team_id: str | None,
+        *,
+        enterprise_id: str | None = None,
+        org_wide: bool = False,
+        expires_in: int | None = None,
+        installer: str = "UOWNER",
+    ) -> str:
         """A code, as Slack hands it to the browser at the redirect, that oauth.v2.access exchanges for a bot token
         of this workspace (or, org_wide, of this organisation); with expires_in the token expires and rotates."""
         state = self._oauth()
         with self._lock:
             state["n"] += 1
             code = f"code-{state['n']}"
-            state["codes"][code] = dict(team_id=team_id, enterprise_id=enterprise_id, org_wide=org_wide,
-                                        expires_in=expires_in, installer=installer)
+            state["codes"][code] = dict(
+                team_id=team_id,
+                enterprise_id=enterprise_id,
+                org_wide=org_wide,
+                expires_in=expires_in,
+                installer=installer,
+            )
         return code
 
     def oauth_tokens(self, team_or_enterprise: str) -> list[str]:
         """Bot tokens issued for a workspace (or an organisation), oldest first."""
-        return [t for t, grant in self._oauth()["tokens"].items()
-                if team_or_enterprise in (grant["team_id"], grant["enterprise_id"])]
+        return [
+            t
+            for t, grant in self._oauth()["tokens"].items()
+            if team_or_enterprise in (grant["team_id"], grant["enterprise_id"])
+        ]
 
     def revoke(self, team_or_enterprise: str) -> None:
         """The app was uninstalled: every token of that workspace (or organisation) stops working."""
@@ -289,11 +318,18 @@ class FakeSlack:
             grant = {**grant, "expires_in": 12 * 3600}
         expires_at = time.time() + grant["expires_in"] if grant["expires_in"] else None
         state["tokens"][token] = {**grant, "revoked": False, "expires_at": expires_at}
-        answer = {"ok": True, "app_id": "A1", "access_token": token, "token_type": "bot", "scope": self.scopes,
-                  "bot_user_id": self.bot_user_id, "is_enterprise_install": grant["org_wide"],
-                  "team": None if grant["org_wide"] else {"id": grant["team_id"], "name": f"Team {grant['team_id']}"},
-                  "enterprise": {"id": grant["enterprise_id"], "name": "Org"} if grant["enterprise_id"] else None,
-                  "authed_user": {"id": grant["installer"]}}
+        answer = {
+            "ok": True,
+            "app_id": "A1",
+            "access_token": token,
+            "token_type": "bot",
+            "scope": self.scopes,
+            "bot_user_id": self.bot_user_id,
+            "is_enterprise_install": grant["org_wide"],
+            "team": None if grant["org_wide"] else {"id": grant["team_id"], "name": f"Team {grant['team_id']}"},
+            "enterprise": {"id": grant["enterprise_id"], "name": "Org"} if grant["enterprise_id"] else None,
+            "authed_user": {"id": grant["installer"]},
+        }
         if expires_at:
             refresh = f"xoxe-{key}-{n}"
             state["refresh"][refresh] = {"grant": grant, "used": False}
@@ -321,10 +357,19 @@ class FakeSlack:
             return {"ok": False, "error": "token_expired"}
         if method == "auth.test":
             headers["x-oauth-scopes"] = self.scopes
-            return {"ok": True, "url": "https://test.slack.com/", "team": f"Team {grant['team_id']}",
-                    "user": "greenlight", "team_id": grant["team_id"], "enterprise_id": grant["enterprise_id"],
-                    "user_id": self.bot_user_id, "bot_id": "B1", "is_enterprise_install": grant["org_wide"]}
+            return {
+                "ok": True,
+                "url": "https://test.slack.com/",
+                "team": f"Team {grant['team_id']}",
+                "user": "greenlight",
+                "team_id": grant["team_id"],
+                "enterprise_id": grant["enterprise_id"],
+                "user_id": self.bot_user_id,
+                "bot_id": "B1",
+                "is_enterprise_install": grant["org_wide"],
+            }
         return None
+
     # ==== records branch (visibility, export, charts): guests, channel members, the file upload API ====
     # Everything this branch needs from the fake is in this block and the two-line hook at the top of _answer.
     # As strict as Slack: conversations.members answers channel_not_found for a channel it does not know or
@@ -346,8 +391,11 @@ class FakeSlack:
 
     def uploaded(self, channel=None) -> list[dict]:
         """Files shared by files.completeUploadExternal (optionally only in `channel`), in order."""
-        return [f for f in getattr(self, "files", {}).values()
-                if f.get("shared") and (channel is None or f["channel_id"] == channel)]
+        return [
+            f
+            for f in getattr(self, "files", {}).values()
+            if f.get("shared") and (channel is None or f["channel_id"] == channel)
+        ]
 
     def _upload_url(self, file_id: str) -> str:
         """Where the bytes of one file go: a second local server, as Slack's upload host is not the API's."""
@@ -371,19 +419,34 @@ class FakeSlack:
 
             self._upload_server = ThreadingHTTPServer(("127.0.0.1", 0), Upload)
             self._upload_server.daemon_threads = True
-            threading.Thread(target=self._upload_server.serve_forever, kwargs={"poll_interval": 0.05},
-                             daemon=True).start()
+            threading.Thread(
+                target=self._upload_server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            ).start()
         return f"http://127.0.0.1:{self._upload_server.server_address[1]}/upload/{file_id}"
 
     def _records_answer(self, method: str, args: dict) -> dict | None:
         """Answers for this branch's methods; None for every other method (answered below as before)."""
         if method == "users.info" and args.get("user") in getattr(self, "_guests", {}):
             u, ultra = self.users[args["user"]], self._guests[args["user"]]
-            return {"ok": True, "user": {
-                "id": u["id"], "team_id": self.team_id, "name": u["name"], "real_name": u["name"], "tz": u["tz"],
-                "tz_label": _tz_info(u["tz"])[0], "tz_offset": _tz_info(u["tz"])[1], "is_bot": False, "deleted": False,
-                "is_admin": False, "is_owner": False, "is_restricted": not ultra, "is_ultra_restricted": ultra,
-                "profile": {"display_name": u["name"], "real_name": u["name"]}}}
+            return {
+                "ok": True,
+                "user": {
+                    "id": u["id"],
+                    "team_id": self.team_id,
+                    "name": u["name"],
+                    "real_name": u["name"],
+                    "tz": u["tz"],
+                    "tz_label": _tz_info(u["tz"])[0],
+                    "tz_offset": _tz_info(u["tz"])[1],
+                    "is_bot": False,
+                    "deleted": False,
+                    "is_admin": False,
+                    "is_owner": False,
+                    "is_restricted": not ultra,
+                    "is_ultra_restricted": ultra,
+                    "profile": {"display_name": u["name"], "real_name": u["name"]},
+                },
+            }
         if method == "conversations.members":
             ch = self.channels.get(args.get("channel"))
             members = getattr(self, "_members", {}).get(args.get("channel"))
@@ -392,8 +455,11 @@ class FakeSlack:
             limit = int(args.get("limit") or 100)
             start = int(args.get("cursor") or 0)
             more = start + limit < len(members)
-            return {"ok": True, "members": members[start:start + limit],
-                    "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+            return {
+                "ok": True,
+                "members": members[start : start + limit],
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+            }
         if method == "files.getUploadURLExternal":
             length = str(args.get("length") or "")
             if not args.get("filename") or not length.isdigit():
@@ -401,8 +467,16 @@ class FakeSlack:
             with self._lock:
                 self._counter += 1
                 file_id = f"F{self._counter:08d}"
-            self.files = {**getattr(self, "files", {}), file_id: {
-                "id": file_id, "filename": args["filename"], "length": int(length), "content": None, "shared": False}}
+            self.files = {
+                **getattr(self, "files", {}),
+                file_id: {
+                    "id": file_id,
+                    "filename": args["filename"],
+                    "length": int(length),
+                    "content": None,
+                    "shared": False,
+                },
+            }
             return {"ok": True, "upload_url": self._upload_url(file_id), "file_id": file_id}
         if method == "files.completeUploadExternal":
             files = args.get("files")
@@ -417,11 +491,19 @@ class FakeSlack:
             if any(known.get(f["id"], {}).get("content") is None for f in files):
                 return {"ok": False, "error": "file_not_found"}
             for f in files:
-                known[f["id"]].update(shared=True, title=f.get("title"), channel_id=args.get("channel_id"),
-                                      thread_ts=args.get("thread_ts"), initial_comment=args.get("initial_comment"))
-            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title"), "name": known[f["id"]]["filename"]}
-                                          for f in files]}
+                known[f["id"]].update(
+                    shared=True,
+                    title=f.get("title"),
+                    channel_id=args.get("channel_id"),
+                    thread_ts=args.get("thread_ts"),
+                    initial_comment=args.get("initial_comment"),
+                )
+            return {
+                "ok": True,
+                "files": [{"id": f["id"], "title": f.get("title"), "name": known[f["id"]]["filename"]} for f in files],
+            }
         return None
+
     # ==== end of the records branch's block (its hook is the first statement of _answer) ====
 
     def _answer(self, method: str, args: dict, headers: dict) -> dict:
@@ -433,18 +515,37 @@ class FakeSlack:
             return {"ok": True}
         if method == "auth.test":
             headers["x-oauth-scopes"] = self.scopes
-            return {"ok": True, "url": "https://test.slack.com/", "team": "Test", "user": "greenlight",
-                    "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": "B1"}
+            return {
+                "ok": True,
+                "url": "https://test.slack.com/",
+                "team": "Test",
+                "user": "greenlight",
+                "team_id": self.team_id,
+                "user_id": self.bot_user_id,
+                "bot_id": "B1",
+            }
         if method == "users.info":
             u = self.users.get(args.get("user"))
             if not u:
                 return {"ok": False, "error": "user_not_found"}
             label, offset = _tz_info(u["tz"])
-            return {"ok": True, "user": {
-                "id": u["id"], "team_id": self.team_id, "name": u["name"], "real_name": u["name"],
-                "tz": u["tz"], "tz_label": label, "tz_offset": offset, "is_bot": u["is_bot"],
-                "deleted": u["deleted"], "is_admin": u["is_admin"], "is_owner": u["is_owner"],
-                "profile": {"display_name": u["name"], "real_name": u["name"]}}}
+            return {
+                "ok": True,
+                "user": {
+                    "id": u["id"],
+                    "team_id": self.team_id,
+                    "name": u["name"],
+                    "real_name": u["name"],
+                    "tz": u["tz"],
+                    "tz_label": label,
+                    "tz_offset": offset,
+                    "is_bot": u["is_bot"],
+                    "deleted": u["deleted"],
+                    "is_admin": u["is_admin"],
+                    "is_owner": u["is_owner"],
+                    "profile": {"display_name": u["name"], "real_name": u["name"]},
+                },
+            }
         if method == "conversations.open":
             users = args.get("users") or ""
             first = (users if isinstance(users, list) else str(users).split(","))[0].strip()
@@ -465,8 +566,13 @@ class FakeSlack:
             if _invalid_blocks(args.get("blocks")):
                 return {"ok": False, "error": "invalid_blocks"}
             ts = self._next_ts()
-            message = {"type": "message", "user": self.bot_user_id, "text": args.get("text"),
-                       "blocks": args.get("blocks"), "ts": ts}
+            message = {
+                "type": "message",
+                "user": self.bot_user_id,
+                "text": args.get("text"),
+                "blocks": args.get("blocks"),
+                "ts": ts,
+            }
             if args.get("thread_ts"):
                 message["thread_ts"] = args["thread_ts"]
             if isinstance(args.get("metadata"), dict):
@@ -501,7 +607,6 @@ class FakeSlack:
             return {"ok": True, "url": self.socket_url}
         return {"ok": False, "error": "unknown_method"}
 
-
     def _read_history(self, method: str, args: dict) -> dict:
         """conversations.history (newest first) or .replies (a thread, oldest first); `metadata` only
         when include_all_metadata is true, as Slack does."""
@@ -518,7 +623,7 @@ class FakeSlack:
             found = [m for m in stored if m["ts"] == ts or m.get("thread_ts") == ts]
             if not found:
                 return {"ok": False, "error": "thread_not_found"}
-        found = found[:int(args.get("limit") or 100)]
+        found = found[: int(args.get("limit") or 100)]
         if str(args.get("include_all_metadata", "")).lower() not in ("true", "1"):
             found = [{k: v for k, v in m.items() if k != "metadata"} for m in found]
         return {"ok": True, "messages": found, "has_more": False}
@@ -544,9 +649,9 @@ class _Handler(BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization", "")
         token = auth[7:] if auth.startswith("Bearer ") else args.get("token")
         if parts.path.startswith("/api/"):
-            status, headers, body = self.owner._handle(parts.path[len("/api/"):], args, token)
+            status, headers, body = self.owner._handle(parts.path[len("/api/") :], args, token)
         elif parts.path.startswith("/response/"):
-            args["_name"] = parts.path[len("/response/"):]
+            args["_name"] = parts.path[len("/response/") :]
             status, headers, body = self.owner._handle("response_url", args, token)
         else:
             status, headers, body = 404, {"Content-Type": "text/plain"}, b"not found"

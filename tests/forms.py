@@ -1,4 +1,5 @@
 """The registration form as a person fills it in: opened through `/greenlight new`, answered as Slack sends it."""
+
 from __future__ import annotations
 
 from tests.slack_driver import command_body
@@ -14,15 +15,25 @@ def open_form(slack, fake, user="UOWNER", channel="CGENERAL") -> dict:
     return opened[-1].args["view"]
 
 
-def answers(title="Quarterly training plan", details="", approvers=("UALICE", "UOTHER"), sponsor="USPONSOR",
-            deadline=None, rule="all", channel="CGENERAL") -> dict:
+def answers(
+    title="Quarterly training plan",
+    details="",
+    approvers=("UALICE", "UOTHER"),
+    sponsor="USPONSOR",
+    deadline=None,
+    rule="all",
+    channel="CGENERAL",
+) -> dict:
     """The state Slack sends for the form, as if the person filled it in."""
     values = {
         "title": title,
         "details": details,
         "approvers": {"type": "multi_users_select", "selected_users": list(approvers)},
         "sponsor": {"type": "users_select", "selected_user": sponsor},
-        "rule": {"type": "static_select", "selected_option": {"text": {"type": "plain_text", "text": rule}, "value": rule}},
+        "rule": {
+            "type": "static_select",
+            "selected_option": {"text": {"type": "plain_text", "text": rule}, "value": rule},
+        },
         "channel": {"type": "conversations_select", "selected_conversation": channel},
     }
     if deadline:

@@ -1,5 +1,6 @@
 """The bot as a process of its own in HTTP mode (`python app.py` or the Procfile's web), for tests that drive it
 over real HTTP with signed requests: the process fixture, its database, and a signed command with its reply."""
+
 import os
 import socket
 import sys
@@ -123,7 +124,9 @@ def get(url: str, timeout: float = 10) -> tuple[int, str, str]:
 def wait_for_port(url: str, process, log_path=None, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while True:
-        assert process.poll() is None, f"exited with {process.returncode}" + (f":\n{log_path.read_text()}" if log_path else "")
+        assert process.poll() is None, f"exited with {process.returncode}" + (
+            f":\n{log_path.read_text()}" if log_path else ""
+        )
         try:
             urllib.request.urlopen(url, timeout=1).close()
             return

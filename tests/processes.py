@@ -3,6 +3,7 @@
 `database_url(engine)` reaches a test database from another process, `bot_env(fake, url)` is the environment such a
 process needs to talk to the fake Slack, `running(...)` starts one and always stops it, `run(...)` runs one to the end.
 """
+
 from __future__ import annotations
 
 import os
@@ -56,21 +57,32 @@ def bot_env(fake, database_url: str, now: datetime = START, *, inherit: bool = F
     It starts from this process's environment when `inherit`, otherwise from PATH alone; `extra` adds or overrides
     variables (SLACK_SIGNING_SECRET, SLACK_APP_TOKEN, PORT, ...)."""
     base = dict(os.environ) if inherit else {"PATH": os.environ.get("PATH", "")}
-    return {**base, "PYTHONPATH": str(ROOT), "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": fake.url,
-            "DATABASE_URL": database_url, "GREENLIGHT_TIMEZONE": "Europe/Berlin", "GREENLIGHT_NOW": now.isoformat(),
-            **extra}
+    return {
+        **base,
+        "PYTHONPATH": str(ROOT),
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_API_URL": fake.url,
+        "DATABASE_URL": database_url,
+        "GREENLIGHT_TIMEZONE": "Europe/Berlin",
+        "GREENLIGHT_NOW": now.isoformat(),
+        **extra,
+    }
 
 
 @contextmanager
-def running(args: list[str], env: dict[str, str], cwd: Path = ROOT, log_path: Path | None = None
-            ) -> Iterator[subprocess.Popen]:
+def running(
+    args: list[str], env: dict[str, str], cwd: Path = ROOT, log_path: Path | None = None
+) -> Iterator[subprocess.Popen]:
     """Start `args` as a process and yield it; on the way out terminate it, and kill it if it is still there after 10 s.
 
     Its output (stdout and stderr together) goes to `log_path`; without one, stdout and stderr are pipes (text) for
     `communicate()`. The directory `cwd` matters: the app reads the `.env` found there."""
     log = open(log_path, "w") if log_path else None
-    output = {"stdout": log, "stderr": subprocess.STDOUT} if log else \
-        {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+    output = (
+        {"stdout": log, "stderr": subprocess.STDOUT}
+        if log
+        else {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+    )
     try:
         with subprocess.Popen(args, cwd=cwd, env=env, **output) as process:
             try:

@@ -1,4 +1,5 @@
 """Drives the Bolt app with real signed requests, the way Slack does, and reads the replies back."""
+
 from __future__ import annotations
 
 import json
@@ -23,11 +24,22 @@ def signed_headers(body: str, secret: str, content_type: str) -> dict:
 
 
 def command_body(text: str, user: str, channel: str, response_url: str, team: str = TEAM) -> str:
-    return urlencode({
-        "token": "legacy", "team_id": team, "team_domain": "test", "channel_id": channel, "channel_name": "x",
-        "user_id": user, "user_name": user.lower(), "command": "/greenlight", "text": text,
-        "response_url": response_url, "trigger_id": f"trigger-{next(_ids)}", "api_app_id": "A1",
-    })
+    return urlencode(
+        {
+            "token": "legacy",
+            "team_id": team,
+            "team_domain": "test",
+            "channel_id": channel,
+            "channel_name": "x",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": "/greenlight",
+            "text": text,
+            "response_url": response_url,
+            "trigger_id": f"trigger-{next(_ids)}",
+            "api_app_id": "A1",
+        }
+    )
 
 
 def interaction_body(payload: dict) -> str:
@@ -57,13 +69,21 @@ class SlackDriver:
         self.dispatch(command_body(text, user, channel, self.fake.response_url(name), team or self.team))
         return self.reply(name)
 
-    def click(self, action_id: str, value: str, user: str, *, team: str | None = None, message: dict | None = None) -> dict | None:
+    def click(
+        self, action_id: str, value: str, user: str, *, team: str | None = None, message: dict | None = None
+    ) -> dict | None:
         """Click a button; returns the ephemeral reply, if any."""
         name = f"click-{next(_ids)}"
         payload = {
-            "type": "block_actions", "team": {"id": team or self.team}, "user": {"id": user, "team_id": team or self.team},
-            "api_app_id": "A1", "trigger_id": f"trigger-{next(_ids)}", "response_url": self.fake.response_url(name),
-            "container": {"type": "message"}, "channel": {"id": "D" + user}, "message": message or {"ts": "1.0"},
+            "type": "block_actions",
+            "team": {"id": team or self.team},
+            "user": {"id": user, "team_id": team or self.team},
+            "api_app_id": "A1",
+            "trigger_id": f"trigger-{next(_ids)}",
+            "response_url": self.fake.response_url(name),
+            "container": {"type": "message"},
+            "channel": {"id": "D" + user},
+            "message": message or {"ts": "1.0"},
             "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value, "action_ts": "1"}],
         }
         self.dispatch(interaction_body(payload))
@@ -71,11 +91,16 @@ class SlackDriver:
 
     def submit(self, view: dict, values: dict, user: str, team: str | None = None):
         """Submit a modal the app opened, with {block_id: value} typed in; returns Bolt's response."""
-        state = {block: {block: value if isinstance(value, dict) else {"type": "plain_text_input", "value": value}}
-                 for block, value in values.items()}
+        state = {
+            block: {block: value if isinstance(value, dict) else {"type": "plain_text_input", "value": value}}
+            for block, value in values.items()
+        }
         payload = {
-            "type": "view_submission", "team": {"id": team or self.team}, "user": {"id": user, "team_id": team or self.team},
-            "api_app_id": "A1", "trigger_id": f"trigger-{next(_ids)}",
+            "type": "view_submission",
+            "team": {"id": team or self.team},
+            "user": {"id": user, "team_id": team or self.team},
+            "api_app_id": "A1",
+            "trigger_id": f"trigger-{next(_ids)}",
             "view": {**view, "id": "V1", "state": {"values": state}},
         }
         return self.dispatch(interaction_body(payload))
@@ -115,5 +140,10 @@ def text_of(message: dict) -> str:
 
 def buttons(message: dict) -> list[tuple[str, str]]:
     """(label, action_id) of every button in a message."""
-    return [(e["text"]["text"], e["action_id"]) for b in message.get("blocks") or [] if b["type"] == "actions"
-            for e in b["elements"] if e["type"] == "button"]
+    return [
+        (e["text"]["text"], e["action_id"])
+        for b in message.get("blocks") or []
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["type"] == "button"
+    ]

@@ -1,4 +1,5 @@
 """Slack's limits for messages and views, checked on everything the app sends to the fake Slack (see conftest)."""
+
 from __future__ import annotations
 
 import json

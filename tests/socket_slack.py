@@ -1,4 +1,5 @@
 """Slack's side of Socket Mode for tests: a local WebSocket server, and the `socket_server` fixture (a conftest plugin)."""
+
 import json
 import queue
 import threading
@@ -33,8 +34,16 @@ class SocketModeServer:
         self._thread.join(timeout=10)
 
     def _session(self, ws) -> None:
-        ws.send(json.dumps({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A1"},
-                            "debug_info": {"host": "applink-test", "build_number": 1, "approximate_connection_time": 3600}}))
+        ws.send(
+            json.dumps(
+                {
+                    "type": "hello",
+                    "num_connections": 1,
+                    "connection_info": {"app_id": "A1"},
+                    "debug_info": {"host": "applink-test", "build_number": 1, "approximate_connection_time": 3600},
+                }
+            )
+        )
         self.connections.append(ws)
         self.connected.set()
         try:

@@ -1,5 +1,6 @@
 """Moving a workspace through time: settings before anything happens, then sweeps on the frozen clock;
 and opening the App Home as Slack does."""
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,6 @@ from bot.jobs import sweep
 from bot.services.workspaces import workspace
 from storage.models import Event, Initiative, OutboxMessage
 from tests.facts import references
-
 
 _events = count(1)
 
@@ -41,11 +41,18 @@ def run_for(gl, fake, clock, days: float, step_minutes: int = 60) -> list[tuple]
 
 def open_home(slack, user: str, tab: str = "home") -> None:
     """Slack's app_home_opened event, signed, as when someone opens the app's Home tab."""
-    body = json.dumps({
-        "token": "legacy", "team_id": slack.team, "api_app_id": "A1", "type": "event_callback",
-        "event_id": f"Ev{next(_events)}", "event_time": 1, "authorizations": [{"team_id": slack.team, "user_id": "UBOT", "is_bot": True}],
-        "event": {"type": "app_home_opened", "user": user, "channel": "D" + user, "tab": tab, "event_ts": "1.0"},
-    })
+    body = json.dumps(
+        {
+            "token": "legacy",
+            "team_id": slack.team,
+            "api_app_id": "A1",
+            "type": "event_callback",
+            "event_id": f"Ev{next(_events)}",
+            "event_time": 1,
+            "authorizations": [{"team_id": slack.team, "user_id": "UBOT", "is_bot": True}],
+            "event": {"type": "app_home_opened", "user": user, "channel": "D" + user, "tab": tab, "event_ts": "1.0"},
+        }
+    )
     slack.dispatch(body, "application/json")
 
 

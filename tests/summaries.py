@@ -1,5 +1,6 @@
 """Weekly summaries in tests: initiatives registered in a channel, the moments of the calendar, and the
 summaries the fake Slack received."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -27,5 +28,12 @@ def new(slack, title, approvers, channel="CPLANS", user="UOWNER") -> int:
 
 def summaries(gl, fake, channel=None) -> list[dict]:
     """Main summary messages posted at the fake Slack (not thread replies)."""
-    return of_kind(gl, [c.args for c in fake.calls("chat.postMessage")
-                        if (channel is None or c.args.get("channel") == channel) and not c.args.get("thread_ts")], "summary")
+    return of_kind(
+        gl,
+        [
+            c.args
+            for c in fake.calls("chat.postMessage")
+            if (channel is None or c.args.get("channel") == channel) and not c.args.get("thread_ts")
+        ],
+        "summary",
+    )

@@ -1,5 +1,6 @@
 """Input nobody should send, answered clearly: forged ids, huge texts, tabs, a Slack that does not answer,
 and a person with more to show than one message holds. Nothing is written, nothing raises."""
+
 from __future__ import annotations
 
 import pytest
@@ -38,9 +39,16 @@ def test_a_forged_form_is_refused_on_its_field(slack, gl, metadata):
     assert event_count(gl) == before
 
 
-@pytest.mark.parametrize("text", ["x" * 40000, "show " + "9" * 40000, NEW + " " + "y" * 40000,
-                                  "new T approvers <@UALICE> sponsor <@USPONSOR> rule " + "z" * 40000,
-                                  "settings " + "k" * 40000 + " v"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x" * 40000,
+        "show " + "9" * 40000,
+        NEW + " " + "y" * 40000,
+        "new T approvers <@UALICE> sponsor <@USPONSOR> rule " + "z" * 40000,
+        "settings " + "k" * 40000 + " v",
+    ],
+)
 def test_huge_input_gets_a_short_answer(slack, gl, text):
     reply = slack.command(text)
     assert len(reply["text"]) < 1000
@@ -69,13 +77,17 @@ def test_mine_for_a_busy_person_fits_one_message(slack, fake, gl):
     approvers = [f"UAPPROVER{n:02d}" for n in range(10)]
     for user in approvers:
         fake.add_user(user)
-    slack.command("settings self-sponsor on", user="UADMIN")  # the owner also sponsors these (records branch: off by default)
+    slack.command(
+        "settings self-sponsor on", user="UADMIN"
+    )  # the owner also sponsors these (records branch: off by default)
     title = "&amp;" * 150  # 150 characters, 750 once escaped: two rows fill a section
     for _ in range(40):  # UOWNER owns and sponsors these
         reply = slack.command(f"new {title} approvers {' '.join(f'<@{u}>' for u in approvers)} sponsor <@UOWNER>")
         assert reply["text"].startswith("Registered")
     for _ in range(40):  # and is asked to approve these
-        assert slack.command(f"new {title} approvers <@UOWNER> sponsor <@USPONSOR>", user="UALICE")["text"].startswith("Registered")
+        assert slack.command(f"new {title} approvers <@UOWNER> sponsor <@USPONSOR>", user="UALICE")["text"].startswith(
+            "Registered"
+        )
     reply = slack.command("mine")
     assert len(reply["blocks"]) <= 50  # the fake's limit check (conftest) holds it to Slack's rules too
     assert "Page 1 of 2" in text_of(reply) and "Next page" in text_of(reply)

@@ -1,4 +1,5 @@
 """Business days, business time and working moments: weekends, public holidays, time zones, DST."""
+
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -23,6 +24,7 @@ def local(tz, *args):
 
 # ---- business days ------------------------------------------------------------------------------
 
+
 def test_weekends_are_not_business_days():
     monday = date(2026, 12, 7)
     assert [WEEK.is_business_day(monday + timedelta(days=i)) for i in range(7)] == [True] * 5 + [False] * 2
@@ -37,7 +39,9 @@ def test_next_and_previous_business_day_skip_the_weekend():
 def test_public_holidays_of_the_country_are_not_business_days():
     assert WEEK.is_business_day(date(2026, 12, 25))  # a Friday, without a holidays country
     assert not GERMANY.is_business_day(date(2026, 12, 25))  # Christmas Day
-    assert GERMANY.is_business_day(date(2026, 10, 5)) and not GERMANY.is_business_day(date(2026, 10, 3))  # Unity Day (Sat)
+    assert GERMANY.is_business_day(date(2026, 10, 5)) and not GERMANY.is_business_day(
+        date(2026, 10, 3)
+    )  # Unity Day (Sat)
     assert not GERMANY.is_business_day(date(2027, 1, 1))  # New Year's Day, a Friday
     # Thu 24 Dec -> Mon 28 Dec (Fri 25 Christmas, Sat 26, Sun 27)
     assert GERMANY.next_business_day(date(2026, 12, 24)) == date(2026, 12, 28)
@@ -68,6 +72,7 @@ def test_unknown_time_zone_falls_back_to_utc():
 
 
 # ---- business time ------------------------------------------------------------------------------
+
 
 def test_business_seconds_skip_the_weekend_in_the_persons_zone():
     # Friday 12:00 to Monday 12:00 in Berlin: half of Friday + half of Monday
@@ -154,20 +159,24 @@ def test_after_business_days_is_consistent_with_business_seconds(start, days, tz
 
 # ---- working moments ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("tz, at, expected", [
-    # inside working hours: now
-    ("Europe/Berlin", (2026, 12, 7, 10, 30), (2026, 12, 7, 10, 30)),
-    # before work: 09:00 the same day
-    ("Europe/Berlin", (2026, 12, 7, 7, 0), (2026, 12, 7, 9, 0)),
-    # at 17:00 sharp work is over: next business day
-    ("Europe/Berlin", (2026, 12, 7, 17, 0), (2026, 12, 8, 9, 0)),
-    # Friday evening in Los Angeles: Monday 09:00 there
-    ("America/Los_Angeles", (2026, 12, 11, 18, 0), (2026, 12, 14, 9, 0)),
-    ("America/Los_Angeles", (2026, 12, 12, 12, 0), (2026, 12, 14, 9, 0)),
-    # Tokyo: Sunday night -> Monday morning
-    ("Asia/Tokyo", (2026, 12, 13, 23, 0), (2026, 12, 14, 9, 0)),
-    ("Asia/Tokyo", (2026, 12, 14, 16, 59), (2026, 12, 14, 16, 59)),
-])
+
+@pytest.mark.parametrize(
+    "tz, at, expected",
+    [
+        # inside working hours: now
+        ("Europe/Berlin", (2026, 12, 7, 10, 30), (2026, 12, 7, 10, 30)),
+        # before work: 09:00 the same day
+        ("Europe/Berlin", (2026, 12, 7, 7, 0), (2026, 12, 7, 9, 0)),
+        # at 17:00 sharp work is over: next business day
+        ("Europe/Berlin", (2026, 12, 7, 17, 0), (2026, 12, 8, 9, 0)),
+        # Friday evening in Los Angeles: Monday 09:00 there
+        ("America/Los_Angeles", (2026, 12, 11, 18, 0), (2026, 12, 14, 9, 0)),
+        ("America/Los_Angeles", (2026, 12, 12, 12, 0), (2026, 12, 14, 9, 0)),
+        # Tokyo: Sunday night -> Monday morning
+        ("Asia/Tokyo", (2026, 12, 13, 23, 0), (2026, 12, 14, 9, 0)),
+        ("Asia/Tokyo", (2026, 12, 14, 16, 59), (2026, 12, 14, 16, 59)),
+    ],
+)
 def test_next_working_moment(tz, at, expected):
     tz = zone(tz)
     assert WEEK.next_working_moment(local(tz, *at), tz) == local(tz, *expected)

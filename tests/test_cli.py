@@ -1,4 +1,5 @@
 """The operator CLI: migrate and doctor, as an operator runs them."""
+
 from __future__ import annotations
 
 import re
@@ -27,8 +28,12 @@ def test_the_manifest_asks_for_exactly_the_scopes_doctor_checks():
 
 
 def operator_env(monkeypatch, fake, database: Path):
-    for name, value in {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": fake.url,
-                        "DATABASE_URL": f"sqlite:///{database}"}.items():
+    for name, value in {
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": "s",
+        "SLACK_API_URL": fake.url,
+        "DATABASE_URL": f"sqlite:///{database}",
+    }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.chdir(database.parent)  # no .env of the developer's is read
 
@@ -55,8 +60,10 @@ def test_doctor_names_missing_scopes_and_an_unmigrated_database(monkeypatch, cap
     gl = Greenlight(load_config(), engine=make_engine(f"sqlite:///{tmp_path / 'gl.db'}"))
     assert doctor(gl) == 1
     out = capsys.readouterr().out
-    assert ("FAIL scopes: missing channels:history, channels:read, chat:write.public, files:write, groups:history, "
-            "groups:read, im:history, im:write, mpim:history, mpim:write, users:read") in out
+    assert (
+        "FAIL scopes: missing channels:history, channels:read, chat:write.public, files:write, groups:history, "
+        "groups:read, im:history, im:write, mpim:history, mpim:write, users:read"
+    ) in out
     assert f"FAIL database: at revision None, code expects {HEAD}; run `python -m bot migrate`" in out
 
 
@@ -82,8 +89,10 @@ def test_doctor_and_migrate_on_a_database_with_the_tables_but_no_revision(monkey
 
     # doctor itself, as on PostgreSQL: `python -m bot doctor` migrates a SQLite database before checking it
     assert doctor(Greenlight(load_config(), engine=engine)) == 1
-    assert ("FAIL database: has Greenlight's tables but no record of its revision; `python -m bot migrate` will "
-            f"record it as 0001 and upgrade it to {HEAD}") in capsys.readouterr().out
+    assert (
+        "FAIL database: has Greenlight's tables but no record of its revision; `python -m bot migrate` will "
+        f"record it as 0001 and upgrade it to {HEAD}"
+    ) in capsys.readouterr().out
     assert main(["migrate"]) == 0
     assert "database is up to date" in capsys.readouterr().out
     assert main(["doctor"]) == 0

@@ -1,4 +1,5 @@
 """The /greenlight text parser: every subcommand, references, deadlines, and a helpful message for bad input."""
+
 from datetime import date
 
 import pytest
@@ -85,7 +86,9 @@ def test_extend():
 def test_settings():
     assert parse("settings") == Command("settings")
     assert parse("settings Timezone Europe/Paris") == Command("settings", key="timezone", value="Europe/Paris")
-    assert parse("settings summary-channel <#C1|general>") == Command("settings", key="summary-channel", value="<#C1|general>")
+    assert parse("settings summary-channel <#C1|general>") == Command(
+        "settings", key="summary-channel", value="<#C1|general>"
+    )
 
 
 def test_unknown_subcommand_points_to_help():
@@ -101,27 +104,50 @@ def test_unknown_subcommand_is_not_echoed_as_markup():
 
 # ---- new ----------------------------------------------------------------------------------------
 
+
 def test_new_minimal():
-    assert parse("new Training plan approvers <@UALICE> sponsor <@USPONSOR>") == Command("new", draft=Draft(
-        title="Training plan", approver_ids=("UALICE",), sponsor_id="USPONSOR"))
+    assert parse("new Training plan approvers <@UALICE> sponsor <@USPONSOR>") == Command(
+        "new", draft=Draft(title="Training plan", approver_ids=("UALICE",), sponsor_id="USPONSOR")
+    )
 
 
 def test_new_full_with_escaped_mentions():
-    cmd = parse("new Q3 training &amp; travel approvers <@UALICE|alice> <@UBOB|bob> sponsor <@USPONSOR|sam> "
-                "in 5 days rule any in <#C42|sales>")
-    assert cmd == Command("new", draft=Draft(title="Q3 training & travel", approver_ids=("UALICE", "UBOB"),
-                                             sponsor_id="USPONSOR", due=Due(business_days=5), rule="any", channel_id="C42"))
+    cmd = parse(
+        "new Q3 training &amp; travel approvers <@UALICE|alice> <@UBOB|bob> sponsor <@USPONSOR|sam> "
+        "in 5 days rule any in <#C42|sales>"
+    )
+    assert cmd == Command(
+        "new",
+        draft=Draft(
+            title="Q3 training & travel",
+            approver_ids=("UALICE", "UBOB"),
+            sponsor_id="USPONSOR",
+            due=Due(business_days=5),
+            rule="any",
+            channel_id="C42",
+        ),
+    )
 
 
 def test_new_options_in_any_order_and_case():
     cmd = parse("NEW Plan Approvers <@UA> sponsor <@US> in <#C1> RULE ALL by 2027-01-15")
-    assert cmd == Command("new", draft=Draft(title="Plan", approver_ids=("UA",), sponsor_id="US",
-                                             due=Due(on=date(2027, 1, 15)), rule="all", channel_id="C1"))
+    assert cmd == Command(
+        "new",
+        draft=Draft(
+            title="Plan",
+            approver_ids=("UA",),
+            sponsor_id="US",
+            due=Due(on=date(2027, 1, 15)),
+            rule="all",
+            channel_id="C1",
+        ),
+    )
 
 
 def test_new_singular_keyword_and_extra_spaces():
-    assert parse("new  T   approver  <@UA>   <@W2>  sponsor   <@US>") == Command("new", draft=Draft(
-        title="T", approver_ids=("UA", "W2"), sponsor_id="US"))
+    assert parse("new  T   approver  <@UA>   <@W2>  sponsor   <@US>") == Command(
+        "new", draft=Draft(title="T", approver_ids=("UA", "W2"), sponsor_id="US")
+    )
 
 
 def test_new_counts_business_days():
@@ -135,7 +161,9 @@ def test_new_title_may_contain_the_word_approvers():
 
 
 def test_new_title_mentions_become_plain_text():
-    cmd = parse("new Tell <!channel> and <@U9|eve> about <https://evil.example|this> approvers <@UA> sponsor <@US>").draft
+    cmd = parse(
+        "new Tell <!channel> and <@U9|eve> about <https://evil.example|this> approvers <@UA> sponsor <@US>"
+    ).draft
     assert cmd.title == "Tell @channel and @eve about this"
 
 
@@ -147,32 +175,44 @@ def test_new_keeps_duplicates_for_validation_to_refuse():
 NEW_USAGE = USAGE["new"]
 
 
-@pytest.mark.parametrize("text, says", [
-    ("new Plan", "Name the approvers with `approvers @name`"),
-    ("new Plan sponsor <@US>", "Name the approvers with `approvers @name`"),
-    ("new approvers <@UA> sponsor <@US>", "needs a title before `approvers`"),
-    ("new Plan approvers sponsor <@US>", "Name at least one approver as an @mention"),
-    ("new Plan approvers @alice sponsor <@US>", "Name at least one approver as an @mention"),
-    ("new Plan approvers <!here> sponsor <@US>", "Name at least one approver as an @mention"),
-    ("new Plan approvers <@UA>", "name the sponsor: `sponsor @name`"),
-    ("new Plan approvers <@UA> bob sponsor <@US>", "name the sponsor: `sponsor @name` (approvers must be @mentions)"),
-    ("new Plan approvers <@UA> sponsor", "Name one sponsor as an @mention"),
-    ("new Plan approvers <@UA> sponsor bob", "Name one sponsor as an @mention"),
-    ("new Plan approvers <@UA> sponsor <@US> <@UB>", "exactly one sponsor"),
-    ("new Plan approvers <@UA> sponsor <@US> sponsor <@UB>", "exactly one sponsor"),
-    ("new Plan approvers <@UA> sponsor <@US> soon", "I don't understand “soon”"),
-    ("new Plan approvers <@UA> sponsor <@US> by", "`by YYYY-MM-DD` or `in N days`"),
-    ("new Plan approvers <@UA> sponsor <@US> in 5", "`by YYYY-MM-DD` or `in N days`"),
-    ("new Plan approvers <@UA> sponsor <@US> by 15/01/2027", "“15/01/2027” is not a date. Write it as YYYY-MM-DD"),
-    ("new Plan approvers <@UA> sponsor <@US> by tomorrow", "“tomorrow” is not a date"),
-    ("new Plan approvers <@UA> sponsor <@US> in x days", "“x” is not a number of days. Write for example `in 10 days`"),
-    ("new Plan approvers <@UA> sponsor <@US> in 0 days", "“0” is not a number of days"),
-    ("new Plan approvers <@UA> sponsor <@US> in -3 days", "“-3” is not a number of days"),
-    ("new Plan approvers <@UA> sponsor <@US> in ² days", "“²” is not a number of days"),
-    ("new Plan approvers <@UA> sponsor <@US> in 99999999 days", "is not a number of days"),
-    ("new Plan approvers <@UA> sponsor <@US> rule most", "The rule is `all` (every approver) or `any` (one is enough), not “most”"),
-    ("new Plan approvers <@UA> sponsor <@US> in #general", "pick the channel"),
-])
+@pytest.mark.parametrize(
+    "text, says",
+    [
+        ("new Plan", "Name the approvers with `approvers @name`"),
+        ("new Plan sponsor <@US>", "Name the approvers with `approvers @name`"),
+        ("new approvers <@UA> sponsor <@US>", "needs a title before `approvers`"),
+        ("new Plan approvers sponsor <@US>", "Name at least one approver as an @mention"),
+        ("new Plan approvers @alice sponsor <@US>", "Name at least one approver as an @mention"),
+        ("new Plan approvers <!here> sponsor <@US>", "Name at least one approver as an @mention"),
+        ("new Plan approvers <@UA>", "name the sponsor: `sponsor @name`"),
+        (
+            "new Plan approvers <@UA> bob sponsor <@US>",
+            "name the sponsor: `sponsor @name` (approvers must be @mentions)",
+        ),
+        ("new Plan approvers <@UA> sponsor", "Name one sponsor as an @mention"),
+        ("new Plan approvers <@UA> sponsor bob", "Name one sponsor as an @mention"),
+        ("new Plan approvers <@UA> sponsor <@US> <@UB>", "exactly one sponsor"),
+        ("new Plan approvers <@UA> sponsor <@US> sponsor <@UB>", "exactly one sponsor"),
+        ("new Plan approvers <@UA> sponsor <@US> soon", "I don't understand “soon”"),
+        ("new Plan approvers <@UA> sponsor <@US> by", "`by YYYY-MM-DD` or `in N days`"),
+        ("new Plan approvers <@UA> sponsor <@US> in 5", "`by YYYY-MM-DD` or `in N days`"),
+        ("new Plan approvers <@UA> sponsor <@US> by 15/01/2027", "“15/01/2027” is not a date. Write it as YYYY-MM-DD"),
+        ("new Plan approvers <@UA> sponsor <@US> by tomorrow", "“tomorrow” is not a date"),
+        (
+            "new Plan approvers <@UA> sponsor <@US> in x days",
+            "“x” is not a number of days. Write for example `in 10 days`",
+        ),
+        ("new Plan approvers <@UA> sponsor <@US> in 0 days", "“0” is not a number of days"),
+        ("new Plan approvers <@UA> sponsor <@US> in -3 days", "“-3” is not a number of days"),
+        ("new Plan approvers <@UA> sponsor <@US> in ² days", "“²” is not a number of days"),
+        ("new Plan approvers <@UA> sponsor <@US> in 99999999 days", "is not a number of days"),
+        (
+            "new Plan approvers <@UA> sponsor <@US> rule most",
+            "The rule is `all` (every approver) or `any` (one is enough), not “most”",
+        ),
+        ("new Plan approvers <@UA> sponsor <@US> in #general", "pick the channel"),
+    ],
+)
 def test_new_bad_input_says_what_is_wrong_and_how(text, says):
     with pytest.raises(ParseError) as exc:
         parse(text)
@@ -181,9 +221,14 @@ def test_new_bad_input_says_what_is_wrong_and_how(text, says):
     assert "<!" not in message and "<@" not in message  # never echoes markup that could ping or link
 
 
-@pytest.mark.parametrize("text", [
-    "new Plan", "new Plan approvers <@UA>", "new Plan approvers <@UA> sponsor <@US> soon",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "new Plan",
+        "new Plan approvers <@UA>",
+        "new Plan approvers <@UA> sponsor <@US> soon",
+    ],
+)
 def test_new_errors_show_the_usage(text):
     with pytest.raises(ParseError) as exc:
         parse(text)

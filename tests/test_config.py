@@ -1,4 +1,5 @@
 """Settings: each missing or malformed value stops start-up with one line naming it; SLACK_API_URL is honoured."""
+
 import subprocess
 import sys
 from pathlib import Path
@@ -11,10 +12,23 @@ from storage.db import make_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = {"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_SIGNING_SECRET": "s3cret"}
-SETTINGS_VARS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "DATABASE_URL", "SLACK_API_URL",
-                 "GREENLIGHT_TIMEZONE", "PORT", "LOG_LEVEL", "GREENLIGHT_SCHEDULER", "GREENLIGHT_ADMINS",
-                 "GREENLIGHT_HTTP_THREADS", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_REDIRECT_URI",
-                 "GREENLIGHT_UNINSTALL_GRACE_DAYS")
+SETTINGS_VARS = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "DATABASE_URL",
+    "SLACK_API_URL",
+    "GREENLIGHT_TIMEZONE",
+    "PORT",
+    "LOG_LEVEL",
+    "GREENLIGHT_SCHEDULER",
+    "GREENLIGHT_ADMINS",
+    "GREENLIGHT_HTTP_THREADS",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
+    "SLACK_REDIRECT_URI",
+    "GREENLIGHT_UNINSTALL_GRACE_DAYS",
+)
 
 
 def test_defaults():
@@ -28,15 +42,30 @@ def test_defaults():
 
 
 def test_every_setting_read():
-    s = load_config({**GOOD, "SLACK_APP_TOKEN": "xapp-1", "DATABASE_URL": "postgresql://u:p@db:5432/gl",
-                       "SLACK_API_URL": "https://api.slack-gov.com/api", "GREENLIGHT_TIMEZONE": "Asia/Tokyo",
-                       "PORT": "8080", "LOG_LEVEL": "debug", "GREENLIGHT_SCHEDULER": "OFF",
-                       "GREENLIGHT_ADMINS": "U1, U2,,", "GREENLIGHT_HTTP_THREADS": "16"})
+    s = load_config(
+        {
+            **GOOD,
+            "SLACK_APP_TOKEN": "xapp-1",
+            "DATABASE_URL": "postgresql://u:p@db:5432/gl",
+            "SLACK_API_URL": "https://api.slack-gov.com/api",
+            "GREENLIGHT_TIMEZONE": "Asia/Tokyo",
+            "PORT": "8080",
+            "LOG_LEVEL": "debug",
+            "GREENLIGHT_SCHEDULER": "OFF",
+            "GREENLIGHT_ADMINS": "U1, U2,,",
+            "GREENLIGHT_HTTP_THREADS": "16",
+        }
+    )
     assert s.socket_mode and s.slack_app_token == "xapp-1"
     assert s.database_url == "postgresql+psycopg://u:p@db:5432/gl"
     assert s.slack_api_url == "https://api.slack-gov.com/api/"
-    assert (s.timezone, s.port, s.log_level, s.scheduler, s.admins) == ("Asia/Tokyo", 8080, "DEBUG", False,
-                                                                        frozenset({"U1", "U2"}))
+    assert (s.timezone, s.port, s.log_level, s.scheduler, s.admins) == (
+        "Asia/Tokyo",
+        8080,
+        "DEBUG",
+        False,
+        frozenset({"U1", "U2"}),
+    )
     assert s.http_threads == 16
 
 
@@ -44,7 +73,9 @@ def test_socket_mode_needs_no_signing_secret():
     assert load_config({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}).socket_mode
 
 
-@pytest.mark.parametrize("url", ["postgres://u@h:5432/db", "postgresql://u@h:5432/db", "postgresql+psycopg://u@h:5432/db"])
+@pytest.mark.parametrize(
+    "url", ["postgres://u@h:5432/db", "postgresql://u@h:5432/db", "postgresql+psycopg://u@h:5432/db"]
+)
 def test_postgres_urls_are_accepted_with_the_psycopg_driver(url):
     s = load_config({**GOOD, "DATABASE_URL": url})
     assert s.database_url == "postgresql+psycopg://u@h:5432/db"
@@ -52,28 +83,31 @@ def test_postgres_urls_are_accepted_with_the_psycopg_driver(url):
     assert engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg"
 
 
-@pytest.mark.parametrize("name, value", [
-    ("SLACK_BOT_TOKEN", None),
-    ("SLACK_BOT_TOKEN", "   "),
-    ("SLACK_BOT_TOKEN", "xoxp-user-token"),
-    ("SLACK_SIGNING_SECRET", None),
-    ("SLACK_APP_TOKEN", "xoxb-not-an-app-token"),
-    ("DATABASE_URL", "mysql://u@h/db"),
-    ("DATABASE_URL", "greenlight.db"),
-    ("SLACK_API_URL", "slack.example.com/api"),
-    ("GREENLIGHT_TIMEZONE", "Mars/Olympus"),
-    ("GREENLIGHT_TIMEZONE", "../../etc/passwd"),
-    ("GREENLIGHT_TIMEZONE", "Europe"),
-    ("PORT", "http"),
-    ("PORT", "0"),
-    ("PORT", "70000"),
-    ("PORT", "-1"),
-    ("PORT", "²"),
-    ("LOG_LEVEL", "LOUD"),
-    ("GREENLIGHT_SCHEDULER", "maybe"),
-    ("GREENLIGHT_HTTP_THREADS", "0"),
-    ("GREENLIGHT_HTTP_THREADS", "many"),
-])
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("SLACK_BOT_TOKEN", None),
+        ("SLACK_BOT_TOKEN", "   "),
+        ("SLACK_BOT_TOKEN", "xoxp-user-token"),
+        ("SLACK_SIGNING_SECRET", None),
+        ("SLACK_APP_TOKEN", "xoxb-not-an-app-token"),
+        ("DATABASE_URL", "mysql://u@h/db"),
+        ("DATABASE_URL", "greenlight.db"),
+        ("SLACK_API_URL", "slack.example.com/api"),
+        ("GREENLIGHT_TIMEZONE", "Mars/Olympus"),
+        ("GREENLIGHT_TIMEZONE", "../../etc/passwd"),
+        ("GREENLIGHT_TIMEZONE", "Europe"),
+        ("PORT", "http"),
+        ("PORT", "0"),
+        ("PORT", "70000"),
+        ("PORT", "-1"),
+        ("PORT", "²"),
+        ("LOG_LEVEL", "LOUD"),
+        ("GREENLIGHT_SCHEDULER", "maybe"),
+        ("GREENLIGHT_HTTP_THREADS", "0"),
+        ("GREENLIGHT_HTTP_THREADS", "many"),
+    ],
+)
 def test_each_bad_setting_is_named_in_one_line(name, value):
     env = dict(GOOD)
     if value is None:
@@ -88,7 +122,9 @@ def test_each_bad_setting_is_named_in_one_line(name, value):
 
 
 def test_missing_token_points_to_the_readme():
-    with pytest.raises(ConfigError, match=r"SLACK_BOT_TOKEN is not set: put it in .env or the environment \(see .*README"):
+    with pytest.raises(
+        ConfigError, match=r"SLACK_BOT_TOKEN is not set: put it in .env or the environment \(see .*README"
+    ):
         load_config({})
 
 
@@ -127,8 +163,9 @@ def test_the_bolt_app_calls_slack_at_slack_api_url(db, fake):
 def run_app(cwd: Path, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
     """`python app.py` started from `cwd` with only the given environment."""
     env = {"PYTHONPATH": str(ROOT), **(env or {})}
-    return subprocess.run([sys.executable, str(ROOT / "app.py")], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "app.py")], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def test_app_without_tokens_stops_with_one_clear_line(tmp_path):

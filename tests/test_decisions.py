@@ -1,6 +1,7 @@
 """Decisions nobody regrets (SPEC §4): the sponsor is told at registration, the escalation DM says what each
 choice does, Proceed and report and Withdraw ask for confirmation, Reject says who will read the reason, and
 the sponsor's App Home shows the decision that waits on her."""
+
 from __future__ import annotations
 
 from tests.facts import bold, days, mentions, of_kind, parts, references
@@ -12,8 +13,13 @@ NEW = "new Vendor switch approvers <@UALICE|a> <@UOTHER|o> sponsor <@USPONSOR|s>
 
 def confirms(message: dict) -> dict[str, dict]:
     """{action id: its confirmation dialog} of every button that asks first."""
-    return {el["action_id"]: el["confirm"] for b in message.get("blocks") or [] if b["type"] == "actions"
-            for el in b["elements"] if "confirm" in el}
+    return {
+        el["action_id"]: el["confirm"]
+        for b in message.get("blocks") or []
+        if b["type"] == "actions"
+        for el in b["elements"]
+        if "confirm" in el
+    }
 
 
 def test_the_sponsor_is_told_at_registration_when_she_would_decide(slack, gl):

@@ -1,5 +1,6 @@
 """Outbox delivery: every Slack answer classified (retry, wait, unreachable, token refused), each send fenced by its
 claim, uncertain sends found in the conversation rather than repeated, and requests that never wait for Slack."""
+
 import logging
 import threading
 import time
@@ -28,7 +29,9 @@ NEW = "new Training plan approvers <@UALICE> <@UOTHER> sponsor <@USPONSOR>"
 
 def outbox(gl, key_prefix: str) -> OutboxMessage:
     with gl.transaction() as s:
-        return s.scalar(select(OutboxMessage).where(OutboxMessage.key.like(key_prefix + "%")).order_by(OutboxMessage.id))
+        return s.scalar(
+            select(OutboxMessage).where(OutboxMessage.key.like(key_prefix + "%")).order_by(OutboxMessage.id)
+        )
 
 
 def posts_to(fake, channel: str):
@@ -102,7 +105,11 @@ def test_a_deactivated_recipient_is_reported_to_the_owner_not_retried(gl, slack,
 
     (attempt,) = posts_to(fake, "UALICE")  # exactly one call: no retry loop
     with gl.transaction() as s:
-        row = s.scalar(select(OutboxMessage).where(OutboxMessage.recipient == "UALICE", OutboxMessage.key.like("no-answer-needed:%")))
+        row = s.scalar(
+            select(OutboxMessage).where(
+                OutboxMessage.recipient == "UALICE", OutboxMessage.key.like("no-answer-needed:%")
+            )
+        )
         assert (row.status, row.error) == ("undeliverable", "user_not_found")
         assert s.scalar(select(Event).where(Event.kind == "undeliverable")).data["to"] == "UALICE"
     (told,) = slack.dms("UOWNER")
@@ -142,7 +149,9 @@ DUE = datetime(2026, 12, 9, 9, 30, tzinfo=UTC)
 BERLIN_PAIR = "new Training plan approvers <@UALICE> <@UOTHER> sponsor <@USPONSOR>"  # both at work at DUE
 
 
-@pytest.mark.parametrize("error", ["internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"])
+@pytest.mark.parametrize(
+    "error", ["internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"]
+)
 def test_a_transient_ok_false_error_is_retried_and_the_message_arrives_once(gl, slack, fake, clock, error):
     fake.fail_next("chat.postMessage", error=error, times=4)  # as many as one delivery run tries
     slack.command(NEW)
@@ -169,7 +178,8 @@ def paused(gl) -> tuple:
 
 @pytest.mark.parametrize("error", ["invalid_auth", "token_revoked", "not_authed", "account_inactive"])
 def test_a_refused_token_pauses_the_workspace_keeps_every_message_and_resumes_when_auth_works(
-        gl, slack, fake, clock, caplog, error):
+    gl, slack, fake, clock, caplog, error
+):
     slack.command(BERLIN_PAIR)
     fake.clear()
     fake.break_token(error)
@@ -196,7 +206,9 @@ def test_a_refused_token_pauses_the_workspace_keeps_every_message_and_resumes_wh
         sweep(gl)
     assert paused(gl) == (None, None)
     assert any("resumed" in r.getMessage() for r in caplog.records)
-    assert len(fake.posted("DUALICE")) == len(fake.posted("DUOTHER")) == 2  # sign-off request, then the nudge, once each
+    assert (
+        len(fake.posted("DUALICE")) == len(fake.posted("DUOTHER")) == 2
+    )  # sign-off request, then the nudge, once each
     assert all(m.status == "sent" for m in rows(gl))
     assert not slack.dms("UOWNER")  # the recipients are fine: nobody is told they cannot be reached
     with gl.transaction() as s:  # and their reminders go on (account_inactive named our token, not them)

@@ -10,6 +10,7 @@ two threads hold still, so that it has work to claim). Then Slack recovers and t
 Every one of the 1,000 logical messages must be in Slack; the duplicates are counted and printed (run with
 -s). None may come from a lost lease (fencing) or a late answer (reconciliation): the count must be 0.
 """
+
 from __future__ import annotations
 
 import random
@@ -79,6 +80,7 @@ def queue(gl, numbers: range) -> None:
             to = PEOPLE[i % len(PEOPLE)] if i % 5 else CHANNELS[i % len(CHANNELS)]
             rows.append(message("T1", f"fault:{i}", to, {"text": f"message {i}"}, now=now))
         enqueue(session, rows)
+
     gl.act(work)
 
 
@@ -91,8 +93,10 @@ def test_a_thousand_messages_through_a_bad_day_arrive_and_none_twice(db, fake, c
     bad_day = BadDay()
     fake.faults = bad_day
     fake.grant(*HISTORY_SCOPES)
-    senders = [Greenlight(config_for(fake), clock=clock, engine=db, sleep=lambda s: None, slack_timeout=TIMEOUT)
-               for _ in range(2)]
+    senders = [
+        Greenlight(config_for(fake), clock=clock, engine=db, sleep=lambda s: None, slack_timeout=TIMEOUT)
+        for _ in range(2)
+    ]
     queue(senders[0], range(MESSAGES - LATE_TRANCHE))
     stop, hold = threading.Event(), threading.Event()
     idle = [threading.Event() for _ in senders]
@@ -107,7 +111,7 @@ def test_a_thousand_messages_through_a_bad_day_arrive_and_none_twice(db, fake, c
             idle.clear()
             try:
                 gl.sender.deliver_due()
-            except Exception as e:  # noqa: BLE001 - reported below
+            except Exception as e:
                 errors.append(e)
             time.sleep(0.01)
 
@@ -140,9 +144,11 @@ def test_a_thousand_messages_through_a_bad_day_arrive_and_none_twice(db, fake, c
     keys = Counter(m["text"] for m in fake.posted())  # what people read: "message 17"
     duplicates = sum(n - 1 for n in keys.values())
     failed = Counter("ok" if not c.failed else "failed" for c in fake.calls("chat.postMessage"))
-    print(f"\nfault suite ({db.dialect.name}): {MESSAGES} messages, {sum(failed.values())} chat.postMessage calls "
-          f"({failed['failed']} answered with a failure), {len(fake.calls('conversations.history'))} lookups, "
-          f"{len(keys)} arrived, {duplicates} duplicates, {time.monotonic() - started:.1f} s")
+    print(
+        f"\nfault suite ({db.dialect.name}): {MESSAGES} messages, {sum(failed.values())} chat.postMessage calls "
+        f"({failed['failed']} answered with a failure), {len(fake.calls('conversations.history'))} lookups, "
+        f"{len(keys)} arrived, {duplicates} duplicates, {time.monotonic() - started:.1f} s"
+    )
     assert set(keys) == {f"message {i}" for i in range(MESSAGES)}  # every message arrived
     assert pending(senders[0]) == 0
     with senders[0].reading() as s:
@@ -153,8 +159,15 @@ def test_a_thousand_messages_through_a_bad_day_arrive_and_none_twice(db, fake, c
 def kill_a_sender_while_slack_holds_its_answer(db, fake, clock, bad_day) -> None:
     """A third sender, `python -m bot sweep` on the same database, is killed (SIGKILL) while Slack holds its
     fifth post: what it had claimed waits out its lease, and the post in flight is found, not repeated."""
-    env = bot_env(fake, database_url(db), clock.now(), inherit=True, SLACK_BOT_TOKEN=DOOMED, SLACK_SIGNING_SECRET="x",
-                  LOG_LEVEL="ERROR")
+    env = bot_env(
+        fake,
+        database_url(db),
+        clock.now(),
+        inherit=True,
+        SLACK_BOT_TOKEN=DOOMED,
+        SLACK_SIGNING_SECRET="x",
+        LOG_LEVEL="ERROR",
+    )
     with running(cli("sweep"), env) as proc:  # the simulated clock stands still until it is dead
         if not bad_day.hung.wait(60):
             proc.terminate()

@@ -1,4 +1,5 @@
 """End to end: `python app.py` as its own process in HTTP mode, driven over real HTTP with signed requests."""
+
 import time
 
 from tests.http_app import FORM, SECRET, command, dm, post, reply
@@ -21,8 +22,13 @@ def test_app_process_registers_approves_and_rejects(app_process, fake):
     assert fake.calls("response_url") == []
 
     # Registration by slash command
-    confirmation = command(url, fake, "new Training plan approvers <@UALICE|alice> <@UDANA|dana> sponsor <@USPONSOR> in 3 days",
-                           "UOWNER", "register")
+    confirmation = command(
+        url,
+        fake,
+        "new Training plan approvers <@UALICE|alice> <@UDANA|dana> sponsor <@USPONSOR> in 3 days",
+        "UOWNER",
+        "register",
+    )
     assert confirmation["response_type"] == "ephemeral"
     assert confirmation["text"].startswith("Registered *GL-1* “Training plan”")
     assert "Deadline: Thu 10 Dec 2026" in confirmation["text"]
@@ -35,12 +41,23 @@ def test_app_process_registers_approves_and_rejects(app_process, fake):
         assert [label for label, _ in buttons(request)] == ["Approve", "Reject", "Snooze", "Ask a question"]
 
     # Approval by button (a block_actions payload, as Slack posts it)
-    value = next(e["value"] for b in alice_request["blocks"] if b["type"] == "actions" for e in b["elements"]
-                 if e["action_id"] == "approve")
+    value = next(
+        e["value"]
+        for b in alice_request["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "approve"
+    )
     payload = {
-        "type": "block_actions", "team": {"id": "T1"}, "user": {"id": "UALICE", "team_id": "T1"}, "api_app_id": "A1",
-        "trigger_id": "trigger-e2e", "response_url": fake.response_url("click"), "container": {"type": "message"},
-        "channel": {"id": "DUALICE"}, "message": {"ts": "1.0"},
+        "type": "block_actions",
+        "team": {"id": "T1"},
+        "user": {"id": "UALICE", "team_id": "T1"},
+        "api_app_id": "A1",
+        "trigger_id": "trigger-e2e",
+        "response_url": fake.response_url("click"),
+        "container": {"type": "message"},
+        "channel": {"id": "DUALICE"},
+        "message": {"ts": "1.0"},
         "actions": [{"type": "button", "action_id": "approve", "block_id": "b", "value": value, "action_ts": "1"}],
     }
     body = interaction_body(payload)
@@ -52,7 +69,9 @@ def test_app_process_registers_approves_and_rejects(app_process, fake):
 
     # Rejection by command
     rejected = command(url, fake, "reject GL-1 Not in this budget", "UDANA", "reject")
-    assert rejected["text"] == "Your rejection of GL-1 is recorded; the owner and the sponsor have been told your reason."
+    assert (
+        rejected["text"] == "Your rejection of GL-1 is recorded; the owner and the sponsor have been told your reason."
+    )
     owner_dms = dm(fake, "UOWNER", 2)
     assert "<@UDANA> *rejected* *GL-1* Training plan" in text_of(owner_dms[-1])
     assert "Not in this budget" in text_of(owner_dms[-1])

@@ -1,4 +1,5 @@
 """The deadline passes: the sponsor decides, the owner reports, late answers still count."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -14,12 +15,19 @@ from tests.slack_driver import buttons, text_of
 from tests.story import ESCALATING as NEW
 from tests.story import counts, escalate, run_for, status
 
+
 def sponsor_dms(slack):
     return [m for m in slack.dms("USPONSOR") if buttons(m)]
 
 
 def test_full_story_proceed_and_report(slack, gl, fake, clock):
-    escalate(slack, gl, fake, clock, NEW.replace("approvers <@UALICE|a> <@UBOB|b>", "approvers <@UALICE|a> <@UBOB|b> <@UCAROL|c>"))
+    escalate(
+        slack,
+        gl,
+        fake,
+        clock,
+        NEW.replace("approvers <@UALICE|a> <@UBOB|b>", "approvers <@UALICE|a> <@UBOB|b> <@UCAROL|c>"),
+    )
     slack.command("approve GL-1 fine by me", user="UCAROL")  # too late for the deadline, still counts
     with gl.transaction() as s:
         ini = s.scalar(select(Initiative))
@@ -41,7 +49,10 @@ def test_full_story_proceed_and_report(slack, gl, fake, clock):
     clock.advance(minutes=20)
     reply = slack.click("proceed", "1", "USPONSOR")
     assert (references(reply["text"]), mentions(reply["text"]), days(reply["text"])) == (
-        ["GL-1"], ["UOWNER"], ["Mon 11 Jan 2027"])  # the owner is told, and the report's due day
+        ["GL-1"],
+        ["UOWNER"],
+        ["Mon 11 Jan 2027"],
+    )  # the owner is told, and the report's due day
     assert status(gl) == "proceeding"
     [go] = of_kind(gl, slack.dms("UOWNER"), "proceed-owner")
     assert "Mon 11 Jan 2027" in bold(text_of(go))
@@ -64,7 +75,9 @@ def test_full_story_proceed_and_report(slack, gl, fake, clock):
     # The report falls due after 20 business days; the owner is reminded then and every 5 business days.
     sent = run_for(gl, fake, clock, days=35)
     [(at, polite)] = [(at, m) for at, ch, m in sent if ch == "UBOB" and sent_as(gl, m) == {"proceed-approver"}]
-    assert at.astimezone(zone("America/Los_Angeles")).strftime("%a %d %H") == "Mon 14 09"  # the first hourly sweep of his day
+    assert (
+        at.astimezone(zone("America/Los_Angeles")).strftime("%a %d %H") == "Mon 14 09"
+    )  # the first hourly sweep of his day
     assert days(text_of(polite)) == ["Mon 11 Jan 2027"]
     reminded = of_kind(gl, [m for _, ch, m in sent if ch == "UOWNER"], "report-reminder")
     reminders = [(at, m) for at, ch, m in sent if ch == "UOWNER" and any(m is r for r in reminded)]
@@ -91,16 +104,38 @@ def test_full_story_proceed_and_report(slack, gl, fake, clock):
         kinds = [e.kind for e in s.scalars(select(Event).where(Event.initiative_id == 1).order_by(Event.id))]
         assert s.scalar(select(Initiative.report_text)) == "Switched vendors; costs down 12% @channel"
         decided = dict(s.execute(select(Approval.approver_id, Approval.decision)).all())
-    assert kinds == ["registered", "nudged", "nudged", "last_call", "last_call", "last_call", "escalated", "approved",
-                     "proceeded", "ratified", "report_reminded", "report_reminded", "reported"]
+    assert kinds == [
+        "registered",
+        "nudged",
+        "nudged",
+        "last_call",
+        "last_call",
+        "last_call",
+        "escalated",
+        "approved",
+        "proceeded",
+        "ratified",
+        "report_reminded",
+        "report_reminded",
+        "reported",
+    ]
     assert decided == {"UALICE": "approved", "UBOB": "pending", "UCAROL": "approved"}
     # Every event is a line of the story, at its moment, naming who acted or was asked.
     assert history(story) == [
-        ("Mon 7 Dec 2026 10:00", ["UOWNER"]), ("Wed 9 Dec 2026 10:00", ["UALICE"]), ("Wed 9 Dec 2026 18:00", ["UBOB"]),
-        ("Thu 10 Dec 2026 01:00", ["UCAROL"]), ("Thu 10 Dec 2026 09:00", ["UALICE"]), ("Thu 10 Dec 2026 18:00", ["UBOB"]),
-        ("Sat 12 Dec 2026 00:00", ["USPONSOR"]), ("Mon 14 Dec 2026 10:00", ["UCAROL"]), ("Mon 14 Dec 2026 10:20", ["USPONSOR"]),
-        ("Mon 14 Dec 2026 10:40", ["UALICE"]), ("Mon 11 Jan 2027 09:40", ["UOWNER"]), ("Mon 18 Jan 2027 09:40", ["UOWNER"]),
-        (history(story)[-1][0], ["UOWNER"])]
+        ("Mon 7 Dec 2026 10:00", ["UOWNER"]),
+        ("Wed 9 Dec 2026 10:00", ["UALICE"]),
+        ("Wed 9 Dec 2026 18:00", ["UBOB"]),
+        ("Thu 10 Dec 2026 01:00", ["UCAROL"]),
+        ("Thu 10 Dec 2026 09:00", ["UALICE"]),
+        ("Thu 10 Dec 2026 18:00", ["UBOB"]),
+        ("Sat 12 Dec 2026 00:00", ["USPONSOR"]),
+        ("Mon 14 Dec 2026 10:00", ["UCAROL"]),
+        ("Mon 14 Dec 2026 10:20", ["USPONSOR"]),
+        ("Mon 14 Dec 2026 10:40", ["UALICE"]),
+        ("Mon 11 Jan 2027 09:40", ["UOWNER"]),
+        ("Mon 18 Jan 2027 09:40", ["UOWNER"]),
+        (history(story)[-1][0], ["UOWNER"]),
+    ]
     assert status_label("reported") in bold(story)
 
 
@@ -125,14 +160,20 @@ def test_extend_by_button_then_approve(slack, gl, fake, clock):
     assert "is not in the future" in past.body and status(gl) == "escalated"
     slack.submit(view, {"deadline": {"type": "datepicker", "selected_date": "2026-12-23"}}, "USPONSOR")
     assert status(gl) == "open"
-    [settled] = [c.args for c in fake.calls("chat.update") if c.args["channel"] == "DUSPONSOR"]  # the question, answered
+    [settled] = [
+        c.args for c in fake.calls("chat.update") if c.args["channel"] == "DUSPONSOR"
+    ]  # the question, answered
     assert days(text_of(settled))[-1] == "Wed 23 Dec 2026" and buttons(settled) == []
     run_for(gl, fake, clock, days=0.5)  # Bob in Los Angeles hears of it in his working hours
     for approver in ("UALICE", "UBOB"):
         [told] = of_kind(gl, slack.dms(approver), "extended")
         assert "Wed 23 Dec 2026" in bold(text_of(told)) and buttons(told)[0] == ("Approve", "approve")
     # The new deadline, and that it was extended once, wherever the initiative is listed.
-    for listed in (text_of(slack.command("show GL-1")), text_of(slack.command("list")), text_of(slack.command("summary"))):
+    for listed in (
+        text_of(slack.command("show GL-1")),
+        text_of(slack.command("list")),
+        text_of(slack.command("summary")),
+    ):
         assert [line for line in listed.split("\n") if "Wed 23 Dec 2026" in days(line) and "1×" in line], listed
 
     sent = run_for(gl, fake, clock, days=3)  # nudges resume on the cadence
@@ -172,7 +213,9 @@ def test_rejection_while_escalated(slack, gl, fake, clock):
     for person in ("UOWNER", "USPONSOR"):
         [told] = of_kind(gl, slack.dms(person), "rejected")
         assert "We have no budget &amp; no time" in text_of(told) and mentions(text_of(told))[0] == "UBOB"
-    assert of_kind(gl, [c.args for c in fake.calls("chat.update") if c.args["channel"] == "DUSPONSOR"], "escalation-settled")
+    assert of_kind(
+        gl, [c.args for c in fake.calls("chat.update") if c.args["channel"] == "DUSPONSOR"], "escalation-settled"
+    )
 
 
 def test_proceed_before_the_deadline_is_the_sponsors_call(slack, gl, fake, clock):
@@ -241,18 +284,24 @@ def test_double_click_counts_once(slack, gl, fake, clock, action):
     assert counts(gl) == after_first, (first, second)
     # The second click is told what the first one did: when, or the state it left.
     assert references(second["text"]) == ["GL-1"], second["text"]
-    assert {"approve": lambda t: days(t) == ["Mon 7 Dec 2026"],  # approved that day
-            "proceed": lambda t: days(t) == ["Mon 4 Jan 2027"],  # proceeding, the report due then
-            "withdraw": lambda t: status_label("withdrawn") in t,
-            "nudge": lambda t: days(t) == ["Tue 8 Dec 2026"]}[action](second["text"]), second["text"]  # next possible day
+    assert {
+        "approve": lambda t: days(t) == ["Mon 7 Dec 2026"],  # approved that day
+        "proceed": lambda t: days(t) == ["Mon 4 Jan 2027"],  # proceeding, the report due then
+        "withdraw": lambda t: status_label("withdrawn") in t,
+        "nudge": lambda t: days(t) == ["Tue 8 Dec 2026"],
+    }[action](second["text"]), second["text"]  # next possible day
 
 
-@pytest.mark.parametrize("action", ["approve", "reject", "snooze", "ask_question", "proceed", "extend", "withdraw", "nudge"])
+@pytest.mark.parametrize(
+    "action", ["approve", "reject", "snooze", "ask_question", "proceed", "extend", "withdraw", "nudge"]
+)
 def test_outdated_click_answers_with_the_current_state(slack, gl, fake, clock, action):
     slack.command(NEW)
     slack.command("withdraw GL-1", user="UOWNER")
     before = counts(gl)
-    user = {"proceed": "USPONSOR", "extend": "USPONSOR", "withdraw": "USPONSOR", "nudge": "UOWNER"}.get(action, "UALICE")
+    user = {"proceed": "USPONSOR", "extend": "USPONSOR", "withdraw": "USPONSOR", "nudge": "UOWNER"}.get(
+        action, "UALICE"
+    )
     reply = slack.click(action, "1", user)
     assert status_label("withdrawn") in reply["text"] and references(reply["text"]) == ["GL-1"], reply
     assert counts(gl) == before and status(gl) == "withdrawn"

@@ -1,4 +1,5 @@
 """Export: the file sent in a DM is read back from the fake Slack and checked column by column."""
+
 from __future__ import annotations
 
 import csv
@@ -9,6 +10,7 @@ from bot.__main__ import main
 from bot.services.export import COLUMNS
 from tests.processes import database_url
 from tests.story import proceeded_and_reported as story
+
 
 def exported(fake, name_part: str) -> tuple[dict, bytes]:
     [upload] = [f for f in fake.uploaded() if name_part in f["filename"]]
@@ -28,23 +30,50 @@ def test_export_csv_sends_every_column_of_a_known_initiative_in_a_dm(slack, gl, 
     assert list(table[0]) == list(COLUMNS)
     initiative, alice, bob = table
     assert initiative == {c: "" for c in COLUMNS} | {
-        "row": "initiative", "reference": "GL-1", "title": "Vendor switch", "status": "reported",
-        "owner": "UOWNER", "sponsor": "USPONSOR", "channel": "CGENERAL", "rule": "all",
-        "registered_at": "2026-12-08T09:00:00+00:00", "deadline": "2026-12-11", "extensions": "0",
-        "escalated_at": "2026-12-11T23:00:00+00:00", "sponsor_choice": "proceed",
-        "sponsor_choice_at": "2026-12-14T12:00:00+00:00", "proceeded_at": "2026-12-14T12:00:00+00:00",
-        "report_due": "2027-01-11", "reported_at": "2026-12-16T12:00:00+00:00", "report_on_time": "yes",
-        "report": "it went well", "closed_at": "2026-12-16T12:00:00+00:00",
+        "row": "initiative",
+        "reference": "GL-1",
+        "title": "Vendor switch",
+        "status": "reported",
+        "owner": "UOWNER",
+        "sponsor": "USPONSOR",
+        "channel": "CGENERAL",
+        "rule": "all",
+        "registered_at": "2026-12-08T09:00:00+00:00",
+        "deadline": "2026-12-11",
+        "extensions": "0",
+        "escalated_at": "2026-12-11T23:00:00+00:00",
+        "sponsor_choice": "proceed",
+        "sponsor_choice_at": "2026-12-14T12:00:00+00:00",
+        "proceeded_at": "2026-12-14T12:00:00+00:00",
+        "report_due": "2027-01-11",
+        "reported_at": "2026-12-16T12:00:00+00:00",
+        "report_on_time": "yes",
+        "report": "it went well",
+        "closed_at": "2026-12-16T12:00:00+00:00",
     }
-    common = {c: "" for c in COLUMNS} | {"reference": "GL-1", "title": "Vendor switch", "status": "reported",
-                                         "channel": "CGENERAL", "row": "approval"}
-    assert alice == common | {"approver": "UALICE", "requested_at": "2026-12-08T09:00:00+00:00", "decision": "approved",
-                              "decided_at": "2026-12-08T12:00:00+00:00", "wait_business_hours": "3.0",
-                              "comment": "fine by me"}
+    common = {c: "" for c in COLUMNS} | {
+        "reference": "GL-1",
+        "title": "Vendor switch",
+        "status": "reported",
+        "channel": "CGENERAL",
+        "row": "approval",
+    }
+    assert alice == common | {
+        "approver": "UALICE",
+        "requested_at": "2026-12-08T09:00:00+00:00",
+        "decision": "approved",
+        "decided_at": "2026-12-08T12:00:00+00:00",
+        "wait_business_hours": "3.0",
+        "comment": "fine by me",
+    }
     # Bob (Los Angeles) waited from Tuesday 01:00 his time until the sponsor went ahead on Monday 04:00 his time:
     # 23 hours of Tuesday, Wednesday to Friday whole (72), and Monday's four hours before 04:00: 99.
-    assert bob == common | {"approver": "UBOB", "requested_at": "2026-12-08T09:00:00+00:00", "decision": "pending",
-                            "wait_business_hours": "99.0"}
+    assert bob == common | {
+        "approver": "UBOB",
+        "requested_at": "2026-12-08T09:00:00+00:00",
+        "decision": "pending",
+        "wait_business_hours": "99.0",
+    }
     assert bob["wait_business_hours"] == "99.0"
 
 

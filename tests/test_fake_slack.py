@@ -52,7 +52,11 @@ def test_conversations(fake, client):
     assert client.conversations_open(users=["U1", "U2"])["channel"]["id"] == "DU1"
     fake.add_channel("C1", name="general")
     assert client.conversations_info(channel="C1")["channel"] == {
-        "id": "C1", "name": "general", "is_member": True, "is_channel": True}
+        "id": "C1",
+        "name": "general",
+        "is_member": True,
+        "is_channel": True,
+    }
     with pytest.raises(SlackApiError) as exc:
         client.conversations_info(channel="C404")
     assert exc.value.response["error"] == "channel_not_found"
@@ -130,8 +134,12 @@ def test_fail_next_500_and_error_times(fake, client):
 
 def test_response_url_recording(fake):
     url = fake.response_url("cmd1")
-    req = urllib.request.Request(url, data=json.dumps({"text": "done", "replace_original": True}).encode(),
-                                 headers={"Content-Type": "application/json"}, method="POST")
+    req = urllib.request.Request(
+        url,
+        data=json.dumps({"text": "done", "replace_original": True}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
     with urllib.request.urlopen(req) as resp:
         assert json.loads(resp.read()) == {"ok": True}
     (call,) = fake.calls("response_url")

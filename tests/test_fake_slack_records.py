@@ -1,4 +1,5 @@
 """The fake Slack's records block (guests, conversations.members, the file upload API) is as strict as Slack."""
+
 from __future__ import annotations
 
 import pytest
@@ -41,4 +42,9 @@ def test_the_file_upload_api_needs_its_arguments_and_real_bytes(fake, client):
     assert error(lambda: client.files_completeUploadExternal(files=[{"id": url["file_id"]}])) == "file_not_found"
     client.files_upload_v2(channel="DU1", content=b"a,b", filename="a.csv", title="A", thread_ts="1.0")
     [shared] = fake.uploaded()
-    assert (shared["content"], shared["channel_id"], shared["thread_ts"], shared["title"]) == (b"a,b", "DU1", "1.0", "A")
+    assert (shared["content"], shared["channel_id"], shared["thread_ts"], shared["title"]) == (
+        b"a,b",
+        "DU1",
+        "1.0",
+        "A",
+    )

@@ -1,18 +1,29 @@
 """bot.dataset, the bulk fill the benchmarks use: its rows are the ones the bot would have made."""
+
 from __future__ import annotations
 
 from collections import Counter
 
 from sqlalchemy import func, select
 
-from bot.jobs import queue_due
 from bot.dataset import DUE_KINDS, NOW, fill
+from bot.jobs import queue_due
 from storage.models import Approval, Initiative, OutboxMessage, Person
 
 
 def test_each_status_has_its_due_columns_and_the_heavy_user_their_share(gl, db, clock):
-    filled = fill(db, 120, now=NOW, due=0.1, kinds=DUE_KINDS, escalated=0.2, proceeding=0.2, people=30,
-                  heavy_user="UHEAVY", heavy=20)
+    filled = fill(
+        db,
+        120,
+        now=NOW,
+        due=0.1,
+        kinds=DUE_KINDS,
+        escalated=0.2,
+        proceeding=0.2,
+        people=30,
+        heavy_user="UHEAVY",
+        heavy=20,
+    )
     with gl.transaction() as s:
         inis = list(s.scalars(select(Initiative)))
         assert Counter(i.status for i in inis) == filled.by_status
@@ -35,14 +46,19 @@ def test_each_status_has_its_due_columns_and_the_heavy_user_their_share(gl, db, 
         assert set(zones) >= {a.approver_id for i in inis for a in i.approvals}
         assert zones["UHEAVY"] == "Europe/London"
         assert s.scalar(select(func.count()).where(Initiative.owner_id == "UHEAVY")) == filled.heavy["owned"] == 20
-        assert s.scalar(select(func.count()).where(Approval.approver_id == "UHEAVY",
-                                                   Approval.decision == "pending")) == filled.heavy["pending"] == 20
+        assert (
+            s.scalar(select(func.count()).where(Approval.approver_id == "UHEAVY", Approval.decision == "pending"))
+            == filled.heavy["pending"]
+            == 20
+        )
 
     # A sweep at that moment finds exactly the due work: one escalation per passed deadline, and so on.
     clock.set(NOW)
     queue_due(gl)
     with gl.transaction() as s:
-        queued = Counter(k.split(":")[0] for k in s.scalars(select(OutboxMessage.key).where(OutboxMessage.status == "pending")))
+        queued = Counter(
+            k.split(":")[0] for k in s.scalars(select(OutboxMessage.key).where(OutboxMessage.status == "pending"))
+        )
     assert queued["escalation"] == filled.due["escalate"]
     assert queued["sponsor-ask"] == filled.due["sponsor_ask"]
     assert queued["report-reminder"] == filled.due["report"]

@@ -1,5 +1,6 @@
 """/healthz and /readyz as a load balancer or an orchestrator meets them: in front of the app in HTTP mode, and on
 GREENLIGHT_HEALTH_PORT in Socket Mode and in the clock process; /readyz names what is not ready."""
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,8 @@ from bot.ops_web import routes
 from bot.runtime import Greenlight
 from storage.db import make_engine
 from tests.conftest import test_config as config_for
-from tests.processes import APP, bot_env, cli, free_port, running
 from tests.http_app import get, wait_for_port
+from tests.processes import APP, bot_env, cli, free_port, running
 
 
 def call(app, path: str, method: str = "GET") -> tuple[str, dict]:
@@ -86,7 +87,7 @@ def test_readyz_is_503_for_a_database_behind_the_code_or_unreachable(fake, tmp_p
     assert status.startswith("503") and body["failed"]["database"].startswith("unreachable: OperationalError")
 
 
-def test_http_mode_serves_health_beside_slack_events(app_process, fake):  # noqa: F811
+def test_http_mode_serves_health_beside_slack_events(app_process, fake):
     base = app_process.removesuffix("/slack/events")
     assert get(base + "/healthz")[::2] == (200, '{"status": "ok"}')
     before = len(fake.calls("auth.test"))
@@ -99,8 +100,9 @@ def test_http_mode_serves_health_beside_slack_events(app_process, fake):  # noqa
 
 def test_clock_process_serves_health_and_metrics_on_its_own_port(fake, tmp_path):
     port = free_port()
-    env = bot_env(fake, f"sqlite:///{tmp_path / 'clock.db'}", SLACK_SIGNING_SECRET="x",
-                  GREENLIGHT_HEALTH_PORT=str(port))
+    env = bot_env(
+        fake, f"sqlite:///{tmp_path / 'clock.db'}", SLACK_SIGNING_SECRET="x", GREENLIGHT_HEALTH_PORT=str(port)
+    )
     log_path = tmp_path / "clock.log"
     with running(cli("clock"), env, log_path=log_path) as process:
         wait_for_port(f"http://127.0.0.1:{port}/healthz", process, log_path)
@@ -113,11 +115,12 @@ def test_clock_process_serves_health_and_metrics_on_its_own_port(fake, tmp_path)
         assert get(f"http://127.0.0.1:{port}/")[0] == 404  # the page is for the web process
 
 
-def test_socket_mode_serves_health_on_its_own_port(fake, socket_server, tmp_path):  # noqa: F811
+def test_socket_mode_serves_health_on_its_own_port(fake, socket_server, tmp_path):
     port = free_port()
     database_url = f"sqlite:///{tmp_path / 'sm.db'}"
-    env = bot_env(fake, database_url, SLACK_APP_TOKEN="xapp-test", GREENLIGHT_SCHEDULER="off",
-                  GREENLIGHT_HEALTH_PORT=str(port))
+    env = bot_env(
+        fake, database_url, SLACK_APP_TOKEN="xapp-test", GREENLIGHT_SCHEDULER="off", GREENLIGHT_HEALTH_PORT=str(port)
+    )
     log_path = tmp_path / "sm.log"
     with running(APP, env, log_path=log_path) as process:
         wait_for_port(f"http://127.0.0.1:{port}/healthz", process, log_path)

@@ -1,11 +1,13 @@
 """The audit trail, readable: show pages through the whole history; settings history says who changed what."""
+
 from __future__ import annotations
 
 import re
 from datetime import timedelta
 
-from storage.models import Event, Initiative
 from sqlalchemy import select
+
+from storage.models import Event, Initiative
 from tests.slack_driver import buttons, text_of
 
 
@@ -15,8 +17,17 @@ def test_show_pages_through_the_whole_history_with_older_events(slack, gl, fake)
     def lots(session, now):
         ini = session.scalar(select(Initiative))
         for n in range(700):  # long comments: far more than one message of 50 blocks can hold
-            session.add(Event(team_id="T1", initiative_id=ini.id, actor_id="UALICE", kind="snoozed",
-                              data={"comment": f"note {n:03d} " + "x" * 180}, at=now + timedelta(minutes=n)))
+            session.add(
+                Event(
+                    team_id="T1",
+                    initiative_id=ini.id,
+                    actor_id="UALICE",
+                    kind="snoozed",
+                    data={"comment": f"note {n:03d} " + "x" * 180},
+                    at=now + timedelta(minutes=n),
+                )
+            )
+
     gl.act(lots)
 
     reply = slack.command("show GL-1")

@@ -1,4 +1,5 @@
 """The App Home: published when opened, refreshed after changes, its buttons acting like the DMs' ones."""
+
 from __future__ import annotations
 
 from itertools import count
@@ -9,32 +10,37 @@ from bot.people import refresh_people
 from bot.services import initiatives as service
 from storage.models import Initiative, Person
 from tests.facts import bold, days, lines_about, mentions, of_kind, parts, references, sections, status_label
-from tests.story import homes, open_home
 from tests.slack_driver import buttons, interaction_body, text_of
+from tests.story import homes, open_home
 
 _events = count(1)
 
 
-
-
 def without_top(view: dict) -> dict:
     """The Home without its top buttons (New initiative, My calendar: tests/test_home_forms.py): its lists."""
-    return {**view, "blocks": [b for b in view["blocks"] if not (b["type"] == "actions" and any(
-        e.get("action_id") == "new_initiative" for e in b["elements"]))]}
+    return {
+        **view,
+        "blocks": [
+            b
+            for b in view["blocks"]
+            if not (b["type"] == "actions" and any(e.get("action_id") == "new_initiative" for e in b["elements"]))
+        ],
+    }
 
 
 def home_click(slack, action_id: str, value: str, user: str) -> None:
     """A button clicked on the Home tab: no response_url there, the view is the container."""
     payload = {
-        "type": "block_actions", "team": {"id": slack.team}, "user": {"id": user, "team_id": slack.team},
-        "api_app_id": "A1", "trigger_id": f"trigger-home-{next(_events)}",
-        "container": {"type": "view", "view_id": "VHOME"}, "view": {"id": "VHOME", "type": "home", "blocks": []},
+        "type": "block_actions",
+        "team": {"id": slack.team},
+        "user": {"id": user, "team_id": slack.team},
+        "api_app_id": "A1",
+        "trigger_id": f"trigger-home-{next(_events)}",
+        "container": {"type": "view", "view_id": "VHOME"},
+        "view": {"id": "VHOME", "type": "home", "blocks": []},
         "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value, "action_ts": "1"}],
     }
     slack.dispatch(interaction_body(payload))
-
-
-
 
 
 def register(slack, title="Plan", approvers="<@UALICE>", sponsor="<@USPONSOR>", owner="UOWNER") -> int:
@@ -57,7 +63,8 @@ def test_opening_the_home_publishes_what_waits_on_you(slack, fake, clock):
     assert references(owned) == [] and references(sponsored) == []
     assert buttons(without_top(view)) == [("Approve", "approve"), ("Reject", "reject"), ("Snooze", "snooze")]
     assert {e["value"] for b in without_top(view)["blocks"] if b["type"] == "actions" for e in b["elements"]} == {
-        str(ini_id)}
+        str(ini_id)
+    }
 
 
 def test_owner_and_sponsor_see_their_initiatives_with_their_buttons(slack, fake, clock):
@@ -147,14 +154,23 @@ def test_a_home_with_more_than_a_hundred_blocks_shows_the_oldest_and_how_many_mo
     """120 initiatives wait on Alice: the Home keeps to 100 blocks, oldest first, and says how many are left out."""
     refresh_people(gl, gl.client, "T1", ["UALICE", "USPONSOR"])
     for n in range(120):
-        draft = service.Draft(title=f"Plan {n + 1}", approver_ids=("UALICE",), sponsor_id="USPONSOR", channel_id="CGENERAL")
-        gl.act(lambda s, now, draft=draft: service.register(s, team_id="T1", owner_id="UOWNER", draft=draft, now=now,
-                                                            default_tz="Europe/Berlin"))
+        draft = service.Draft(
+            title=f"Plan {n + 1}", approver_ids=("UALICE",), sponsor_id="USPONSOR", channel_id="CGENERAL"
+        )
+        gl.act(
+            lambda s, now, draft=draft: service.register(
+                s, team_id="T1", owner_id="UOWNER", draft=draft, now=now, default_tz="Europe/Berlin"
+            )
+        )
         clock.advance(hours=1)
     open_home(slack, "UALICE")
     view = homes(fake, "UALICE")[-1]
     assert len(view["blocks"]) <= 100
-    items = [b["text"]["text"] for b in view["blocks"] if b["type"] == "section" and mentions(b["text"]["text"]) == ["UOWNER"]]
+    items = [
+        b["text"]["text"]
+        for b in view["blocks"]
+        if b["type"] == "section" and mentions(b["text"]["text"]) == ["UOWNER"]
+    ]
     assert items[0].startswith("*GL-1* Plan 1 ") and items[1].startswith("*GL-2* Plan 2 ")
     shown = len(items)
     assert shown >= 40
@@ -167,11 +183,17 @@ def test_mine_lists_the_same_three_things(slack, clock):
     register(slack, title="Hiring plan", approvers="<@UALICE>", sponsor="<@UOWNER>", owner="UBOB")
     register(slack, title="Training", approvers="<@UBOB>", sponsor="<@USPONSOR>")
     clock.advance(days=2)
-    waiting, owned, sponsored = (section.split("\n", 1)[-1] for section in sections(slack.command("mine", user="UOWNER")))
+    waiting, owned, sponsored = (
+        section.split("\n", 1)[-1] for section in sections(slack.command("mine", user="UOWNER"))
+    )
     assert references(waiting) == []
     assert owned.startswith("*GL-2* Training") and mentions(owned) == ["UBOB"] and "(2 business days)" in owned
     assert days(owned) == ["Mon 21 Dec 2026"]
-    assert sponsored.startswith("*GL-1* Hiring plan") and mentions(sponsored) == ["UALICE"] and "(2 business days)" in sponsored
+    assert (
+        sponsored.startswith("*GL-1* Hiring plan")
+        and mentions(sponsored) == ["UALICE"]
+        and "(2 business days)" in sponsored
+    )
     waiting = sections(slack.command("mine", user="UBOB"))[0]
     [line] = lines_about(waiting, "GL-2")
     assert "Training" in line and "2 business days" in bold(line) and days(line) == ["Mon 21 Dec 2026"]

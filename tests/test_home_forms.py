@@ -1,4 +1,5 @@
 """The App Home's buttons for everyone: "My calendar" (the form of `/greenlight me`) and "New initiative"."""
+
 from __future__ import annotations
 
 from storage.models import Person

@@ -1,6 +1,7 @@
 """The HTTP server of `python app.py` and of the Procfile's web, as a client on the internet meets it: a stalled
 client holds up nobody, an oversized body is refused before it is read, malformed requests get 400 or 401, and a
 captured signed request replayed acts once."""
+
 from __future__ import annotations
 
 import select
@@ -12,8 +13,8 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.slack_driver import command_body, signed_headers
 from tests.http_app import FORM, SECRET, command
+from tests.slack_driver import command_body, signed_headers
 
 
 @pytest.fixture
@@ -29,8 +30,13 @@ def connect(url: str) -> socket.socket:
 
 def head(url: str, length: int, headers: dict) -> bytes:
     """The start of a POST to the app announcing `length` bytes of body."""
-    lines = [f"POST {urlparse(url).path} HTTP/1.1", "Host: localhost", f"Content-Type: {FORM}",
-             f"Content-Length: {length}", *(f"{k}: {v[0]}" for k, v in headers.items() if k != "content-type")]
+    lines = [
+        f"POST {urlparse(url).path} HTTP/1.1",
+        "Host: localhost",
+        f"Content-Type: {FORM}",
+        f"Content-Length: {length}",
+        *(f"{k}: {v[0]}" for k, v in headers.items() if k != "content-type"),
+    ]
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
@@ -49,8 +55,9 @@ def test_a_client_that_stalls_mid_body_holds_up_nobody(app_process, fake):
     with connect(url) as stalled:
         stalled.sendall(head(url, len(body), signed_headers(body.decode(), SECRET, FORM)) + body[: len(body) // 2])
         started = time.monotonic()
-        reply = command(url, fake, "new Training plan approvers <@UALICE|alice> sponsor <@USPONSOR|sponsor>",
-                        "UOWNER", "prompt")
+        reply = command(
+            url, fake, "new Training plan approvers <@UALICE|alice> sponsor <@USPONSOR|sponsor>", "UOWNER", "prompt"
+        )
         assert reply["text"].startswith("Registered *GL-1*")
         assert time.monotonic() - started < 5
 
@@ -98,8 +105,12 @@ def answers_to(fake, name: str, count: int) -> list[dict]:
 
 
 def test_a_signed_command_replayed_as_it_was_acts_once(app_process, fake):
-    body = command_body("new Training plan approvers <@UALICE|alice> sponsor <@USPONSOR|sponsor>", "UOWNER",
-                        "CGENERAL", fake.response_url("replayed"))
+    body = command_body(
+        "new Training plan approvers <@UALICE|alice> sponsor <@USPONSOR|sponsor>",
+        "UOWNER",
+        "CGENERAL",
+        fake.response_url("replayed"),
+    )
     headers = signed_headers(body, SECRET, FORM)  # captured once, replayed within the signature window
     assert post_bytes(app_process, body.encode(), headers) == 200
     (first,) = answers_to(fake, "replayed", 1)

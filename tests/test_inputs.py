@@ -1,4 +1,5 @@
 """NUL characters in what people type never reach the database (PostgreSQL refuses them)."""
+
 from __future__ import annotations
 
 import json

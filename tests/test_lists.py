@@ -1,4 +1,5 @@
 """`list` and `mine` show one page at a time, with filters, and Previous / Next page buttons that work."""
+
 from __future__ import annotations
 
 from bot.blocks.ids import Action
@@ -20,8 +21,13 @@ def listed(reply: dict) -> list[str]:
 
 def page_button(reply: dict, action: Action) -> str:
     """The value of the Previous or Next page button of a reply."""
-    (value,) = [e["value"] for b in reply["blocks"] if b["type"] == "actions" for e in b["elements"]
-                if e["action_id"] == action.value]
+    (value,) = [
+        e["value"]
+        for b in reply["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == action.value
+    ]
     return value
 
 

@@ -1,5 +1,6 @@
 """LOG_FORMAT=json as a log collector reads it: every line one JSON object, tagged with the workspace, initiative and
 outbox key where they apply, and the bot token and signing secret nowhere, even at DEBUG."""
+
 from __future__ import annotations
 
 import contextvars
@@ -9,8 +10,8 @@ import logging
 import time
 
 from bot import logs
-from tests.processes import APP, bot_env, free_port, running
 from tests.http_app import FORM, post, reply, wait_for_port
+from tests.processes import APP, bot_env, free_port, running
 from tests.slack_driver import command_body, signed_headers
 
 TOKEN = "xoxb-1111-2222-logtestsecrettoken"
@@ -19,14 +20,25 @@ SECRET = "logs-signing-secret-0123456789"
 
 def test_json_lines_carry_context_and_never_a_secret(fake, tmp_path):
     port = free_port()
-    env = bot_env(fake, f"sqlite:///{tmp_path / 'logs.db'}", SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET,
-                  PORT=str(port), LOG_FORMAT="json", LOG_LEVEL="DEBUG")
+    env = bot_env(
+        fake,
+        f"sqlite:///{tmp_path / 'logs.db'}",
+        SLACK_BOT_TOKEN=TOKEN,
+        SLACK_SIGNING_SECRET=SECRET,
+        PORT=str(port),
+        LOG_FORMAT="json",
+        LOG_LEVEL="DEBUG",
+    )
     log_path = tmp_path / "app.log"
     fake.fail_next("chat.postMessage", status=500)  # the first send is retried: a warning about that message
     with running(APP, env, log_path=log_path) as process:
         wait_for_port(f"http://127.0.0.1:{port}/healthz", process, log_path)
-        body = command_body("new Training plan approvers <@UALICE|alice> sponsor <@USPONSOR|sponsor>", "UOWNER",
-                            "CGENERAL", fake.response_url("new"))
+        body = command_body(
+            "new Training plan approvers <@UALICE|alice> sponsor <@USPONSOR|sponsor>",
+            "UOWNER",
+            "CGENERAL",
+            fake.response_url("new"),
+        )
         assert post(f"http://127.0.0.1:{port}/slack/events", body, signed_headers(body, SECRET, FORM))[0] == 200
         assert reply(fake, "new")["text"].startswith("Registered *GL-1*")
         fake.wait_for("chat.postMessage", 2)

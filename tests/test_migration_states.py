@@ -1,5 +1,6 @@
 """Revision 0003: a database built before constraint names were conventional upgrades to named
 constraints and to CHECKs that refuse a status or decision the code does not know."""
+
 from __future__ import annotations
 
 import os
@@ -15,12 +16,16 @@ import storage.models as models
 from storage.db import alembic_config, make_engine
 from tests.conftest import BACKENDS, postgres_engine
 
-WORKSPACE = ("INSERT INTO workspaces (team_id, timezone, working_days, working_hours, deadline_days, first_nudge, "
-             "nudge_every, sponsor_every, report_after, report_every, summary_day, summary_time, next_number, created_at) "
-             "VALUES ('T1', 'UTC', 'mon', '09:00-17:00', 1, 1, 1, 1, 1, 1, 'mon', '09:00', 1, '2026-12-07')")
-INITIATIVE = ("INSERT INTO initiatives (team_id, number, title, details, owner_id, sponsor_id, channel_id, rule, status, "
-              "deadline, created_at, extensions, sponsor_asks, report_reminders) "
-              "VALUES ('T1', :n, 'Plan', '', 'U1', 'U2', 'C1', 'all', :status, '2026-12-18', '2026-12-07', 0, 0, 0)")
+WORKSPACE = (
+    "INSERT INTO workspaces (team_id, timezone, working_days, working_hours, deadline_days, first_nudge, "
+    "nudge_every, sponsor_every, report_after, report_every, summary_day, summary_time, next_number, created_at) "
+    "VALUES ('T1', 'UTC', 'mon', '09:00-17:00', 1, 1, 1, 1, 1, 1, 'mon', '09:00', 1, '2026-12-07')"
+)
+INITIATIVE = (
+    "INSERT INTO initiatives (team_id, number, title, details, owner_id, sponsor_id, channel_id, rule, status, "
+    "deadline, created_at, extensions, sponsor_asks, report_reminders) "
+    "VALUES ('T1', :n, 'Plan', '', 'U1', 'U2', 'C1', 'all', :status, '2026-12-18', '2026-12-07', 0, 0, 0)"
+)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -43,7 +48,9 @@ def old_database(request, tmp_path, monkeypatch):
 def test_an_old_database_gets_named_constraints_and_state_checks(old_database):
     command.upgrade(alembic_config(old_database), "head")
     with old_database.connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), models.Base.metadata) == []
+        assert (
+            compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), models.Base.metadata) == []
+        )
     schema = inspect(old_database)
     assert [u["name"] for u in schema.get_unique_constraints("initiatives")] == ["uq_initiatives_team_id_number"]
     assert [u["name"] for u in schema.get_unique_constraints("outbox")] == ["uq_outbox_team_id_key"]
@@ -61,6 +68,8 @@ def test_0003_can_be_undone_and_redone(old_database):
     config = alembic_config(old_database)
     command.upgrade(config, "head")
     command.downgrade(config, "0002")
-    assert "ck_initiatives_status" not in [c["name"] for c in inspect(old_database).get_check_constraints("initiatives")]
+    assert "ck_initiatives_status" not in [
+        c["name"] for c in inspect(old_database).get_check_constraints("initiatives")
+    ]
     command.upgrade(config, "head")
     assert "ck_initiatives_status" in [c["name"] for c in inspect(old_database).get_check_constraints("initiatives")]

@@ -4,6 +4,7 @@ database an earlier release built; released revisions never change.
 tests/migrations_history/ keeps the two versions 0001 had before it was released (commits 4ca3051 and
 42325ad), byte for byte: databases built by them say "0001" and must upgrade like any other.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -49,7 +50,9 @@ def test_downgrade_to_nothing_and_back(db):
     command.downgrade(config, "base")
     assert set(inspect(db).get_table_names()) <= {"alembic_version"}
     command.upgrade(config, "head")
-    assert {"workspaces", "initiatives", "approvals", "events", "people", "outbox"} <= set(inspect(db).get_table_names())
+    assert {"workspaces", "initiatives", "approvals", "events", "people", "outbox"} <= set(
+        inspect(db).get_table_names()
+    )
 
 
 @pytest.fixture(params=BACKENDS)
@@ -85,11 +88,15 @@ def assert_works(engine, fake) -> None:
     """The upgraded database serves a registration and a sweep."""
     gl = Greenlight(config_for(fake), clock=FrozenClock(START), engine=engine, sleep=lambda s: None)
     reply = SlackDriver(gl, fake, SIGNING_SECRET).command(
-        "new Training plan approvers <@UALICE|alice> sponsor <@USPONSOR|sponsor>")
+        "new Training plan approvers <@UALICE|alice> sponsor <@USPONSOR|sponsor>"
+    )
     assert reply["text"].startswith("Registered *GL-1*")
     sweep(gl)
-    assert any("asks for your sign-off on *GL-1*" in text_of(c.args) for c in fake.calls("chat.postMessage")
-               if c.args.get("channel") == "UALICE")
+    assert any(
+        "asks for your sign-off on *GL-1*" in text_of(c.args)
+        for c in fake.calls("chat.postMessage")
+        if c.args.get("channel") == "UALICE"
+    )
 
 
 @pytest.mark.parametrize("earlier", EARLIER, ids=lambda e: e.stem if isinstance(e, Path) else e)
@@ -123,5 +130,6 @@ def test_released_revisions_are_never_edited():
     files = released()
     assert "versions/0001_initial_schema.py" in files
     for name, digest in files.items():
-        assert hashlib.sha256((MIGRATIONS / name).read_bytes()).hexdigest() == digest, \
+        assert hashlib.sha256((MIGRATIONS / name).read_bytes()).hexdigest() == digest, (
             f"migrations/{name} was released and must not change: add a new revision instead"
+        )

@@ -1,11 +1,10 @@
 """Nudges over weeks of business time: working hours, weekends, a public holiday, three time zones."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import select
-
-from sqlalchemy import func
+from sqlalchemy import func, select
 
 from bot.calendar import WorkWeek, zone
 from bot.jobs import sweep
@@ -18,7 +17,9 @@ ZONES = {"UALICE": "Europe/Berlin", "UBOB": "America/Los_Angeles", "UCAROL": "As
 GERMANY = WorkWeek(holidays_country="DE")
 
 
-def register(slack, gl, text="new Rollout approvers <@UALICE|a> <@UBOB|b> <@UCAROL|c> sponsor <@USPONSOR|s> by 2027-01-08"):
+def register(
+    slack, gl, text="new Rollout approvers <@UALICE|a> <@UBOB|b> <@UCAROL|c> sponsor <@USPONSOR|s> by 2027-01-08"
+):
     reply = slack.command(text)
     assert references(reply["text"]) == ["GL-1"], reply
     return reply
@@ -55,10 +56,17 @@ def test_every_nudge_lands_in_working_hours_on_the_cadence_day(slack, gl, fake, 
 
     alice_days = [at.astimezone(zone("Europe/Berlin")).date() for at, _ in nudges_in(gl, sent, "UALICE")]
     assert alice_days == [
-        date(2026, 12, 9), date(2026, 12, 11), date(2026, 12, 15), date(2026, 12, 17), date(2026, 12, 21),
-        date(2026, 12, 23), date(2026, 12, 28),  # Christmas Day (Friday) is a holiday in DE
-        date(2026, 12, 30), date(2027, 1, 4),  # New Year's Day (Friday) too
-        date(2027, 1, 6), date(2027, 1, 7),  # the last call, the business day before the deadline
+        date(2026, 12, 9),
+        date(2026, 12, 11),
+        date(2026, 12, 15),
+        date(2026, 12, 17),
+        date(2026, 12, 21),
+        date(2026, 12, 23),
+        date(2026, 12, 28),  # Christmas Day (Friday) is a holiday in DE
+        date(2026, 12, 30),
+        date(2027, 1, 4),  # New Year's Day (Friday) too
+        date(2027, 1, 6),
+        date(2027, 1, 7),  # the last call, the business day before the deadline
     ]
     last_call = nudges_in(gl, sent, "UALICE")[-1][1]
     assert sent_as(gl, last_call) == {"lastcall"}
@@ -87,7 +95,12 @@ def test_nudge_dm_says_how_long_who_else_and_the_plan(slack, gl, fake, clock):
     assert {"UBOB", "UCAROL"} <= set(mentions(text)) and "UALICE" not in mentions(text)  # who else is pending
     assert days(text)[-2:] == ["Fri 11 Dec 2026", "Fri 8 Jan 2027"]  # the next reminder, then the deadline
     assert "USPONSOR" in mentions(text)  # who decides once the deadline has passed
-    assert buttons(nudge) == [("Approve", "approve"), ("Reject", "reject"), ("Snooze", "snooze"), ("Ask a question", "ask_question")]
+    assert buttons(nudge) == [
+        ("Approve", "approve"),
+        ("Reject", "reject"),
+        ("Snooze", "snooze"),
+        ("Ask a question", "ask_question"),
+    ]
 
 
 def test_approve_from_a_nudge_stops_that_approvers_nudges(slack, gl, fake, clock):
@@ -97,11 +110,17 @@ def test_approve_from_a_nudge_stops_that_approvers_nudges(slack, gl, fake, clock
     reply = slack.click("approve", "1", "UALICE", message=nudge)
     assert references(reply["text"]) == ["GL-1"]
     with gl.transaction() as s:
-        assert [a.decision for a in s.scalars(select(Approval).order_by(Approval.position))] == ["approved", "pending", "pending"]
+        assert [a.decision for a in s.scalars(select(Approval).order_by(Approval.position))] == [
+            "approved",
+            "pending",
+            "pending",
+        ]
     # The nudge itself now says what happened, and its buttons are gone.
     assert reply["replace_original"] is True and buttons(reply) == []
     assert nudge["blocks"][0] in reply["blocks"]  # the nudge stays readable…
-    assert ":white_check_mark:" in text_of(reply) and ":white_check_mark:" not in text_of(nudge)  # …with the answer added
+    assert ":white_check_mark:" in text_of(reply) and ":white_check_mark:" not in text_of(
+        nudge
+    )  # …with the answer added
     sent = run_for(gl, fake, clock, days=7)
     assert nudges_in(gl, sent, "UALICE") == []
     assert nudges_in(gl, sent, "UBOB")
@@ -167,8 +186,12 @@ def test_ask_a_question_opens_a_thread_with_the_owner(slack, gl, fake, clock):
     with gl.transaction() as s:
         asked = s.scalar(select(Event).where(Event.kind == "question"))
     assert asked.actor_id == "UBOB" and asked.data == {"text": "Which budget line is this?"}
-    assert [line for line in story if line.startswith(asked.at.astimezone(zone("Europe/Berlin")).strftime("%a %-d %b %Y %H:%M"))
-            and mentions(line) == ["UBOB"]]  # on the story, at its moment
+    assert [
+        line
+        for line in story
+        if line.startswith(asked.at.astimezone(zone("Europe/Berlin")).strftime("%a %-d %b %Y %H:%M"))
+        and mentions(line) == ["UBOB"]
+    ]  # on the story, at its moment
 
 
 def test_working_days_setting_is_honoured(slack, gl, fake, clock):

@@ -1,6 +1,7 @@
 """Installed into several workspaces through Slack's OAuth flow: each workspace is served with its own token, tokens
 are refreshed before they expire (once, even by two clocks), and an uninstalled workspace gets nothing more and its
 data is deleted after the grace period while the others go on untouched."""
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,18 @@ from bot.manifest import bot_scopes
 from bot.runtime import Greenlight
 from bot.slack_app import build_app
 from bot.web import wsgi_app
-from storage.models import (SLACK_BOTS, SLACK_INSTALLATIONS, Approval, Event, Heartbeat, Initiative, OutboxMessage,
-                            Person, SlackRequest, Workspace)
+from storage.models import (
+    SLACK_BOTS,
+    SLACK_INSTALLATIONS,
+    Approval,
+    Event,
+    Heartbeat,
+    Initiative,
+    OutboxMessage,
+    Person,
+    SlackRequest,
+    Workspace,
+)
 from tests.conftest import SIGNING_SECRET, START
 from tests.conftest import test_config as config_for
 from tests.slack_driver import SlackDriver, command_body, text_of
@@ -73,17 +84,33 @@ def install(web, fake, team_id: str | None, **grant) -> str:
     return page
 
 
-def event(slack: SlackDriver, team_id: str | None, kind: dict, *, enterprise_id: str | None = None,
-          org_wide: bool = False) -> None:
+def event(
+    slack: SlackDriver, team_id: str | None, kind: dict, *, enterprise_id: str | None = None, org_wide: bool = False
+) -> None:
     """An Events API request, signed, as Slack sends it."""
     n = len(slack.fake.calls()) + id(kind)
-    body = json.dumps({
-        "token": "legacy", "team_id": team_id, "enterprise_id": enterprise_id, "api_app_id": "A1",
-        "type": "event_callback", "event_id": f"Ev{n}", "event_time": 1700000000, "event": kind,
-        "authorizations": [{"enterprise_id": enterprise_id, "team_id": None if org_wide else team_id,
-                            "user_id": "UBOT", "is_bot": True, "is_enterprise_install": org_wide}],
-        "is_ext_shared_channel": False,
-    })
+    body = json.dumps(
+        {
+            "token": "legacy",
+            "team_id": team_id,
+            "enterprise_id": enterprise_id,
+            "api_app_id": "A1",
+            "type": "event_callback",
+            "event_id": f"Ev{n}",
+            "event_time": 1700000000,
+            "event": kind,
+            "authorizations": [
+                {
+                    "enterprise_id": enterprise_id,
+                    "team_id": None if org_wide else team_id,
+                    "user_id": "UBOT",
+                    "is_bot": True,
+                    "is_enterprise_install": org_wide,
+                }
+            ],
+            "is_ext_shared_channel": False,
+        }
+    )
     slack.dispatch(body, "application/json")
 
 
@@ -194,8 +221,16 @@ def test_revoking_the_bot_token_stops_delivery_at_once(gl, web, fake, clock, db)
     one = SlackDriver(gl, fake, SIGNING_SECRET, team="T1")
     register(one, "T1", "UOWNER", "UALICE", "USPONSOR")
     with gl.transaction() as s:  # a message queued just before Slack said the token was revoked
-        s.add(OutboxMessage(team_id="T1", key="late", recipient="UALICE", payload={"text": "late"},
-                            next_attempt_at=clock.now(), created_at=clock.now()))
+        s.add(
+            OutboxMessage(
+                team_id="T1",
+                key="late",
+                recipient="UALICE",
+                payload={"text": "late"},
+                next_attempt_at=clock.now(),
+                created_at=clock.now(),
+            )
+        )
     event(one, "T1", {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["UBOT"]}})
     fake.clear()
     gl.deliver()
@@ -237,12 +272,27 @@ def test_an_org_wide_install_serves_each_workspace_of_the_organisation(gl, web, 
 def test_an_org_wide_install_taken_out_of_one_workspace_stops_that_one(gl, web, fake, clock):
     install(web, fake, None, enterprise_id="E1", org_wide=True)
     for team in ("T7", "T9"):
-        register(SlackDriver(gl, fake, SIGNING_SECRET, team=team), team, "UOWNER", "UALICE", "USPONSOR",
-                 enterprise_id="E1", is_enterprise_install="true")
-    event(SlackDriver(gl, fake, SIGNING_SECRET, team="T7"), None, {"type": "team_access_revoked", "team_ids": ["T7"]},
-          enterprise_id="E1", org_wide=True)
+        register(
+            SlackDriver(gl, fake, SIGNING_SECRET, team=team),
+            team,
+            "UOWNER",
+            "UALICE",
+            "USPONSOR",
+            enterprise_id="E1",
+            is_enterprise_install="true",
+        )
+    event(
+        SlackDriver(gl, fake, SIGNING_SECRET, team="T7"),
+        None,
+        {"type": "team_access_revoked", "team_ids": ["T7"]},
+        enterprise_id="E1",
+        org_wide=True,
+    )
     with gl.reading() as s:
-        assert dict(s.execute(select(Workspace.team_id, Workspace.uninstalled_at)).all()) == {"T7": clock.now(), "T9": None}
+        assert dict(s.execute(select(Workspace.team_id, Workspace.uninstalled_at)).all()) == {
+            "T7": clock.now(),
+            "T9": None,
+        }
 
 
 def test_a_grid_workspace_install_is_found_through_its_organisation(gl, web, fake):
@@ -298,14 +348,19 @@ def test_the_install_url_asks_for_the_scopes_doctor_checks():
     assert set(bot_scopes()) == REQUIRED_SCOPES
 
 
-@pytest.mark.parametrize("env, message", [
-    ({"SLACK_CLIENT_ID": "1.2"}, "SLACK_CLIENT_SECRET is not set"),
-    ({"SLACK_CLIENT_SECRET": "s"}, "SLACK_CLIENT_ID is not set"),
-    ({**OAUTH, "SLACK_APP_TOKEN": "xapp-1"}, "needs HTTP mode"),
-    ({**OAUTH, "SLACK_SIGNING_SECRET": ""}, "SLACK_SIGNING_SECRET is not set"),
-    ({**OAUTH, "SLACK_SIGNING_SECRET": "s", "GREENLIGHT_UNINSTALL_GRACE_DAYS": "soon"},
-     "GREENLIGHT_UNINSTALL_GRACE_DAYS is malformed"),
-])
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"SLACK_CLIENT_ID": "1.2"}, "SLACK_CLIENT_SECRET is not set"),
+        ({"SLACK_CLIENT_SECRET": "s"}, "SLACK_CLIENT_ID is not set"),
+        ({**OAUTH, "SLACK_APP_TOKEN": "xapp-1"}, "needs HTTP mode"),
+        ({**OAUTH, "SLACK_SIGNING_SECRET": ""}, "SLACK_SIGNING_SECRET is not set"),
+        (
+            {**OAUTH, "SLACK_SIGNING_SECRET": "s", "GREENLIGHT_UNINSTALL_GRACE_DAYS": "soon"},
+            "GREENLIGHT_UNINSTALL_GRACE_DAYS is malformed",
+        ),
+    ],
+)
 def test_oauth_settings_are_checked(env, message):
     with pytest.raises(ConfigError, match=message):
         load_config(env)
@@ -334,14 +389,15 @@ def test_app_process_installs_two_workspaces_and_serves_each_with_its_token(db, 
     import time
     import urllib.request
 
+    from tests.http_app import FORM, post, reply
     from tests.processes import APP, bot_env, cli, database_url, free_port, run, running
     from tests.slack_driver import signed_headers
-    from tests.http_app import FORM, post, reply
 
     fake.scopes = ",".join(sorted(REQUIRED_SCOPES))
     port = free_port()
-    env = bot_env(fake, database_url(db), SLACK_SIGNING_SECRET=SIGNING_SECRET, GREENLIGHT_SCHEDULER="off",
-                  PORT=str(port), **OAUTH)
+    env = bot_env(
+        fake, database_url(db), SLACK_SIGNING_SECRET=SIGNING_SECRET, GREENLIGHT_SCHEDULER="off", PORT=str(port), **OAUTH
+    )
     base = f"http://127.0.0.1:{port}"
     with running(APP, env, cwd=tmp_path, log_path=tmp_path / "app.log") as process:
         deadline = time.monotonic() + 30
@@ -358,14 +414,20 @@ def test_app_process_installs_two_workspaces_and_serves_each_with_its_token(db, 
                 state = page.headers["Set-Cookie"].split(f"{COOKIE}=", 1)[1].split(";", 1)[0]
                 assert f"state={state}" in page.read().decode()
             code = fake.oauth_code(team)
-            back = urllib.request.Request(f"{base}/slack/oauth_redirect?code={code}&state={state}",
-                                          headers={"Cookie": f"{COOKIE}={state}"})
+            back = urllib.request.Request(
+                f"{base}/slack/oauth_redirect?code={code}&state={state}", headers={"Cookie": f"{COOKIE}={state}"}
+            )
             with urllib.request.urlopen(back, timeout=10) as done:
                 assert done.status == 200
         for team, approver in (("T1", "UALICE"), ("T2", "UOTHER")):
             name = f"register-{team}"
-            body = command_body(f"new Plan approvers <@{approver}|a> sponsor <@USPONSOR|s>", "UOWNER", "CGENERAL",
-                                fake.response_url(name), team)
+            body = command_body(
+                f"new Plan approvers <@{approver}|a> sponsor <@USPONSOR|s>",
+                "UOWNER",
+                "CGENERAL",
+                fake.response_url(name),
+                team,
+            )
             assert post(f"{base}/slack/events", body, signed_headers(body, SIGNING_SECRET, FORM))[0] == 200
             assert reply(fake, name)["text"].startswith("Registered *GL-1*")
             deadline = time.monotonic() + 10
@@ -385,7 +447,9 @@ def test_a_large_workspace_is_deleted_a_batch_per_transaction(gl, db, clock):
 
     with gl.transaction() as s:
         workspace(s, "T5", now=clock.now()).uninstalled_at = clock.now() - timedelta(days=31)
-        s.add_all(Person(team_id="T5", user_id=f"U{n}", fetched_at=clock.now()) for n in range(2 * installs.PURGE_BATCH + 1))
+        s.add_all(
+            Person(team_id="T5", user_id=f"U{n}", fetched_at=clock.now()) for n in range(2 * installs.PURGE_BATCH + 1)
+        )
     steps = 0
     while gl.act(lambda session, now: installs.purge_step(session, now, timedelta(days=30))):
         steps += 1

@@ -1,5 +1,6 @@
 """Objections are kept (SPEC §2): a rejection after the sponsor chose to proceed is recorded with its reason, sent
 to the sponsor and the owner, shown in `show` and listed in the report; the initiative keeps proceeding."""
+
 from __future__ import annotations
 
 from sqlalchemy import select

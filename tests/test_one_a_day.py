@@ -1,6 +1,7 @@
 """One reminder per person per day (SPEC §3): reminders due to one person at once come as one DM with each
 initiative's buttons; a manual nudge never adds a second reminder on a day; a scheduled reminder due on a day that
 already had one waits for the next working day."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -30,7 +31,10 @@ def test_reminders_due_at_once_come_as_one_dm_with_each_initiatives_buttons(slac
     [combined, *_] = of_kind(gl, [m for _, ch, m in sent if ch == "UALICE"], "reminders")
     assert references(combined["text"]) == ["GL-1", "GL-2"]  # the notification names both
     actions = [b for b in combined["blocks"] if b["type"] == "actions"]
-    assert [{el["value"] for el in a["elements"] if el["type"] == "button"} for a in actions] == [{"1"}, {"2"}]  # own buttons
+    assert [{el["value"] for el in a["elements"] if el["type"] == "button"} for a in actions] == [
+        {"1"},
+        {"2"},
+    ]  # own buttons
     assert ("Approve", "approve") in buttons(combined)
 
 

@@ -1,5 +1,6 @@
 """Delivery at Slack's pace: several conversations in flight at once but each in order and one message at a time,
 and a workspace's 429 holding every send to it for its Retry-After and halving its pace (bot/pace.py)."""
+
 from __future__ import annotations
 
 import threading
@@ -19,8 +20,12 @@ from tests.fake_slack import Fault
 
 def queue(gl, recipients: list[str]) -> None:
     """One message to each recipient of the list, in that order (a recipient may come back)."""
+
     def work(session, now):
-        enqueue(session, [message("T1", f"m:{i}", to, {"text": f"message {i}"}, now=now) for i, to in enumerate(recipients)])
+        enqueue(
+            session, [message("T1", f"m:{i}", to, {"text": f"message {i}"}, now=now) for i, to in enumerate(recipients)]
+        )
+
     gl.act(work)
 
 
@@ -50,8 +55,11 @@ class Watched:
 
 
 def keys_to(fake, channel: str) -> list[int]:
-    return [int(c.args["metadata"]["event_payload"]["key"][2:]) for c in fake.calls("chat.postMessage")
-            if not c.failed and c.args["channel"] == channel]
+    return [
+        int(c.args["metadata"]["event_payload"]["key"][2:])
+        for c in fake.calls("chat.postMessage")
+        if not c.failed and c.args["channel"] == channel
+    ]
 
 
 def test_conversations_go_out_side_by_side_each_in_order_and_one_at_a_time(gl, fake):

@@ -2,6 +2,7 @@
 with the privacy notice and the operator's contact; the "Add to Slack" button only in multi-workspace mode.
 
 The screenshots come from headless Chromium (Debian's `chromium`; .ci/run installs it when missing)."""
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,8 @@ from PIL import Image
 
 from bot import page
 from tests.conftest import POSTGRES_URL
-from tests.processes import APP, bot_env, free_port, running
 from tests.http_app import wait_for_port
+from tests.processes import APP, bot_env, free_port, running
 
 CONTACT = "greenlight-ops@example.com"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -63,8 +64,14 @@ class Text(HTMLParser):
 def site(fake, tmp_path):
     """`python app.py` in HTTP mode with a contact set; yields its base URL."""
     port = free_port()
-    env = bot_env(fake, f"sqlite:///{tmp_path / 'page.db'}", SLACK_SIGNING_SECRET="x", GREENLIGHT_SCHEDULER="off",
-                  PORT=str(port), GREENLIGHT_CONTACT=CONTACT)
+    env = bot_env(
+        fake,
+        f"sqlite:///{tmp_path / 'page.db'}",
+        SLACK_SIGNING_SECRET="x",
+        GREENLIGHT_SCHEDULER="off",
+        PORT=str(port),
+        GREENLIGHT_CONTACT=CONTACT,
+    )
     log_path = tmp_path / "app.log"
     with running(APP, env, log_path=log_path) as process:
         wait_for_port(f"http://127.0.0.1:{port}/healthz", process, log_path)
@@ -88,19 +95,38 @@ def test_multi_workspace_mode_offers_add_to_slack_and_escapes_the_contact():
     shown = Text(page.render("<b>ops</b> & co", install_url=page.ADD_TO_SLACK_PATH))
     assert shown.links["Add to Slack"] == "/slack/install"
     assert "<b>ops</b> & co" in shown.words  # shown as typed, not as markup
-    assert "mailto" not in page.render("https://example.com/contact") and \
-        Text(page.render("https://example.com/contact")).links["https://example.com/contact"] == "https://example.com/contact"
+    assert (
+        "mailto" not in page.render("https://example.com/contact")
+        and Text(page.render("https://example.com/contact")).links["https://example.com/contact"]
+        == "https://example.com/contact"
+    )
 
 
 def screenshot(url: str, path, width: int, height: int, profile) -> Image.Image:
-    subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
-                    f"--user-data-dir={profile}", f"--screenshot={path}", f"--window-size={width},{height}", url],
-                   check=True, capture_output=True, timeout=90)
+    subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--no-first-run",
+            f"--user-data-dir={profile}",
+            f"--screenshot={path}",
+            f"--window-size={width},{height}",
+            url,
+        ],
+        check=True,
+        capture_output=True,
+        timeout=90,
+    )
     return Image.open(path)
 
 
-@pytest.mark.skipif(not CHROMIUM and not POSTGRES_URL and not os.environ.get("CI"),
-                    reason="no chromium here (CI, which sets GREENLIGHT_TEST_POSTGRES_URL, installs it and runs this)")
+@pytest.mark.skipif(
+    not CHROMIUM and not POSTGRES_URL and not os.environ.get("CI"),
+    reason="no chromium here (CI, which sets GREENLIGHT_TEST_POSTGRES_URL, installs it and runs this)",
+)
 @pytest.mark.parametrize("width, height", [(390, 844), (1280, 800)])  # a phone, a laptop
 def test_a_browser_renders_the_page(site, tmp_path, width, height):
     assert CHROMIUM, "chromium is missing: .ci/run installs it (apt-get install -y chromium)"

@@ -1,6 +1,7 @@
 """Personal calendars (SPEC §3): `/greenlight me` shows and sets a person's working hours, working days and
 holidays (country or country-region); unset keys follow the workspace; an approver's business time, nudges and
 last call use their own calendar."""
+
 from __future__ import annotations
 
 from datetime import date

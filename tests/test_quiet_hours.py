@@ -1,5 +1,6 @@
 """Quiet hours for every proactive message (SPEC §3): a DM arrives in its recipient's working hours on their
 business days, a channel post in the workspace's; a text that names a future step gives its real moment."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -23,7 +24,9 @@ def test_sign_off_requests_arrive_when_each_approvers_day_starts(slack, gl, fake
     # Monday 7 December, 09:00 UTC: 10:00 in Berlin, 01:00 in Los Angeles, 18:00 in Tokyo.
     slack.command("new Rollout approvers <@UALICE|a> <@UBOB|b> <@UCAROL|c> sponsor <@USPONSOR|s> by 2026-12-18")
     sent = run_for(gl, fake, clock, days=1, step_minutes=30)
-    arrived = {ch: local(at, {"UBOB": LOS_ANGELES, "UCAROL": TOKYO}[ch]) for at, ch, _ in sent if ch in ("UBOB", "UCAROL")}
+    arrived = {
+        ch: local(at, {"UBOB": LOS_ANGELES, "UCAROL": TOKYO}[ch]) for at, ch, _ in sent if ch in ("UBOB", "UCAROL")
+    }
     assert of_kind(gl, slack.dms("UALICE"), "request")  # Berlin is at work: at once
     assert arrived["UBOB"] == "Mon 07 Dec 09:00" and arrived["UCAROL"] == "Tue 08 Dec 09:00"
 

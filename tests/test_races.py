@@ -1,4 +1,5 @@
 """Requests that arrive at the same moment: every one succeeds once, on SQLite and on PostgreSQL."""
+
 from __future__ import annotations
 
 import threading
@@ -66,5 +67,7 @@ def test_registration_asks_slack_with_no_transaction_open(slack, gl, fake, monke
         return answer(method, args, headers)
 
     monkeypatch.setattr(fake, "_answer", answer_after_checking)
-    assert slack.command("new Plan approvers <@UALICE|alice> <@UBOB|bob> sponsor <@USPONSOR|s>")["text"].startswith("Registered")
+    assert slack.command("new Plan approvers <@UALICE|alice> <@UBOB|bob> sponsor <@USPONSOR|s>")["text"].startswith(
+        "Registered"
+    )
     assert checked == [True, True, True]

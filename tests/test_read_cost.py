@@ -1,5 +1,6 @@
 """Reads cost what they show: the SQL statements and the rows read by `list`, `mine` and the App Home
 do not grow with the number of initiatives in the workspace (100 against 5,000, through signed requests)."""
+
 from __future__ import annotations
 
 import pytest

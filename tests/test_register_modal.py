@@ -1,4 +1,5 @@
 """`/greenlight new` without text: the registration form, end to end through the fake Slack."""
+
 from __future__ import annotations
 
 import json
@@ -7,11 +8,9 @@ from sqlalchemy import func, select
 
 from storage.models import Initiative
 from tests.facts import bold, channels, days, mentions, of_kind, references
+from tests.forms import answers, open_form
 from tests.slack_driver import buttons, text_of
 from tests.slack_limits import assert_within_limits
-from tests.forms import answers, open_form
-
-
 
 
 def count(gl, model) -> int:
@@ -49,8 +48,11 @@ def test_from_a_direct_message_no_channel_is_preselected(slack, fake):
 def test_invalid_then_valid_submission(slack, fake, gl):
     view = open_form(slack, fake)
 
-    response = slack.submit(view, answers(title="x" * 151, approvers=("UOWNER", "UROBOT"), sponsor="UGONE",
-                                          deadline="2026-12-01"), user="UOWNER")
+    response = slack.submit(
+        view,
+        answers(title="x" * 151, approvers=("UOWNER", "UROBOT"), sponsor="UGONE", deadline="2026-12-01"),
+        user="UOWNER",
+    )
     body = json.loads(response.body)
     assert body["response_action"] == "errors"
     errors = body["errors"]
@@ -67,8 +69,9 @@ def test_invalid_then_valid_submission(slack, fake, gl):
     assert list(errors) == ["approvers"] and "@sponsor" in errors["approvers"] and "<@" not in errors["approvers"]
     assert count(gl, Initiative) == 0
 
-    response = slack.submit(view, answers(details="Budget: 12k & two trainers <b>", deadline="2027-01-15", rule="any"),
-                            user="UOWNER")
+    response = slack.submit(
+        view, answers(details="Budget: 12k & two trainers <b>", deadline="2027-01-15", rule="any"), user="UOWNER"
+    )
     body = json.loads(response.body)
     assert body["response_action"] == "update"
     assert_within_limits(body["view"])
@@ -79,7 +82,13 @@ def test_invalid_then_valid_submission(slack, fake, gl):
     with gl.transaction() as s:
         ini = s.scalar(select(Initiative))
         assert (ini.title, ini.details, ini.rule, ini.channel_id, ini.owner_id, ini.sponsor_id) == (
-            "Quarterly training plan", "Budget: 12k & two trainers <b>", "any", "CGENERAL", "UOWNER", "USPONSOR")
+            "Quarterly training plan",
+            "Budget: 12k & two trainers <b>",
+            "any",
+            "CGENERAL",
+            "UOWNER",
+            "USPONSOR",
+        )
         assert ini.deadline.isoformat() == "2027-01-15"
         assert [a.approver_id for a in ini.approvals] == ["UALICE", "UOTHER"]
 
@@ -103,7 +112,9 @@ def test_without_a_channel_the_summary_channel_is_used_or_the_field_says_so(slac
     assert count(gl, Initiative) == 0
 
     fake.add_channel("CAPPROVALS", name="approvals")
-    assert channels(slack.command("settings summary-channel <#CAPPROVALS|approvals>", user="UADMIN")["text"]) == ["CAPPROVALS"]
+    assert channels(slack.command("settings summary-channel <#CAPPROVALS|approvals>", user="UADMIN")["text"]) == [
+        "CAPPROVALS"
+    ]
     response = slack.submit(view, answers(channel=None), user="UOWNER")
     assert json.loads(response.body)["response_action"] == "update"
     assert len(slack.posts("CAPPROVALS")) == 1

@@ -1,4 +1,5 @@
 """Registering and deciding initiatives through the signed slash command, buttons and modals, as Slack sends them."""
+
 import json
 import threading
 
@@ -6,10 +7,21 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.calendar import zone
-
 from storage.models import Approval, Event, Initiative, OutboxMessage
-from tests.facts import (bold, channels, days, history, lines_about, mentions, of_kind, references, sections, sent_as, status_label,
-                         without_history)
+from tests.facts import (
+    bold,
+    channels,
+    days,
+    history,
+    lines_about,
+    mentions,
+    of_kind,
+    references,
+    sections,
+    sent_as,
+    status_label,
+    without_history,
+)
 from tests.slack_driver import buttons, text_of
 from tests.story import run_for
 
@@ -18,10 +30,14 @@ NEW = "new Training plan approvers <@UALICE|alice> <@UBOB|bob> sponsor <@USPONSO
 
 # ---- helpers ------------------------------------------------------------------------------------
 
+
 def counts(db) -> dict:
     """Rows of every table a registration or a decision writes."""
     with db.connect() as conn:
-        return {m.__tablename__: conn.scalar(select(func.count()).select_from(m)) for m in (Initiative, Approval, Event, OutboxMessage)}
+        return {
+            m.__tablename__: conn.scalar(select(func.count()).select_from(m))
+            for m in (Initiative, Approval, Event, OutboxMessage)
+        }
 
 
 def initiative(gl, number=1, team="T1") -> Initiative:
@@ -38,8 +54,13 @@ def events(gl, kind=None) -> list[Event]:
 
 
 def button_value(message: dict, action_id: str) -> str:
-    return next(e["value"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]
-                if e.get("action_id") == action_id)
+    return next(
+        e["value"]
+        for b in message["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e.get("action_id") == action_id
+    )
 
 
 def register(slack, text=NEW, **kw) -> dict:
@@ -82,6 +103,7 @@ def everything_sent(fake) -> list[str]:
 
 # ---- registration -------------------------------------------------------------------------------
 
+
 def test_registration_confirms_announces_and_asks_each_approver(slack, fake, gl, clock):
     reply = register(slack, NEW + " in 3 days")
     assert reply["response_type"] == "ephemeral"
@@ -98,19 +120,30 @@ def test_registration_confirms_announces_and_asks_each_approver(slack, fake, gl,
     assert of_kind(gl, slack.dms("UALICE"), "request") and not slack.dms("UBOB")  # Bob in Los Angeles is asleep
     sent = run_for(gl, fake, clock, days=0.5)
     assert [at.astimezone(zone("America/Los_Angeles")).strftime("%a %H:%M") for at, ch, _ in sent if ch == "UBOB"] == [
-        "Mon 09:00"]  # quiet hours: his request arrives when his working day starts
+        "Mon 09:00"
+    ]  # quiet hours: his request arrives when his working day starts
     for approver in ("UALICE", "UBOB"):
         (dm,) = of_kind(gl, slack.dms(approver), "request")
         assert mentions(text_of(dm))[0] == "UOWNER" and "GL-1" in bold(text_of(dm)) and "Training plan" in text_of(dm)
         assert "USPONSOR" in mentions(text_of(dm)) and "Thu 10 Dec 2026" in days(text_of(dm))  # who decides, and when
-        assert buttons(dm) == [("Approve", "approve"), ("Reject", "reject"), ("Snooze", "snooze"),
-                               ("Ask a question", "ask_question")]
+        assert buttons(dm) == [
+            ("Approve", "approve"),
+            ("Reject", "reject"),
+            ("Snooze", "snooze"),
+            ("Ask a question", "ask_question"),
+        ]
     # The sponsor is told she is the sponsor (tests/test_decisions.py); the owner has the ephemeral confirmation.
     assert [sent_as(gl, m) for m in slack.dms("USPONSOR")] == [{"sponsor"}] and slack.dms("UOWNER") == []
 
     ini = initiative(gl)
     assert (ini.reference, ini.status, ini.rule, ini.owner_id, ini.sponsor_id, ini.channel_id) == (
-        "GL-1", "open", "all", "UOWNER", "USPONSOR", "CGENERAL")
+        "GL-1",
+        "open",
+        "all",
+        "UOWNER",
+        "USPONSOR",
+        "CGENERAL",
+    )
     assert [(a.approver_id, a.decision) for a in ini.approvals] == [("UALICE", "pending"), ("UBOB", "pending")]
     assert [e.kind for e in events(gl)] == ["registered"]
     with gl.transaction() as s:
@@ -140,28 +173,51 @@ def test_default_deadline_is_ten_business_days(slack, gl):
 ELEVEN = " ".join(f"<@UX{i}>" for i in range(11))
 
 
-@pytest.mark.parametrize("text, channel, says", [
-    ("new Training plan sponsor <@USPONSOR>", "CGENERAL", "Name the approvers with `approvers @name`"),
-    ("new Training plan approvers sponsor <@USPONSOR>", "CGENERAL", "Name at least one approver"),
-    (NEW + " by 2026-12-01", "CGENERAL", "The deadline Tue 1 Dec 2026 is not in the future. Pick a later date."),
-    (NEW + " by 2026-12-07", "CGENERAL", "The deadline Mon 7 Dec 2026 is not in the future."),
-    (NEW + " by 9999-12-31", "CGENERAL", "The deadline Fri 31 Dec 9999 is more than 10 years away. Pick a nearer date."),
-    (NEW + " in 9999 days", "CGENERAL", "is more than 10 years away"),
-    ("new " + "x" * 151 + " approvers <@UALICE> sponsor <@USPONSOR>", "CGENERAL", "The title is 151 characters; keep it to 150."),
-    ("new Plan approvers <@UROBOT> sponsor <@USPONSOR>", "CGENERAL", "<@UROBOT> cannot approve: bots, deactivated"),
-    ("new Plan approvers <@UGONE> sponsor <@USPONSOR>", "CGENERAL", "<@UGONE> cannot approve: bots, deactivated"),
-    ("new Plan approvers <@UNOBODY> sponsor <@USPONSOR>", "CGENERAL", "<@UNOBODY> cannot approve"),
-    ("new Plan approvers <@UALICE> <@UOWNER> sponsor <@USPONSOR>", "CGENERAL", "You own this initiative, so you cannot also approve it"),
-    ("new Plan approvers <@UALICE> <@USPONSOR> sponsor <@USPONSOR>", "CGENERAL", "<@USPONSOR> is the sponsor and cannot also be an approver"),
-    ("new Plan approvers <@UALICE> <@UALICE|alice> sponsor <@USPONSOR>", "CGENERAL", "Each approver can be named only once"),
-    (f"new Plan approvers {ELEVEN} sponsor <@USPONSOR>", "CGENERAL", "At most 10 approvers; you named 11"),
-    ("new Plan approvers <@UALICE> sponsor <@UROBOT>", "CGENERAL", "<@UROBOT> cannot sponsor"),
-    ("new Plan approvers <@UALICE> sponsor <@UGONE>", "CGENERAL", "<@UGONE> cannot sponsor"),
-    (NEW, "DUOWNER", "I don't know where to announce it: register it in a channel, add `in #channel`"),
-    ("frobnicate GL-1", "CGENERAL", "I don't know `frobnicate`. Try `/greenlight help`"),
-    ("show GL-99", "CGENERAL", "There is no GL-99 in this workspace. `/greenlight list` shows the open ones."),
-    ("approve GL-99", "CGENERAL", "There is no GL-99 in this workspace"),
-])
+@pytest.mark.parametrize(
+    "text, channel, says",
+    [
+        ("new Training plan sponsor <@USPONSOR>", "CGENERAL", "Name the approvers with `approvers @name`"),
+        ("new Training plan approvers sponsor <@USPONSOR>", "CGENERAL", "Name at least one approver"),
+        (NEW + " by 2026-12-01", "CGENERAL", "The deadline Tue 1 Dec 2026 is not in the future. Pick a later date."),
+        (NEW + " by 2026-12-07", "CGENERAL", "The deadline Mon 7 Dec 2026 is not in the future."),
+        (
+            NEW + " by 9999-12-31",
+            "CGENERAL",
+            "The deadline Fri 31 Dec 9999 is more than 10 years away. Pick a nearer date.",
+        ),
+        (NEW + " in 9999 days", "CGENERAL", "is more than 10 years away"),
+        (
+            "new " + "x" * 151 + " approvers <@UALICE> sponsor <@USPONSOR>",
+            "CGENERAL",
+            "The title is 151 characters; keep it to 150.",
+        ),
+        ("new Plan approvers <@UROBOT> sponsor <@USPONSOR>", "CGENERAL", "<@UROBOT> cannot approve: bots, deactivated"),
+        ("new Plan approvers <@UGONE> sponsor <@USPONSOR>", "CGENERAL", "<@UGONE> cannot approve: bots, deactivated"),
+        ("new Plan approvers <@UNOBODY> sponsor <@USPONSOR>", "CGENERAL", "<@UNOBODY> cannot approve"),
+        (
+            "new Plan approvers <@UALICE> <@UOWNER> sponsor <@USPONSOR>",
+            "CGENERAL",
+            "You own this initiative, so you cannot also approve it",
+        ),
+        (
+            "new Plan approvers <@UALICE> <@USPONSOR> sponsor <@USPONSOR>",
+            "CGENERAL",
+            "<@USPONSOR> is the sponsor and cannot also be an approver",
+        ),
+        (
+            "new Plan approvers <@UALICE> <@UALICE|alice> sponsor <@USPONSOR>",
+            "CGENERAL",
+            "Each approver can be named only once",
+        ),
+        (f"new Plan approvers {ELEVEN} sponsor <@USPONSOR>", "CGENERAL", "At most 10 approvers; you named 11"),
+        ("new Plan approvers <@UALICE> sponsor <@UROBOT>", "CGENERAL", "<@UROBOT> cannot sponsor"),
+        ("new Plan approvers <@UALICE> sponsor <@UGONE>", "CGENERAL", "<@UGONE> cannot sponsor"),
+        (NEW, "DUOWNER", "I don't know where to announce it: register it in a channel, add `in #channel`"),
+        ("frobnicate GL-1", "CGENERAL", "I don't know `frobnicate`. Try `/greenlight help`"),
+        ("show GL-99", "CGENERAL", "There is no GL-99 in this workspace. `/greenlight list` shows the open ones."),
+        ("approve GL-99", "CGENERAL", "There is no GL-99 in this workspace"),
+    ],
+)
 def test_bad_input_gets_a_clear_message_and_writes_nothing(slack, fake, db, text, channel, says):
     for i in range(11):
         fake.add_user(f"UX{i}")
@@ -187,18 +243,24 @@ def test_every_problem_is_listed_at_once(slack, db):
 def test_help(slack):
     reply = slack.command("help")
     # Placeholders are escaped, so Slack shows "<title>" rather than reading it as a broken link (issue item 9).
-    assert ("/greenlight new &lt;title&gt; approvers @a" in reply["text"]
-            and "/greenlight reject GL-12 &lt;reason&gt;" in reply["text"])
+    assert (
+        "/greenlight new &lt;title&gt; approvers @a" in reply["text"]
+        and "/greenlight reject GL-12 &lt;reason&gt;" in reply["text"]
+    )
 
 
 # ---- user text is shown as text -----------------------------------------------------------------
 
-@pytest.mark.parametrize("title", [
-    # what Slack sends when the person used real mentions, links and an ampersand
-    "Plan <!channel> for <@U123|boss> see <https://evil.example|click> &amp; more",
-    # what Slack sends when the person typed the markup literally
-    "Plan &lt;!channel&gt; for &lt;@U123&gt; see &lt;https://evil.example|click&gt; &amp; more",
-])
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        # what Slack sends when the person used real mentions, links and an ampersand
+        "Plan <!channel> for <@U123|boss> see <https://evil.example|click> &amp; more",
+        # what Slack sends when the person typed the markup literally
+        "Plan &lt;!channel&gt; for &lt;@U123&gt; see &lt;https://evil.example|click&gt; &amp; more",
+    ],
+)
 def test_user_text_cannot_ping_mention_or_link(slack, fake, title):
     register(slack, f"new {title} approvers <@UALICE> sponsor <@USPONSOR>")
     slack.command("approve GL-1 ok &lt;!here&gt; <!everyone> &lt;@UOWNER&gt; &lt;http://x.example|y&gt;", user="UALICE")
@@ -222,6 +284,7 @@ def test_stored_title_is_what_the_person_typed(slack, gl):
 
 
 # ---- workspaces ---------------------------------------------------------------------------------
+
 
 def test_numbering_and_data_are_per_workspace(slack, fake, gl, db):
     register(slack)
@@ -253,11 +316,15 @@ def test_numbering_and_data_are_per_workspace(slack, fake, gl, db):
 
 # ---- approving ----------------------------------------------------------------------------------
 
+
 def test_approve_by_button_and_by_command_rule_all(slack, fake, gl):
     register(slack)
     (request,) = slack.dms("UALICE")
     reply = slack.click("approve", button_value(request, "approve"), "UALICE")
-    assert references(reply["text"]) == ["GL-1"] and [a.decision for a in initiative(gl).approvals] == ["approved", "pending"]
+    assert references(reply["text"]) == ["GL-1"] and [a.decision for a in initiative(gl).approvals] == [
+        "approved",
+        "pending",
+    ]
     assert initiative(gl).status == "open"
     (told,) = of_kind(gl, slack.dms("UOWNER"), "approval")
     assert mentions(text_of(told)) == ["UALICE"] and "GL-1" in bold(text_of(told))
@@ -269,7 +336,9 @@ def test_approve_by_button_and_by_command_rule_all(slack, fake, gl):
     assert [(a.decision, a.comment) for a in ini.approvals] == [("approved", None), ("approved", "Fine by me")]
     owner_dm = text_of(slack.dms("UOWNER")[-1])
     assert status_label("approved") in bold(owner_dm) and mentions(owner_dm) == ["UBOB"] and "Fine by me" in owner_dm
-    assert of_kind(gl, slack.dms("USPONSOR")[-1:], "approved") and status_label("approved") in bold(text_of(slack.dms("USPONSOR")[-1]))
+    assert of_kind(gl, slack.dms("USPONSOR")[-1:], "approved") and status_label("approved") in bold(
+        text_of(slack.dms("USPONSOR")[-1])
+    )
     assert of_kind(gl, slack.posts("CGENERAL")[-1:], "approved-note")
     assert status_label("approved") in bold(text_of(slack.posts("CGENERAL")[-1]))
     assert [e.kind for e in events(gl)] == ["registered", "approved", "approved", "status_approved"]
@@ -329,7 +398,9 @@ def test_the_request_dm_is_updated_after_the_decision(slack, fake, gl):
     (update,) = fake.calls("chat.update")
     assert update.args["channel"] == "DUALICE"
     with gl.transaction() as s:
-        ts = s.scalar(select(OutboxMessage.ts).where(OutboxMessage.key.like("request:%"), OutboxMessage.recipient == "UALICE"))
+        ts = s.scalar(
+            select(OutboxMessage.ts).where(OutboxMessage.key.like("request:%"), OutboxMessage.recipient == "UALICE")
+        )
     assert update.args["ts"] == ts
     assert of_kind(gl, [update.args], "request-settled") and buttons(update.args) == []
     with gl.transaction() as s:  # the settled request says what she answered
@@ -349,6 +420,7 @@ def test_only_approvers_can_approve_or_reject(slack, db):
 
 
 # ---- rejecting ----------------------------------------------------------------------------------
+
 
 def test_reject_by_command(slack, fake, gl):
     register(slack)
@@ -400,6 +472,7 @@ def test_reject_button_of_someone_else_opens_no_modal(slack, fake, db):
 
 # ---- withdrawing --------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("who, told", [("UOWNER", "USPONSOR"), ("USPONSOR", "UOWNER")])
 def test_withdraw_by_owner_or_sponsor(slack, fake, gl, clock, who, told):
     register(slack)
@@ -427,6 +500,7 @@ def test_withdraw_refused_for_others(slack, db, gl, who):
 
 # ---- list, mine, show ---------------------------------------------------------------------------
 
+
 def test_list_mine_and_show(slack, fake, gl, clock):
     register(slack)
     clock.advance(days=1)
@@ -437,7 +511,9 @@ def test_list_mine_and_show(slack, fake, gl, clock):
     listing = text_of(slack.command("list"))
     assert references(listing) == ["GL-1", "GL-2"]  # longest wait first
     assert [(mentions(line), "4 business days" in line) for line in lines_about(listing, "GL-1")] == [(["UBOB"], True)]
-    assert [(mentions(line), "3 business days" in line) for line in lines_about(listing, "GL-2")] == [(["UCAROL"], True)]
+    assert [(mentions(line), "3 business days" in line) for line in lines_about(listing, "GL-2")] == [
+        (["UCAROL"], True)
+    ]
 
     waiting, owned, sponsored = sections(slack.command("mine", user="UALICE"))
     assert references(waiting) == []  # Alice already approved GL-1
@@ -479,6 +555,7 @@ def waits(story: str) -> dict[str, list[str]]:
 
 
 # ---- Slack failures -----------------------------------------------------------------------------
+
 
 def test_users_info_failing_during_new_saves_nothing(slack, fake, db):
     fake.fail_next("users.info", status=500)

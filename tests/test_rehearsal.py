@@ -1,5 +1,6 @@
 """`python -m bot rehearse`: a sample initiative over six weeks on a simulated clock, with the workspace's settings
 and the people's calendars, sending nothing; it prints what each person would receive and when, in local time."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -8,10 +9,20 @@ from bot.calendar import WorkWeek, zone
 from bot.rehearsal import Cast, person_option, rehearse, script
 from tests.processes import bot_env, cli, database_url, run
 
-CAST = Cast("UOWNER", "USPONSOR", ("UPARIS", "UNEWYORK", "UTOKYO"), dict(
-    [person_option("UOWNER=Europe/Berlin"), person_option("USPONSOR=Europe/Berlin"),
-     person_option("UPARIS=Europe/Paris:FR"), person_option("UNEWYORK=America/New_York:US-NY"),
-     person_option("UTOKYO=Asia/Tokyo:JP")]))
+CAST = Cast(
+    "UOWNER",
+    "USPONSOR",
+    ("UPARIS", "UNEWYORK", "UTOKYO"),
+    dict(
+        [
+            person_option("UOWNER=Europe/Berlin"),
+            person_option("USPONSOR=Europe/Berlin"),
+            person_option("UPARIS=Europe/Paris:FR"),
+            person_option("UNEWYORK=America/New_York:US-NY"),
+            person_option("UTOKYO=Asia/Tokyo:JP"),
+        ]
+    ),
+)
 
 
 def test_rehearsal_plays_six_weeks_in_each_persons_hours_and_sends_nothing(fake):
@@ -32,8 +43,22 @@ def test_rehearsal_plays_six_weeks_in_each_persons_hours_and_sends_nothing(fake)
 
 def test_the_operator_command_prints_the_rehearsal(db, fake, tmp_path):
     env = bot_env(fake, database_url(db))
-    done = run(cli("rehearse", "--owner", "UOWNER", "--sponsor", "USPONSOR", "--approvers", "UPARIS,UTOKYO",
-                   "--person", "UPARIS=Europe/Paris:FR", "--person", "UTOKYO=Asia/Tokyo:JP"), env)
+    done = run(
+        cli(
+            "rehearse",
+            "--owner",
+            "UOWNER",
+            "--sponsor",
+            "USPONSOR",
+            "--approvers",
+            "UPARIS,UTOKYO",
+            "--person",
+            "UPARIS=Europe/Paris:FR",
+            "--person",
+            "UTOKYO=Asia/Tokyo:JP",
+        ),
+        env,
+    )
     assert done.returncode == 0, done.stderr
     assert "UPARIS:" in done.stdout and "(Europe/Paris)" in done.stdout and "(Asia/Tokyo)" in done.stdout
     assert fake.calls() == []

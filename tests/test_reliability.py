@@ -4,6 +4,7 @@ a process killed mid-delivery, Slack failing, a deactivated approver, and days o
 Initiatives are registered through the slash command; then the clock moves so that nudges are
 due, and what Slack received is counted at the fake.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,13 +28,14 @@ from storage.db import make_engine
 from storage.models import OutboxMessage
 from tests.conftest import BACKENDS, POSTGRES_URL, SIGNING_SECRET
 from tests.conftest import test_config as config_for
+from tests.facts import references
 from tests.fake_slack import HISTORY_SCOPES
 from tests.processes import APP, bot_env, cli, free_port, run, running, with_search_path
-from tests.facts import references
 from tests.slack_driver import SlackDriver, text_of
 from tests.story import FIRST_NUDGES_DUE as DUE
 from tests.story import register_plans as register
 from tests.story import run_for
+
 
 def nudges(fake) -> list[tuple[str, str]]:
     """(channel, reference) of every reminder Slack accepted. A DM that combines the reminders due to one person
@@ -48,7 +50,9 @@ def nudges(fake) -> list[tuple[str, str]]:
 
 def outbox(gl, prefix: str = "nudge:") -> list[OutboxMessage]:
     with gl.transaction() as s:
-        return list(s.scalars(select(OutboxMessage).where(OutboxMessage.key.startswith(prefix)).order_by(OutboxMessage.id)))
+        return list(
+            s.scalars(select(OutboxMessage).where(OutboxMessage.key.startswith(prefix)).order_by(OutboxMessage.id))
+        )
 
 
 # ---- a database that other processes can open too -------------------------------------------
@@ -59,8 +63,12 @@ class Shared:
 
     def __init__(self, url: str, fake, clock):
         self.url, self.fake = url, fake
-        self.gl = Greenlight(config_for(fake, DATABASE_URL=url), clock=clock,
-                             engine=make_engine(normalize_database_url(url)), sleep=lambda s: None)
+        self.gl = Greenlight(
+            config_for(fake, DATABASE_URL=url),
+            clock=clock,
+            engine=make_engine(normalize_database_url(url)),
+            sleep=lambda s: None,
+        )
         self.slack = SlackDriver(self.gl, fake, SIGNING_SECRET)
 
     def env(self, at: datetime) -> dict:
@@ -90,6 +98,7 @@ def shared(request, tmp_path, fake, clock):
             with admin.begin() as conn:
                 conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
             admin.dispose()
+
     db = Shared(url, fake, clock)
     db.run("migrate", clock.now())  # as an operator would; the app migrates only SQLite by itself
     yield db
@@ -120,7 +129,7 @@ def test_two_sweeps_at_the_same_moment_send_each_nudge_once(gl, db, slack, fake,
         try:
             start.wait()
             sweep(g)
-        except Exception as e:  # noqa: BLE001 - reported below
+        except Exception as e:
             errors.append(e)
 
     threads = [threading.Thread(target=run, args=(g,)) for g in (gl, other)]
@@ -227,8 +236,10 @@ def test_a_deactivated_approver_is_tried_once_and_the_owner_is_told_once(gl, sla
     to_other = [c for c in fake.calls("chat.postMessage") if c.args["channel"] == "UOTHER"]
     assert len(to_other) == 1  # one attempt, no retry loop
     [told] = slack.dms("UOWNER")
-    assert ("I could not deliver a message about *GL-1* to <@UOTHER> (user_not_found). Please reach them another way, "
-            "or check that I can post there. I will not send them more reminders about it.") in text_of(told)
+    assert (
+        "I could not deliver a message about *GL-1* to <@UOTHER> (user_not_found). Please reach them another way, "
+        "or check that I can post there. I will not send them more reminders about it."
+    ) in text_of(told)
     assert [(m.recipient, m.status) for m in outbox(gl)] == [("UALICE", "sent"), ("UOTHER", "undeliverable")]
 
     clock.set(datetime(2026, 12, 21, 12, 0, tzinfo=UTC))  # the rest of the cadence, to the deadline day
@@ -256,8 +267,10 @@ def test_after_days_of_downtime_each_approver_gets_one_catch_up_nudge_in_their_w
                 received.setdefault(call.args["channel"], []).append(clock.now())
         clock.advance(minutes=30)
 
-    local = {who: [at.astimezone(zone(tz)) for at in received.get(who, [])]
-             for who, tz in [("UALICE", "Europe/Berlin"), ("UBOB", "America/Los_Angeles"), ("UCAROL", "Asia/Tokyo")]}
+    local = {
+        who: [at.astimezone(zone(tz)) for at in received.get(who, [])]
+        for who, tz in [("UALICE", "Europe/Berlin"), ("UBOB", "America/Los_Angeles"), ("UCAROL", "Asia/Tokyo")]
+    }
     assert {who: len(times) for who, times in local.items()} == {"UALICE": 1, "UBOB": 1, "UCAROL": 1}, local
     # Each at the first working moment the sweep saw: Tokyo was at work at once, Berlin waited for 09:00
     # instead of getting it at 03:00, Los Angeles for its Tuesday morning.

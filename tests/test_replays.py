@@ -1,4 +1,5 @@
 """A retried or replayed Slack request acts once, and every copy is answered with what the first one did."""
+
 from __future__ import annotations
 
 import json
@@ -10,9 +11,9 @@ from sqlalchemy import func, select
 from bot.jobs import sweep
 from bot.listeners.replays import STILL_RUNNING, request_key
 from storage.models import Approval, Initiative, SlackRequest
+from tests.forms import answers, open_form
 from tests.slack_driver import command_body, interaction_body, text_of
 from tests.story import homes
-from tests.forms import answers, open_form
 
 FORM = "application/x-www-form-urlencoded"
 NEW = "new Training plan approvers <@UALICE|alice> <@UBOB|bob> sponsor <@USPONSOR|sponsor>"
@@ -29,7 +30,9 @@ def count(gl, model) -> int:
 
 
 def replies(fake, name: str) -> list[dict]:
-    return [{k: v for k, v in c.args.items() if k != "_name"} for c in fake.calls("response_url") if c.args["_name"] == name]
+    return [
+        {k: v for k, v in c.args.items() if k != "_name"} for c in fake.calls("response_url") if c.args["_name"] == name
+    ]
 
 
 def test_the_same_command_sent_three_times_registers_one_initiative_and_answers_three_times_alike(slack, fake, gl):
@@ -46,12 +49,23 @@ def test_the_same_command_sent_three_times_registers_one_initiative_and_answers_
 def test_a_repeated_click_approves_once_and_answers_alike(slack, fake, gl):
     slack.command(NEW)
     (request,) = slack.dms("UALICE")
-    value = next(e["value"] for b in request["blocks"] if b["type"] == "actions" for e in b["elements"]
-                 if e["action_id"] == "approve")
+    value = next(
+        e["value"]
+        for b in request["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "approve"
+    )
     payload = {
-        "type": "block_actions", "team": {"id": "T1"}, "user": {"id": "UALICE", "team_id": "T1"}, "api_app_id": "A1",
-        "trigger_id": "trigger-click", "response_url": fake.response_url("click"), "container": {"type": "message"},
-        "channel": {"id": "DUALICE"}, "message": request | {"ts": "1.0"},
+        "type": "block_actions",
+        "team": {"id": "T1"},
+        "user": {"id": "UALICE", "team_id": "T1"},
+        "api_app_id": "A1",
+        "trigger_id": "trigger-click",
+        "response_url": fake.response_url("click"),
+        "container": {"type": "message"},
+        "channel": {"id": "DUALICE"},
+        "message": request | {"ts": "1.0"},
         "actions": [{"type": "button", "action_id": "approve", "block_id": "b", "value": value, "action_ts": "1.5"}],
     }
     for _ in range(3):
@@ -66,10 +80,18 @@ def test_a_repeated_click_approves_once_and_answers_alike(slack, fake, gl):
 
 def test_a_repeated_modal_submission_registers_once_and_shows_the_same_confirmation(slack, fake, gl):
     view = open_form(slack, fake)
-    state = {block: {block: value if isinstance(value, dict) else {"type": "plain_text_input", "value": value}}
-             for block, value in answers().items()}
-    payload = {"type": "view_submission", "team": {"id": "T1"}, "user": {"id": "UOWNER", "team_id": "T1"},
-               "api_app_id": "A1", "trigger_id": "trigger-submit", "view": {**view, "id": "V1", "state": {"values": state}}}
+    state = {
+        block: {block: value if isinstance(value, dict) else {"type": "plain_text_input", "value": value}}
+        for block, value in answers().items()
+    }
+    payload = {
+        "type": "view_submission",
+        "team": {"id": "T1"},
+        "user": {"id": "UOWNER", "team_id": "T1"},
+        "api_app_id": "A1",
+        "trigger_id": "trigger-submit",
+        "view": {**view, "id": "V1", "state": {"values": state}},
+    }
     first, *again = [json.loads(send(slack, interaction_body(payload)).body) for _ in range(3)]
     assert first["response_action"] == "update" and "Registered *GL-1*" in text_of(first["view"])
     assert again == [first, first]
@@ -77,13 +99,22 @@ def test_a_repeated_modal_submission_registers_once_and_shows_the_same_confirmat
 
 
 def test_a_retried_event_is_acked_and_not_handled_again(slack, fake):
-    event = json.dumps({
-        "token": "legacy", "team_id": "T1", "api_app_id": "A1", "type": "event_callback", "event_id": "EvRetry",
-        "event_time": 1, "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": True}],
-        "event": {"type": "app_home_opened", "user": "UBOB", "channel": "DUBOB", "tab": "home", "event_ts": "2.0"},
-    })
+    event = json.dumps(
+        {
+            "token": "legacy",
+            "team_id": "T1",
+            "api_app_id": "A1",
+            "type": "event_callback",
+            "event_id": "EvRetry",
+            "event_time": 1,
+            "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": True}],
+            "event": {"type": "app_home_opened", "user": "UBOB", "channel": "DUBOB", "tab": "home", "event_ts": "2.0"},
+        }
+    )
     send(slack, event, "application/json")
-    response = send(slack, event, "application/json", **{"x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout"})
+    response = send(
+        slack, event, "application/json", **{"x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout"}
+    )
     assert response.body == ""
     assert len(homes(fake, "UBOB")) == 1
 
@@ -91,7 +122,9 @@ def test_a_retried_event_is_acked_and_not_handled_again(slack, fake):
 def test_a_repeat_while_the_first_still_runs_is_told_so_and_changes_nothing(slack, fake, gl):
     body = command_body(NEW, "UOWNER", "CGENERAL", fake.response_url("new"))
     with gl.transaction() as s:  # as the first copy leaves it while its listener is still at work
-        s.add(SlackRequest(key=request_key(BoltRequest(body=body)), team_id="T1", reply=None, created_at=gl.clock.now()))
+        s.add(
+            SlackRequest(key=request_key(BoltRequest(body=body)), team_id="T1", reply=None, created_at=gl.clock.now())
+        )
     send(slack, body)
     assert [r["text"] for r in replies(fake, "new")] == [STILL_RUNNING]
     assert count(gl, Initiative) == 0

@@ -1,4 +1,5 @@
 """Retention and erasure: rows gone (or pseudonymised) and everything else intact."""
+
 from __future__ import annotations
 
 import json
@@ -24,18 +25,22 @@ def rows_of(gl, number: int) -> dict[str, int]:
         ini_id = s.scalar(select(Initiative.id).where(Initiative.number == number))
         if ini_id is None:
             return {}
-        return {model.__tablename__: s.scalar(select(func.count()).select_from(model).where(model.initiative_id == ini_id))
-                for model in (Approval, Event, OutboxMessage)}
+        return {
+            model.__tablename__: s.scalar(select(func.count()).select_from(model).where(model.initiative_id == ini_id))
+            for model in (Approval, Event, OutboxMessage)
+        }
 
 
 def test_months_before_keeps_the_day_or_takes_the_months_last():
     from datetime import UTC, datetime
+
     assert months_before(datetime(2027, 3, 31, 9, tzinfo=UTC), 1) == datetime(2027, 2, 28, 9, tzinfo=UTC)
     assert months_before(datetime(2027, 1, 15, tzinfo=UTC), 13) == datetime(2025, 12, 15, tzinfo=UTC)
 
 
-def test_retention_deletes_initiatives_closed_longer_ago_with_their_rows_and_nothing_else(slack, gl, fake, clock,
-                                                                                        monkeypatch):
+def test_retention_deletes_initiatives_closed_longer_ago_with_their_rows_and_nothing_else(
+    slack, gl, fake, clock, monkeypatch
+):
     monkeypatch.setattr(retention, "BATCH", 2)  # small batches, several transactions
     for title in ["Old one", "Old two", "Old three", "Still open", "Recent"]:
         slack.command(NEW.format(title))
@@ -69,16 +74,19 @@ def dump(gl) -> str:
         return json.dumps([[list(map(str, row)) for row in s.execute(t.select())] for t in Base.metadata.sorted_tables])
 
 
-def test_forget_user_pseudonymises_a_person_everywhere_and_keeps_the_records(slack, gl, fake, clock, db, monkeypatch,
-                                                                             capsys):
+def test_forget_user_pseudonymises_a_person_everywhere_and_keeps_the_records(
+    slack, gl, fake, clock, db, monkeypatch, capsys
+):
     slack.command(NEW.format("Vendor switch"))
     slack.command("approve GL-1 ok from <@UALICE|alice>'s side", user="UALICE")
     slack.command(NEW.format("Second").replace("<@UBOB|b>", "<@UCAROL|c>"))
     sweep(gl)
     assert "UALICE" in dump(gl)
     with gl.transaction() as s:
-        shape = {m.__tablename__: s.scalar(select(func.count()).select_from(m)) for m in (Initiative, Approval, Event,
-                                                                                        OutboxMessage)}
+        shape = {
+            m.__tablename__: s.scalar(select(func.count()).select_from(m))
+            for m in (Initiative, Approval, Event, OutboxMessage)
+        }
     monkeypatch.setenv("DATABASE_URL", database_url(db))
     monkeypatch.setenv("SLACK_SIGNING_SECRET", "operator-secret")
     assert main(["forget-user", "UALICE"]) == 0
@@ -89,13 +97,22 @@ def test_forget_user_pseudonymises_a_person_everywhere_and_keeps_the_records(sla
     # (the fake Slack names a DM "D" + the user id; real DM ids are unrelated to the person's id)
     assert not re.search(r"(?<![A-Za-z0-9])UALICE", stored) and alias in stored
     with gl.transaction() as s:
-        after = {m.__tablename__: s.scalar(select(func.count()).select_from(m)) for m in (Initiative, Approval, Event,
-                                                                                        OutboxMessage)}
+        after = {
+            m.__tablename__: s.scalar(select(func.count()).select_from(m))
+            for m in (Initiative, Approval, Event, OutboxMessage)
+        }
         assert after == {**shape, "events": shape["events"] + 1}  # the erasure itself is logged
-        approvals = [(a.initiative.number, a.approver_id, a.decision) for a in s.scalars(select(Approval).order_by(Approval.id))]
+        approvals = [
+            (a.initiative.number, a.approver_id, a.decision) for a in s.scalars(select(Approval).order_by(Approval.id))
+        ]
         assert s.get(Person, ("T1", "UALICE")) is None and s.get(Person, ("T1", "UBOB")) is not None
         [logged] = s.scalars(select(Event).where(Event.kind == "user_forgotten"))
-    assert approvals == [(1, alias, "approved"), (1, "UBOB", "pending"), (2, alias, "pending"), (2, "UCAROL", "pending")]
+    assert approvals == [
+        (1, alias, "approved"),
+        (1, "UBOB", "pending"),
+        (2, alias, "pending"),
+        (2, "UCAROL", "pending"),
+    ]
     assert logged.data == {"pseudonym": alias, "rows": logged.data["rows"]} and logged.actor_id is None
     assert "UBOB" in stored and "UOWNER" in stored  # nobody else is touched
 

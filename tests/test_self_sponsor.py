@@ -1,4 +1,5 @@
 """No self-approval: an owner is not their own sponsor unless the workspace allows it, and then not alone."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select

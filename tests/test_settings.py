@@ -1,4 +1,5 @@
 """`/greenlight settings`: everyone sees them; admins change them, each value checked, and the change takes effect."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
@@ -14,10 +15,7 @@ from storage.models import Approval, Event, Initiative, Workspace
 from tests.facts import bold, channels, of_kind, references
 from tests.slack_driver import SlackDriver, text_of
 from tests.story import ESCALATING as NEW
-from tests.story import database_is_free, escalate
-from tests.story import run_for
-
-
+from tests.story import database_is_free, escalate, run_for
 
 
 def workspace_row(gl, team_id="T1") -> Workspace:
@@ -27,18 +25,30 @@ def workspace_row(gl, team_id="T1") -> Workspace:
 
 def changes(gl) -> list[dict]:
     with gl.transaction() as s:
-        return [(e.actor_id, e.initiative_id, e.data) for e in s.scalars(
-            select(Event).where(Event.kind == "settings_changed").order_by(Event.id))]
+        return [
+            (e.actor_id, e.initiative_id, e.data)
+            for e in s.scalars(select(Event).where(Event.kind == "settings_changed").order_by(Event.id))
+        ]
 
 
 def test_everyone_sees_the_settings_with_their_defaults(slack):
     reply = slack.command("settings", user="UOTHER")
     text = text_of(reply)
-    for line in ("`summary-channel` *not set*", "`summary-day` *mon*", "`summary-time` *09:00*",
-                 "`timezone` *Europe/Berlin*", "`working-hours` *09:00-17:00*", "`working-days` *mon,tue,wed,thu,fri*",
-                 "`holidays` *none*", "`deadline` *10 business days*", "`first-nudge` *2 business days*",
-                 "`nudge-every` *2 business days*", "`report-after` *20 business days*",
-                 "`sponsor-every` *2 business days*", "`report-every` *5 business days*"):
+    for line in (
+        "`summary-channel` *not set*",
+        "`summary-day` *mon*",
+        "`summary-time` *09:00*",
+        "`timezone` *Europe/Berlin*",
+        "`working-hours` *09:00-17:00*",
+        "`working-days` *mon,tue,wed,thu,fri*",
+        "`holidays` *none*",
+        "`deadline` *10 business days*",
+        "`first-nudge` *2 business days*",
+        "`nudge-every` *2 business days*",
+        "`report-after` *20 business days*",
+        "`sponsor-every` *2 business days*",
+        "`report-every` *5 business days*",
+    ):
         assert line in text
     assert "Only workspace admins and owners can change them." in text
     assert "Only workspace admins" not in text_of(slack.command("settings", user="UADMIN"))
@@ -55,7 +65,11 @@ def test_a_non_admin_cannot_change_them(slack, gl):
 def test_admins_owners_and_greenlight_admins_can(slack, fake, gl, user):
     fake.add_user("UBOSS", name="boss", is_owner=True)  # UOPS is in GREENLIGHT_ADMINS, unknown to Slack
     reply = slack.command("settings working-hours 08:00-16:00", user=user)
-    assert "`working-hours`" in reply["text"] and bold(reply["text"])[0] == "08:00-16:00" and "09:00-17:00" in reply["text"]
+    assert (
+        "`working-hours`" in reply["text"]
+        and bold(reply["text"])[0] == "08:00-16:00"
+        and "09:00-17:00" in reply["text"]
+    )
     assert workspace_row(gl).working_hours == "08:00-16:00"
     assert changes(gl) == [(user, None, {"key": "working-hours", "old": "09:00-17:00", "new": "08:00-16:00"})]
 
@@ -125,8 +139,9 @@ def test_each_key_refuses_a_bad_value(slack, gl, key, value, message):
     assert message in reply["text"]
     assert f"`/greenlight settings {key} " in reply["text"]  # and an example of a good one
     after = workspace_row(gl)
-    assert {c.name: getattr(after, c.name) for c in Workspace.__table__.columns} == \
-        {c.name: getattr(before, c.name) for c in Workspace.__table__.columns}
+    assert {c.name: getattr(after, c.name) for c in Workspace.__table__.columns} == {
+        c.name: getattr(before, c.name) for c in Workspace.__table__.columns
+    }
     assert changes(gl) == []
 
 
@@ -135,12 +150,15 @@ def every_column(gl) -> dict:
     return {c.name: getattr(row, c.name) for c in Workspace.__table__.columns}
 
 
-@pytest.mark.parametrize("text", [
-    *(f"settings {key} {'9' * 40_000}" for key in SETTINGS),
-    "settings working-days mon," + "x" * 40_000,
-    "settings summary-channel <#C" + "1" * 40_000 + "|approvals>",
-    "settings " + "colour" * 7_000 + " blue",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        *(f"settings {key} {'9' * 40_000}" for key in SETTINGS),
+        "settings working-days mon," + "x" * 40_000,
+        "settings summary-channel <#C" + "1" * 40_000 + "|approvals>",
+        "settings " + "colour" * 7_000 + " blue",
+    ],
+)
 def test_a_huge_value_gets_a_short_answer(slack, gl, text):
     before = every_column(gl)
     reply = slack.command(text, user="UADMIN")["text"]
@@ -168,7 +186,9 @@ def test_summary_channel_must_be_one_the_bot_can_post_in(slack, fake, gl):
     assert channels(reply) == ["CNOWHERE"] and not changes(gl)  # which one; nothing is set
     assert workspace_row(gl).summary_channel is None
 
-    assert bold(slack.command("settings summary-channel <#CPUBLIC|approvals>", user="UADMIN")["text"])[0] == "<#CPUBLIC>"
+    assert (
+        bold(slack.command("settings summary-channel <#CPUBLIC|approvals>", user="UADMIN")["text"])[0] == "<#CPUBLIC>"
+    )
     assert bold(slack.command("settings summary-channel <#CINNER|inner>", user="UADMIN")["text"])[0] == "<#CINNER>"
     assert workspace_row(gl).summary_channel == "CINNER"
     assert "`summary-channel` *<#CINNER>*" in text_of(slack.command("settings"))
@@ -202,7 +222,9 @@ def test_slack_is_asked_with_no_transaction_open(slack, gl, fake, monkeypatch):
 
 
 def register(slack) -> datetime:
-    assert references(slack.command("new Plan approvers <@UALICE> sponsor <@USPONSOR>", user="UOWNER")["text"]) == ["GL-1"]
+    assert references(slack.command("new Plan approvers <@UALICE> sponsor <@USPONSOR>", user="UOWNER")["text"]) == [
+        "GL-1"
+    ]
     return next_nudge(slack.gl)
 
 
@@ -258,12 +280,15 @@ def test_settings_belong_to_one_workspace(slack, gl, fake):
     assert workspace_row(gl, "T2").nudge_every == 5
 
 
-
 # --- sponsor-every and report-every: settable, shown, and they move what is already scheduled ----------
 
+
 def sponsor_asks_in(sent) -> list[date]:
-    return [at.astimezone(zone("Europe/Berlin")).date() for at, ch, m in sent
-            if ch == "USPONSOR" and "your decision is still needed" in text_of(m)]
+    return [
+        at.astimezone(zone("Europe/Berlin")).date()
+        for at, ch, m in sent
+        if ch == "USPONSOR" and "your decision is still needed" in text_of(m)
+    ]
 
 
 def test_sponsor_every_re_asks_escalated_sponsors_on_the_new_cadence(slack, gl, fake, clock):
@@ -277,8 +302,11 @@ def test_sponsor_every_re_asks_escalated_sponsors_on_the_new_cadence(slack, gl, 
 
 
 def report_reminders_in(sent) -> list[date]:
-    return [at.astimezone(zone("Europe/Berlin")).date() for at, ch, m in sent
-            if ch == "UOWNER" and "The report on *GL-1*" in text_of(m)]
+    return [
+        at.astimezone(zone("Europe/Berlin")).date()
+        for at, ch, m in sent
+        if ch == "UOWNER" and "The report on *GL-1*" in text_of(m)
+    ]
 
 
 def test_report_every_spaces_the_reminders_of_an_overdue_report(slack, gl, fake, clock):
@@ -298,11 +326,16 @@ def test_records_settings_read_on_off_and_months_and_refuse_the_rest(slack):
     """self-sponsor, summary-names (on|off) and retention (off | months): records branch."""
     assert slack.command("settings retention 24", user="UADMIN")["text"].startswith("`retention` is now *24 months*")
     assert slack.command("settings retention off", user="UADMIN")["text"].startswith(
-        "`retention` is now *off (nothing is deleted)* (was 24 months).")
+        "`retention` is now *off (nothing is deleted)* (was 24 months)."
+    )
     refused = slack.command("settings retention 0", user="UADMIN")["text"]
     assert "is not a number of months" in refused and "`/greenlight settings retention 24`" in refused
     refused = slack.command("settings summary-names maybe", user="UADMIN")["text"]
     assert "is neither `on` nor `off`" in refused and "`/greenlight settings summary-names off`" in refused
     shown = slack.command("settings", user="UALICE")
     text = str(shown)
-    assert "`self-sponsor` *off*" in text and "`summary-names` *on*" in text and "`retention` *off (nothing is deleted)*" in text
+    assert (
+        "`self-sponsor` *off*" in text
+        and "`summary-names` *on*" in text
+        and "`retention` *off (nothing is deleted)*" in text
+    )

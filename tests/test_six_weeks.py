@@ -2,6 +2,7 @@
 in Paris, New York and Tokyo with their own public holidays, a VP in Berlin as sponsor. No proactive message
 arrives outside its recipient's working hours or on their holidays, nobody gets two reminders on one day, the
 sponsor is told at registration, and no spent button is left at the end."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -15,8 +16,11 @@ from tests.facts import live_buttons, references
 from tests.story import run_for, set_workspace
 
 PEOPLE = {  # user: (time zone, their own holidays, as they set them with /greenlight me)
-    "UPARIS": ("Europe/Paris", "FR"), "UNEWYORK": ("America/New_York", "US-NY"), "UTOKYO": ("Asia/Tokyo", "JP"),
-    "UOWNER": ("Europe/Berlin", None), "USPONSOR": ("Europe/Berlin", None),
+    "UPARIS": ("Europe/Paris", "FR"),
+    "UNEWYORK": ("America/New_York", "US-NY"),
+    "UTOKYO": ("Asia/Tokyo", "JP"),
+    "UOWNER": ("Europe/Berlin", None),
+    "USPONSOR": ("Europe/Berlin", None),
 }
 WORKSPACE = ("Europe/Berlin", "DE")
 REMINDERS = ("nudge", "lastcall", "manual", "reminders")
@@ -30,8 +34,9 @@ def test_six_weeks_respect_everyones_day(slack, gl, fake, clock):
             assert holidays in slack.command(f"me holidays {holidays}", user=user)["text"]
 
     # Monday 7 December 2026, 10:00 in Berlin: the sales manager registers.
-    reply = slack.command("new Training plan approvers <@UPARIS|p> <@UNEWYORK|n> <@UTOKYO|t> sponsor <@USPONSOR|v> "
-                          "by 2026-12-30")
+    reply = slack.command(
+        "new Training plan approvers <@UPARIS|p> <@UNEWYORK|n> <@UTOKYO|t> sponsor <@USPONSOR|v> by 2026-12-30"
+    )
     assert references(reply["text"]) == ["GL-1"]
     run_for(gl, fake, clock, days=9)
     slack.command("approve GL-1 Looks good", user="UPARIS")  # Wednesday 16 December
@@ -44,8 +49,11 @@ def test_six_weeks_respect_everyones_day(slack, gl, fake, clock):
     run_for(gl, fake, clock, days=2)
 
     with gl.transaction() as s:
-        delivered = s.execute(select(OutboxMessage.key, OutboxMessage.recipient, OutboxMessage.sent_at).where(
-            OutboxMessage.method == "chat.postMessage", OutboxMessage.status == "sent")).all()
+        delivered = s.execute(
+            select(OutboxMessage.key, OutboxMessage.recipient, OutboxMessage.sent_at).where(
+                OutboxMessage.method == "chat.postMessage", OutboxMessage.status == "sent"
+            )
+        ).all()
     workspace_week = WorkWeek(holidays_country=WORKSPACE[1])
     reminders = Counter()
     for key, recipient, sent_at in delivered:
@@ -59,7 +67,9 @@ def test_six_weeks_respect_everyones_day(slack, gl, fake, clock):
     assert reminders and max(reminders.values()) == 1, reminders  # nobody got two reminders on one day
     assert {r for r, _ in reminders} == {"UNEWYORK", "UTOKYO", "UPARIS"}
     # Holidays seen: no Tokyo DM on Coming of Age Day, none in New York on New Year's Day.
-    assert not [k for k, r, at in delivered if r == "UTOKYO" and at.astimezone(zone("Asia/Tokyo")).date() == date(2027, 1, 11)]
+    assert not [
+        k for k, r, at in delivered if r == "UTOKYO" and at.astimezone(zone("Asia/Tokyo")).date() == date(2027, 1, 11)
+    ]
 
     keys = {key for key, _, _ in delivered}
     assert "sponsor:1" in keys  # the sponsor was told at registration

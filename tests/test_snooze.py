@@ -1,5 +1,6 @@
 """Snooze that means something (SPEC §4): `/greenlight snooze GL-12 [N days | until YYYY-MM-DD]`, in the approver's
 own calendar, never past their last call; the waiting clock keeps running and `show` says until when."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -49,11 +50,24 @@ def test_snooze_never_passes_the_last_call(slack, gl, clock):
 def choose(slack, user: str, value: str, message: dict | None = None) -> None:
     """The Snooze menu beside the buttons (an overflow menu), as Slack posts a choice from it."""
     payload = {
-        "type": "block_actions", "team": {"id": slack.team}, "user": {"id": user, "team_id": slack.team},
-        "api_app_id": "A1", "trigger_id": "trigger-snooze-menu", "response_url": slack.fake.response_url("menu"),
-        "container": {"type": "message"}, "channel": {"id": "D" + user}, "message": message or {"ts": "1.0"},
-        "actions": [{"type": "overflow", "action_id": "snooze_for", "block_id": "b", "action_ts": "1",
-                     "selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": value}}],
+        "type": "block_actions",
+        "team": {"id": slack.team},
+        "user": {"id": user, "team_id": slack.team},
+        "api_app_id": "A1",
+        "trigger_id": "trigger-snooze-menu",
+        "response_url": slack.fake.response_url("menu"),
+        "container": {"type": "message"},
+        "channel": {"id": "D" + user},
+        "message": message or {"ts": "1.0"},
+        "actions": [
+            {
+                "type": "overflow",
+                "action_id": "snooze_for",
+                "block_id": "b",
+                "action_ts": "1",
+                "selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": value},
+            }
+        ],
     }
     slack.dispatch(interaction_body(payload))
 

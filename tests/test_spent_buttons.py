@@ -1,6 +1,7 @@
 """Spent buttons disappear (SPEC §4): once an approver answered or the initiative no longer asks them, every
 earlier Greenlight message to them about it (request, reminders, last call, extension, the sponsor's questions)
 is updated to a short record without buttons; one still held for their working hours is never sent."""
+
 from __future__ import annotations
 
 from sqlalchemy import select

@@ -1,4 +1,5 @@
 """Analytics: /greenlight stats, and the monthly chart in the summary's thread."""
+
 from __future__ import annotations
 
 from tests.slack_driver import text_of
@@ -17,8 +18,10 @@ def test_stats_give_time_to_decision_per_approver_the_sponsor_share_and_reports(
     assert "Greenlight stats: the last 30 days" in text
     assert "Registered: *2* initiatives" in text
     # GL-1: Tue 8 Dec 10:00 → Mon 14 Dec 13:00 Berlin = 4 days 3 hours (Tue 14h + Wed-Fri + Mon 13h); GL-2: 1 day
-    assert "Time to decision (approved, rejected or the sponsor's go-ahead): median *2.6 business days*, " \
-           "90th percentile 4.1 business days (2)" in text
+    assert (
+        "Time to decision (approved, rejected or the sponsor's go-ahead): median *2.6 business days*, "
+        "90th percentile 4.1 business days (2)" in text
+    )
     assert "Needed the sponsor: 1 of 2 (50%)" in text
     assert "Proceeded and reported: 1 proceeded; 1 reported on time, 0 late" in text
     assert "<@UALICE>: median *0.6 business days*, 90th percentile 1.0 business day (2)" in text

@@ -1,4 +1,5 @@
 """The weekly summary: its sections and numbers after a week of activity, once per channel per week, Slack's limits."""
+
 from __future__ import annotations
 
 import re
@@ -17,7 +18,6 @@ from tests.processes import bot_env, cli, database_url, run, running
 from tests.slack_driver import text_of
 from tests.slack_limits import message_problems
 from tests.summaries import at, new, summaries
-
 
 
 def set_initiative(gl, number, **values):
@@ -62,7 +62,10 @@ def test_a_week_of_activity_gives_exactly_these_sections_and_numbers(slack, gl, 
     clock.set(at(2026, 12, 8))
     assert references(slack.command("approve GL-1 fine by me", user="UBOB")["text"]) == ["GL-1"]
     with gl.transaction() as s:
-        assert s.scalar(select(Approval.decision).where(Approval.approver_id == "UBOB", Approval.initiative_id == 1)) == "approved"
+        assert (
+            s.scalar(select(Approval.decision).where(Approval.approver_id == "UBOB", Approval.initiative_id == 1))
+            == "approved"
+        )
     sweep(gl)
     clock.set(at(2026, 12, 9))
     assert new(slack, "Team offsite", ["UBOB", "UCAROL"]) == 9
@@ -248,13 +251,24 @@ def test_500_open_initiatives_every_message_within_slacks_limits(slack, gl, fake
         first = s.scalar(select(Initiative))
         for number in range(2, 501):
             status = "escalated" if number <= 11 else "proceeding" if number <= 21 else "open"
-            ini = Initiative(team_id="T1", number=number, title=title, owner_id="UOWNER", sponsor_id="USPONSOR",
-                             channel_id="CPLANS", status=status, deadline=date(2027, 1, 29), created_at=first.created_at,
-                             escalated_at=first.created_at if status == "escalated" else None,
-                             proceeded_at=first.created_at if status == "proceeding" else None,
-                             report_due=date(2027, 1, 4) if status == "proceeding" else None)
-            ini.approvals = [Approval(approver_id=a, position=i, requested_at=first.created_at - timedelta(days=number % 7))
-                             for i, a in enumerate(approvers)]
+            ini = Initiative(
+                team_id="T1",
+                number=number,
+                title=title,
+                owner_id="UOWNER",
+                sponsor_id="USPONSOR",
+                channel_id="CPLANS",
+                status=status,
+                deadline=date(2027, 1, 29),
+                created_at=first.created_at,
+                escalated_at=first.created_at if status == "escalated" else None,
+                proceeded_at=first.created_at if status == "proceeding" else None,
+                report_due=date(2027, 1, 4) if status == "proceeding" else None,
+            )
+            ini.approvals = [
+                Approval(approver_id=a, position=i, requested_at=first.created_at - timedelta(days=number % 7))
+                for i, a in enumerate(approvers)
+            ]
             s.add(ini)
         ws.next_number = 501
     clock.set(at(2026, 12, 14, 8, 0))
@@ -273,8 +287,13 @@ def test_500_open_initiatives_every_message_within_slacks_limits(slack, gl, fake
     # What the thread could not hold is counted, and the last line says where to see it all.
     last = texts(replies[-1])[-1]
     assert references(last) == [] and "`/greenlight list`" in last  # how many are left out, and where they all are
-    rows = [line for m in replies for t in texts(m) for line in t.split("\n")
-            if line.startswith("*GL-") or line[:1].isdigit()]
+    rows = [
+        line
+        for m in replies
+        for t in texts(m)
+        for line in t.split("\n")
+        if line.startswith("*GL-") or line[:1].isdigit()
+    ]
     # Beyond the first five of each part: 475 stalled, 5 with the sponsor, 5 proceeding, 6 of 11 blockers.
     assert len(rows) + numbers(last)[0] == 475 + 5 + 5 + 6
     preview = slack.command("summary", channel="CPLANS")
@@ -284,8 +303,14 @@ def test_500_open_initiatives_every_message_within_slacks_limits(slack, gl, fake
 
 def test_operator_cli_prints_the_summary_without_slack(slack, gl, fake, clock, db):
     new(slack, "Training plan &amp; more", ["UALICE"])
-    env = cli_env(db, fake, at(2026, 12, 14, 8, 0), SLACK_API_URL="http://127.0.0.1:9/", SLACK_BOT_TOKEN="",
-                  SLACK_SIGNING_SECRET="")
+    env = cli_env(
+        db,
+        fake,
+        at(2026, 12, 14, 8, 0),
+        SLACK_API_URL="http://127.0.0.1:9/",
+        SLACK_BOT_TOKEN="",
+        SLACK_SIGNING_SECRET="",
+    )
     result = run(cli("summary", "--channel", "CPLANS"), env, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[:3] == [
@@ -295,7 +320,9 @@ def test_operator_cli_prints_the_summary_without_slack(slack, gl, fake, clock, d
         "*Stalled, longest wait first*",
     ]
     [line] = [line for line in result.stdout.splitlines() if line.startswith("*GL-1*")]
-    assert "Training plan & more" in line and "@alice" in line and "<@" not in line  # names, unescaped, as a person reads
+    assert (
+        "Training plan & more" in line and "@alice" in line and "<@" not in line
+    )  # names, unescaped, as a person reads
     assert "(4 business days)" in line and days(line) == ["Fri 29 Jan 2027"]
     [blocker] = [line for line in result.stdout.splitlines() if line.startswith("1. ")]
     assert "@alice" in blocker and "4 business days" in blocker

@@ -6,12 +6,13 @@ The queueing part (bot.jobs.queue_due) must cost the same at 10 and at 200 initi
 Delivery sends one Slack call per message, each in its own short transactions (claim a batch,
 then per message: read, send, record); its statements per message must be a small constant.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import event, func, select
 
-from bot.jobs import queue_due
 from bot.dataset import DUE_KINDS, NOW, fill
+from bot.jobs import queue_due
 from storage.models import Base, OutboxMessage
 
 DELIVERY_STATEMENTS_PER_MESSAGE = 6  # SQLite: BEGIN, read, BEGIN, record, plus a thread target lookup at most

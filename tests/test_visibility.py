@@ -2,6 +2,7 @@
 
 Delegates are not a role yet (another issue adds them): the delegate row is someone named nowhere, and
 sees what a non-member sees; bot/services/visibility.takes_part is where they will join."""
+
 from __future__ import annotations
 
 import json
@@ -16,13 +17,37 @@ TITLES = {"CPUB": "Public plan", "CPRIV": "Secret plan"}
 NUMBERS = {"CPUB": 1, "CPRIV": 2}
 
 # viewer → does the viewer see an initiative of a public / a private channel in show, list, summary preview…
-SEES_ALL = {"owner": True, "sponsor": True, "approver": True, "delegate": False, "channel member": True,
-            "non-member": False, "guest": False, "admin": True}
+SEES_ALL = {
+    "owner": True,
+    "sponsor": True,
+    "approver": True,
+    "delegate": False,
+    "channel member": True,
+    "non-member": False,
+    "guest": False,
+    "admin": True,
+}
 # …and in mine, the Home and `export mine`: only what the viewer takes part in.
-TAKES_PART = {"owner": True, "sponsor": True, "approver": True, "delegate": False, "channel member": False,
-              "non-member": False, "guest": False, "admin": False}
-USER = {"owner": "UOWNER", "sponsor": "USPONSOR", "approver": "UALICE", "delegate": "UDELEGATE",
-        "channel member": "UMEMBER", "non-member": "UOUTSIDER", "guest": "UGUEST", "admin": "UADMIN"}
+TAKES_PART = {
+    "owner": True,
+    "sponsor": True,
+    "approver": True,
+    "delegate": False,
+    "channel member": False,
+    "non-member": False,
+    "guest": False,
+    "admin": False,
+}
+USER = {
+    "owner": "UOWNER",
+    "sponsor": "USPONSOR",
+    "approver": "UALICE",
+    "delegate": "UDELEGATE",
+    "channel member": "UMEMBER",
+    "non-member": "UOUTSIDER",
+    "guest": "UGUEST",
+    "admin": "UADMIN",
+}
 
 
 @pytest.fixture
@@ -63,9 +88,15 @@ def seen(slack, fake, user: str, channel: str) -> dict[str, bool]:
 @pytest.mark.parametrize("role", list(USER))
 @pytest.mark.parametrize("channel", ["CPUB", "CPRIV"])
 def test_visibility_matrix(world, fake, role, channel):
-    expected = {"export": SEES_ALL[role] if role == "admin" else TAKES_PART[role], "show": SEES_ALL[role], "list": SEES_ALL[role], "mine": TAKES_PART[role],
-                "home": TAKES_PART[role], "summary preview": SEES_ALL[role],
-                "stats": SEES_ALL[role]}
+    expected = {
+        "export": SEES_ALL[role] if role == "admin" else TAKES_PART[role],
+        "show": SEES_ALL[role],
+        "list": SEES_ALL[role],
+        "mine": TAKES_PART[role],
+        "home": TAKES_PART[role],
+        "summary preview": SEES_ALL[role],
+        "stats": SEES_ALL[role],
+    }
     assert seen(world, fake, USER[role], channel) == expected
 
 
@@ -94,11 +125,23 @@ def test_a_question_is_read_only_by_the_approver_the_owner_and_the_sponsor(world
         assert "asked the owner a question" in shown and "Which budget line" not in shown
 
 
-@pytest.mark.parametrize("command", ["approve GL-2", "reject GL-2 no", "nudge GL-2", "proceed GL-2",
-                                     "withdraw GL-2", "extend GL-2 in 5 days", "report GL-2 done"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        "approve GL-2",
+        "reject GL-2 no",
+        "nudge GL-2",
+        "proceed GL-2",
+        "withdraw GL-2",
+        "extend GL-2 in 5 days",
+        "report GL-2 done",
+    ],
+)
 def test_acting_on_an_initiative_one_may_not_see_reveals_nothing_of_it(world, command):
-    assert world.command(command, user="UOUTSIDER")["text"] == \
-        "There is no GL-2 in this workspace. `/greenlight list` shows the open ones."
+    assert (
+        world.command(command, user="UOUTSIDER")["text"]
+        == "There is no GL-2 in this workspace. `/greenlight list` shows the open ones."
+    )
     assert "There is no GL-2" not in world.command(command, user="UMEMBER")["text"]  # may see it: told who may act
 
 

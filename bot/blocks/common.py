@@ -1,4 +1,5 @@
 """Small Block Kit pieces every builder uses."""
+
 from __future__ import annotations
 
 from bot.blocks.ids import Action
@@ -24,7 +25,12 @@ def context(text: str) -> dict:
 
 def button(label: str, action: Action, value: str, style: str | None = None, confirm: dict | None = None) -> dict:
     """A button whose action_id is the Action and whose value names the initiative; `confirm` asks first."""
-    element = {"type": "button", "text": {"type": "plain_text", "text": label}, "action_id": action.value, "value": value}
+    element = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": label},
+        "action_id": action.value,
+        "value": value,
+    }
     if style:
         element["style"] = style
     if confirm:
@@ -34,10 +40,13 @@ def button(label: str, action: Action, value: str, style: str | None = None, con
 
 def confirmation(title: str, text: str, yes: str, style: str = "primary") -> dict:
     """Slack's confirmation dialog: what the click will do, asked before it acts (cut to Slack's limits)."""
-    return {"title": {"type": "plain_text", "text": truncate(title, 100)},
-            "text": {"type": "mrkdwn", "text": truncate(text, 300)},
-            "confirm": {"type": "plain_text", "text": truncate(yes, 30)},
-            "deny": {"type": "plain_text", "text": "Cancel"}, "style": style}
+    return {
+        "title": {"type": "plain_text", "text": truncate(title, 100)},
+        "text": {"type": "mrkdwn", "text": truncate(text, 300)},
+        "confirm": {"type": "plain_text", "text": truncate(yes, 30)},
+        "deny": {"type": "plain_text", "text": "Cancel"},
+        "style": style,
+    }
 
 
 def actions(*buttons: dict) -> dict:

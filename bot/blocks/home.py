@@ -1,4 +1,5 @@
 """The App Home tab: what waits on you, what you own, what you sponsor, with the buttons you may use."""
+
 from __future__ import annotations
 
 from bot.blocks.common import actions, button, context, header, section
@@ -14,8 +15,7 @@ OPEN = ("open", "escalated")
 def waiting_item(ini, wait) -> list[dict]:
     """An initiative that waits on this approver: how long, the deadline, Approve, Reject and Snooze."""
     note = f" · {mention(ini.sponsor_id)} is deciding whether to proceed" if ini.status == "escalated" else ""
-    text = (f"{title_of(ini)} from {mention(ini.owner_id)}\n"
-            f"Waiting on you for *{wait.text}* · {deadline_of(ini)}{note}")
+    text = f"{title_of(ini)} from {mention(ini.owner_id)}\nWaiting on you for *{wait.text}* · {deadline_of(ini)}{note}"
     value = str(ini.id)
     buttons = [button("Approve", Action.APPROVE, value, "primary"), button("Reject", Action.REJECT, value, "danger")]
     if ini.status == "open":
@@ -46,9 +46,14 @@ def sponsored_item(ini, waits) -> list[dict]:
 def decision_item(ini, waits) -> list[dict]:
     """An escalated initiative whose sponsor this person is: their decision waits (SPEC §4), with its buttons."""
     pending = ", ".join(mention(w.approval.approver_id) for w in waits if w.approval.decision == "pending")
-    text = (f"*Decision:* {title_of(ini)} from {mention(ini.owner_id)} passed its {deadline_of(ini)} without "
-            f"sign-off from {pending or 'everyone'}. Proceed and report, extend, or withdraw?")
-    return [section(text), actions(proceed_button(ini), button("Extend", Action.EXTEND, str(ini.id)), withdraw_button(ini))]
+    text = (
+        f"*Decision:* {title_of(ini)} from {mention(ini.owner_id)} passed its {deadline_of(ini)} without "
+        f"sign-off from {pending or 'everyone'}. Proceed and report, extend, or withdraw?"
+    )
+    return [
+        section(text),
+        actions(proceed_button(ini), button("Extend", Action.EXTEND, str(ini.id)), withdraw_button(ini)),
+    ]
 
 
 def _fit(groups: list[list[list[dict]]], budget: int) -> list[int]:
@@ -70,17 +75,32 @@ def home(mine, notice: str | None = None) -> dict:
     # Decisions waiting on a sponsor come first under "Waiting on you": her decision is what waits on her.
     decisions = [decision_item(i, w) for i, w in mine.sponsored.rows if i.status == "escalated"]
     groups = [
-        ("Waiting on you", decisions + [waiting_item(i, w) for i, w in mine.waiting_on_me.rows], "Nothing waits on you."),
-        ("Your initiatives", [owned_item(i, w) for i, w in mine.owned.rows],
-         "You own no open initiative. `/greenlight new` registers one."),
+        (
+            "Waiting on you",
+            decisions + [waiting_item(i, w) for i, w in mine.waiting_on_me.rows],
+            "Nothing waits on you.",
+        ),
+        (
+            "Your initiatives",
+            [owned_item(i, w) for i, w in mine.owned.rows],
+            "You own no open initiative. `/greenlight new` registers one.",
+        ),
         ("You sponsor", [sponsored_item(i, w) for i, w in mine.sponsored.rows], "You sponsor no open initiative."),
     ]
     totals = [len(decisions) + mine.waiting_on_me.total, mine.owned.total, mine.sponsored.total]
     top = [section(f":information_source: {notice}")] if notice else []
-    top.append(context("Greenlight keeps approvals from stalling. `/greenlight new` registers an initiative, "
-                       "`/greenlight help` shows everything else."))
-    top.append(actions(button("New initiative", Action.NEW_INITIATIVE, "new", "primary"),
-                       button("My calendar", Action.MY_CALENDAR, "me")))
+    top.append(
+        context(
+            "Greenlight keeps approvals from stalling. `/greenlight new` registers an initiative, "
+            "`/greenlight help` shows everything else."
+        )
+    )
+    top.append(
+        actions(
+            button("New initiative", Action.NEW_INITIATIVE, "new", "primary"),
+            button("My calendar", Action.MY_CALENDAR, "me"),
+        )
+    )
     item_lists = [items for _, items, _ in groups]
     # a header per group, then its items (or one line saying it is empty)
     whole = len(top) + sum(1 + (sum(len(item) for item in items) or 1) for items in item_lists)

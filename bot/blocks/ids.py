@@ -1,4 +1,5 @@
 """Action and view ids shared by the builders and the listeners."""
+
 from enum import StrEnum
 
 

@@ -1,4 +1,5 @@
 """Messages about one initiative: announcement, sign-off requests, notices and the full story."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -63,9 +64,13 @@ def announcement(ini) -> dict:
 def snooze_menu(ini) -> dict:
     """The longer snoozes beside the Snooze button (which snoozes until tomorrow): the value is 'id:choice'."""
     options = [("Snooze for 3 business days", "3"), ("Snooze until next week", "week")]
-    return {"type": "overflow", "action_id": Action.SNOOZE_FOR.value,
-            "options": [{"text": {"type": "plain_text", "text": label}, "value": f"{ini.id}:{choice}"}
-                        for label, choice in options]}
+    return {
+        "type": "overflow",
+        "action_id": Action.SNOOZE_FOR.value,
+        "options": [
+            {"text": {"type": "plain_text", "text": label}, "value": f"{ini.id}:{choice}"} for label, choice in options
+        ],
+    }
 
 
 def approver_buttons(ini) -> dict:
@@ -87,17 +92,35 @@ def message_with_buttons(fallback: str, text: str, ini) -> dict:
 
 def proceed_button(ini) -> dict:
     """Proceed and report, confirmed first: it cannot be undone."""
-    return button("Proceed and report", Action.PROCEED, str(ini.id), "primary", confirmation(
-        f"Proceed with {ini.reference} without all sign-offs?",
-        f"{mention(ini.owner_id)} is told to go ahead and owes a report; the approvers still pending and the channel "
-        "are told. They can still approve, but can no longer reject. This cannot be undone.", "Proceed and report"))
+    return button(
+        "Proceed and report",
+        Action.PROCEED,
+        str(ini.id),
+        "primary",
+        confirmation(
+            f"Proceed with {ini.reference} without all sign-offs?",
+            f"{mention(ini.owner_id)} is told to go ahead and owes a report; the approvers still pending and the channel "
+            "are told. They can still approve, but can no longer reject. This cannot be undone.",
+            "Proceed and report",
+        ),
+    )
 
 
 def withdraw_button(ini) -> dict:
     """Withdraw, confirmed first: it closes the initiative for good."""
-    return button("Withdraw", Action.WITHDRAW, str(ini.id), "danger", confirmation(
-        f"Withdraw {ini.reference}?", "It is closed for good: the owner, the sponsor, the approvers still pending "
-        "and the channel are told, and nobody is reminded any more. This cannot be undone.", "Withdraw", "danger"))
+    return button(
+        "Withdraw",
+        Action.WITHDRAW,
+        str(ini.id),
+        "danger",
+        confirmation(
+            f"Withdraw {ini.reference}?",
+            "It is closed for good: the owner, the sponsor, the approvers still pending "
+            "and the channel are told, and nobody is reminded any more. This cannot be undone.",
+            "Withdraw",
+            "danger",
+        ),
+    )
 
 
 def sponsor_decision(fallback: str, text: str, ini) -> dict:
@@ -109,8 +132,7 @@ def sponsor_decision(fallback: str, text: str, ini) -> dict:
 def approval_request(ini, plan: str) -> dict:
     """The DM that asks an approver for sign-off."""
     text = (
-        f"{mention(ini.owner_id)} asks for your sign-off on {title_of(ini)}.\n"
-        f"Deadline: *{day(ini.deadline)}*. {plan}"
+        f"{mention(ini.owner_id)} asks for your sign-off on {title_of(ini)}.\nDeadline: *{day(ini.deadline)}*. {plan}"
     )
     blocks = [section(text)]
     if ini.details:
@@ -243,8 +265,11 @@ def detail(story) -> list[dict]:
     blocks = [header(f"{ini.reference} {ini.title}"), section("\n".join(lines))]
     if ini.details:
         blocks.append(context(escape(ini.details)))
-    blocks.append(section("*Approvers*\n" + "\n".join(approver_line(ini, w, story.now, zone(story.timezone))
-                                                     for w in story.waits)))
+    blocks.append(
+        section(
+            "*Approvers*\n" + "\n".join(approver_line(ini, w, story.now, zone(story.timezone)) for w in story.waits)
+        )
+    )
     if ini.report_text:
         blocks.append(section(f"*Report*\n>{escape(ini.report_text)}"))
     page, oldest = history_page(history_lines(story, zone(story.timezone)), 47 - len(blocks))

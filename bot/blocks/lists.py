@@ -1,4 +1,5 @@
 """Ephemeral replies to commands: help, list and mine."""
+
 from __future__ import annotations
 
 from bot.blocks.common import actions, button, context, header, section
@@ -89,14 +90,24 @@ def paging(pages, command: str, show: str = "all", channel_id: str | None = None
     number, last = pages[0].number, max(p.pages for p in pages)
     if last == 1:
         return []
-    buttons = [button(label, action, page_value(command, to, show, channel_id))
-               for label, action, to in (("Previous page", Action.PREVIOUS_PAGE, number - 1),
-                                         ("Next page", Action.NEXT_PAGE, number + 1)) if 1 <= to <= last]
+    buttons = [
+        button(label, action, page_value(command, to, show, channel_id))
+        for label, action, to in (
+            ("Previous page", Action.PREVIOUS_PAGE, number - 1),
+            ("Next page", Action.NEXT_PAGE, number + 1),
+        )
+        if 1 <= to <= last
+    ]
     return [context(f"Page {number} of {last}")] + ([actions(*buttons)] if buttons else [])
 
 
-LIST_TITLES = {"all": "Open initiatives", "stalled": "Stalled initiatives", "escalated": "Waiting on the sponsor",
-               "proceeding": "Proceeding without all sign-offs", "mine": "Your open initiatives"}
+LIST_TITLES = {
+    "all": "Open initiatives",
+    "stalled": "Stalled initiatives",
+    "escalated": "Waiting on the sponsor",
+    "proceeding": "Proceeding without all sign-offs",
+    "mine": "Your open initiatives",
+}
 
 
 def open_list(page, show: str = "all", channel_id: str | None = None) -> list[dict]:
@@ -104,15 +115,23 @@ def open_list(page, show: str = "all", channel_id: str | None = None) -> list[di
     heading = "Longest wait first" + (f" · {page.total} in all" if page.total else "")
     heading += f" · in {channel_link(channel_id)}" if channel_id else ""
     lines = [initiative_row(ini, waits) for ini, waits in page.rows]
-    return ([header(LIST_TITLES[show])] + rows_blocks(heading, lines, "Nothing is waiting. 🎉", MAX_BLOCKS - 3)
-            + paging([page], "list", show, channel_id))
+    return (
+        [header(LIST_TITLES[show])]
+        + rows_blocks(heading, lines, "Nothing is waiting. 🎉", MAX_BLOCKS - 3)
+        + paging([page], "list", show, channel_id)
+    )
 
 
 def mine_blocks(mine) -> list[dict]:
     """`/greenlight mine`: one page each of what waits on me, what I own, what I sponsor."""
-    waiting = [f"{title_of(ini)}: waiting on you for *{w.text}* · {deadline_of(ini)} "
-               f"(`/greenlight approve {ini.reference}` or `reject`)" for ini, w in mine.waiting_on_me.rows]
-    owned = [initiative_row(ini, waits) + f" · {STATUS_LABEL[ini.status].split(':')[0]}" for ini, waits in mine.owned.rows]
+    waiting = [
+        f"{title_of(ini)}: waiting on you for *{w.text}* · {deadline_of(ini)} "
+        f"(`/greenlight approve {ini.reference}` or `reject`)"
+        for ini, w in mine.waiting_on_me.rows
+    ]
+    owned = [
+        initiative_row(ini, waits) + f" · {STATUS_LABEL[ini.status].split(':')[0]}" for ini, waits in mine.owned.rows
+    ]
     sponsored = [initiative_row(ini, waits) for ini, waits in mine.sponsored.rows]
     budget = (MAX_BLOCKS - 2) // 3  # the three lists share the message's 50 blocks with the page buttons
 
@@ -121,8 +140,12 @@ def mine_blocks(mine) -> list[dict]:
 
     return (
         rows_blocks(titled("Waiting on you", mine.waiting_on_me), waiting, "Nothing waits on you.", budget)
-        + rows_blocks(titled("Your initiatives", mine.owned), owned,
-                      "You own no open initiative. `/greenlight new` registers one.", budget)
+        + rows_blocks(
+            titled("Your initiatives", mine.owned),
+            owned,
+            "You own no open initiative. `/greenlight new` registers one.",
+            budget,
+        )
         + rows_blocks(titled("You sponsor", mine.sponsored), sponsored, "You sponsor no open initiative.", budget)
         + paging([mine.waiting_on_me, mine.owned, mine.sponsored], "mine")
     )

@@ -1,19 +1,27 @@
 """Modal views: the reason for a rejection (and the other forms the listeners open)."""
+
 from __future__ import annotations
 
 from bot.blocks.ids import View
 from bot.text import truncate
 
 
-def text_input(block_id: str, label: str, *, multiline=False, optional=False, max_length=None, placeholder=None) -> dict:
+def text_input(
+    block_id: str, label: str, *, multiline=False, optional=False, max_length=None, placeholder=None
+) -> dict:
     """An input block holding a plain-text field whose action_id equals its block_id."""
     element = {"type": "plain_text_input", "action_id": block_id, "multiline": multiline}
     if max_length:
         element["max_length"] = max_length
     if placeholder:
         element["placeholder"] = {"type": "plain_text", "text": placeholder}
-    return {"type": "input", "block_id": block_id, "optional": optional,
-            "label": {"type": "plain_text", "text": label}, "element": element}
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "optional": optional,
+        "label": {"type": "plain_text", "text": label},
+        "element": element,
+    }
 
 
 def modal(callback: View, title: str, blocks: list[dict], metadata: str = "", submit: str = "Submit") -> dict:
@@ -31,11 +39,24 @@ def modal(callback: View, title: str, blocks: list[dict], metadata: str = "", su
 
 def reject_reason(ini) -> dict:
     """Asks an approver why they reject."""
-    intro = {"type": "section", "text": {"type": "plain_text", "text": truncate(
-        f"{ini.reference}: {ini.title}\nRejecting ends it for everyone: the wait stops, and the owner, the sponsor "
-        "and the channel are told, with your reason.", 3000)}}
-    reason = text_input("reason", "Why do you reject it?", multiline=True, max_length=2000,
-                        placeholder="The owner, the sponsor and the channel will see this.")
+    intro = {
+        "type": "section",
+        "text": {
+            "type": "plain_text",
+            "text": truncate(
+                f"{ini.reference}: {ini.title}\nRejecting ends it for everyone: the wait stops, and the owner, the sponsor "
+                "and the channel are told, with your reason.",
+                3000,
+            ),
+        },
+    }
+    reason = text_input(
+        "reason",
+        "Why do you reject it?",
+        multiline=True,
+        max_length=2000,
+        placeholder="The owner, the sponsor and the channel will see this.",
+    )
     return modal(View.REJECT, f"Reject {ini.reference}", [intro, reason], str(ini.id), "Reject")
 
 
@@ -48,9 +69,16 @@ def ask_question(ini) -> dict:
 
 def extend_deadline(ini, now) -> dict:
     """Asks the owner or sponsor for a new deadline."""
-    picker = {"type": "input", "block_id": "deadline", "label": {"type": "plain_text", "text": "New deadline"},
-              "element": {"type": "datepicker", "action_id": "deadline",
-                          "initial_date": max(ini.deadline, now.date()).isoformat()}}
+    picker = {
+        "type": "input",
+        "block_id": "deadline",
+        "label": {"type": "plain_text", "text": "New deadline"},
+        "element": {
+            "type": "datepicker",
+            "action_id": "deadline",
+            "initial_date": max(ini.deadline, now.date()).isoformat(),
+        },
+    }
     intro = {"type": "section", "text": {"type": "plain_text", "text": truncate(f"{ini.reference}: {ini.title}", 3000)}}
     return modal(View.EXTEND, f"Extend {ini.reference}", [intro, picker], str(ini.id), "Extend")
 
@@ -71,12 +99,26 @@ CALENDAR_FIELDS = {"working-hours": "Working hours", "working-days": "Working da
 
 def my_calendar(own: dict[str, str | None], workspace_values: dict[str, str]) -> dict:
     """The App Home's form of `/greenlight me`: each key as typed, empty to follow the workspace's (shown)."""
-    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": (
-        "Reminders reach you only in your working hours, on your business days. Leave a field empty to follow "
-        "the workspace. Holidays: a country (`FR`, `JP`) or region (`US-NY`, `DE-BY`), or `none`.")}}]
+    blocks = [
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": (
+                    "Reminders reach you only in your working hours, on your business days. Leave a field empty to follow "
+                    "the workspace. Holidays: a country (`FR`, `JP`) or region (`US-NY`, `DE-BY`), or `none`."
+                ),
+            },
+        }
+    ]
     for key, label in CALENDAR_FIELDS.items():
-        field = text_input(key, label, optional=True, max_length=40,
-                           placeholder=truncate(f"the workspace's: {workspace_values[key] or 'none'}", 150))
+        field = text_input(
+            key,
+            label,
+            optional=True,
+            max_length=40,
+            placeholder=truncate(f"the workspace's: {workspace_values[key] or 'none'}", 150),
+        )
         if own.get(key) is not None:
             field["element"]["initial_value"] = own[key] or "none"
         blocks.append(field)

@@ -1,4 +1,5 @@
 """The registration modal of `/greenlight new`: the form, and reading its answers back."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -10,13 +11,25 @@ from bot.parsing import Draft, Due
 
 # Block ids equal the field names of services.initiatives.validate, so its errors land on the right field.
 TITLE, DETAILS, APPROVERS, SPONSOR, DEADLINE, RULE, CHANNEL = (
-    "title", "details", "approvers", "sponsor", "deadline", "rule", "channel")
+    "title",
+    "details",
+    "approvers",
+    "sponsor",
+    "deadline",
+    "rule",
+    "channel",
+)
 RULES = {"all": "Every approver must approve", "any": "One approval is enough"}
 
 
 def _input(block_id: str, label: str, element: dict, *, optional: bool = False, hint: str | None = None) -> dict:
-    block = {"type": "input", "block_id": block_id, "optional": optional,
-             "label": {"type": "plain_text", "text": label}, "element": {**element, "action_id": block_id}}
+    block = {
+        "type": "input",
+        "block_id": block_id,
+        "optional": optional,
+        "label": {"type": "plain_text", "text": label},
+        "element": {**element, "action_id": block_id},
+    }
     if hint:
         block["hint"] = {"type": "plain_text", "text": hint}
     return block
@@ -28,28 +41,57 @@ def _option(value: str) -> dict:
 
 def registration(default_deadline: date, channel_id: str | None) -> dict:
     """The form: title, details, approvers, sponsor, deadline, rule and channel."""
-    channel = {"type": "conversations_select", "filter": {"include": ["public", "private"], "exclude_bot_users": True},
-               "placeholder": {"type": "plain_text", "text": "Where to announce it"}}
+    channel = {
+        "type": "conversations_select",
+        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
+        "placeholder": {"type": "plain_text", "text": "Where to announce it"},
+    }
     if channel_id and channel_id[:1] in ("C", "G"):
         channel["initial_conversation"] = channel_id
     blocks = [
-        section("Register a plan that needs sign-off. I'll ask the approvers, nudge them in their working hours "
-                "and, at the deadline, ask the sponsor whether to proceed without the missing sign-offs."),
+        section(
+            "Register a plan that needs sign-off. I'll ask the approvers, nudge them in their working hours "
+            "and, at the deadline, ask the sponsor whether to proceed without the missing sign-offs."
+        ),
         text_input(TITLE, "Title", max_length=150, placeholder="What needs approval?"),
-        text_input(DETAILS, "Details", multiline=True, optional=True, max_length=2000,
-                   placeholder="Context the approvers need; a link to the plan"),
-        _input(APPROVERS, "Approvers", {"type": "multi_users_select", "max_selected_items": 10,
-                                        "placeholder": {"type": "plain_text", "text": "Up to 10 people"}},
-               hint="Each must answer Approve or Reject. Not you, and not the sponsor."),
-        _input(SPONSOR, "Sponsor", {"type": "users_select",
-                                    "placeholder": {"type": "plain_text", "text": "Who decides at the deadline"}},
-               hint="At the deadline, the sponsor decides whether to proceed without the missing sign-offs."),
-        _input(DEADLINE, "Deadline", {"type": "datepicker", "initial_date": default_deadline.isoformat()},
-               hint="Escalates to the sponsor at the end of this day."),
-        _input(RULE, "Rule", {"type": "static_select", "options": [_option("all"), _option("any")],
-                              "initial_option": _option("all")}),
-        _input(CHANNEL, "Announce in", channel, optional=True,
-               hint="Leave empty to use the workspace's summary channel."),
+        text_input(
+            DETAILS,
+            "Details",
+            multiline=True,
+            optional=True,
+            max_length=2000,
+            placeholder="Context the approvers need; a link to the plan",
+        ),
+        _input(
+            APPROVERS,
+            "Approvers",
+            {
+                "type": "multi_users_select",
+                "max_selected_items": 10,
+                "placeholder": {"type": "plain_text", "text": "Up to 10 people"},
+            },
+            hint="Each must answer Approve or Reject. Not you, and not the sponsor.",
+        ),
+        _input(
+            SPONSOR,
+            "Sponsor",
+            {"type": "users_select", "placeholder": {"type": "plain_text", "text": "Who decides at the deadline"}},
+            hint="At the deadline, the sponsor decides whether to proceed without the missing sign-offs.",
+        ),
+        _input(
+            DEADLINE,
+            "Deadline",
+            {"type": "datepicker", "initial_date": default_deadline.isoformat()},
+            hint="Escalates to the sponsor at the end of this day.",
+        ),
+        _input(
+            RULE,
+            "Rule",
+            {"type": "static_select", "options": [_option("all"), _option("any")], "initial_option": _option("all")},
+        ),
+        _input(
+            CHANNEL, "Announce in", channel, optional=True, hint="Leave empty to use the workspace's summary channel."
+        ),
     ]
     return modal(View.REGISTER, "New initiative", blocks, submit="Register")
 

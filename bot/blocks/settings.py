@@ -1,4 +1,5 @@
 """The reply to `/greenlight settings`: each setting, its value and what it does."""
+
 from __future__ import annotations
 
 from bot.blocks.common import context, header, section
@@ -11,8 +12,10 @@ MAX_SECTIONS = 47  # Slack's 50 blocks, less the header, the context and one spa
 def settings_blocks(rows, can_change: bool) -> list[dict]:
     """One line per setting: `key` value, and what it sets; then how to change one."""
     lines = [f"`{s.key}` *{value}*: {s.meaning}" for s, value in rows]
-    how = ("Change one with `/greenlight settings <key> <value>`, for example "
-           "`/greenlight settings working-hours 08:30-16:30`.")
+    how = (
+        "Change one with `/greenlight settings <key> <value>`, for example "
+        "`/greenlight settings working-hours 08:30-16:30`."
+    )
     if not can_change:
         how += " Only workspace admins and owners can change them."
     how += " `/greenlight settings history` shows who changed what."
@@ -21,8 +24,11 @@ def settings_blocks(rows, can_change: bool) -> list[dict]:
 
 def settings_history_blocks(changes, tz) -> list[dict]:
     """`/greenlight settings history`: newest first, who changed which setting when, from what to what."""
-    lines = [f"{day(at.astimezone(tz).date())} {at.astimezone(tz):%H:%M} · {mention(actor) if actor else 'Greenlight'} "
-             f"changed `{key}` from *{old}* to *{new}*" for at, actor, key, old, new in changes]
+    lines = [
+        f"{day(at.astimezone(tz).date())} {at.astimezone(tz):%H:%M} · {mention(actor) if actor else 'Greenlight'} "
+        f"changed `{key}` from *{old}* to *{new}*"
+        for at, actor, key, old, new in changes
+    ]
     if not lines:
         return [header("Settings history"), section("No setting has been changed yet: all are as installed.")]
     blocks, chunk, shown = [], [], 0

@@ -1,4 +1,5 @@
 """The reply to `/greenlight stats`: time to decision, who needed the sponsor, reports on time."""
+
 from __future__ import annotations
 
 from bot.blocks.common import context, header, section
@@ -18,7 +19,9 @@ def spread(s) -> str:
 
 def stats_blocks(st) -> list[dict]:
     """The stats of the last `st.days` days, in business days."""
-    share = f"{st.escalated} of {st.registered} ({round(100 * st.escalated / st.registered)}%)" if st.registered else "none"
+    share = (
+        f"{st.escalated} of {st.registered} ({round(100 * st.escalated / st.registered)}%)" if st.registered else "none"
+    )
     lines = [
         f"Registered: *{st.registered}* initiatives",
         f"Time to decision (approved, rejected or the sponsor's go-ahead): {spread(st.decided)}",
@@ -31,9 +34,16 @@ def stats_blocks(st) -> list[dict]:
     if st.names and st.per_approver:
         rows = [f"{mention(user)}: {spread(s)}" for user, s in st.per_approver[:MAX_APPROVERS]]
         more = len(st.per_approver) - MAX_APPROVERS
-        blocks.append(section("*Time to answer, per approver* (slowest first)\n" + "\n".join(rows)
-                              + (f"\n… and {more} more" if more > 0 else "")))
+        blocks.append(
+            section(
+                "*Time to answer, per approver* (slowest first)\n"
+                + "\n".join(rows)
+                + (f"\n… and {more} more" if more > 0 else "")
+            )
+        )
     else:
         blocks.append(section(f"*Time to answer, all approvers*: {spread(st.approvers)}"))
-    note = "Durations count business days." + ("" if st.names else " Names are off (`summary-names`): no one is ranked.")
+    note = "Durations count business days." + (
+        "" if st.names else " Names are off (`summary-names`): no one is ranked."
+    )
     return blocks + [context(note + " Only initiatives you can see are counted.")]

@@ -1,4 +1,5 @@
 """The weekly summary as Slack messages: a main message, thread replies for what does not fit, and plain text."""
+
 from __future__ import annotations
 
 from bot.blocks.common import HEADER_LIMIT, SECTION_LIMIT, context, header, message, section
@@ -22,7 +23,9 @@ def with_sponsor_row(item) -> str:
     """An escalated initiative: how long its sponsor has had the decision, and who is still pending."""
     ini = item.initiative
     pending = f" · still pending: {pending_text(item.waits)}" if item.waits else ""
-    return f"{title_of(ini)}: {mention(ini.sponsor_id)} has had the decision for *{describe_wait(item.seconds)}*{pending}"
+    return (
+        f"{title_of(ini)}: {mention(ini.sponsor_id)} has had the decision for *{describe_wait(item.seconds)}*{pending}"
+    )
 
 
 def proceeding_row(item, tz) -> str:
@@ -39,7 +42,12 @@ def proceeding_row(item, tz) -> str:
     return f"{title_of(ini)}: {mention(ini.sponsor_id)} decided to proceed{since}{without} · {due}"
 
 
-DECIDED_VERB = {"approved": "approved", "rejected": "rejected", "withdrawn": "withdrawn", "reported": "proceeded and reported"}
+DECIDED_VERB = {
+    "approved": "approved",
+    "rejected": "rejected",
+    "withdrawn": "withdrawn",
+    "reported": "proceeded and reported",
+}
 
 
 def decided_row(item, tz) -> str:
@@ -90,12 +98,18 @@ def packed(title: str, rows: list[str]) -> list[tuple[dict, int]]:
 def summary_messages(summary) -> list[dict]:
     """The main message, then thread replies with what did not fit; every one within Slack's limits."""
     found = parts(summary)
-    counts = (f"{len(summary.stalled)} stalled · {len(summary.with_sponsor)} waiting on the sponsor · "
-              f"{len(summary.proceeding)} proceeding · {len(summary.decided)} decided last week")
+    counts = (
+        f"{len(summary.stalled)} stalled · {len(summary.with_sponsor)} waiting on the sponsor · "
+        f"{len(summary.proceeding)} proceeding · {len(summary.decided)} decided last week"
+    )
     title = f"Weekly summary · week of {day(summary.monday)}"
-    main = [header(title[:HEADER_LIMIT]),
-            context(f"{channel_link(summary.channel_id)} · {counts}. Waits count business days; "
-                    "`/greenlight show GL-n` tells the whole story.")]
+    main = [
+        header(title[:HEADER_LIMIT]),
+        context(
+            f"{channel_link(summary.channel_id)} · {counts}. Waits count business days; "
+            "`/greenlight show GL-n` tells the whole story."
+        ),
+    ]
     overflow = []
     for part_title, rows in found:
         shown, rest = rows[:MAIN_ROWS], rows[MAIN_ROWS:]
@@ -121,13 +135,15 @@ def thread_replies(overflow: list[tuple[str, list[str]]], title: str) -> list[di
         left = total - sum(count for _, count in sections)
         sections.append((section(f"… and {left} more, {LIST_HINT}"), 0))
     blocks = [block for block, _ in sections]
-    chunks = [blocks[i:i + MAX_BLOCKS] for i in range(0, len(blocks), MAX_BLOCKS)]
+    chunks = [blocks[i : i + MAX_BLOCKS] for i in range(0, len(blocks), MAX_BLOCKS)]
     return [message(f"{title} (continued, {n} of {len(chunks)})", chunk) for n, chunk in enumerate(chunks, start=1)]
 
 
 def schedule_text(ws) -> str:
     """'on Mondays at 09:00 (Europe/Berlin)'."""
-    weekday = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")[WEEKDAYS.index(ws.summary_day)]
+    weekday = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")[
+        WEEKDAYS.index(ws.summary_day)
+    ]
     return f"on {weekday}s at {ws.summary_time} ({ws.timezone})"
 
 
@@ -135,9 +151,15 @@ def preview_message(summary, ws) -> dict:
     """`/greenlight summary`: the main message as it would be posted now, and where the rest would go."""
     schedule = schedule_text(ws)
     if not summary.waiting:
-        return message("No weekly summary for this channel", [section(
-            "This channel gets no weekly summary: no initiative announced here is waiting. "
-            f"Summaries are posted {schedule} in each channel that has initiatives not yet closed.")])
+        return message(
+            "No weekly summary for this channel",
+            [
+                section(
+                    "This channel gets no weekly summary: no initiative announced here is waiting. "
+                    f"Summaries are posted {schedule} in each channel that has initiatives not yet closed."
+                )
+            ],
+        )
     messages = summary_messages(summary)
     note = f"Preview, only you see it. Posted in this channel {schedule}, once a week."
     if len(messages) > 1:

@@ -1,4 +1,5 @@
 """`/greenlight <text>` once parsed: which service answers it, and the reply it gets."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -9,8 +10,8 @@ from bot.blocks.lists import LIST_TITLES, help_text, mine_blocks, open_list
 from bot.blocks.summary import preview_message
 from bot.flows import export as export_flow
 from bot.flows import registration
-from bot.flows import stats as stats_flow
 from bot.flows import settings as settings_flow
+from bot.flows import stats as stats_flow
 from bot.flows import visibility as visibility_flow
 from bot.parsing import Command, ParseError, parse
 from bot.people import refresh_people
@@ -50,8 +51,11 @@ def new(gl, cmd: Command, who: Invocation) -> str | None:
         here = who.channel_id if who.channel_id[:1] in ("C", "G") else None
         draft = replace(cmd.draft, channel_id=cmd.draft.channel_id or here)
         return registration.register(gl, who.client, who.team_id, who.user_id, draft)
-    deadline = gl.act(lambda s, now: service.resolve_deadline(
-        workspace(s, who.team_id, now=now, default_tz=gl.config.timezone), None, now))
+    deadline = gl.act(
+        lambda s, now: service.resolve_deadline(
+            workspace(s, who.team_id, now=now, default_tz=gl.config.timezone), None, now
+        )
+    )
     who.client.views_open(trigger_id=who.trigger_id, view=registration_form.registration(deadline, who.channel_id))
     return None
 
@@ -71,9 +75,11 @@ def require_visible(gl, number: int, who: Invocation) -> None:
 
 def on_initiative(action):
     """A command that acts on the initiative it names: find it (locked), act, reply."""
+
     def handler(gl, cmd: Command, who: Invocation):
         require_visible(gl, cmd.ref, who)
         return gl.act(lambda s, now: action(s, service.find(s, who.team_id, cmd.ref), who.user_id, cmd.text, now))
+
     return handler
 
 
@@ -129,8 +135,16 @@ def _active_channels(gl, team_id: str) -> set[str]:
 def list_open(gl, cmd: Command, who: Invocation) -> dict:
     viewer = visibility_flow.viewer(gl, who.client, who.team_id, who.user_id, _active_channels(gl, who.team_id))
     with gl.reading() as s:
-        page = overview.active(s, who.team_id, gl.clock.now(), show=cmd.show, channel_id=cmd.channel_id,
-                               user_id=who.user_id, number=cmd.page, seen_by=visibility.condition(viewer))
+        page = overview.active(
+            s,
+            who.team_id,
+            gl.clock.now(),
+            show=cmd.show,
+            channel_id=cmd.channel_id,
+            user_id=who.user_id,
+            number=cmd.page,
+            seen_by=visibility.condition(viewer),
+        )
         return {"text": LIST_TITLES[cmd.show], "blocks": open_list(page, cmd.show, cmd.channel_id)}
 
 
@@ -143,9 +157,18 @@ def mine(gl, cmd: Command, who: Invocation) -> dict:
 def summary_preview(gl, cmd: Command, who: Invocation) -> dict:
     """This channel's summary as it would be posted now, of the initiatives the person may see."""
     viewer = visibility_flow.viewer(gl, who.client, who.team_id, who.user_id, [who.channel_id])
-    return gl.act(lambda s, now: preview_message(*summary.preview(
-        s, who.team_id, who.channel_id, now, default_tz=gl.config.timezone,
-        only=lambda ini: visibility.can_see(ini, viewer))))
+    return gl.act(
+        lambda s, now: preview_message(
+            *summary.preview(
+                s,
+                who.team_id,
+                who.channel_id,
+                now,
+                default_tz=gl.config.timezone,
+                only=lambda ini: visibility.can_see(ini, viewer),
+            )
+        )
+    )
 
 
 def me(gl, cmd: Command, who: Invocation) -> str:

@@ -1,4 +1,5 @@
 """`/greenlight export [csv|json] [mine|all]`: the rows read first, then the file sent in a DM (files_upload_v2)."""
+
 from __future__ import annotations
 
 from bot.flows import visibility as visibility_flow
@@ -11,10 +12,15 @@ def run(gl, cmd, who) -> str:
     fmt, scope = cmd.key, cmd.value
     viewer = visibility_flow.viewer(gl, who.client, who.team_id, who.user_id)
     if scope == "all" and not viewer.is_admin:
-        raise Refusal("Only workspace admins can export all initiatives. `/greenlight export` sends you yours "
-                      "(the ones you own, sponsor or approve).")
-    admits = (lambda ini: visibility.can_see(ini, viewer)) if scope == "all" else \
-        (lambda ini: visibility.takes_part(ini, who.user_id))
+        raise Refusal(
+            "Only workspace admins can export all initiatives. `/greenlight export` sends you yours "
+            "(the ones you own, sponsor or approve)."
+        )
+    admits = (
+        (lambda ini: visibility.can_see(ini, viewer))
+        if scope == "all"
+        else (lambda ini: visibility.takes_part(ini, who.user_id))
+    )
     now = gl.clock.now()
     with gl.transaction() as s:  # may create the workspace row on first use
         table = export.rows(s, who.team_id, now, only=admits)
@@ -25,11 +31,16 @@ def run(gl, cmd, who) -> str:
     counted = f"{_count(initiatives, 'initiative')} and {_count(approvals, 'approval')}"
     dm = who.client.conversations_open(users=who.user_id)["channel"]["id"]
     who.client.files_upload_v2(
-        channel=dm, filename=filename, title=f"Greenlight export ({scope}, {day.isoformat()})",
+        channel=dm,
+        filename=filename,
+        title=f"Greenlight export ({scope}, {day.isoformat()})",
         content=export.render(table, fmt).encode("utf-8"),
-        initial_comment=f"Your Greenlight export: {counted}, one row each.")
-    return (f"I sent you *{filename}* in a DM: {counted}, with dates, waits in business hours, decisions, the "
-            "sponsor's choice and the report. `/greenlight export json` gives the same as JSON.")
+        initial_comment=f"Your Greenlight export: {counted}, one row each.",
+    )
+    return (
+        f"I sent you *{filename}* in a DM: {counted}, with dates, waits in business hours, decisions, the "
+        "sponsor's choice and the report. `/greenlight export json` gives the same as JSON."
+    )
 
 
 def _count(n: int, noun: str) -> str:

@@ -1,4 +1,5 @@
 """Registering an initiative: the people named are checked with Slack first, then one transaction registers it."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -13,11 +14,16 @@ from storage.models import Person
 def register(gl, client, team_id: str, owner_id: str, draft) -> str:
     """Register the draft and say what happens next; RegistrationInvalid (field errors) if it can't."""
     refresh_people(gl, client, team_id, (*draft.approver_ids, draft.sponsor_id))
-    ini = gl.act(lambda s, now: service.register(s, team_id=team_id, owner_id=owner_id, draft=draft, now=now,
-                                                  default_tz=gl.config.timezone))
+    ini = gl.act(
+        lambda s, now: service.register(
+            s, team_id=team_id, owner_id=owner_id, draft=draft, now=now, default_tz=gl.config.timezone
+        )
+    )
     approvers = ", ".join(mention(u) for u in draft.approver_ids)
-    return (f"Registered *{ini.reference}* “{escape(ini.title)}”. I announced it in {channel_link(ini.channel_id)} "
-            f"and asked {approvers} for sign-off. Deadline: {msg.day(ini.deadline)}; then {mention(ini.sponsor_id)} decides.")
+    return (
+        f"Registered *{ini.reference}* “{escape(ini.title)}”. I announced it in {channel_link(ini.channel_id)} "
+        f"and asked {approvers} for sign-off. Deadline: {msg.day(ini.deadline)}; then {mention(ini.sponsor_id)} decides."
+    )
 
 
 def field_errors(gl, team_id: str, errors: dict[str, str]) -> dict[str, str]:
@@ -26,6 +32,11 @@ def field_errors(gl, team_id: str, errors: dict[str, str]) -> dict[str, str]:
     names = {}
     if ids:
         with gl.reading() as s:
-            names = dict(s.execute(select(Person.user_id, Person.display_name).where(
-                Person.team_id == team_id, Person.user_id.in_(ids))).all())
+            names = dict(
+                s.execute(
+                    select(Person.user_id, Person.display_name).where(
+                        Person.team_id == team_id, Person.user_id.in_(ids)
+                    )
+                ).all()
+            )
     return {field: with_names(text, names) for field, text in errors.items()}

@@ -1,4 +1,5 @@
 """`/greenlight stats [30|90|365]`: Slack says who asks and which channels they are in, then one read."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -17,8 +18,13 @@ def run(gl, cmd, who) -> dict:
     days = int(cmd.key)
     since = gl.clock.now() - timedelta(days=days)
     with gl.reading() as s:
-        channels = set(s.scalars(select(Initiative.channel_id).where(
-            Initiative.team_id == who.team_id, Initiative.created_at >= since).distinct()))
+        channels = set(
+            s.scalars(
+                select(Initiative.channel_id)
+                .where(Initiative.team_id == who.team_id, Initiative.created_at >= since)
+                .distinct()
+            )
+        )
     viewer = visibility_flow.viewer(gl, who.client, who.team_id, who.user_id, channels)
     with gl.transaction() as s:  # may create the workspace row on first use
         now = gl.clock.now()

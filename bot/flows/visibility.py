@@ -1,5 +1,6 @@
 """What Slack says about a viewer before a read: who they are (users.info, via the people cache) and which of
 the channels in question they are a member of (conversations.members, cached briefly per process)."""
+
 from __future__ import annotations
 
 import logging
@@ -28,7 +29,9 @@ def channel_members(gl, client, team_id: str, channel_id: str) -> frozenset[str]
     cursor = None
     try:
         while True:
-            page = client.conversations_members(channel=channel_id, limit=PAGE, **({"cursor": cursor} if cursor else {}))
+            page = client.conversations_members(
+                channel=channel_id, limit=PAGE, **({"cursor": cursor} if cursor else {})
+            )
             members.update(page.get("members") or [])
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
@@ -36,8 +39,11 @@ def channel_members(gl, client, team_id: str, channel_id: str) -> frozenset[str]
     except SlackApiError as e:
         if e.response.get("error") not in UNREADABLE:
             raise
-        log.info("channel %s: members unreadable (%s); only participants and admins see its initiatives",
-                 channel_id, e.response.get("error"))
+        log.info(
+            "channel %s: members unreadable (%s); only participants and admins see its initiatives",
+            channel_id,
+            e.response.get("error"),
+        )
     result = frozenset(members)
     cache[(team_id, channel_id)] = (time.monotonic(), result)
     return result

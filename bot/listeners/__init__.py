@@ -1,4 +1,5 @@
 """Bolt handlers by kind of Slack input; each module exposes register(app, gl)."""
+
 from __future__ import annotations
 
 from bot.listeners import actions, commands, home, views

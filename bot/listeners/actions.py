@@ -1,4 +1,5 @@
 """Buttons: each acts for the person who clicked, with the same rights as the commands."""
+
 from __future__ import annotations
 
 from bot.blocks import modals
@@ -9,8 +10,8 @@ from bot.flows.commands import Invocation
 from bot.listeners.outcomes import attempt, ephemeral, outcome, settled
 from bot.parsing import Due
 from bot.services import escalation, nudges, personal
-from bot.services.workspaces import workspace
 from bot.services import initiatives as service
+from bot.services.workspaces import workspace
 
 # Buttons that act at once: the service decides who may, and what an outdated click gets.
 IMMEDIATE = {
@@ -31,17 +32,20 @@ def clicked(body) -> tuple[str, str, str]:
 def register(app, gl) -> None:
     def immediate(action, keep_buttons: bool, chosen=None):
         """`chosen(body)` → (initiative id, argument) for a menu, whose value carries both; a button passes ''."""
+
         def handler(ack, body, respond):
             ack()
             team_id, user_id, ini_id = clicked(body)
             ini_id, argument = chosen(body) if chosen else (ini_id, "")
-            reply, done = attempt(lambda: gl.act(
-                lambda s, now: action(s, service.find_by_id(s, team_id, ini_id), user_id, argument, now)))
+            reply, done = attempt(
+                lambda: gl.act(lambda s, now: action(s, service.find_by_id(s, team_id, ini_id), user_id, argument, now))
+            )
             if done and body.get("message"):  # the clicked message shows what happened; a refusal changes nothing
                 respond(replace_original=True, **settled(body["message"], reply["text"], keep_buttons=keep_buttons))
             else:
                 ephemeral(respond, reply)
             gl.deliver_soon()
+
         return handler
 
     for action_id, action in IMMEDIATE.items():
@@ -57,7 +61,9 @@ def register(app, gl) -> None:
     def turn_page(ack, body, respond, client):
         ack()
         team_id, user_id, text = clicked(body)
-        who = Invocation(team_id, user_id, (body.get("channel") or {}).get("id", ""), body.get("trigger_id", ""), client)
+        who = Invocation(
+            team_id, user_id, (body.get("channel") or {}).get("id", ""), body.get("trigger_id", ""), client
+        )
         reply, done = attempt(lambda: commands.turn_page(gl, text, who))
         if done:
             respond(replace_original=True, **reply)
@@ -69,6 +75,7 @@ def register(app, gl) -> None:
 
     def opens_modal(check, build):
         """A button that opens a modal, after checking (read-only) that this person may act."""
+
         def handler(ack, body, respond, client):
             ack()
             team_id, user_id, ini_id = clicked(body)
@@ -84,6 +91,7 @@ def register(app, gl) -> None:
             if reply:
                 ephemeral(respond, reply)
                 gl.deliver_soon()  # shows a refusal on the Home tab, when clicked there
+
         return handler
 
     @app.action(Action.HISTORY.value)
@@ -95,9 +103,11 @@ def register(app, gl) -> None:
 
     def opens_form(build):
         """A Home button that opens a form for the person who clicked (nothing about an initiative to check)."""
+
         def handler(ack, body, respond, client):
             ack()
             team_id, user_id, _ = clicked(body)
+
             def open_form():
                 client.views_open(trigger_id=body["trigger_id"], view=build(team_id, user_id))
 
@@ -105,14 +115,18 @@ def register(app, gl) -> None:
             if reply:
                 ephemeral(respond, reply)
                 gl.deliver_soon()
+
         return handler
 
     def calendar_form(team_id, user_id):
         return modals.my_calendar(*gl.act(lambda s, now: personal.form_values(s, team_id, user_id, now)))
 
     def registration_form(team_id, user_id):
-        deadline = gl.act(lambda s, now: service.resolve_deadline(
-            workspace(s, team_id, now=now, default_tz=gl.config.timezone), None, now))
+        deadline = gl.act(
+            lambda s, now: service.resolve_deadline(
+                workspace(s, team_id, now=now, default_tz=gl.config.timezone), None, now
+            )
+        )
         return register_blocks.registration(deadline, None)
 
     app.action(Action.MY_CALENDAR.value)(opens_form(calendar_form))

@@ -1,4 +1,5 @@
 """The /greenlight slash command: ack, parse the text, run it, answer ephemerally."""
+
 from __future__ import annotations
 
 from bot.flows.commands import Invocation, run
@@ -10,8 +11,9 @@ def register(app, gl) -> None:
     @app.command("/greenlight")
     def greenlight(ack, command, respond, client):
         ack()
-        who = Invocation(command["team_id"], command["user_id"], command.get("channel_id", ""),
-                         command.get("trigger_id", ""), client)
+        who = Invocation(
+            command["team_id"], command["user_id"], command.get("channel_id", ""), command.get("trigger_id", ""), client
+        )
         reply = outcome(lambda: run(gl, parse(command.get("text", "")), who))
         if reply:
             ephemeral(respond, reply)

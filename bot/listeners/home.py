@@ -1,4 +1,5 @@
 """The App Home tab: published when someone opens it; answers to its buttons shown on top of it."""
+
 from __future__ import annotations
 
 import logging
@@ -26,7 +27,9 @@ def register(app, gl) -> None:
         # A click on the Home tab has no response_url, so the button handlers' `respond` (shared with
         # the buttons in DMs) would fail: there, the answer is shown on top of the republished Home.
         if body.get("type") == "block_actions" and (body.get("view") or {}).get("type") == "home":
-            context["respond"] = HomeNotice(gl, context.get("team_id") or body["user"].get("team_id"), body["user"]["id"])
+            context["respond"] = HomeNotice(
+                gl, context.get("team_id") or body["user"].get("team_id"), body["user"]["id"]
+            )
         return next()
 
 

@@ -1,5 +1,6 @@
 """Text from Slack made storable before any listener sees it: NUL characters, which PostgreSQL refuses
 in text and nobody means to type, are removed from every string of the request."""
+
 from __future__ import annotations
 
 

@@ -1,5 +1,6 @@
 """Every Slack request timed (request latency by command and action) and the log lines it causes tagged with its
 workspace: a Bolt App whose dispatch does both, and listener threads that keep the log context. Labels are the subcommand, action id or view id when Greenlight knows it, else "other": never free text."""
+
 from __future__ import annotations
 
 import contextvars
@@ -12,8 +13,12 @@ from bot import logs, metrics
 from bot.blocks.ids import Action, View
 from bot.parsing import USAGE
 
-KNOWN_NAMES = {"command": set(USAGE), "action": {a.value for a in Action}, "view": {v.value for v in View},
-               "event": {"app_home_opened"}}
+KNOWN_NAMES = {
+    "command": set(USAGE),
+    "action": {a.value for a in Action},
+    "view": {v.value for v in View},
+    "event": {"app_home_opened"},
+}
 
 
 def request_label(body: dict) -> tuple[str, str]:

@@ -1,4 +1,5 @@
 """Turning the outcome of a service call into the one ephemeral reply a person sees."""
+
 from __future__ import annotations
 
 import logging
@@ -13,7 +14,9 @@ from bot.services import Refusal
 log = logging.getLogger(__name__)
 
 SLACK_DOWN = "Slack did not answer me just now, so nothing was saved. Please try again in a minute."
-BROKEN = "Something went wrong on my side, so nothing was saved. Please try again; if it persists, tell your Slack admin."
+BROKEN = (
+    "Something went wrong on my side, so nothing was saved. Please try again; if it persists, tell your Slack admin."
+)
 
 
 def attempt(work: Callable[[], dict | str]) -> tuple[dict, bool]:

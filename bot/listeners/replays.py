@@ -1,5 +1,6 @@
 """A retried or replayed Slack request acts once: the first is recorded before its listener runs, and a
 repeat is answered with what the first answered (the rows live a day: see bot/jobs.py)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -30,8 +31,11 @@ def register(app, gl) -> None:
     def act_once(request, context, next):
         key = request_key(request)
         with gl.transaction() as session:
-            first = insert_or_nothing(session, SlackRequest, dict(
-                key=key, team_id=context.get("team_id") or "", reply=None, created_at=gl.clock.now()))
+            first = insert_or_nothing(
+                session,
+                SlackRequest,
+                dict(key=key, team_id=context.get("team_id") or "", reply=None, created_at=gl.clock.now()),
+            )
         if first:
             context["ack"] = RecordedAck(gl, key)
             if context.respond is not None:
@@ -89,5 +93,7 @@ class RecordedRespond:
         self.response_url = getattr(respond, "response_url", None)
 
     def __call__(self, *args, **kwargs):
-        record(self.gl, self.key, {"respond": {"args": list(args), "kwargs": kwargs}})  # first: a repeat may come at once
+        record(
+            self.gl, self.key, {"respond": {"args": list(args), "kwargs": kwargs}}
+        )  # first: a repeat may come at once
         return self.respond(*args, **kwargs)

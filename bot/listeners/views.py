@@ -1,13 +1,14 @@
 """Modal submissions: validate before the ack (errors shown on the field), then act."""
+
 from __future__ import annotations
 
 from datetime import date
 
 from slack_sdk.errors import SlackApiError
 
+from bot.blocks import modals
 from bot.blocks import register as registration_form
 from bot.blocks.ids import View
-from bot.blocks import modals
 from bot.blocks.modals import submitted_date, submitted_text
 from bot.flows import registration
 from bot.listeners.outcomes import SLACK_DOWN
@@ -19,17 +20,21 @@ from bot.services import initiatives as service
 def register(app, gl) -> None:
     def on_submit(field: str, read, act):
         """A submission about one initiative: read the field, act, and show a refusal on the field."""
+
         def handler(ack, body, view):
             team_id, user_id = body["team"]["id"], body["user"]["id"]
             value = read(view, field)
             if not value:
                 return ack(response_action="errors", errors={field: "Please fill this in."})
             try:
-                gl.act(lambda s, now: act(s, service.find_by_id(s, team_id, view["private_metadata"]), user_id, value, now))
+                gl.act(
+                    lambda s, now: act(s, service.find_by_id(s, team_id, view["private_metadata"]), user_id, value, now)
+                )
             except Refusal as e:
                 return ack(response_action="errors", errors={field: str(e)})
             ack()
             gl.deliver_soon()
+
         return handler
 
     def dated(view, field):

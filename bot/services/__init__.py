@@ -12,6 +12,8 @@ def record(session, initiative, actor_id, kind, now, *, touch: bool = True, **da
     (bot/runtime.py); a reminder changes nothing they would see there, so the nudge sweep passes False."""
     from storage.models import Event
 
-    session.add(Event(team_id=initiative.team_id, initiative_id=initiative.id, actor_id=actor_id, kind=kind, data=data, at=now))
+    session.add(
+        Event(team_id=initiative.team_id, initiative_id=initiative.id, actor_id=actor_id, kind=kind, data=data, at=now)
+    )
     if touch:
         session.info.setdefault("touched", set()).add(initiative.id)

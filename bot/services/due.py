@@ -5,6 +5,7 @@ that several sweeps share the work), loads the calendars the batch needs once, r
 on each row, and writes the batch's events and messages in one statement each. A step changes
 the row (at least its due column, so the row is not due again) and returns the outbox rows.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -46,12 +47,16 @@ def run(session: Session, now: datetime, work: DueWork) -> bool:
     query = select(model).where(work.column <= now).order_by(work.column).limit(work.batch)
     # An uninstalled workspace waits, untouched, for its deletion (or a re-install).
     if model is Initiative:
-        query = (query.where(Initiative.status == work.status, still_installed(Initiative.team_id))
-                 .with_for_update(skip_locked=True))
+        query = query.where(Initiative.status == work.status, still_installed(Initiative.team_id)).with_for_update(
+            skip_locked=True
+        )
     else:  # a row of an initiative (an approval): loaded with its initiative and that one's approvals
-        query = (query.join(Initiative).where(Initiative.status == work.status, still_installed(Initiative.team_id))
-                 .options(selectinload(model.initiative).selectinload(Initiative.approvals))
-                 .with_for_update(of=model, skip_locked=True))
+        query = (
+            query.join(Initiative)
+            .where(Initiative.status == work.status, still_installed(Initiative.team_id))
+            .options(selectinload(model.initiative).selectinload(Initiative.approvals))
+            .with_for_update(of=model, skip_locked=True)
+        )
     rows = list(session.scalars(query))
     if not rows:
         return False

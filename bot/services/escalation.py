@@ -1,4 +1,5 @@
 """After the deadline: escalation to the sponsor, Proceed and report, Extend, the report and its reminders."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -11,7 +12,11 @@ from bot.parsing import Due
 from bot.services import Refusal, record
 from bot.services.due import DueWork
 from bot.services.initiatives import (
-    decide, deadline_problem, require_owner_or_sponsor, resolve_deadline, spend_buttons,
+    deadline_problem,
+    decide,
+    require_owner_or_sponsor,
+    resolve_deadline,
+    spend_buttons,
 )
 from bot.services.lifecycle import move, require_asking
 from bot.services.outbox import enqueue
@@ -34,7 +39,9 @@ def ask_sponsor_again(session: Session, ini: Initiative, cal: Calendars, now: da
 
     The next ask counts from now, not from a missed moment, so downtime yields one reminder, not a burst."""
     ini.sponsor_asks += 1
-    ini.next_sponsor_ask_at = cal.after_business_days(ini.team_id, ini.sponsor_id, now, cal.ws(ini.team_id).sponsor_every)
+    ini.next_sponsor_ask_at = cal.after_business_days(
+        ini.team_id, ini.sponsor_id, now, cal.ws(ini.team_id).sponsor_every
+    )
     record(session, ini, None, "sponsor_asked", now, to=ini.sponsor_id)
     return notices.sponsor_asked(ini, cal, waits_of(session, [ini], now, cal=cal)[ini.id], now, again=True)
 
@@ -56,22 +63,44 @@ REPORT_REMINDERS = DueWork("report reminders", Initiative.next_report_reminder_a
 def proceed(session: Session, ini: Initiative, user_id: str, note: str, now: datetime) -> str:
     """The sponsor decides to go ahead without the missing sign-offs; the owner owes a report."""
     if user_id != ini.sponsor_id:
-        raise Refusal(f"Only the sponsor of {ini.reference}, {mention(ini.sponsor_id)}, can decide to proceed without sign-off.")
+        raise Refusal(
+            f"Only the sponsor of {ini.reference}, {mention(ini.sponsor_id)}, can decide to proceed without sign-off."
+        )
     if ini.status is Status.PROCEEDING:
-        raise Refusal(f"{ini.reference} is already proceeding; the report is due {msg.day(ini.report_due)}. Nothing changed.")
+        raise Refusal(
+            f"{ini.reference} is already proceeding; the report is due {msg.day(ini.report_due)}. Nothing changed."
+        )
     require_asking(ini, "there is nothing to proceed with. Nothing changed.")
     if ini.sponsor_id == ini.owner_id and all(a.decision == Decision.PENDING for a in ini.approvals):
-        raise Refusal(f"You are both the owner and the sponsor of {ini.reference}, so you can proceed without sign-off "
-                      "only once at least one approver has answered. Nothing changed; `/greenlight extend` gives "
-                      "them more time.")
+        raise Refusal(
+            f"You are both the owner and the sponsor of {ini.reference}, so you can proceed without sign-off "
+            "only once at least one approver has answered. Nothing changed; `/greenlight extend` gives "
+            "them more time."
+        )
     ws = workspace(session, ini.team_id, now=now)
     pending = ini.pending
     ini.report_due = work_week(ws).add_business_days(today(ws, now), ws.report_after)
-    decide(session, ini, Status.PROCEEDING, now, actor=user_id, event="proceeded", note=note,
-           settles="You decided to proceed and report.")
+    decide(
+        session,
+        ini,
+        Status.PROCEEDING,
+        now,
+        actor=user_id,
+        event="proceeded",
+        note=note,
+        settles="You decided to proceed and report.",
+    )
     enqueue(session, notices.proceeding(ini, user_id, note, pending, now))
-    spend_buttons(session, ini, {a.approver_id: "The sponsor decided to proceed; a report will follow. You can still "
-                                                f"approve with `/greenlight approve {ini.reference}`." for a in pending}, now)
+    spend_buttons(
+        session,
+        ini,
+        {
+            a.approver_id: "The sponsor decided to proceed; a report will follow. You can still "
+            f"approve with `/greenlight approve {ini.reference}`."
+            for a in pending
+        },
+        now,
+    )
     return f"{ini.reference} is proceeding. {mention(ini.owner_id)} has been told to go ahead and to report by {msg.day(ini.report_due)}."
 
 
@@ -89,8 +118,17 @@ def extend(session: Session, ini: Initiative, user_id: str, due: Due, now: datet
     ini.deadline, ini.extensions = deadline, ini.extensions + 1
     for a in ini.pending:
         a.last_call_sent = False  # one last call per deadline
-    decide(session, ini, Status.OPEN, now, actor=user_id, event="extended", deadline=deadline.isoformat(),
-           settles=f"The deadline was extended to {msg.day(deadline)}.", round=old_round)
+    decide(
+        session,
+        ini,
+        Status.OPEN,
+        now,
+        actor=user_id,
+        event="extended",
+        deadline=deadline.isoformat(),
+        settles=f"The deadline was extended to {msg.day(deadline)}.",
+        round=old_round,
+    )
     enqueue(session, notices.extended(ini, user_id, now))
     return f"{ini.reference} now has the deadline {msg.day(deadline)} (extension {ini.extensions}); reminders resume."
 
@@ -105,8 +143,10 @@ def report(session: Session, ini: Initiative, user_id: str, text: str, now: date
     """File the report of an initiative that proceeded: channel, sponsor and every approver get it."""
     require_owner_or_sponsor(ini, user_id, "report on")
     if ini.status is not Status.PROCEEDING:
-        raise Refusal(f"{ini.reference} is {msg.STATUS_LABEL[ini.status]}; a report is filed only after the sponsor "
-                      "decided to proceed without all sign-offs.")
+        raise Refusal(
+            f"{ini.reference} is {msg.STATUS_LABEL[ini.status]}; a report is filed only after the sponsor "
+            "decided to proceed without all sign-offs."
+        )
     if not text.strip():
         raise Refusal(f"Please write the report: `/greenlight report {ini.reference} <what happened>`.")
     ini.report_text = text

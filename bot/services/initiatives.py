@@ -1,4 +1,5 @@
 """Registering initiatives and the answers that decide them: approve, reject, withdraw."""
+
 from __future__ import annotations
 
 import re
@@ -78,8 +79,14 @@ def validate(session: Session, ws, owner_id: str, draft: Draft, now: datetime) -
     if len(draft.details) > MAX_DETAILS:
         errors["details"] = f"The details are {len(draft.details)} characters; keep them to {MAX_DETAILS}."
     approvers = draft.approver_ids
-    people = {p.user_id: p for p in session.scalars(select(Person).where(
-        Person.team_id == ws.team_id, Person.user_id.in_(set(approvers) | {draft.sponsor_id or ""})))}
+    people = {
+        p.user_id: p
+        for p in session.scalars(
+            select(Person).where(
+                Person.team_id == ws.team_id, Person.user_id.in_(set(approvers) | {draft.sponsor_id or ""})
+            )
+        )
+    }
     if not approvers:
         errors["approvers"] = "Name at least one approver."
     elif len(set(approvers)) != len(approvers):
@@ -101,8 +108,10 @@ def validate(session: Session, ws, owner_id: str, draft: Draft, now: datetime) -
     if not draft.sponsor_id:
         errors["sponsor"] = "Name the sponsor who decides at the deadline."
     elif draft.sponsor_id == owner_id and not ws.self_sponsor:
-        errors["sponsor"] = ("You own this initiative, so you cannot also sponsor it: name the person who decides at "
-                             "the deadline. (Workspace admins can allow it with `/greenlight settings self-sponsor on`.)")
+        errors["sponsor"] = (
+            "You own this initiative, so you cannot also sponsor it: name the person who decides at "
+            "the deadline. (Workspace admins can allow it with `/greenlight settings self-sponsor on`.)"
+        )
     elif sponsor is None or sponsor.is_bot or sponsor.deleted:
         errors["sponsor"] = f"{mention(draft.sponsor_id)} cannot sponsor: name a person with an active account."
     if draft.rule not in ("all", "any"):
@@ -117,7 +126,9 @@ def validate(session: Session, ws, owner_id: str, draft: Draft, now: datetime) -
     return errors
 
 
-def register(session: Session, *, team_id: str, owner_id: str, draft: Draft, now: datetime, default_tz: str = "UTC") -> Initiative:
+def register(
+    session: Session, *, team_id: str, owner_id: str, draft: Draft, now: datetime, default_tz: str = "UTC"
+) -> Initiative:
     """Store a new initiative and queue its announcement and sign-off requests; Refusal on bad input."""
     # Locked: two registrations racing in one workspace get consecutive numbers, one after the other.
     ws = workspace(session, team_id, now=now, default_tz=default_tz, lock=True)
@@ -130,9 +141,17 @@ def register(session: Session, *, team_id: str, owner_id: str, draft: Draft, now
     number = ws.next_number
     ws.next_number = number + 1
     ini = Initiative(
-        team_id=team_id, number=number, title=draft.title.strip(), details=draft.details.strip(),
-        owner_id=owner_id, sponsor_id=draft.sponsor_id, channel_id=draft.channel_id, rule=draft.rule,
-        status=Status.OPEN, deadline=deadline, created_at=now,
+        team_id=team_id,
+        number=number,
+        title=draft.title.strip(),
+        details=draft.details.strip(),
+        owner_id=owner_id,
+        sponsor_id=draft.sponsor_id,
+        channel_id=draft.channel_id,
+        rule=draft.rule,
+        status=Status.OPEN,
+        deadline=deadline,
+        created_at=now,
     )
     ini.approvals = [Approval(approver_id=u, position=i, requested_at=now) for i, u in enumerate(draft.approver_ids)]
     session.add(ini)
@@ -159,8 +178,19 @@ def spend_buttons(session, ini: Initiative, verdicts: dict[str, str], now: datet
         enqueue(session, notices.buttons_spent(ini, spent_buttons(session, ini, set(verdicts), now), verdicts, now))
 
 
-def decide(session, ini: Initiative, status: Status, now: datetime, *, actor: str | None, event: str, settles: str,
-           why: str = "", round: int | None = None, **data) -> None:
+def decide(
+    session,
+    ini: Initiative,
+    status: Status,
+    now: datetime,
+    *,
+    actor: str | None,
+    event: str,
+    settles: str,
+    why: str = "",
+    round: int | None = None,
+    **data,
+) -> None:
     """Move the initiative to `status` and tell whoever was waiting on the old state that it is settled.
 
     Approvers still asked when it closes are told they need not answer (`why`); a sponsor asked to decide
@@ -191,7 +221,9 @@ def pending_approval(ini: Initiative, user_id: str, verb: str) -> Approval:
     a = approver(ini, user_id, verb)
     if a.decision != Decision.PENDING:
         when = f" on {msg.day(a.decided_at.date())}" if a.decided_at else ""
-        raise Refusal(f"You already {a.decision} {ini.reference}{when}. It is now {msg.STATUS_LABEL[ini.status]}; nothing changed.")
+        raise Refusal(
+            f"You already {a.decision} {ini.reference}{when}. It is now {msg.STATUS_LABEL[ini.status]}; nothing changed."
+        )
     if ini.status.closed:
         raise Refusal(f"{ini.reference} is already {ini.status}; your answer is no longer needed. Nothing changed.")
     return a
@@ -224,10 +256,24 @@ def approve(session: Session, ini: Initiative, user_id: str, comment: str, now: 
     approved = [x for x in ini.approvals if x.decision == Decision.APPROVED]
     if ini.rule == "any" or len(approved) == len(ini.approvals):
         enqueue(session, notices.settled_requests(ini, now, {a.id: "You approved it. Thank you!"}))
-        decide(session, ini, Status.APPROVED, now, actor=None, event="status_approved", why="it has been approved",
-               settles="Approvals arrived: it is approved, no decision needed.")
-        enqueue(session, notices.decided(ini, f"{msg.title_of(ini)} is *approved*. Last sign-off: {mention(user_id)}."
-                                              f"{notices.quoted(comment)}", now))
+        decide(
+            session,
+            ini,
+            Status.APPROVED,
+            now,
+            actor=None,
+            event="status_approved",
+            why="it has been approved",
+            settles="Approvals arrived: it is approved, no decision needed.",
+        )
+        enqueue(
+            session,
+            notices.decided(
+                ini,
+                f"{msg.title_of(ini)} is *approved*. Last sign-off: {mention(user_id)}.{notices.quoted(comment)}",
+                now,
+            ),
+        )
         return f"Thanks: {ini.reference} is now approved."
     enqueue(session, notices.approval_counted(ini, a, now))
     return f"Thanks: your approval of {ini.reference} is recorded ({len(approved)} of {len(ini.approvals)})."
@@ -244,13 +290,30 @@ def reject(session: Session, ini: Initiative, user_id: str, reason: str, now: da
         record(session, ini, user_id, "objected", now, reason=reason)
         enqueue(session, notices.objected(ini, a, now))
         spend_buttons(session, ini, {user_id: "You objected after the sponsor decided to proceed."}, now)
-        return (f"Your objection to {ini.reference} is recorded with your reason; {mention(ini.sponsor_id)} and "
-                f"{mention(ini.owner_id)} have been told, and it will be listed in the report.")
-    enqueue(session, notices.settled_requests(ini, now, {a.id: "You rejected it. The owner and the sponsor have your reason."}))
+        return (
+            f"Your objection to {ini.reference} is recorded with your reason; {mention(ini.sponsor_id)} and "
+            f"{mention(ini.owner_id)} have been told, and it will be listed in the report."
+        )
+    enqueue(
+        session,
+        notices.settled_requests(ini, now, {a.id: "You rejected it. The owner and the sponsor have your reason."}),
+    )
     spend_buttons(session, ini, {user_id: "You rejected it."}, now)
-    decide(session, ini, Status.REJECTED, now, actor=user_id, event="rejected", reason=reason,
-           why=f"{mention(user_id)} rejected it", settles="It was rejected, so there is nothing to decide.")
-    enqueue(session, notices.decided(ini, f"{mention(user_id)} *rejected* {msg.title_of(ini)}. Reason:\n>{escape(reason)}", now))
+    decide(
+        session,
+        ini,
+        Status.REJECTED,
+        now,
+        actor=user_id,
+        event="rejected",
+        reason=reason,
+        why=f"{mention(user_id)} rejected it",
+        settles="It was rejected, so there is nothing to decide.",
+    )
+    enqueue(
+        session,
+        notices.decided(ini, f"{mention(user_id)} *rejected* {msg.title_of(ini)}. Reason:\n>{escape(reason)}", now),
+    )
     return f"Your rejection of {ini.reference} is recorded; the owner and the sponsor have been told your reason."
 
 
@@ -273,15 +336,28 @@ def ask_owner(session: Session, ini: Initiative, user_id: str, question: str, no
 
 def require_owner_or_sponsor(ini: Initiative, user_id: str, verb: str) -> None:
     if user_id not in (ini.owner_id, ini.sponsor_id):
-        raise Refusal(f"Only the owner ({mention(ini.owner_id)}) or the sponsor ({mention(ini.sponsor_id)}) can {verb} {ini.reference}.")
+        raise Refusal(
+            f"Only the owner ({mention(ini.owner_id)}) or the sponsor ({mention(ini.sponsor_id)}) can {verb} {ini.reference}."
+        )
 
 
 def withdraw(session: Session, ini: Initiative, user_id: str, reason: str, now: datetime) -> str:
     """Withdraw an open or escalated initiative (owner or sponsor). Returns the reply."""
     require_owner_or_sponsor(ini, user_id, "withdraw")
     require_asking(ini, "only open or escalated initiatives can be withdrawn.")
-    decide(session, ini, Status.WITHDRAWN, now, actor=user_id, event="withdrawn", reason=reason,
-           why=f"{mention(user_id)} withdrew it", settles="It was withdrawn.")
+    decide(
+        session,
+        ini,
+        Status.WITHDRAWN,
+        now,
+        actor=user_id,
+        event="withdrawn",
+        reason=reason,
+        why=f"{mention(user_id)} withdrew it",
+        settles="It was withdrawn.",
+    )
     why = f" Reason:\n>{escape(reason)}" if reason else ""
-    enqueue(session, notices.decided(ini, f"{mention(user_id)} *withdrew* {msg.title_of(ini)}.{why}", now, actor=user_id))
+    enqueue(
+        session, notices.decided(ini, f"{mention(user_id)} *withdrew* {msg.title_of(ini)}.{why}", now, actor=user_id)
+    )
     return f"{ini.reference} is withdrawn; the pending approvers have been told they need not answer."

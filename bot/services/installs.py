@@ -1,5 +1,6 @@
 """A workspace's life as an installation: installed (or re-installed), uninstalled, and its data deleted once the
 grace period has passed. An uninstalled workspace gets nothing sent and nothing swept (see `still_installed`)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -12,8 +13,13 @@ from storage.db import upsert
 from storage.models import SLACK_BOTS, SLACK_INSTALLATIONS, SLACK_OAUTH_STATES, Base, Heartbeat, Initiative, Workspace
 
 PURGE_BATCH = 500  # rows deleted per transaction: a large workspace never holds the write lock for long
-NOT_TEAM_DATA = {Workspace.__tablename__, SLACK_INSTALLATIONS.name, SLACK_BOTS.name, SLACK_OAUTH_STATES.name,
-                 Heartbeat.__tablename__}
+NOT_TEAM_DATA = {
+    Workspace.__tablename__,
+    SLACK_INSTALLATIONS.name,
+    SLACK_BOTS.name,
+    SLACK_OAUTH_STATES.name,
+    Heartbeat.__tablename__,
+}
 
 
 def still_installed(team_id_column) -> ColumnElement[bool]:
@@ -21,8 +27,9 @@ def still_installed(team_id_column) -> ColumnElement[bool]:
     return ~exists().where(Workspace.team_id == team_id_column, Workspace.uninstalled_at.is_not(None))
 
 
-def installed(session: Session, now: datetime, *, team_id: str | None, enterprise_id: str | None, org_wide: bool,
-              default_tz: str) -> None:
+def installed(
+    session: Session, now: datetime, *, team_id: str | None, enterprise_id: str | None, org_wide: bool, default_tz: str
+) -> None:
     """An installation was saved (an install, a re-install within the grace period): its workspaces are served again.
 
     A workspace installation records its organisation; an org-wide one resumes every workspace of it seen so far."""
@@ -40,8 +47,16 @@ def seen_in_organisation(session: Session, now: datetime, team_id: str, enterpri
         ws.enterprise_id = enterprise_id
 
 
-def uninstalled(session: Session, now: datetime, *, team_id: str | None, enterprise_id: str | None, org_wide: bool,
-                default_tz: str, team_ids: list[str] | None = None) -> list[str]:
+def uninstalled(
+    session: Session,
+    now: datetime,
+    *,
+    team_id: str | None,
+    enterprise_id: str | None,
+    org_wide: bool,
+    default_tz: str,
+    team_ids: list[str] | None = None,
+) -> list[str]:
     """Slack said the app was uninstalled (or its bot token revoked): stop everything for these workspaces at once.
 
     Returns the workspaces concerned: `team_ids` when given (an org-wide install that lost some workspaces), else
@@ -64,8 +79,13 @@ def purge_step(session: Session, now: datetime, grace: timedelta) -> bool:
 
     Every table with a team_id column is emptied of the workspace's rows, and every table that hangs off an
     initiative of it (approvals), children first; the installation and, last, the workspace row follow."""
-    team = session.scalar(select(Workspace).where(Workspace.uninstalled_at <= now - grace)
-                          .order_by(Workspace.uninstalled_at).limit(1).with_for_update(skip_locked=True))
+    team = session.scalar(
+        select(Workspace)
+        .where(Workspace.uninstalled_at <= now - grace)
+        .order_by(Workspace.uninstalled_at)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
     if team is None:
         return False
     initiatives = select(Initiative.id).where(Initiative.team_id == team.team_id)
@@ -94,12 +114,14 @@ def _forget_installation(session: Session, ws: Workspace) -> None:
         session.execute(delete(table).where(table.c.team_id == ws.team_id, table.c.is_enterprise_install.is_(False)))
     if ws.enterprise_id is None:
         return
-    others = select(Workspace.team_id).where(Workspace.enterprise_id == ws.enterprise_id, Workspace.team_id != ws.team_id,
-                                             Workspace.uninstalled_at.is_(None))
+    others = select(Workspace.team_id).where(
+        Workspace.enterprise_id == ws.enterprise_id, Workspace.team_id != ws.team_id, Workspace.uninstalled_at.is_(None)
+    )
     if session.execute(others.limit(1)).first() is None:
         for table in (SLACK_INSTALLATIONS, SLACK_BOTS):
-            session.execute(delete(table).where(table.c.enterprise_id == ws.enterprise_id,
-                                                table.c.is_enterprise_install.is_(True)))
+            session.execute(
+                delete(table).where(table.c.enterprise_id == ws.enterprise_id, table.c.is_enterprise_install.is_(True))
+            )
 
 
 def beat(session: Session, now: datetime, name: str = "sweep") -> None:

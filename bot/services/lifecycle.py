@@ -5,6 +5,7 @@ A due column (Initiative.escalate_at, next_sponsor_ask_at, next_report_reminder_
 Approval.next_nudge_at) is set only while its kind of work can fire in the current state, so the
 sweep finds work through indexes and a state change can never leave a stale reminder behind.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -25,8 +26,9 @@ ALLOWED = {
 }
 
 
-def move(session, ini: Initiative, status: Status, now: datetime, cal: Calendars, *, actor: str | None, event: str,
-         **data) -> None:
+def move(
+    session, ini: Initiative, status: Status, now: datetime, cal: Calendars, *, actor: str | None, event: str, **data
+) -> None:
     """Change the status (a move SPEC §2 does not allow is a bug: ValueError), reschedule, record `event`."""
     if status not in ALLOWED.get(ini.status, ()):
         raise ValueError(f"{ini.reference} cannot go from {ini.status} to {status}")
@@ -57,8 +59,9 @@ def schedule(ini: Initiative, now: datetime, cal: Calendars, *, skip_missed: boo
         ini.next_report_reminder_at = None
     elif ini.next_report_reminder_at is None and ini.report_due:
         owner_tz, owner_week = cal.tz(ini.team_id, ini.owner_id), cal.week(ini.team_id, ini.owner_id)
-        ini.next_report_reminder_at = owner_week.next_working_moment(owner_week.start_of_day(ini.report_due, owner_tz),
-                                                                     owner_tz)
+        ini.next_report_reminder_at = owner_week.next_working_moment(
+            owner_week.start_of_day(ini.report_due, owner_tz), owner_tz
+        )
     ini.waiting_since = waiting_since(ini)
     for a in ini.pending:
         tz, week = cal.tz(ini.team_id, a.approver_id), cal.week(ini.team_id, a.approver_id)  # their own calendar

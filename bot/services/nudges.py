@@ -3,6 +3,7 @@
 What is due lives in Approval.next_nudge_at (indexed), always derived from stored state
 and the clock by schedule.next_nudge, so restarts and extra processes lose nothing.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -63,8 +64,9 @@ def remind(session: Session, a: Approval, cal: Calendars, now: datetime) -> list
     if earlier is not None and earlier != now:  # `now`: a reminder of this very sweep, combined with this one
         # One reminder per person per day: this one waits for their next working day (dropped if that is
         # past the deadline: then the sponsor is asked instead).
-        a.next_nudge_at = week.next_working_moment(week.start_of_day(week.next_business_day(now.astimezone(tz).date()),
-                                                                     tz), tz)
+        a.next_nudge_at = week.next_working_moment(
+            week.start_of_day(week.next_business_day(now.astimezone(tz).date()), tz), tz
+        )
         return []
     # Catching up after downtime: skip the reminders that were missed rather than send them all,
     # and the next one too if it falls within half an interval of this one (else: two in an hour).
@@ -101,14 +103,26 @@ def one_a_day(session: Session, rows: list[dict], cal: Calendars, now: datetime)
             day = theirs[0]["created_at"].astimezone(cal.tz(team_id, person)).date()
             combined.append(notices.reminders(team_id, person, theirs, day))
     for team_id in {team for team, _ in by_person}:
-        session.execute(update(Person).where(Person.team_id == team_id, Person.user_id.in_(
-            {person for team, person in by_person if team == team_id})).values(last_reminder_at=now),
-            execution_options={"synchronize_session": False})
+        session.execute(
+            update(Person)
+            .where(
+                Person.team_id == team_id, Person.user_id.in_({person for team, person in by_person if team == team_id})
+            )
+            .values(last_reminder_at=now),
+            execution_options={"synchronize_session": False},
+        )
     return combined
 
 
-REMINDERS = DueWork("reminders", Approval.next_nudge_at, Status.OPEN, remind, batch=500,
-                    written=("nudges_sent", "last_call_sent", "next_nudge_at"), combine=one_a_day)
+REMINDERS = DueWork(
+    "reminders",
+    Approval.next_nudge_at,
+    Status.OPEN,
+    remind,
+    batch=500,
+    written=("nudges_sent", "last_call_sent", "next_nudge_at"),
+    combine=one_a_day,
+)
 
 
 def manual_nudge(session: Session, ini: Initiative, user_id: str, _text: str, now: datetime) -> str:
@@ -120,27 +134,39 @@ def manual_nudge(session: Session, ini: Initiative, user_id: str, _text: str, no
     ws, week = cal.ws(ini.team_id), cal.week(ini.team_id)
     day = today(ws, now)
     if ini.last_manual_nudge_on == day:
-        raise Refusal(f"The approvers of {ini.reference} were already nudged today. You can nudge again on "
-                      f"{msg.day(week.next_business_day(day))}.")
+        raise Refusal(
+            f"The approvers of {ini.reference} were already nudged today. You can nudge again on "
+            f"{msg.day(week.next_business_day(day))}."
+        )
     arrives = {a.approver_id: cal.working_moment(ini.team_id, a.approver_id, now) for a in ini.pending}
     # One reminder per person per day: whoever already had one that day is not reminded again.
     had = {u: at for u, at in ((u, reminded_on_day(cal, ini.team_id, u, when)) for u, when in arrives.items()) if at}
     pending = [a for a in ini.pending if a.approver_id not in had]
-    got = "; ".join(f"{mention(u)} got one {msg.local_time(at, cal.tz(ini.team_id, u))} their time"
-                    for u, at in had.items())
+    got = "; ".join(
+        f"{mention(u)} got one {msg.local_time(at, cal.tz(ini.team_id, u))} their time" for u, at in had.items()
+    )
     if not pending:
-        raise Refusal(f"Everyone pending on {ini.reference} already has a reminder that day ({got}); each person "
-                      "gets at most one reminder a day. Nothing was sent.")
+        raise Refusal(
+            f"Everyone pending on {ini.reference} already has a reminder that day ({got}); each person "
+            "gets at most one reminder a day. Nothing was sent."
+        )
     ini.last_manual_nudge_on = day
-    enqueue(session, [_nudge(ini, a, cal, now, keys.manual_nudge(a.id, day), "manual",
-                             not_before=arrives[a.approver_id]) for a in pending], cal)
+    enqueue(
+        session,
+        [
+            _nudge(ini, a, cal, now, keys.manual_nudge(a.id, day), "manual", not_before=arrives[a.approver_id])
+            for a in pending
+        ],
+        cal,
+    )
     for a in pending:
         _remember_reminder(cal, ini.team_id, a.approver_id, arrives[a.approver_id])
     record(session, ini, user_id, "manual_nudge", now, approvers=[a.approver_id for a in pending])
     names = ", ".join(mention(a.approver_id) for a in pending)
     skipped = f" Not {got}." if had else ""
-    return (f"Nudged {names} about {ini.reference}. Each gets it now, or at the start of their next working day."
-            f"{skipped}")
+    return (
+        f"Nudged {names} about {ini.reference}. Each gets it now, or at the start of their next working day.{skipped}"
+    )
 
 
 def snooze(session: Session, ini: Initiative, user_id: str, until: Due | str | None, now: datetime) -> str:
@@ -170,23 +196,43 @@ def snooze(session: Session, ini: Initiative, user_id: str, until: Due | str | N
     a.next_nudge_at = upcoming[0] if upcoming else None
     record(session, ini, user_id, "snoozed", now, until=a.snoozed_until.isoformat())
     when = f"{msg.day(a.next_nudge_at.astimezone(tz).date())}" if a.next_nudge_at else "the deadline"
-    limit = (f" Not past your last call on {msg.local_time(last_call, tz)}: you asked for "
-             f"{msg.day(wanted.astimezone(tz).date())}." if capped else "")
-    return (f"Snoozed: no reminder about {ini.reference} before {when}.{limit} "
-            "The waiting time keeps counting, and the deadline stays the same.")
+    limit = (
+        f" Not past your last call on {msg.local_time(last_call, tz)}: you asked for "
+        f"{msg.day(wanted.astimezone(tz).date())}."
+        if capped
+        else ""
+    )
+    return (
+        f"Snoozed: no reminder about {ini.reference} before {when}.{limit} "
+        "The waiting time keeps counting, and the deadline stays the same."
+    )
 
 
 def reschedule_workspace(session: Session, team_id: str, now: datetime) -> None:
     """After a settings change: recompute every open initiative's deadline moment and next nudges."""
-    _reschedule(session, select(Initiative).where(Initiative.team_id == team_id, Initiative.status == Status.OPEN), now,
-                skip_missed=True)
+    _reschedule(
+        session,
+        select(Initiative).where(Initiative.team_id == team_id, Initiative.status == Status.OPEN),
+        now,
+        skip_missed=True,
+    )
 
 
 def reschedule_person(session: Session, team_id: str, user_id: str, now: datetime) -> None:
     """After a person's time zone changed: recompute their next nudges on open initiatives."""
-    _reschedule(session, select(Initiative).join(Approval).where(
-        Initiative.team_id == team_id, Initiative.status == Status.OPEN,
-        Approval.approver_id == user_id, Approval.decision == Decision.PENDING), now, skip_missed=False)
+    _reschedule(
+        session,
+        select(Initiative)
+        .join(Approval)
+        .where(
+            Initiative.team_id == team_id,
+            Initiative.status == Status.OPEN,
+            Approval.approver_id == user_id,
+            Approval.decision == Decision.PENDING,
+        ),
+        now,
+        skip_missed=False,
+    )
 
 
 def _reschedule(session: Session, query, now: datetime, *, skip_missed: bool) -> None:

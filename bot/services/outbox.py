@@ -1,4 +1,5 @@
 """Recording outgoing messages in the same transaction as the change that causes them."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -31,10 +32,14 @@ def in_quiet_hours(session: Session, rows: list[dict], cal: Calendars | None = N
     people: dict[str, set[str]] = {}
     for r in posts:
         people.setdefault(r["team_id"], set()).update(u for u in r["recipient"].split(",") if u[:1] in "UW")
-    if cal is None or any(team not in cal.spaces or not users <= set(cal.zones[team]) for team, users in people.items()):
+    if cal is None or any(
+        team not in cal.spaces or not users <= set(cal.zones[team]) for team, users in people.items()
+    ):
         cal = Calendars.load(session, people, rows[0]["created_at"])
     for r in posts:
-        r["next_attempt_at"] = max(r["next_attempt_at"], cal.delivery_moment(r["team_id"], r["recipient"], r["created_at"]))
+        r["next_attempt_at"] = max(
+            r["next_attempt_at"], cal.delivery_moment(r["team_id"], r["recipient"], r["created_at"])
+        )
 
 
 def message(
@@ -82,13 +87,25 @@ def _button_values(payload: dict) -> set[str]:
 def spent_buttons(session: Session, ini, people: set[str], now: datetime) -> list[tuple[str, str]]:
     """The earlier messages with buttons to these people about this initiative: (recipient, key) of each one sent
     (or being sent), to be updated; those still held for the recipient's working hours are withdrawn here."""
-    rows = session.execute(select(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.key, OutboxMessage.status,
-                                  OutboxMessage.claimed_until, OutboxMessage.payload).where(
-        OutboxMessage.team_id == ini.team_id, OutboxMessage.recipient.in_(people),
-        OutboxMessage.method == "chat.postMessage",
-        ((OutboxMessage.initiative_id == ini.id)
-         & or_(*(OutboxMessage.key.like(p + "%") for p in APPROVER_BUTTONS + SPONSOR_BUTTONS)))
-        | OutboxMessage.key.like(COMBINED + "%"))).all()
+    rows = session.execute(
+        select(
+            OutboxMessage.id,
+            OutboxMessage.recipient,
+            OutboxMessage.key,
+            OutboxMessage.status,
+            OutboxMessage.claimed_until,
+            OutboxMessage.payload,
+        ).where(
+            OutboxMessage.team_id == ini.team_id,
+            OutboxMessage.recipient.in_(people),
+            OutboxMessage.method == "chat.postMessage",
+            (
+                (OutboxMessage.initiative_id == ini.id)
+                & or_(*(OutboxMessage.key.like(p + "%") for p in APPROVER_BUTTONS + SPONSOR_BUTTONS))
+            )
+            | OutboxMessage.key.like(COMBINED + "%"),
+        )
+    ).all()
     targets, held = [], []
     for id_, recipient, key, status, claimed_until, payload in rows:
         if key.startswith(COMBINED):
@@ -105,7 +122,10 @@ def spent_buttons(session: Session, ini, people: set[str], now: datetime) -> lis
         elif status in ("sent", "pending") and not key.startswith(SETTLED_ELSEWHERE):
             targets.append((recipient, key))
     if held:
-        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(held), OutboxMessage.status == "pending")
-                        .values(status="skipped", error="its buttons were spent before it was sent"),
-                        execution_options={"synchronize_session": False})
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(held), OutboxMessage.status == "pending")
+            .values(status="skipped", error="its buttons were spent before it was sent"),
+            execution_options={"synchronize_session": False},
+        )
     return targets

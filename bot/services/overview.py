@@ -1,4 +1,5 @@
 """Read-only views of initiatives: waits, the story behind `show`, `list` and `mine`."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,7 +13,6 @@ from bot.services.visibility import sees_question
 from bot.services.workspaces import Calendars, workspace
 from storage.enums import ACTIVE, ASKING, Decision, Status
 from storage.models import Approval, Event, Initiative
-
 
 
 @dataclass(frozen=True)
@@ -50,16 +50,29 @@ def waited_until(ini: Initiative, a: Approval, now: datetime) -> datetime:
     return a.decided_at or ini.proceeded_at or ini.closed_at or now
 
 
-def waits_of(session: Session, initiatives: list[Initiative], now: datetime, *, pending_only: bool = False,
-             cal: Calendars | None = None) -> dict[int, list[Wait]]:
+def waits_of(
+    session: Session,
+    initiatives: list[Initiative],
+    now: datetime,
+    *,
+    pending_only: bool = False,
+    cal: Calendars | None = None,
+) -> dict[int, list[Wait]]:
     """Each approval's wait in business time, in the approver's own time zone (one query per workspace,
     none when the batch's calendars are given)."""
     cal = cal or Calendars.of(session, initiatives, now)
     result = {}
     for ini in initiatives:
         approvals = ini.pending if pending_only else ini.approvals
-        result[ini.id] = [Wait(a, cal.week(ini.team_id, a.approver_id).business_seconds(
-            a.requested_at, waited_until(ini, a, now), cal.tz(ini.team_id, a.approver_id))) for a in approvals]
+        result[ini.id] = [
+            Wait(
+                a,
+                cal.week(ini.team_id, a.approver_id).business_seconds(
+                    a.requested_at, waited_until(ini, a, now), cal.tz(ini.team_id, a.approver_id)
+                ),
+            )
+            for a in approvals
+        ]
     return result
 
 
@@ -112,18 +125,32 @@ def _paged(session: Session, parts: list[tuple[list, list]], number: int, size: 
     return rows, sum(totals)
 
 
-def active(session: Session, team_id: str, now: datetime, *, show: str = "all", channel_id: str | None = None,
-           user_id: str | None = None, number: int = 1, size: int = PAGE_SIZE, seen_by=None) -> Page:
+def active(
+    session: Session,
+    team_id: str,
+    now: datetime,
+    *,
+    show: str = "all",
+    channel_id: str | None = None,
+    user_id: str | None = None,
+    number: int = 1,
+    size: int = PAGE_SIZE,
+    seen_by=None,
+) -> Page:
     """Initiatives not yet closed: those still asking (longest wait first), then those proceeding (report due
     first); `show` narrows it (stalled, escalated, proceeding, or mine: owned or sponsored by `user_id`)."""
-    where = [Initiative.team_id == team_id] + ([seen_by] if seen_by is not None else [])  # seen_by: visibility.condition
+    where = [Initiative.team_id == team_id] + (
+        [seen_by] if seen_by is not None else []
+    )  # seen_by: visibility.condition
     if channel_id:
         where.append(Initiative.channel_id == channel_id)
     if show == "mine":
         where.append(or_(Initiative.owner_id == user_id, Initiative.sponsor_id == user_id))
-    asking = ([Initiative.waiting_since.is_not(None)]
-              + ({"stalled": [Initiative.status == Status.OPEN],
-                  "escalated": [Initiative.status == Status.ESCALATED]}.get(show, [])))
+    asking = [Initiative.waiting_since.is_not(None)] + (
+        {"stalled": [Initiative.status == Status.OPEN], "escalated": [Initiative.status == Status.ESCALATED]}.get(
+            show, []
+        )
+    )
     parts = []
     if show != "proceeding":
         parts.append((where + asking, [Initiative.waiting_since, Initiative.id]))
@@ -136,8 +163,11 @@ def active(session: Session, team_id: str, now: datetime, *, show: str = "all", 
 
 def active_channels(session: Session, team_id: str) -> set[str]:
     """The channels of initiatives not yet closed (whose membership decides who sees them in `list`)."""
-    return set(session.scalars(select(Initiative.channel_id).where(
-        Initiative.team_id == team_id, Initiative.status.in_(ACTIVE)).distinct()))
+    return set(
+        session.scalars(
+            select(Initiative.channel_id).where(Initiative.team_id == team_id, Initiative.status.in_(ACTIVE)).distinct()
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -147,22 +177,44 @@ class Mine:
     sponsored: Page
 
 
-def mine(session: Session, team_id: str, user_id: str, now: datetime, *, number: int = 1,
-         size: int = PAGE_SIZE) -> Mine:
+def mine(
+    session: Session, team_id: str, user_id: str, now: datetime, *, number: int = 1, size: int = PAGE_SIZE
+) -> Mine:
     """What waits on this person (oldest request first), what they own and what they sponsor (not yet closed)."""
+
     def of_role(column) -> Page:
-        rows, total = _paged(session, [([Initiative.team_id == team_id, column == user_id, Initiative.status.in_(ACTIVE)],
-                                        [Initiative.waiting_since.is_(None), Initiative.waiting_since, Initiative.id])],
-                             number, size)
+        rows, total = _paged(
+            session,
+            [
+                (
+                    [Initiative.team_id == team_id, column == user_id, Initiative.status.in_(ACTIVE)],
+                    [Initiative.waiting_since.is_(None), Initiative.waiting_since, Initiative.id],
+                )
+            ],
+            number,
+            size,
+        )
         waits = waits_of(session, rows, now, pending_only=True)
         return Page([(i, waits[i.id]) for i in rows], number, total, size)
 
-    asked = [Approval.approver_id == user_id, Approval.decision == Decision.PENDING,
-             Initiative.team_id == team_id, Initiative.status.in_(ASKING)]
+    asked = [
+        Approval.approver_id == user_id,
+        Approval.decision == Decision.PENDING,
+        Initiative.team_id == team_id,
+        Initiative.status.in_(ASKING),
+    ]
     total = session.scalar(select(func.count(Approval.id)).join(Initiative).where(*asked))
-    approvals = list(session.scalars(select(Approval).join(Initiative).where(*asked)
-                                     .order_by(Approval.requested_at, Approval.id).offset((number - 1) * size).limit(size)
-                                     .options(selectinload(Approval.initiative))))
+    approvals = list(
+        session.scalars(
+            select(Approval)
+            .join(Initiative)
+            .where(*asked)
+            .order_by(Approval.requested_at, Approval.id)
+            .offset((number - 1) * size)
+            .limit(size)
+            .options(selectinload(Approval.initiative))
+        )
+    )
     waits = waits_of(session, [a.initiative for a in approvals], now, pending_only=True)
     waiting = [(a.initiative, w) for a in approvals for w in waits[a.initiative_id] if w.approval.id == a.id]
     return Mine(Page(waiting, number, total, size), of_role(Initiative.owner_id), of_role(Initiative.sponsor_id))

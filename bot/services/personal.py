@@ -3,6 +3,7 @@ the workspace's for everything Greenlight times for them (SPEC §3, personal cal
 
 Each key is one declaration, like a workspace setting; the value `workspace` unsets it (it follows the workspace
 again). A change reschedules that person's pending reminders."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -38,11 +39,16 @@ def _holidays(raw: str) -> str:
     return holidays_country(raw) or ""
 
 
-PREFERENCES = {p.key: p for p in (
-    Preference("working-hours", "working_hours", "when reminders may reach you, in your time zone", "08:00-16:00", hours),
-    Preference("working-days", "working_days", "the days you work", "mon-thu", weekdays),
-    Preference("holidays", "holidays", "your public holidays (country or country-region)", "US-NY", _holidays),
-)}
+PREFERENCES = {
+    p.key: p
+    for p in (
+        Preference(
+            "working-hours", "working_hours", "when reminders may reach you, in your time zone", "08:00-16:00", hours
+        ),
+        Preference("working-days", "working_days", "the days you work", "mon-thu", weekdays),
+        Preference("holidays", "holidays", "your public holidays (country or country-region)", "US-NY", _holidays),
+    )
+}
 
 
 def show(value: str | None, inherited: str | None) -> str:
@@ -59,8 +65,10 @@ def calendar_of(session: Session, team_id: str, user_id: str, now: datetime, def
     lines = [f"*Your calendar* (time zone {escape(person.tz if person else ws.timezone)}, from your Slack profile):"]
     for p in PREFERENCES.values():
         lines.append(f"• `{p.key}`: {show(getattr(person, p.attribute, None), getattr(ws, p.attribute))} — {p.meaning}")
-    lines.append("Change one with `/greenlight me <key> <value>`, for example `/greenlight me holidays US-NY`; "
-                 "`/greenlight me <key> workspace` follows the workspace again.")
+    lines.append(
+        "Change one with `/greenlight me <key> <value>`, for example `/greenlight me holidays US-NY`; "
+        "`/greenlight me <key> workspace` follows the workspace again."
+    )
     return "\n".join(lines)
 
 
@@ -68,8 +76,11 @@ def change(session: Session, team_id: str, user_id: str, key: str, raw_value: st
     """Set (or hand back to the workspace) one key of this person's calendar; their reminders follow it."""
     pref = PREFERENCES.get(key)
     if pref is None:
-        raise Refusal(f"There is no key {quoted(plain_from_slack(key), code=True)} for `/greenlight me`. The keys are: "
-                      + ", ".join(f"`{k}`" for k in PREFERENCES) + ".")
+        raise Refusal(
+            f"There is no key {quoted(plain_from_slack(key), code=True)} for `/greenlight me`. The keys are: "
+            + ", ".join(f"`{k}`" for k in PREFERENCES)
+            + "."
+        )
     if not raw_value.strip():
         raise Refusal(f"Give `{key}` a value, for example: `/greenlight me {key} {pref.example}`.")
     try:
@@ -83,13 +94,23 @@ def change(session: Session, team_id: str, user_id: str, key: str, raw_value: st
     if old == value:
         return f"Your `{key}` is already {show(value, getattr(workspace(session, team_id, now=now), pref.attribute))}. Nothing changed."
     setattr(person, pref.attribute, value)
-    session.add(Event(team_id=team_id, initiative_id=None, actor_id=user_id, kind="calendar_changed",
-                      data={"key": key, "old": old, "new": value}, at=now))
+    session.add(
+        Event(
+            team_id=team_id,
+            initiative_id=None,
+            actor_id=user_id,
+            kind="calendar_changed",
+            data={"key": key, "old": old, "new": value},
+            at=now,
+        )
+    )
     session.flush()
     reschedule_person(session, team_id, user_id, now)
     ws = workspace(session, team_id, now=now)
-    return (f"Your `{key}` is now {show(value, getattr(ws, pref.attribute))}. Your reminders, last calls and "
-            "waiting times follow it.")
+    return (
+        f"Your `{key}` is now {show(value, getattr(ws, pref.attribute))}. Your reminders, last calls and "
+        "waiting times follow it."
+    )
 
 
 class FormInvalid(Refusal):
@@ -104,8 +125,10 @@ def form_values(session: Session, team_id: str, user_id: str, now: datetime) -> 
     """({key: own value or None}, {key: the workspace's value}) for the App Home's form."""
     ws = workspace(session, team_id, now=now)
     person = session.get(Person, (team_id, user_id))
-    return ({k: getattr(person, p.attribute, None) for k, p in PREFERENCES.items()},
-            {k: getattr(ws, p.attribute) for k, p in PREFERENCES.items()})
+    return (
+        {k: getattr(person, p.attribute, None) for k, p in PREFERENCES.items()},
+        {k: getattr(ws, p.attribute) for k, p in PREFERENCES.items()},
+    )
 
 
 def save_form(session: Session, team_id: str, user_id: str, typed: dict[str, str], now: datetime) -> str:

@@ -1,6 +1,7 @@
 """Retention and erasure: closed initiatives deleted after the workspace's `retention`, and a person forgotten.
 
 Both keep a record that they happened (an event with counts, no personal data)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -32,18 +33,31 @@ def purge_batch(session: Session, now: datetime) -> bool:
     full = False
     for ws in session.scalars(select(Workspace).where(Workspace.retention_months.is_not(None))):
         cutoff = months_before(now, ws.retention_months)
-        ids = list(session.scalars(select(Initiative.id).where(
-            Initiative.team_id == ws.team_id, Initiative.status.in_(CLOSED), Initiative.closed_at < cutoff)
-            .order_by(Initiative.id).limit(BATCH).with_for_update(skip_locked=True)))
+        ids = list(
+            session.scalars(
+                select(Initiative.id)
+                .where(Initiative.team_id == ws.team_id, Initiative.status.in_(CLOSED), Initiative.closed_at < cutoff)
+                .order_by(Initiative.id)
+                .limit(BATCH)
+                .with_for_update(skip_locked=True)
+            )
+        )
         if not ids:
             continue
         counts = {"initiatives": len(ids)}
         for name, model in (("messages", OutboxMessage), ("events", Event), ("approvals", Approval)):
             counts[name] = session.execute(delete(model).where(model.initiative_id.in_(ids))).rowcount
         session.execute(delete(Initiative).where(Initiative.id.in_(ids)))
-        session.add(Event(team_id=ws.team_id, initiative_id=None, actor_id=None, kind="retention_deleted",
-                          data={**counts, "months": ws.retention_months, "closed_before": cutoff.date().isoformat()},
-                          at=now))
+        session.add(
+            Event(
+                team_id=ws.team_id,
+                initiative_id=None,
+                actor_id=None,
+                kind="retention_deleted",
+                data={**counts, "months": ws.retention_months, "closed_before": cutoff.date().isoformat()},
+                at=now,
+            )
+        )
         full = full or len(ids) == BATCH
     return full
 
@@ -85,6 +99,14 @@ def forget(session: Session, user_id: str, now: datetime, secret: str = "") -> d
         changed[person.team_id] = changed.get(person.team_id, 0) + 1
         session.delete(person)
     for team_id, rows in changed.items():
-        session.add(Event(team_id=team_id, initiative_id=None, actor_id=None, kind="user_forgotten",
-                          data={"pseudonym": alias, "rows": rows}, at=now))
+        session.add(
+            Event(
+                team_id=team_id,
+                initiative_id=None,
+                actor_id=None,
+                kind="user_forgotten",
+                data={"pseudonym": alias, "rows": rows},
+                at=now,
+            )
+        )
     return changed

@@ -1,4 +1,5 @@
 """When each approver is next nudged, derived from stored state and the clock."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,5 +1,6 @@
 """Workspace settings: one declaration per key (how a value is read, shown and what it sets in motion),
 who may change them, and the change itself."""
+
 from __future__ import annotations
 
 import re
@@ -36,6 +37,7 @@ class Invalid(ValueError):
 
 # ---- effects: what a change sets in motion ---------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Effect:
     """What a new value changes beyond the row: `says` ends the reply, `apply` reschedules what is due."""
@@ -46,36 +48,69 @@ class Effect:
 
 def _last_moments(session: Session, inis: list[Initiative], kinds: tuple[str, ...]) -> dict[int, datetime]:
     """The latest event of these kinds for each initiative, in one query."""
-    rows = session.execute(select(Event.initiative_id, func.max(Event.at)).where(
-        Event.initiative_id.in_([i.id for i in inis]), Event.kind.in_(kinds)).group_by(Event.initiative_id))
+    rows = session.execute(
+        select(Event.initiative_id, func.max(Event.at))
+        .where(Event.initiative_id.in_([i.id for i in inis]), Event.kind.in_(kinds))
+        .group_by(Event.initiative_id)
+    )
     return dict(rows.all())
 
 
 def reschedule_sponsor_asks(session: Session, team_id: str, now: datetime) -> None:
     """Escalated initiatives: the sponsor is next asked sponsor-every business days after the last ask."""
-    _recount(session, team_id, now, Status.ESCALATED, Initiative.next_sponsor_ask_at, ("escalated", "sponsor_asked"),
-             lambda ini: ini.sponsor_id, "sponsor_every")
+    _recount(
+        session,
+        team_id,
+        now,
+        Status.ESCALATED,
+        Initiative.next_sponsor_ask_at,
+        ("escalated", "sponsor_asked"),
+        lambda ini: ini.sponsor_id,
+        "sponsor_every",
+    )
 
 
 def reschedule_report_reminders(session: Session, team_id: str, now: datetime) -> None:
     """Proceeding initiatives already reminded: the owner is next reminded report-every business days after the last.
 
     The first reminder falls on the day the report is due, whatever the cadence, so it does not move."""
-    _recount(session, team_id, now, Status.PROCEEDING, Initiative.next_report_reminder_at, ("report_reminded",),
-             lambda ini: ini.owner_id, "report_every")
+    _recount(
+        session,
+        team_id,
+        now,
+        Status.PROCEEDING,
+        Initiative.next_report_reminder_at,
+        ("report_reminded",),
+        lambda ini: ini.owner_id,
+        "report_every",
+    )
 
 
-def _recount(session: Session, team_id: str, now: datetime, status: Status, column, kinds: tuple[str, ...],
-             person: Callable[[Initiative], str], cadence: str) -> None:
+def _recount(
+    session: Session,
+    team_id: str,
+    now: datetime,
+    status: Status,
+    column,
+    kinds: tuple[str, ...],
+    person: Callable[[Initiative], str],
+    cadence: str,
+) -> None:
     """Move a due column to `cadence` business days after the last event of `kinds` (in `person`'s calendar)."""
-    inis = list(session.scalars(select(Initiative).where(
-        Initiative.team_id == team_id, Initiative.status == status, column.is_not(None))))
+    inis = list(
+        session.scalars(
+            select(Initiative).where(Initiative.team_id == team_id, Initiative.status == status, column.is_not(None))
+        )
+    )
     last = _last_moments(session, inis, kinds) if inis else {}
     cal = Calendars.of(session, inis, now)
     for ini in inis:
         if ini.id in last:
-            setattr(ini, column.key, cal.after_business_days(team_id, person(ini), last[ini.id],
-                                                             getattr(cal.ws(team_id), cadence)))
+            setattr(
+                ini,
+                column.key,
+                cal.after_business_days(team_id, person(ini), last[ini.id], getattr(cal.ws(team_id), cadence)),
+            )
 
 
 def _calendar_changed(session: Session, team_id: str, now: datetime) -> None:
@@ -84,23 +119,31 @@ def _calendar_changed(session: Session, team_id: str, now: datetime) -> None:
     reschedule_report_reminders(session, team_id, now)
 
 
-CALENDAR = Effect("Reminders, deadline moments, sponsors' re-asks and report reminders are rescheduled to match.",
-                  _calendar_changed)
+CALENDAR = Effect(
+    "Reminders, deadline moments, sponsors' re-asks and report reminders are rescheduled to match.", _calendar_changed
+)
 NUDGES = Effect("The reminders of pending approvals are rescheduled to match.", reschedule_workspace)
-SPONSOR_ASKS = Effect("Sponsors of escalated initiatives are next asked again on the new cadence, counted from "
-                      "their last ask.", reschedule_sponsor_asks)
-REPORT_REMINDERS = Effect("Owners whose report is overdue are next reminded on the new cadence, counted from "
-                          "their last reminder.", reschedule_report_reminders)
+SPONSOR_ASKS = Effect(
+    "Sponsors of escalated initiatives are next asked again on the new cadence, counted from their last ask.",
+    reschedule_sponsor_asks,
+)
+REPORT_REMINDERS = Effect(
+    "Owners whose report is overdue are next reminded on the new cadence, counted from their last reminder.",
+    reschedule_report_reminders,
+)
 NEW_INITIATIVES = Effect("It applies to initiatives registered from now on.")
 NEW_PROCEEDINGS = Effect("It applies to initiatives that proceed from now on.")
 NEXT_SUMMARY = Effect("It applies from the next weekly summary.")
 NEXT_STATS = Effect("It applies to `/greenlight stats` and the monthly chart from now on.")
-RETENTION = Effect("Each sweep deletes, in small batches, initiatives closed longer ago than that, with their "
-                   "approvals, history and messages; `off` keeps everything.")
+RETENTION = Effect(
+    "Each sweep deletes, in small batches, initiatives closed longer ago than that, with their "
+    "approvals, history and messages; `off` keeps everything."
+)
 
 
 # ---- parsers, shared by settings of the same kind --------------------------------------------------
 # Each takes the value as Slack sent it (escaped) and returns what is stored, or raises Invalid.
+
 
 def _plain(raw: str) -> str:
     return plain_from_slack(raw).strip()
@@ -124,8 +167,9 @@ def business_days(raw: str) -> int:
     """A whole number of business days, 1 to MAX_DAYS, in ASCII digits."""
     text = _plain(raw)
     if not _DAYS.match(text) or not 1 <= int(text) <= MAX_DAYS:
-        raise Invalid(f"{quoted(text)} is not a number of business days: use a whole number from 1 to {MAX_DAYS}, "
-                      "in digits 0-9.")
+        raise Invalid(
+            f"{quoted(text)} is not a number of business days: use a whole number from 1 to {MAX_DAYS}, in digits 0-9."
+        )
     return int(text)
 
 
@@ -197,8 +241,10 @@ def holidays_country(raw: str) -> str | None:
         return None
     code = holidays_code(lowered) if re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]{1,4})?", lowered) else None
     if code is None:
-        raise Invalid(f"{quoted(text)} is not a country code I know holidays for: use a country such as DE, US or "
-                      "FR, a country and region such as US-NY or DE-BY, or `none` for no public holidays.")
+        raise Invalid(
+            f"{quoted(text)} is not a country code I know holidays for: use a country such as DE, US or "
+            "FR, a country and region such as US-NY or DE-BY, or `none` for no public holidays."
+        )
     return code
 
 
@@ -229,12 +275,15 @@ def months(raw: str) -> int | None:
     if text in ("off", "none"):
         return None
     if not _DAYS.match(text) or not 1 <= int(text) <= MAX_MONTHS:
-        raise Invalid(f"{quoted(_plain(raw))} is not a number of months: use a whole number from 1 to {MAX_MONTHS}, "
-                      "or `off` to keep everything.")
+        raise Invalid(
+            f"{quoted(_plain(raw))} is not a number of months: use a whole number from 1 to {MAX_MONTHS}, "
+            "or `off` to keep everything."
+        )
     return int(text)
 
 
 # ---- how values read back (mrkdwn) -----------------------------------------------------------------
+
 
 def show_days(value: int) -> str:
     """3 → '3 business days'."""
@@ -261,6 +310,7 @@ def show_channel(value: str | None) -> str:
 
 
 # ---- the settings ----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -298,17 +348,32 @@ KINDS = {
     "months": (months, show_months),
 }
 EFFECTS = {
-    "calendar": CALENDAR, "nudges": NUDGES, "sponsor-asks": SPONSOR_ASKS, "report-reminders": REPORT_REMINDERS,
-    "new-initiatives": NEW_INITIATIVES, "new-proceedings": NEW_PROCEEDINGS, "next-summary": NEXT_SUMMARY,
-    "next-stats": NEXT_STATS, "retention": RETENTION,
+    "calendar": CALENDAR,
+    "nudges": NUDGES,
+    "sponsor-asks": SPONSOR_ASKS,
+    "report-reminders": REPORT_REMINDERS,
+    "new-initiatives": NEW_INITIATIVES,
+    "new-proceedings": NEW_PROCEEDINGS,
+    "next-summary": NEXT_SUMMARY,
+    "next-stats": NEXT_STATS,
+    "retention": RETENTION,
 }
 
 
 def declared(path: Path = DECLARATIONS) -> dict[str, Setting]:
     """The settings declared in settings.toml, in their order."""
-    return {key: Setting(key, d["column"], d["meaning"], d["example"], *KINDS[d["kind"]], EFFECTS[d["effect"]],
-                         in_channel=d["kind"] == "channel")
-            for key, d in tomllib.loads(path.read_text()).items()}
+    return {
+        key: Setting(
+            key,
+            d["column"],
+            d["meaning"],
+            d["example"],
+            *KINDS[d["kind"]],
+            EFFECTS[d["effect"]],
+            in_channel=d["kind"] == "channel",
+        )
+        for key, d in tomllib.loads(path.read_text()).items()
+    }
 
 
 SETTINGS = declared()
@@ -336,22 +401,39 @@ def channel_to_check(key: str, raw_value: str) -> str | None:
         return None  # change() refuses it, with the reason
 
 
-def change(session: Session, *, team_id: str, user_id: str, key: str, raw_value: str, now: datetime,
-           admins: frozenset[str], channel_problems: Mapping[str, str | None], default_tz: str = "UTC") -> str:
+def change(
+    session: Session,
+    *,
+    team_id: str,
+    user_id: str,
+    key: str,
+    raw_value: str,
+    now: datetime,
+    admins: frozenset[str],
+    channel_problems: Mapping[str, str | None],
+    default_tz: str = "UTC",
+) -> str:
     """Change one setting (admins only), record it, reschedule what depends on it. Returns the reply.
 
     `channel_problems` is Slack's verdict, asked before this transaction, on the channel the value names
     (channel_to_check): None if the bot can post there, else what to tell the person."""
     if key not in SETTINGS:
-        raise Refusal(f"There is no setting {quoted(plain_from_slack(key), code=True)}. The settings are: "
-                      + ", ".join(f"`{k}`" for k in SETTINGS) + ". `/greenlight settings` shows their values.")
+        raise Refusal(
+            f"There is no setting {quoted(plain_from_slack(key), code=True)}. The settings are: "
+            + ", ".join(f"`{k}`" for k in SETTINGS)
+            + ". `/greenlight settings` shows their values."
+        )
     setting = SETTINGS[key]
     if not may_change(session, team_id, user_id, admins):
-        raise Refusal("Only workspace admins and owners (or people the operator lists in GREENLIGHT_ADMINS) can "
-                      "change settings. `/greenlight settings` shows them to everyone.")
+        raise Refusal(
+            "Only workspace admins and owners (or people the operator lists in GREENLIGHT_ADMINS) can "
+            "change settings. `/greenlight settings` shows them to everyone."
+        )
     if not raw_value.strip():
-        raise Refusal(f"Give `{key}` a value, for example: `/greenlight settings {key} {setting.example}`. "
-                      f"It sets {setting.meaning}.")
+        raise Refusal(
+            f"Give `{key}` a value, for example: `/greenlight settings {key} {setting.example}`. "
+            f"It sets {setting.meaning}."
+        )
     value = setting.parse(raw_value)
     if setting.in_channel and value is not None:
         if value not in channel_problems:
@@ -363,8 +445,16 @@ def change(session: Session, *, team_id: str, user_id: str, key: str, raw_value:
     if old == value:
         return f"`{key}` is already {setting.show(value)}. Nothing changed."
     setattr(ws, setting.attribute, value)
-    session.add(Event(team_id=team_id, initiative_id=None, actor_id=user_id, kind="settings_changed",
-                      data={"key": key, "old": old, "new": value}, at=now))
+    session.add(
+        Event(
+            team_id=team_id,
+            initiative_id=None,
+            actor_id=user_id,
+            kind="settings_changed",
+            data={"key": key, "old": old, "new": value},
+            at=now,
+        )
+    )
     session.flush()
     setting.effect.apply(session, team_id, now)
     return f"`{key}` is now *{setting.show(value)}* (was {setting.show(old)}). {setting.effect.says}"
@@ -372,8 +462,11 @@ def change(session: Session, *, team_id: str, user_id: str, key: str, raw_value:
 
 def history(session: Session, team_id: str) -> list[tuple[datetime, str | None, str, str, str]]:
     """Every settings change of the workspace, newest first: (when, who, key, old value shown, new value shown)."""
-    events = session.scalars(select(Event).where(Event.team_id == team_id, Event.initiative_id.is_(None),
-                                                 Event.kind == "settings_changed").order_by(Event.id.desc()))
+    events = session.scalars(
+        select(Event)
+        .where(Event.team_id == team_id, Event.initiative_id.is_(None), Event.kind == "settings_changed")
+        .order_by(Event.id.desc())
+    )
     rows = []
     for e in events:
         key, setting = e.data.get("key"), SETTINGS.get(e.data.get("key"))

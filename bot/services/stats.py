@@ -2,6 +2,7 @@
 
 Durations are business time (the workspace's calendar; an approver's own time zone for their answers),
 as everywhere else. With `summary-names off` no person is named: approvers are counted together."""
+
 from __future__ import annotations
 
 import math
@@ -70,8 +71,10 @@ def _reported_at(session: Session, inis: list[Initiative]) -> dict[int, datetime
     ids = [i.id for i in inis if i.proceeded_at]
     if not ids:
         return {}
-    return {e.initiative_id: e.at for e in session.scalars(
-        select(Event).where(Event.initiative_id.in_(ids), Event.kind == "reported"))}
+    return {
+        e.initiative_id: e.at
+        for e in session.scalars(select(Event).where(Event.initiative_id.in_(ids), Event.kind == "reported"))
+    }
 
 
 def _sponsor_choices(session: Session, inis: list[Initiative]) -> dict[int, datetime]:
@@ -80,21 +83,29 @@ def _sponsor_choices(session: Session, inis: list[Initiative]) -> dict[int, date
     if not escalated:
         return {}
     chosen = {}
-    for e in session.scalars(select(Event).where(Event.initiative_id.in_(list(escalated)),
-                                                 Event.kind.in_(("proceeded", "extended", "withdrawn"))).order_by(Event.id)):
+    for e in session.scalars(
+        select(Event)
+        .where(Event.initiative_id.in_(list(escalated)), Event.kind.in_(("proceeded", "extended", "withdrawn")))
+        .order_by(Event.id)
+    ):
         ini = escalated[e.initiative_id]
         if e.actor_id == ini.sponsor_id and e.at >= ini.escalated_at and ini.id not in chosen:
             chosen[ini.id] = e.at
     return chosen
 
 
-def stats(session: Session, ws: Workspace, days: int, now: datetime,
-          only: Callable[[Initiative], bool] | None = None) -> Stats:
+def stats(
+    session: Session, ws: Workspace, days: int, now: datetime, only: Callable[[Initiative], bool] | None = None
+) -> Stats:
     """What `/greenlight stats <days>` says, over the initiatives registered in those days that `only` admits."""
     since = now - timedelta(days=days)
-    inis = [i for i in session.scalars(select(Initiative).where(Initiative.team_id == ws.team_id,
-                                                                Initiative.created_at >= since))
-            if only is None or only(i)]
+    inis = [
+        i
+        for i in session.scalars(
+            select(Initiative).where(Initiative.team_id == ws.team_id, Initiative.created_at >= since)
+        )
+        if only is None or only(i)
+    ]
     week, tz = work_week(ws), zone(ws.timezone)
     decided = [week.business_seconds(i.created_at, at, tz) for i in inis if (at := _decision_moment(i))]
     answers: dict[str, list[float]] = defaultdict(list)
@@ -106,13 +117,25 @@ def stats(session: Session, ws: Workspace, days: int, now: datetime,
     sponsor = [week.business_seconds(i.escalated_at, chosen[i.id], tz) for i in inis if i.id in chosen]
     reported = _reported_at(session, inis)
     proceeded = [i for i in inis if i.proceeded_at]
-    on_time = sum(1 for i in proceeded if i.id in reported and i.report_due
-                  and reported[i.id].astimezone(tz).date() <= i.report_due)
+    on_time = sum(
+        1
+        for i in proceeded
+        if i.id in reported and i.report_due and reported[i.id].astimezone(tz).date() <= i.report_due
+    )
     per_approver = sorted(((u, Spread.of(s)) for u, s in answers.items()), key=lambda r: (-r[1].median, r[0]))
-    return Stats(days, ws.summary_names, len(inis), Spread.of(decided), sum(1 for i in inis if i.escalated_at),
-                 len(proceeded), on_time, sum(1 for i in proceeded if i.id in reported) - on_time,
-                 per_approver if ws.summary_names else [], Spread.of([s for v in answers.values() for s in v]),
-                 Spread.of(sponsor))
+    return Stats(
+        days,
+        ws.summary_names,
+        len(inis),
+        Spread.of(decided),
+        sum(1 for i in inis if i.escalated_at),
+        len(proceeded),
+        on_time,
+        sum(1 for i in proceeded if i.id in reported) - on_time,
+        per_approver if ws.summary_names else [],
+        Spread.of([s for v in answers.values() for s in v]),
+        Spread.of(sponsor),
+    )
 
 
 @dataclass(frozen=True)
@@ -134,9 +157,15 @@ def chart_data(session: Session, ws: Workspace, channel_id: str, now: datetime) 
     first = this_monday - timedelta(weeks=QUARTER_WEEKS)
     tz = zone(ws.timezone)
     start = datetime.combine(first, datetime.min.time(), tzinfo=tz)
-    inis = list(session.scalars(select(Initiative).where(
-        Initiative.team_id == ws.team_id, Initiative.channel_id == channel_id,
-        (Initiative.closed_at.is_(None)) | (Initiative.closed_at >= start))))
+    inis = list(
+        session.scalars(
+            select(Initiative).where(
+                Initiative.team_id == ws.team_id,
+                Initiative.channel_id == channel_id,
+                (Initiative.closed_at.is_(None)) | (Initiative.closed_at >= start),
+            )
+        )
+    )
     by_week: dict[date, list[float]] = defaultdict(list)
     answers = []
     for ini_waits in waits_of(session, inis, now).values():
@@ -147,17 +176,25 @@ def chart_data(session: Session, ws: Workspace, channel_id: str, now: datetime) 
                 if day < this_monday:
                     by_week[day - timedelta(days=day.weekday())].append(w.seconds)
                     answers.append(w.seconds)
-    weeks = [(first + timedelta(weeks=n), statistics.median(by_week[first + timedelta(weeks=n)]) / DAY
-              if by_week[first + timedelta(weeks=n)] else 0.0, len(by_week[first + timedelta(weeks=n)]))
-             for n in range(QUARTER_WEEKS)]
+    weeks = [
+        (
+            first + timedelta(weeks=n),
+            statistics.median(by_week[first + timedelta(weeks=n)]) / DAY
+            if by_week[first + timedelta(weeks=n)]
+            else 0.0,
+            len(by_week[first + timedelta(weeks=n)]),
+        )
+        for n in range(QUARTER_WEEKS)
+    ]
     week = work_week(ws)
     chosen = _sponsor_choices(session, inis)
     reported = _reported_at(session, inis)
     stages = {
         "Approvers answering": answers,
         "Sponsor deciding": [week.business_seconds(i.escalated_at, chosen[i.id], tz) for i in inis if i.id in chosen],
-        "Report after going ahead": [week.business_seconds(i.proceeded_at, reported[i.id], tz)
-                                     for i in inis if i.id in reported],
+        "Report after going ahead": [
+            week.business_seconds(i.proceeded_at, reported[i.id], tz) for i in inis if i.id in reported
+        ],
     }
     medians = [(name, statistics.median(s) / DAY) for name, s in stages.items() if s]
     return ChartData(channel_id, weeks, sorted(medians, key=lambda r: -r[1]))

@@ -13,6 +13,7 @@ Which channels
     The workspace's summary channel is treated like any other channel: it gets the summary of the
     initiatives announced there.
 """
+
 from __future__ import annotations
 
 import base64
@@ -25,12 +26,10 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot import charts
+from bot import charts, keys
 from bot.blocks import summary as blocks
-from bot.services import stats
 from bot.calendar import WEEKDAYS, zone
-from bot.services import Refusal
-from bot import keys
+from bot.services import Refusal, stats
 from bot.services.outbox import enqueue, message
 from bot.services.overview import Wait, longest_wait, waits_of
 from bot.services.workspaces import people_zones, today, work_week, workspace
@@ -128,16 +127,22 @@ def decided_window(ws: Workspace, now: datetime) -> tuple[datetime, datetime]:
     return summary_moment(ws, now, weeks_back=1), min(summary_moment(ws, now), now)
 
 
-def channel_summary(session: Session, ws: Workspace, channel_id: str, now: datetime,
-                    only: Callable[[Initiative], bool] | None = None) -> Summary:
+def channel_summary(
+    session: Session, ws: Workspace, channel_id: str, now: datetime, only: Callable[[Initiative], bool] | None = None
+) -> Summary:
     """What the summary of one channel says at `now`, with the same waits as `/greenlight show`; with `only`,
     just the initiatives it admits (a preview for someone who may not see them all)."""
     week = work_week(ws)
     tz = zone(ws.timezone)
-    active = [i for i in session.scalars(
-        select(Initiative).where(Initiative.team_id == ws.team_id, Initiative.channel_id == channel_id,
-                                 Initiative.status.in_(ACTIVE)).order_by(Initiative.number)
-    ) if only is None or only(i)]
+    active = [
+        i
+        for i in session.scalars(
+            select(Initiative)
+            .where(Initiative.team_id == ws.team_id, Initiative.channel_id == channel_id, Initiative.status.in_(ACTIVE))
+            .order_by(Initiative.number)
+        )
+        if only is None or only(i)
+    ]
     waits = waits_of(session, active, now, pending_only=True)
 
     stalled = [Stalled(i, waits[i.id]) for i in active if i.status is Status.OPEN]
@@ -146,15 +151,21 @@ def channel_summary(session: Session, ws: Workspace, channel_id: str, now: datet
     escalated = [i for i in active if i.status is Status.ESCALATED]
     sponsor_tz = people_zones(session, ws.team_id, {i.sponsor_id for i in escalated}, ws.timezone)
     with_sponsor = [
-        WithSponsor(i, week.business_seconds(i.escalated_at or week.end_of_day(i.deadline, tz), now,
-                                             sponsor_tz[i.sponsor_id]), waits[i.id])
+        WithSponsor(
+            i,
+            week.business_seconds(i.escalated_at or week.end_of_day(i.deadline, tz), now, sponsor_tz[i.sponsor_id]),
+            waits[i.id],
+        )
         for i in escalated
     ]
     with_sponsor.sort(key=lambda w: -w.seconds)
 
     local_today = today(ws, now)
-    proceeding = [Proceeding(i, bool(i.report_due and i.report_due < local_today), waits[i.id])
-                  for i in active if i.status is Status.PROCEEDING]
+    proceeding = [
+        Proceeding(i, bool(i.report_due and i.report_due < local_today), waits[i.id])
+        for i in active
+        if i.status is Status.PROCEEDING
+    ]
     proceeding.sort(key=lambda p: (p.initiative.report_due or date.max, p.initiative.number))
 
     start, end = decided_window(ws, now)
@@ -164,28 +175,52 @@ def channel_summary(session: Session, ws: Workspace, channel_id: str, now: datet
     for item in [*stalled, *with_sponsor]:
         for w in item.waits:
             held[w.approval.approver_id].append(w.seconds)
-    blockers = sorted((Blocker(uid, sum(s), len(s)) for uid, s in held.items()),
-                      key=lambda b: (-b.seconds, -b.initiatives, b.approver_id))
+    blockers = sorted(
+        (Blocker(uid, sum(s), len(s)) for uid, s in held.items()),
+        key=lambda b: (-b.seconds, -b.initiatives, b.approver_id),
+    )
 
     monday = local_today - timedelta(days=local_today.weekday())
-    return Summary(ws.team_id, channel_id, week_of(ws, now), monday, ws.timezone, start,
-                   stalled, with_sponsor, proceeding, decided, blockers)
+    return Summary(
+        ws.team_id,
+        channel_id,
+        week_of(ws, now),
+        monday,
+        ws.timezone,
+        start,
+        stalled,
+        with_sponsor,
+        proceeding,
+        decided,
+        blockers,
+    )
 
 
 def _decided(session: Session, team_id: str, channel_id: str, start: datetime, end: datetime) -> list[Decided]:
     """Initiatives of the channel closed in [start, end); a report counts from its 'reported' event."""
-    closed = list(session.scalars(
-        select(Initiative).where(
-            Initiative.team_id == team_id, Initiative.channel_id == channel_id, Initiative.status.in_(CLOSED),
-            ((Initiative.closed_at >= start) & (Initiative.closed_at < end))
-            | ((Initiative.status == Status.REPORTED) & Initiative.closed_at.is_(None)),
+    closed = list(
+        session.scalars(
+            select(Initiative).where(
+                Initiative.team_id == team_id,
+                Initiative.channel_id == channel_id,
+                Initiative.status.in_(CLOSED),
+                ((Initiative.closed_at >= start) & (Initiative.closed_at < end))
+                | ((Initiative.status == Status.REPORTED) & Initiative.closed_at.is_(None)),
+            )
         )
-    ))
+    )
     reported_ids = [i.id for i in closed if i.status is Status.REPORTED]
-    reported_at = dict(session.execute(
-        select(Event.initiative_id, func.max(Event.at)).where(Event.initiative_id.in_(reported_ids), Event.kind == "reported")
-        .group_by(Event.initiative_id)
-    ).all()) if reported_ids else {}
+    reported_at = (
+        dict(
+            session.execute(
+                select(Event.initiative_id, func.max(Event.at))
+                .where(Event.initiative_id.in_(reported_ids), Event.kind == "reported")
+                .group_by(Event.initiative_id)
+            ).all()
+        )
+        if reported_ids
+        else {}
+    )
     decided = []
     for ini in closed:
         at = reported_at.get(ini.id) or ini.closed_at
@@ -200,9 +235,17 @@ def queue_summary(session: Session, summary: Summary, now: datetime) -> None:
     main, *replies = blocks.summary_messages(summary)
     key = keys.summary(summary.channel_id, summary.week)
     rows = [message(summary.team_id, key, summary.channel_id, main, now=now)]
-    rows += [message(summary.team_id, keys.summary(summary.channel_id, summary.week, n), summary.channel_id, reply,
-                     now=now, target_key=key)
-             for n, reply in enumerate(replies, start=1)]
+    rows += [
+        message(
+            summary.team_id,
+            keys.summary(summary.channel_id, summary.week, n),
+            summary.channel_id,
+            reply,
+            now=now,
+            target_key=key,
+        )
+        for n, reply in enumerate(replies, start=1)
+    ]
     enqueue(session, rows)
 
 
@@ -216,14 +259,31 @@ def queue_chart(session: Session, ws: Workspace, channel_id: str, now: datetime)
     """The month's chart, uploaded in the thread of this week's summary once that is sent (an outbox row of
     method files.upload: a Slack failure loses nothing, and the key makes it once per channel and month)."""
     month = chart_month(ws, now)
-    png = charts.waiting_chart(stats.chart_data(session, ws, channel_id, now),
-                               "Median time to answer, by week (business days; the number answered on top)")
-    payload = {"filename": f"greenlight-waits-{month}.png", "title": f"Waiting time, the quarter to {month}",
-               "alt_txt": "Bar chart: median business days approvers took to answer, per week of the last quarter; "
-                          "and the median business days of each stage, slowest first.",
-               "png": base64.b64encode(png).decode("ascii")}
-    enqueue(session, [message(ws.team_id, keys.chart(channel_id, month), channel_id, payload, now=now,
-                              method="files.upload", target_key=keys.summary(channel_id, week_of(ws, now)))])
+    png = charts.waiting_chart(
+        stats.chart_data(session, ws, channel_id, now),
+        "Median time to answer, by week (business days; the number answered on top)",
+    )
+    payload = {
+        "filename": f"greenlight-waits-{month}.png",
+        "title": f"Waiting time, the quarter to {month}",
+        "alt_txt": "Bar chart: median business days approvers took to answer, per week of the last quarter; "
+        "and the median business days of each stage, slowest first.",
+        "png": base64.b64encode(png).decode("ascii"),
+    }
+    enqueue(
+        session,
+        [
+            message(
+                ws.team_id,
+                keys.chart(channel_id, month),
+                channel_id,
+                payload,
+                now=now,
+                method="files.upload",
+                target_key=keys.summary(channel_id, week_of(ws, now)),
+            )
+        ],
+    )
 
 
 def _channels_missing_summary(session: Session, due: dict[str, Workspace], now: datetime) -> dict[str, list[str]]:
@@ -234,14 +294,20 @@ def _channels_missing_summary(session: Session, due: dict[str, Workspace], now: 
         .where(Initiative.team_id.in_(list(due)), Initiative.status.in_(ACTIVE))
         .group_by(Initiative.team_id, Initiative.channel_id)
     ).all()
-    wanted = {(team, keys.summary(channel, week_of(due[team], now))): channel
-              for team, channel, first in rows if first < moments[team]}
+    wanted = {
+        (team, keys.summary(channel, week_of(due[team], now))): channel
+        for team, channel, first in rows
+        if first < moments[team]
+    }
     if not wanted:
         return {}
-    done = set(session.execute(
-        select(OutboxMessage.team_id, OutboxMessage.key).where(OutboxMessage.team_id.in_(list(due)),
-                                                   OutboxMessage.key.in_({key for _, key in wanted}))
-    ).all())
+    done = set(
+        session.execute(
+            select(OutboxMessage.team_id, OutboxMessage.key).where(
+                OutboxMessage.team_id.in_(list(due)), OutboxMessage.key.in_({key for _, key in wanted})
+            )
+        ).all()
+    )
     missing: dict[str, list[str]] = defaultdict(list)
     for (team, key), channel in sorted(wanted.items()):
         if (team, key) not in done:
@@ -254,7 +320,9 @@ def _due_or_logged(ws: Workspace, now: datetime) -> bool:
     try:
         return is_due(ws, now)
     except ValueError:
-        log.error("workspace %s: summary day %r / time %r unreadable; no summary", ws.team_id, ws.summary_day, ws.summary_time)
+        log.error(
+            "workspace %s: summary day %r / time %r unreadable; no summary", ws.team_id, ws.summary_day, ws.summary_time
+        )
         return False
 
 
@@ -265,8 +333,11 @@ def enqueue_due_summaries(session: Session, now: datetime) -> int:
     and the check repeated, so two sweeps racing never build a summary twice: the second
     waits for the first to commit and then finds its keys.
     """
-    due = {ws.team_id: ws for ws in session.scalars(select(Workspace).where(Workspace.uninstalled_at.is_(None)))
-           if _due_or_logged(ws, now) and ws.summaries_done_for != week_of(ws, now)}
+    due = {
+        ws.team_id: ws
+        for ws in session.scalars(select(Workspace).where(Workspace.uninstalled_at.is_(None)))
+        if _due_or_logged(ws, now) and ws.summaries_done_for != week_of(ws, now)
+    }
     if not due:
         return 0
     queued = 0
@@ -284,8 +355,15 @@ def enqueue_due_summaries(session: Session, now: datetime) -> int:
     return queued
 
 
-def preview(session: Session, team_id: str, channel_id: str, now: datetime, *, default_tz: str = "UTC",
-            only: Callable[[Initiative], bool] | None = None) -> tuple[Summary, Workspace]:
+def preview(
+    session: Session,
+    team_id: str,
+    channel_id: str,
+    now: datetime,
+    *,
+    default_tz: str = "UTC",
+    only: Callable[[Initiative], bool] | None = None,
+) -> tuple[Summary, Workspace]:
     """The summary this channel would get if it were posted now (of what `only` admits), and the workspace's schedule."""
     ws = workspace(session, team_id, now=now, default_tz=default_tz)
     return channel_summary(session, ws, channel_id, now, only), ws
@@ -296,16 +374,21 @@ def operator_text(session: Session, channel_id: str, team_id: str | None, now: d
     teams = list(session.scalars(select(Workspace.team_id).order_by(Workspace.team_id)))
     if team_id is None:
         if len(teams) != 1:
-            raise Refusal("the database holds no workspace yet: nothing to summarise." if not teams else
-                          f"the database holds several workspaces ({', '.join(teams)}): pass --team.")
+            raise Refusal(
+                "the database holds no workspace yet: nothing to summarise."
+                if not teams
+                else f"the database holds several workspaces ({', '.join(teams)}): pass --team."
+            )
         team_id = teams[0]
     elif team_id not in teams:
         raise Refusal(f"there is no workspace {team_id} in the database.")
     ws = session.get(Workspace, team_id)
     summary = channel_summary(session, ws, channel_id, now)
     if not summary.waiting:
-        return (f"{channel_id} gets no weekly summary: no initiative announced there is waiting. "
-                f"Summaries are posted {blocks.schedule_text(ws)}.")
+        return (
+            f"{channel_id} gets no weekly summary: no initiative announced there is waiting. "
+            f"Summaries are posted {blocks.schedule_text(ws)}."
+        )
     messages = blocks.summary_messages(summary)
     people = session.scalars(select(Person).where(Person.team_id == team_id))
     return blocks.as_text(messages, {p.user_id: p.display_name for p in people})

@@ -6,6 +6,7 @@ is_restricted / is_ultra_restricted) see only what they take part in, whatever c
 Channel membership is Slack's to say: the caller passes the channels, among those in question, that
 the viewer is a member of (bot/flows/visibility.py asks conversations.members).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -54,8 +55,11 @@ def condition(viewer: Viewer):
     """The same rule as an SQL condition on initiatives (None: the viewer sees them all), so lists page in SQL."""
     if viewer.sees_every_channel:
         return None
-    takes = or_(Initiative.owner_id == viewer.user_id, Initiative.sponsor_id == viewer.user_id,
-                exists().where(Approval.initiative_id == Initiative.id, Approval.approver_id == viewer.user_id))
+    takes = or_(
+        Initiative.owner_id == viewer.user_id,
+        Initiative.sponsor_id == viewer.user_id,
+        exists().where(Approval.initiative_id == Initiative.id, Approval.approver_id == viewer.user_id),
+    )
     return takes if viewer.is_guest else or_(takes, Initiative.channel_id.in_(viewer.channels))
 
 
@@ -68,8 +72,9 @@ def sees_question(ini: Initiative, asker_id: str | None, viewer_id: str) -> bool
     return viewer_id in (asker_id, ini.owner_id, ini.sponsor_id)
 
 
-def viewer(session: Session, team_id: str, user_id: str, *, admins: frozenset[str] = frozenset(),
-           channels: Iterable[str] = ()) -> Viewer:
+def viewer(
+    session: Session, team_id: str, user_id: str, *, admins: frozenset[str] = frozenset(), channels: Iterable[str] = ()
+) -> Viewer:
     """The viewer as the people cache knows them (admin, guest); the operator's GREENLIGHT_ADMINS count as admins."""
     person = session.get(Person, (team_id, user_id))
     is_guest = bool(person and person.is_guest)

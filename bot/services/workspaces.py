@@ -1,4 +1,5 @@
 """Workspace settings and the calendars they define: working days and hours, holidays, time zones."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -13,14 +14,18 @@ from storage.db import insert_ignore
 from storage.models import Initiative, Person, Workspace
 
 
-def workspace(session: Session, team_id: str, *, now: datetime, default_tz: str = "UTC", lock: bool = False) -> Workspace:
+def workspace(
+    session: Session, team_id: str, *, now: datetime, default_tz: str = "UTC", lock: bool = False
+) -> Workspace:
     """The workspace's settings row, created with defaults on first use (once, even when requests race).
 
     With `lock`, the row is locked until the transaction ends (PostgreSQL; SQLite's write lock already
     serialises): registration numbers initiatives from it."""
     ws = session.get(Workspace, team_id, with_for_update=lock or None, populate_existing=lock)
     if ws is None:
-        insert_ignore(session, Workspace, [{"team_id": team_id, "timezone": default_tz, "created_at": now}], ["team_id"])
+        insert_ignore(
+            session, Workspace, [{"team_id": team_id, "timezone": default_tz, "created_at": now}], ["team_id"]
+        )
         ws = session.get(Workspace, team_id, with_for_update=lock or None, populate_existing=True)
     return ws
 
@@ -37,8 +42,12 @@ def work_week(ws: Workspace, own: Person | None = None) -> WorkWeek:
     days = (own and own.working_days) or ws.working_days
     holidays = own.holidays if own is not None and own.holidays is not None else ws.holidays  # '' = none
     start, end = parse_hours(hours)
-    return WorkWeek(working_days=frozenset(WEEKDAYS.index(d) for d in days.split(",") if d), start=start, end=end,
-                    holidays_country=holidays or None)
+    return WorkWeek(
+        working_days=frozenset(WEEKDAYS.index(d) for d in days.split(",") if d),
+        start=start,
+        end=end,
+        holidays_country=holidays or None,
+    )
 
 
 def today(ws: Workspace, now: datetime) -> date:
@@ -51,8 +60,9 @@ def people_zones(session: Session, team_id: str, user_ids, fallback: str) -> dic
     return people_calendars(session, team_id, user_ids, fallback)[0]
 
 
-def people_calendars(session: Session, team_id: str, user_ids, fallback: str
-                     ) -> tuple[dict[str, ZoneInfo], dict[str, Person]]:
+def people_calendars(
+    session: Session, team_id: str, user_ids, fallback: str
+) -> tuple[dict[str, ZoneInfo], dict[str, Person]]:
     """Time zones of several people, and their people rows (their own calendars), in one query."""
     rows = list(session.scalars(select(Person).where(Person.team_id == team_id, Person.user_id.in_(set(user_ids)))))
     found = {p.user_id: zone(p.tz or fallback) for p in rows}
@@ -72,8 +82,9 @@ class Calendars:
         """For {team: user ids}."""
         spaces = {team: workspace(session, team, now=now) for team in people}
         found = {team: people_calendars(session, team, users, spaces[team].timezone) for team, users in people.items()}
-        return cls(spaces, {team: zones for team, (zones, _) in found.items()},
-                   {team: own for team, (_, own) in found.items()})
+        return cls(
+            spaces, {team: zones for team, (zones, _) in found.items()}, {team: own for team, (_, own) in found.items()}
+        )
 
     @classmethod
     def of(cls, session: Session, initiatives: list[Initiative], now: datetime) -> Calendars:
@@ -81,7 +92,8 @@ class Calendars:
         people: dict[str, set[str]] = {}
         for ini in initiatives:
             people.setdefault(ini.team_id, set()).update(
-                {ini.owner_id, ini.sponsor_id, *(a.approver_id for a in ini.approvals)})
+                {ini.owner_id, ini.sponsor_id, *(a.approver_id for a in ini.approvals)}
+            )
         return cls.load(session, people, now)
 
     def ws(self, team_id: str) -> Workspace:

@@ -8,8 +8,9 @@ Databases built before the naming convention (storage/models.py NAMING) carry Po
 constraint names, or no names on SQLite; they are renamed here so that later revisions can alter
 them by name (Alembic's batch mode on SQLite needs names).
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 from storage.models import NAMING
 
@@ -25,14 +26,22 @@ DECISIONS = ("pending", "approved", "rejected")
 POSTGRES_NAMES = {
     "people": {"people_pkey": "pk_people"},
     "workspaces": {"workspaces_pkey": "pk_workspaces"},
-    "initiatives": {"initiatives_pkey": "pk_initiatives", "initiatives_team_id_number_key": "uq_initiatives_team_id_number",
-                    "initiatives_team_id_fkey": "fk_initiatives_team_id_workspaces"},
-    "approvals": {"approvals_pkey": "pk_approvals",
-                  "approvals_initiative_id_approver_id_key": "uq_approvals_initiative_id_approver_id",
-                  "approvals_initiative_id_fkey": "fk_approvals_initiative_id_initiatives"},
+    "initiatives": {
+        "initiatives_pkey": "pk_initiatives",
+        "initiatives_team_id_number_key": "uq_initiatives_team_id_number",
+        "initiatives_team_id_fkey": "fk_initiatives_team_id_workspaces",
+    },
+    "approvals": {
+        "approvals_pkey": "pk_approvals",
+        "approvals_initiative_id_approver_id_key": "uq_approvals_initiative_id_approver_id",
+        "approvals_initiative_id_fkey": "fk_approvals_initiative_id_initiatives",
+    },
     "events": {"events_pkey": "pk_events", "events_initiative_id_fkey": "fk_events_initiative_id_initiatives"},
-    "outbox": {"outbox_pkey": "pk_outbox", "outbox_team_id_key_key": "uq_outbox_team_id_key",
-               "outbox_initiative_id_fkey": "fk_outbox_initiative_id_initiatives"},
+    "outbox": {
+        "outbox_pkey": "pk_outbox",
+        "outbox_team_id_key_key": "uq_outbox_team_id_key",
+        "outbox_initiative_id_fkey": "fk_outbox_initiative_id_initiatives",
+    },
 }
 
 
@@ -43,8 +52,12 @@ def _in(column: str, values: tuple[str, ...]) -> str:
 def upgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
-        existing = {name for (name,) in bind.execute(sa.text(
-            "SELECT conname FROM pg_constraint WHERE connamespace = current_schema()::regnamespace"))}
+        existing = {
+            name
+            for (name,) in bind.execute(
+                sa.text("SELECT conname FROM pg_constraint WHERE connamespace = current_schema()::regnamespace")
+            )
+        }
         for table, names in POSTGRES_NAMES.items():
             for old, new in names.items():
                 if old in existing:

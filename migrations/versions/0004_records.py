@@ -9,8 +9,9 @@ workspaces.self_sponsor, summary_names, retention_months: the workspace settings
 (off), `summary-names` (on) and `retention` (off = NULL, or a number of months). The defaults are server defaults (as in the models), so
 existing rows, and rows written by SQL that does not name these columns, get them.
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0004"
 down_revision = "0003"

@@ -4,8 +4,9 @@ Revision ID: 0007
 Revises: 0005
 Create Date: 2026-11-30 03:00:00
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0007"
 down_revision = "0005"

@@ -8,8 +8,9 @@ Create Date: 2026-11-30 03:30:00
 NULL follows the workspace; holidays '' means no public holidays for that person.
 (Chained on 0007, the head of main when this branch was cut; re-chained at merge.)
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0008"
 down_revision = "0007"
