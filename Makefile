@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test migrate sweep doctor bench bench-scale
+.PHONY: run test lint migrate sweep doctor bench bench-scale
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,11 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	@$(PY) -m pytest
+
+# The code's shape: ruff's lint rules and its formatting (pyproject.toml); CI runs it after the tests.
+lint: $(VENV)/.installed
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
 
 migrate sweep doctor: $(VENV)/.installed
 	@$(PY) -m bot $@
