@@ -18,6 +18,7 @@ from sqlalchemy import Engine, func, insert, select, text
 
 from bot.calendar import zone
 from bot.keys import summary as summary_key
+from bot.services.outbox import message as outbox_row
 from bot.services.schedule import next_nudge
 from bot.services.summary import week_of
 from bot.services.workspaces import work_week
@@ -28,6 +29,7 @@ NOW = datetime(2026, 12, 9, 9, 30, tzinfo=UTC)
 ZONES = ("Europe/Berlin", "Europe/London", "America/Los_Angeles")  # approver k of each initiative lives in ZONES[k]
 DUE_KINDS = ("nudge", "escalate", "sponsor_ask", "report")  # each kind of work a sweep can find due
 CHANNELS = 50
+UNSET = ("closed_at", "report_text", "last_manual_nudge_on")  # initiative columns a filled initiative leaves empty
 CHUNK = 20_000
 
 
@@ -85,17 +87,10 @@ def _template(ws: Workspace, kind: str, now: datetime) -> tuple[dict, list[dict]
     else:  # registered long ago
         requested = now - timedelta(days=40)
     deadline = week.add_business_days(requested.astimezone(ws_tz).date(), ws.deadline_days)
-    ini = dict(
-        status="open",
-        deadline=deadline,
-        escalate_at=week.end_of_day(deadline, ws_tz),
-        created_at=requested,
-        next_sponsor_ask_at=None,
-        next_report_reminder_at=None,
-        escalated_at=None,
-        proceeded_at=None,
-        report_due=None,
-        sponsor_asks=0,
+    ini = {"status": "open", "deadline": deadline, "escalate_at": week.end_of_day(deadline, ws_tz)}
+    ini |= {"created_at": requested, "sponsor_asks": 0}
+    ini |= dict.fromkeys(
+        ("next_sponsor_ask_at", "next_report_reminder_at", "escalated_at", "proceeded_at", "report_due")
     )
     if kind == "escalate":  # deadline yesterday, not yet escalated
         ini["deadline"] = week.previous_business_day(today)
@@ -237,25 +232,10 @@ def fill(
             elif role == "approver":
                 who[1] = heavy_user  # pending in every kind of initiative
             channel = f"C{i % CHANNELS:03d}"
-            inis.append(
-                dict(
-                    id=ini_id,
-                    team_id=team_id,
-                    number=number,
-                    title=f"Initiative {number}",
-                    details="",
-                    owner_id=owner,
-                    sponsor_id=sponsor,
-                    channel_id=channel,
-                    rule="all",
-                    closed_at=None,
-                    report_text=None,
-                    extensions=0,
-                    report_reminders=0,
-                    last_manual_nudge_on=None,
-                    **ini,
-                )
-            )
+            row = {"id": ini_id, "team_id": team_id, "number": number, "title": f"Initiative {number}", "details": ""}
+            row |= {"owner_id": owner, "sponsor_id": sponsor, "channel_id": channel, "rule": "all"}
+            row |= {"extensions": 0, "report_reminders": 0} | dict.fromkeys(UNSET) | ini
+            inis.append(row)
             for pos, (a, uid) in enumerate(zip(apps, who)):
                 aid = first_approval + 3 * i + pos
                 approvals.append(dict(id=aid, initiative_id=ini_id, approver_id=uid, position=pos, comment=None, **a))
@@ -322,24 +302,9 @@ def fill(
 
 def _sent(team_id: str, key: str, recipient: str, initiative_id: int | None, at: datetime) -> dict:
     """An outbox row for a message that went out at `at`."""
-    return dict(
-        team_id=team_id,
-        key=key,
-        initiative_id=initiative_id,
-        method="chat.postMessage",
-        recipient=recipient,
-        target_key=None,
-        payload={"text": key},
-        status="sent",
-        attempts=1,
-        next_attempt_at=at,
-        claimed_until=None,
-        channel=("D" + recipient) if recipient.startswith("U") else recipient,
-        ts="1700000000.000100",
-        error=None,
-        created_at=at,
-        sent_at=at,
-    )
+    queued = outbox_row(team_id, key, recipient, {"text": key}, now=at, initiative_id=initiative_id)
+    channel = ("D" + recipient) if recipient.startswith("U") else recipient
+    return {**queued, "status": "sent", "attempts": 1, "channel": channel, "ts": "1700000000.000100", "sent_at": at}
 
 
 def _event(team_id: str, initiative_id: int, actor_id: str | None, kind: str, at: datetime, **data) -> dict:

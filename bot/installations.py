@@ -67,16 +67,8 @@ class Installations:
         )
 
     def _saved(self, installation: Installation) -> None:
-        self.gl.act(
-            lambda session, now: installs.installed(
-                session,
-                now,
-                team_id=installation.team_id,
-                enterprise_id=installation.enterprise_id,
-                org_wide=bool(installation.is_enterprise_install),
-                default_tz=self.gl.config.timezone,
-            )
-        )
+        where, tz = installs.Installed.of(installation), self.gl.config.timezone
+        self.gl.act(lambda session, now: installs.installed(session, now, where, default_tz=tz))
 
     # ---- which installation speaks for a workspace ------------------------------------------------
     def find(self, team_id: str) -> Installation | None:

@@ -54,13 +54,8 @@ def sponsor_told(ini: Initiative, cal: Calendars, now: datetime) -> dict:
         "afterwards), extend the deadline, or withdraw it."
     )
     decides_on = msg.day(asked_at.astimezone(cal.tz(ini.team_id, ini.sponsor_id)).date())
-    return _to(
-        ini,
-        keys.sponsor_told(ini.id),
-        ini.sponsor_id,
-        msg.notice(ini, text, f"you are the sponsor; you decide on {decides_on} if sign-off is missing"),
-        now,
-    )
+    body = msg.notice(ini, text, f"you are the sponsor; you decide on {decides_on} if sign-off is missing")
+    return _to(ini, keys.sponsor_told(ini.id), ini.sponsor_id, body, now)
 
 
 def registered(ini: Initiative, cal: Calendars, now: datetime) -> list[dict]:
@@ -134,15 +129,9 @@ def approval_counted(ini: Initiative, a: Approval, now: datetime) -> list[dict]:
         f"{mention(a.approver_id)} approved {msg.title_of(ini)} ({approved} of {len(ini.approvals)})."
         f"{quoted(a.comment or '')}"
     )
-    return settled_requests(ini, now, {a.id: "You approved it. Thank you!"}) + [
-        _to(
-            ini,
-            keys.answer_to_owner(a.id),
-            ini.owner_id,
-            msg.notice(ini, text, f"approved by {approved} of {len(ini.approvals)}"),
-            now,
-        )
-    ]
+    body = msg.notice(ini, text, f"approved by {approved} of {len(ini.approvals)}")
+    told = _to(ini, keys.answer_to_owner(a.id), ini.owner_id, body, now)
+    return [*settled_requests(ini, now, {a.id: "You approved it. Thank you!"}), told]
 
 
 def ratified(ini: Initiative, a: Approval, now: datetime) -> list[dict]:

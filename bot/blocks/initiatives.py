@@ -90,37 +90,28 @@ def message_with_buttons(fallback: str, text: str, ini) -> dict:
     return message(fallback, [section(text), approver_buttons(ini)])
 
 
+def irreversible(ini, label: str, action: Action, style: str, question: str, consequences: str) -> dict:
+    """A button whose click cannot be undone: Slack asks, with what it will do, before it acts."""
+    return button(label, action, str(ini.id), style, confirmation(question, consequences, label, style))
+
+
 def proceed_button(ini) -> dict:
     """Proceed and report, confirmed first: it cannot be undone."""
-    return button(
-        "Proceed and report",
-        Action.PROCEED,
-        str(ini.id),
-        "primary",
-        confirmation(
-            f"Proceed with {ini.reference} without all sign-offs?",
-            f"{mention(ini.owner_id)} is told to go ahead and owes a report; the approvers still pending and the channel "
-            "are told. They can still approve, but can no longer reject. This cannot be undone.",
-            "Proceed and report",
-        ),
+    consequences = (
+        f"{mention(ini.owner_id)} is told to go ahead and owes a report; the approvers still pending and the channel "
+        "are told. They can still approve, but can no longer reject. This cannot be undone."
     )
+    question = f"Proceed with {ini.reference} without all sign-offs?"
+    return irreversible(ini, "Proceed and report", Action.PROCEED, "primary", question, consequences)
 
 
 def withdraw_button(ini) -> dict:
     """Withdraw, confirmed first: it closes the initiative for good."""
-    return button(
-        "Withdraw",
-        Action.WITHDRAW,
-        str(ini.id),
-        "danger",
-        confirmation(
-            f"Withdraw {ini.reference}?",
-            "It is closed for good: the owner, the sponsor, the approvers still pending "
-            "and the channel are told, and nobody is reminded any more. This cannot be undone.",
-            "Withdraw",
-            "danger",
-        ),
+    consequences = (
+        "It is closed for good: the owner, the sponsor, the approvers still pending "
+        "and the channel are told, and nobody is reminded any more. This cannot be undone."
     )
+    return irreversible(ini, "Withdraw", Action.WITHDRAW, "danger", f"Withdraw {ini.reference}?", consequences)
 
 
 def sponsor_decision(fallback: str, text: str, ini) -> dict:

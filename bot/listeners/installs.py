@@ -18,17 +18,8 @@ def register(app, gl) -> None:
         if gl.installations is None:  # SLACK_BOT_TOKEN is the operator's: only they can replace it
             log.error("Slack says the app was uninstalled or its bot token revoked: set a new SLACK_BOT_TOKEN")
             return
-        teams = gl.act(
-            lambda session, now: installs.uninstalled(
-                session,
-                now,
-                team_id=context.team_id,
-                enterprise_id=context.enterprise_id,
-                org_wide=bool(context.is_enterprise_install),
-                default_tz=tz,
-                team_ids=team_ids,
-            )
-        )
+        where = installs.Installed.of(context)
+        teams = gl.act(lambda session, now: installs.uninstalled(session, now, where, default_tz=tz, team_ids=team_ids))
         log.warning(
             "uninstalled from %s: nothing is sent to it any more; its data is deleted in %d days",
             ", ".join(teams) or context.enterprise_id,

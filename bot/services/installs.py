@@ -3,6 +3,7 @@ grace period has passed. An uninstalled workspace gets nothing sent and nothing 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, delete, exists, select, tuple_, update
@@ -27,12 +28,25 @@ def still_installed(team_id_column) -> ColumnElement[bool]:
     return ~exists().where(Workspace.team_id == team_id_column, Workspace.uninstalled_at.is_not(None))
 
 
-def installed(
-    session: Session, now: datetime, *, team_id: str | None, enterprise_id: str | None, org_wide: bool, default_tz: str
-) -> None:
+@dataclass(frozen=True)
+class Installed:
+    """Where an installation (or an event about one) applies: a workspace, or an organisation when org-wide."""
+
+    team_id: str | None
+    enterprise_id: str | None
+    org_wide: bool
+
+    @classmethod
+    def of(cls, source) -> Installed:
+        """From slack_sdk's Installation or Bolt's context (both carry team_id, enterprise_id, is_enterprise_install)."""
+        return cls(source.team_id, source.enterprise_id, bool(source.is_enterprise_install))
+
+
+def installed(session: Session, now: datetime, where: Installed, *, default_tz: str) -> None:
     """An installation was saved (an install, a re-install within the grace period): its workspaces are served again.
 
     A workspace installation records its organisation; an org-wide one resumes every workspace of it seen so far."""
+    team_id, enterprise_id, org_wide = where.team_id, where.enterprise_id, where.org_wide
     if team_id and not org_wide:
         ws = workspace(session, team_id, now=now, default_tz=default_tz)
         ws.enterprise_id, ws.uninstalled_at = enterprise_id, None
@@ -48,19 +62,13 @@ def seen_in_organisation(session: Session, now: datetime, team_id: str, enterpri
 
 
 def uninstalled(
-    session: Session,
-    now: datetime,
-    *,
-    team_id: str | None,
-    enterprise_id: str | None,
-    org_wide: bool,
-    default_tz: str,
-    team_ids: list[str] | None = None,
+    session: Session, now: datetime, where: Installed, *, default_tz: str, team_ids: list[str] | None = None
 ) -> list[str]:
     """Slack said the app was uninstalled (or its bot token revoked): stop everything for these workspaces at once.
 
     Returns the workspaces concerned: `team_ids` when given (an org-wide install that lost some workspaces), else
     every workspace of the organisation for an org-wide install, else the one."""
+    team_id, enterprise_id, org_wide = where.team_id, where.enterprise_id, where.org_wide
     if team_ids is not None:
         teams = list(team_ids)
     elif org_wide and enterprise_id:

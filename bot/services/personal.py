@@ -13,12 +13,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.services import Refusal
+from bot.services import Refusal, record_change
 from bot.services.nudges import reschedule_person
 from bot.services.settings import Invalid, holidays_country, hours, weekdays
 from bot.services.workspaces import workspace
 from bot.text import escape, plain_from_slack, quoted
-from storage.models import Event, Person
+from storage.models import Person
 
 FOLLOW = ("workspace", "default", "unset")  # values that hand a key back to the workspace
 
@@ -94,17 +94,7 @@ def change(session: Session, team_id: str, user_id: str, key: str, raw_value: st
     if old == value:
         return f"Your `{key}` is already {show(value, getattr(workspace(session, team_id, now=now), pref.attribute))}. Nothing changed."
     setattr(person, pref.attribute, value)
-    session.add(
-        Event(
-            team_id=team_id,
-            initiative_id=None,
-            actor_id=user_id,
-            kind="calendar_changed",
-            data={"key": key, "old": old, "new": value},
-            at=now,
-        )
-    )
-    session.flush()
+    record_change(session, team_id, user_id, "calendar_changed", now, key=key, old=old, new=value)
     reschedule_person(session, team_id, user_id, now)
     ws = workspace(session, team_id, now=now)
     return (

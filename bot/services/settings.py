@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.calendar import WEEKDAYS, holidays_code
-from bot.services import Refusal
+from bot.services import Refusal, record_change
 from bot.services.nudges import reschedule_workspace
 from bot.services.workspaces import Calendars, workspace
 from bot.text import channel_link, escape, plain_from_slack, quoted
@@ -445,17 +445,7 @@ def change(
     if old == value:
         return f"`{key}` is already {setting.show(value)}. Nothing changed."
     setattr(ws, setting.attribute, value)
-    session.add(
-        Event(
-            team_id=team_id,
-            initiative_id=None,
-            actor_id=user_id,
-            kind="settings_changed",
-            data={"key": key, "old": old, "new": value},
-            at=now,
-        )
-    )
-    session.flush()
+    record_change(session, team_id, user_id, "settings_changed", now, key=key, old=old, new=value)
     setting.effect.apply(session, team_id, now)
     return f"`{key}` is now *{setting.show(value)}* (was {setting.show(old)}). {setting.effect.says}"
 
