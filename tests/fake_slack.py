@@ -147,9 +147,18 @@ class FakeSlack:
 
     # ---- fixtures --------------------------------------------------------
     def add_user(
-        self, user_id, name=None, tz="Europe/Berlin", is_bot=False, deleted=False, is_admin=False, is_owner=False
+        self,
+        user_id,
+        name=None,
+        tz="Europe/Berlin",
+        is_bot=False,
+        deleted=False,
+        is_admin=False,
+        is_owner=False,
+        is_restricted=False,
+        is_ultra_restricted=False,
     ) -> None:
-        """Register a user answered by users.info."""
+        """Register a user answered by users.info (a guest is restricted: multi-channel, or ultra: single-channel)."""
         self.users[user_id] = dict(
             id=user_id,
             name=name or user_id.lower(),
@@ -158,6 +167,8 @@ class FakeSlack:
             deleted=deleted,
             is_admin=is_admin,
             is_owner=is_owner,
+            is_restricted=is_restricted,
+            is_ultra_restricted=is_ultra_restricted,
         )
 
     def add_channel(self, channel_id, name=None, is_member=True) -> None:
@@ -379,8 +390,7 @@ class FakeSlack:
 
     def add_guest(self, user_id, name=None, tz="Europe/Berlin", *, ultra=False) -> None:
         """Register a guest: users.info says is_restricted (multi-channel) or is_ultra_restricted (single-channel)."""
-        self.add_user(user_id, name=name, tz=tz)
-        self._guests = {**getattr(self, "_guests", {}), user_id: ultra}
+        self.add_user(user_id, name=name, tz=tz, is_restricted=not ultra, is_ultra_restricted=ultra)
 
     def set_members(self, channel_id, members, *, private=False, bot_is_member=True) -> None:
         """The channel's members as conversations.members lists them (the channel is added if new)."""
@@ -426,27 +436,6 @@ class FakeSlack:
 
     def _records_answer(self, method: str, args: dict) -> dict | None:
         """Answers for this branch's methods; None for every other method (answered below as before)."""
-        if method == "users.info" and args.get("user") in getattr(self, "_guests", {}):
-            u, ultra = self.users[args["user"]], self._guests[args["user"]]
-            return {
-                "ok": True,
-                "user": {
-                    "id": u["id"],
-                    "team_id": self.team_id,
-                    "name": u["name"],
-                    "real_name": u["name"],
-                    "tz": u["tz"],
-                    "tz_label": _tz_info(u["tz"])[0],
-                    "tz_offset": _tz_info(u["tz"])[1],
-                    "is_bot": False,
-                    "deleted": False,
-                    "is_admin": False,
-                    "is_owner": False,
-                    "is_restricted": not ultra,
-                    "is_ultra_restricted": ultra,
-                    "profile": {"display_name": u["name"], "real_name": u["name"]},
-                },
-            }
         if method == "conversations.members":
             ch = self.channels.get(args.get("channel"))
             members = getattr(self, "_members", {}).get(args.get("channel"))
@@ -543,6 +532,8 @@ class FakeSlack:
                     "deleted": u["deleted"],
                     "is_admin": u["is_admin"],
                     "is_owner": u["is_owner"],
+                    "is_restricted": u["is_restricted"],
+                    "is_ultra_restricted": u["is_ultra_restricted"],
                     "profile": {"display_name": u["name"], "real_name": u["name"]},
                 },
             }
