@@ -43,19 +43,27 @@ def rss_kib(pid: int) -> int:
         return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time the process has used so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
 
 
 class Runner:
-    def __init__(self, fake: FakeSlack, url: str, label: str):
-        self.fake, self.url, self.label, self.n = fake, url, label, 0
+    def __init__(self, fake: FakeSlack, url: str, label: str, pid: int):
+        self.fake, self.url, self.label, self.n, self.pid = fake, url, label, 0, pid
 
     def fire(self, text: str, requests: int, concurrency: int) -> dict:
         """`requests` commands, `concurrency` at a time; ack and reply times in ms, unanswered count."""
         names = [f"{self.label}-{self.n + i}" for i in range(requests)]
         self.n += requests
+        cpu = cpu_seconds(self.pid)
 
         def one(name: str) -> tuple[str, int, float, float]:
             body = command_body(text, USER, "C000", self.fake.response_url(name))
@@ -86,6 +94,7 @@ class Runner:
             "reply99": pct(reply, 0.99) * 1000,
             "unanswered": unanswered,
             "n": requests,
+            "cpu": (cpu_seconds(self.pid) - cpu) / requests * 1000,
         }
 
 
@@ -125,8 +134,8 @@ def main(argv=None) -> int:
         ):
             wait_for_port(app_port, app)
             wait_for_port(floor_port, floor)
-            greenlight = Runner(fake, f"http://127.0.0.1:{app_port}/slack/events", "gl")
-            bare = Runner(fake, f"http://127.0.0.1:{floor_port}/slack/events", "floor")
+            greenlight = Runner(fake, f"http://127.0.0.1:{app_port}/slack/events", "gl", app.pid)
+            bare = Runner(fake, f"http://127.0.0.1:{floor_port}/slack/events", "floor", floor.pid)
             for text in args.commands:  # warm-up: caches, connections, first imports
                 greenlight.fire(text, 8, 4)
             bare.fire("list", 8, 4)
@@ -146,14 +155,15 @@ def main(argv=None) -> int:
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, database {args.database_url.split(':')[0]}"
     )
     print(
-        "| command | concurrency | ack p50 ms | ack p99 ms | ack p99 / floor | reply p50 ms | reply p99 ms | unanswered |"
+        "| command | concurrency | ack p50 ms | ack p99 ms | ack p99 / floor | reply p50 ms | reply p99 ms "
+        "| unanswered | CPU ms / request |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     floors = {c: r["ack99"] for name, c, r in rows if name.startswith("floor")}
     for name, concurrency, r in rows:
         print(
             f"| {name} | {concurrency} | {r['ack50']:.0f} | {r['ack99']:.0f} | {r['ack99'] / floors[concurrency]:.1f}× "
-            f"| {r['reply50']:.0f} | {r['reply99']:.0f} | {r['unanswered']}/{r['n']} |"
+            f"| {r['reply50']:.0f} | {r['reply99']:.0f} | {r['unanswered']}/{r['n']} | {r['cpu']:.1f} |"
         )
     print(
         f"app RSS: {before / 1024:.1f} MiB after warm-up, {after / 1024:.1f} MiB after {served} more requests "

@@ -18,11 +18,11 @@ DAY = timedelta(days=1)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-@lru_cache(maxsize=64)
-def _holidays_of(code: str) -> holidays.HolidayBase:
-    """The public holidays of a country ('FR') or of one of its subdivisions ('US-NY', 'DE-BY')."""
+@lru_cache(maxsize=256)
+def _holiday_dates(code: str, year: int) -> frozenset[date]:
+    """The public holidays in one year of a country ('FR') or of one of its subdivisions ('US-NY', 'DE-BY')."""
     country, _, subdivision = code.partition("-")
-    return holidays.country_holidays(country, subdiv=subdivision or None)
+    return frozenset(holidays.country_holidays(country, subdiv=subdivision or None, years=year))
 
 
 def holidays_code(code: str) -> str | None:
@@ -63,7 +63,7 @@ class WorkWeek:
     def is_business_day(self, day: date) -> bool:
         if day.weekday() not in self.working_days:
             return False
-        return not (self.holidays_country and day in _holidays_of(self.holidays_country))
+        return not (self.holidays_country and day in _holiday_dates(self.holidays_country, day.year))
 
     def next_business_day(self, day: date) -> date:
         """The first business day strictly after `day`."""
@@ -88,20 +88,34 @@ class WorkWeek:
         return day
 
     def business_seconds(self, start: datetime, end: datetime, tz: ZoneInfo) -> float:
-        """Seconds between two moments that fall on business days in `tz`."""
+        """Seconds between two moments that fall on business days in `tz` (whole days between the first and the
+        last are counted, not walked: a wait of months costs what a wait of days does)."""
         if end <= start:
             return 0.0
         a = start.astimezone(tz).replace(tzinfo=None)
         b = end.astimezone(tz).replace(tzinfo=None)
-        total = timedelta()  # summed exactly: float seconds with microseconds drift below whole days
-        day = a.date()
-        while day <= b.date():
-            if self.is_business_day(day):
-                lo = max(a, datetime.combine(day, time()))
-                hi = min(b, datetime.combine(day + DAY, time()))
-                total += max(timedelta(), hi - lo)
-            day += DAY
+        first, last = a.date(), b.date()
+        if first == last:
+            return (b - a).total_seconds() if self.is_business_day(first) else 0.0
+        total = self.business_days_within(first + DAY, last - DAY) * DAY  # summed exactly, in timedelta
+        if self.is_business_day(first):
+            total += datetime.combine(first + DAY, time()) - a
+        if self.is_business_day(last):
+            total += b - datetime.combine(last, time())
         return total.total_seconds()
+
+    def business_days_within(self, first: date, last: date) -> int:
+        """How many business days there are from `first` to `last`, both included."""
+        if last < first:
+            return 0
+        weeks, rest = divmod((last - first).days + 1, 7)
+        count = weeks * len(self.working_days)
+        count += sum(1 for i in range(rest) if (first.weekday() + i) % 7 in self.working_days)
+        if self.holidays_country:
+            for year in range(first.year, last.year + 1):
+                days = _holiday_dates(self.holidays_country, year)
+                count -= sum(1 for d in days if first <= d <= last and d.weekday() in self.working_days)
+        return count
 
     def business_days_waited(self, start: datetime, end: datetime, tz: ZoneInfo) -> int:
         """Whole business days between two moments in `tz`."""

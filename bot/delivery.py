@@ -46,7 +46,7 @@ from bot.pace import Pacer
 from bot.services import record
 from bot.services.installs import still_installed
 from bot.services.outbox import enqueue
-from storage.db import transaction
+from storage.db import make_sessionmaker, transaction
 from storage.models import Initiative, OutboxMessage, Workspace
 
 log = logging.getLogger(__name__)
@@ -130,6 +130,8 @@ class Sender:
         self, sessions, client_for: Callable[[str], WebClient], clock, sleep=time.sleep, threads: int = THREADS
     ):
         self.sessions = sessions
+        # Looking for due work reads only: on SQLite an idle check must not take the write lock from requests.
+        self.read_sessions = make_sessionmaker(sessions.kw["bind"].execution_options(greenlight_read_only=True))
         self.client_for = client_for  # team id -> a client with that workspace's token (gl.sender_client_for)
         self.clock = clock
         self.sleep = sleep
@@ -191,25 +193,27 @@ class Sender:
     def _claim(self, team_id: str | None, token: str) -> list[tuple[int, str, bool]]:
         """Claim a batch, oldest due first: (id, recipient, replies under or updates another message)."""
         now = self.clock.now()
-        with transaction(self.sessions) as session:
-            query = (
-                select(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.target_key)
-                .where(
-                    OutboxMessage.status == "pending",
-                    OutboxMessage.next_attempt_at <= now,
-                    or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
-                    ~_paused(),
-                    still_installed(OutboxMessage.team_id),
-                )
-                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-                .limit(BATCH)
-                .with_for_update(skip_locked=True)
+        query = (
+            select(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.target_key)
+            .where(
+                OutboxMessage.status == "pending",
+                OutboxMessage.next_attempt_at <= now,
+                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+                ~_paused(),
+                still_installed(OutboxMessage.team_id),
             )
-            if team_id:
-                query = query.where(OutboxMessage.team_id == team_id)
-            held = self.pacer.held_longer_than(INLINE_WAIT_MAX)  # left for when their workspace's 429 is over
-            if held:
-                query = query.where(OutboxMessage.team_id.not_in(held))
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        )
+        if team_id:
+            query = query.where(OutboxMessage.team_id == team_id)
+        held = self.pacer.held_longer_than(INLINE_WAIT_MAX)  # left for when their workspace's 429 is over
+        if held:
+            query = query.where(OutboxMessage.team_id.not_in(held))
+        with transaction(self.read_sessions) as session:  # most wake-ups find nothing: no lock for that
+            if session.execute(query.limit(1)).first() is None:
+                return []
+        with transaction(self.sessions) as session:
+            query = query.limit(BATCH).with_for_update(skip_locked=True)
             rows = [(msg_id, recipient, target is not None) for msg_id, recipient, target in session.execute(query)]
             if rows:
                 session.execute(
@@ -488,7 +492,7 @@ class Sender:
     def resume_paused(self) -> None:
         """Try the token of each paused workspace (at most once a minute); resume delivery when it works."""
         now = self.clock.now()
-        with transaction(self.sessions) as session:
+        with transaction(self.read_sessions) as session:
             paused = list(session.scalars(select(Workspace.team_id).where(Workspace.delivery_paused_at.is_not(None))))
         for team in paused:
             last = self._auth_checked.get(team)

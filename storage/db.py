@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,25 +23,48 @@ from storage.models import Base
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
+WRITE_WAIT = 30  # seconds a write waits for the database, as SQLite's busy_timeout below
+
+
 def make_engine(url: str, **kwargs) -> Engine:
-    """An engine; SQLite gets WAL, a busy timeout and transactions that take the write lock up front."""
+    """An engine; SQLite gets WAL, a busy timeout and transactions that take the write lock up front.
+
+    SQLite has one writer at a time. Its busy handler makes a waiting writer sleep in growing steps (up to 100 ms),
+    so under load a write of a millisecond could wait far longer than the one before it took. The threads of one
+    process therefore queue for the write lock on a lock of their own first, and SQLite's only arbitrates between
+    processes."""
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True, **kwargs)
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
+    engine = create_engine(url, connect_args={"timeout": WRITE_WAIT, "check_same_thread": False}, **kwargs)
+    writer = threading.Lock()
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={WRITE_WAIT * 1000}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         # Taking the lock at BEGIN avoids SQLITE_BUSY on a read-then-write upgrade; reads never need it.
-        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("greenlight_read_only") else "BEGIN IMMEDIATE")
+        if conn.get_execution_options().get("greenlight_read_only"):
+            conn.exec_driver_sql("BEGIN")
+            return
+        if not conn.info.get("writer"):  # held until the connection goes back to the pool, after its COMMIT
+            if not writer.acquire(timeout=WRITE_WAIT):
+                raise TimeoutError(f"no write turn on the database within {WRITE_WAIT} s")
+            conn.info["writer"] = True
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    def _release(_dbapi_connection, record, *_exception):
+        if record is not None and record.info.pop("writer", False):
+            writer.release()
+
+    for name in ("checkin", "invalidate", "soft_invalidate"):  # an invalidated connection loses its info
+        event.listen(engine.pool, name, _release)
 
     return engine
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from bot.blocks.ids import Action
+from bot.dataset import CHANNELS, fill
+from tests.conftest import START
 from tests.facts import references
-from tests.slack_driver import buttons, text_of
+from tests.slack_driver import TEAM, buttons, text_of
 
 NEW = "new Plan {n} approvers <@UALICE|alice> sponsor <@USPONSOR|sponsor>"
 
@@ -84,3 +86,19 @@ def test_a_forged_page_button_lists_nothing_else(slack):
     reply = slack.click(Action.NEXT_PAGE.value, "withdraw GL-1", user="UOWNER")
     assert "out of date" in reply["text"]
     assert "GL-1" in text_of(slack.command("list"))
+
+
+def test_a_long_list_counts_to_two_hundred_and_pages_on_past_it(slack, fake, db):
+    """Counting stops at 200 (a read costs what it shows), but every page can still be reached."""
+    fill(db, 300, team_id=TEAM, now=START, due=0, people=30, history=False)
+    fake.add_user("UREADER", name="reader")
+    for c in range(CHANNELS):
+        fake.set_members(f"C{c:03d}", ["UREADER"])
+    first = slack.command("list", user="UREADER")
+    assert "200+ in all" in text_of(first) and "Page 1 of 10+" in text_of(first)
+    tenth = slack.command("list page 10", user="UREADER")
+    assert "Page 10 of 10+" in text_of(tenth)
+    assert [label for label, _ in buttons(tenth)] == ["Previous page", "Next page"]
+    last = slack.command("list page 15", user="UREADER")  # counted to the end of the page asked for
+    assert "300 in all" in text_of(last) and "Page 15 of 15" in text_of(last)
+    assert len(listed(last)) == 20 and [label for label, _ in buttons(last)] == ["Previous page"]

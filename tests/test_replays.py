@@ -143,10 +143,20 @@ def test_copies_arriving_at_once_register_one_initiative(slack, fake, gl):
     assert len(texts) == 4 and len(answered) == 1 and answered.pop().startswith("Registered *GL-1*")
 
 
+def test_a_repeated_read_is_answered_again_and_writes_nothing(slack, fake, gl):
+    slack.command(NEW)
+    body = command_body("list", "UOWNER", "CGENERAL", fake.response_url("list"))
+    for _ in range(2):
+        send(slack, body)
+    first, again = replies(fake, "list")
+    assert "GL-1" in text_of(first) and again == first
+    assert count(gl, SlackRequest) == 1  # the registration's, none for the reads
+
+
 def test_the_sweep_forgets_handled_requests_after_a_day(slack, fake, gl, clock):
-    slack.command("help")
+    slack.command("me working-hours 08:00-16:00")
     clock.advance(hours=23)
-    slack.command("list")
+    slack.command("me working-hours 09:00-17:00")
     sweep(gl)
     assert count(gl, SlackRequest) == 2
     clock.advance(hours=2)

@@ -87,6 +87,7 @@ def home(mine, notice: str | None = None) -> dict:
         ),
         ("You sponsor", [sponsored_item(i, w) for i, w in mine.sponsored.rows], "You sponsor no open initiative."),
     ]
+    pages = [mine.waiting_on_me, mine.owned, mine.sponsored]
     totals = [len(decisions) + mine.waiting_on_me.total, mine.owned.total, mine.sponsored.total]
     top = [section(f":information_source: {notice}")] if notice else []
     top.append(
@@ -109,12 +110,12 @@ def home(mine, notice: str | None = None) -> dict:
     else:  # each group keeps its header and one closing line ('and N more', or the empty note)
         shown = _fit(item_lists, MAX_BLOCKS - len(top) - 2 * len(groups))
     blocks = list(top)
-    for (title, items, empty), count, total in zip(groups, shown, totals):
+    for (title, items, empty), count, total, page in zip(groups, shown, totals, pages):
         blocks.append(header(title))
         for item in items[:count]:
             blocks.extend(item)
         if not items:
             blocks.append(section(empty))
         elif count < total:
-            blocks.append(context(f"… and {total - count} more (the newest)."))
+            blocks.append(context(f"… and {total - count:,}{'+' if page.more else ''} more (the newest)."))
     return {"type": "home", "blocks": blocks}

@@ -87,8 +87,8 @@ def page_value(command: str, page: int, show: str = "all", channel_id: str | Non
 
 def paging(pages, command: str, show: str = "all", channel_id: str | None = None) -> list[dict]:
     """'Page 2 of 5' and the Previous / Next buttons, when there is more than one page."""
-    number, last = pages[0].number, max(p.pages for p in pages)
-    if last == 1:
+    number, last, more = pages[0].number, max(p.pages for p in pages), any(p.more for p in pages)
+    if last == 1 and not more:
         return []
     buttons = [
         button(label, action, page_value(command, to, show, channel_id))
@@ -96,9 +96,9 @@ def paging(pages, command: str, show: str = "all", channel_id: str | None = None
             ("Previous page", Action.PREVIOUS_PAGE, number - 1),
             ("Next page", Action.NEXT_PAGE, number + 1),
         )
-        if 1 <= to <= last
+        if 1 <= to <= last or (more and to > last)
     ]
-    return [context(f"Page {number} of {last}")] + ([actions(*buttons)] if buttons else [])
+    return [context(f"Page {number} of {last}" + ("+" if more else ""))] + ([actions(*buttons)] if buttons else [])
 
 
 LIST_TITLES = {
@@ -112,7 +112,7 @@ LIST_TITLES = {
 
 def open_list(page, show: str = "all", channel_id: str | None = None) -> list[dict]:
     """`/greenlight list`: one page of initiatives not yet closed, longest wait first."""
-    heading = "Longest wait first" + (f" · {page.total} in all" if page.total else "")
+    heading = "Longest wait first" + (f" · {page.counted} in all" if page.total else "")
     heading += f" · in {channel_link(channel_id)}" if channel_id else ""
     lines = [initiative_row(ini, waits) for ini, waits in page.rows]
     return (
@@ -136,7 +136,7 @@ def mine_blocks(mine) -> list[dict]:
     budget = (MAX_BLOCKS - 2) // 3  # the three lists share the message's 50 blocks with the page buttons
 
     def titled(title: str, page) -> str:
-        return f"{title} ({page.total})" if page.total > len(page.rows) else title
+        return f"{title} ({page.counted})" if page.total > len(page.rows) else title
 
     return (
         rows_blocks(titled("Waiting on you", mine.waiting_on_me), waiting, "Nothing waits on you.", budget)

@@ -179,6 +179,8 @@ def me(gl, cmd: Command, who: Invocation) -> str:
     return gl.act(lambda s, now: personal.change(s, who.team_id, who.user_id, cmd.key, cmd.value, now))
 
 
+READS = ("help", "list", "mine", "show", "summary")  # commands that change nothing: a repeat is answered again
+
 HANDLERS = {
     "help": lambda gl, cmd, who: help_text(),
     "new": new,

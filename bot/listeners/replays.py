@@ -1,5 +1,7 @@
 """A retried or replayed Slack request acts once: the first is recorded before its listener runs, and a
-repeat is answered with what the first answered (the rows live a day: see bot/jobs.py)."""
+repeat is answered with what the first answered (the rows live a day: see bot/jobs.py). A request that only
+reads (`list`, `mine`, `show`, `help`, `summary`, a page button) changes nothing, so a repeat is simply
+answered again: reads write nothing, not even this record, and their ack waits for no database."""
 
 from __future__ import annotations
 
@@ -10,12 +12,16 @@ import logging
 from slack_bolt import Ack, BoltResponse
 from sqlalchemy import select, update
 
+from bot.blocks.ids import Action
+from bot.flows.commands import READS
 from bot.listeners.outcomes import ephemeral
+from bot.parsing import ParseError, parse
 from storage.db import insert_or_nothing
 from storage.models import SlackRequest
 
 log = logging.getLogger(__name__)
 
+PAGE_ACTIONS = (Action.PREVIOUS_PAGE.value, Action.NEXT_PAGE.value)
 STILL_RUNNING = "I already received this exact request and I'm working on it; it is carried out once."
 
 
@@ -26,9 +32,22 @@ def request_key(request) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def only_reads(body: dict) -> bool:
+    """Whether the request is a command or a click that reads and changes nothing."""
+    if body.get("command"):
+        try:
+            return parse(body.get("text", "")).name in READS
+        except ParseError:  # answered with what is wrong with it
+            return True
+    actions = body.get("actions") or []
+    return body.get("type") == "block_actions" and all(a.get("action_id") in PAGE_ACTIONS for a in actions)
+
+
 def register(app, gl) -> None:
     @app.middleware
     def act_once(request, context, next):
+        if only_reads(request.body):
+            return next()
         key = request_key(request)
         with gl.transaction() as session:
             first = insert_or_nothing(

@@ -94,25 +94,45 @@ HOME_ROWS = 40  # rows of each App Home section: as many as its 100 blocks can s
 LISTS = ("all", "stalled", "escalated", "proceeding", "mine")  # what `list` can show besides a channel
 
 
+COUNTED = 200  # a list counts its rows up to here (or to the end of the page asked for), then says "200+"
+
+
 @dataclass(frozen=True)
 class Page:
-    """One page of a list: its rows (each with its waits), which page it is, and how long the whole list is."""
+    """One page of a list: its rows (each with its waits), which page it is, and how long the whole list is:
+    `total` rows, or at least that many when `more` (counting stops at COUNTED, so that a read costs what it shows)."""
 
     rows: list
     number: int
     total: int
     size: int
+    more: bool = False
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.size))
 
+    @property
+    def counted(self) -> str:
+        """'12', or '200+' when the count stopped."""
+        return f"{self.total:,}" + ("+" if self.more else "")
 
-def _paged(session: Session, parts: list[tuple[list, list]], number: int, size: int) -> tuple[list, int]:
-    """Rows of page `number` of the list made of `parts` one after the other (each: conditions, order).
+
+def count_upto(session: Session, query, limit: int) -> int:
+    """How many rows `query` (a select of one column) has, counting no further than `limit`."""
+    return session.scalar(select(func.count()).select_from(query.limit(limit).subquery()))
+
+
+def _paged(session: Session, parts: list[tuple[list, list]], number: int, size: int) -> tuple[list, int, bool]:
+    """Rows of page `number` of the list made of `parts` one after the other (each: conditions, order), how many
+    rows the list has (counted up to COUNTED, or to the end of this page) and whether it has more than that.
 
     Each part is read through an index in its order, from the page's offset, never as a whole."""
-    totals = [session.scalar(select(func.count(Initiative.id)).where(*where)) for where, _ in parts]
+    limit, totals = max(COUNTED, number * size), []
+    for where, _ in parts:  # a part after one that is already past the limit need not be counted
+        totals.append(
+            count_upto(session, select(Initiative.id).where(*where), limit + 1) if sum(totals) <= limit else 0
+        )
     skip, rows = (number - 1) * size, []
     for (where, order), total in zip(parts, totals):
         if skip >= total:
@@ -122,7 +142,7 @@ def _paged(session: Session, parts: list[tuple[list, list]], number: int, size: 
         skip = 0
         if len(rows) == size:
             break
-    return rows, sum(totals)
+    return rows, min(sum(totals), limit), sum(totals) > limit
 
 
 def active(
@@ -156,9 +176,9 @@ def active(
         parts.append((where + asking, [Initiative.waiting_since, Initiative.id]))
     if show in ("all", "mine", "proceeding"):
         parts.append((where + [Initiative.status == Status.PROCEEDING], [Initiative.report_due, Initiative.number]))
-    rows, total = _paged(session, parts, number, size)
+    rows, total, more = _paged(session, parts, number, size)
     waits = waits_of(session, rows, now, pending_only=True)
-    return Page([(i, waits[i.id]) for i in rows], number, total, size)
+    return Page([(i, waits[i.id]) for i in rows], number, total, size, more)
 
 
 def active_channels(session: Session, team_id: str) -> set[str]:
@@ -181,21 +201,16 @@ def mine(
     session: Session, team_id: str, user_id: str, now: datetime, *, number: int = 1, size: int = PAGE_SIZE
 ) -> Mine:
     """What waits on this person (oldest request first), what they own and what they sponsor (not yet closed)."""
+    limit = max(COUNTED, number * size)
 
-    def of_role(column) -> Page:
-        rows, total = _paged(
+    def of_role(column) -> tuple[list[Initiative], int, bool]:
+        where = [Initiative.team_id == team_id, column == user_id, Initiative.status.in_(ACTIVE)]
+        return _paged(
             session,
-            [
-                (
-                    [Initiative.team_id == team_id, column == user_id, Initiative.status.in_(ACTIVE)],
-                    [Initiative.waiting_since.is_(None), Initiative.waiting_since, Initiative.id],
-                )
-            ],
+            [(where, [Initiative.waiting_since.is_(None), Initiative.waiting_since, Initiative.id])],
             number,
             size,
         )
-        waits = waits_of(session, rows, now, pending_only=True)
-        return Page([(i, waits[i.id]) for i in rows], number, total, size)
 
     asked = [
         Approval.approver_id == user_id,
@@ -203,7 +218,7 @@ def mine(
         Initiative.team_id == team_id,
         Initiative.status.in_(ASKING),
     ]
-    total = session.scalar(select(func.count(Approval.id)).join(Initiative).where(*asked))
+    total = count_upto(session, select(Approval.id).join(Initiative).where(*asked), limit + 1)
     approvals = list(
         session.scalars(
             select(Approval)
@@ -212,9 +227,15 @@ def mine(
             .order_by(Approval.requested_at, Approval.id)
             .offset((number - 1) * size)
             .limit(size)
-            .options(selectinload(Approval.initiative))
+            .options(selectinload(Approval.initiative).selectinload(Initiative.approvals))
         )
     )
-    waits = waits_of(session, [a.initiative for a in approvals], now, pending_only=True)
+    owned, sponsored = of_role(Initiative.owner_id), of_role(Initiative.sponsor_id)
+    shown = [a.initiative for a in approvals] + owned[0] + sponsored[0]
+    waits = waits_of(session, shown, now, pending_only=True, cal=Calendars.of(session, shown, now))
     waiting = [(a.initiative, w) for a in approvals for w in waits[a.initiative_id] if w.approval.id == a.id]
-    return Mine(Page(waiting, number, total, size), of_role(Initiative.owner_id), of_role(Initiative.sponsor_id))
+
+    def page(rows, total, more) -> Page:
+        return Page([(i, waits[i.id]) for i in rows], number, total, size, more)
+
+    return Mine(Page(waiting, number, min(total, limit), size, total > limit), page(*owned), page(*sponsored))
