@@ -181,7 +181,7 @@ class Approval(Base):
     __table_args__ = (
         UniqueConstraint("initiative_id", "approver_id"),
         Index("ix_approvals_next_nudge_at", "next_nudge_at"),
-        Index("ix_approvals_approver", "approver_id", "decision"),
+        Index("ix_approvals_approver_waiting", "approver_id", "decision", "requested_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

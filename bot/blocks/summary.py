@@ -66,18 +66,23 @@ def blocker_row(rank: int, blocker) -> str:
     return f"{rank}. {mention(blocker.approver_id)}: {describe_wait(blocker.seconds)} of waiting on {count}"
 
 
-def parts(summary) -> list[tuple[str, list[str]]]:
-    """The summary's non-empty parts as (title, rows), in reading order."""
+def parts(summary) -> list[tuple[str, list[str], int]]:
+    """The summary's non-empty parts as (title, rows, how many there are in all), in reading order."""
     tz = zone(summary.timezone)
     since = summary.decided_since.astimezone(tz)
+    counts = summary.counts
     found = [
-        ("Stalled, longest wait first", [stalled_row(s) for s in summary.stalled]),
-        ("Waiting on the sponsor", [with_sponsor_row(w) for w in summary.with_sponsor]),
-        ("Proceeding without all sign-offs", [proceeding_row(p, tz) for p in summary.proceeding]),
-        (f"Decided last week (since {day(since.date())} {since:%H:%M})", [decided_row(d, tz) for d in summary.decided]),
-        ("Top blockers", [blocker_row(n, b) for n, b in enumerate(summary.blockers, start=1)]),
+        ("Stalled, longest wait first", [stalled_row(s) for s in summary.stalled], counts["stalled"]),
+        ("Waiting on the sponsor", [with_sponsor_row(w) for w in summary.with_sponsor], counts["with_sponsor"]),
+        ("Proceeding without all sign-offs", [proceeding_row(p, tz) for p in summary.proceeding], counts["proceeding"]),
+        (
+            f"Decided last week (since {day(since.date())} {since:%H:%M})",
+            [decided_row(d, tz) for d in summary.decided],
+            len(summary.decided),
+        ),
+        ("Top blockers", [blocker_row(n, b) for n, b in enumerate(summary.blockers, start=1)], len(summary.blockers)),
     ]
-    return [(title, rows) for title, rows in found if rows]
+    return [(title, rows, total) for title, rows, total in found if rows]
 
 
 def packed(title: str, rows: list[str]) -> list[tuple[dict, int]]:
@@ -99,8 +104,8 @@ def summary_messages(summary) -> list[dict]:
     """The main message, then thread replies with what did not fit; every one within Slack's limits."""
     found = parts(summary)
     counts = (
-        f"{len(summary.stalled)} stalled · {len(summary.with_sponsor)} waiting on the sponsor · "
-        f"{len(summary.proceeding)} proceeding · {len(summary.decided)} decided last week"
+        f"{summary.counts['stalled']} stalled · {summary.counts['with_sponsor']} waiting on the sponsor · "
+        f"{summary.counts['proceeding']} proceeding · {len(summary.decided)} decided last week"
     )
     title = f"Weekly summary · week of {day(summary.monday)}"
     main = [
@@ -111,11 +116,11 @@ def summary_messages(summary) -> list[dict]:
         ),
     ]
     overflow = []
-    for part_title, rows in found:
+    for part_title, rows, total in found:
         shown, rest = rows[:MAIN_ROWS], rows[MAIN_ROWS:]
         if rest:
-            shown = shown + [f"… and {len(rest)} more in the thread"]
-            overflow.append((f"{part_title} (continued)", rest))
+            shown = shown + [f"… and {total - MAIN_ROWS} more in the thread"]
+            overflow.append((f"{part_title} (continued)", rest, total - MAIN_ROWS))
         main += [block for block, _ in packed(part_title, shown)]
     if not found:
         main.append(section("Nothing is waiting here. 🎉"))
@@ -123,14 +128,15 @@ def summary_messages(summary) -> list[dict]:
     return messages + thread_replies(overflow, title)
 
 
-def thread_replies(overflow: list[tuple[str, list[str]]], title: str) -> list[dict]:
-    """Messages of at most MAX_BLOCKS blocks; past MAX_REPLIES the list ends with 'and N more'."""
-    sections = [item for part_title, rows in overflow for item in packed(part_title, rows)]
+def thread_replies(overflow: list[tuple[str, list[str], int]], title: str) -> list[dict]:
+    """Messages of at most MAX_BLOCKS blocks; past MAX_REPLIES, or past the rows the summary kept, the list ends
+    with 'and N more'. `overflow`: (title, rows, how many rows there are in all)."""
+    sections = [item for part_title, rows, _ in overflow for item in packed(part_title, rows)]
     if not sections:
         return []
-    total = sum(count for _, count in sections)
+    total = sum(count for _, _, count in overflow)
     room = MAX_REPLIES * MAX_BLOCKS
-    if len(sections) > room:
+    if len(sections) > room or total > sum(count for _, count in sections):
         sections = sections[: room - 1]
         left = total - sum(count for _, count in sections)
         sections.append((section(f"… and {left} more, {LIST_HINT}"), 0))

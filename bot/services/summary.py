@@ -87,6 +87,7 @@ class Summary:
     proceeding: list[Proceeding]
     decided: list[Decided]
     blockers: list[Blocker]
+    counts: dict[str, int]  # how many are stalled, with the sponsor, proceeding (the lists keep the first SHOWN)
 
     @property
     def waiting(self) -> bool:
@@ -131,52 +132,42 @@ def channel_summary(
     session: Session, ws: Workspace, channel_id: str, now: datetime, only: Callable[[Initiative], bool] | None = None
 ) -> Summary:
     """What the summary of one channel says at `now`, with the same waits as `/greenlight show`; with `only`,
-    just the initiatives it admits (a preview for someone who may not see them all)."""
+    just the initiatives it admits (a preview for someone who may not see them all).
+
+    The channel's initiatives are read a batch at a time and only the rows its messages can show are kept (with
+    how many there are, and every approver's waits summed for the blockers): memory does not grow with the channel."""
     week = work_week(ws)
     tz = zone(ws.timezone)
-    active = [
-        i
-        for i in session.scalars(
-            select(Initiative)
-            .where(Initiative.team_id == ws.team_id, Initiative.channel_id == channel_id, Initiative.status.in_(ACTIVE))
-            .order_by(Initiative.number)
-        )
-        if only is None or only(i)
-    ]
-    waits = waits_of(session, active, now, pending_only=True)
-
-    stalled = [Stalled(i, waits[i.id]) for i in active if i.status is Status.OPEN]
-    stalled.sort(key=lambda s: -longest_wait(s.waits))  # stable: ties stay in number order
-
-    escalated = [i for i in active if i.status is Status.ESCALATED]
-    sponsor_tz = people_zones(session, ws.team_id, {i.sponsor_id for i in escalated}, ws.timezone)
-    with_sponsor = [
-        WithSponsor(
-            i,
-            week.business_seconds(i.escalated_at or week.end_of_day(i.deadline, tz), now, sponsor_tz[i.sponsor_id]),
-            waits[i.id],
-        )
-        for i in escalated
-    ]
-    with_sponsor.sort(key=lambda w: -w.seconds)
-
     local_today = today(ws, now)
-    proceeding = [
-        Proceeding(i, bool(i.report_due and i.report_due < local_today), waits[i.id])
-        for i in active
-        if i.status is Status.PROCEEDING
-    ]
-    proceeding.sort(key=lambda p: (p.initiative.report_due or date.max, p.initiative.number))
+    stalled = Top(lambda s: (-longest_wait(s.waits), s.initiative.number))
+    with_sponsor = Top(lambda w: (-w.seconds, w.initiative.number))
+    proceeding = Top(lambda p: (p.initiative.report_due or date.max, p.initiative.number))
+    held: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])  # approver: [business seconds, initiatives]
+    for batch in _active(session, ws.team_id, channel_id):
+        active = [i for i in batch if only is None or only(i)]
+        waits = waits_of(session, active, now, pending_only=True)
+        escalated = [i for i in active if i.status is Status.ESCALATED]
+        sponsor_tz = people_zones(session, ws.team_id, {i.sponsor_id for i in escalated}, ws.timezone)
+        for i in active:
+            if i.status is Status.OPEN:
+                stalled.add(Stalled(i, waits[i.id]))
+            elif i.status is Status.ESCALATED:
+                since = i.escalated_at or week.end_of_day(i.deadline, tz)
+                with_sponsor.add(
+                    WithSponsor(i, week.business_seconds(since, now, sponsor_tz[i.sponsor_id]), waits[i.id])
+                )
+            else:
+                overdue = bool(i.report_due and i.report_due < local_today)
+                proceeding.add(Proceeding(i, overdue, waits[i.id]))
+            if i.status in (Status.OPEN, Status.ESCALATED):
+                for w in waits[i.id]:
+                    held[w.approval.approver_id][0] += w.seconds
+                    held[w.approval.approver_id][1] += 1
 
     start, end = decided_window(ws, now)
     decided = [d for d in _decided(session, ws.team_id, channel_id, start, end) if only is None or only(d.initiative)]
-
-    held: dict[str, list[float]] = defaultdict(list)
-    for item in [*stalled, *with_sponsor]:
-        for w in item.waits:
-            held[w.approval.approver_id].append(w.seconds)
     blockers = sorted(
-        (Blocker(uid, sum(s), len(s)) for uid, s in held.items()),
+        (Blocker(uid, seconds, count) for uid, (seconds, count) in held.items()),
         key=lambda b: (-b.seconds, -b.initiatives, b.approver_id),
     )
 
@@ -188,12 +179,56 @@ def channel_summary(
         monday,
         ws.timezone,
         start,
-        stalled,
-        with_sponsor,
-        proceeding,
+        stalled.rows(),
+        with_sponsor.rows(),
+        proceeding.rows(),
         decided,
         blockers,
+        {"stalled": stalled.total, "with_sponsor": with_sponsor.total, "proceeding": proceeding.total},
     )
+
+
+SHOWN = 300  # rows of a part a summary keeps: more than its main message and thread replies can show
+BATCH = 500  # initiatives read at a time
+
+
+class Top:
+    """The first SHOWN items by `key` of everything added, and how many were added, in bounded memory."""
+
+    def __init__(self, key: Callable):
+        self.key, self.items, self.total = key, [], 0
+
+    def add(self, item) -> None:
+        self.items.append(item)
+        self.total += 1
+        if len(self.items) >= 2 * SHOWN:
+            self.items = self.rows()
+
+    def rows(self) -> list:
+        return sorted(self.items, key=self.key)[:SHOWN]
+
+
+def _active(session: Session, team_id: str, channel_id: str):
+    """The channel's initiatives not yet closed, a batch at a time (the session keeps no reference to those let go)."""
+    last = 0
+    while True:
+        batch = list(
+            session.scalars(
+                select(Initiative)
+                .where(
+                    Initiative.team_id == team_id,
+                    Initiative.channel_id == channel_id,
+                    Initiative.status.in_(ACTIVE),
+                    Initiative.id > last,
+                )
+                .order_by(Initiative.id)
+                .limit(BATCH)
+            )
+        )
+        if not batch:
+            return
+        yield batch
+        last = batch[-1].id
 
 
 def _decided(session: Session, team_id: str, channel_id: str, start: datetime, end: datetime) -> list[Decided]:

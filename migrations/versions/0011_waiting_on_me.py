@@ -1,0 +1,25 @@
+"""`mine` reads what waits on a person in request order from an index, not by sorting all of their approvals
+
+Revision ID: 0011
+Revises: 0008
+Create Date: 2026-11-30 06:00:00
+"""
+
+from alembic import op
+
+revision = "0011"
+down_revision = "0008"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("approvals") as batch_op:
+        batch_op.drop_index("ix_approvals_approver")
+        batch_op.create_index("ix_approvals_approver_waiting", ["approver_id", "decision", "requested_at", "id"])
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("approvals") as batch_op:
+        batch_op.drop_index("ix_approvals_approver_waiting")
+        batch_op.create_index("ix_approvals_approver", ["approver_id", "decision"])
