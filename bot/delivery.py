@@ -35,11 +35,12 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import exists, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import logs, metrics, notices
 from bot.pace import Pacer
@@ -206,10 +207,16 @@ class Sender:
         )
         if team_id:
             query = query.where(OutboxMessage.team_id == team_id)
-        held = self.pacer.held_longer_than(INLINE_WAIT_MAX)  # left for when their workspace's 429 is over
-        if held:
-            query = query.where(OutboxMessage.team_id.not_in(held))
         with transaction(self.read_sessions) as session:  # most wake-ups find nothing: no lock for that
+            for team, rate, until in session.execute(
+                select(Workspace.team_id, Workspace.pace_rate, Workspace.pace_held_until).where(
+                    Workspace.pace_held_until > now
+                )
+            ):
+                self.pacer.learn(team, rate, until.timestamp())  # another sender's 429 holds us too
+            held = self.pacer.held_longer_than(INLINE_WAIT_MAX)  # left for when their workspace's 429 is over
+            if held:
+                query = query.where(OutboxMessage.team_id.not_in(held))
             if session.execute(query.limit(1)).first() is None:
                 return []
         with transaction(self.sessions) as session:
@@ -222,6 +229,24 @@ class Sender:
                     .values(claimed_until=now + LEASE, claim_token=token)
                 )
             return rows
+
+    def _share_pace(self, team_id: str) -> None:
+        """Tell the other senders (other processes) the workspace's pace and hold after a 429; only a longer hold
+        than the one recorded replaces it. A failure here only leaves them to learn it from their own 429s."""
+        rate, held_until = self.pacer.shared(team_id)
+        until = datetime.fromtimestamp(held_until, UTC)
+        try:
+            with transaction(self.sessions) as session:
+                session.execute(
+                    update(Workspace)
+                    .where(
+                        Workspace.team_id == team_id,
+                        or_(Workspace.pace_held_until.is_(None), Workspace.pace_held_until < until),
+                    )
+                    .values(pace_rate=rate, pace_held_until=until)
+                )
+        except SQLAlchemyError:
+            log.exception("could not share the pace of workspace %s", team_id)
 
     def _renew(self, claimed: list[int], token: str) -> datetime:
         """Extend the lease of every message of our claim not yet sent; the fence still guards each send."""
@@ -318,6 +343,7 @@ class Sender:
                     verdict.wait,
                     retry_first=verdict.wait <= INLINE_WAIT_MAX and attempt < INLINE_TRIES,
                 )
+                self._share_pace(send.team_id)
             if verdict.kind == "token":
                 return self._pause(msg_id, token, verdict.error)
             if (

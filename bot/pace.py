@@ -10,8 +10,9 @@ A 429 also holds the workspace: every send waits for its Retry-After. One 429 al
 conversation, so it holds the other conversations for at most SOLO_HOLD seconds (its own message waits the whole
 Retry-After); a second 429 from another conversation while the first one's Retry-After runs shows the limit is the
 workspace's, and holds all of it for the whole Retry-After. Holds count on the sender's clock (what
-`next_attempt_at` is compared with); the pace counts real seconds. The pace lives in one process: several sender
-processes each learn it from their own 429s.
+`next_attempt_at` is compared with); the pace counts real seconds. Several sender processes share it through the
+workspace's row: each 429 writes the pace and the hold there (`shared`), and each claim reads what the others wrote
+(`learn`), so that one process's 429 slows down and holds them all.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class _Bucket:
     limited: str | None = None  # the conversation of the latest 429
     limited_until: float = 0.0  # clock seconds: the end of that 429's Retry-After
     first: str | None = None  # the conversation whose limited message goes first when the hold ends
+    learned: float = 0.0  # clock seconds: the end of the latest hold learned from another sender
 
 
 class Pacer:
@@ -140,6 +142,23 @@ class Pacer:
             bucket.calm_since = mono + (bucket.held_until - now)
             if retry_first and bucket.first is None:
                 bucket.first = conversation
+
+    def shared(self, team: str) -> tuple[float, float]:
+        """What to tell the other senders of the workspace after a 429: its pace, and until when it is held."""
+        with self._lock:
+            bucket = self._bucket(team)
+            return bucket.rate, bucket.held_until
+
+    def learn(self, team: str, rate: float, held_until: float) -> None:
+        """Another sender got a 429 from the workspace: go its pace (if slower) and wait out its hold, once."""
+        with self._lock:
+            bucket = self._bucket(team)
+            if held_until <= max(bucket.learned, bucket.held_until):
+                return
+            bucket.learned = bucket.held_until = held_until
+            bucket.rate = max(FLOOR, min(bucket.rate, rate))
+            bucket.tokens, bucket.updated = min(bucket.tokens, 1.0), self.monotonic()
+            bucket.calm_since = self.monotonic() + max(0.0, held_until - self.now())
 
     def rate(self, team: str) -> float:
         """The workspace's pace now, in messages per second."""

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Enum,
+    Float,
     ForeignKey,
     Index,
     MetaData,
@@ -99,6 +100,9 @@ class Workspace(Base):
     # Set while Slack refuses the bot's token (invalid_auth, token_revoked…): nothing is sent, nothing dropped.
     delivery_paused_at: Mapped[datetime | None]
     delivery_paused_reason: Mapped[str | None] = mapped_column(String(64))
+    # The pace of the latest 429 any sender got from this workspace, and until when it holds all of them (bot/pace.py).
+    pace_rate: Mapped[float | None] = mapped_column(Float)
+    pace_held_until: Mapped[datetime | None]
     next_number: Mapped[int] = mapped_column(default=1)
     self_sponsor: Mapped[bool] = mapped_column(
         default=False, server_default=false()

@@ -18,12 +18,16 @@ from tests.conftest import test_config as config_for
 from tests.fake_slack import Fault
 
 
-def queue(gl, recipients: list[str]) -> None:
-    """One message to each recipient of the list, in that order (a recipient may come back)."""
+def queue(gl, recipients: list[str], first: int = 0) -> None:
+    """One message to each recipient of the list, in that order (a recipient may come back); keys from m:`first`."""
 
     def work(session, now):
         enqueue(
-            session, [message("T1", f"m:{i}", to, {"text": f"message {i}"}, now=now) for i, to in enumerate(recipients)]
+            session,
+            [
+                message("T1", f"m:{i}", to, {"text": f"message {i}"}, now=now)
+                for i, to in enumerate(recipients, start=first)
+            ],
         )
 
     gl.act(work)
@@ -114,6 +118,22 @@ def test_429s_from_two_conversations_leave_the_workspace_unclaimed_until_the_ret
     assert gl.sender.deliver_due() == 4
     # Those never tried keep their place (due since the start); the limited ones are due at their Retry-After.
     assert [c.args["channel"] for c in fake.calls("chat.postMessage")][2:] == ["UTHREE", "UFOUR", "UONE", "UTWO"]
+
+
+def test_a_429_answered_to_one_process_holds_and_slows_the_others(gl, db, fake, clock):
+    other = Greenlight(config_for(fake), clock=clock, engine=db, sleep=lambda s: None)  # a second clock process
+    fake.fail_next("chat.postMessage", status=429, retry_after=60, times=2)
+    queue(gl, ["UONE", "UTWO"])
+    assert gl.sender.deliver_due() == 0  # two conversations limited: the workspace is held for 60 s
+
+    queue(other, ["UTHREE"], first=2)
+    assert other.sender.deliver_due() == 0  # the other process has had no 429, yet it waits too
+    assert len(fake.calls("chat.postMessage")) == 2
+    assert other.sender.pacer.rate("T1") == gl.sender.pacer.rate("T1") < pace.RATE  # and goes the slower pace
+
+    clock.advance(seconds=60)
+    assert other.sender.deliver_due() == 3
+    assert [c.args["channel"] for c in fake.calls("chat.postMessage")][2:] == ["UTHREE", "UONE", "UTWO"]
 
 
 class Times:
