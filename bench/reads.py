@@ -3,13 +3,15 @@
     python bench/reads.py DATABASE_URL [--requests 250] [--concurrency 4 16]
 
 DATABASE_URL holds a data set made by `bench/fill.py DATABASE_URL --initiatives 100000 --heavy-user UHEAVY`
-(team T1). Starts `python app.py` on it (HTTP, GREENLIGHT_SCHEDULER=off, its clock at the data set's moment)
+(team T1). Starts `python app.py` on it (HTTP, GREENLIGHT_SCHEDULER=off, its clock at the data set's moment; or,
+with `--server gunicorn`, the Procfile's web: gunicorn, 2 workers x 4 threads)
 against the fake Slack of the tests, in which UHEAVY is a member of the 50 channels, and bench/floor_app.py (a
 bare Bolt app answering the same signed command with a one-line respond()) on the same server. For `list`,
 `list stalled`, `mine` and `show GL-1` as UHEAVY, at each concurrency, it fires --requests signed commands and
 measures the HTTP answer (the ack: p50, p99) and the reply at the response_url (p99), and counts requests not
-answered (no 200 within 3 s, or no reply within 30 s). The app's RSS (VmRSS) is read after a warm-up and after
-all requests. The floor gets the same number of commands at each concurrency.
+answered (no 200 within 3 s, or no reply within 30 s), and the CPU time each request cost the server (user + system,
+its workers included). The app's RSS (VmRSS, workers included) is read after a warm-up and after all requests. The
+floor gets the same number of commands at each concurrency, served the same way.
 """
 
 from __future__ import annotations
@@ -38,16 +40,33 @@ COMMANDS = ("list", "list stalled", "mine", "show GL-1")
 SLACK_LIMIT = 3.0
 
 
+def family(pid: int) -> list[int]:
+    """The process and its descendants (gunicorn's workers)."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            children = [int(c) for c in f.read().split()]
+    except OSError:
+        return []
+    return [pid] + [p for c in children for p in family(c)]
+
+
 def rss_kib(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+    """Resident memory of the process and its descendants."""
+    total = 0
+    for p in family(pid):
+        with open(f"/proc/{p}/status") as f:
+            total += next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+    return total
 
 
 def cpu_seconds(pid: int) -> float:
-    """User and system CPU time the process has used so far."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User and system CPU time the process and its descendants have used so far."""
+    total = 0
+    for p in family(pid):
+        with open(f"/proc/{p}/stat") as f:
+            fields = f.read().rpartition(")")[2].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def pct(values: list[float], q: float) -> float:
@@ -106,6 +125,13 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--commands", nargs="+", default=list(COMMANDS), help="default: list, list stalled, mine, show GL-1"
     )
+    parser.add_argument(
+        "--server",
+        choices=["app.py", "gunicorn"],
+        default="app.py",
+        help="serve both apps as `python app.py` does (waitress, 8 threads) or as the Procfile's web does "
+        "(gunicorn, 2 workers x 4 threads)",
+    )
     args = parser.parse_args(argv)
 
     fake = FakeSlack().start()
@@ -124,13 +150,18 @@ def main(argv=None) -> int:
         GREENLIGHT_SCHEDULER="off",
     )
     floor_env = {**env, "PORT": str(floor_port)}
+    if args.server == "gunicorn":
+        gunicorn = [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4", "--bind"]
+        app_args = gunicorn[:3] + ["-c", "python:bot.gunicorn_config", "--preload"] + gunicorn[3:]
+        app_args += [f"127.0.0.1:{app_port}", "app:wsgi()"]
+        floor_args = gunicorn + [f"127.0.0.1:{floor_port}", "bench.floor_app:wsgi()"]
+    else:
+        app_args, floor_args = APP, [sys.executable, str(ROOT / "bench" / "floor_app.py")]
     rows = []
     try:
         with (
-            running(APP, env, log_path=folder / "app.log") as app,
-            running(
-                [sys.executable, str(ROOT / "bench" / "floor_app.py")], floor_env, log_path=folder / "floor.log"
-            ) as floor,
+            running(app_args, env, log_path=folder / "app.log") as app,
+            running(floor_args, floor_env, log_path=folder / "floor.log") as floor,
         ):
             wait_for_port(app_port, app)
             wait_for_port(floor_port, floor)
@@ -152,7 +183,8 @@ def main(argv=None) -> int:
     load = os.getloadavg()
     print(
         f"# {os.cpu_count()} CPUs, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at the end, "
-        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, database {args.database_url.split(':')[0]}"
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, database {args.database_url.split(':')[0]}, "
+        f"served by {args.server}"
     )
     print(
         "| command | concurrency | ack p50 ms | ack p99 ms | ack p99 / floor | reply p50 ms | reply p99 ms "
