@@ -232,7 +232,7 @@ def mine(
     )
     owned, sponsored = of_role(Initiative.owner_id), of_role(Initiative.sponsor_id)
     shown = [a.initiative for a in approvals] + owned[0] + sponsored[0]
-    waits = waits_of(session, shown, now, pending_only=True, cal=Calendars.of(session, shown, now))
+    waits = waits_of(session, shown, now, pending_only=True)  # one calendar read for the three lists
     waiting = [(a.initiative, w) for a in approvals for w in waits[a.initiative_id] if w.approval.id == a.id]
 
     def page(rows, total, more) -> Page:
