@@ -20,6 +20,11 @@ def sign_off_request(approval_id: int) -> str:
     return f"request:{approval_id}"
 
 
+def stage_asked(initiative_id: int, stage: int) -> str:
+    """The owner told that a stage is complete and the next one asked: one per stage."""
+    return f"stage-asked:{initiative_id}:{stage}"
+
+
 def request_settled(approval_id: int, status: str, decision: str) -> str:
     """The update of a sign-off request once it needs no answer: one per approval, status and answer."""
     return f"request-settled:{approval_id}:{status}:{decision}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from bot import keys
+from bot import keys, stages
 from bot.blocks import initiatives as msg
 from bot.blocks.common import context, section
 from bot.blocks.common import message as payload
@@ -45,7 +45,9 @@ def plan_text(ini: Initiative, reminder_on: date | None) -> str:
 def sponsor_told(ini: Initiative, cal: Calendars, now: datetime) -> dict:
     """The sponsor learns at registration that they are the sponsor, and when they would be asked to decide."""
     asked_at = cal.working_moment(ini.team_id, ini.sponsor_id, ini.escalate_at)
-    approvers = ", ".join(mention(a.approver_id) for a in ini.approvals)
+    approvers = (
+        stages.outline(ini) if stages.count(ini) > 1 else ", ".join(mention(a.approver_id) for a in ini.approvals)
+    )
     text = (
         f"You are the sponsor of {msg.title_of(ini)}, registered by {mention(ini.owner_id)} for sign-off by "
         f"{approvers}. Nothing to do now. If sign-off is still missing at the end of *{msg.day(ini.deadline)}*, "
@@ -64,18 +66,41 @@ def registered(ini: Initiative, cal: Calendars, now: datetime) -> list[dict]:
     rows = [_to(ini, keys.announcement(ini.id), ini.channel_id, msg.announcement(ini), now)]
     if ini.sponsor_id != ini.owner_id:
         rows.append(sponsor_told(ini, cal, now))
-    for a in ini.approvals:
+    return rows + sign_off_requests(ini, ini.pending, cal, now)
+
+
+def sign_off_requests(ini: Initiative, approvals: list[Approval], cal: Calendars, now: datetime) -> list[dict]:
+    """Each of these approvers asked for sign-off (their first reminder already scheduled)."""
+    rows = []
+    for a in approvals:
         reminder = a.next_nudge_at.astimezone(cal.tz(ini.team_id, a.approver_id)).date() if a.next_nudge_at else None
         rows.append(
             _to(
                 ini,
                 keys.sign_off_request(a.id),
                 a.approver_id,
-                msg.approval_request(ini, plan_text(ini, reminder)),
+                msg.approval_request(ini, plan_text(ini, reminder), stages.label(ini, a.stage)),
                 now,
             )
         )
     return rows
+
+
+def stage_asked(ini: Initiative, asked: list[Approval], cal: Calendars, now: datetime) -> list[dict]:
+    """The stage before is complete: the next stage's approvers are asked, and the owner is told."""
+    stage = asked[0].stage
+    text = (
+        f"{stages.label(ini, stage - 1).capitalize()} of {msg.title_of(ini)} is complete. I asked "
+        f"{', '.join(mention(a.approver_id) for a in asked)} ({stages.label(ini, stage)}) for sign-off."
+    )
+    told = _to(
+        ini,
+        keys.stage_asked(ini.id, stage),
+        ini.owner_id,
+        msg.notice(ini, text, f"{stages.label(ini, stage)} asked for sign-off"),
+        now,
+    )
+    return [*sign_off_requests(ini, asked, cal, now), told]
 
 
 # ---- answers and decisions ----------------------------------------------------------------------
@@ -124,12 +149,9 @@ def buttons_spent(
 
 def approval_counted(ini: Initiative, a: Approval, now: datetime) -> list[dict]:
     """An approval that does not yet decide: the approver's request settles, the owner hears 'n of m'."""
-    approved = sum(x.decision == Decision.APPROVED for x in ini.approvals)
-    text = (
-        f"{mention(a.approver_id)} approved {msg.title_of(ini)} ({approved} of {len(ini.approvals)})."
-        f"{quoted(a.comment or '')}"
-    )
-    body = msg.notice(ini, text, f"approved by {approved} of {len(ini.approvals)}")
+    tally = stages.tally(ini, a.stage)
+    text = f"{mention(a.approver_id)} approved {msg.title_of(ini)} ({tally}).{quoted(a.comment or '')}"
+    body = msg.notice(ini, text, f"approved by {tally}")
     told = _to(ini, keys.answer_to_owner(a.id), ini.owner_id, body, now)
     return [*settled_requests(ini, now, {a.id: "You approved it. Thank you!"}), told]
 
@@ -301,6 +323,19 @@ def reminders(team_id: str, person: str, rows: list[dict], day: date) -> dict:
 # ---- after the deadline -------------------------------------------------------------------------
 
 
+MISSING = (Decision.PENDING, Decision.QUEUED)  # sign-offs still missing: asked, or in a stage not asked yet
+
+
+def stalled_stage(ini: Initiative) -> str:
+    """Of an initiative in stages: which stage is stalled and which are not asked yet ('' for one stage)."""
+    stage = stages.current(ini)
+    if stage is None or stages.count(ini) == 1:
+        return ""
+    later = [n for n in range(stage + 1, stages.count(ini)) if stages.names(ini, n)]
+    waiting = "".join(f" {stages.label(ini, n).capitalize()} ({stages.names(ini, n)}) is not asked yet." for n in later)
+    return f"*{stages.label(ini, stage).capitalize()}* is stalled ({stages.tally(ini, stage)}).{waiting} "
+
+
 def sponsor_question(ini: Initiative, waits: list, *, again: bool, report_due: date | None = None) -> dict:
     """The escalation DM: what waits on whom and for how long, who approved, what each choice does, and the
     three buttons."""
@@ -314,7 +349,7 @@ def sponsor_question(ini: Initiative, waits: list, *, again: bool, report_due: d
         "Reminder: your decision is still needed on " if again else "The deadline has passed on "
     ) + msg.title_of(ini)
     text = (
-        f"{opening} ({msg.day(ini.deadline)}). Still waiting on:\n"
+        f"{opening} ({msg.day(ini.deadline)}). {stalled_stage(ini)}Still waiting on:\n"
         + "\n".join(pending)
         + (f"\nAlready approved: {', '.join(approved)}." if approved else "\nNobody has approved yet.")
         + f"\nOwner: {mention(ini.owner_id)}. You are the sponsor; your choices:"
@@ -324,7 +359,7 @@ def sponsor_question(ini: Initiative, waits: list, *, again: bool, report_due: d
         + "\n• *Extend*: you pick a new deadline; the approvers are told and reminded again."
         + "\n• *Withdraw*: it is closed; the owner, the pending approvers and the channel are told."
     )
-    missing = sum(w.approval.decision == Decision.PENDING for w in waits)
+    missing = sum(w.approval.decision in MISSING for w in waits)
     fallback = (
         f"{ini.reference}: your decision is still needed, {missing} of {len(waits)} sign-offs missing"
         if again
@@ -361,7 +396,7 @@ def sponsor_asked(ini: Initiative, cal: Calendars, waits: list, now: datetime, *
             else f"The sponsor {mention(ini.sponsor_id)} will be asked on "
             f"{msg.local_time(asked_at, cal.tz(ini.team_id, ini.sponsor_id))} their time"
         )
-        missing = sum(w.approval.decision == Decision.PENDING for w in waits)
+        missing = sum(w.approval.decision in MISSING for w in waits)
         local = asked_at.astimezone(cal.tz(ini.team_id, ini.sponsor_id))
         rows.append(
             _to(

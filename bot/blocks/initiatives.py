@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from bot import stages
 from bot.blocks.common import actions, button, confirmation, context, header, message, section
 from bot.blocks.ids import Action
 from bot.text import channel_link, escape, mention
@@ -17,6 +18,9 @@ STATUS_LABEL = {
     "proceeding": "proceeding without all sign-offs; report due",
     "reported": "proceeded and reported",
 }
+
+
+RULE_NAMES = {"all": "all approvers", "any": "any one approver"}
 
 
 def day(d: date) -> str:
@@ -49,11 +53,12 @@ def title_of(ini) -> str:
 
 def announcement(ini) -> dict:
     """The channel post that tells everyone an initiative was registered."""
-    approvers = ", ".join(mention(a.approver_id) for a in ini.approvals)
-    rule = "every approver must approve" if ini.rule == "all" else "one approval is enough"
+    approvers = stages.outline(ini)
+    if stages.count(ini) > 1:
+        approvers = f"in {stages.count(ini)} stages, one after the other: {approvers}"
     text = (
         f"{mention(ini.owner_id)} registered {title_of(ini)} for sign-off.\n"
-        f"Approvers: {approvers} ({rule}). Sponsor: {mention(ini.sponsor_id)}. Deadline: {day(ini.deadline)}."
+        f"Approvers: {approvers}. Sponsor: {mention(ini.sponsor_id)}. Deadline: {day(ini.deadline)}."
     )
     blocks = [section(text)]
     if ini.details:
@@ -120,10 +125,13 @@ def sponsor_decision(fallback: str, text: str, ini) -> dict:
     return message(fallback, [section(text), buttons])
 
 
-def approval_request(ini, plan: str) -> dict:
-    """The DM that asks an approver for sign-off."""
+def approval_request(ini, plan: str, stage: str = "") -> dict:
+    """The DM that asks an approver for sign-off (in `stage`, 'stage 2 of 3', if there are several)."""
+    where = f" ({stage}: the stages before have signed off)" if stage and not stage.startswith("stage 1 ") else ""
+    where = where or (f" ({stage})" if stage else "")
     text = (
-        f"{mention(ini.owner_id)} asks for your sign-off on {title_of(ini)}.\nDeadline: *{day(ini.deadline)}*. {plan}"
+        f"{mention(ini.owner_id)} asks for your sign-off on {title_of(ini)}{where}.\n"
+        f"Deadline: *{day(ini.deadline)}*. {plan}"
     )
     blocks = [section(text)]
     if ini.details:
@@ -151,6 +159,7 @@ EVENT_PHRASES = {
     "objected": "objected after the sponsor decided to proceed",
     "withdrawn": "withdrew it",
     "status_approved": "all needed sign-offs arrived: approved",
+    "stage_asked": "asked stage {stage} for sign-off",
     "nudged": "nudged {to}",
     "last_call": "sent the last call to {to}",
     "manual_nudge": "nudged the pending approvers",
@@ -172,7 +181,7 @@ def history_line(event, tz, *, private: bool = False) -> str:
     who = mention(event.actor_id) if event.actor_id else "Greenlight"
     data = event.data or {}
     template = EVENT_PHRASES.get(event.kind, event.kind.replace("_", " "))
-    what = template.format(to=mention(data["to"]) if data.get("to") else "someone")
+    what = template.format(to=mention(data["to"]) if data.get("to") else "someone", stage=data.get("stage", ""))
     if data.get("deadline") and event.kind in ("extended", "registered"):
         what += f" (deadline {day(date.fromisoformat(data['deadline']))})"
     text = data.get("comment") or data.get("reason") or data.get("note") or data.get("text")
@@ -227,7 +236,11 @@ def history(story, title: str) -> list[dict]:
 def approver_line(ini, wait, now=None, tz=None) -> str:
     """'<@U1> approved after 2 business days' or '<@U2> pending for 4 business days', with a snooze still running."""
     a = wait.approval
-    if a.decision == "pending":
+    if a.decision == "queued":
+        state = "not asked yet" if ini.status in ("open", "escalated") else "was not asked"
+    elif a.decision == "skipped":
+        state = "no answer needed: the stage was complete without it"
+    elif a.decision == "pending":
         state = f"pending for *{wait.text}*" if ini.status in ("open", "escalated") else f"did not answer ({wait.text})"
         if now and a.snoozed_until and a.snoozed_until > now and ini.status == "open":
             state += f", snoozed until {moment(a.snoozed_until, tz)}"
@@ -249,18 +262,23 @@ def detail(story) -> list[dict]:
     lines = [
         f"Status: *{STATUS_LABEL[ini.status]}*",
         f"Owner: {mention(ini.owner_id)} · Sponsor: {mention(ini.sponsor_id)} · Channel: {channel_link(ini.channel_id)}",
-        f"Rule: {'all approvers' if ini.rule == 'all' else 'any one approver'} · {deadline_of(ini)}",
+        f"Rule: {RULE_NAMES.get(ini.rule, f'{ini.rule} of {len(ini.approvals)} approvers')} · {deadline_of(ini)}"
+        if stages.count(ini) == 1
+        else f"{stages.count(ini)} stages, one after the other · {deadline_of(ini)}",
     ]
     if ini.report_due and ini.status == "proceeding":
         lines.append(f"Report due: {day(ini.report_due)}")
     blocks = [header(f"{ini.reference} {ini.title}"), section("\n".join(lines))]
     if ini.details:
         blocks.append(context(escape(ini.details)))
-    blocks.append(
-        section(
-            "*Approvers*\n" + "\n".join(approver_line(ini, w, story.now, zone(story.timezone)) for w in story.waits)
-        )
-    )
+    tz = zone(story.timezone)
+    if stages.count(ini) == 1:
+        blocks.append(section("*Approvers*\n" + "\n".join(approver_line(ini, w, story.now, tz) for w in story.waits)))
+    for n, rule in enumerate(stages.rules(ini)) if stages.count(ini) > 1 else ():
+        waits = [w for w in story.waits if w.approval.stage == n]
+        state = " · *waiting*" if n == stages.current(ini) and ini.status in ("open", "escalated") else ""
+        head = f"*{stages.label(ini, n).capitalize()}* ({stages.rule_text(rule, len(waits))}){state}"
+        blocks.append(section(head + "\n" + "\n".join(approver_line(ini, w, story.now, tz) for w in waits)))
     if ini.report_text:
         blocks.append(section(f"*Report*\n>{escape(ini.report_text)}"))
     page, oldest = history_page(history_lines(story, zone(story.timezone)), 47 - len(blocks))
