@@ -353,9 +353,14 @@ def sponsor_question(ini: Initiative, waits: list, *, again: bool, report_due: d
         + "\n".join(pending)
         + (f"\nAlready approved: {', '.join(approved)}." if approved else "\nNobody has approved yet.")
         + f"\nOwner: {mention(ini.owner_id)}. You are the sponsor; your choices:"
-        + f"\n• *Proceed and report*: {mention(ini.owner_id)} is told to go ahead and to report"
-        + (f" by {msg.day(report_due)} if you decide today" if report_due else "")
-        + "; the pending approvers and the channel are told. Approvers can still approve, but no longer reject."
+        + (
+            f"\n• *Proceed and report* waits for {stages.required_names(blocked)}: without that approval you cannot "
+            "proceed. Extend the deadline, or withdraw."
+            if (blocked := stages.blocking(ini))
+            else f"\n• *Proceed and report*: {mention(ini.owner_id)} is told to go ahead and to report"
+            + (f" by {msg.day(report_due)} if you decide today" if report_due else "")
+            + "; the pending approvers and the channel are told. Approvers can still approve, but no longer reject."
+        )
         + "\n• *Extend*: you pick a new deadline; the approvers are told and reminded again."
         + "\n• *Withdraw*: it is closed; the owner, the pending approvers and the channel are told."
     )

@@ -11,7 +11,8 @@ from bot.text import CHANNEL, MENTION, plain_from_slack, quoted
 
 USAGE = {
     "help": "/greenlight help",
-    "new": "/greenlight new <title> approvers @a [@b …] [then @c …] sponsor @s [by YYYY-MM-DD | in N days] "
+    "new": "/greenlight new <title> approvers @a [@b …] [then @c …] [required @c …] sponsor @s "
+    "[by YYYY-MM-DD | in N days] "
     "[rule all|any|N] [in #channel]",
     "list": "/greenlight list [stalled|escalated|proceeding|mine|#channel] [page N]",
     "mine": "/greenlight mine [page N]",
@@ -61,6 +62,7 @@ class Draft:
     channel_id: str | None = None
     details: str = ""
     stage_of: tuple[int, ...] = ()  # each approver's stage (0-based); empty: one stage
+    required: tuple[str, ...] = ()  # approvers without whose approval the sponsor cannot proceed
 
     @property
     def stages(self) -> list[list[str]]:
@@ -262,6 +264,13 @@ def parse_new(rest: str) -> Draft:
         raise ParseError(f"Name at least one approver as an @mention after `then`. Usage: `{usage}`")
     if len(stages) > MAX_STAGES:
         raise ParseError(f"Approvers can be asked in at most {MAX_STAGES} stages; you named {len(stages)}.")
+    required: list[str] = []
+    if words and words[0].lower() == "required":
+        words.pop(0)
+        while words and MENTION.fullmatch(words[0]):
+            required.append(MENTION.fullmatch(words.pop(0)).group(1))
+        if not required:
+            raise ParseError(f"Name the required approvers as @mentions after `required`. Usage: `{usage}`")
     if not words or words[0].lower() != "sponsor":
         raise ParseError(
             f"After the approvers, name the sponsor: `sponsor @name` (approvers must be @mentions). Usage: `{usage}`"
@@ -309,6 +318,7 @@ def parse_new(rest: str) -> Draft:
         rule=rules[0] if len(set(rules)) == 1 else ",".join(rules),
         channel_id=channel,
         stage_of=tuple(n for n, stage in enumerate(stages) for _ in stage) if len(stages) > 1 else (),
+        required=tuple(required),
     )
 
 

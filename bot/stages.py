@@ -39,8 +39,22 @@ def approved_in(ini, stage: int) -> int:
 
 
 def complete(ini, stage: int) -> bool:
-    """Whether the stage has the approvals its rule asks for."""
-    return approved_in(ini, stage) >= needed(rules(ini)[stage], len(members(ini, stage)))
+    """Whether the stage has the approvals its rule asks for, its required approvers' among them."""
+    people = members(ini, stage)
+    return approved_in(ini, stage) >= needed(rules(ini)[stage], len(people)) and all(
+        a.decision == Decision.APPROVED for a in people if a.required
+    )
+
+
+def required_names(approvals) -> str:
+    """'<@A> (required)', '<@A> and <@B> (required)'."""
+    names = [mention(a.approver_id) for a in approvals]
+    return (", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]) + " (required)"
+
+
+def blocking(ini) -> list:
+    """The required approvals still missing: while there are any, the sponsor cannot proceed."""
+    return [a for a in ini.approvals if a.required and a.decision != Decision.APPROVED]
 
 
 def current(ini) -> int | None:

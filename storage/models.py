@@ -191,6 +191,9 @@ class Approval(Base):
     approver_id: Mapped[str] = mapped_column(String(32))
     position: Mapped[int] = mapped_column(default=0)
     stage: Mapped[int] = mapped_column(default=0, server_default="0")  # asked after every earlier stage is complete
+    required: Mapped[bool] = mapped_column(
+        default=False, server_default=false()
+    )  # the sponsor cannot proceed without this approval
     requested_at: Mapped[datetime | None]  # NULL while its stage has not been asked (decision queued)
     decision: Mapped[Decision] = mapped_column(_states(Decision, "decision", 8), default=Decision.PENDING)
     decided_at: Mapped[datetime | None]

@@ -28,6 +28,7 @@ def test_the_form_has_every_field_with_sensible_defaults(slack, fake):
         "approvers",
         "approvers-2",
         "approvers-3",
+        "required",
         "sponsor",
         "deadline",
         "rule",

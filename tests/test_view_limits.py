@@ -48,6 +48,7 @@ def test_home_stays_within_limits_however_much_there_is(count):
             decision="pending",
             decided_at=None,
             stage=0,
+            required=False,
         )
         return SimpleNamespace(
             id=n,

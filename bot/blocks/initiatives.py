@@ -56,6 +56,9 @@ def announcement(ini) -> dict:
     approvers = stages.outline(ini)
     if stages.count(ini) > 1:
         approvers = f"in {stages.count(ini)} stages, one after the other: {approvers}"
+    required = [a for a in ini.approvals if a.required]
+    if required:
+        approvers += f". Without the approval of {stages.required_names(required)}, it cannot proceed"
     text = (
         f"{mention(ini.owner_id)} registered {title_of(ini)} for sign-off.\n"
         f"Approvers: {approvers}. Sponsor: {mention(ini.sponsor_id)}. Deadline: {day(ini.deadline)}."
@@ -119,10 +122,15 @@ def withdraw_button(ini) -> dict:
     return irreversible(ini, "Withdraw", Action.WITHDRAW, "danger", f"Withdraw {ini.reference}?", consequences)
 
 
+def sponsor_buttons(ini) -> dict:
+    """Proceed and report (unless a required approval is missing), Extend and Withdraw."""
+    proceed = [] if stages.blocking(ini) else [proceed_button(ini)]
+    return actions(*proceed, button("Extend", Action.EXTEND, str(ini.id)), withdraw_button(ini))
+
+
 def sponsor_decision(fallback: str, text: str, ini) -> dict:
     """A DM to the sponsor: the text, then Proceed and report, Extend and Withdraw (the first and last confirmed)."""
-    buttons = actions(proceed_button(ini), button("Extend", Action.EXTEND, str(ini.id)), withdraw_button(ini))
-    return message(fallback, [section(text), buttons])
+    return message(fallback, [section(text), sponsor_buttons(ini)])
 
 
 def approval_request(ini, plan: str, stage: str = "") -> dict:
@@ -251,7 +259,8 @@ def approver_line(ini, wait, now=None, tz=None) -> str:
     else:
         state = f"{a.decision} after {wait.text}"
     comment = f": “{escape(a.comment[:200])}”" if a.comment else ""
-    return f"{mention(a.approver_id)} {state}{comment}"
+    required = " (required)" if a.required else ""
+    return f"{mention(a.approver_id)}{required} {state}{comment}"
 
 
 def detail(story) -> list[dict]:

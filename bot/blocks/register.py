@@ -19,6 +19,7 @@ TITLE, DETAILS, APPROVERS, SPONSOR, DEADLINE, RULE, CHANNEL = (
     "rule",
     "channel",
 )
+REQUIRED = "required"
 LATER_STAGES = ("approvers-2", "approvers-3")  # asked one after the other, once the stage before is complete
 RULES = {"all": "Every approver must approve", "any": "One approval is enough"}
 
@@ -88,6 +89,13 @@ def registration(default_deadline: date, channel_id: str | None) -> dict:
             for n, block_id in enumerate(LATER_STAGES, 2)
         ),
         _input(
+            REQUIRED,
+            "Required approvers",
+            {"type": "multi_users_select", "placeholder": {"type": "plain_text", "text": "Among the approvers"}},
+            optional=True,
+            hint="The sponsor cannot proceed without their approval (a works council, say).",
+        ),
+        _input(
             SPONSOR,
             "Sponsor",
             {"type": "users_select", "placeholder": {"type": "plain_text", "text": "Who decides at the deadline"}},
@@ -136,6 +144,7 @@ def submitted(view: dict) -> Draft:
         details=submitted_text(view, DETAILS),
         approver_ids=tuple(u for stage in stages for u in stage),
         stage_of=tuple(n for n, stage in enumerate(stages) for _ in stage) if len(stages) > 1 else (),
+        required=tuple(element(REQUIRED).get("selected_users") or ()),
         sponsor_id=element(SPONSOR).get("selected_user"),
         due=Due(on=date.fromisoformat(picked)) if picked else None,
         rule=rule,

@@ -13,7 +13,7 @@ from storage.models import Person
 
 def register(gl, client, team_id: str, owner_id: str, draft) -> str:
     """Register the draft and say what happens next; RegistrationInvalid (field errors) if it can't."""
-    refresh_people(gl, client, team_id, (*draft.approver_ids, draft.sponsor_id))
+    refresh_people(gl, client, team_id, (*draft.approver_ids, *draft.required, draft.sponsor_id))
     ini = gl.act(
         lambda s, now: service.register(
             s, team_id=team_id, owner_id=owner_id, draft=draft, now=now, default_tz=gl.config.timezone

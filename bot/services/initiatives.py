@@ -117,6 +117,11 @@ def validate(session: Session, ws, owner_id: str, draft: Draft, now: datetime) -
         errors["sponsor"] = f"{mention(draft.sponsor_id)} cannot sponsor: name a person with an active account."
     if problem := rule_problem(draft):
         errors["rule"] = problem
+    if strangers := [u for u in dict.fromkeys(draft.required) if u not in approvers]:
+        errors["required"] = (
+            f"{', '.join(mention(u) for u in strangers)} cannot be required: only approvers can be. "
+            "Name them among the approvers too, or leave them out of `required`."
+        )
     if draft.due and (problem := deadline_problem(ws, resolve_deadline(ws, draft.due, now), now)):
         errors["deadline"] = problem
     if not draft.channel_id:
@@ -182,6 +187,7 @@ def register(
             approver_id=u,
             position=i,
             stage=stage,
+            required=u in draft.required,
             requested_at=now if stage == 0 else None,
             decision=Decision.PENDING if stage == 0 else Decision.QUEUED,
         )
@@ -198,6 +204,7 @@ def register(
         approvers=list(draft.approver_ids),
         deadline=deadline.isoformat(),
         **({"stages": draft.stages} if len(draft.stages) > 1 else {}),
+        **({"required": list(draft.required)} if draft.required else {}),
     )
     cal = Calendars.of(session, [ini], now)
     schedule(ini, now, cal)

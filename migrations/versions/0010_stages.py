@@ -1,5 +1,5 @@
 """approvers in stages: each approval's stage, each stage's rule when they differ, approvals not asked yet
-(queued) or not needed any more (skipped)
+(queued) or not needed any more (skipped); required approvers, without whom the sponsor cannot proceed
 
 Revision ID: 0010
 Revises: 0008
@@ -34,6 +34,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("stage_rules", sa.String(length=32), nullable=True))
     with op.batch_alter_table("approvals", naming_convention=NAMING) as batch_op:
         batch_op.add_column(sa.Column("stage", sa.Integer(), server_default="0", nullable=False))
+        batch_op.add_column(sa.Column("required", sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.alter_column("requested_at", existing_type=sa.DateTime(timezone=True), nullable=True)
         batch_op.drop_constraint(op.f("ck_approvals_decision"), type_="check")
         batch_op.create_check_constraint("decision", _in("decision", DECISIONS))
@@ -50,6 +51,7 @@ def downgrade() -> None:
         batch_op.drop_constraint(op.f("ck_approvals_decision"), type_="check")
         batch_op.create_check_constraint("decision", _in("decision", OLD_DECISIONS))
         batch_op.alter_column("requested_at", existing_type=sa.DateTime(timezone=True), nullable=False)
+        batch_op.drop_column("required")
         batch_op.drop_column("stage")
     with op.batch_alter_table("initiatives", naming_convention=NAMING) as batch_op:
         batch_op.drop_column("stage_rules")
