@@ -17,7 +17,7 @@ from bot.calendar import zone
 from bot.services.outbox import message as row
 from bot.services.workspaces import Calendars
 from bot.text import escape, mention
-from storage.enums import Decision
+from storage.enums import Decision, Status
 from storage.models import Approval, Initiative, OutboxMessage
 
 
@@ -69,21 +69,50 @@ def registered(ini: Initiative, cal: Calendars, now: datetime) -> list[dict]:
     return rows + sign_off_requests(ini, ini.pending, cal, now)
 
 
-def sign_off_requests(ini: Initiative, approvals: list[Approval], cal: Calendars, now: datetime) -> list[dict]:
-    """Each of these approvers asked for sign-off (their first reminder already scheduled)."""
+def sign_off_requests(
+    ini: Initiative, approvals: list[Approval], cal: Calendars, now: datetime, changed: str = ""
+) -> list[dict]:
+    """Each of these approvers asked for sign-off (their first reminder already scheduled); `changed`: what changed
+    since the rejection, when it was resubmitted."""
     rows = []
     for a in approvals:
         reminder = a.next_nudge_at.astimezone(cal.tz(ini.team_id, a.approver_id)).date() if a.next_nudge_at else None
         rows.append(
             _to(
                 ini,
-                keys.sign_off_request(a.id),
+                keys.sign_off_request(a.id, ini.round),
                 a.approver_id,
-                msg.approval_request(ini, plan_text(ini, reminder), stages.label(ini, a.stage)),
+                msg.approval_request(ini, plan_text(ini, reminder), stages.label(ini, a.stage), changed),
                 now,
             )
         )
     return rows
+
+
+def resubmitted(
+    ini: Initiative, asked: list[Approval], changed: str, fresh: bool, cal: Calendars, now: datetime
+) -> list[dict]:
+    """A rejected initiative resubmitted: the approvers asked again with what changed; the sponsor and the channel
+    told of the new round."""
+    kept = [a for a in ini.approvals if a.decision == Decision.APPROVED]
+    standing = (
+        "Every approver is asked again (a fresh start)."
+        if fresh
+        else f"The approvals of {', '.join(mention(a.approver_id) for a in kept)} stand."
+        if kept
+        else ""
+    )
+    text = (
+        f"{mention(ini.owner_id)} *resubmitted* {msg.title_of(ini)} after its rejection (round {ini.round}). "
+        f"What changed:{quoted(changed)}\nNew deadline: *{msg.day(ini.deadline)}*. {standing}"
+    )
+    what = f"resubmitted (round {ini.round}), new deadline {msg.day(ini.deadline)}"
+    told = [
+        _to(ini, keys.resubmitted(ini.id, to, ini.round), to, msg.notice(ini, text, what), now)
+        for to in dict.fromkeys([ini.sponsor_id, ini.channel_id])
+        if to != ini.owner_id
+    ]
+    return sign_off_requests(ini, asked, cal, now, changed) + told
 
 
 def stage_asked(ini: Initiative, asked: list[Approval], cal: Calendars, now: datetime) -> list[dict]:
@@ -95,7 +124,7 @@ def stage_asked(ini: Initiative, asked: list[Approval], cal: Calendars, now: dat
     )
     told = _to(
         ini,
-        keys.stage_asked(ini.id, stage),
+        keys.stage_asked(ini.id, stage, ini.round),
         ini.owner_id,
         msg.notice(ini, text, f"{stages.label(ini, stage)} asked for sign-off"),
         now,
@@ -111,12 +140,12 @@ def settled_requests(ini: Initiative, now: datetime, verdicts: dict[int, str]) -
     return [
         _to(
             ini,
-            keys.request_settled(a.id, ini.status, a.decision),
+            keys.request_settled(a.id, ini.status, a.decision, ini.round),
             a.approver_id,
             msg.answered(ini, verdicts[a.id]),
             now,
             method="chat.update",
-            target_key=keys.sign_off_request(a.id),
+            target_key=keys.sign_off_request(a.id, ini.round),
         )
         for a in ini.approvals
         if a.id in verdicts
@@ -152,7 +181,7 @@ def approval_counted(ini: Initiative, a: Approval, now: datetime) -> list[dict]:
     tally = stages.tally(ini, a.stage)
     text = f"{mention(a.approver_id)} approved {msg.title_of(ini)} ({tally}).{quoted(a.comment or '')}"
     body = msg.notice(ini, text, f"approved by {tally}")
-    told = _to(ini, keys.answer_to_owner(a.id), ini.owner_id, body, now)
+    told = _to(ini, keys.answer_to_owner(a.id, ini.round), ini.owner_id, body, now)
     return [*settled_requests(ini, now, {a.id: "You approved it. Thank you!"}), told]
 
 
@@ -164,7 +193,7 @@ def ratified(ini: Initiative, a: Approval, now: datetime) -> list[dict]:
     ) + [
         _to(
             ini,
-            keys.answer_to_owner(a.id),
+            keys.answer_to_owner(a.id, ini.round),
             ini.owner_id,
             msg.notice(ini, text, "approved after the fact (ratified)"),
             now,
@@ -193,11 +222,21 @@ def decided(ini: Initiative, text: str, now: datetime, *, actor: str | None = No
     who made it) and the channel."""
     what = f"{ini.status}, {escape(ini.title)}"
     rows = [
-        _to(ini, keys.decision(ini.id, ini.status, person), person, msg.notice(ini, text, what), now)
+        _to(
+            ini,
+            keys.decision(ini.id, ini.status, person, ini.round),
+            person,
+            msg.rejected_notice(ini, text, what)
+            if person == ini.owner_id and ini.status == Status.REJECTED
+            else msg.notice(ini, text, what),
+            now,
+        )
         for person in dict.fromkeys([ini.owner_id, ini.sponsor_id])
         if person != actor
     ]
-    return rows + [_to(ini, keys.decision_note(ini.id, ini.status), ini.channel_id, msg.notice(ini, text, what), now)]
+    return rows + [
+        _to(ini, keys.decision_note(ini.id, ini.status, ini.round), ini.channel_id, msg.notice(ini, text, what), now)
+    ]
 
 
 def no_answer_needed(ini: Initiative, pending: list[Approval], why: str, now: datetime) -> list[dict]:
@@ -205,7 +244,7 @@ def no_answer_needed(ini: Initiative, pending: list[Approval], why: str, now: da
     rows = [
         _to(
             ini,
-            keys.no_answer_needed(ini.id, a.approver_id),
+            keys.no_answer_needed(ini.id, a.approver_id, ini.round),
             a.approver_id,
             msg.notice(
                 ini,
@@ -225,12 +264,12 @@ def sponsor_question_settled(ini: Initiative, now: datetime, why: str, round: in
     return [
         _to(
             ini,
-            keys.escalation_settled(ini.id, round),
+            keys.escalation_settled(ini.id, round, ini.round),
             ini.sponsor_id,
             msg.answered(ini, why),
             now,
             method="chat.update",
-            target_key=keys.escalation(ini.id, round),
+            target_key=keys.escalation(ini.id, round, ini.round),
         )
     ]
 
@@ -376,9 +415,9 @@ def sponsor_question(ini: Initiative, waits: list, *, again: bool, report_due: d
 def sponsor_asked(ini: Initiative, cal: Calendars, waits: list, now: datetime, *, again: bool) -> list[dict]:
     """The sponsor's question, first or again, in the sponsor's working hours; at the first, the owner is told."""
     key = (
-        keys.sponsor_asked_again(ini.id, ini.extensions, ini.sponsor_asks)
+        keys.sponsor_asked_again(ini.id, ini.extensions, ini.sponsor_asks, ini.round)
         if again
-        else keys.escalation(ini.id, ini.extensions)
+        else keys.escalation(ini.id, ini.extensions, ini.round)
     )
     asked_at = cal.working_moment(ini.team_id, ini.sponsor_id, now)
     ws = cal.ws(ini.team_id)
@@ -406,7 +445,7 @@ def sponsor_asked(ini: Initiative, cal: Calendars, waits: list, now: datetime, *
         rows.append(
             _to(
                 ini,
-                keys.escalated_to_owner(ini.id, ini.extensions),
+                keys.escalated_to_owner(ini.id, ini.extensions, ini.round),
                 ini.owner_id,
                 msg.notice(
                     ini,

@@ -28,6 +28,7 @@ USAGE = {
     "settings": "/greenlight settings [<key> <value> | history]",
     "me": "/greenlight me [<key> <value>]",
     "snooze": "/greenlight snooze GL-12 [N days | until YYYY-MM-DD]",
+    "resubmit": "/greenlight resubmit GL-12 <what changed> [by YYYY-MM-DD | in N days] [fresh]",
     "export": "/greenlight export [csv|json] [mine|all]",
     "stats": "/greenlight stats [30|90|365]",
 }
@@ -150,7 +151,7 @@ def parse(text: str) -> Command:
         return parse_export(rest)
     if name == "stats":
         return parse_stats(rest)
-    if name in ("show", "approve", "reject", "nudge", "extend", "proceed", "report", "withdraw", "snooze"):
+    if name in ("show", "approve", "reject", "nudge", "extend", "proceed", "report", "withdraw", "snooze", "resubmit"):
         return _parse_on_reference(name, rest)
     raise ParseError(
         f"I don't know {quoted(plain_from_slack(name), code=True)}. Try `/greenlight help` to see what I can do."
@@ -191,11 +192,34 @@ def _parse_on_reference(name: str, rest: str) -> Command:
         return Command(name, ref=ref, due=parse_due(tail.split(), usage))
     if name == "snooze":
         return Command(name, ref=ref, due=parse_snooze(tail.split(), usage))
+    if name == "resubmit":
+        return parse_resubmit(ref, tail)
     text = plain_from_slack(tail)
     if name in ("reject", "report") and not text:
         what = "a reason" if name == "reject" else "the report text"
         raise ParseError(f"Please give {what}. Usage: `{usage}`")
     return Command(name, ref=ref, text=text)
+
+
+def parse_resubmit(ref: int, tail: str) -> Command:
+    """'<what changed> [by YYYY-MM-DD | in N days] [fresh]': the options at the end, in either order."""
+    usage, words, due, fresh = USAGE["resubmit"], tail.split(), None, False
+    while words:
+        if words[-1].lower() == "fresh" and not fresh:
+            fresh = True
+            words.pop()
+        elif due is None and len(words) >= 2 and words[-2].lower() == "by":
+            due = parse_due(words[-2:], usage)
+            del words[-2:]
+        elif due is None and len(words) >= 3 and words[-3].lower() == "in" and words[-1].lower() in ("day", "days"):
+            due = parse_due(words[-3:], usage)
+            del words[-3:]
+        else:
+            break
+    changed = plain_from_slack(" ".join(words))
+    if not changed:
+        raise ParseError(f"Say what changed since the rejection. Usage: `{usage}`")
+    return Command("resubmit", ref=ref, text=changed, due=due, key="fresh" if fresh else "")
 
 
 def parse_export(rest: str) -> Command:

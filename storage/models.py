@@ -159,6 +159,7 @@ class Initiative(Base):
     report_due: Mapped[date | None] = mapped_column(Date)
     report_text: Mapped[str | None] = mapped_column(Text)
     extensions: Mapped[int] = mapped_column(default=0)
+    round: Mapped[int] = mapped_column(default=1, server_default="1")  # 2 and on: resubmitted after a rejection
     sponsor_asks: Mapped[int] = mapped_column(default=0)
     report_reminders: Mapped[int] = mapped_column(default=0)
     last_manual_nudge_on: Mapped[date | None] = mapped_column(Date)

@@ -189,6 +189,21 @@ def test_new_in_stages_each_with_its_rule():
     )
 
 
+def test_resubmit_takes_what_changed_then_a_deadline_and_fresh_in_either_order():
+    cmd = parse("resubmit GL-12 Budget halved, in 2 phases by 2027-01-15 fresh")
+    assert (cmd.ref, cmd.text, cmd.due, cmd.key) == (
+        12,
+        "Budget halved, in 2 phases",
+        Due(on=date(2027, 1, 15)),
+        "fresh",
+    )
+    cmd = parse("resubmit 12 One trainer fresh in 5 days")
+    assert (cmd.text, cmd.due, cmd.key) == ("One trainer", Due(business_days=5), "fresh")
+    assert parse("resubmit gl-3 Smaller scope").due is None
+    with pytest.raises(ParseError, match="what changed"):
+        parse("resubmit GL-12 in 5 days")
+
+
 @pytest.mark.parametrize(
     "text, says",
     [

@@ -133,8 +133,9 @@ def sponsor_decision(fallback: str, text: str, ini) -> dict:
     return message(fallback, [section(text), sponsor_buttons(ini)])
 
 
-def approval_request(ini, plan: str, stage: str = "") -> dict:
-    """The DM that asks an approver for sign-off (in `stage`, 'stage 2 of 3', if there are several)."""
+def approval_request(ini, plan: str, stage: str = "", changed: str = "") -> dict:
+    """The DM that asks an approver for sign-off (in `stage`, 'stage 2 of 3', if there are several); `changed`:
+    what changed since it was rejected, when it was resubmitted."""
     where = f" ({stage}: the stages before have signed off)" if stage and not stage.startswith("stage 1 ") else ""
     where = where or (f" ({stage})" if stage else "")
     text = (
@@ -142,10 +143,23 @@ def approval_request(ini, plan: str, stage: str = "") -> dict:
         f"Deadline: *{day(ini.deadline)}*. {plan}"
     )
     blocks = [section(text)]
+    if changed:
+        blocks.append(
+            section(f"*Resubmitted after a rejection* (round {ini.round}). What changed:\n>{escape(changed)}")
+        )
     if ini.details:
         blocks.append(section(f">{escape(ini.details)}"))
     blocks.append(approver_buttons(ini))
-    return message(f"{ini.reference}: your sign-off is requested on {escape(ini.title)}", blocks)
+    again = "again, resubmitted" if changed else "requested"
+    return message(f"{ini.reference}: your sign-off is {again} on {escape(ini.title)}", blocks)
+
+
+def rejected_notice(ini, text: str, what: str) -> dict:
+    """The owner told of a rejection, with the Resubmit button (a new round with what changed)."""
+    return message(
+        f"{ini.reference}: {what}",
+        [section(text), actions(button("Resubmit", Action.RESUBMIT, str(ini.id), "primary"))],
+    )
 
 
 def answered(ini, verdict: str) -> dict:
@@ -168,6 +182,7 @@ EVENT_PHRASES = {
     "withdrawn": "withdrew it",
     "status_approved": "all needed sign-offs arrived: approved",
     "stage_asked": "asked stage {stage} for sign-off",
+    "resubmitted": "resubmitted it: round {round}",
     "nudged": "nudged {to}",
     "last_call": "sent the last call to {to}",
     "manual_nudge": "nudged the pending approvers",
@@ -189,9 +204,15 @@ def history_line(event, tz, *, private: bool = False) -> str:
     who = mention(event.actor_id) if event.actor_id else "Greenlight"
     data = event.data or {}
     template = EVENT_PHRASES.get(event.kind, event.kind.replace("_", " "))
-    what = template.format(to=mention(data["to"]) if data.get("to") else "someone", stage=data.get("stage", ""))
-    if data.get("deadline") and event.kind in ("extended", "registered"):
+    what = template.format(
+        to=mention(data["to"]) if data.get("to") else "someone",
+        stage=data.get("stage", ""),
+        round=data.get("round", ""),
+    )
+    if data.get("deadline") and event.kind in ("extended", "registered", "resubmitted"):
         what += f" (deadline {day(date.fromisoformat(data['deadline']))})"
+    if event.kind == "resubmitted" and data.get("fresh"):
+        what += ", every approver asked again"
     text = data.get("comment") or data.get("reason") or data.get("note") or data.get("text")
     if text and not private:
         what += f": “{escape(text[:200])}”"
@@ -275,6 +296,8 @@ def detail(story) -> list[dict]:
         if stages.count(ini) == 1
         else f"{stages.count(ini)} stages, one after the other · {deadline_of(ini)}",
     ]
+    if ini.round > 1:
+        lines.append(f"Round {ini.round}: resubmitted after a rejection")
     if ini.report_due and ini.status == "proceeding":
         lines.append(f"Report due: {day(ini.report_due)}")
     blocks = [header(f"{ini.reference} {ini.title}"), section("\n".join(lines))]

@@ -31,6 +31,7 @@ EXAMPLES = {
     "settings": "/greenlight settings holidays DE",
     "me": "/greenlight me holidays US-NY",
     "snooze": "/greenlight snooze GL-12 3 days",
+    "resubmit": "/greenlight resubmit GL-12 Budget halved, one trainer in 10 days",
 }
 
 

@@ -1,5 +1,6 @@
 """approvers in stages: each approval's stage, each stage's rule when they differ, approvals not asked yet
-(queued) or not needed any more (skipped); required approvers, without whom the sponsor cannot proceed
+(queued) or not needed any more (skipped); required approvers, without whom the sponsor cannot proceed;
+the round of an initiative resubmitted after a rejection
 
 Revision ID: 0010
 Revises: 0008
@@ -32,6 +33,7 @@ def _in(column: str, values: tuple[str, ...]) -> str:
 def upgrade() -> None:
     with op.batch_alter_table("initiatives", naming_convention=NAMING) as batch_op:
         batch_op.add_column(sa.Column("stage_rules", sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column("round", sa.Integer(), server_default="1", nullable=False))
     with op.batch_alter_table("approvals", naming_convention=NAMING) as batch_op:
         batch_op.add_column(sa.Column("stage", sa.Integer(), server_default="0", nullable=False))
         batch_op.add_column(sa.Column("required", sa.Boolean(), server_default=sa.false(), nullable=False))
@@ -54,4 +56,5 @@ def downgrade() -> None:
         batch_op.drop_column("required")
         batch_op.drop_column("stage")
     with op.batch_alter_table("initiatives", naming_convention=NAMING) as batch_op:
+        batch_op.drop_column("round")
         batch_op.drop_column("stage_rules")
