@@ -10,19 +10,29 @@ from __future__ import annotations
 from datetime import date
 
 
+def _in(round: int) -> str:
+    """The round an initiative is in, after a resubmission: the first round's keys carry none (as before rounds)."""
+    return f":r{round}" if round > 1 else ""
+
+
 def announcement(initiative_id: int) -> str:
     """The channel post announcing an initiative: one per initiative."""
     return f"announce:{initiative_id}"
 
 
-def sign_off_request(approval_id: int) -> str:
-    """The DM asking an approver for sign-off: one per approval (later updates target it)."""
-    return f"request:{approval_id}"
+def sign_off_request(approval_id: int, round: int = 1) -> str:
+    """The DM asking an approver for sign-off: one per approval and round (later updates target it)."""
+    return f"request:{approval_id}{_in(round)}"
 
 
-def request_settled(approval_id: int, status: str, decision: str) -> str:
-    """The update of a sign-off request once it needs no answer: one per approval, status and answer."""
-    return f"request-settled:{approval_id}:{status}:{decision}"
+def stage_asked(initiative_id: int, stage: int, round: int = 1) -> str:
+    """The owner told that a stage is complete and the next one asked: one per stage and round."""
+    return f"stage-asked:{initiative_id}:{stage}{_in(round)}"
+
+
+def request_settled(approval_id: int, status: str, decision: str, round: int = 1) -> str:
+    """The update of a sign-off request once it needs no answer: one per approval, status, answer and round."""
+    return f"request-settled:{approval_id}:{status}:{decision}{_in(round)}"
 
 
 def sponsor_told(initiative_id: int) -> str:
@@ -36,9 +46,9 @@ def buttons_spent(target_key: str) -> str:
     return f"spent:{target_key}"
 
 
-def answer_to_owner(approval_id: int) -> str:
-    """The owner told of one approver's approval ("2 of 3") or ratification: one per approval."""
-    return f"approval:{approval_id}"
+def answer_to_owner(approval_id: int, round: int = 1) -> str:
+    """The owner told of one approver's approval ("2 of 3") or ratification: one per approval and round."""
+    return f"approval:{approval_id}{_in(round)}"
 
 
 def objection(approval_id: int, person: str) -> str:
@@ -47,19 +57,24 @@ def objection(approval_id: int, person: str) -> str:
     return f"objection:{approval_id}:{person}"
 
 
-def decision(initiative_id: int, status: str, person: str) -> str:
-    """The owner or sponsor told that the initiative was approved, rejected or withdrawn: one per person."""
-    return f"{status}:{initiative_id}:{person}"
+def decision(initiative_id: int, status: str, person: str, round: int = 1) -> str:
+    """The owner or sponsor told that the initiative was approved, rejected or withdrawn: one per person and round."""
+    return f"{status}:{initiative_id}:{person}{_in(round)}"
 
 
-def decision_note(initiative_id: int, status: str) -> str:
-    """The channel told that the initiative was approved, rejected or withdrawn: one per initiative."""
-    return f"{status}-note:{initiative_id}"
+def decision_note(initiative_id: int, status: str, round: int = 1) -> str:
+    """The channel told that the initiative was approved, rejected or withdrawn: one per initiative and round."""
+    return f"{status}-note:{initiative_id}{_in(round)}"
 
 
-def no_answer_needed(initiative_id: int, approver_id: str) -> str:
-    """A pending approver told that the initiative closed without their answer: one per approver."""
-    return f"no-answer-needed:{initiative_id}:{approver_id}"
+def no_answer_needed(initiative_id: int, approver_id: str, round: int = 1) -> str:
+    """A pending approver told that the initiative closed without their answer: one per approver and round."""
+    return f"no-answer-needed:{initiative_id}:{approver_id}{_in(round)}"
+
+
+def resubmitted(initiative_id: int, person: str, round: int) -> str:
+    """The sponsor or the channel told that a rejected initiative was resubmitted: one per person and round."""
+    return f"resubmitted:{initiative_id}:{person}{_in(round)}"
 
 
 def question(initiative_id: int, approver_id: str, number: int) -> str:
@@ -67,9 +82,9 @@ def question(initiative_id: int, approver_id: str, number: int) -> str:
     return f"question:{initiative_id}:{approver_id}:{number}"
 
 
-def nudge(approval_id: int, number: int) -> str:
-    """A scheduled reminder: the n-th of one approval."""
-    return f"nudge:{approval_id}:{number}"
+def nudge(approval_id: int, number: int, round: int = 1) -> str:
+    """A scheduled reminder: the n-th of one approval in a round."""
+    return f"nudge:{approval_id}:{number}{_in(round)}"
 
 
 def last_call(approval_id: int, deadline: date) -> str:
@@ -87,24 +102,24 @@ def manual_nudge(approval_id: int, day: date) -> str:
     return f"manual:{approval_id}:{day.isoformat()}"
 
 
-def escalation(initiative_id: int, round: int) -> str:
+def escalation(initiative_id: int, round: int, resubmitted: int = 1) -> str:
     """The sponsor asked to decide at the deadline: one per deadline (round = number of extensions)."""
-    return f"escalation:{initiative_id}:{round}"
+    return f"escalation:{initiative_id}:{round}{_in(resubmitted)}"
 
 
-def escalation_settled(initiative_id: int, round: int) -> str:
+def escalation_settled(initiative_id: int, round: int, resubmitted: int = 1) -> str:
     """The update of a sponsor's escalation DM once there is nothing left to decide: one per round."""
-    return f"escalation-settled:{initiative_id}:{round}"
+    return f"escalation-settled:{initiative_id}:{round}{_in(resubmitted)}"
 
 
-def sponsor_asked_again(initiative_id: int, round: int, ask: int) -> str:
+def sponsor_asked_again(initiative_id: int, round: int, ask: int, resubmitted: int = 1) -> str:
     """The sponsor reminded of the undecided escalation: the n-th ask of a round."""
-    return f"sponsor-ask:{initiative_id}:{round}:{ask}"
+    return f"sponsor-ask:{initiative_id}:{round}:{ask}{_in(resubmitted)}"
 
 
-def escalated_to_owner(initiative_id: int, round: int) -> str:
+def escalated_to_owner(initiative_id: int, round: int, resubmitted: int = 1) -> str:
     """The owner told the deadline passed and the sponsor decides: one per round."""
-    return f"escalated-owner:{initiative_id}:{round}"
+    return f"escalated-owner:{initiative_id}:{round}{_in(resubmitted)}"
 
 
 def proceeding(initiative_id: int, audience: str) -> str:

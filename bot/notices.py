@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from bot import keys
+from bot import keys, stages
 from bot.blocks import initiatives as msg
 from bot.blocks.common import context, section
 from bot.blocks.common import message as payload
@@ -17,7 +17,7 @@ from bot.calendar import zone
 from bot.services.outbox import message as row
 from bot.services.workspaces import Calendars
 from bot.text import escape, mention
-from storage.enums import Decision
+from storage.enums import Decision, Status
 from storage.models import Approval, Initiative, OutboxMessage
 
 
@@ -45,7 +45,9 @@ def plan_text(ini: Initiative, reminder_on: date | None) -> str:
 def sponsor_told(ini: Initiative, cal: Calendars, now: datetime) -> dict:
     """The sponsor learns at registration that they are the sponsor, and when they would be asked to decide."""
     asked_at = cal.working_moment(ini.team_id, ini.sponsor_id, ini.escalate_at)
-    approvers = ", ".join(mention(a.approver_id) for a in ini.approvals)
+    approvers = (
+        stages.outline(ini) if stages.count(ini) > 1 else ", ".join(mention(a.approver_id) for a in ini.approvals)
+    )
     text = (
         f"You are the sponsor of {msg.title_of(ini)}, registered by {mention(ini.owner_id)} for sign-off by "
         f"{approvers}. Nothing to do now. If sign-off is still missing at the end of *{msg.day(ini.deadline)}*, "
@@ -64,18 +66,70 @@ def registered(ini: Initiative, cal: Calendars, now: datetime) -> list[dict]:
     rows = [_to(ini, keys.announcement(ini.id), ini.channel_id, msg.announcement(ini), now)]
     if ini.sponsor_id != ini.owner_id:
         rows.append(sponsor_told(ini, cal, now))
-    for a in ini.approvals:
+    return rows + sign_off_requests(ini, ini.pending, cal, now)
+
+
+def sign_off_requests(
+    ini: Initiative, approvals: list[Approval], cal: Calendars, now: datetime, changed: str = ""
+) -> list[dict]:
+    """Each of these approvers asked for sign-off (their first reminder already scheduled); `changed`: what changed
+    since the rejection, when it was resubmitted."""
+    rows = []
+    for a in approvals:
         reminder = a.next_nudge_at.astimezone(cal.tz(ini.team_id, a.approver_id)).date() if a.next_nudge_at else None
         rows.append(
             _to(
                 ini,
-                keys.sign_off_request(a.id),
+                keys.sign_off_request(a.id, ini.round),
                 a.approver_id,
-                msg.approval_request(ini, plan_text(ini, reminder)),
+                msg.approval_request(ini, plan_text(ini, reminder), stages.label(ini, a.stage), changed),
                 now,
             )
         )
     return rows
+
+
+def resubmitted(
+    ini: Initiative, asked: list[Approval], changed: str, fresh: bool, cal: Calendars, now: datetime
+) -> list[dict]:
+    """A rejected initiative resubmitted: the approvers asked again with what changed; the sponsor and the channel
+    told of the new round."""
+    kept = [a for a in ini.approvals if a.decision == Decision.APPROVED]
+    standing = (
+        "Every approver is asked again (a fresh start)."
+        if fresh
+        else f"The approvals of {', '.join(mention(a.approver_id) for a in kept)} stand."
+        if kept
+        else ""
+    )
+    text = (
+        f"{mention(ini.owner_id)} *resubmitted* {msg.title_of(ini)} after its rejection (round {ini.round}). "
+        f"What changed:{quoted(changed)}\nNew deadline: *{msg.day(ini.deadline)}*. {standing}"
+    )
+    what = f"resubmitted (round {ini.round}), new deadline {msg.day(ini.deadline)}"
+    told = [
+        _to(ini, keys.resubmitted(ini.id, to, ini.round), to, msg.notice(ini, text, what), now)
+        for to in dict.fromkeys([ini.sponsor_id, ini.channel_id])
+        if to != ini.owner_id
+    ]
+    return sign_off_requests(ini, asked, cal, now, changed) + told
+
+
+def stage_asked(ini: Initiative, asked: list[Approval], cal: Calendars, now: datetime) -> list[dict]:
+    """The stage before is complete: the next stage's approvers are asked, and the owner is told."""
+    stage = asked[0].stage
+    text = (
+        f"{stages.label(ini, stage - 1).capitalize()} of {msg.title_of(ini)} is complete. I asked "
+        f"{', '.join(mention(a.approver_id) for a in asked)} ({stages.label(ini, stage)}) for sign-off."
+    )
+    told = _to(
+        ini,
+        keys.stage_asked(ini.id, stage, ini.round),
+        ini.owner_id,
+        msg.notice(ini, text, f"{stages.label(ini, stage)} asked for sign-off"),
+        now,
+    )
+    return [*sign_off_requests(ini, asked, cal, now), told]
 
 
 # ---- answers and decisions ----------------------------------------------------------------------
@@ -86,12 +140,12 @@ def settled_requests(ini: Initiative, now: datetime, verdicts: dict[int, str]) -
     return [
         _to(
             ini,
-            keys.request_settled(a.id, ini.status, a.decision),
+            keys.request_settled(a.id, ini.status, a.decision, ini.round),
             a.approver_id,
             msg.answered(ini, verdicts[a.id]),
             now,
             method="chat.update",
-            target_key=keys.sign_off_request(a.id),
+            target_key=keys.sign_off_request(a.id, ini.round),
         )
         for a in ini.approvals
         if a.id in verdicts
@@ -124,13 +178,10 @@ def buttons_spent(
 
 def approval_counted(ini: Initiative, a: Approval, now: datetime) -> list[dict]:
     """An approval that does not yet decide: the approver's request settles, the owner hears 'n of m'."""
-    approved = sum(x.decision == Decision.APPROVED for x in ini.approvals)
-    text = (
-        f"{mention(a.approver_id)} approved {msg.title_of(ini)} ({approved} of {len(ini.approvals)})."
-        f"{quoted(a.comment or '')}"
-    )
-    body = msg.notice(ini, text, f"approved by {approved} of {len(ini.approvals)}")
-    told = _to(ini, keys.answer_to_owner(a.id), ini.owner_id, body, now)
+    tally = stages.tally(ini, a.stage)
+    text = f"{mention(a.approver_id)} approved {msg.title_of(ini)} ({tally}).{quoted(a.comment or '')}"
+    body = msg.notice(ini, text, f"approved by {tally}")
+    told = _to(ini, keys.answer_to_owner(a.id, ini.round), ini.owner_id, body, now)
     return [*settled_requests(ini, now, {a.id: "You approved it. Thank you!"}), told]
 
 
@@ -142,7 +193,7 @@ def ratified(ini: Initiative, a: Approval, now: datetime) -> list[dict]:
     ) + [
         _to(
             ini,
-            keys.answer_to_owner(a.id),
+            keys.answer_to_owner(a.id, ini.round),
             ini.owner_id,
             msg.notice(ini, text, "approved after the fact (ratified)"),
             now,
@@ -171,11 +222,21 @@ def decided(ini: Initiative, text: str, now: datetime, *, actor: str | None = No
     who made it) and the channel."""
     what = f"{ini.status}, {escape(ini.title)}"
     rows = [
-        _to(ini, keys.decision(ini.id, ini.status, person), person, msg.notice(ini, text, what), now)
+        _to(
+            ini,
+            keys.decision(ini.id, ini.status, person, ini.round),
+            person,
+            msg.rejected_notice(ini, text, what)
+            if person == ini.owner_id and ini.status == Status.REJECTED
+            else msg.notice(ini, text, what),
+            now,
+        )
         for person in dict.fromkeys([ini.owner_id, ini.sponsor_id])
         if person != actor
     ]
-    return rows + [_to(ini, keys.decision_note(ini.id, ini.status), ini.channel_id, msg.notice(ini, text, what), now)]
+    return rows + [
+        _to(ini, keys.decision_note(ini.id, ini.status, ini.round), ini.channel_id, msg.notice(ini, text, what), now)
+    ]
 
 
 def no_answer_needed(ini: Initiative, pending: list[Approval], why: str, now: datetime) -> list[dict]:
@@ -183,7 +244,7 @@ def no_answer_needed(ini: Initiative, pending: list[Approval], why: str, now: da
     rows = [
         _to(
             ini,
-            keys.no_answer_needed(ini.id, a.approver_id),
+            keys.no_answer_needed(ini.id, a.approver_id, ini.round),
             a.approver_id,
             msg.notice(
                 ini,
@@ -203,12 +264,12 @@ def sponsor_question_settled(ini: Initiative, now: datetime, why: str, round: in
     return [
         _to(
             ini,
-            keys.escalation_settled(ini.id, round),
+            keys.escalation_settled(ini.id, round, ini.round),
             ini.sponsor_id,
             msg.answered(ini, why),
             now,
             method="chat.update",
-            target_key=keys.escalation(ini.id, round),
+            target_key=keys.escalation(ini.id, round, ini.round),
         )
     ]
 
@@ -301,6 +362,19 @@ def reminders(team_id: str, person: str, rows: list[dict], day: date) -> dict:
 # ---- after the deadline -------------------------------------------------------------------------
 
 
+MISSING = (Decision.PENDING, Decision.QUEUED)  # sign-offs still missing: asked, or in a stage not asked yet
+
+
+def stalled_stage(ini: Initiative) -> str:
+    """Of an initiative in stages: which stage is stalled and which are not asked yet ('' for one stage)."""
+    stage = stages.current(ini)
+    if stage is None or stages.count(ini) == 1:
+        return ""
+    later = [n for n in range(stage + 1, stages.count(ini)) if stages.names(ini, n)]
+    waiting = "".join(f" {stages.label(ini, n).capitalize()} ({stages.names(ini, n)}) is not asked yet." for n in later)
+    return f"*{stages.label(ini, stage).capitalize()}* is stalled ({stages.tally(ini, stage)}).{waiting} "
+
+
 def sponsor_question(ini: Initiative, waits: list, *, again: bool, report_due: date | None = None) -> dict:
     """The escalation DM: what waits on whom and for how long, who approved, what each choice does, and the
     three buttons."""
@@ -314,17 +388,22 @@ def sponsor_question(ini: Initiative, waits: list, *, again: bool, report_due: d
         "Reminder: your decision is still needed on " if again else "The deadline has passed on "
     ) + msg.title_of(ini)
     text = (
-        f"{opening} ({msg.day(ini.deadline)}). Still waiting on:\n"
+        f"{opening} ({msg.day(ini.deadline)}). {stalled_stage(ini)}Still waiting on:\n"
         + "\n".join(pending)
         + (f"\nAlready approved: {', '.join(approved)}." if approved else "\nNobody has approved yet.")
         + f"\nOwner: {mention(ini.owner_id)}. You are the sponsor; your choices:"
-        + f"\n• *Proceed and report*: {mention(ini.owner_id)} is told to go ahead and to report"
-        + (f" by {msg.day(report_due)} if you decide today" if report_due else "")
-        + "; the pending approvers and the channel are told. Approvers can still approve, but no longer reject."
+        + (
+            f"\n• *Proceed and report* waits for {stages.required_names(blocked)}: without that approval you cannot "
+            "proceed. Extend the deadline, or withdraw."
+            if (blocked := stages.blocking(ini))
+            else f"\n• *Proceed and report*: {mention(ini.owner_id)} is told to go ahead and to report"
+            + (f" by {msg.day(report_due)} if you decide today" if report_due else "")
+            + "; the pending approvers and the channel are told. Approvers can still approve, but no longer reject."
+        )
         + "\n• *Extend*: you pick a new deadline; the approvers are told and reminded again."
         + "\n• *Withdraw*: it is closed; the owner, the pending approvers and the channel are told."
     )
-    missing = sum(w.approval.decision == Decision.PENDING for w in waits)
+    missing = sum(w.approval.decision in MISSING for w in waits)
     fallback = (
         f"{ini.reference}: your decision is still needed, {missing} of {len(waits)} sign-offs missing"
         if again
@@ -336,9 +415,9 @@ def sponsor_question(ini: Initiative, waits: list, *, again: bool, report_due: d
 def sponsor_asked(ini: Initiative, cal: Calendars, waits: list, now: datetime, *, again: bool) -> list[dict]:
     """The sponsor's question, first or again, in the sponsor's working hours; at the first, the owner is told."""
     key = (
-        keys.sponsor_asked_again(ini.id, ini.extensions, ini.sponsor_asks)
+        keys.sponsor_asked_again(ini.id, ini.extensions, ini.sponsor_asks, ini.round)
         if again
-        else keys.escalation(ini.id, ini.extensions)
+        else keys.escalation(ini.id, ini.extensions, ini.round)
     )
     asked_at = cal.working_moment(ini.team_id, ini.sponsor_id, now)
     ws = cal.ws(ini.team_id)
@@ -361,12 +440,12 @@ def sponsor_asked(ini: Initiative, cal: Calendars, waits: list, now: datetime, *
             else f"The sponsor {mention(ini.sponsor_id)} will be asked on "
             f"{msg.local_time(asked_at, cal.tz(ini.team_id, ini.sponsor_id))} their time"
         )
-        missing = sum(w.approval.decision == Decision.PENDING for w in waits)
+        missing = sum(w.approval.decision in MISSING for w in waits)
         local = asked_at.astimezone(cal.tz(ini.team_id, ini.sponsor_id))
         rows.append(
             _to(
                 ini,
-                keys.escalated_to_owner(ini.id, ini.extensions),
+                keys.escalated_to_owner(ini.id, ini.extensions, ini.round),
                 ini.owner_id,
                 msg.notice(
                     ini,

@@ -6,11 +6,14 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from bot.stages import MAX_STAGES
 from bot.text import CHANNEL, MENTION, plain_from_slack, quoted
 
 USAGE = {
     "help": "/greenlight help",
-    "new": "/greenlight new <title> approvers @a [@b …] sponsor @s [by YYYY-MM-DD | in N days] [rule all|any] [in #channel]",
+    "new": "/greenlight new <title> approvers @a [@b …] [then @c …] [required @c …] sponsor @s "
+    "[by YYYY-MM-DD | in N days] "
+    "[rule all|any|N] [in #channel]",
     "list": "/greenlight list [stalled|escalated|proceeding|mine|#channel] [page N]",
     "mine": "/greenlight mine [page N]",
     "show": "/greenlight show GL-12 [history]",
@@ -25,6 +28,7 @@ USAGE = {
     "settings": "/greenlight settings [<key> <value> | history]",
     "me": "/greenlight me [<key> <value>]",
     "snooze": "/greenlight snooze GL-12 [N days | until YYYY-MM-DD]",
+    "resubmit": "/greenlight resubmit GL-12 <what changed> [by YYYY-MM-DD | in N days] [fresh]",
     "export": "/greenlight export [csv|json] [mine|all]",
     "stats": "/greenlight stats [30|90|365]",
 }
@@ -55,9 +59,17 @@ class Draft:
     approver_ids: tuple[str, ...]
     sponsor_id: str | None
     due: Due | None = None
-    rule: str = "all"
+    rule: str = "all"  # one per stage, comma-separated, when the stages' rules differ
     channel_id: str | None = None
     details: str = ""
+    stage_of: tuple[int, ...] = ()  # each approver's stage (0-based); empty: one stage
+    required: tuple[str, ...] = ()  # approvers without whose approval the sponsor cannot proceed
+
+    @property
+    def stages(self) -> list[list[str]]:
+        """The approvers of each stage, in order."""
+        stage_of = self.stage_of or (0,) * len(self.approver_ids)
+        return [[u for u, s in zip(self.approver_ids, stage_of) if s == n] for n in range(1 + max(stage_of, default=0))]
 
 
 @dataclass(frozen=True)
@@ -139,7 +151,7 @@ def parse(text: str) -> Command:
         return parse_export(rest)
     if name == "stats":
         return parse_stats(rest)
-    if name in ("show", "approve", "reject", "nudge", "extend", "proceed", "report", "withdraw", "snooze"):
+    if name in ("show", "approve", "reject", "nudge", "extend", "proceed", "report", "withdraw", "snooze", "resubmit"):
         return _parse_on_reference(name, rest)
     raise ParseError(
         f"I don't know {quoted(plain_from_slack(name), code=True)}. Try `/greenlight help` to see what I can do."
@@ -180,11 +192,34 @@ def _parse_on_reference(name: str, rest: str) -> Command:
         return Command(name, ref=ref, due=parse_due(tail.split(), usage))
     if name == "snooze":
         return Command(name, ref=ref, due=parse_snooze(tail.split(), usage))
+    if name == "resubmit":
+        return parse_resubmit(ref, tail)
     text = plain_from_slack(tail)
     if name in ("reject", "report") and not text:
         what = "a reason" if name == "reject" else "the report text"
         raise ParseError(f"Please give {what}. Usage: `{usage}`")
     return Command(name, ref=ref, text=text)
+
+
+def parse_resubmit(ref: int, tail: str) -> Command:
+    """'<what changed> [by YYYY-MM-DD | in N days] [fresh]': the options at the end, in either order."""
+    usage, words, due, fresh = USAGE["resubmit"], tail.split(), None, False
+    while words:
+        if words[-1].lower() == "fresh" and not fresh:
+            fresh = True
+            words.pop()
+        elif due is None and len(words) >= 2 and words[-2].lower() == "by":
+            due = parse_due(words[-2:], usage)
+            del words[-2:]
+        elif due is None and len(words) >= 3 and words[-3].lower() == "in" and words[-1].lower() in ("day", "days"):
+            due = parse_due(words[-3:], usage)
+            del words[-3:]
+        else:
+            break
+    changed = plain_from_slack(" ".join(words))
+    if not changed:
+        raise ParseError(f"Say what changed since the rejection. Usage: `{usage}`")
+    return Command("resubmit", ref=ref, text=changed, due=due, key="fresh" if fresh else "")
 
 
 def parse_export(rest: str) -> Command:
@@ -216,7 +251,8 @@ def parse_stats(rest: str) -> Command:
 
 
 def parse_new(rest: str) -> Draft:
-    """Parse '<title> approvers @a … sponsor @s [by …|in N days] [rule all|any] [in #channel]'."""
+    """Parse '<title> approvers @a … [rule …] [then @c … [rule …]] sponsor @s [by …|in N days] [rule all|any|N]
+    [in #channel]'; a rule after the sponsor applies to each stage that has none of its own."""
     usage = USAGE["new"]
     # The keyword followed by a mention, so a title may itself contain the word "approvers".
     match = re.search(r"\s*\bapprovers?\b\s*(?=<@)", rest, re.IGNORECASE) or re.search(
@@ -229,11 +265,36 @@ def parse_new(rest: str) -> Draft:
         raise ParseError(f"The initiative needs a title before `approvers`. Usage: `{usage}`")
     words = rest[match.end() :].split()
 
-    approvers: list[str] = []
-    while words and MENTION.fullmatch(words[0]):
-        approvers.append(MENTION.fullmatch(words.pop(0)).group(1))
-    if not approvers:
+    stages: list[list[str]] = [[]]
+    stage_rules: list[str | None] = [None]
+    while words:
+        word = words[0].lower()
+        if MENTION.fullmatch(words[0]):
+            stages[-1].append(MENTION.fullmatch(words.pop(0)).group(1))
+        elif word == "then":
+            if not stages[-1]:
+                raise ParseError(f"Name at least one approver before `then`. Usage: `{usage}`")
+            words.pop(0)
+            stages.append([])
+            stage_rules.append(None)
+        elif word == "rule" and stages[-1] and len(words) >= 2:
+            stage_rules[-1] = parse_rule(words[1])
+            del words[:2]
+        else:
+            break
+    if not stages[0]:
         raise ParseError(f"Name at least one approver as an @mention after `approvers`. Usage: `{usage}`")
+    if not stages[-1]:
+        raise ParseError(f"Name at least one approver as an @mention after `then`. Usage: `{usage}`")
+    if len(stages) > MAX_STAGES:
+        raise ParseError(f"Approvers can be asked in at most {MAX_STAGES} stages; you named {len(stages)}.")
+    required: list[str] = []
+    if words and words[0].lower() == "required":
+        words.pop(0)
+        while words and MENTION.fullmatch(words[0]):
+            required.append(MENTION.fullmatch(words.pop(0)).group(1))
+        if not required:
+            raise ParseError(f"Name the required approvers as @mentions after `required`. Usage: `{usage}`")
     if not words or words[0].lower() != "sponsor":
         raise ParseError(
             f"After the approvers, name the sponsor: `sponsor @name` (approvers must be @mentions). Usage: `{usage}`"
@@ -249,11 +310,7 @@ def parse_new(rest: str) -> Draft:
     while words:
         word = words[0].lower()
         if word == "rule" and len(words) >= 2:
-            rule = words[1].lower()
-            if rule not in ("all", "any"):
-                raise ParseError(
-                    f"The rule is `all` (every approver) or `any` (one is enough), not {quoted(plain_from_slack(words[1]))}."
-                )
+            rule = parse_rule(words[1])
             del words[:2]
         elif word == "in" and len(words) >= 2 and CHANNEL.fullmatch(words[1]):
             channel = CHANNEL.fullmatch(words[1]).group(1)
@@ -276,4 +333,25 @@ def parse_new(rest: str) -> Draft:
             raise ParseError(f"An initiative has exactly one sponsor. Usage: `{usage}`")
         else:
             raise ParseError(f"I don't understand {quoted(plain_from_slack(' '.join(words)))}. Usage: `{usage}`")
-    return Draft(title=title, approver_ids=tuple(approvers), sponsor_id=sponsor, due=due, rule=rule, channel_id=channel)
+    rules = [own or rule for own in stage_rules]
+    return Draft(
+        title=title,
+        approver_ids=tuple(u for stage in stages for u in stage),
+        sponsor_id=sponsor,
+        due=due,
+        rule=rules[0] if len(set(rules)) == 1 else ",".join(rules),
+        channel_id=channel,
+        stage_of=tuple(n for n, stage in enumerate(stages) for _ in stage) if len(stages) > 1 else (),
+        required=tuple(required),
+    )
+
+
+def parse_rule(word: str) -> str:
+    """'all', 'any' or a number of approvals N (of each stage)."""
+    rule = word.lower()
+    if rule in ("all", "any") or re.fullmatch(r"[1-9][0-9]?", rule):
+        return rule
+    raise ParseError(
+        f"The rule is `all` (every approver), `any` (one is enough) or a number (that many approvals), "
+        f"not {quoted(plain_from_slack(word))}."
+    )

@@ -27,13 +27,20 @@ class Status(StrEnum):
 
 
 class Decision(StrEnum):
-    """One approver's answer."""
+    """One approver's answer, or why none is asked for (yet)."""
 
-    PENDING = "pending"
+    PENDING = "pending"  # asked, not yet answered
     APPROVED = "approved"
     REJECTED = "rejected"
+    QUEUED = "queued"  # in a later stage, not asked yet
+    SKIPPED = "skipped"  # its stage was complete without this answer: none needed
+
+    @property
+    def answered(self) -> bool:
+        return self in ANSWERED
 
 
+ANSWERED = (Decision.APPROVED, Decision.REJECTED)
 ASKING = (Status.OPEN, Status.ESCALATED)
 ACTIVE = (Status.OPEN, Status.ESCALATED, Status.PROCEEDING)  # not yet closed: listed and summarised
 CLOSED = (Status.APPROVED, Status.REJECTED, Status.WITHDRAWN, Status.REPORTED)

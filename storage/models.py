@@ -145,7 +145,9 @@ class Initiative(Base):
     owner_id: Mapped[str] = mapped_column(String(32))
     sponsor_id: Mapped[str] = mapped_column(String(32))
     channel_id: Mapped[str] = mapped_column(String(32))
-    rule: Mapped[str] = mapped_column(String(3), default="all")
+    rule: Mapped[str] = mapped_column(String(3), default="all")  # all, any or N approvals (of each stage)
+    # When the stages' rules differ: each stage's, comma-separated ("2,all,any"); NULL: `rule` applies to each.
+    stage_rules: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[Status] = mapped_column(_states(Status, "status", 12), default=Status.OPEN)
     deadline: Mapped[date] = mapped_column(Date)
     # Due moments, kept only while they can still fire (NULL otherwise) so sweeps find work by index.
@@ -161,6 +163,7 @@ class Initiative(Base):
     report_due: Mapped[date | None] = mapped_column(Date)
     report_text: Mapped[str | None] = mapped_column(Text)
     extensions: Mapped[int] = mapped_column(default=0)
+    round: Mapped[int] = mapped_column(default=1, server_default="1")  # 2 and on: resubmitted after a rejection
     sponsor_asks: Mapped[int] = mapped_column(default=0)
     report_reminders: Mapped[int] = mapped_column(default=0)
     last_manual_nudge_on: Mapped[date | None] = mapped_column(Date)
@@ -192,7 +195,11 @@ class Approval(Base):
     initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"))
     approver_id: Mapped[str] = mapped_column(String(32))
     position: Mapped[int] = mapped_column(default=0)
-    requested_at: Mapped[datetime]
+    stage: Mapped[int] = mapped_column(default=0, server_default="0")  # asked after every earlier stage is complete
+    required: Mapped[bool] = mapped_column(
+        default=False, server_default=false()
+    )  # the sponsor cannot proceed without this approval
+    requested_at: Mapped[datetime | None]  # NULL while its stage has not been asked (decision queued)
     decision: Mapped[Decision] = mapped_column(_states(Decision, "decision", 8), default=Decision.PENDING)
     decided_at: Mapped[datetime | None]
     comment: Mapped[str | None] = mapped_column(Text)

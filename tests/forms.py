@@ -23,6 +23,8 @@ def answers(
     deadline=None,
     rule="all",
     channel="CGENERAL",
+    stages=(),
+    required=(),
 ) -> dict:
     """The state Slack sends for the form, as if the person filled it in."""
     values = {
@@ -36,6 +38,10 @@ def answers(
         },
         "channel": {"type": "conversations_select", "selected_conversation": channel},
     }
+    for n, stage in enumerate(stages, 2):  # the later stages' pickers
+        values[f"approvers-{n}"] = {"type": "multi_users_select", "selected_users": list(stage)}
+    if required:
+        values["required"] = {"type": "multi_users_select", "selected_users": list(required)}
     if deadline:
         values["deadline"] = {"type": "datepicker", "selected_date": deadline}
     return values

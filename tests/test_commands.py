@@ -175,6 +175,35 @@ def test_new_keeps_duplicates_for_validation_to_refuse():
 NEW_USAGE = USAGE["new"]
 
 
+def test_new_in_stages_each_with_its_rule():
+    draft = parse(
+        "new Training plan approvers <@UHR> <@UFIN> <@UOPS> rule 2 then <@UCOUNCIL> then <@UDIR> "
+        "sponsor <@UVP> rule any"
+    ).draft
+    assert draft.approver_ids == ("UHR", "UFIN", "UOPS", "UCOUNCIL", "UDIR")
+    assert draft.stages == [["UHR", "UFIN", "UOPS"], ["UCOUNCIL"], ["UDIR"]]
+    assert draft.rule == "2,any,any"  # a rule after the sponsor applies to each stage without its own
+    assert parse("new T approvers <@UA> then <@UB> sponsor <@US>").draft.rule == "all"
+    assert parse("new T approvers <@UA> <@UB> sponsor <@US> rule 2").draft == Draft(
+        title="T", approver_ids=("UA", "UB"), sponsor_id="US", rule="2"
+    )
+
+
+def test_resubmit_takes_what_changed_then_a_deadline_and_fresh_in_either_order():
+    cmd = parse("resubmit GL-12 Budget halved, in 2 phases by 2027-01-15 fresh")
+    assert (cmd.ref, cmd.text, cmd.due, cmd.key) == (
+        12,
+        "Budget halved, in 2 phases",
+        Due(on=date(2027, 1, 15)),
+        "fresh",
+    )
+    cmd = parse("resubmit 12 One trainer fresh in 5 days")
+    assert (cmd.text, cmd.due, cmd.key) == ("One trainer", Due(business_days=5), "fresh")
+    assert parse("resubmit gl-3 Smaller scope").due is None
+    with pytest.raises(ParseError, match="what changed"):
+        parse("resubmit GL-12 in 5 days")
+
+
 @pytest.mark.parametrize(
     "text, says",
     [
@@ -208,8 +237,13 @@ NEW_USAGE = USAGE["new"]
         ("new Plan approvers <@UA> sponsor <@US> in 99999999 days", "is not a number of days"),
         (
             "new Plan approvers <@UA> sponsor <@US> rule most",
-            "The rule is `all` (every approver) or `any` (one is enough), not “most”",
+            "The rule is `all` (every approver), `any` (one is enough) or a number (that many approvals), not “most”",
         ),
+        ("new Plan approvers <@UA> sponsor <@US> rule 0", "not “0”"),
+        ("new Plan approvers <@UA> then sponsor <@US>", "Name at least one approver as an @mention after `then`"),
+        ("new Plan approvers then <@UA> sponsor <@US>", "Name at least one approver before `then`"),
+        ("new Plan approvers <@UA> then then <@UB> sponsor <@US>", "Name at least one approver before `then`"),
+        ("new Plan approvers <@UA> then <@UB> then <@UC> then <@UD> sponsor <@US>", "at most 3 stages"),
         ("new Plan approvers <@UA> sponsor <@US> in #general", "pick the channel"),
     ],
 )

@@ -133,3 +133,37 @@ def test_released_revisions_are_never_edited():
         assert hashlib.sha256((MIGRATIONS / name).read_bytes()).hexdigest() == digest, (
             f"migrations/{name} was released and must not change: add a new revision instead"
         )
+
+
+def test_existing_initiatives_become_one_stage_initiatives_with_their_rule(empty):
+    command.upgrade(alembic_config(empty), "0008")
+    with empty.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO workspaces (team_id, timezone, working_days, working_hours, deadline_days, first_nudge, "
+                "nudge_every, sponsor_every, report_after, report_every, summary_day, summary_time, next_number, "
+                "created_at, self_sponsor, summary_names) VALUES ('T1', 'UTC', 'mon', '09:00-17:00', 1, 1, 1, 1, 1, 1, "
+                "'mon', '09:00', 2, '2026-12-07', false, true)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO initiatives (id, team_id, number, title, details, owner_id, sponsor_id, channel_id, rule, "
+                "status, deadline, created_at, extensions, sponsor_asks, report_reminders) VALUES (1, 'T1', 1, 'Plan', "
+                "'', 'U1', 'U2', 'C1', 'any', 'open', '2026-12-18', '2026-12-07', 0, 0, 0)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO approvals (initiative_id, approver_id, position, requested_at, decision, nudges_sent, "
+                "last_call_sent) VALUES (1, 'U3', 0, '2026-12-07', 'pending', 0, false), "
+                "(1, 'U4', 1, '2026-12-07', 'approved', 0, false)"
+            )
+        )
+    migrate(empty)
+    with empty.connect() as conn:
+        assert conn.execute(text("SELECT rule FROM initiatives")).scalar() == "any"
+        assert conn.execute(text("SELECT approver_id, stage, decision FROM approvals ORDER BY position")).all() == [
+            ("U3", 0, "pending"),
+            ("U4", 0, "approved"),
+        ]

@@ -22,7 +22,19 @@ def test_the_form_has_every_field_with_sensible_defaults(slack, fake):
     view = open_form(slack, fake, channel="CPLANS")
     assert view["callback_id"] == "register" and view["title"]["text"] == "New initiative"
     fields = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
-    assert list(fields) == ["title", "details", "approvers", "sponsor", "deadline", "rule", "channel"]
+    assert list(fields) == [
+        "title",
+        "details",
+        "approvers",
+        "approvers-2",
+        "approvers-3",
+        "required",
+        "sponsor",
+        "deadline",
+        "rule",
+        "channel",
+    ]
+    assert fields["approvers-2"]["type"] == fields["approvers-3"]["type"] == "multi_users_select"
     assert fields["approvers"]["type"] == "multi_users_select" and fields["approvers"]["max_selected_items"] == 10
     assert fields["sponsor"]["type"] == "users_select"
     # 10 business days after Monday 7 December 2026

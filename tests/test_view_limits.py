@@ -47,6 +47,8 @@ def test_home_stays_within_limits_however_much_there_is(count):
             requested_at=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=n),
             decision="pending",
             decided_at=None,
+            stage=0,
+            required=False,
         )
         return SimpleNamespace(
             id=n,

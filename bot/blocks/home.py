@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from bot import stages
 from bot.blocks.common import actions, button, context, header, section
 from bot.blocks.ids import Action
-from bot.blocks.initiatives import STATUS_LABEL, deadline_of, proceed_button, title_of, withdraw_button
+from bot.blocks.initiatives import STATUS_LABEL, deadline_of, proceed_button, sponsor_buttons, title_of, withdraw_button
 from bot.blocks.lists import initiative_row
 from bot.text import mention
 
@@ -39,7 +40,8 @@ def owned_item(ini, waits) -> list[dict]:
 
 def sponsored_item(ini, waits) -> list[dict]:
     """An initiative this person sponsors: Proceed and report and Extend while it is undecided."""
-    buttons = [proceed_button(ini), button("Extend", Action.EXTEND, str(ini.id))]
+    buttons = [] if stages.blocking(ini) else [proceed_button(ini)]
+    buttons.append(button("Extend", Action.EXTEND, str(ini.id)))
     return [section(_row(ini, waits))] + ([actions(*buttons)] if ini.status in OPEN else [])
 
 
@@ -50,10 +52,9 @@ def decision_item(ini, waits) -> list[dict]:
         f"*Decision:* {title_of(ini)} from {mention(ini.owner_id)} passed its {deadline_of(ini)} without "
         f"sign-off from {pending or 'everyone'}. Proceed and report, extend, or withdraw?"
     )
-    return [
-        section(text),
-        actions(proceed_button(ini), button("Extend", Action.EXTEND, str(ini.id)), withdraw_button(ini)),
-    ]
+    if missing := stages.blocking(ini):
+        text += f" Proceeding waits for {stages.required_names(missing)}."
+    return [section(text), sponsor_buttons(ini)]
 
 
 def _fit(groups: list[list[list[dict]]], budget: int) -> list[int]:

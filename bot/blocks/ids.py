@@ -19,6 +19,7 @@ class Action(StrEnum):
     PREVIOUS_PAGE = "previous_page"
     NEXT_PAGE = "next_page"
     HISTORY = "older_events"
+    RESUBMIT = "resubmit"  # in the owner's rejection DM: a new round
 
 
 class View(StrEnum):
@@ -27,3 +28,4 @@ class View(StrEnum):
     EXTEND = "extend_deadline"
     REGISTER = "register"
     MY_CALENDAR = "my_calendar"
+    RESUBMIT = "resubmit"

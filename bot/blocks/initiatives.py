@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from bot import stages
 from bot.blocks.common import actions, button, confirmation, context, header, message, section
 from bot.blocks.ids import Action
 from bot.text import channel_link, escape, mention
@@ -17,6 +18,9 @@ STATUS_LABEL = {
     "proceeding": "proceeding without all sign-offs; report due",
     "reported": "proceeded and reported",
 }
+
+
+RULE_NAMES = {"all": "all approvers", "any": "any one approver"}
 
 
 def day(d: date) -> str:
@@ -49,11 +53,15 @@ def title_of(ini) -> str:
 
 def announcement(ini) -> dict:
     """The channel post that tells everyone an initiative was registered."""
-    approvers = ", ".join(mention(a.approver_id) for a in ini.approvals)
-    rule = "every approver must approve" if ini.rule == "all" else "one approval is enough"
+    approvers = stages.outline(ini)
+    if stages.count(ini) > 1:
+        approvers = f"in {stages.count(ini)} stages, one after the other: {approvers}"
+    required = [a for a in ini.approvals if a.required]
+    if required:
+        approvers += f". Without the approval of {stages.required_names(required)}, it cannot proceed"
     text = (
         f"{mention(ini.owner_id)} registered {title_of(ini)} for sign-off.\n"
-        f"Approvers: {approvers} ({rule}). Sponsor: {mention(ini.sponsor_id)}. Deadline: {day(ini.deadline)}."
+        f"Approvers: {approvers}. Sponsor: {mention(ini.sponsor_id)}. Deadline: {day(ini.deadline)}."
     )
     blocks = [section(text)]
     if ini.details:
@@ -114,22 +122,44 @@ def withdraw_button(ini) -> dict:
     return irreversible(ini, "Withdraw", Action.WITHDRAW, "danger", f"Withdraw {ini.reference}?", consequences)
 
 
+def sponsor_buttons(ini) -> dict:
+    """Proceed and report (unless a required approval is missing), Extend and Withdraw."""
+    proceed = [] if stages.blocking(ini) else [proceed_button(ini)]
+    return actions(*proceed, button("Extend", Action.EXTEND, str(ini.id)), withdraw_button(ini))
+
+
 def sponsor_decision(fallback: str, text: str, ini) -> dict:
     """A DM to the sponsor: the text, then Proceed and report, Extend and Withdraw (the first and last confirmed)."""
-    buttons = actions(proceed_button(ini), button("Extend", Action.EXTEND, str(ini.id)), withdraw_button(ini))
-    return message(fallback, [section(text), buttons])
+    return message(fallback, [section(text), sponsor_buttons(ini)])
 
 
-def approval_request(ini, plan: str) -> dict:
-    """The DM that asks an approver for sign-off."""
+def approval_request(ini, plan: str, stage: str = "", changed: str = "") -> dict:
+    """The DM that asks an approver for sign-off (in `stage`, 'stage 2 of 3', if there are several); `changed`:
+    what changed since it was rejected, when it was resubmitted."""
+    where = f" ({stage}: the stages before have signed off)" if stage and not stage.startswith("stage 1 ") else ""
+    where = where or (f" ({stage})" if stage else "")
     text = (
-        f"{mention(ini.owner_id)} asks for your sign-off on {title_of(ini)}.\nDeadline: *{day(ini.deadline)}*. {plan}"
+        f"{mention(ini.owner_id)} asks for your sign-off on {title_of(ini)}{where}.\n"
+        f"Deadline: *{day(ini.deadline)}*. {plan}"
     )
     blocks = [section(text)]
+    if changed:
+        blocks.append(
+            section(f"*Resubmitted after a rejection* (round {ini.round}). What changed:\n>{escape(changed)}")
+        )
     if ini.details:
         blocks.append(section(f">{escape(ini.details)}"))
     blocks.append(approver_buttons(ini))
-    return message(f"{ini.reference}: your sign-off is requested on {escape(ini.title)}", blocks)
+    again = "again, resubmitted" if changed else "requested"
+    return message(f"{ini.reference}: your sign-off is {again} on {escape(ini.title)}", blocks)
+
+
+def rejected_notice(ini, text: str, what: str) -> dict:
+    """The owner told of a rejection, with the Resubmit button (a new round with what changed)."""
+    return message(
+        f"{ini.reference}: {what}",
+        [section(text), actions(button("Resubmit", Action.RESUBMIT, str(ini.id), "primary"))],
+    )
 
 
 def answered(ini, verdict: str) -> dict:
@@ -151,6 +181,8 @@ EVENT_PHRASES = {
     "objected": "objected after the sponsor decided to proceed",
     "withdrawn": "withdrew it",
     "status_approved": "all needed sign-offs arrived: approved",
+    "stage_asked": "asked stage {stage} for sign-off",
+    "resubmitted": "resubmitted it: round {round}",
     "nudged": "nudged {to}",
     "last_call": "sent the last call to {to}",
     "manual_nudge": "nudged the pending approvers",
@@ -172,9 +204,15 @@ def history_line(event, tz, *, private: bool = False) -> str:
     who = mention(event.actor_id) if event.actor_id else "Greenlight"
     data = event.data or {}
     template = EVENT_PHRASES.get(event.kind, event.kind.replace("_", " "))
-    what = template.format(to=mention(data["to"]) if data.get("to") else "someone")
-    if data.get("deadline") and event.kind in ("extended", "registered"):
+    what = template.format(
+        to=mention(data["to"]) if data.get("to") else "someone",
+        stage=data.get("stage", ""),
+        round=data.get("round", ""),
+    )
+    if data.get("deadline") and event.kind in ("extended", "registered", "resubmitted"):
         what += f" (deadline {day(date.fromisoformat(data['deadline']))})"
+    if event.kind == "resubmitted" and data.get("fresh"):
+        what += ", every approver asked again"
     text = data.get("comment") or data.get("reason") or data.get("note") or data.get("text")
     if text and not private:
         what += f": “{escape(text[:200])}”"
@@ -227,7 +265,11 @@ def history(story, title: str) -> list[dict]:
 def approver_line(ini, wait, now=None, tz=None) -> str:
     """'<@U1> approved after 2 business days' or '<@U2> pending for 4 business days', with a snooze still running."""
     a = wait.approval
-    if a.decision == "pending":
+    if a.decision == "queued":
+        state = "not asked yet" if ini.status in ("open", "escalated") else "was not asked"
+    elif a.decision == "skipped":
+        state = "no answer needed: the stage was complete without it"
+    elif a.decision == "pending":
         state = f"pending for *{wait.text}*" if ini.status in ("open", "escalated") else f"did not answer ({wait.text})"
         if now and a.snoozed_until and a.snoozed_until > now and ini.status == "open":
             state += f", snoozed until {moment(a.snoozed_until, tz)}"
@@ -238,7 +280,8 @@ def approver_line(ini, wait, now=None, tz=None) -> str:
     else:
         state = f"{a.decision} after {wait.text}"
     comment = f": “{escape(a.comment[:200])}”" if a.comment else ""
-    return f"{mention(a.approver_id)} {state}{comment}"
+    required = " (required)" if a.required else ""
+    return f"{mention(a.approver_id)}{required} {state}{comment}"
 
 
 def detail(story) -> list[dict]:
@@ -249,18 +292,25 @@ def detail(story) -> list[dict]:
     lines = [
         f"Status: *{STATUS_LABEL[ini.status]}*",
         f"Owner: {mention(ini.owner_id)} · Sponsor: {mention(ini.sponsor_id)} · Channel: {channel_link(ini.channel_id)}",
-        f"Rule: {'all approvers' if ini.rule == 'all' else 'any one approver'} · {deadline_of(ini)}",
+        f"Rule: {RULE_NAMES.get(ini.rule, f'{ini.rule} of {len(ini.approvals)} approvers')} · {deadline_of(ini)}"
+        if stages.count(ini) == 1
+        else f"{stages.count(ini)} stages, one after the other · {deadline_of(ini)}",
     ]
+    if ini.round > 1:
+        lines.append(f"Round {ini.round}: resubmitted after a rejection")
     if ini.report_due and ini.status == "proceeding":
         lines.append(f"Report due: {day(ini.report_due)}")
     blocks = [header(f"{ini.reference} {ini.title}"), section("\n".join(lines))]
     if ini.details:
         blocks.append(context(escape(ini.details)))
-    blocks.append(
-        section(
-            "*Approvers*\n" + "\n".join(approver_line(ini, w, story.now, zone(story.timezone)) for w in story.waits)
-        )
-    )
+    tz = zone(story.timezone)
+    if stages.count(ini) == 1:
+        blocks.append(section("*Approvers*\n" + "\n".join(approver_line(ini, w, story.now, tz) for w in story.waits)))
+    for n, rule in enumerate(stages.rules(ini)) if stages.count(ini) > 1 else ():
+        waits = [w for w in story.waits if w.approval.stage == n]
+        state = " · *waiting*" if n == stages.current(ini) and ini.status in ("open", "escalated") else ""
+        head = f"*{stages.label(ini, n).capitalize()}* ({stages.rule_text(rule, len(waits))}){state}"
+        blocks.append(section(head + "\n" + "\n".join(approver_line(ini, w, story.now, tz) for w in waits)))
     if ini.report_text:
         blocks.append(section(f"*Report*\n>{escape(ini.report_text)}"))
     page, oldest = history_page(history_lines(story, zone(story.timezone)), 47 - len(blocks))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import stages
 from bot.blocks.common import actions, button, context, header, section
 from bot.blocks.ids import Action
 from bot.blocks.initiatives import STATUS_LABEL, day, deadline_of, title_of
@@ -30,6 +31,7 @@ EXAMPLES = {
     "settings": "/greenlight settings holidays DE",
     "me": "/greenlight me holidays US-NY",
     "snooze": "/greenlight snooze GL-12 3 days",
+    "resubmit": "/greenlight resubmit GL-12 Budget halved, one trainer in 10 days",
 }
 
 
@@ -57,7 +59,7 @@ def initiative_row(ini, waits) -> str:
         due = f"report due {day(ini.report_due)}" if ini.report_due else "report due"
         return f"{title_of(ini)}: proceeding, {due}"
     state = "waiting on the sponsor " + mention(ini.sponsor_id) + "; " if ini.status == "escalated" else ""
-    return f"{title_of(ini)}: {state}pending {pending_text(waits)} · {deadline_of(ini)}"
+    return f"{title_of(ini)}: {state}{stages.waiting_label(ini)}pending {pending_text(waits)} · {deadline_of(ini)}"
 
 
 def rows_blocks(title: str, rows: list[str], empty: str, budget: int = MAX_BLOCKS - 1) -> list[dict]:

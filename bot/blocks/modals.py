@@ -83,6 +83,52 @@ def extend_deadline(ini, now) -> dict:
     return modal(View.EXTEND, f"Extend {ini.reference}", [intro, picker], str(ini.id), "Extend")
 
 
+FRESH = "fresh"
+
+
+def resubmit(ini, now) -> dict:
+    """Asks the owner of a rejected initiative what changed, the new deadline, and whether to start fresh."""
+    intro = {
+        "type": "section",
+        "text": {
+            "type": "plain_text",
+            "text": truncate(
+                f"{ini.reference}: {ini.title}\nA new round: whoever rejected or had not answered is asked again, "
+                "with what changed.",
+                3000,
+            ),
+        },
+    }
+    changed = text_input("changed", "What changed?", multiline=True, max_length=2000)
+    deadline = {
+        "type": "input",
+        "block_id": "deadline",
+        "optional": True,
+        "label": {"type": "plain_text", "text": "New deadline"},
+        "hint": {"type": "plain_text", "text": "Leave empty for the workspace's default."},
+        "element": {"type": "datepicker", "action_id": "deadline"},
+    }
+    option = {
+        "text": {"type": "plain_text", "text": "Start fresh: ask every approver again"},
+        "description": {"type": "plain_text", "text": "Otherwise the approvals given so far stand."},
+        "value": FRESH,
+    }
+    fresh = {
+        "type": "input",
+        "block_id": FRESH,
+        "optional": True,
+        "label": {"type": "plain_text", "text": "Earlier approvals"},
+        "element": {"type": "checkboxes", "action_id": FRESH, "options": [option]},
+    }
+    return modal(View.RESUBMIT, f"Resubmit {ini.reference}", [intro, changed, deadline, fresh], str(ini.id), "Resubmit")
+
+
+def submitted_fresh(view: dict) -> bool:
+    """Whether the resubmission form's "start fresh" box is ticked."""
+    picked = view["state"]["values"].get(FRESH, {}).get(FRESH, {}).get("selected_options") or []
+    return any(o.get("value") == FRESH for o in picked)
+
+
 def submitted_date(view: dict, block_id: str) -> str | None:
     """The date picked in a datepicker of a submitted view (YYYY-MM-DD)."""
     return view["state"]["values"].get(block_id, {}).get(block_id, {}).get("selected_date")

@@ -19,6 +19,8 @@ TITLE, DETAILS, APPROVERS, SPONSOR, DEADLINE, RULE, CHANNEL = (
     "rule",
     "channel",
 )
+REQUIRED = "required"
+LATER_STAGES = ("approvers-2", "approvers-3")  # asked one after the other, once the stage before is complete
 RULES = {"all": "Every approver must approve", "any": "One approval is enough"}
 
 
@@ -40,7 +42,7 @@ def _option(value: str) -> dict:
 
 
 def registration(default_deadline: date, channel_id: str | None) -> dict:
-    """The form: title, details, approvers, sponsor, deadline, rule and channel."""
+    """The form: title, details, approvers (up to three stages), sponsor, deadline, rule and channel."""
     channel = {
         "type": "conversations_select",
         "filter": {"include": ["public", "private"], "exclude_bot_users": True},
@@ -72,6 +74,27 @@ def registration(default_deadline: date, channel_id: str | None) -> dict:
             },
             hint="Each must answer Approve or Reject. Not you, and not the sponsor.",
         ),
+        *(
+            _input(
+                block_id,
+                f"Then, stage {n}",
+                {
+                    "type": "multi_users_select",
+                    "max_selected_items": 10,
+                    "placeholder": {"type": "plain_text", "text": "Asked once the stage before is complete"},
+                },
+                optional=True,
+                hint="Leave empty to ask everyone at once." if n == 2 else None,
+            )
+            for n, block_id in enumerate(LATER_STAGES, 2)
+        ),
+        _input(
+            REQUIRED,
+            "Required approvers",
+            {"type": "multi_users_select", "placeholder": {"type": "plain_text", "text": "Among the approvers"}},
+            optional=True,
+            hint="The sponsor cannot proceed without their approval (a works council, say).",
+        ),
         _input(
             SPONSOR,
             "Sponsor",
@@ -88,6 +111,7 @@ def registration(default_deadline: date, channel_id: str | None) -> dict:
             RULE,
             "Rule",
             {"type": "static_select", "options": [_option("all"), _option("any")], "initial_option": _option("all")},
+            hint="With stages, the rule applies to each stage.",
         ),
         _input(
             CHANNEL, "Announce in", channel, optional=True, hint="Leave empty to use the workspace's summary channel."
@@ -113,10 +137,14 @@ def submitted(view: dict) -> Draft:
 
     picked = element(DEADLINE).get("selected_date")
     rule = (element(RULE).get("selected_option") or {}).get("value") or "all"
+    picked_stages = [element(block_id).get("selected_users") or [] for block_id in (APPROVERS, *LATER_STAGES)]
+    stages = [picked for picked in picked_stages if picked]
     return Draft(
         title=submitted_text(view, TITLE),
         details=submitted_text(view, DETAILS),
-        approver_ids=tuple(element(APPROVERS).get("selected_users") or ()),
+        approver_ids=tuple(u for stage in stages for u in stage),
+        stage_of=tuple(n for n, stage in enumerate(stages) for _ in stage) if len(stages) > 1 else (),
+        required=tuple(element(REQUIRED).get("selected_users") or ()),
         sponsor_id=element(SPONSOR).get("selected_user"),
         due=Due(on=date.fromisoformat(picked)) if picked else None,
         rule=rule,

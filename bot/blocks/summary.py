@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import stages
 from bot.blocks.common import HEADER_LIMIT, SECTION_LIMIT, context, header, message, section
 from bot.blocks.initiatives import day, deadline_of, title_of
 from bot.blocks.lists import pending_text
@@ -16,7 +17,8 @@ LIST_HINT = "see `/greenlight list`"
 
 def stalled_row(item) -> str:
     """'*GL-3* Title: waiting on <@A> (4 business days), <@B> (2 business days) · deadline Fri 18 Dec 2026'."""
-    return f"{title_of(item.initiative)}: waiting on {pending_text(item.waits)} · {deadline_of(item.initiative)}"
+    ini = item.initiative
+    return f"{title_of(ini)}: {stages.waiting_label(ini)}waiting on {pending_text(item.waits)} · {deadline_of(ini)}"
 
 
 def with_sponsor_row(item) -> str:

@@ -15,7 +15,7 @@ from bot.flows import stats as stats_flow
 from bot.flows import visibility as visibility_flow
 from bot.parsing import Command, ParseError, parse
 from bot.people import refresh_people
-from bot.services import Refusal, escalation, nudges, overview, personal, summary, visibility
+from bot.services import Refusal, escalation, nudges, overview, personal, resubmission, summary, visibility
 from bot.services import initiatives as service
 from bot.services.workspaces import workspace
 from bot.text import escape
@@ -91,6 +91,14 @@ def extend(gl, cmd: Command, who: Invocation) -> str:
 def _hidden(number: int) -> Refusal:
     """What someone who may not see GL-n is told: the same as when it does not exist, so nothing leaks."""
     return Refusal(f"There is no GL-{number} in this workspace. `/greenlight list` shows the open ones.")
+
+
+def resubmit(gl, cmd: Command, who: Invocation) -> str:
+    return gl.act(
+        lambda s, now: resubmission.resubmit(
+            s, service.find(s, who.team_id, cmd.ref), who.user_id, cmd.text, cmd.due, cmd.key == "fresh", now
+        )
+    )
 
 
 def snooze(gl, cmd: Command, who: Invocation) -> str:
@@ -200,4 +208,5 @@ HANDLERS = {
     "export": export_flow.run,
     "stats": stats_flow.run,
     "snooze": snooze,
+    "resubmit": resubmit,
 }

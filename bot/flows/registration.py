@@ -13,16 +13,19 @@ from storage.models import Person
 
 def register(gl, client, team_id: str, owner_id: str, draft) -> str:
     """Register the draft and say what happens next; RegistrationInvalid (field errors) if it can't."""
-    refresh_people(gl, client, team_id, (*draft.approver_ids, draft.sponsor_id))
+    refresh_people(gl, client, team_id, (*draft.approver_ids, *draft.required, draft.sponsor_id))
     ini = gl.act(
         lambda s, now: service.register(
             s, team_id=team_id, owner_id=owner_id, draft=draft, now=now, default_tz=gl.config.timezone
         )
     )
-    approvers = ", ".join(mention(u) for u in draft.approver_ids)
+    first, *later = [", ".join(mention(u) for u in stage) for stage in draft.stages]
+    then = "".join(
+        f" Stage {n} ({names}) is asked once the stage before is complete." for n, names in enumerate(later, 2)
+    )
     return (
         f"Registered *{ini.reference}* “{escape(ini.title)}”. I announced it in {channel_link(ini.channel_id)} "
-        f"and asked {approvers} for sign-off. Deadline: {msg.day(ini.deadline)}; then {mention(ini.sponsor_id)} decides."
+        f"and asked {first} for sign-off.{then} Deadline: {msg.day(ini.deadline)}; then {mention(ini.sponsor_id)} decides."
     )
 
 

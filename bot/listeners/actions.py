@@ -9,7 +9,7 @@ from bot.flows import commands
 from bot.flows.commands import Invocation
 from bot.listeners.outcomes import attempt, ephemeral, outcome, settled
 from bot.parsing import Due
-from bot.services import escalation, nudges, personal
+from bot.services import escalation, nudges, personal, resubmission
 from bot.services import initiatives as service
 from bot.services.workspaces import workspace
 
@@ -134,3 +134,4 @@ def register(app, gl) -> None:
     app.action(Action.REJECT.value)(opens_modal(service.rejectable, lambda ini, now: modals.reject_reason(ini)))
     app.action(Action.ASK.value)(opens_modal(service.askable, lambda ini, now: modals.ask_question(ini)))
     app.action(Action.EXTEND.value)(opens_modal(escalation.extendable, modals.extend_deadline))
+    app.action(Action.RESUBMIT.value)(opens_modal(resubmission.resubmittable, modals.resubmit))

@@ -13,7 +13,7 @@ from bot.blocks.modals import submitted_date, submitted_text
 from bot.flows import registration
 from bot.listeners.outcomes import SLACK_DOWN
 from bot.parsing import Due
-from bot.services import Refusal, escalation, personal
+from bot.services import Refusal, escalation, personal, resubmission
 from bot.services import initiatives as service
 
 
@@ -69,4 +69,16 @@ def register(app, gl) -> None:
 
     app.view(View.REJECT.value)(on_submit("reason", submitted_text, service.reject))
     app.view(View.EXTEND.value)(on_submit("deadline", dated, escalation.extend))
+
+    def resubmission_of(view, field):
+        changed = submitted_text(view, field)
+        return changed and (changed, dated(view, "deadline"), modals.submitted_fresh(view))
+
+    app.view(View.RESUBMIT.value)(
+        on_submit(
+            "changed",
+            resubmission_of,
+            lambda s, ini, user_id, value, now: resubmission.resubmit(s, ini, user_id, *value, now),
+        )
+    )
     app.view(View.ASK.value)(on_submit("question", submitted_text, service.ask_owner))

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot import notices
+from bot import notices, stages
 from bot.blocks import initiatives as msg
 from bot.parsing import Due
 from bot.services import Refusal, record
@@ -71,6 +71,12 @@ def proceed(session: Session, ini: Initiative, user_id: str, note: str, now: dat
             f"{ini.reference} is already proceeding; the report is due {msg.day(ini.report_due)}. Nothing changed."
         )
     require_asking(ini, "there is nothing to proceed with. Nothing changed.")
+    if missing := stages.blocking(ini):
+        raise Refusal(
+            f"{ini.reference} cannot proceed without {stages.required_names(missing)}: the approval of required "
+            f"approvers is still missing. Nothing changed. You can extend the deadline "
+            f"(`/greenlight extend {ini.reference} in 5 days`) or withdraw it."
+        )
     if ini.sponsor_id == ini.owner_id and all(a.decision == Decision.PENDING for a in ini.approvals):
         raise Refusal(
             f"You are both the owner and the sponsor of {ini.reference}, so you can proceed without sign-off "

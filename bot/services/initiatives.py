@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import notices
+from bot import stages as stages_of
 from bot.blocks import initiatives as msg
 from bot.parsing import Draft, Due
 from bot.services import Refusal, record
@@ -114,8 +115,13 @@ def validate(session: Session, ws, owner_id: str, draft: Draft, now: datetime) -
         )
     elif sponsor is None or sponsor.is_bot or sponsor.deleted:
         errors["sponsor"] = f"{mention(draft.sponsor_id)} cannot sponsor: name a person with an active account."
-    if draft.rule not in ("all", "any"):
-        errors["rule"] = "The rule is `all` or `any`."
+    if problem := rule_problem(draft):
+        errors["rule"] = problem
+    if strangers := [u for u in dict.fromkeys(draft.required) if u not in approvers]:
+        errors["required"] = (
+            f"{', '.join(mention(u) for u in strangers)} cannot be required: only approvers can be. "
+            "Name them among the approvers too, or leave them out of `required`."
+        )
     if draft.due and (problem := deadline_problem(ws, resolve_deadline(ws, draft.due, now), now)):
         errors["deadline"] = problem
     if not draft.channel_id:
@@ -124,6 +130,27 @@ def validate(session: Session, ws, owner_id: str, draft: Draft, now: datetime) -
             "or ask an admin to set `summary-channel`."
         )
     return errors
+
+
+def rule_problem(draft: Draft) -> str | None:
+    """What is wrong with the stages and their rules: too many stages, or a rule a stage cannot meet."""
+    stages = draft.stages
+    if len(stages) > stages_of.MAX_STAGES or not all(stages):
+        return f"Give 1 to {stages_of.MAX_STAGES} stages, each with at least one approver."
+    rules = draft.rule.split(",")
+    if len(rules) not in (1, len(stages)):
+        return "Give one rule for every stage, or one for all of them."
+    for n, members in enumerate(stages):
+        rule = rules[min(n, len(rules) - 1)]
+        if rule not in ("all", "any") and not (rule.isdigit() and int(rule) >= 1):
+            return "The rule is `all`, `any` or a number of approvals."
+        if stages_of.needed(rule, len(members)) > len(members):
+            where = f"stage {n + 1}" if len(stages) > 1 else "the initiative"
+            return (
+                f"`rule {rule}` asks for {rule} approvals, but {where} has only {len(members)} "
+                f"approver{'s' if len(members) > 1 else ''}. Ask for fewer, or name more approvers."
+            )
+    return None
 
 
 def register(
@@ -148,15 +175,37 @@ def register(
         owner_id=owner_id,
         sponsor_id=draft.sponsor_id,
         channel_id=draft.channel_id,
-        rule=draft.rule,
+        rule=draft.rule.split(",")[0],
+        stage_rules=draft.rule if "," in draft.rule else None,
         status=Status.OPEN,
         deadline=deadline,
         created_at=now,
     )
-    ini.approvals = [Approval(approver_id=u, position=i, requested_at=now) for i, u in enumerate(draft.approver_ids)]
+    stage_of = draft.stage_of or (0,) * len(draft.approver_ids)
+    ini.approvals = [
+        Approval(
+            approver_id=u,
+            position=i,
+            stage=stage,
+            required=u in draft.required,
+            requested_at=now if stage == 0 else None,
+            decision=Decision.PENDING if stage == 0 else Decision.QUEUED,
+        )
+        for i, (u, stage) in enumerate(zip(draft.approver_ids, stage_of))
+    ]
     session.add(ini)
     session.flush()
-    record(session, ini, owner_id, "registered", now, approvers=list(draft.approver_ids), deadline=deadline.isoformat())
+    record(
+        session,
+        ini,
+        owner_id,
+        "registered",
+        now,
+        approvers=list(draft.approver_ids),
+        deadline=deadline.isoformat(),
+        **({"stages": draft.stages} if len(draft.stages) > 1 else {}),
+        **({"required": list(draft.required)} if draft.required else {}),
+    )
     cal = Calendars.of(session, [ini], now)
     schedule(ini, now, cal)
     enqueue(session, notices.registered(ini, cal, now), cal)
@@ -219,13 +268,23 @@ def approver(ini: Initiative, user_id: str, verb: str) -> Approval:
 def pending_approval(ini: Initiative, user_id: str, verb: str) -> Approval:
     """The user's approval if they can still answer, else a Refusal that tells the current state."""
     a = approver(ini, user_id, verb)
-    if a.decision != Decision.PENDING:
+    if a.decision.answered:
         when = f" on {msg.day(a.decided_at.date())}" if a.decided_at else ""
         raise Refusal(
             f"You already {a.decision} {ini.reference}{when}. It is now {msg.STATUS_LABEL[ini.status]}; nothing changed."
         )
-    if ini.status.closed:
+    if ini.status.closed or (a.decision != Decision.PENDING and not ini.status.asking):
         raise Refusal(f"{ini.reference} is already {ini.status}; your answer is no longer needed. Nothing changed.")
+    if a.decision == Decision.QUEUED:
+        raise Refusal(
+            f"Your sign-off on {ini.reference} is asked in {stages_of.label(ini, a.stage)}, once the stages before "
+            "it are complete; I'll ask you then. Nothing changed."
+        )
+    if a.decision == Decision.SKIPPED:
+        raise Refusal(
+            f"{ini.reference} needs no answer from you any more: {stages_of.label(ini, a.stage) or 'its sign-off'} "
+            "was complete without it. Nothing changed."
+        )
     return a
 
 
@@ -253,30 +312,58 @@ def approve(session: Session, ini: Initiative, user_id: str, comment: str, now: 
         return f"Thanks: your approval of {ini.reference} is recorded as a ratification of the sponsor's decision to proceed."
     record(session, ini, user_id, "approved", now, comment=comment)
     spend_buttons(session, ini, {user_id: "You approved it. Thank you!"}, now)
-    approved = [x for x in ini.approvals if x.decision == Decision.APPROVED]
-    if ini.rule == "any" or len(approved) == len(ini.approvals):
-        enqueue(session, notices.settled_requests(ini, now, {a.id: "You approved it. Thank you!"}))
-        decide(
-            session,
+    if not stages_of.complete(ini, a.stage):
+        enqueue(session, notices.approval_counted(ini, a, now))
+        return f"Thanks: your approval of {ini.reference} is recorded ({stages_of.tally(ini, a.stage)})."
+    enqueue(session, notices.settled_requests(ini, now, {a.id: "You approved it. Thank you!"}))
+    asked = advance(session, ini, a.stage, now)
+    if asked is not None:
+        return (
+            f"Thanks: with your approval {stages_of.label(ini, a.stage)} of {ini.reference} is complete; "
+            f"I asked {stages_of.names(ini, asked)} ({stages_of.label(ini, asked)}) for sign-off."
+        )
+    decide(
+        session,
+        ini,
+        Status.APPROVED,
+        now,
+        actor=None,
+        event="status_approved",
+        why="it has been approved",
+        settles="Approvals arrived: it is approved, no decision needed.",
+    )
+    enqueue(
+        session,
+        notices.decided(
             ini,
-            Status.APPROVED,
+            f"{msg.title_of(ini)} is *approved*. Last sign-off: {mention(user_id)}.{notices.quoted(comment)}",
             now,
-            actor=None,
-            event="status_approved",
-            why="it has been approved",
-            settles="Approvals arrived: it is approved, no decision needed.",
-        )
-        enqueue(
-            session,
-            notices.decided(
-                ini,
-                f"{msg.title_of(ini)} is *approved*. Last sign-off: {mention(user_id)}.{notices.quoted(comment)}",
-                now,
-            ),
-        )
-        return f"Thanks: {ini.reference} is now approved."
-    enqueue(session, notices.approval_counted(ini, a, now))
-    return f"Thanks: your approval of {ini.reference} is recorded ({len(approved)} of {len(ini.approvals)})."
+        ),
+    )
+    return f"Thanks: {ini.reference} is now approved."
+
+
+def advance(session: Session, ini: Initiative, done: int, now: datetime) -> int | None:
+    """Stage `done` is complete: whoever in it is still asked needs no answer any more, and the next stage not yet
+    complete is asked (its waiting clock starts now). Returns that stage, or None when every stage is complete."""
+    unneeded = [x for x in ini.approvals if x.stage == done and x.decision == Decision.PENDING]
+    why = f"{stages_of.label(ini, done) or 'its sign-off'} is complete without your answer"
+    if unneeded:
+        enqueue(session, notices.no_answer_needed(ini, unneeded, why, now))
+        spend_buttons(session, ini, {x.approver_id: f"No answer needed any more: {why}" for x in unneeded}, now)
+    for x in unneeded:
+        x.decision, x.decided_at, x.next_nudge_at = Decision.SKIPPED, now, None
+    following = next((n for n in range(done + 1, stages_of.count(ini)) if not stages_of.complete(ini, n)), None)
+    if following is None:
+        return None
+    asked = [x for x in stages_of.members(ini, following) if not x.decision.answered]
+    for x in asked:
+        x.decision, x.requested_at, x.nudges_sent, x.last_call_sent = Decision.PENDING, now, 0, False
+    record(session, ini, None, "stage_asked", now, stage=following + 1, approvers=[x.approver_id for x in asked])
+    cal = Calendars.of(session, [ini], now)
+    schedule(ini, now, cal)
+    enqueue(session, notices.stage_asked(ini, asked, cal, now), cal)
+    return following
 
 
 def reject(session: Session, ini: Initiative, user_id: str, reason: str, now: datetime) -> str:

@@ -23,6 +23,7 @@ ALLOWED = {
     Status.OPEN: {Status.OPEN, Status.ESCALATED, Status.PROCEEDING, Status.APPROVED, Status.REJECTED, Status.WITHDRAWN},
     Status.ESCALATED: {Status.OPEN, Status.PROCEEDING, Status.APPROVED, Status.REJECTED, Status.WITHDRAWN},
     Status.PROCEEDING: {Status.REPORTED},
+    Status.REJECTED: {Status.OPEN},  # resubmitted: a new round
 }
 
 

@@ -77,7 +77,7 @@ def remind(session: Session, a: Approval, cal: Calendars, now: datetime) -> list
     else:
         kind = "nudge"
         a.nudges_sent = max(a.nudges_sent + 1, nudges_passed(ws, week, a, tz, now))
-        key = keys.nudge(a.id, a.nudges_sent)
+        key = keys.nudge(a.id, a.nudges_sent, ini.round)
     nxt = next_nudge(ws, week, ini, a, tz)
     while nxt and nxt[1] == "nudge" and week.business_seconds(now, nxt[0], tz) < ws.nudge_every * DAY_SECONDS / 2:
         a.nudges_sent += 1

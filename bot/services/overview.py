@@ -69,7 +69,9 @@ def waits_of(
                 a,
                 cal.week(ini.team_id, a.approver_id).business_seconds(
                     a.requested_at, waited_until(ini, a, now), cal.tz(ini.team_id, a.approver_id)
-                ),
+                )
+                if a.requested_at  # not yet while its stage waits
+                else 0.0,
             )
             for a in approvals
         ]

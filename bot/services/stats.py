@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from bot.calendar import zone
 from bot.services.overview import waits_of
 from bot.services.workspaces import today, work_week
-from storage.enums import Decision
 from storage.models import Event, Initiative, Workspace
 
 DAY = 86400.0
@@ -111,7 +110,7 @@ def stats(
     answers: dict[str, list[float]] = defaultdict(list)
     for ini_waits in waits_of(session, inis, now).values():
         for w in ini_waits:
-            if w.approval.decision != Decision.PENDING:
+            if w.approval.decision.answered:
                 answers[w.approval.approver_id].append(w.seconds)
     chosen = _sponsor_choices(session, inis)
     sponsor = [week.business_seconds(i.escalated_at, chosen[i.id], tz) for i in inis if i.id in chosen]
@@ -171,7 +170,7 @@ def chart_data(session: Session, ws: Workspace, channel_id: str, now: datetime) 
     for ini_waits in waits_of(session, inis, now).values():
         for w in ini_waits:
             at = w.approval.decided_at
-            if at and w.approval.decision != Decision.PENDING and at >= start:
+            if at and w.approval.decision.answered and at >= start:
                 day = at.astimezone(tz).date()
                 if day < this_monday:
                     by_week[day - timedelta(days=day.weekday())].append(w.seconds)
