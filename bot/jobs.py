@@ -25,6 +25,7 @@ DUE_WORK = (
     escalation.ESCALATIONS,  # before reminders: an initiative past its deadline gets no more nudges
     nudges.REMINDERS,
     escalation.SPONSOR_ASKS,
+    escalation.FURTHER_ESCALATIONS,
     escalation.REPORT_REMINDERS,
 )
 

@@ -107,6 +107,10 @@ class Workspace(Base):
         default=True, server_default=true()
     )  # off: stats and charts name no person
     retention_months: Mapped[int | None]  # closed initiatives older than this are deleted; NULL keeps them
+    # The second escalation level: who is told (a user or a user group id) when a sponsor has not decided
+    # sponsor_wait business days after being asked; NULL: nobody beyond the sponsor.
+    escalate_to: Mapped[str | None] = mapped_column(String(32))
+    sponsor_wait: Mapped[int] = mapped_column(default=5, server_default="5")
     created_at: Mapped[datetime]
     # OAuth mode: the Enterprise Grid organisation, whose org-wide installation speaks for this workspace.
     enterprise_id: Mapped[str | None] = mapped_column(String(32))
@@ -125,6 +129,7 @@ class Initiative(Base):
         Index("ix_initiatives_escalate_at", "escalate_at"),
         Index("ix_initiatives_sponsor_ask_at", "next_sponsor_ask_at"),
         Index("ix_initiatives_report_reminder_at", "next_report_reminder_at"),
+        Index("ix_initiatives_escalate_further_at", "escalate_further_at"),
         # Lists read only the rows they show, in order, through these.
         Index("ix_initiatives_team_waiting", "team_id", "waiting_since"),
         Index("ix_initiatives_team_status_report", "team_id", "status", "report_due"),
@@ -150,6 +155,9 @@ class Initiative(Base):
     escalate_at: Mapped[datetime | None]
     next_sponsor_ask_at: Mapped[datetime | None]
     next_report_reminder_at: Mapped[datetime | None]
+    escalate_further_at: Mapped[datetime | None]  # escalated: when `escalate-to` is told the sponsor has not decided
+    # Who was told (user ids, comma-separated) since the last escalation: they may decide as the sponsor could.
+    escalated_to: Mapped[str | None] = mapped_column(Text)
     # While approvers are asked: when the longest wait began (the earliest pending request); lists sort by it.
     waiting_since: Mapped[datetime | None]
     created_at: Mapped[datetime]

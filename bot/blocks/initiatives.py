@@ -190,6 +190,7 @@ EVENT_PHRASES = {
     "question": "asked the owner a question",
     "escalated": "deadline passed: asked the sponsor {to} to decide",
     "sponsor_asked": "asked the sponsor {to} again",
+    "escalated_further": "the sponsor had not decided: asked {to} (escalate-to) to decide",
     "proceeded": "decided to proceed and report",
     "extended": "extended the deadline",
     "reported": "filed the report",

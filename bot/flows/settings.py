@@ -31,6 +31,7 @@ def run(gl, cmd, who) -> dict | str:
             return settings_history_blocks(service.history(session, who.team_id), zone(ws.timezone))
 
         return {"text": "Greenlight settings history", "blocks": gl.act(history)}
+    refresh_people(gl, who.client, who.team_id, service.people_to_check(cmd.key, cmd.value))
     channel = service.channel_to_check(cmd.key, cmd.value)
     problems = {channel: posting_problem(who.client, channel)} if channel else {}
     return gl.act(

@@ -244,7 +244,7 @@ def decide(
 
     Approvers still asked when it closes are told they need not answer (`why`); a sponsor asked to decide
     (at deadline `round`) sees their question replaced by `settles`."""
-    was, pending = ini.status, ini.pending
+    was, pending, told = ini.status, ini.pending, deputies(ini)
     move(session, ini, status, now, Calendars.of(session, [ini], now), actor=actor, event=event, **data)
     spent = {}
     if status.closed and was.asking:  # once proceeding, they were already told they need not answer
@@ -253,6 +253,7 @@ def decide(
     if was is Status.ESCALATED:
         enqueue(session, notices.sponsor_question_settled(ini, now, settles, round))
         spent[ini.sponsor_id] = settles
+        spent.update(dict.fromkeys(told, settles))
     spend_buttons(session, ini, spent, now)
 
 
@@ -421,8 +422,14 @@ def ask_owner(session: Session, ini: Initiative, user_id: str, question: str, no
     return f"I posted your question in a conversation with {mention(ini.owner_id)}."
 
 
-def require_owner_or_sponsor(ini: Initiative, user_id: str, verb: str) -> None:
-    if user_id not in (ini.owner_id, ini.sponsor_id):
+def deputies(ini: Initiative) -> list[str]:
+    """Who was asked, as the workspace's `escalate-to`, to decide in a silent sponsor's place: while the initiative
+    is escalated they have the sponsor's choices."""
+    return ini.escalated_to.split(",") if ini.status is Status.ESCALATED and ini.escalated_to else []
+
+
+def require_owner_or_sponsor(ini: Initiative, user_id: str, verb: str, *, deputies_too: bool = False) -> None:
+    if user_id not in (ini.owner_id, ini.sponsor_id) and not (deputies_too and user_id in deputies(ini)):
         raise Refusal(
             f"Only the owner ({mention(ini.owner_id)}) or the sponsor ({mention(ini.sponsor_id)}) can {verb} {ini.reference}."
         )
@@ -430,7 +437,7 @@ def require_owner_or_sponsor(ini: Initiative, user_id: str, verb: str) -> None:
 
 def withdraw(session: Session, ini: Initiative, user_id: str, reason: str, now: datetime) -> str:
     """Withdraw an open or escalated initiative (owner or sponsor). Returns the reply."""
-    require_owner_or_sponsor(ini, user_id, "withdraw")
+    require_owner_or_sponsor(ini, user_id, "withdraw", deputies_too=True)
     require_asking(ini, "only open or escalated initiatives can be withdrawn.")
     decide(
         session,

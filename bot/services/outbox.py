@@ -75,7 +75,7 @@ def message(
 # question are updated by their own notices (settled_requests, sponsor_question_settled); they are listed here
 # so that one still held by quiet hours is never sent.
 APPROVER_BUTTONS = ("request:", "nudge:", "lastcall:", "manual:", "extended:")
-SPONSOR_BUTTONS = ("escalation:", "sponsor-ask:")
+SPONSOR_BUTTONS = ("escalation:", "sponsor-ask:", "further:")  # further: to the escalation contact
 SETTLED_ELSEWHERE = ("request:", "escalation:")
 COMBINED = "reminders:"  # several reminders to one person in one DM (keys.reminders)
 
@@ -114,7 +114,7 @@ def spent_buttons(session: Session, ini, people: set[str], now: datetime) -> lis
             if status == "sent" and str(ini.id) in _button_values(payload):
                 targets.append((recipient, key))
             continue
-        kinds = SPONSOR_BUTTONS if recipient == ini.sponsor_id else APPROVER_BUTTONS
+        kinds = SPONSOR_BUTTONS if recipient == ini.sponsor_id or key.startswith("further:") else APPROVER_BUTTONS
         if not key.startswith(kinds):
             continue
         if status == "pending" and (claimed_until is None or claimed_until < now):

@@ -38,8 +38,13 @@ class Viewer:
 
 
 def takes_part(ini: Initiative, user_id: str) -> bool:
-    """Owner, sponsor or approver of the initiative. Delegates, once they exist, are added here."""
-    return user_id in (ini.owner_id, ini.sponsor_id) or any(a.approver_id == user_id for a in ini.approvals)
+    """Owner, sponsor or approver of the initiative, or asked to decide in a silent sponsor's place (escalate-to).
+    Delegates, once they exist, are added here."""
+    return (
+        user_id in (ini.owner_id, ini.sponsor_id)
+        or any(a.approver_id == user_id for a in ini.approvals)
+        or user_id in (ini.escalated_to or "").split(",")
+    )
 
 
 def can_see(ini: Initiative, viewer: Viewer) -> bool:

@@ -1,0 +1,38 @@
+"""approvals shaped like organisations, the rest of it: a second escalation level (escalate-to, sponsor-wait)
+
+Revision ID: 0013
+Revises: 0010
+Create Date: 2026-12-02 09:00:00
+
+(Chained on 0010, the stages revision of this branch; other branches add 0009, 0011 and 0012: re-chain at merge.)
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+from storage.models import NAMING
+
+revision = "0013"
+down_revision = "0010"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("workspaces", naming_convention=NAMING) as batch_op:
+        batch_op.add_column(sa.Column("escalate_to", sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column("sponsor_wait", sa.Integer(), server_default="5", nullable=False))
+    with op.batch_alter_table("initiatives", naming_convention=NAMING) as batch_op:
+        batch_op.add_column(sa.Column("escalate_further_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("escalated_to", sa.Text(), nullable=True))
+        batch_op.create_index("ix_initiatives_escalate_further_at", ["escalate_further_at"])
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("initiatives", naming_convention=NAMING) as batch_op:
+        batch_op.drop_index("ix_initiatives_escalate_further_at")
+        batch_op.drop_column("escalated_to")
+        batch_op.drop_column("escalate_further_at")
+    with op.batch_alter_table("workspaces", naming_convention=NAMING) as batch_op:
+        batch_op.drop_column("sponsor_wait")
+        batch_op.drop_column("escalate_to")
