@@ -256,6 +256,22 @@ class Person(Base):
     last_reminder_at: Mapped[datetime | None]
 
 
+class Template(Base):
+    """A workspace's named way of asking for sign-off (approvers in stages, required ones, sponsor, rule, channel),
+    saved with `/greenlight template save` and used by anyone with `new <title> using <name>`."""
+
+    __tablename__ = "templates"
+    __table_args__ = (UniqueConstraint("team_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(40))  # lower case: `using Hiring` finds `hiring`
+    creator_id: Mapped[str] = mapped_column(String(32))
+    # The draft's fields: approver_ids, stage_of, required, sponsor_id, rule, channel_id.
+    draft: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+
 class OutboxMessage(Base):
     """An outgoing Slack message, recorded with the change that causes it and sent once.
 

@@ -205,6 +205,7 @@ def register(
         deadline=deadline.isoformat(),
         **({"stages": draft.stages} if len(draft.stages) > 1 else {}),
         **({"required": list(draft.required)} if draft.required else {}),
+        **({"template": draft.template} if draft.template else {}),
     )
     cal = Calendars.of(session, [ini], now)
     schedule(ini, now, cal)

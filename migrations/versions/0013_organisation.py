@@ -1,4 +1,5 @@
-"""approvals shaped like organisations, the rest of it: a second escalation level (escalate-to, sponsor-wait)
+"""approvals shaped like organisations, the rest of it: a second escalation level (escalate-to, sponsor-wait);
+templates of the workspace
 
 Revision ID: 0013
 Revises: 0010
@@ -26,9 +27,21 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("escalate_further_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("escalated_to", sa.Text(), nullable=True))
         batch_op.create_index("ix_initiatives_escalate_further_at", ["escalate_further_at"])
+    op.create_table(
+        "templates",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("team_id", sa.String(length=32), nullable=False),
+        sa.Column("name", sa.String(length=40), nullable=False),
+        sa.Column("creator_id", sa.String(length=32), nullable=False),
+        sa.Column("draft", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_templates")),
+        sa.UniqueConstraint("team_id", "name", name=op.f("uq_templates_team_id_name")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("templates")
     with op.batch_alter_table("initiatives", naming_convention=NAMING) as batch_op:
         batch_op.drop_index("ix_initiatives_escalate_further_at")
         batch_op.drop_column("escalated_to")
