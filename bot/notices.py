@@ -82,7 +82,9 @@ def sign_off_requests(
                 ini,
                 keys.sign_off_request(a.id, ini.round),
                 a.approver_id,
-                msg.approval_request(ini, plan_text(ini, reminder), stages.label(ini, a.stage), changed),
+                msg.approval_request(
+                    ini, plan_text(ini, reminder), stages.label(ini, a.stage), changed, group=a.approver_id
+                ),
                 now,
             )
         )
@@ -142,7 +144,12 @@ def settled_requests(ini: Initiative, now: datetime, verdicts: dict[int, str]) -
             ini,
             keys.request_settled(a.id, ini.status, a.decision, ini.round),
             a.approver_id,
-            msg.answered(ini, verdicts[a.id]),
+            msg.answered(
+                ini,
+                f"{mention(a.answered_by)} {a.decision} it for {mention(a.approver_id)}."
+                if a.answered_by
+                else verdicts[a.id],
+            ),
             now,
             method="chat.update",
             target_key=keys.sign_off_request(a.id, ini.round),
@@ -179,7 +186,8 @@ def buttons_spent(
 def approval_counted(ini: Initiative, a: Approval, now: datetime) -> list[dict]:
     """An approval that does not yet decide: the approver's request settles, the owner hears 'n of m'."""
     tally = stages.tally(ini, a.stage)
-    text = f"{mention(a.approver_id)} approved {msg.title_of(ini)} ({tally}).{quoted(a.comment or '')}"
+    who = f"{mention(a.answered_by)} (for {mention(a.approver_id)})" if a.answered_by else mention(a.approver_id)
+    text = f"{who} approved {msg.title_of(ini)} ({tally}).{quoted(a.comment or '')}"
     body = msg.notice(ini, text, f"approved by {tally}")
     told = _to(ini, keys.answer_to_owner(a.id, ini.round), ini.owner_id, body, now)
     return [*settled_requests(ini, now, {a.id: "You approved it. Thank you!"}), told]

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.stages import MAX_STAGES
-from bot.text import CHANNEL, MENTION, plain_from_slack, quoted
+from bot.text import CHANNEL, GROUP, MENTION, plain_from_slack, quoted
 
 USAGE = {
     "help": "/greenlight help",
-    "new": "/greenlight new <title> approvers @a [@b …] [then @c …] [required @c …] sponsor @s "
+    "new": "/greenlight new <title> approvers @a [@group …] [then @c …] [required @c …] sponsor @s "
     "[by YYYY-MM-DD | in N days] "
     "[rule all|any|N] [in #channel]  |  /greenlight new <title> using <template> [by YYYY-MM-DD | in N days] "
     "[in #channel]",
@@ -304,7 +304,7 @@ def parse_template(rest: str) -> Command:
 def parse_using(rest: str) -> Draft | None:
     """'<title> using <template> [by …|in N days] [in #channel]', or None when `rest` names no template."""
     match = re.search(r"(?:^|\s+)using\s+(\S+)(.*)$", rest, re.IGNORECASE | re.DOTALL)
-    if not match or re.search(r"\bapprovers?\b\s*<@", rest, re.IGNORECASE):
+    if not match or re.search(r"\bapprovers?\b\s*<[@!]", rest, re.IGNORECASE):
         return None
     usage = USAGE["new"]
     title = plain_from_slack(rest[: match.start()])
@@ -336,7 +336,7 @@ def parse_new(rest: str) -> Draft:
     if using := parse_using(rest):
         return using
     # The keyword followed by a mention, so a title may itself contain the word "approvers".
-    match = re.search(r"\s*\bapprovers?\b\s*(?=<@)", rest, re.IGNORECASE) or re.search(
+    match = re.search(r"\s*\bapprovers?\b\s*(?=<[@!])", rest, re.IGNORECASE) or re.search(
         r"\s*\bapprovers?\b\s*", rest, re.IGNORECASE
     )
     if not match:
@@ -350,8 +350,9 @@ def parse_new(rest: str) -> Draft:
     stage_rules: list[str | None] = [None]
     while words:
         word = words[0].lower()
-        if MENTION.fullmatch(words[0]):
-            stages[-1].append(MENTION.fullmatch(words.pop(0)).group(1))
+        if approver := _approver(words[0]):
+            words.pop(0)
+            stages[-1].append(approver)
         elif word == "then":
             if not stages[-1]:
                 raise ParseError(f"Name at least one approver before `then`. Usage: `{usage}`")
@@ -372,8 +373,9 @@ def parse_new(rest: str) -> Draft:
     required: list[str] = []
     if words and words[0].lower() == "required":
         words.pop(0)
-        while words and MENTION.fullmatch(words[0]):
-            required.append(MENTION.fullmatch(words.pop(0)).group(1))
+        while words and (approver := _approver(words[0])):
+            words.pop(0)
+            required.append(approver)
         if not required:
             raise ParseError(f"Name the required approvers as @mentions after `required`. Usage: `{usage}`")
     if not words or words[0].lower() != "sponsor":
@@ -425,6 +427,12 @@ def parse_new(rest: str) -> Draft:
         stage_of=tuple(n for n, stage in enumerate(stages) for _ in stage) if len(stages) > 1 else (),
         required=tuple(required),
     )
+
+
+def _approver(word: str) -> str | None:
+    """A person (<@U…>) or a Slack user group (<!subteam^S…>) named as an approver; None for anything else."""
+    match = MENTION.fullmatch(word) or GROUP.fullmatch(word)
+    return match.group(1) if match else None
 
 
 def parse_rule(word: str) -> str:

@@ -204,6 +204,8 @@ class Approval(Base):
         default=False, server_default=false()
     )  # the sponsor cannot proceed without this approval
     requested_at: Mapped[datetime | None]  # NULL while its stage has not been asked (decision queued)
+    # approver_id may be a Slack user group (S…): one slot any member answers; who answered is kept here.
+    answered_by: Mapped[str | None] = mapped_column(String(32))
     decision: Mapped[Decision] = mapped_column(_states(Decision, "decision", 8), default=Decision.PENDING)
     decided_at: Mapped[datetime | None]
     comment: Mapped[str | None] = mapped_column(Text)
@@ -270,6 +272,28 @@ class Template(Base):
     # The draft's fields: approver_ids, stage_of, required, sponsor_id, rule, channel_id.
     draft: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
+
+
+class UserGroup(Base):
+    """A Slack user group named as an approver (or escalate-to): its members as usergroups.users.list last said,
+    re-read at most daily."""
+
+    __tablename__ = "user_groups"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    group_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    fetched_at: Mapped[datetime]
+
+
+class GroupMember(Base):
+    """One member of a cached user group."""
+
+    __tablename__ = "group_members"
+    __table_args__ = (Index("ix_group_members_user", "team_id", "user_id"),)
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    group_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
 
 
 class OutboxMessage(Base):

@@ -122,3 +122,19 @@ def test_bad_escalation_contacts_are_refused_and_nothing_is_written(slack, gl, f
     assert "Only workspace admins" in slack.command("settings escalate-to <@UALICE|a>", user="UALICE")["text"]
     assert "is not a number" in slack.command("settings sponsor-wait soon", user="UADMIN")["text"]
     assert counts(gl) == before
+
+
+def test_a_group_as_escalation_contact_every_member_is_asked_in_their_hours(slack, gl, fake, clock):
+    fake.grant("usergroups:read")
+    fake.add_group("SOPS", ["UOTHER", "UCAROL"])  # Berlin, Tokyo
+    assert "SOPS" in slack.command("settings escalate-to <!subteam^SOPS|@ops>", user="UADMIN")["text"]
+    slack.command(ESCALATING)
+    sent = run_for(gl, fake, clock, days=15)  # the sponsor asked Mon 14 09:00; five business days: Mon 21 09:00
+    (at, berlin), *_ = [(at, m) for at, m in sent_to(sent, "UOTHER") if buttons(m)]
+    [(at_tokyo, tokyo)] = [(at, m) for at, m in sent_to(sent, "UCAROL") if buttons(m)]
+    assert local(at, BERLIN) == "Mon 21 09:00" and local(at_tokyo, zone("Asia/Tokyo")) == "Tue 22 09:00"
+    assert buttons(berlin) == buttons(tokyo) == CHOICES
+    [owner_told] = of_kind(gl, slack.dms("UOWNER"), "escalated-further")
+    assert "<!subteam^SOPS>" in text_of(owner_told)
+    slack.click("withdraw", "1", "UCAROL")
+    assert status(gl) == "withdrawn"

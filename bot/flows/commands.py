@@ -12,6 +12,7 @@ from bot.flows import registration
 from bot.flows import settings as settings_flow
 from bot.flows import stats as stats_flow
 from bot.flows import visibility as visibility_flow
+from bot.groups import refresh_groups
 from bot.parsing import Command, ParseError, parse
 from bot.people import refresh_people
 from bot.services import (
@@ -26,7 +27,7 @@ from bot.services import (
     visibility,
 )
 from bot.services import initiatives as service
-from bot.text import escape
+from bot.text import escape, is_group
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,9 @@ def template(gl, cmd: Command, who: Invocation) -> str:
         refresh_people(gl, who.client, who.team_id, [who.user_id])  # is the person an admin? (users.info)
         return gl.act(lambda s, now: templates.delete(s, who.team_id, who.user_id, cmd.value, now, gl.config.admins))
     draft = cmd.draft
-    refresh_people(gl, who.client, who.team_id, (*draft.approver_ids, *draft.required, draft.sponsor_id))
+    named = (*draft.approver_ids, *draft.required, draft.sponsor_id)
+    refresh_groups(gl, who.client, who.team_id, [u for u in named if is_group(u)])
+    refresh_people(gl, who.client, who.team_id, [u for u in named if not is_group(u)])
     return gl.act(lambda s, now: templates.save(s, who.team_id, who.user_id, cmd.value, draft, now))
 
 

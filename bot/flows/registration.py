@@ -6,11 +6,12 @@ from sqlalchemy import select
 
 from bot.blocks import initiatives as msg
 from bot.blocks import register as registration_form
+from bot.groups import refresh_groups
 from bot.people import refresh_people
 from bot.services import initiatives as service
 from bot.services import templates
 from bot.services.workspaces import workspace
-from bot.text import MENTION, channel_link, escape, mention, with_names
+from bot.text import MENTION, channel_link, escape, is_group, mention, with_names
 from storage.models import Person
 
 
@@ -19,7 +20,9 @@ def register(gl, client, team_id: str, owner_id: str, draft, here: str | None = 
     names a channel) and say what happens next; RegistrationInvalid (field errors) if it can't."""
     if draft.template:
         draft = gl.act(lambda s, now: templates.fill(s, team_id, draft, here))
-    refresh_people(gl, client, team_id, (*draft.approver_ids, *draft.required, draft.sponsor_id))
+    named = (*draft.approver_ids, *draft.required, draft.sponsor_id)
+    refresh_groups(gl, client, team_id, [u for u in named if u and is_group(u)])
+    refresh_people(gl, client, team_id, [u for u in named if u and not is_group(u)])
     ini = gl.act(
         lambda s, now: service.register(
             s, team_id=team_id, owner_id=owner_id, draft=draft, now=now, default_tz=gl.config.timezone

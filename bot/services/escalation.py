@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from bot import notices, stages
 from bot.blocks import initiatives as msg
 from bot.parsing import Due
-from bot.services import Refusal, record
+from bot.services import Refusal, groups, record
 from bot.services.due import DueWork
 from bot.services.initiatives import (
     deadline_problem,
@@ -23,7 +23,7 @@ from bot.services.lifecycle import move, require_asking
 from bot.services.outbox import enqueue
 from bot.services.overview import waits_of
 from bot.services.workspaces import Calendars, today, work_week, workspace
-from bot.text import mention
+from bot.text import is_group, mention
 from storage.enums import Decision, Status
 from storage.models import Initiative
 
@@ -58,10 +58,15 @@ def escalate_further(session: Session, ini: Initiative, cal: Calendars, now: dat
     ini.escalate_further_at = None
     if not contact:  # unset since this was scheduled
         return []
-    ini.escalated_to = contact
+    people = (
+        [u for u in groups.members(session, ini.team_id, contact) if u != ini.sponsor_id]
+        if is_group(contact)
+        else [contact]
+    )
+    ini.escalated_to = ",".join(people) or None
     record(session, ini, None, "escalated_further", now, to=contact)
     waits = waits_of(session, [ini], now, cal=cal)[ini.id]
-    return notices.escalated_further(ini, cal, waits, contact, deputies(ini), now)
+    return notices.escalated_further(ini, cal, waits, contact, people, now)
 
 
 def remind_report(session: Session, ini: Initiative, cal: Calendars, now: datetime) -> list[dict]:

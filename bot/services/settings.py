@@ -17,11 +17,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.calendar import WEEKDAYS, holidays_code
-from bot.services import Refusal, record_change
+from bot.services import Refusal, groups, record_change
 from bot.services.lifecycle import further_escalation_at
 from bot.services.nudges import reschedule_workspace
 from bot.services.workspaces import Calendars, workspace
-from bot.text import MENTION, channel_link, escape, mention, plain_from_slack, quoted
+from bot.text import GROUP, MENTION, channel_link, escape, is_group, mention, plain_from_slack, quoted
 from storage.enums import Status
 from storage.models import Event, Initiative, Person, Workspace
 
@@ -288,18 +288,25 @@ def on_off(raw: str) -> bool:
 
 
 def person(raw: str) -> str | None:
-    """'<@U123|ana>' → 'U123'; 'none' or 'off' → None. Whether the person can decide is checked with Slack."""
+    """'<@U123|ana>' → 'U123', '<!subteam^S1|@ops>' → 'S1' (a user group); 'none' or 'off' → None. Whether they
+    can decide is checked with Slack."""
     if _plain(raw).lower() in ("none", "off"):
         return None
-    match = MENTION.fullmatch(raw.strip())
+    match = MENTION.fullmatch(raw.strip()) or GROUP.fullmatch(raw.strip())
     if not match:
-        raise Invalid(f"{quoted(_plain(raw))} is not a person: pick one with @, or write `none` to unset it.")
+        raise Invalid(
+            f"{quoted(_plain(raw))} is not a person or a user group: pick one with @, or write `none` to unset it."
+        )
     return match.group(1)
 
 
 def check_person(session: Session, team_id: str, value: str | None) -> None:
-    """Refuse a person who cannot decide (unknown to Slack, a bot, deactivated)."""
+    """Refuse a person who cannot decide (unknown to Slack, a bot, deactivated), or a group unknown or empty."""
     if value is None:
+        return
+    if is_group(value):
+        if wrong := groups.problems(session, team_id, [value]):
+            raise Refusal(f"{wrong[0]} Nothing changed.")
         return
     found = session.get(Person, (team_id, value))
     if found is None or found.is_bot or found.deleted:

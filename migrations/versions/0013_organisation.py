@@ -1,5 +1,5 @@
 """approvals shaped like organisations, the rest of it: a second escalation level (escalate-to, sponsor-wait);
-templates of the workspace
+templates of the workspace; Slack user groups as approvers (the member who answered, a daily cache of members)
 
 Revision ID: 0013
 Revises: 0010
@@ -38,9 +38,31 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_templates")),
         sa.UniqueConstraint("team_id", "name", name=op.f("uq_templates_team_id_name")),
     )
+    op.create_table(
+        "user_groups",
+        sa.Column("team_id", sa.String(length=32), nullable=False),
+        sa.Column("group_id", sa.String(length=32), nullable=False),
+        sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("team_id", "group_id", name=op.f("pk_user_groups")),
+    )
+    op.create_table(
+        "group_members",
+        sa.Column("team_id", sa.String(length=32), nullable=False),
+        sa.Column("group_id", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("team_id", "group_id", "user_id", name=op.f("pk_group_members")),
+    )
+    op.create_index("ix_group_members_user", "group_members", ["team_id", "user_id"])
+    with op.batch_alter_table("approvals", naming_convention=NAMING) as batch_op:
+        batch_op.add_column(sa.Column("answered_by", sa.String(length=32), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("approvals", naming_convention=NAMING) as batch_op:
+        batch_op.drop_column("answered_by")
+    op.drop_index("ix_group_members_user", table_name="group_members")
+    op.drop_table("group_members")
+    op.drop_table("user_groups")
     op.drop_table("templates")
     with op.batch_alter_table("initiatives", naming_convention=NAMING) as batch_op:
         batch_op.drop_index("ix_initiatives_escalate_further_at")
