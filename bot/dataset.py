@@ -69,6 +69,7 @@ def _workspace(team_id: str, now: datetime) -> Workspace:
         self_sponsor=False,
         summary_names=True,
         retention_months=None,
+        sponsor_wait=5,
         created_at=now - timedelta(days=90),
     )
 

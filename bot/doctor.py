@@ -23,6 +23,7 @@ REQUIRED_SCOPES = {
     "im:write",
     "mpim:write",
     "users:read",
+    "usergroups:read",  # user groups as approvers: who is in them (usergroups.users.list)
     # delivery looks up a post whose answer was lost before sending it again (bot/delivery.py)
     "channels:history",
     "groups:history",

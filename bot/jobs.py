@@ -12,8 +12,9 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import delete
 
 from bot import logs, metrics
+from bot.groups import refresh_groups, stale_groups
 from bot.people import refresh_people, stale_approvers
-from bot.services import due, escalation, installs, nudges, retention
+from bot.services import Refusal, due, escalation, installs, nudges, retention
 from bot.services.summary import enqueue_due_summaries
 from storage.models import SlackRequest
 
@@ -25,6 +26,7 @@ DUE_WORK = (
     escalation.ESCALATIONS,  # before reminders: an initiative past its deadline gets no more nudges
     nudges.REMINDERS,
     escalation.SPONSOR_ASKS,
+    escalation.FURTHER_ESCALATIONS,
     escalation.REPORT_REMINDERS,
 )
 
@@ -62,6 +64,19 @@ def refresh_time_zones(gl, limit: int = 50) -> None:
             return
 
 
+def refresh_user_groups(gl, limit: int = 20) -> None:
+    """Re-read (at most daily) the members of user groups still asked to answer, so that a request or reminder
+    reaches whoever is in the group now. Slack being unavailable only postpones this to the next sweep."""
+    with gl.reading() as session:
+        stale = stale_groups(session, gl.clock.now(), limit)
+    for team_id, group_id in stale:
+        try:
+            refresh_groups(gl, gl.client_for(team_id), team_id, [group_id])
+        except (SlackApiError, OSError, Refusal) as e:
+            log.warning("could not re-read the members of the user group %s: %s", group_id, e)
+            return
+
+
 PURGE_BATCHES = 100  # per sweep: a large uninstalled workspace is deleted over several sweeps, never in one go
 
 
@@ -87,6 +102,7 @@ def sweep(gl) -> None:
         gl.act(installs.beat)
         rotate_tokens(gl)
         refresh_time_zones(gl)
+        refresh_user_groups(gl)
         queue_due(gl)
         purge_uninstalled(gl)
         gl.deliver()

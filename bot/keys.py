@@ -117,6 +117,17 @@ def sponsor_asked_again(initiative_id: int, round: int, ask: int, resubmitted: i
     return f"sponsor-ask:{initiative_id}:{round}:{ask}{_in(resubmitted)}"
 
 
+def further_asked(initiative_id: int, person: str, round: int, ask: int, resubmitted: int = 1) -> str:
+    """The escalation contact (`escalate-to`) asked to decide in a silent sponsor's place: the n-th ask (0 the
+    first) of one person in a round."""
+    return f"further:{initiative_id}:{person}:{round}:{ask}{_in(resubmitted)}"
+
+
+def further_told(initiative_id: int, person: str, round: int, resubmitted: int = 1) -> str:
+    """The owner or the sponsor told that the escalation contact was asked: one per person and round."""
+    return f"escalated-further:{initiative_id}:{person}:{round}{_in(resubmitted)}"
+
+
 def escalated_to_owner(initiative_id: int, round: int, resubmitted: int = 1) -> str:
     """The owner told the deadline passed and the sponsor decides: one per round."""
     return f"escalated-owner:{initiative_id}:{round}{_in(resubmitted)}"

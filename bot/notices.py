@@ -82,7 +82,9 @@ def sign_off_requests(
                 ini,
                 keys.sign_off_request(a.id, ini.round),
                 a.approver_id,
-                msg.approval_request(ini, plan_text(ini, reminder), stages.label(ini, a.stage), changed),
+                msg.approval_request(
+                    ini, plan_text(ini, reminder), stages.label(ini, a.stage), changed, group=a.approver_id
+                ),
                 now,
             )
         )
@@ -142,7 +144,12 @@ def settled_requests(ini: Initiative, now: datetime, verdicts: dict[int, str]) -
             ini,
             keys.request_settled(a.id, ini.status, a.decision, ini.round),
             a.approver_id,
-            msg.answered(ini, verdicts[a.id]),
+            msg.answered(
+                ini,
+                f"{mention(a.answered_by)} {a.decision} it for {mention(a.approver_id)}."
+                if a.answered_by
+                else verdicts[a.id],
+            ),
             now,
             method="chat.update",
             target_key=keys.sign_off_request(a.id, ini.round),
@@ -179,7 +186,8 @@ def buttons_spent(
 def approval_counted(ini: Initiative, a: Approval, now: datetime) -> list[dict]:
     """An approval that does not yet decide: the approver's request settles, the owner hears 'n of m'."""
     tally = stages.tally(ini, a.stage)
-    text = f"{mention(a.approver_id)} approved {msg.title_of(ini)} ({tally}).{quoted(a.comment or '')}"
+    who = f"{mention(a.answered_by)} (for {mention(a.approver_id)})" if a.answered_by else mention(a.approver_id)
+    text = f"{who} approved {msg.title_of(ini)} ({tally}).{quoted(a.comment or '')}"
     body = msg.notice(ini, text, f"approved by {tally}")
     told = _to(ini, keys.answer_to_owner(a.id, ini.round), ini.owner_id, body, now)
     return [*settled_requests(ini, now, {a.id: "You approved it. Thank you!"}), told]
@@ -375,23 +383,40 @@ def stalled_stage(ini: Initiative) -> str:
     return f"*{stages.label(ini, stage).capitalize()}* is stalled ({stages.tally(ini, stage)}).{waiting} "
 
 
-def sponsor_question(ini: Initiative, waits: list, *, again: bool, report_due: date | None = None) -> dict:
+def sponsor_question(
+    ini: Initiative, waits: list, *, again: bool, report_due: date | None = None, waited: int | None = None
+) -> dict:
     """The escalation DM: what waits on whom and for how long, who approved, what each choice does, and the
-    three buttons."""
+    three buttons. `waited`: to the escalation contact (`escalate-to`), the sponsor having not decided for that many
+    business days."""
     pending = [
         f"• {mention(w.approval.approver_id)}: no answer for *{w.text}*"
         for w in waits
         if w.approval.decision == Decision.PENDING
     ]
     approved = [mention(w.approval.approver_id) for w in waits if w.approval.decision == Decision.APPROVED]
-    opening = (
-        "Reminder: your decision is still needed on " if again else "The deadline has passed on "
-    ) + msg.title_of(ini)
+    if waited is None:
+        opening = ("Reminder: your decision is still needed on " if again else "The deadline has passed on ") + (
+            msg.title_of(ini)
+        )
+        role = "You are the sponsor; your choices:"
+    else:
+        opening = (
+            f"Reminder: a decision is still needed on {msg.title_of(ini)}, and the sponsor {mention(ini.sponsor_id)} "
+            "has not decided"
+            if again
+            else f"The sponsor {mention(ini.sponsor_id)} has not decided on {msg.title_of(ini)} for "
+            f"*{waited} business days* since being asked, after the deadline passed"
+        )
+        role = (
+            f"Sponsor: {mention(ini.sponsor_id)}. You are the workspace's escalation contact (`escalate-to`), so you "
+            "may decide in the sponsor's place; your choices:"
+        )
     text = (
         f"{opening} ({msg.day(ini.deadline)}). {stalled_stage(ini)}Still waiting on:\n"
         + "\n".join(pending)
         + (f"\nAlready approved: {', '.join(approved)}." if approved else "\nNobody has approved yet.")
-        + f"\nOwner: {mention(ini.owner_id)}. You are the sponsor; your choices:"
+        + f"\nOwner: {mention(ini.owner_id)}. {role}"
         + (
             f"\n• *Proceed and report* waits for {stages.required_names(blocked)}: without that approval you cannot "
             "proceed. Extend the deadline, or withdraw."
@@ -404,11 +429,18 @@ def sponsor_question(ini: Initiative, waits: list, *, again: bool, report_due: d
         + "\n• *Withdraw*: it is closed; the owner, the pending approvers and the channel are told."
     )
     missing = sum(w.approval.decision in MISSING for w in waits)
-    fallback = (
-        f"{ini.reference}: your decision is still needed, {missing} of {len(waits)} sign-offs missing"
-        if again
-        else f"{ini.reference}: deadline passed, {missing} of {len(waits)} sign-offs missing; you decide"
-    )
+    if waited is not None:
+        fallback = (
+            f"{ini.reference}: a decision is still needed; you may decide in the silent sponsor's place"
+            if again
+            else f"{ini.reference}: the sponsor has not decided for {waited} business days; you may decide"
+        )
+    else:
+        fallback = (
+            f"{ini.reference}: your decision is still needed, {missing} of {len(waits)} sign-offs missing"
+            if again
+            else f"{ini.reference}: deadline passed, {missing} of {len(waits)} sign-offs missing; you decide"
+        )
     return msg.sponsor_decision(fallback, text, ini)
 
 
@@ -460,6 +492,63 @@ def sponsor_asked(ini: Initiative, cal: Calendars, waits: list, now: datetime, *
     return rows
 
 
+def _report_due_if_asked(ini: Initiative, cal: Calendars, person: str, now: datetime) -> tuple[datetime, date]:
+    """When this person is asked (their next working moment), and the report due date if they proceed then."""
+    asked_at = cal.working_moment(ini.team_id, person, now)
+    ws = cal.ws(ini.team_id)
+    due = cal.week(ini.team_id).add_business_days(asked_at.astimezone(zone(ws.timezone)).date(), ws.report_after)
+    return asked_at, due
+
+
+def deputies_asked(
+    ini: Initiative, cal: Calendars, waits: list, people: list[str], now: datetime, *, again: bool
+) -> list[dict]:
+    """The escalation contact's question (first or again), each person in their own working hours."""
+    waited = cal.ws(ini.team_id).sponsor_wait
+    rows = []
+    for person in people:
+        asked_at, report_due = _report_due_if_asked(ini, cal, person, now)
+        ask = ini.sponsor_asks if again else 0
+        body = sponsor_question(ini, waits, again=again, report_due=report_due, waited=waited)
+        key = keys.further_asked(ini.id, person, ini.extensions, ask, ini.round)
+        rows.append(_to(ini, key, person, body, now, not_before=asked_at))
+    return rows
+
+
+def escalated_further(
+    ini: Initiative, cal: Calendars, waits: list, contact: str, people: list[str], now: datetime
+) -> list[dict]:
+    """The sponsor silent for `sponsor-wait` business days: the escalation contact is asked with the sponsor's
+    choices; the sponsor and the owner learn who was asked (each in their working hours)."""
+    waited = cal.ws(ini.team_id).sponsor_wait
+    told = {
+        ini.sponsor_id: (
+            f"You have not decided on {msg.title_of(ini)} for {waited} business days since you were asked, so I "
+            f"asked {mention(contact)} (the workspace's `escalate-to`), who may now decide in your place. You can "
+            "still decide yourself with the buttons of my earlier message or in your App Home.",
+            f"you have not decided for {waited} business days; the escalation contact was asked",
+        ),
+        ini.owner_id: (
+            f"The sponsor {mention(ini.sponsor_id)} has not decided on {msg.title_of(ini)} for {waited} business "
+            f"days, so I asked {mention(contact)} (the workspace's `escalate-to`) to decide: proceed and report, "
+            "extend, or withdraw.",
+            "the sponsor has not decided; the escalation contact was asked",
+        ),
+    }
+    rows = deputies_asked(ini, cal, waits, people, now, again=False)
+    return rows + [
+        _to(
+            ini,
+            keys.further_told(ini.id, person, ini.extensions, ini.round),
+            person,
+            msg.notice(ini, text, what),
+            now,
+        )
+        for person, (text, what) in told.items()
+        if person not in people
+    ]
+
+
 def proceeding(ini: Initiative, actor: str, note: str, pending: list[Approval], now: datetime) -> list[dict]:
     """The sponsor decided to proceed: the owner goes ahead, pending approvers and the channel are told."""
     missing = ", ".join(mention(a.approver_id) for a in pending) or "nobody"
@@ -478,6 +567,21 @@ def proceeding(ini: Initiative, actor: str, note: str, pending: list[Approval], 
             now,
         )
     ]
+    if actor != ini.sponsor_id:  # the escalation contact decided in the sponsor's place
+        rows.append(
+            _to(
+                ini,
+                keys.proceeding(ini.id, "sponsor"),
+                ini.sponsor_id,
+                msg.notice(
+                    ini,
+                    f"{mention(actor)} decided in your place to *proceed* with {msg.title_of(ini)} without the "
+                    f"missing sign-offs ({missing}). The report is due {msg.day(ini.report_due)}.{quoted(note)}",
+                    "proceeding: the escalation contact decided in your place",
+                ),
+                now,
+            )
+        )
     rows += [
         _to(
             ini,

@@ -7,13 +7,16 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.stages import MAX_STAGES
-from bot.text import CHANNEL, MENTION, plain_from_slack, quoted
+from bot.text import CHANNEL, GROUP, MENTION, plain_from_slack, quoted
 
 USAGE = {
     "help": "/greenlight help",
-    "new": "/greenlight new <title> approvers @a [@b …] [then @c …] [required @c …] sponsor @s "
+    "new": "/greenlight new <title> approvers @a [@group …] [then @c …] [required @c …] sponsor @s "
     "[by YYYY-MM-DD | in N days] "
-    "[rule all|any|N] [in #channel]",
+    "[rule all|any|N] [in #channel]  |  /greenlight new <title> using <template> [by YYYY-MM-DD | in N days] "
+    "[in #channel]",
+    "template": "/greenlight template save <name> approvers @a [@b …] [then @c …] [required @c …] sponsor @s "
+    "[rule all|any|N] [in #channel]  |  /greenlight template list  |  /greenlight template delete <name>",
     "list": "/greenlight list [stalled|escalated|proceeding|mine|#channel] [page N]",
     "mine": "/greenlight mine [page N]",
     "show": "/greenlight show GL-12 [history]",
@@ -64,6 +67,7 @@ class Draft:
     details: str = ""
     stage_of: tuple[int, ...] = ()  # each approver's stage (0-based); empty: one stage
     required: tuple[str, ...] = ()  # approvers without whose approval the sponsor cannot proceed
+    template: str = ""  # `using <name>`: approvers, stages, required, sponsor, rule (and channel) from it
 
     @property
     def stages(self) -> list[list[str]]:
@@ -144,6 +148,8 @@ def parse(text: str) -> Command:
         return _parse_list(name, rest)
     if name == "new":
         return Command("new", draft=parse_new(rest) if rest else None)
+    if name == "template":
+        return parse_template(rest)
     if name in ("settings", "me"):
         key, value = first_word(rest)
         return Command(name, key=key.lower(), value=value.strip())
@@ -250,12 +256,87 @@ def parse_stats(rest: str) -> Command:
     return Command("stats", key=word)
 
 
+TEMPLATE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
+TEMPLATE_ACTIONS = ("save", "list", "delete")
+
+
+def template_name(word: str, usage: str) -> str:
+    """A template's name: one word of letters, digits, - and _, up to 40 characters, in lower case."""
+    name = word.strip().lower()
+    if not TEMPLATE_NAME.fullmatch(name):
+        raise ParseError(
+            f"{quoted(plain_from_slack(word))} cannot name a template: use one word of up to 40 letters, digits, "
+            f"- or _ (for example `hiring`). Usage: `{usage}`"
+        )
+    return name
+
+
+def parse_template(rest: str) -> Command:
+    """'save <name> approvers … sponsor @s [rule …] [in #channel]', 'list' or 'delete <name>'."""
+    usage = USAGE["template"]
+    action, tail = first_word(rest)
+    action = action.lower()
+    if action not in TEMPLATE_ACTIONS:
+        raise ParseError(f"Say what to do with templates: `save`, `list` or `delete`. Usage: `{usage}`")
+    if action == "list":
+        if tail.strip():
+            raise ParseError(f"`template list` takes nothing more. Usage: `{usage}`")
+        return Command("template", key="list")
+    word, tail = first_word(tail)
+    if not word:
+        raise ParseError(f"Name the template. Usage: `{usage}`")
+    name = template_name(word, usage)
+    if action == "delete":
+        if tail.strip():
+            raise ParseError(f"`template delete` takes only the template's name. Usage: `{usage}`")
+        return Command("template", key="delete", value=name)
+    if not re.match(r"approvers?\b", tail.strip(), re.IGNORECASE):
+        raise ParseError(f"After the template's name, name the approvers: `approvers @name`. Usage: `{usage}`")
+    draft = parse_new(f"{name} {tail.strip()}")
+    if draft.due:
+        raise ParseError(
+            "A template has no deadline: give it when you use it, with "
+            f"`/greenlight new <title> using {name} in 10 days`. Usage: `{usage}`"
+        )
+    return Command("template", key="save", value=name, draft=draft)
+
+
+def parse_using(rest: str) -> Draft | None:
+    """'<title> using <template> [by …|in N days] [in #channel]', or None when `rest` names no template."""
+    match = re.search(r"(?:^|\s+)using\s+(\S+)(.*)$", rest, re.IGNORECASE | re.DOTALL)
+    if not match or re.search(r"\bapprovers?\b\s*<[@!]", rest, re.IGNORECASE):
+        return None
+    usage = USAGE["new"]
+    title = plain_from_slack(rest[: match.start()])
+    if not title:
+        raise ParseError(f"The initiative needs a title before `using`. Usage: `{usage}`")
+    name = template_name(match.group(1), usage)
+    words, due, channel = match.group(2).split(), None, None
+    while words:
+        word = words[0].lower()
+        if word == "in" and len(words) >= 2 and CHANNEL.fullmatch(words[1]):
+            channel = CHANNEL.fullmatch(words[1]).group(1)
+            del words[:2]
+        elif word in ("by", "in") and due is None:
+            due = parse_due(words, usage)
+            business = word == "in" and len(words) > 3 and words[2].lower() == "business"
+            del words[: 2 if word == "by" else 4 if business else 3]
+        else:
+            raise ParseError(
+                f"After `using {name}` give only the deadline (`by YYYY-MM-DD` or `in N days`) or `in #channel`, "
+                f"not {quoted(plain_from_slack(' '.join(words)))}. Usage: `{usage}`"
+            )
+    return Draft(title=title, approver_ids=(), sponsor_id=None, due=due, channel_id=channel, template=name)
+
+
 def parse_new(rest: str) -> Draft:
     """Parse '<title> approvers @a … [rule …] [then @c … [rule …]] sponsor @s [by …|in N days] [rule all|any|N]
     [in #channel]'; a rule after the sponsor applies to each stage that has none of its own."""
     usage = USAGE["new"]
+    if using := parse_using(rest):
+        return using
     # The keyword followed by a mention, so a title may itself contain the word "approvers".
-    match = re.search(r"\s*\bapprovers?\b\s*(?=<@)", rest, re.IGNORECASE) or re.search(
+    match = re.search(r"\s*\bapprovers?\b\s*(?=<[@!])", rest, re.IGNORECASE) or re.search(
         r"\s*\bapprovers?\b\s*", rest, re.IGNORECASE
     )
     if not match:
@@ -269,8 +350,9 @@ def parse_new(rest: str) -> Draft:
     stage_rules: list[str | None] = [None]
     while words:
         word = words[0].lower()
-        if MENTION.fullmatch(words[0]):
-            stages[-1].append(MENTION.fullmatch(words.pop(0)).group(1))
+        if approver := _approver(words[0]):
+            words.pop(0)
+            stages[-1].append(approver)
         elif word == "then":
             if not stages[-1]:
                 raise ParseError(f"Name at least one approver before `then`. Usage: `{usage}`")
@@ -291,8 +373,9 @@ def parse_new(rest: str) -> Draft:
     required: list[str] = []
     if words and words[0].lower() == "required":
         words.pop(0)
-        while words and MENTION.fullmatch(words[0]):
-            required.append(MENTION.fullmatch(words.pop(0)).group(1))
+        while words and (approver := _approver(words[0])):
+            words.pop(0)
+            required.append(approver)
         if not required:
             raise ParseError(f"Name the required approvers as @mentions after `required`. Usage: `{usage}`")
     if not words or words[0].lower() != "sponsor":
@@ -344,6 +427,12 @@ def parse_new(rest: str) -> Draft:
         stage_of=tuple(n for n, stage in enumerate(stages) for _ in stage) if len(stages) > 1 else (),
         required=tuple(required),
     )
+
+
+def _approver(word: str) -> str | None:
+    """A person (<@U…>) or a Slack user group (<!subteam^S…>) named as an approver; None for anything else."""
+    match = MENTION.fullmatch(word) or GROUP.fullmatch(word)
+    return match.group(1) if match else None
 
 
 def parse_rule(word: str) -> str:

@@ -9,6 +9,7 @@ _ENTITY = re.compile(r"<([^<>]*)>")
 # A Slack id is a letter and up to 20 more; bounded so that a 40,000-character "id" is not one.
 MENTION = re.compile(r"<@([UW][A-Z0-9]{1,20})(?:\|[^<>]*)?>")
 CHANNEL = re.compile(r"<#([CG][A-Z0-9]{1,20})(?:\|[^<>]*)?>")
+GROUP = re.compile(r"<!subteam\^(S[A-Z0-9]{1,20})(?:\|[^<>]*)?>")  # a Slack user group, as a command escapes it
 
 
 def _readable(match: re.Match) -> str:
@@ -36,7 +37,12 @@ def escape(text: str) -> str:
 
 
 def mention(user_id: str) -> str:
-    return f"<@{user_id}>"
+    """A person (U…, W…) or a user group (S…), as Slack shows them."""
+    return f"<!subteam^{user_id}>" if user_id[:1] == "S" else f"<@{user_id}>"
+
+
+def is_group(approver_id: str) -> bool:
+    return approver_id[:1] == "S"
 
 
 def channel_link(channel_id: str) -> str:

@@ -111,6 +111,10 @@ class Workspace(Base):
         default=True, server_default=true()
     )  # off: stats and charts name no person
     retention_months: Mapped[int | None]  # closed initiatives older than this are deleted; NULL keeps them
+    # The second escalation level: who is told (a user or a user group id) when a sponsor has not decided
+    # sponsor_wait business days after being asked; NULL: nobody beyond the sponsor.
+    escalate_to: Mapped[str | None] = mapped_column(String(32))
+    sponsor_wait: Mapped[int] = mapped_column(default=5, server_default="5")
     created_at: Mapped[datetime]
     # OAuth mode: the Enterprise Grid organisation, whose org-wide installation speaks for this workspace.
     enterprise_id: Mapped[str | None] = mapped_column(String(32))
@@ -129,6 +133,7 @@ class Initiative(Base):
         Index("ix_initiatives_escalate_at", "escalate_at"),
         Index("ix_initiatives_sponsor_ask_at", "next_sponsor_ask_at"),
         Index("ix_initiatives_report_reminder_at", "next_report_reminder_at"),
+        Index("ix_initiatives_escalate_further_at", "escalate_further_at"),
         # Lists read only the rows they show, in order, through these.
         Index("ix_initiatives_team_waiting", "team_id", "waiting_since"),
         Index("ix_initiatives_team_status_report", "team_id", "status", "report_due"),
@@ -154,6 +159,9 @@ class Initiative(Base):
     escalate_at: Mapped[datetime | None]
     next_sponsor_ask_at: Mapped[datetime | None]
     next_report_reminder_at: Mapped[datetime | None]
+    escalate_further_at: Mapped[datetime | None]  # escalated: when `escalate-to` is told the sponsor has not decided
+    # Who was told (user ids, comma-separated) since the last escalation: they may decide as the sponsor could.
+    escalated_to: Mapped[str | None] = mapped_column(Text)
     # While approvers are asked: when the longest wait began (the earliest pending request); lists sort by it.
     waiting_since: Mapped[datetime | None]
     created_at: Mapped[datetime]
@@ -200,6 +208,8 @@ class Approval(Base):
         default=False, server_default=false()
     )  # the sponsor cannot proceed without this approval
     requested_at: Mapped[datetime | None]  # NULL while its stage has not been asked (decision queued)
+    # approver_id may be a Slack user group (S…): one slot any member answers; who answered is kept here.
+    answered_by: Mapped[str | None] = mapped_column(String(32))
     decision: Mapped[Decision] = mapped_column(_states(Decision, "decision", 8), default=Decision.PENDING)
     decided_at: Mapped[datetime | None]
     comment: Mapped[str | None] = mapped_column(Text)
@@ -250,6 +260,44 @@ class Person(Base):
     # When their last reminder (scheduled or manual, about any initiative) was delivered or is held for:
     # at most one reminder per person per working day (SPEC §3).
     last_reminder_at: Mapped[datetime | None]
+
+
+class Template(Base):
+    """A workspace's named way of asking for sign-off (approvers in stages, required ones, sponsor, rule, channel),
+    saved with `/greenlight template save` and used by anyone with `new <title> using <name>`."""
+
+    __tablename__ = "templates"
+    __table_args__ = (UniqueConstraint("team_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(40))  # lower case: `using Hiring` finds `hiring`
+    creator_id: Mapped[str] = mapped_column(String(32))
+    # The draft's fields: approver_ids, stage_of, required, sponsor_id, rule, channel_id.
+    draft: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+
+class UserGroup(Base):
+    """A Slack user group named as an approver (or escalate-to): its members as usergroups.users.list last said,
+    re-read at most daily."""
+
+    __tablename__ = "user_groups"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    group_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    fetched_at: Mapped[datetime]
+
+
+class GroupMember(Base):
+    """One member of a cached user group."""
+
+    __tablename__ = "group_members"
+    __table_args__ = (Index("ix_group_members_user", "team_id", "user_id"),)
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    group_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
 
 
 class OutboxMessage(Base):

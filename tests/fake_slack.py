@@ -392,6 +392,11 @@ class FakeSlack:
         """Register a guest: users.info says is_restricted (multi-channel) or is_ultra_restricted (single-channel)."""
         self.add_user(user_id, name=name, tz=tz, is_restricted=not ultra, is_ultra_restricted=ultra)
 
+    def add_group(self, group_id, members, *, plan_has_groups=True) -> None:
+        """A user group (S…) and its members, as usergroups.users.list answers (which needs usergroups:read)."""
+        self.groups = {**getattr(self, "groups", {}), group_id: list(members)}
+        self.plan_has_groups = plan_has_groups
+
     def set_members(self, channel_id, members, *, private=False, bot_is_member=True) -> None:
         """The channel's members as conversations.members lists them (the channel is added if new)."""
         if channel_id not in self.channels:
@@ -449,6 +454,8 @@ class FakeSlack:
                 "members": members[start : start + limit],
                 "response_metadata": {"next_cursor": str(start + limit) if more else ""},
             }
+        if method == "usergroups.users.list":
+            return self._group_users(args)
         if method == "files.getUploadURLExternal":
             length = str(args.get("length") or "")
             if not args.get("filename") or not length.isdigit():
@@ -494,6 +501,23 @@ class FakeSlack:
         return None
 
     # ==== end of the records branch's block (its hook is the first statement of _answer) ====
+
+    def _group_users(self, args: dict) -> dict:
+        """usergroups.users.list: the group's members as user ids, or Slack's errors for it."""
+        if "usergroups:read" not in self.scopes.split(","):
+            return {"ok": False, "error": "missing_scope", "needed": "usergroups:read", "provided": self.scopes}
+        if not args.get("usergroup"):
+            return {
+                "ok": False,
+                "error": "invalid_arguments",
+                "response_metadata": {"messages": ["[ERROR] missing required field: usergroup"]},
+            }
+        if not getattr(self, "plan_has_groups", True):
+            return {"ok": False, "error": "plan_upgrade_required"}
+        members = getattr(self, "groups", {}).get(args["usergroup"])
+        if members is None:
+            return {"ok": False, "error": "no_such_subteam"}
+        return {"ok": True, "users": list(members)}
 
     def _answer(self, method: str, args: dict, headers: dict) -> dict:
         """Slack-shaped JSON for a successful (non-scripted) call."""

@@ -25,6 +25,7 @@ def answers(
     channel="CGENERAL",
     stages=(),
     required=(),
+    template=None,
 ) -> dict:
     """The state Slack sends for the form, as if the person filled it in."""
     values = {
@@ -42,6 +43,11 @@ def answers(
         values[f"approvers-{n}"] = {"type": "multi_users_select", "selected_users": list(stage)}
     if required:
         values["required"] = {"type": "multi_users_select", "selected_users": list(required)}
+    if template:
+        values["template"] = {
+            "type": "static_select",
+            "selected_option": {"text": {"type": "plain_text", "text": template}, "value": template},
+        }
     if deadline:
         values["deadline"] = {"type": "datepicker", "selected_date": deadline}
     return values

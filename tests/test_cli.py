@@ -62,7 +62,7 @@ def test_doctor_names_missing_scopes_and_an_unmigrated_database(monkeypatch, cap
     out = capsys.readouterr().out
     assert (
         "FAIL scopes: missing channels:history, channels:read, chat:write.public, files:write, groups:history, "
-        "groups:read, im:history, im:write, mpim:history, mpim:write, users:read"
+        "groups:read, im:history, im:write, mpim:history, mpim:write, usergroups:read, users:read"
     ) in out
     assert f"FAIL database: at revision None, code expects {HEAD}; run `python -m bot migrate`" in out
 

@@ -210,3 +210,19 @@ def test_a_late_answer_after_accepting_the_post(fake):
     with pytest.raises(OSError):  # the client timed out...
         hasty.chat_postMessage(channel="C1", text="x")
     assert [m["text"] for m in fake.posted("C1")] == ["x"]  # ...but Slack has the message
+
+
+def test_usergroups_users_list_as_slack_answers_it(fake, client):
+    fake.add_group("SHR", ["U1", "U2"])
+    with pytest.raises(SlackApiError) as e:  # the scope is not granted by default
+        client.usergroups_users_list(usergroup="SHR")
+    assert e.value.response["error"] == "missing_scope" and e.value.response["needed"] == "usergroups:read"
+    fake.grant("usergroups:read")
+    assert client.usergroups_users_list(usergroup="SHR").data == {"ok": True, "users": ["U1", "U2"]}
+    with pytest.raises(SlackApiError) as e:
+        client.usergroups_users_list(usergroup="SNOPE")
+    assert e.value.response["error"] == "no_such_subteam"
+    fake.add_group("SHR", ["U1"], plan_has_groups=False)
+    with pytest.raises(SlackApiError) as e:
+        client.usergroups_users_list(usergroup="SHR")
+    assert e.value.response["error"] == "plan_upgrade_required"

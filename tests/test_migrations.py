@@ -167,3 +167,38 @@ def test_existing_initiatives_become_one_stage_initiatives_with_their_rule(empty
             ("U3", 0, "pending"),
             ("U4", 0, "approved"),
         ]
+
+
+def test_0013_gives_workspaces_a_sponsor_wait_and_nobody_to_escalate_to(empty):
+    """Workspaces and approvals from before 0013: sponsor-wait 5, no escalate-to, no answer given for a group; the
+    tables of templates and user groups start empty."""
+    command.upgrade(alembic_config(empty), "0010")
+    with empty.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO workspaces (team_id, timezone, working_days, working_hours, deadline_days, first_nudge, "
+                "nudge_every, sponsor_every, report_after, report_every, summary_day, summary_time, next_number, "
+                "created_at, self_sponsor, summary_names) VALUES ('T1', 'UTC', 'mon', '09:00-17:00', 1, 1, 1, 1, 1, 1, "
+                "'mon', '09:00', 2, '2026-12-07', false, true)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO initiatives (id, team_id, number, title, details, owner_id, sponsor_id, channel_id, rule, "
+                "status, deadline, created_at, extensions, sponsor_asks, report_reminders, round) VALUES (1, 'T1', 1, "
+                "'Plan', '', 'U1', 'U2', 'C1', 'all', 'escalated', '2026-12-18', '2026-12-07', 0, 1, 0, 1)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO approvals (initiative_id, approver_id, position, stage, required, requested_at, decision, "
+                "nudges_sent, last_call_sent) VALUES (1, 'U3', 0, 0, false, '2026-12-07', 'pending', 0, false)"
+            )
+        )
+    migrate(empty)
+    with empty.connect() as conn:
+        assert conn.execute(text("SELECT sponsor_wait, escalate_to FROM workspaces")).one() == (5, None)
+        assert conn.execute(text("SELECT escalate_further_at, escalated_to FROM initiatives")).one() == (None, None)
+        assert conn.execute(text("SELECT answered_by FROM approvals")).scalar() is None
+        for table in ("templates", "user_groups", "group_members"):
+            assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0

@@ -133,7 +133,7 @@ def sponsor_decision(fallback: str, text: str, ini) -> dict:
     return message(fallback, [section(text), sponsor_buttons(ini)])
 
 
-def approval_request(ini, plan: str, stage: str = "", changed: str = "") -> dict:
+def approval_request(ini, plan: str, stage: str = "", changed: str = "", group: str = "") -> dict:
     """The DM that asks an approver for sign-off (in `stage`, 'stage 2 of 3', if there are several); `changed`:
     what changed since it was rejected, when it was resubmitted."""
     where = f" ({stage}: the stages before have signed off)" if stage and not stage.startswith("stage 1 ") else ""
@@ -142,6 +142,8 @@ def approval_request(ini, plan: str, stage: str = "", changed: str = "") -> dict
         f"{mention(ini.owner_id)} asks for your sign-off on {title_of(ini)}{where}.\n"
         f"Deadline: *{day(ini.deadline)}*. {plan}"
     )
+    if group[:1] == "S":
+        text += f"\nYou are asked as a member of {mention(group)}: the first member to answer answers for the group."
     blocks = [section(text)]
     if changed:
         blocks.append(
@@ -190,6 +192,7 @@ EVENT_PHRASES = {
     "question": "asked the owner a question",
     "escalated": "deadline passed: asked the sponsor {to} to decide",
     "sponsor_asked": "asked the sponsor {to} again",
+    "escalated_further": "the sponsor had not decided: asked {to} (escalate-to) to decide",
     "proceeded": "decided to proceed and report",
     "extended": "extended the deadline",
     "reported": "filed the report",
@@ -211,6 +214,8 @@ def history_line(event, tz, *, private: bool = False) -> str:
     )
     if data.get("deadline") and event.kind in ("extended", "registered", "resubmitted"):
         what += f" (deadline {day(date.fromisoformat(data['deadline']))})"
+    if data.get("group"):
+        what += f" for {mention(data['group'])}"
     if event.kind == "resubmitted" and data.get("fresh"):
         what += ", every approver asked again"
     text = data.get("comment") or data.get("reason") or data.get("note") or data.get("text")

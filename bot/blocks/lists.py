@@ -32,6 +32,7 @@ EXAMPLES = {
     "me": "/greenlight me holidays US-NY",
     "snooze": "/greenlight snooze GL-12 3 days",
     "resubmit": "/greenlight resubmit GL-12 Budget halved, one trainer in 10 days",
+    "template": "/greenlight template save hiring approvers @hr then @finance sponsor @coo",
 }
 
 

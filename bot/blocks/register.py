@@ -20,6 +20,7 @@ TITLE, DETAILS, APPROVERS, SPONSOR, DEADLINE, RULE, CHANNEL = (
     "channel",
 )
 REQUIRED = "required"
+TEMPLATE = "template"
 LATER_STAGES = ("approvers-2", "approvers-3")  # asked one after the other, once the stage before is complete
 RULES = {"all": "Every approver must approve", "any": "One approval is enough"}
 
@@ -41,8 +42,25 @@ def _option(value: str) -> dict:
     return {"text": {"type": "plain_text", "text": RULES[value]}, "value": value}
 
 
-def registration(default_deadline: date, channel_id: str | None) -> dict:
-    """The form: title, details, approvers (up to three stages), sponsor, deadline, rule and channel."""
+def template_select(names: list[str]) -> dict:
+    """The workspace's templates: choosing one registers with its approvers, stages, sponsor and rule."""
+    return _input(
+        TEMPLATE,
+        "Template",
+        {
+            "type": "static_select",
+            "placeholder": {"type": "plain_text", "text": "Register with a saved template"},
+            "options": [{"text": {"type": "plain_text", "text": name}, "value": name} for name in names[:100]],
+        },
+        optional=True,
+        hint="Its approvers, stages, sponsor and rule are used: leave approvers and sponsor empty.",
+    )
+
+
+def registration(default_deadline: date, channel_id: str | None, templates: list[str] = ()) -> dict:
+    """The form: title, details, a template (if the workspace has any) or approvers (up to three stages), sponsor,
+    deadline, rule and channel."""
+    templates = list(templates)
     channel = {
         "type": "conversations_select",
         "filter": {"include": ["public", "private"], "exclude_bot_users": True},
@@ -64,6 +82,7 @@ def registration(default_deadline: date, channel_id: str | None) -> dict:
             max_length=2000,
             placeholder="Context the approvers need; a link to the plan",
         ),
+        *([template_select(templates)] if templates else []),
         _input(
             APPROVERS,
             "Approvers",
@@ -72,6 +91,7 @@ def registration(default_deadline: date, channel_id: str | None) -> dict:
                 "max_selected_items": 10,
                 "placeholder": {"type": "plain_text", "text": "Up to 10 people"},
             },
+            optional=bool(templates),
             hint="Each must answer Approve or Reject. Not you, and not the sponsor.",
         ),
         *(
@@ -99,6 +119,7 @@ def registration(default_deadline: date, channel_id: str | None) -> dict:
             SPONSOR,
             "Sponsor",
             {"type": "users_select", "placeholder": {"type": "plain_text", "text": "Who decides at the deadline"}},
+            optional=bool(templates),
             hint="At the deadline, the sponsor decides whether to proceed without the missing sign-offs.",
         ),
         _input(
@@ -149,4 +170,5 @@ def submitted(view: dict) -> Draft:
         due=Due(on=date.fromisoformat(picked)) if picked else None,
         rule=rule,
         channel_id=element(CHANNEL).get("selected_conversation"),
+        template=(element(TEMPLATE).get("selected_option") or {}).get("value") or "",
     )

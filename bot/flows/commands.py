@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from bot.blocks import initiatives as msg
-from bot.blocks import register as registration_form
 from bot.blocks.lists import LIST_TITLES, help_text, mine_blocks, open_list
 from bot.blocks.summary import preview_message
 from bot.flows import export as export_flow
@@ -13,12 +12,22 @@ from bot.flows import registration
 from bot.flows import settings as settings_flow
 from bot.flows import stats as stats_flow
 from bot.flows import visibility as visibility_flow
+from bot.groups import refresh_groups
 from bot.parsing import Command, ParseError, parse
 from bot.people import refresh_people
-from bot.services import Refusal, escalation, nudges, overview, personal, resubmission, summary, visibility
+from bot.services import (
+    Refusal,
+    escalation,
+    nudges,
+    overview,
+    personal,
+    resubmission,
+    summary,
+    templates,
+    visibility,
+)
 from bot.services import initiatives as service
-from bot.services.workspaces import workspace
-from bot.text import escape
+from bot.text import escape, is_group
 
 
 @dataclass(frozen=True)
@@ -47,17 +56,28 @@ def turn_page(gl, text: str, who: Invocation) -> dict:
 
 def new(gl, cmd: Command, who: Invocation) -> str | None:
     """`new` with text registers at once (in this channel unless another is named); bare `new` opens the form."""
+    here = who.channel_id if who.channel_id[:1] in ("C", "G") else None
     if cmd.draft:
-        here = who.channel_id if who.channel_id[:1] in ("C", "G") else None
-        draft = replace(cmd.draft, channel_id=cmd.draft.channel_id or here)
-        return registration.register(gl, who.client, who.team_id, who.user_id, draft)
-    deadline = gl.act(
-        lambda s, now: service.resolve_deadline(
-            workspace(s, who.team_id, now=now, default_tz=gl.config.timezone), None, now
-        )
-    )
-    who.client.views_open(trigger_id=who.trigger_id, view=registration_form.registration(deadline, who.channel_id))
+        # With a template, its channel comes before this one (a channel named in the command before both).
+        draft = replace(cmd.draft, channel_id=cmd.draft.channel_id or (None if cmd.draft.template else here))
+        return registration.register(gl, who.client, who.team_id, who.user_id, draft, here)
+    who.client.views_open(trigger_id=who.trigger_id, view=registration.form(gl, who.team_id, who.channel_id))
     return None
+
+
+def template(gl, cmd: Command, who: Invocation) -> str:
+    """`template save|list|delete`: the people a template names are checked with Slack before it is saved."""
+    if cmd.key == "list":
+        with gl.reading() as s:
+            return templates.listing(s, who.team_id)
+    if cmd.key == "delete":
+        refresh_people(gl, who.client, who.team_id, [who.user_id])  # is the person an admin? (users.info)
+        return gl.act(lambda s, now: templates.delete(s, who.team_id, who.user_id, cmd.value, now, gl.config.admins))
+    draft = cmd.draft
+    named = (*draft.approver_ids, *draft.required, draft.sponsor_id)
+    refresh_groups(gl, who.client, who.team_id, [u for u in named if is_group(u)])
+    refresh_people(gl, who.client, who.team_id, [u for u in named if not is_group(u)])
+    return gl.act(lambda s, now: templates.save(s, who.team_id, who.user_id, cmd.value, draft, now))
 
 
 def require_visible(gl, number: int, who: Invocation) -> None:
@@ -209,4 +229,5 @@ HANDLERS = {
     "stats": stats_flow.run,
     "snooze": snooze,
     "resubmit": resubmit,
+    "template": template,
 }

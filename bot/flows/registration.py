@@ -5,15 +5,24 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.blocks import initiatives as msg
+from bot.blocks import register as registration_form
+from bot.groups import refresh_groups
 from bot.people import refresh_people
 from bot.services import initiatives as service
-from bot.text import MENTION, channel_link, escape, mention, with_names
+from bot.services import templates
+from bot.services.workspaces import workspace
+from bot.text import MENTION, channel_link, escape, is_group, mention, with_names
 from storage.models import Person
 
 
-def register(gl, client, team_id: str, owner_id: str, draft) -> str:
-    """Register the draft and say what happens next; RegistrationInvalid (field errors) if it can't."""
-    refresh_people(gl, client, team_id, (*draft.approver_ids, *draft.required, draft.sponsor_id))
+def register(gl, client, team_id: str, owner_id: str, draft, here: str | None = None) -> str:
+    """Register the draft (filled from its template, if it names one; announced `here` unless it or its template
+    names a channel) and say what happens next; RegistrationInvalid (field errors) if it can't."""
+    if draft.template:
+        draft = gl.act(lambda s, now: templates.fill(s, team_id, draft, here))
+    named = (*draft.approver_ids, *draft.required, draft.sponsor_id)
+    refresh_groups(gl, client, team_id, [u for u in named if u and is_group(u)])
+    refresh_people(gl, client, team_id, [u for u in named if u and not is_group(u)])
     ini = gl.act(
         lambda s, now: service.register(
             s, team_id=team_id, owner_id=owner_id, draft=draft, now=now, default_tz=gl.config.timezone
@@ -23,10 +32,22 @@ def register(gl, client, team_id: str, owner_id: str, draft) -> str:
     then = "".join(
         f" Stage {n} ({names}) is asked once the stage before is complete." for n, names in enumerate(later, 2)
     )
+    using = f" with the template `{draft.template}`" if draft.template else ""
     return (
-        f"Registered *{ini.reference}* “{escape(ini.title)}”. I announced it in {channel_link(ini.channel_id)} "
+        f"Registered *{ini.reference}* “{escape(ini.title)}”{using}. I announced it in {channel_link(ini.channel_id)} "
         f"and asked {first} for sign-off.{then} Deadline: {msg.day(ini.deadline)}; then {mention(ini.sponsor_id)} decides."
     )
+
+
+def form(gl, team_id: str, channel_id: str | None) -> dict:
+    """The registration form, with the workspace's default deadline and its templates."""
+
+    def read(s, now):
+        ws = workspace(s, team_id, now=now, default_tz=gl.config.timezone)
+        return service.resolve_deadline(ws, None, now), templates.names(s, team_id)
+
+    deadline, names = gl.act(read)
+    return registration_form.registration(deadline, channel_id, names)
 
 
 def field_errors(gl, team_id: str, errors: dict[str, str]) -> dict[str, str]:

@@ -7,10 +7,11 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks.settings import settings_blocks, settings_history_blocks
 from bot.calendar import zone
+from bot.groups import refresh_groups
 from bot.people import refresh_people
 from bot.services import settings as service
 from bot.services.workspaces import workspace
-from bot.text import channel_link
+from bot.text import channel_link, is_group
 
 
 def run(gl, cmd, who) -> dict | str:
@@ -31,6 +32,9 @@ def run(gl, cmd, who) -> dict | str:
             return settings_history_blocks(service.history(session, who.team_id), zone(ws.timezone))
 
         return {"text": "Greenlight settings history", "blocks": gl.act(history)}
+    named = service.people_to_check(cmd.key, cmd.value)
+    refresh_groups(gl, who.client, who.team_id, [u for u in named if is_group(u)])
+    refresh_people(gl, who.client, who.team_id, [u for u in named if not is_group(u)])
     channel = service.channel_to_check(cmd.key, cmd.value)
     problems = {channel: posting_problem(who.client, channel)} if channel else {}
     return gl.act(

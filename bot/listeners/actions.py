@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from bot.blocks import modals
-from bot.blocks import register as register_blocks
 from bot.blocks.ids import Action
-from bot.flows import commands
+from bot.flows import commands, registration
 from bot.flows.commands import Invocation
 from bot.listeners.outcomes import attempt, ephemeral, outcome, settled
 from bot.parsing import Due
 from bot.services import escalation, nudges, personal, resubmission
 from bot.services import initiatives as service
-from bot.services.workspaces import workspace
 
 # Buttons that act at once: the service decides who may, and what an outdated click gets.
 IMMEDIATE = {
@@ -122,12 +120,7 @@ def register(app, gl) -> None:
         return modals.my_calendar(*gl.act(lambda s, now: personal.form_values(s, team_id, user_id, now)))
 
     def registration_form(team_id, user_id):
-        deadline = gl.act(
-            lambda s, now: service.resolve_deadline(
-                workspace(s, team_id, now=now, default_tz=gl.config.timezone), None, now
-            )
-        )
-        return register_blocks.registration(deadline, None)
+        return registration.form(gl, team_id, None)
 
     app.action(Action.MY_CALENDAR.value)(opens_form(calendar_form))
     app.action(Action.NEW_INITIATIVE.value)(opens_form(registration_form))

@@ -9,11 +9,12 @@ from sqlalchemy.orm import Session
 from bot import notices, stages
 from bot.blocks import initiatives as msg
 from bot.parsing import Due
-from bot.services import Refusal, record
+from bot.services import Refusal, groups, record
 from bot.services.due import DueWork
 from bot.services.initiatives import (
     deadline_problem,
     decide,
+    deputies,
     require_owner_or_sponsor,
     resolve_deadline,
     spend_buttons,
@@ -22,7 +23,7 @@ from bot.services.lifecycle import move, require_asking
 from bot.services.outbox import enqueue
 from bot.services.overview import waits_of
 from bot.services.workspaces import Calendars, today, work_week, workspace
-from bot.text import mention
+from bot.text import is_group, mention
 from storage.enums import Decision, Status
 from storage.models import Initiative
 
@@ -43,7 +44,29 @@ def ask_sponsor_again(session: Session, ini: Initiative, cal: Calendars, now: da
         ini.team_id, ini.sponsor_id, now, cal.ws(ini.team_id).sponsor_every
     )
     record(session, ini, None, "sponsor_asked", now, to=ini.sponsor_id)
-    return notices.sponsor_asked(ini, cal, waits_of(session, [ini], now, cal=cal)[ini.id], now, again=True)
+    waits = waits_of(session, [ini], now, cal=cal)[ini.id]
+    # Once the escalation contact was asked too, they are reminded with the sponsor: silence ends nothing.
+    return notices.sponsor_asked(ini, cal, waits, now, again=True) + notices.deputies_asked(
+        ini, cal, waits, deputies(ini), now, again=True
+    )
+
+
+def escalate_further(session: Session, ini: Initiative, cal: Calendars, now: datetime) -> list[dict]:
+    """The sponsor has not decided `sponsor-wait` business days after being asked: the workspace's `escalate-to`
+    is asked, in their working hours, with the sponsor's choices; the owner and the sponsor are told."""
+    contact = cal.ws(ini.team_id).escalate_to
+    ini.escalate_further_at = None
+    if not contact:  # unset since this was scheduled
+        return []
+    people = (
+        [u for u in groups.members(session, ini.team_id, contact) if u != ini.sponsor_id]
+        if is_group(contact)
+        else [contact]
+    )
+    ini.escalated_to = ",".join(people) or None
+    record(session, ini, None, "escalated_further", now, to=contact)
+    waits = waits_of(session, [ini], now, cal=cal)[ini.id]
+    return notices.escalated_further(ini, cal, waits, contact, people, now)
 
 
 def remind_report(session: Session, ini: Initiative, cal: Calendars, now: datetime) -> list[dict]:
@@ -57,12 +80,13 @@ def remind_report(session: Session, ini: Initiative, cal: Calendars, now: dateti
 
 ESCALATIONS = DueWork("escalations", Initiative.escalate_at, Status.OPEN, escalate)
 SPONSOR_ASKS = DueWork("sponsor re-asks", Initiative.next_sponsor_ask_at, Status.ESCALATED, ask_sponsor_again)
+FURTHER_ESCALATIONS = DueWork("further escalations", Initiative.escalate_further_at, Status.ESCALATED, escalate_further)
 REPORT_REMINDERS = DueWork("report reminders", Initiative.next_report_reminder_at, Status.PROCEEDING, remind_report)
 
 
 def proceed(session: Session, ini: Initiative, user_id: str, note: str, now: datetime) -> str:
     """The sponsor decides to go ahead without the missing sign-offs; the owner owes a report."""
-    if user_id != ini.sponsor_id:
+    if user_id != ini.sponsor_id and user_id not in deputies(ini):
         raise Refusal(
             f"Only the sponsor of {ini.reference}, {mention(ini.sponsor_id)}, can decide to proceed without sign-off."
         )
@@ -141,7 +165,7 @@ def extend(session: Session, ini: Initiative, user_id: str, due: Due, now: datet
 
 def extendable(ini: Initiative, user_id: str) -> None:
     """Refuse unless this person may extend this initiative now."""
-    require_owner_or_sponsor(ini, user_id, "extend")
+    require_owner_or_sponsor(ini, user_id, "extend", deputies_too=True)
     require_asking(ini, "only open or escalated initiatives can be extended.")
 
 

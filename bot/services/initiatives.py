@@ -6,17 +6,17 @@ import re
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from bot import notices
 from bot import stages as stages_of
 from bot.blocks import initiatives as msg
 from bot.parsing import Draft, Due
-from bot.services import Refusal, record
+from bot.services import Refusal, groups, record
 from bot.services.lifecycle import move, require_asking, schedule, waiting_since
 from bot.services.outbox import enqueue, spent_buttons
 from bot.services.workspaces import Calendars, today, work_week, workspace
-from bot.text import escape, mention
+from bot.text import escape, is_group, mention
 from storage.enums import Decision, Status
 from storage.models import Approval, Event, Initiative, Person
 
@@ -99,12 +99,14 @@ def validate(session: Session, ws, owner_id: str, draft: Draft, now: datetime) -
     elif draft.sponsor_id in approvers:
         errors["approvers"] = f"{mention(draft.sponsor_id)} is the sponsor and cannot also be an approver."
     else:
-        unfit = [u for u in approvers if u not in people or people[u].is_bot or people[u].deleted]
+        unfit = [u for u in approvers if not is_group(u) and (u not in people or people[u].is_bot or people[u].deleted)]
         if unfit:
             errors["approvers"] = (
                 f"{', '.join(mention(u) for u in unfit)} cannot approve: bots, deactivated and unknown accounts "
                 "cannot answer. Name people who can."
             )
+        elif wrong := groups.problems(session, ws.team_id, approvers):
+            errors["approvers"] = " ".join(wrong)
     sponsor = people.get(draft.sponsor_id or "")
     if not draft.sponsor_id:
         errors["sponsor"] = "Name the sponsor who decides at the deadline."
@@ -205,6 +207,7 @@ def register(
         deadline=deadline.isoformat(),
         **({"stages": draft.stages} if len(draft.stages) > 1 else {}),
         **({"required": list(draft.required)} if draft.required else {}),
+        **({"template": draft.template} if draft.template else {}),
     )
     cal = Calendars.of(session, [ini], now)
     schedule(ini, now, cal)
@@ -223,8 +226,11 @@ class RegistrationInvalid(Refusal):
 def spend_buttons(session, ini: Initiative, verdicts: dict[str, str], now: datetime) -> None:
     """Every earlier message with buttons to these people about this initiative becomes a short record of what
     happened ({person: verdict}); one still held for their working hours is never sent."""
-    if verdicts:
-        enqueue(session, notices.buttons_spent(ini, spent_buttons(session, ini, set(verdicts), now), verdicts, now))
+    # A group's verdict reaches each member; a person's own verdict comes before their group's.
+    people = {m: v for who, v in verdicts.items() if is_group(who) for m in groups.members(session, ini.team_id, who)}
+    people.update({who: v for who, v in verdicts.items() if not is_group(who)})
+    if people:
+        enqueue(session, notices.buttons_spent(ini, spent_buttons(session, ini, set(people), now), people, now))
 
 
 def decide(
@@ -244,7 +250,7 @@ def decide(
 
     Approvers still asked when it closes are told they need not answer (`why`); a sponsor asked to decide
     (at deadline `round`) sees their question replaced by `settles`."""
-    was, pending = ini.status, ini.pending
+    was, pending, told = ini.status, ini.pending, deputies(ini)
     move(session, ini, status, now, Calendars.of(session, [ini], now), actor=actor, event=event, **data)
     spent = {}
     if status.closed and was.asking:  # once proceeding, they were already told they need not answer
@@ -253,14 +259,22 @@ def decide(
     if was is Status.ESCALATED:
         enqueue(session, notices.sponsor_question_settled(ini, now, settles, round))
         spent[ini.sponsor_id] = settles
+        spent.update(dict.fromkeys(told, settles))
     spend_buttons(session, ini, spent, now)
 
 
 def approver(ini: Initiative, user_id: str, verb: str) -> Approval:
-    """The user's approval on this initiative, or a Refusal naming who can act."""
+    """The user's approval on this initiative (their own, else the slot of a user group they are in, which any one
+    member answers; never for its owner or sponsor), or a Refusal naming who can act."""
     for a in ini.approvals:
         if a.approver_id == user_id:
             return a
+    if user_id not in (ini.owner_id, ini.sponsor_id) and any(is_group(a.approver_id) for a in ini.approvals):
+        theirs = groups.of_person(object_session(ini), ini.team_id, user_id)
+        # The group slot still asked comes first, if they are in several.
+        slots = sorted((a for a in ini.approvals if a.approver_id in theirs), key=lambda a: a.decision.answered)
+        if slots:
+            return slots[0]
     names = ", ".join(mention(a.approver_id) for a in ini.approvals)
     raise Refusal(f"Only the approvers of {ini.reference} can {verb} it: {names}.")
 
@@ -296,22 +310,35 @@ def rejectable(ini: Initiative, user_id: str) -> Approval:
     return a
 
 
-def _answer(ini: Initiative, a: Approval, decision: Decision, comment: str | None, now: datetime) -> None:
+def _answer(ini: Initiative, a: Approval, decision: Decision, comment: str | None, now: datetime, user_id: str) -> None:
     a.decision, a.decided_at, a.comment, a.next_nudge_at = decision, now, comment or None, None
+    a.answered_by = user_id if user_id != a.approver_id else None  # a group's member
     ini.waiting_since = waiting_since(ini)
+
+
+def for_group(a: Approval) -> dict:
+    """What an event records of an answer given for a user group: the group (the actor is the member)."""
+    return {"group": a.approver_id} if is_group(a.approver_id) else {}
+
+
+def answered_for(a: Approval, what: str) -> dict[str, str]:
+    """The verdict the other members of a group see once one of them answered for it."""
+    if not a.answered_by:
+        return {}
+    return {a.approver_id: f"{mention(a.answered_by)} {what} it for {mention(a.approver_id)}."}
 
 
 def approve(session: Session, ini: Initiative, user_id: str, comment: str, now: datetime) -> str:
     """Record an approval; the initiative is approved once its rule is met. Returns the reply."""
     a = pending_approval(ini, user_id, "approve")
-    _answer(ini, a, Decision.APPROVED, comment, now)
+    _answer(ini, a, Decision.APPROVED, comment, now, user_id)
     if ini.status is Status.PROCEEDING:
         record(session, ini, user_id, "ratified", now, comment=comment)
         enqueue(session, notices.ratified(ini, a, now))
         spend_buttons(session, ini, {user_id: "You approved it after the sponsor decided to proceed (ratified)."}, now)
         return f"Thanks: your approval of {ini.reference} is recorded as a ratification of the sponsor's decision to proceed."
-    record(session, ini, user_id, "approved", now, comment=comment)
-    spend_buttons(session, ini, {user_id: "You approved it. Thank you!"}, now)
+    record(session, ini, user_id, "approved", now, comment=comment, **for_group(a))
+    spend_buttons(session, ini, {**answered_for(a, "approved"), user_id: "You approved it. Thank you!"}, now)
     if not stages_of.complete(ini, a.stage):
         enqueue(session, notices.approval_counted(ini, a, now))
         return f"Thanks: your approval of {ini.reference} is recorded ({stages_of.tally(ini, a.stage)})."
@@ -371,10 +398,10 @@ def reject(session: Session, ini: Initiative, user_id: str, reason: str, now: da
     a = rejectable(ini, user_id)
     if not reason.strip():
         raise Refusal(f"Please give a reason: `/greenlight reject {ini.reference} <reason>`.")
-    _answer(ini, a, Decision.REJECTED, reason, now)
+    _answer(ini, a, Decision.REJECTED, reason, now, user_id)
     if ini.status is Status.PROCEEDING:
         # SPEC §2: an objection, kept with its reason; the sponsor's decision to proceed stands.
-        record(session, ini, user_id, "objected", now, reason=reason)
+        record(session, ini, user_id, "objected", now, reason=reason, **for_group(a))
         enqueue(session, notices.objected(ini, a, now))
         spend_buttons(session, ini, {user_id: "You objected after the sponsor decided to proceed."}, now)
         return (
@@ -385,7 +412,7 @@ def reject(session: Session, ini: Initiative, user_id: str, reason: str, now: da
         session,
         notices.settled_requests(ini, now, {a.id: "You rejected it. The owner and the sponsor have your reason."}),
     )
-    spend_buttons(session, ini, {user_id: "You rejected it."}, now)
+    spend_buttons(session, ini, {**answered_for(a, "rejected"), user_id: "You rejected it."}, now)
     decide(
         session,
         ini,
@@ -394,6 +421,7 @@ def reject(session: Session, ini: Initiative, user_id: str, reason: str, now: da
         actor=user_id,
         event="rejected",
         reason=reason,
+        **for_group(a),
         why=f"{mention(user_id)} rejected it",
         settles="It was rejected, so there is nothing to decide.",
     )
@@ -421,8 +449,14 @@ def ask_owner(session: Session, ini: Initiative, user_id: str, question: str, no
     return f"I posted your question in a conversation with {mention(ini.owner_id)}."
 
 
-def require_owner_or_sponsor(ini: Initiative, user_id: str, verb: str) -> None:
-    if user_id not in (ini.owner_id, ini.sponsor_id):
+def deputies(ini: Initiative) -> list[str]:
+    """Who was asked, as the workspace's `escalate-to`, to decide in a silent sponsor's place: while the initiative
+    is escalated they have the sponsor's choices."""
+    return ini.escalated_to.split(",") if ini.status is Status.ESCALATED and ini.escalated_to else []
+
+
+def require_owner_or_sponsor(ini: Initiative, user_id: str, verb: str, *, deputies_too: bool = False) -> None:
+    if user_id not in (ini.owner_id, ini.sponsor_id) and not (deputies_too and user_id in deputies(ini)):
         raise Refusal(
             f"Only the owner ({mention(ini.owner_id)}) or the sponsor ({mention(ini.sponsor_id)}) can {verb} {ini.reference}."
         )
@@ -430,7 +464,7 @@ def require_owner_or_sponsor(ini: Initiative, user_id: str, verb: str) -> None:
 
 def withdraw(session: Session, ini: Initiative, user_id: str, reason: str, now: datetime) -> str:
     """Withdraw an open or escalated initiative (owner or sponsor). Returns the reply."""
-    require_owner_or_sponsor(ini, user_id, "withdraw")
+    require_owner_or_sponsor(ini, user_id, "withdraw", deputies_too=True)
     require_asking(ini, "only open or escalated initiatives can be withdrawn.")
     decide(
         session,

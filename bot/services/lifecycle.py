@@ -1,7 +1,7 @@
 """The one door through which an initiative's status changes: the move is checked, every due column
 follows the new state, and the change is recorded as an event.
 
-A due column (Initiative.escalate_at, next_sponsor_ask_at, next_report_reminder_at,
+A due column (Initiative.escalate_at, next_sponsor_ask_at, escalate_further_at, next_report_reminder_at,
 Approval.next_nudge_at) is set only while its kind of work can fire in the current state, so the
 sweep finds work through indexes and a state change can never leave a stale reminder behind.
 """
@@ -35,7 +35,7 @@ def move(
         raise ValueError(f"{ini.reference} cannot go from {ini.status} to {status}")
     ini.status = status
     if status is Status.ESCALATED:
-        ini.escalated_at = now
+        ini.escalated_at, ini.escalated_to = now, None  # a new escalation: the second level counts afresh
     elif status is Status.PROCEEDING:
         ini.proceeded_at = now
     elif status.closed:
@@ -56,6 +56,10 @@ def schedule(ini: Initiative, now: datetime, cal: Calendars, *, skip_missed: boo
         ini.next_sponsor_ask_at = None
     elif ini.next_sponsor_ask_at is None:  # just escalated: the first ask goes out now, the next one after the cadence
         ini.next_sponsor_ask_at = cal.after_business_days(ini.team_id, ini.sponsor_id, now, ws.sponsor_every)
+    if ini.status is not Status.ESCALATED:
+        ini.escalate_further_at = None
+    elif ini.escalate_further_at is None and ini.escalated_to is None:
+        ini.escalate_further_at = further_escalation_at(ini, cal)
     if ini.status is not Status.PROCEEDING:
         ini.next_report_reminder_at = None
     elif ini.next_report_reminder_at is None and ini.report_due:
@@ -70,6 +74,17 @@ def schedule(ini: Initiative, now: datetime, cal: Calendars, *, skip_missed: boo
             a.nudges_sent = max(a.nudges_sent, nudges_passed(ws, week, a, tz, now))
         upcoming = next_nudge(ws, week, ini, a, tz)
         a.next_nudge_at = upcoming[0] if upcoming else None
+
+
+def further_escalation_at(ini: Initiative, cal: Calendars) -> datetime | None:
+    """When `escalate-to` is told that the sponsor of this escalated initiative has not decided: `sponsor-wait`
+    business days (the sponsor's) after the sponsor was asked; None when nobody is set (or only the sponsor or
+    the owner is, who know already)."""
+    ws = cal.ws(ini.team_id)
+    if not ws.escalate_to or ws.escalate_to in (ini.sponsor_id, ini.owner_id) or ini.escalated_at is None:
+        return None
+    asked = cal.working_moment(ini.team_id, ini.sponsor_id, ini.escalated_at)
+    return cal.after_business_days(ini.team_id, ini.sponsor_id, asked, ws.sponsor_wait)
 
 
 def waiting_since(ini: Initiative) -> datetime | None:

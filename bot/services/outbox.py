@@ -7,7 +7,9 @@ from datetime import datetime
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.services import groups
 from bot.services.workspaces import Calendars
+from bot.text import is_group
 from storage.db import insert_ignore
 from storage.models import OutboxMessage
 
@@ -19,8 +21,36 @@ def enqueue(session: Session, rows: list[dict], cal: Calendars | None = None) ->
     the message they clicked, which never pass through here), so each waits for its recipient's working
     time (SPEC §3, quiet hours). `cal`: the batch's calendars when the caller has them loaded."""
     if rows:
+        rows = for_groups(session, rows, cal)
         in_quiet_hours(session, rows, cal)
     insert_ignore(session, OutboxMessage, rows, ["team_id", "key"])
+
+
+REMINDER_KEYS = ("nudge:", "lastcall:", "manual:", "reminders:")
+
+
+def for_groups(session: Session, rows: list[dict], cal: Calendars | None = None) -> list[dict]:
+    """A message to a user group (an approver slot) goes to each member, under keys of their own (an update, to
+    each member's copy); a reminder only to the members at work when it is due (else to those at work first)."""
+    if not any(is_group(r["recipient"]) for r in rows):
+        return rows
+    out = []
+    for r in rows:
+        if not is_group(r["recipient"]):
+            out.append(r)
+            continue
+        people = groups.members(session, r["team_id"], r["recipient"])
+        if people and r["key"].startswith(REMINDER_KEYS) and not r.get("target_key"):
+            known = cal if cal and set(people) <= set(cal.zones.get(r["team_id"], {})) else None
+            known = known or Calendars.load(session, {r["team_id"]: set(people)}, r["created_at"])
+            at = {p: known.delivery_moment(r["team_id"], p, max(r["created_at"], r["next_attempt_at"])) for p in people}
+            people = [p for p in people if at[p] == min(at.values())]
+        target = r.get("target_key")
+        out += [
+            {**r, "recipient": p, "key": f"{r['key']}:{p}", "target_key": f"{target}:{p}" if target else None}
+            for p in people
+        ]
+    return out
 
 
 def in_quiet_hours(session: Session, rows: list[dict], cal: Calendars | None = None) -> None:
@@ -75,7 +105,7 @@ def message(
 # question are updated by their own notices (settled_requests, sponsor_question_settled); they are listed here
 # so that one still held by quiet hours is never sent.
 APPROVER_BUTTONS = ("request:", "nudge:", "lastcall:", "manual:", "extended:")
-SPONSOR_BUTTONS = ("escalation:", "sponsor-ask:")
+SPONSOR_BUTTONS = ("escalation:", "sponsor-ask:", "further:")  # further: to the escalation contact
 SETTLED_ELSEWHERE = ("request:", "escalation:")
 COMBINED = "reminders:"  # several reminders to one person in one DM (keys.reminders)
 
@@ -114,7 +144,7 @@ def spent_buttons(session: Session, ini, people: set[str], now: datetime) -> lis
             if status == "sent" and str(ini.id) in _button_values(payload):
                 targets.append((recipient, key))
             continue
-        kinds = SPONSOR_BUTTONS if recipient == ini.sponsor_id else APPROVER_BUTTONS
+        kinds = SPONSOR_BUTTONS if recipient == ini.sponsor_id or key.startswith("further:") else APPROVER_BUTTONS
         if not key.startswith(kinds):
             continue
         if status == "pending" and (claimed_until is None or claimed_until < now):

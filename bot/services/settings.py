@@ -17,10 +17,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.calendar import WEEKDAYS, holidays_code
-from bot.services import Refusal, record_change
+from bot.services import Refusal, groups, record_change
+from bot.services.lifecycle import further_escalation_at
 from bot.services.nudges import reschedule_workspace
 from bot.services.workspaces import Calendars, workspace
-from bot.text import channel_link, escape, plain_from_slack, quoted
+from bot.text import GROUP, MENTION, channel_link, escape, is_group, mention, plain_from_slack, quoted
 from storage.enums import Status
 from storage.models import Event, Initiative, Person, Workspace
 
@@ -113,10 +114,26 @@ def _recount(
             )
 
 
+def reschedule_further_escalations(session: Session, team_id: str, now: datetime) -> None:
+    """Escalated initiatives whose sponsor has not decided: `escalate-to` is told on the new terms (at once, if the
+    sponsor has already waited longer than `sponsor-wait`); unset, nobody will be."""
+    inis = list(
+        session.scalars(
+            select(Initiative).where(
+                Initiative.team_id == team_id, Initiative.status == Status.ESCALATED, Initiative.escalated_to.is_(None)
+            )
+        )
+    )
+    cal = Calendars.of(session, inis, now)
+    for ini in inis:
+        ini.escalate_further_at = further_escalation_at(ini, cal)
+
+
 def _calendar_changed(session: Session, team_id: str, now: datetime) -> None:
     reschedule_workspace(session, team_id, now)
     reschedule_sponsor_asks(session, team_id, now)
     reschedule_report_reminders(session, team_id, now)
+    reschedule_further_escalations(session, team_id, now)
 
 
 CALENDAR = Effect(
@@ -135,6 +152,10 @@ NEW_INITIATIVES = Effect("It applies to initiatives registered from now on.")
 NEW_PROCEEDINGS = Effect("It applies to initiatives that proceed from now on.")
 NEXT_SUMMARY = Effect("It applies from the next weekly summary.")
 NEXT_STATS = Effect("It applies to `/greenlight stats` and the monthly chart from now on.")
+FURTHER_ESCALATIONS = Effect(
+    "It applies to escalations already waiting on their sponsor, counted from when the sponsor was asked.",
+    reschedule_further_escalations,
+)
 RETENTION = Effect(
     "Each sweep deletes, in small batches, initiatives closed longer ago than that, with their "
     "approvals, history and messages; `off` keeps everything."
@@ -266,6 +287,32 @@ def on_off(raw: str) -> bool:
     return text == "on"
 
 
+def person(raw: str) -> str | None:
+    """'<@U123|ana>' → 'U123', '<!subteam^S1|@ops>' → 'S1' (a user group); 'none' or 'off' → None. Whether they
+    can decide is checked with Slack."""
+    if _plain(raw).lower() in ("none", "off"):
+        return None
+    match = MENTION.fullmatch(raw.strip()) or GROUP.fullmatch(raw.strip())
+    if not match:
+        raise Invalid(
+            f"{quoted(_plain(raw))} is not a person or a user group: pick one with @, or write `none` to unset it."
+        )
+    return match.group(1)
+
+
+def check_person(session: Session, team_id: str, value: str | None) -> None:
+    """Refuse a person who cannot decide (unknown to Slack, a bot, deactivated), or a group unknown or empty."""
+    if value is None:
+        return
+    if is_group(value):
+        if wrong := groups.problems(session, team_id, [value]):
+            raise Refusal(f"{wrong[0]} Nothing changed.")
+        return
+    found = session.get(Person, (team_id, value))
+    if found is None or found.is_bot or found.deleted:
+        raise Refusal(f"{mention(value)} cannot decide: name a person with an active account. Nothing changed.")
+
+
 MAX_MONTHS = 1200  # a century; more is surely a typo
 
 
@@ -304,6 +351,11 @@ def show_months(value: int | None) -> str:
     return "off (nothing is deleted)" if value is None else f"{value} month{'s' if value != 1 else ''}"
 
 
+def show_person(value: str | None) -> str:
+    """A mention; 'not set' when unset."""
+    return mention(value) if value else "not set"
+
+
 def show_channel(value: str | None) -> str:
     """A channel link; 'not set' when unset."""
     return channel_link(value) if value else "not set"
@@ -324,6 +376,8 @@ class Setting:
     show: Callable[[Any], str]  # what is stored → mrkdwn
     effect: Effect  # what a change sets in motion
     in_channel: bool = False  # the value is a channel: Slack must confirm (before any transaction) the bot can post
+    in_people: bool = False  # the value is a person: Slack is asked about them (before any transaction)
+    check: Callable[[Session, str, Any], None] | None = None  # what the database must confirm; raises Refusal
 
     def parse(self, raw: str) -> Any:
         """The stored value for what was typed, or a Refusal saying what is wrong and giving an example."""
@@ -346,7 +400,9 @@ KINDS = {
     "business-days": (business_days, show_days),
     "on-off": (on_off, show_on_off),
     "months": (months, show_months),
+    "person": (person, show_person),
 }
+CHECKS = {"person": check_person}
 EFFECTS = {
     "calendar": CALENDAR,
     "nudges": NUDGES,
@@ -357,6 +413,7 @@ EFFECTS = {
     "next-summary": NEXT_SUMMARY,
     "next-stats": NEXT_STATS,
     "retention": RETENTION,
+    "further-escalations": FURTHER_ESCALATIONS,
 }
 
 
@@ -371,6 +428,8 @@ def declared(path: Path = DECLARATIONS) -> dict[str, Setting]:
             *KINDS[d["kind"]],
             EFFECTS[d["effect"]],
             in_channel=d["kind"] == "channel",
+            in_people=d["kind"] == "person",
+            check=CHECKS.get(d["kind"]),
         )
         for key, d in tomllib.loads(path.read_text()).items()
     }
@@ -399,6 +458,18 @@ def channel_to_check(key: str, raw_value: str) -> str | None:
         return setting.read(raw_value)
     except Invalid:
         return None  # change() refuses it, with the reason
+
+
+def people_to_check(key: str, raw_value: str) -> list[str]:
+    """The people Slack must tell us about before `key` may be set to this value."""
+    setting = SETTINGS.get(key)
+    if setting is None or not setting.in_people:
+        return []
+    try:
+        value = setting.read(raw_value)
+    except Invalid:
+        return []  # change() refuses it, with the reason
+    return [value] if value else []
 
 
 def change(
@@ -440,6 +511,8 @@ def change(
             raise Refusal(f"I could not check {channel_link(value)} with Slack, so nothing changed. Please try again.")
         if channel_problems[value]:
             raise Refusal(channel_problems[value])
+    if setting.check:
+        setting.check(session, team_id, value)
     ws = workspace(session, team_id, now=now, default_tz=default_tz)
     old = getattr(ws, setting.attribute)
     if old == value:

@@ -13,8 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import exists, or_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
+from bot.services import groups
+from bot.text import is_group
 from storage.models import Approval, Initiative, Person
 
 
@@ -38,8 +40,20 @@ class Viewer:
 
 
 def takes_part(ini: Initiative, user_id: str) -> bool:
-    """Owner, sponsor or approver of the initiative. Delegates, once they exist, are added here."""
-    return user_id in (ini.owner_id, ini.sponsor_id) or any(a.approver_id == user_id for a in ini.approvals)
+    """Owner, sponsor or approver of the initiative, or asked to decide in a silent sponsor's place (escalate-to).
+    Delegates, once they exist, are added here."""
+    return (
+        user_id in (ini.owner_id, ini.sponsor_id)
+        or any(a.approver_id == user_id for a in ini.approvals)
+        or user_id in (ini.escalated_to or "").split(",")
+        or in_approver_group(ini, user_id)
+    )
+
+
+def in_approver_group(ini: Initiative, user_id: str) -> bool:
+    """Whether this person is in a user group that is an approver of the initiative."""
+    slots = {a.approver_id for a in ini.approvals if is_group(a.approver_id)}
+    return bool(slots) and bool(slots & groups.of_person(object_session(ini), ini.team_id, user_id))
 
 
 def can_see(ini: Initiative, viewer: Viewer) -> bool:

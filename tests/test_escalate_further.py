@@ -1,0 +1,140 @@
+"""The second escalation level: a sponsor silent for `sponsor-wait` business days after being asked is escalated to
+the workspace's `escalate-to`, who is asked in their working hours with the sponsor's choices; silence never ends
+the chain quietly."""
+
+from __future__ import annotations
+
+from bot.calendar import zone
+from tests.facts import live_buttons, mentions, of_kind
+from tests.slack_driver import buttons, text_of
+from tests.story import ESCALATING, counts, run_for, status
+
+BERLIN, NEW_YORK = zone("Europe/Berlin"), zone("America/New_York")
+CHOICES = [("Proceed and report", "proceed"), ("Extend", "extend"), ("Withdraw", "withdraw")]
+
+
+def local(at, tz) -> str:
+    return at.astimezone(tz).strftime("%a %d %H:%M")
+
+
+def sent_to(sent, person):
+    return [(at, m) for at, ch, m in sent if ch == person]
+
+
+def test_a_silent_sponsor_is_escalated_to_the_escalation_contact_who_may_decide(slack, gl, fake, clock):
+    fake.add_user("UHEAD", name="head", tz="America/New_York")
+    fake.set_members("CGENERAL", ["UOWNER", "USPONSOR", "UALICE", "UBOB", "UHEAD"])
+    reply = slack.command("settings escalate-to <@UHEAD|head>", user="UADMIN")["text"]
+    assert "UHEAD" in mentions(reply)
+    assert "3 business days" in slack.command("settings sponsor-wait 3", user="UADMIN")["text"]
+    slack.command(ESCALATING)  # Monday 7 December, deadline Friday 11 December
+
+    # The deadline passes; the sponsor is asked on Monday 14 at 09:00 her time and again on Wednesday.
+    sent = run_for(gl, fake, clock, days=9)  # to Wednesday 16 December, 10:00 Berlin
+    assert status(gl) == "escalated"
+    sponsor = sent_to(sent, "USPONSOR")
+    assert [local(at, BERLIN) for at, _ in sponsor] == ["Mon 14 09:00", "Wed 16 09:00"]
+    assert all(buttons(m) == CHOICES for _, m in sponsor)
+    assert sent_to(sent, "UHEAD") == []  # not before sponsor-wait has passed
+
+    # Before being asked, the escalation contact cannot decide: refused, nothing written.
+    before = counts(gl)
+    assert "Only the sponsor" in slack.command("proceed GL-1", user="UHEAD")["text"]
+    assert "Only the owner" in slack.command("withdraw GL-1", user="UHEAD")["text"]
+    assert counts(gl) == before
+
+    # Three business days after the sponsor was asked (Thursday 09:00 Berlin), the contact is asked in their own
+    # working hours (09:00 New York), with the sponsor's choices; the sponsor and the owner learn who was asked.
+    sent = run_for(gl, fake, clock, days=1.25)  # to Thursday 17 December, 16:00 Berlin (10:00 New York)
+    [(at, question)] = sent_to(sent, "UHEAD")
+    assert local(at, NEW_YORK) == "Thu 17 09:00"
+    assert buttons(question) == CHOICES
+    assert text_of(question).startswith("GL-1: the sponsor has not decided for 3 business days")
+    assert "USPONSOR" in mentions(text_of(question)) and {"UALICE", "UBOB"} <= set(mentions(text_of(question)))
+    [(at, told)] = sent_to(sent, "USPONSOR")
+    assert local(at, BERLIN) == "Thu 17 09:00" and "UHEAD" in mentions(text_of(told)) and not buttons(told)
+    [(at, owner_told)] = sent_to(sent, "UOWNER")
+    assert local(at, BERLIN) == "Thu 17 09:00" and mentions(text_of(owner_told))[:2] == ["USPONSOR", "UHEAD"]
+
+    # Nobody decides: on the sponsor's next ask (Friday), the contact is asked again too, each in their hours.
+    sent = run_for(gl, fake, clock, days=1)  # to Friday 18 December, 16:00 Berlin
+    [(at, again)] = sent_to(sent, "USPONSOR")
+    assert local(at, BERLIN) == "Fri 18 09:00" and buttons(again) == CHOICES
+    [(at, head_again)] = sent_to(sent, "UHEAD")
+    assert local(at, NEW_YORK) == "Fri 18 09:00" and buttons(head_again) == CHOICES
+    assert "still needed" in text_of(head_again)
+
+    # An approver cannot take the sponsor's choice; the contact can, with the sponsor's button.
+    before = counts(gl)
+    assert "Only the sponsor" in slack.command("proceed GL-1", user="UALICE")["text"]
+    assert counts(gl) == before
+    slack.click("proceed", "1", "UHEAD")
+    assert status(gl) == "proceeding"
+    [sponsor_told] = of_kind(gl, slack.dms("USPONSOR"), "proceed-sponsor")
+    assert mentions(text_of(sponsor_told))[0] == "UHEAD" and "in your place" in text_of(sponsor_told)
+    [owner_told] = of_kind(gl, slack.dms("UOWNER"), "proceed-owner")
+    assert mentions(text_of(owner_told))[0] == "UHEAD"
+    run_for(gl, fake, clock, days=0.1)
+    # Every question's buttons are spent: the sponsor's and the contact's.
+    assert [r for r, _ in live_buttons(gl) if r in ("USPONSOR", "UHEAD")] == []
+    story = text_of(slack.command("show GL-1"))
+    assert any("escalate-to" in line and "UHEAD" in mentions(line) for line in story.split("\n"))
+
+
+def test_the_contact_may_extend_and_their_rights_end_with_the_escalation(slack, gl, fake, clock):
+    slack.command("settings escalate-to <@UOTHER|other>", user="UADMIN")
+    slack.command(ESCALATING)
+    run_for(gl, fake, clock, days=14)  # sponsor asked Mon 14; five business days later (Mon 21) UOTHER is asked
+    [asked] = of_kind(gl, slack.dms("UOTHER"), "further")
+    assert buttons(asked) == CHOICES
+    assert "extension 1" in slack.command("extend GL-1 in 3 days", user="UOTHER")["text"]
+    assert status(gl) == "open"
+    [extended] = of_kind(gl, slack.dms("USPONSOR"), "extended")
+    assert mentions(text_of(extended))[0] == "UOTHER"
+    # Once extended, the contact's rights end with the escalation.
+    before = counts(gl)
+    assert "Only the owner" in slack.command("withdraw GL-1", user="UOTHER")["text"]
+    assert counts(gl) == before
+
+
+def test_unset_nobody_beyond_the_sponsor_and_set_late_the_contact_is_asked_at_once(slack, gl, fake, clock):
+    slack.command(ESCALATING)
+    sent = run_for(gl, fake, clock, days=14)  # to Monday 21 December: the sponsor asked Mon 14, re-asked Wed, Fri
+    assert len(of_kind(gl, [m for _, ch, m in sent if ch == "USPONSOR"], "escalation", "sponsor-ask")) == 3
+    assert of_kind(gl, [m for _, _, m in sent], "further") == []
+    # Set now: the sponsor has been silent longer than sponsor-wait, so the contact is asked at the next sweep.
+    reply = slack.command("settings escalate-to <@UOTHER|other>", user="UADMIN")["text"]
+    assert "escalations already waiting" in reply
+    sent = run_for(gl, fake, clock, days=0.1, step_minutes=5)
+    [(at, _, asked)] = [(at, ch, m) for at, ch, m in sent if ch == "UOTHER"]
+    assert buttons(asked) == CHOICES
+
+
+def test_bad_escalation_contacts_are_refused_and_nothing_is_written(slack, gl, fake):
+    before = counts(gl)
+    for value, says in [
+        ("<@UROBOT|robot>", "cannot decide"),
+        ("<@UGONE|gone>", "cannot decide"),
+        ("head of ops", "is not a person"),
+    ]:
+        reply = slack.command(f"settings escalate-to {value}", user="UADMIN")["text"]
+        assert says in reply, reply
+    assert "Only workspace admins" in slack.command("settings escalate-to <@UALICE|a>", user="UALICE")["text"]
+    assert "is not a number" in slack.command("settings sponsor-wait soon", user="UADMIN")["text"]
+    assert counts(gl) == before
+
+
+def test_a_group_as_escalation_contact_every_member_is_asked_in_their_hours(slack, gl, fake, clock):
+    fake.grant("usergroups:read")
+    fake.add_group("SOPS", ["UOTHER", "UCAROL"])  # Berlin, Tokyo
+    assert "SOPS" in slack.command("settings escalate-to <!subteam^SOPS|@ops>", user="UADMIN")["text"]
+    slack.command(ESCALATING)
+    sent = run_for(gl, fake, clock, days=15)  # the sponsor asked Mon 14 09:00; five business days: Mon 21 09:00
+    (at, berlin), *_ = [(at, m) for at, m in sent_to(sent, "UOTHER") if buttons(m)]
+    [(at_tokyo, tokyo)] = [(at, m) for at, m in sent_to(sent, "UCAROL") if buttons(m)]
+    assert local(at, BERLIN) == "Mon 21 09:00" and local(at_tokyo, zone("Asia/Tokyo")) == "Tue 22 09:00"
+    assert buttons(berlin) == buttons(tokyo) == CHOICES
+    [owner_told] = of_kind(gl, slack.dms("UOWNER"), "escalated-further")
+    assert "<!subteam^SOPS>" in text_of(owner_told)
+    slack.click("withdraw", "1", "UCAROL")
+    assert status(gl) == "withdrawn"
