@@ -11,14 +11,15 @@ from datetime import date, datetime
 
 from bot import keys
 from bot.blocks import initiatives as msg
-from bot.blocks.common import context, section
+from bot.blocks.common import actions, button, context, section
 from bot.blocks.common import message as payload
+from bot.blocks.ids import Action
 from bot.calendar import zone
 from bot.services.outbox import message as row
 from bot.services.workspaces import Calendars
 from bot.text import escape, mention
 from storage.enums import Decision
-from storage.models import Approval, Initiative, OutboxMessage
+from storage.models import Absence, Approval, Initiative, OutboxMessage
 
 
 def _to(ini: Initiative, key: str, recipient: str, body: dict, now: datetime, **kw) -> dict:
@@ -126,8 +127,7 @@ def approval_counted(ini: Initiative, a: Approval, now: datetime) -> list[dict]:
     """An approval that does not yet decide: the approver's request settles, the owner hears 'n of m'."""
     approved = sum(x.decision == Decision.APPROVED for x in ini.approvals)
     text = (
-        f"{mention(a.approver_id)} approved {msg.title_of(ini)} ({approved} of {len(ini.approvals)})."
-        f"{quoted(a.comment or '')}"
+        f"{msg.signer(a)} approved {msg.title_of(ini)} ({approved} of {len(ini.approvals)}).{quoted(a.comment or '')}"
     )
     body = msg.notice(ini, text, f"approved by {approved} of {len(ini.approvals)}")
     told = _to(ini, keys.answer_to_owner(a.id), ini.owner_id, body, now)
@@ -136,7 +136,7 @@ def approval_counted(ini: Initiative, a: Approval, now: datetime) -> list[dict]:
 
 def ratified(ini: Initiative, a: Approval, now: datetime) -> list[dict]:
     """An approval after the sponsor decided to proceed: recorded as a ratification, the owner told."""
-    text = f"{mention(a.approver_id)} approved {msg.title_of(ini)} after the fact (ratified).{quoted(a.comment or '')}"
+    text = f"{msg.signer(a)} approved {msg.title_of(ini)} after the fact (ratified).{quoted(a.comment or '')}"
     return settled_requests(
         ini, now, {a.id: "You approved it after the sponsor decided to proceed: recorded as a ratification."}
     ) + [
@@ -154,7 +154,7 @@ def objected(ini: Initiative, a: Approval, now: datetime) -> list[dict]:
     """A rejection after the sponsor decided to proceed: an objection, told to the sponsor and the owner with its
     reason; the approver's earlier messages settle."""
     text = (
-        f"{mention(a.approver_id)} *objects* to {msg.title_of(ini)}, which proceeds without all sign-offs. "
+        f"{msg.signer(a)} *objects* to {msg.title_of(ini)}, which proceeds without all sign-offs. "
         f"Reason:{quoted(a.comment or '')}\nIt is recorded, shown in `/greenlight show {ini.reference}` and "
         "listed in the report; the decision to proceed stands."
     )
@@ -242,14 +242,20 @@ def nudge(
     upcoming: date | None,
     now: datetime,
     not_before: datetime | None = None,
+    stand_in: str | None = None,
 ) -> dict:
-    """A reminder to one approver ('nudge', 'last_call' or 'manual'): how long, who else, what happens next."""
+    """A reminder to one approver ('nudge', 'last_call' or 'manual'): how long, who else, what happens next; to the
+    delegate who stands in for them (`stand_in`) while they are away."""
     if kind == "last_call":
         opening = f"*Last call* for {msg.title_of(ini)}: it has waited on you for *{waited}*."
     elif kind == "manual":
         opening = f"{mention(ini.owner_id)} sent you a reminder about {msg.title_of(ini)}: it has waited on you for *{waited}*."
     else:
         opening = f"Reminder: {msg.title_of(ini)} has waited on you for *{waited}*."
+    if stand_in:
+        opening = opening.replace("on you", f"on {mention(a.approver_id)}") + (
+            f" You stand in for {mention(a.approver_id)}, who is away: your answer counts as theirs."
+        )
     others = [x for x in ini.pending if x.id != a.id]
     lines = [
         opening,
@@ -266,8 +272,10 @@ def nudge(
         "last_call": f"last call, waiting on you for {waited}; the sponsor decides after {msg.day(ini.deadline)}",
         "manual": f"a reminder from the owner, waiting on you for {waited}",
     }.get(kind, f"waiting on you for {waited}")
+    if stand_in:
+        first = f"you stand in for an away approver; {first.replace('on you', 'on them')}"
     body = msg.message_with_buttons(f"{ini.reference}: {first}", "\n".join(lines), ini)
-    return _to(ini, key, a.approver_id, body, now, not_before=not_before)
+    return _to(ini, key, stand_in or a.approver_id, body, now, not_before=not_before)
 
 
 MAX_REMINDERS = 23  # each is a section and its buttons: 2 + 2 × 23 + 1 blocks stay under Slack's 50
@@ -295,6 +303,53 @@ def reminders(team_id: str, person: str, rows: list[dict], day: date) -> dict:
         now=rows[0]["created_at"],
         initiative_id=rows[0]["initiative_id"],
         not_before=max(r["next_attempt_at"] for r in rows),
+    )
+
+
+# ---- away and delegation -------------------------------------------------------------------------
+
+
+def delegated_request(ini: Initiative, a: Approval, delegate: str, absence: Absence, cal: Calendars, now) -> dict:
+    """The sign-off request of an away approver, passed on to the delegate who stands in for them."""
+    back = msg.day(absence.ends_at.astimezone(cal.tz(ini.team_id, a.approver_id)).date())
+    text = (
+        f"{mention(a.approver_id)} is away (back {back}) and named you to stand in: {mention(ini.owner_id)} asks for "
+        f"their sign-off on {msg.title_of(ini)}.\nDeadline: *{msg.day(ini.deadline)}*. Your answer counts as theirs "
+        f"and is recorded with both names. {plan_text(ini, None)}"
+    )
+    body = msg.message_with_buttons(
+        f"{ini.reference}: you stand in for {mention(a.approver_id)}; sign-off requested on {escape(ini.title)}",
+        text,
+        ini,
+    )
+    return _to(ini, keys.delegated_request(a.id, delegate), delegate, body, now)
+
+
+def approver_away(ini: Initiative, a: Approval, absence: Absence, back: datetime, cal: Calendars, now) -> dict:
+    """The owner told, once, that an approver is away with nobody standing in: when they are back, and Extend."""
+    owner_tz = cal.tz(ini.team_id, ini.owner_id)
+    text = (
+        f"{mention(a.approver_id)} is away, with nobody standing in for them, until "
+        f"{msg.local_time(back, owner_tz)} your time. Their sign-off on {msg.title_of(ini)} waits until then, and they "
+        f"get no reminders meanwhile. The deadline is *{msg.day(ini.deadline)}*: extend it if you need their answer."
+    )
+    first = f"{ini.reference}: an approver is away until {msg.day(back.astimezone(owner_tz).date())}; extend?"
+    body = payload(first, [section(text), actions(button("Extend", Action.EXTEND, str(ini.id)))])
+    return _to(ini, keys.approver_away(absence.id, a.id), ini.owner_id, body, now)
+
+
+def welcome_back(absence: Absence, answered: list[tuple[Initiative, str, str]], now) -> dict:
+    """Someone back from an absence with a delegate: what was answered for them while they were away."""
+    if answered:
+        lines = [f"• {mention(who)} {what} {msg.title_of(ini)} for you" for ini, who, what in answered]
+        text = "Welcome back. While you were away:\n" + "\n".join(lines)
+        first = f"welcome back: {len(answered)} answer{'s' if len(answered) != 1 else ''} given for you while away"
+    else:
+        text = f"Welcome back. {mention(absence.delegate_id)} stood in for you; nothing was answered for you."
+        first = "welcome back: nothing was answered for you while away"
+    text += "\nYour App Home lists what still waits on you."
+    return row(
+        absence.team_id, keys.welcome_back(absence.id), absence.user_id, payload(first, [section(text)]), now=now
     )
 
 

@@ -24,6 +24,7 @@ USAGE = {
     "summary": "/greenlight summary",
     "settings": "/greenlight settings [<key> <value> | history]",
     "me": "/greenlight me [<key> <value>]",
+    "away": "/greenlight me away until YYYY-MM-DD [delegate @person] | /greenlight me away off",
     "snooze": "/greenlight snooze GL-12 [N days | until YYYY-MM-DD]",
     "export": "/greenlight export [csv|json] [mine|all]",
     "stats": "/greenlight stats [30|90|365]",
@@ -134,6 +135,8 @@ def parse(text: str) -> Command:
         return Command("new", draft=parse_new(rest) if rest else None)
     if name in ("settings", "me"):
         key, value = first_word(rest)
+        if name == "me" and key.lower() == "away":
+            return parse_away(value)
         return Command(name, key=key.lower(), value=value.strip())
     if name == "export":
         return parse_export(rest)
@@ -185,6 +188,23 @@ def _parse_on_reference(name: str, rest: str) -> Command:
         what = "a reason" if name == "reject" else "the report text"
         raise ParseError(f"Please give {what}. Usage: `{usage}`")
     return Command(name, ref=ref, text=text)
+
+
+def parse_away(rest: str) -> Command:
+    """'until YYYY-MM-DD [delegate @person]' (`due` the last day away, `value` the delegate) or 'off' (no `due`)."""
+    usage = USAGE["away"]
+    words = rest.split()
+    if [w.lower() for w in words] == ["off"]:
+        return Command("me", key="away")
+    if len(words) < 2 or words[0].lower() != "until":
+        raise ParseError(f"Say until when you are away, or `off`. Usage: `{usage}`")
+    until = parse_due(["by", words[1]], usage).on
+    delegate = ""
+    if words[2:]:
+        if len(words) != 4 or words[2].lower() != "delegate" or not MENTION.fullmatch(words[3]):
+            raise ParseError(f"Name one delegate as an @mention after `delegate`. Usage: `{usage}`")
+        delegate = MENTION.fullmatch(words[3]).group(1)
+    return Command("me", key="away", due=Due(on=until), value=delegate)
 
 
 def parse_export(rest: str) -> Command:

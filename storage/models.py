@@ -28,6 +28,12 @@ from sqlalchemy.types import TypeDecorator
 
 from storage.enums import Decision, Status
 
+# What a Slack status says when its person is away (an emoji, or words its text contains): the default of the
+# workspace setting `away-words`.
+AWAY_WORDS = (
+    ":palm_tree:, :airplane:, :face_with_thermometer:, out of office, vacation, holiday, urlaub, abwesend, congé, 休暇"
+)
+
 
 class UTCDateTime(TypeDecorator):
     """Stores aware datetimes as UTC and hands them back aware, on SQLite and PostgreSQL alike."""
@@ -111,6 +117,7 @@ class Workspace(Base):
         default=True, server_default=true()
     )  # off: stats and charts name no person
     retention_months: Mapped[int | None]  # closed initiatives older than this are deleted; NULL keeps them
+    away_words: Mapped[str] = mapped_column(String(500), default=AWAY_WORDS, server_default=AWAY_WORDS)
     created_at: Mapped[datetime]
     # OAuth mode: the Enterprise Grid organisation, whose org-wide installation speaks for this workspace.
     enterprise_id: Mapped[str | None] = mapped_column(String(32))
@@ -164,6 +171,7 @@ class Initiative(Base):
     sponsor_asks: Mapped[int] = mapped_column(default=0)
     report_reminders: Mapped[int] = mapped_column(default=0)
     last_manual_nudge_on: Mapped[date | None] = mapped_column(Date)
+    sponsor_stand_in_id: Mapped[str | None] = mapped_column(String(32))  # the away sponsor's delegate
 
     approvals: Mapped[list[Approval]] = relationship(
         back_populates="initiative", order_by="Approval.position", lazy="selectin"
@@ -200,6 +208,11 @@ class Approval(Base):
     last_call_sent: Mapped[bool] = mapped_column(default=False)
     snoozed_until: Mapped[datetime | None]
     next_nudge_at: Mapped[datetime | None]
+    # The delegate of the approver while they are away (services/away.py keeps it in step with their absences).
+    stand_in_id: Mapped[str | None] = mapped_column(String(32))
+    answered_by: Mapped[str | None] = mapped_column(String(32))  # a delegate who answered for the approver
+    # While the approver's question to the owner is open: the wait is on the owner (no nudges to the approver).
+    asked_owner_at: Mapped[datetime | None]
 
     initiative: Mapped[Initiative] = relationship(back_populates="approvals")
 
@@ -243,6 +256,29 @@ class Person(Base):
     # When their last reminder (scheduled or manual, about any initiative) was delivered or is held for:
     # at most one reminder per person per working day (SPEC §3).
     last_reminder_at: Mapped[datetime | None]
+
+
+class Absence(Base):
+    """A person away from `starts_at` to `ends_at` (declared with `/greenlight me away`, or read from a Slack status
+    that says so), with the delegate who stands in for them, if any. Kept after it ends: the summary's ranking does
+    not count the days of an absence without a delegate against the person."""
+
+    __tablename__ = "absences"
+    __table_args__ = (
+        Index("ix_absences_person", "team_id", "user_id", "ends_at"),
+        Index("ix_absences_delegate", "team_id", "delegate_id", "ends_at"),
+        Index("ix_absences_welcome", "welcomed", "ends_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]  # the moment they are back
+    delegate_id: Mapped[str | None] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(8))  # 'declared' or 'status'
+    welcomed: Mapped[bool] = mapped_column(default=False, server_default=false())  # told what happened, once back
+    created_at: Mapped[datetime]
 
 
 class OutboxMessage(Base):

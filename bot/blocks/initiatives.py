@@ -36,6 +36,11 @@ def moment(at: datetime, fallback_tz) -> str:
     return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{day(local.date())} {local:%H:%M}>"
 
 
+def signer(a) -> str:
+    """Who answered for an approval: '<@Marc>', or '<@Anna> for <@Marc>' when their delegate answered for them."""
+    return f"{mention(a.answered_by)} for {mention(a.approver_id)}" if a.answered_by else mention(a.approver_id)
+
+
 def deadline_of(ini) -> str:
     """'deadline Fri 18 Dec 2026', with how often it was extended."""
     extended = f" (extended {ini.extensions}×)" if ini.extensions else ""
@@ -173,6 +178,8 @@ def history_line(event, tz, *, private: bool = False) -> str:
     data = event.data or {}
     template = EVENT_PHRASES.get(event.kind, event.kind.replace("_", " "))
     what = template.format(to=mention(data["to"]) if data.get("to") else "someone")
+    if data.get("for"):  # a delegate acted for someone away
+        what += f" for {mention(data['for'])}"
     if data.get("deadline") and event.kind in ("extended", "registered"):
         what += f" (deadline {day(date.fromisoformat(data['deadline']))})"
     text = data.get("comment") or data.get("reason") or data.get("note") or data.get("text")
@@ -238,7 +245,7 @@ def approver_line(ini, wait, now=None, tz=None) -> str:
     else:
         state = f"{a.decision} after {wait.text}"
     comment = f": “{escape(a.comment[:200])}”" if a.comment else ""
-    return f"{mention(a.approver_id)} {state}{comment}"
+    return f"{signer(a)} {state}{comment}"
 
 
 def detail(story) -> list[dict]:

@@ -29,6 +29,7 @@ EXAMPLES = {
     "summary": "/greenlight summary",
     "settings": "/greenlight settings holidays DE",
     "me": "/greenlight me holidays US-NY",
+    "away": "/greenlight me away until 2027-01-08 delegate @tom",
     "snooze": "/greenlight snooze GL-12 3 days",
 }
 

@@ -9,7 +9,7 @@ from bot.flows import commands
 from bot.flows.commands import Invocation
 from bot.listeners.outcomes import attempt, ephemeral, outcome, settled
 from bot.parsing import Due
-from bot.services import escalation, nudges, personal
+from bot.services import away, escalation, nudges, personal
 from bot.services import initiatives as service
 from bot.services.workspaces import workspace
 
@@ -119,7 +119,10 @@ def register(app, gl) -> None:
         return handler
 
     def calendar_form(team_id, user_id):
-        return modals.my_calendar(*gl.act(lambda s, now: personal.form_values(s, team_id, user_id, now)))
+        return modals.my_calendar(
+            *gl.act(lambda s, now: personal.form_values(s, team_id, user_id, now)),
+            away=gl.act(lambda s, now: away.described(s, team_id, user_id, now)),
+        )
 
     def registration_form(team_id, user_id):
         deadline = gl.act(

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot import notices
 from bot.blocks import initiatives as msg
 from bot.parsing import Draft, Due
-from bot.services import Refusal, record
+from bot.services import Refusal, away, record
 from bot.services.lifecycle import move, require_asking, schedule, waiting_since
 from bot.services.outbox import enqueue, spent_buttons
 from bot.services.workspaces import Calendars, today, work_week, workspace
@@ -159,7 +159,7 @@ def register(
     record(session, ini, owner_id, "registered", now, approvers=list(draft.approver_ids), deadline=deadline.isoformat())
     cal = Calendars.of(session, [ini], now)
     schedule(ini, now, cal)
-    enqueue(session, notices.registered(ini, cal, now), cal)
+    enqueue(session, away.registered(ini, cal, notices.registered(ini, cal, now), now), cal)
     return ini
 
 
@@ -208,9 +208,13 @@ def decide(
 
 
 def approver(ini: Initiative, user_id: str, verb: str) -> Approval:
-    """The user's approval on this initiative, or a Refusal naming who can act."""
+    """The user's approval on this initiative (or the pending one of an away approver they stand in for), or a
+    Refusal naming who can act."""
     for a in ini.approvals:
         if a.approver_id == user_id:
+            return a
+    for a in ini.pending:
+        if a.stand_in_id == user_id:
             return a
     names = ", ".join(mention(a.approver_id) for a in ini.approvals)
     raise Refusal(f"Only the approvers of {ini.reference} can {verb} it: {names}.")
@@ -237,22 +241,35 @@ def rejectable(ini: Initiative, user_id: str) -> Approval:
     return a
 
 
-def _answer(ini: Initiative, a: Approval, decision: Decision, comment: str | None, now: datetime) -> None:
+def _answer(ini: Initiative, a: Approval, decision: Decision, comment: str | None, user_id: str, now) -> dict:
+    """Record the answer on the approval; returns what the event adds: {'for': the approver} when their delegate
+    answered for them."""
     a.decision, a.decided_at, a.comment, a.next_nudge_at = decision, now, comment or None, None
+    a.asked_owner_at = None
+    a.answered_by = user_id if user_id != a.approver_id else None
     ini.waiting_since = waiting_since(ini)
+    return {"for": a.approver_id} if a.answered_by else {}
+
+
+def _verdicts(a: Approval, verdict: str) -> dict[str, str]:
+    """Whose earlier messages with buttons settle with this answer: the approver's, and their delegate's."""
+    return {a.approver_id: verdict, **({a.answered_by: verdict} if a.answered_by else {})}
 
 
 def approve(session: Session, ini: Initiative, user_id: str, comment: str, now: datetime) -> str:
     """Record an approval; the initiative is approved once its rule is met. Returns the reply."""
     a = pending_approval(ini, user_id, "approve")
-    _answer(ini, a, Decision.APPROVED, comment, now)
+    acting = _answer(ini, a, Decision.APPROVED, comment, user_id, now)
+    yours = f" for {mention(a.approver_id)}" if acting else ""
     if ini.status is Status.PROCEEDING:
-        record(session, ini, user_id, "ratified", now, comment=comment)
+        record(session, ini, user_id, "ratified", now, comment=comment, **acting)
         enqueue(session, notices.ratified(ini, a, now))
-        spend_buttons(session, ini, {user_id: "You approved it after the sponsor decided to proceed (ratified)."}, now)
-        return f"Thanks: your approval of {ini.reference} is recorded as a ratification of the sponsor's decision to proceed."
-    record(session, ini, user_id, "approved", now, comment=comment)
-    spend_buttons(session, ini, {user_id: "You approved it. Thank you!"}, now)
+        spend_buttons(
+            session, ini, _verdicts(a, "You approved it after the sponsor decided to proceed (ratified)."), now
+        )
+        return f"Thanks: your approval of {ini.reference}{yours} is recorded as a ratification of the sponsor's decision to proceed."
+    record(session, ini, user_id, "approved", now, comment=comment, **acting)
+    spend_buttons(session, ini, _verdicts(a, "You approved it. Thank you!"), now)
     approved = [x for x in ini.approvals if x.decision == Decision.APPROVED]
     if ini.rule == "any" or len(approved) == len(ini.approvals):
         enqueue(session, notices.settled_requests(ini, now, {a.id: "You approved it. Thank you!"}))
@@ -270,13 +287,13 @@ def approve(session: Session, ini: Initiative, user_id: str, comment: str, now: 
             session,
             notices.decided(
                 ini,
-                f"{msg.title_of(ini)} is *approved*. Last sign-off: {mention(user_id)}.{notices.quoted(comment)}",
+                f"{msg.title_of(ini)} is *approved*. Last sign-off: {msg.signer(a)}.{notices.quoted(comment)}",
                 now,
             ),
         )
         return f"Thanks: {ini.reference} is now approved."
     enqueue(session, notices.approval_counted(ini, a, now))
-    return f"Thanks: your approval of {ini.reference} is recorded ({len(approved)} of {len(ini.approvals)})."
+    return f"Thanks: your approval of {ini.reference}{yours} is recorded ({len(approved)} of {len(ini.approvals)})."
 
 
 def reject(session: Session, ini: Initiative, user_id: str, reason: str, now: datetime) -> str:
@@ -284,12 +301,12 @@ def reject(session: Session, ini: Initiative, user_id: str, reason: str, now: da
     a = rejectable(ini, user_id)
     if not reason.strip():
         raise Refusal(f"Please give a reason: `/greenlight reject {ini.reference} <reason>`.")
-    _answer(ini, a, Decision.REJECTED, reason, now)
+    acting = _answer(ini, a, Decision.REJECTED, reason, user_id, now)
     if ini.status is Status.PROCEEDING:
         # SPEC §2: an objection, kept with its reason; the sponsor's decision to proceed stands.
-        record(session, ini, user_id, "objected", now, reason=reason)
+        record(session, ini, user_id, "objected", now, reason=reason, **acting)
         enqueue(session, notices.objected(ini, a, now))
-        spend_buttons(session, ini, {user_id: "You objected after the sponsor decided to proceed."}, now)
+        spend_buttons(session, ini, _verdicts(a, "You objected after the sponsor decided to proceed."), now)
         return (
             f"Your objection to {ini.reference} is recorded with your reason; {mention(ini.sponsor_id)} and "
             f"{mention(ini.owner_id)} have been told, and it will be listed in the report."
@@ -298,7 +315,7 @@ def reject(session: Session, ini: Initiative, user_id: str, reason: str, now: da
         session,
         notices.settled_requests(ini, now, {a.id: "You rejected it. The owner and the sponsor have your reason."}),
     )
-    spend_buttons(session, ini, {user_id: "You rejected it."}, now)
+    spend_buttons(session, ini, _verdicts(a, "You rejected it."), now)
     decide(
         session,
         ini,
@@ -307,12 +324,13 @@ def reject(session: Session, ini: Initiative, user_id: str, reason: str, now: da
         actor=user_id,
         event="rejected",
         reason=reason,
-        why=f"{mention(user_id)} rejected it",
+        why=f"{msg.signer(a)} rejected it",
         settles="It was rejected, so there is nothing to decide.",
+        **acting,
     )
     enqueue(
         session,
-        notices.decided(ini, f"{mention(user_id)} *rejected* {msg.title_of(ini)}. Reason:\n>{escape(reason)}", now),
+        notices.decided(ini, f"{msg.signer(a)} *rejected* {msg.title_of(ini)}. Reason:\n>{escape(reason)}", now),
     )
     return f"Your rejection of {ini.reference} is recorded; the owner and the sponsor have been told your reason."
 

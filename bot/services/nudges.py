@@ -15,7 +15,7 @@ from bot import keys, notices
 from bot.blocks import initiatives as msg
 from bot.calendar import describe_wait
 from bot.parsing import Due
-from bot.services import Refusal, record
+from bot.services import Refusal, away, record
 from bot.services.due import DueWork
 from bot.services.initiatives import pending_approval, require_owner_or_sponsor
 from bot.services.lifecycle import schedule
@@ -30,11 +30,29 @@ DAY_SECONDS = 24 * 3600
 
 
 def _nudge(ini: Initiative, a: Approval, cal: Calendars, now: datetime, key: str, kind: str, **kw) -> dict:
-    """One reminder to this approver, with how long they have kept it waiting and their next reminder."""
+    """One reminder to this approver (or to whoever stands in for them), with how long they have kept it waiting
+    and their next reminder."""
     ws, week, tz = cal.ws(ini.team_id), cal.week(ini.team_id, a.approver_id), cal.tz(ini.team_id, a.approver_id)
     waited = describe_wait(week.business_seconds(a.requested_at, now, tz))
     upcoming = next_nudge(ws, week, ini, a, tz)
     return notices.nudge(ini, a, key, kind, waited, upcoming[0].astimezone(tz).date() if upcoming else None, now, **kw)
+
+
+def _answering(
+    session: Session, ini: Initiative, a: Approval, cal: Calendars, now: datetime
+) -> tuple[str | None, bool]:
+    """Who is reminded for this approval now: (their delegate, or None for themself; whether the reminder waits
+    instead, because they are away with nobody standing in: then the owner is told, once per absence, apart from
+    the reminders of the batch)."""
+    absence = cal.away(ini.team_id, a.approver_id, now)
+    who = away.stand_in(cal, ini, absence, now)
+    if a.stand_in_id != who:
+        a.stand_in_id = who  # delegation does not chain: a delegate away too stands in for nobody
+    if absence is None or who:
+        return who, False
+    a.next_nudge_at = cal.back(ini.team_id, a.approver_id, absence)
+    enqueue(session, away.told_owner(ini, a, absence, cal, now), cal)
+    return None, True
 
 
 def reminded_on_day(cal: Calendars, team_id: str, user_id: str, at: datetime) -> datetime | None:
@@ -60,7 +78,11 @@ def remind(session: Session, a: Approval, cal: Calendars, now: datetime) -> list
         # Settings changed, or the bot was down past their working day: wait for the right moment.
         a.next_nudge_at = max(upcoming[0], working) if upcoming else None
         return []
-    earlier = reminded_on_day(cal, ini.team_id, a.approver_id, now)
+    stand_in, held = _answering(session, ini, a, cal, now)
+    if held:
+        return []
+    recipient = stand_in or a.approver_id
+    earlier = reminded_on_day(cal, ini.team_id, recipient, now)
     if earlier is not None and earlier != now:  # `now`: a reminder of this very sweep, combined with this one
         # One reminder per person per day: this one waits for their next working day (dropped if that is
         # past the deadline: then the sponsor is asked instead).
@@ -85,8 +107,8 @@ def remind(session: Session, a: Approval, cal: Calendars, now: datetime) -> list
     a.next_nudge_at = nxt[0] if nxt else None
     # A reminder changes nothing anyone sees on their App Home: no refresh for it. (one_a_day records that
     # the person got it.)
-    record(session, ini, None, "last_call" if kind == "last_call" else "nudged", now, touch=False, to=a.approver_id)
-    return [_nudge(ini, a, cal, now, key, kind)]
+    record(session, ini, None, "last_call" if kind == "last_call" else "nudged", now, touch=False, to=recipient)
+    return [_nudge(ini, a, cal, now, key, kind, stand_in=stand_in)]
 
 
 def one_a_day(session: Session, rows: list[dict], cal: Calendars, now: datetime) -> list[dict]:
@@ -138,23 +160,38 @@ def manual_nudge(session: Session, ini: Initiative, user_id: str, _text: str, no
             f"The approvers of {ini.reference} were already nudged today. You can nudge again on "
             f"{msg.day(week.next_business_day(day))}."
         )
-    arrives = {a.approver_id: cal.working_moment(ini.team_id, a.approver_id, now) for a in ini.pending}
+    # Someone away with nobody standing in is not reminded (SPEC §3, Away): they are told on their return.
+    away_until = {a.approver_id: away.held_for(cal, ini, a.approver_id, now) for a in ini.pending}
+    gone = "; ".join(
+        f"{mention(u)} is away until {msg.local_time(back, cal.tz(ini.team_id, user_id))} your time"
+        for u, back in away_until.items()
+        if back
+    )
+    asked = [a for a in ini.pending if not away_until[a.approver_id]]
+    arrives = {a.approver_id: cal.working_moment(ini.team_id, a.approver_id, now) for a in asked}
     # One reminder per person per day: whoever already had one that day is not reminded again.
     had = {u: at for u, at in ((u, reminded_on_day(cal, ini.team_id, u, when)) for u, when in arrives.items()) if at}
-    pending = [a for a in ini.pending if a.approver_id not in had]
+    pending = [a for a in asked if a.approver_id not in had]
     got = "; ".join(
         f"{mention(u)} got one {msg.local_time(at, cal.tz(ini.team_id, u))} their time" for u, at in had.items()
     )
     if not pending:
-        raise Refusal(
-            f"Everyone pending on {ini.reference} already has a reminder that day ({got}); each person "
-            "gets at most one reminder a day. Nothing was sent."
-        )
+        why = "; ".join(filter(None, [gone, got and f"{got} (at most one reminder a day)"]))
+        raise Refusal(f"Nobody pending on {ini.reference} can be reminded now: {why}. Nothing was sent.")
     ini.last_manual_nudge_on = day
     enqueue(
         session,
         [
-            _nudge(ini, a, cal, now, keys.manual_nudge(a.id, day), "manual", not_before=arrives[a.approver_id])
+            _nudge(
+                ini,
+                a,
+                cal,
+                now,
+                keys.manual_nudge(a.id, day),
+                "manual",
+                not_before=arrives[a.approver_id],
+                stand_in=away.stand_in(cal, ini, cal.away(ini.team_id, a.approver_id, now), now),
+            )
             for a in pending
         ],
         cal,
@@ -163,7 +200,7 @@ def manual_nudge(session: Session, ini: Initiative, user_id: str, _text: str, no
         _remember_reminder(cal, ini.team_id, a.approver_id, arrives[a.approver_id])
     record(session, ini, user_id, "manual_nudge", now, approvers=[a.approver_id for a in pending])
     names = ", ".join(mention(a.approver_id) for a in pending)
-    skipped = f" Not {got}." if had else ""
+    skipped = (f" Not {got}." if had else "") + (f" Not {gone}." if gone else "")
     return (
         f"Nudged {names} about {ini.reference}. Each gets it now, or at the start of their next working day.{skipped}"
     )

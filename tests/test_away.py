@@ -1,0 +1,116 @@
+"""Away (SPEC §3): `/greenlight me away until …` (or the App Home's form) pauses a person's reminders; the owner is
+told once; reminders resume on their return, in their working hours; bad input changes nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from bot.calendar import zone
+from storage.models import Absence, Event
+from tests.facts import days, mentions, of_kind, references
+from tests.slack_driver import buttons, text_of
+from tests.story import counts, run_for
+
+BERLIN = zone("Europe/Berlin")
+ROLLOUT = "new Rollout approvers <@UALICE|a> <@UOTHER|o> sponsor <@USPONSOR|s> by 2027-01-08"
+
+
+def nudge_days(gl, sent, user):
+    """The local dates (Berlin) on which this user got a scheduled reminder."""
+    nudges = of_kind(gl, [m for _, channel, m in sent if channel == user], "nudge", "lastcall", "reminders")
+    return [at.astimezone(BERLIN) for at, channel, m in sent if channel == user and any(m is n for n in nudges)]
+
+
+def test_an_approver_away_without_a_delegate_gets_no_nudges_the_owner_is_told_once_and_nudges_resume(
+    slack, gl, fake, clock
+):
+    assert references(slack.command(ROLLOUT)["text"]) == ["GL-1"]
+    clock.advance(days=1)  # Tuesday 8 December: Alice goes away until Friday 18 December
+    reply = slack.command("me away until 2026-12-18", user="UALICE")["text"]
+    assert "Fri 18 Dec 2026" in days(reply) and "Mon 21 Dec 2026" in days(reply) and "GL-1" in references(reply)
+
+    sent = run_for(gl, fake, clock, days=16)  # to Thursday 24 December
+    alice = nudge_days(gl, sent, "UALICE")
+    assert alice and all(at.date() >= date(2026, 12, 21) for at in alice)  # nothing while away
+    assert (alice[0].date(), alice[0].hour) == (date(2026, 12, 21), 9)  # back on Monday, at the start of her day
+    assert [at.date() for at in nudge_days(gl, sent, "UOTHER")][:2] == [date(2026, 12, 9), date(2026, 12, 11)]
+
+    told = of_kind(gl, slack.dms("UOWNER"), "away-owner")
+    assert len(told) == 1  # once, however many reminders she missed
+    assert mentions(text_of(told[0]))[0] == "UALICE" and "Mon 21 Dec 2026" in days(text_of(told[0]))
+    assert ("Extend", "extend") in buttons(told[0])
+
+    shown = slack.command("me", user="UALICE")["text"]
+    assert "Going away?" in shown  # the absence is over
+
+
+def test_away_off_ends_it_and_the_owner_of_a_later_initiative_is_told_at_registration(slack, gl, fake, clock):
+    slack.command("me away until 2026-12-18", user="UALICE")
+    assert "Fri 18 Dec 2026" in days(slack.command("me", user="UALICE")["text"])
+    slack.command(ROLLOUT)  # registered while she is away: her request waits for her return
+    assert not of_kind(gl, slack.dms("UALICE"), "request")
+    assert len(of_kind(gl, slack.dms("UOWNER"), "away-owner")) == 1
+
+    clock.advance(days=1)
+    assert "Welcome back" in slack.command("me away off", user="UALICE")["text"]
+    run_for(gl, fake, clock, days=1 / 24)
+    assert len(of_kind(gl, slack.dms("UALICE"), "request")) == 1  # now that she is back
+    assert "not marked as away" in slack.command("me away off", user="UALICE")["text"]
+
+
+def test_bad_away_input_is_refused_and_nothing_is_written(slack, gl, fake):
+    fake.add_user("UANNA", name="anna")
+    slack.command(ROLLOUT)  # Alice approves GL-1, owned by UOWNER and sponsored by USPONSOR
+    before = counts(gl)
+    refusals = {
+        "me away until 2026-12-01": "in the past",
+        "me away until 2026-12-18 delegate <@UROBOT|robot>": "bots, deactivated",
+        "me away until 2026-12-18 delegate <@UGONE|gone>": "bots, deactivated",
+        "me away until 2026-12-18 delegate <@UOWNER|owner>": "owns GL-1",
+        "me away until 2026-12-18 delegate <@USPONSOR|sponsor>": "sponsors GL-1",
+        "me away until 2026-12-18 delegate <@UOTHER|other>": "two sign-offs",
+        "me away until 2026-12-18 delegate <@UALICE|alice>": "yourself",
+        "me away until 2028-12-18": "more than a year",
+        "me away until 18/12/2026": "not a date",
+        "me away next week": "Usage",
+        "me away until 2026-12-18 delegate anna": "@mention",
+    }
+    for text, problem in refusals.items():
+        reply = slack.command(text, user="UALICE")["text"]
+        assert problem in reply, (text, reply)
+    assert counts(gl) == before
+    with gl.transaction() as s:
+        assert s.scalar(select(func.count(Absence.id))) == 0
+
+
+def test_the_app_home_form_sets_and_ends_an_absence(slack, gl, fake):
+    from tests.story import open_home
+
+    open_home(slack, "UALICE")
+    slack.click("my_calendar", "me", "UALICE")
+    view = fake.calls("views.open")[-1].args["view"]
+    assert {"away-until", "delegate"} <= {b.get("block_id") for b in view["blocks"]}
+
+    answer = slack.submit(
+        view,
+        {
+            "away-until": {"type": "datepicker", "selected_date": "2026-12-18"},
+            "delegate": {"type": "users_select", "selected_user": "UROBOT"},
+        },
+        "UALICE",
+    )
+    assert "bots, deactivated" in answer.body and "delegate" in answer.body  # shown on the delegate's field
+    answer = slack.submit(view, {"away-until": {"type": "datepicker", "selected_date": "2026-12-18"}}, "UALICE")
+    assert answer.body == ""
+    with gl.transaction() as s:
+        assert s.scalar(select(func.count(Absence.id))) == 1
+        assert s.scalar(select(Event.kind).where(Event.kind == "away")) == "away"
+
+    slack.click("my_calendar", "me", "UALICE")
+    again = fake.calls("views.open")[-1].args["view"]
+    picker = next(b for b in again["blocks"] if b.get("block_id") == "away-until")
+    assert picker["element"]["initial_date"] == "2026-12-18"
+    slack.submit(again, {}, "UALICE")  # the date emptied: back
+    assert "Going away?" in slack.command("me", user="UALICE")["text"]
