@@ -114,3 +114,33 @@ def test_the_app_home_form_sets_and_ends_an_absence(slack, gl, fake):
     assert picker["element"]["initial_date"] == "2026-12-18"
     slack.submit(again, {}, "UALICE")  # the date emptied: back
     assert "Going away?" in slack.command("me", user="UALICE")["text"]
+
+
+def test_a_slack_vacation_status_with_an_expiration_counts_as_away_until_then(slack, gl, fake, clock):
+    from datetime import UTC, datetime
+
+    slack.command(ROLLOUT)  # Monday: both approvers' profiles are read
+    back = datetime(2026, 12, 18, 17, 0, tzinfo=UTC)  # Friday 18:00 in Berlin
+    fake.set_status("UALICE", "Vacation in the mountains", ":palm_tree:", back.timestamp())
+    fake.set_status("UOTHER", "Vacation", "", 0)  # no expiration: not counted
+    sent = run_for(gl, fake, clock, days=17)  # the profiles are read again a day later, at most daily
+
+    alice = nudge_days(gl, sent, "UALICE")
+    assert alice and (alice[0].date(), alice[0].hour) == (date(2026, 12, 21), 9)  # back after the weekend
+    assert nudge_days(gl, sent, "UOTHER")[0].date() == date(2026, 12, 9)
+    assert len(of_kind(gl, slack.dms("UOWNER"), "away-owner")) == 1
+    assert len([c for c in fake.calls("users.info") if c.args["user"] == "UALICE"]) <= 18  # at most daily
+    with gl.transaction() as s:
+        [absence] = s.scalars(select(Absence)).all()
+        assert (absence.user_id, absence.source, absence.ends_at) == ("UALICE", "status", back)
+
+
+def test_the_away_words_are_a_workspace_setting(slack, gl, fake, clock):
+    reply = slack.command("settings away-words Sabbatical, :desert_island:", user="UOPS")["text"]
+    assert "sabbatical, :desert_island:" in reply
+    slack.command(ROLLOUT)
+    fake.set_status("UALICE", "On vacation", ":palm_tree:", (clock.now().timestamp() + 30 * 86400))
+    fake.set_status("UOTHER", "Sabbatical", "", (clock.now().timestamp() + 30 * 86400))
+    sent = run_for(gl, fake, clock, days=3)
+    assert nudge_days(gl, sent, "UALICE") and not nudge_days(gl, sent, "UOTHER")
+    assert "Name at least one" in slack.command("settings away-words ,", user="UOPS")["text"]

@@ -139,6 +139,28 @@ def declare(session: Session, team_id: str, user_id: str, until: date, delegate_
     return " ".join(said)
 
 
+def from_status(session: Session, team_id: str, user_id: str, until: datetime | None, now: datetime) -> None:
+    """What the person's Slack status says, as last read: away until `until` (an absence from now, or the one
+    running moved to that end), or not away (an absence read from an earlier status ends now)."""
+    running = session.scalar(
+        select(Absence).where(
+            Absence.team_id == team_id,
+            Absence.user_id == user_id,
+            Absence.source == "status",
+            Absence.ends_at > now,
+        )
+    )
+    if running is None and until is None or running is not None and running.ends_at == until:
+        return
+    if running is None:
+        running = Absence(team_id=team_id, user_id=user_id, starts_at=now, source="status", created_at=now)
+        session.add(running)
+    running.ends_at = until or max(running.starts_at, now)
+    session.flush()
+    record_change(session, team_id, user_id, "away_status", now, until=until.isoformat() if until else None)
+    keep_stand_ins(session, Calendars.load(session, {team_id: {user_id}}, now), team_id, user_id, now)
+
+
 def described(session: Session, team_id: str, user_id: str, now: datetime) -> tuple[date | None, str | None]:
     """(the last day away, their delegate) of this person's absence now, if they are away."""
     cal = Calendars.load(session, {team_id: {user_id}}, now)

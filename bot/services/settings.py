@@ -135,6 +135,7 @@ NEW_INITIATIVES = Effect("It applies to initiatives registered from now on.")
 NEW_PROCEEDINGS = Effect("It applies to initiatives that proceed from now on.")
 NEXT_SUMMARY = Effect("It applies from the next weekly summary.")
 NEXT_STATS = Effect("It applies to `/greenlight stats` and the monthly chart from now on.")
+SLACK_STATUS = Effect("It applies to Slack statuses as they are next read (each person's, at most daily).")
 RETENTION = Effect(
     "Each sweep deletes, in small batches, initiatives closed longer ago than that, with their "
     "approvals, history and messages; `off` keeps everything."
@@ -282,6 +283,21 @@ def months(raw: str) -> int | None:
     return int(text)
 
 
+MAX_WORDS = 500  # the column's length
+
+
+def words(raw: str) -> str:
+    """'Vacation, :palm_tree:,  urlaub' → 'vacation, :palm_tree:, urlaub': emoji codes and words, comma-separated."""
+    terms = [t.strip().lower() for t in _plain(raw).split(",")]
+    terms = list(dict.fromkeys(t for t in terms if t))
+    if not terms:
+        raise Invalid("Name at least one emoji code or word, separated by commas.")
+    text = ", ".join(terms)
+    if len(text) > MAX_WORDS:
+        raise Invalid(f"That list is {len(text)} characters; keep it to {MAX_WORDS}.")
+    return text
+
+
 # ---- how values read back (mrkdwn) -----------------------------------------------------------------
 
 
@@ -346,6 +362,7 @@ KINDS = {
     "business-days": (business_days, show_days),
     "on-off": (on_off, show_on_off),
     "months": (months, show_months),
+    "words": (words, show_text),
 }
 EFFECTS = {
     "calendar": CALENDAR,
@@ -357,6 +374,7 @@ EFFECTS = {
     "next-summary": NEXT_SUMMARY,
     "next-stats": NEXT_STATS,
     "retention": RETENTION,
+    "slack-status": SLACK_STATUS,
 }
 
 
