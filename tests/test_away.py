@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from bot.calendar import zone
 from storage.models import Absence, Event
-from tests.facts import days, mentions, of_kind, references
+from tests.facts import days, live_buttons, mentions, of_kind, references
 from tests.slack_driver import buttons, text_of
 from tests.story import counts, run_for
 
@@ -144,3 +144,48 @@ def test_the_away_words_are_a_workspace_setting(slack, gl, fake, clock):
     sent = run_for(gl, fake, clock, days=3)
     assert nudge_days(gl, sent, "UALICE") and not nudge_days(gl, sent, "UOTHER")
     assert "Name at least one" in slack.command("settings away-words ,", user="UOPS")["text"]
+
+
+def test_an_approver_away_a_week_with_a_delegate_the_delegate_approves_and_the_record_shows_both(
+    slack, gl, fake, clock
+):
+    tokyo = zone("Asia/Tokyo")
+    slack.command(ROLLOUT)
+    clock.advance(days=1)  # Tuesday: Alice is away for a week; Carol, in Tokyo, stands in for her
+    reply = slack.command("me away until 2026-12-15 delegate <@UCAROL|carol>", user="UALICE")["text"]
+    assert "UCAROL" in mentions(reply) and "GL-1" in references(reply)
+    assert not of_kind(gl, slack.dms("UOWNER"), "away-owner")  # someone stands in: nothing waits
+
+    sent = run_for(gl, fake, clock, days=3)  # to Friday 11 December
+    [request] = of_kind(gl, slack.dms("UCAROL"), "delegated")  # 18:00 in Tokyo: held for her morning
+    assert {"UALICE", "UOWNER"} <= set(mentions(text_of(request))) and ("Approve", "approve") in buttons(request)
+    carol = [(at, m) for at, channel, m in sent if channel == "UCAROL"]
+    assert len(carol) >= 2  # the request, and a reminder
+    assert carol and not nudge_days(gl, sent, "UALICE")  # the reminders go to her delegate …
+    for at, m in carol:  # … in the delegate's working hours
+        assert 9 <= at.astimezone(tokyo).hour < 17 and at.astimezone(tokyo).weekday() < 5
+        assert "UALICE" in mentions(text_of(m))
+
+    assert "for <@UALICE>" in slack.click("approve", "1", "UCAROL")["text"]
+    story = text_of(slack.command("show GL-1", user="UOTHER"))
+    assert "<@UCAROL> for <@UALICE> approved" in story  # the record names both
+    with gl.transaction() as s:
+        approved = s.scalar(select(Event).where(Event.kind == "approved"))
+        assert (approved.actor_id, approved.data["for"]) == ("UCAROL", "UALICE")
+    assert "nothing changed" in slack.click("approve", "1", "UCAROL")["text"]  # a second click counts once
+
+    run_for(gl, fake, clock, days=5)  # Alice is back on Wednesday 16 December
+    [welcome] = of_kind(gl, slack.dms("UALICE"), "welcome-back")
+    assert mentions(text_of(welcome)) == ["UCAROL"] and "GL-1" in references(text_of(welcome))
+    assert [r for r in live_buttons(gl) if r[0] in ("UALICE", "UCAROL")] == []  # her buttons and Carol's are spent
+
+
+def test_delegation_does_not_chain_a_delegate_away_too_means_the_owner_is_told(slack, gl, fake, clock):
+    slack.command(ROLLOUT)
+    slack.command("me away until 2026-12-18 delegate <@UCAROL|carol>", user="UALICE")
+    slack.command("me away until 2026-12-31", user="UCAROL")  # then Carol goes away too
+    sent = run_for(gl, fake, clock, days=3)
+    assert not nudge_days(gl, sent, "UALICE") and not nudge_days(gl, sent, "UCAROL")
+    assert len(of_kind(gl, slack.dms("UOWNER"), "away-owner")) == 1
+    refused = slack.command("approve GL-1", user="UCAROL")["text"]
+    assert "Only the approvers" in refused

@@ -213,8 +213,8 @@ def approver(ini: Initiative, user_id: str, verb: str) -> Approval:
     for a in ini.approvals:
         if a.approver_id == user_id:
             return a
-    for a in ini.pending:
-        if a.stand_in_id == user_id:
+    for a in ini.approvals:
+        if user_id == (a.stand_in_id if a.decision == Decision.PENDING else a.answered_by):
             return a
     names = ", ".join(mention(a.approver_id) for a in ini.approvals)
     raise Refusal(f"Only the approvers of {ini.reference} can {verb} it: {names}.")

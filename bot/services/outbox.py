@@ -74,7 +74,7 @@ def message(
 # (SPEC §4: spent buttons disappear from every earlier message). The sign-off request and the sponsor's first
 # question are updated by their own notices (settled_requests, sponsor_question_settled); they are listed here
 # so that one still held by quiet hours is never sent.
-APPROVER_BUTTONS = ("request:", "nudge:", "lastcall:", "manual:", "extended:")
+APPROVER_BUTTONS = ("request:", "nudge:", "lastcall:", "manual:", "extended:", "delegated:")
 SPONSOR_BUTTONS = ("escalation:", "sponsor-ask:")
 SETTLED_ELSEWHERE = ("request:", "escalation:")
 COMBINED = "reminders:"  # several reminders to one person in one DM (keys.reminders)
