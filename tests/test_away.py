@@ -189,3 +189,23 @@ def test_delegation_does_not_chain_a_delegate_away_too_means_the_owner_is_told(s
     assert len(of_kind(gl, slack.dms("UOWNER"), "away-owner")) == 1
     refused = slack.command("approve GL-1", user="UCAROL")["text"]
     assert "Only the approvers" in refused
+
+
+def blockers(slack) -> list[tuple[str, str]]:
+    """(person, wait as written) of each line of the summary's blocker ranking, in rank order."""
+    import re
+
+    text = text_of(slack.command("summary"))
+    return [(m.group(1), m.group(2)) for m in re.finditer(r"^\d+\. <@(\w+)>: (.+?) of waiting on", text, re.M)]
+
+
+def test_the_ranking_does_not_count_days_away_without_a_delegate_and_show_says_away_until(slack, gl, fake, clock):
+    slack.command(ROLLOUT)
+    clock.advance(days=1)  # Tuesday 10:00: Alice away through Friday, nobody standing in
+    slack.command("me away until 2026-12-11", user="UALICE")
+    shown = text_of(slack.command("show GL-1"))
+    assert [line for line in shown.split("\n") if "<@UALICE> pending" in line and "away until Fri 11 Dec 2026" in line]
+    run_for(gl, fake, clock, days=8)  # Wednesday 16 December, 10:00
+    # Both were asked 7 business days ago; Alice was away for 3 days and 14 hours of them.
+    assert blockers(slack) == [("UOTHER", "7 business days"), ("UALICE", "3 business days")]
+    assert "away until" not in text_of(slack.command("show GL-1"))  # she is back

@@ -231,13 +231,25 @@ def history(story, title: str) -> list[dict]:
     return head + blocks + ([older_events_button(ini, oldest)] if oldest else [])
 
 
-def approver_line(ini, wait, now=None, tz=None) -> str:
-    """'<@U1> approved after 2 business days' or '<@U2> pending for 4 business days', with a snooze still running."""
+def away_note(away: tuple | None) -> str:
+    """', away until Fri 18 Dec 2026; <@D> stands in' for someone away now ((last day, stand-in or None)), or ''."""
+    if not away:
+        return ""
+    last, delegate = away
+    return f", away until {day(last)}" + (f"; {mention(delegate)} stands in" if delegate else "")
+
+
+def approver_line(ini, wait, now=None, tz=None, away=None) -> str:
+    """'<@U1> approved after 2 business days' or '<@U2> pending for 4 business days', with a snooze still running,
+    an absence, or who the wait is on while their question to the owner is open."""
     a = wait.approval
     if a.decision == "pending":
         state = f"pending for *{wait.text}*" if ini.status in ("open", "escalated") else f"did not answer ({wait.text})"
         if now and a.snoozed_until and a.snoozed_until > now and ini.status == "open":
             state += f", snoozed until {moment(a.snoozed_until, tz)}"
+        if a.asked_owner_at and ini.status in ("open", "escalated"):
+            state += f", waiting on the owner {mention(ini.owner_id)} to answer their question since {moment(a.asked_owner_at, tz)}"
+        state += away_note(away)
     elif a.decision == "approved" and ini.proceeded_at and a.decided_at > ini.proceeded_at:
         state = f"ratified after {wait.text}"
     elif a.decision == "rejected" and ini.status in ("proceeding", "reported"):  # a rejection there is an objection
@@ -255,7 +267,8 @@ def detail(story) -> list[dict]:
     ini = story.initiative
     lines = [
         f"Status: *{STATUS_LABEL[ini.status]}*",
-        f"Owner: {mention(ini.owner_id)} · Sponsor: {mention(ini.sponsor_id)} · Channel: {channel_link(ini.channel_id)}",
+        f"Owner: {mention(ini.owner_id)} · Sponsor: {mention(ini.sponsor_id)}{away_note(story.away.get(ini.sponsor_id))}"
+        f" · Channel: {channel_link(ini.channel_id)}",
         f"Rule: {'all approvers' if ini.rule == 'all' else 'any one approver'} · {deadline_of(ini)}",
     ]
     if ini.report_due and ini.status == "proceeding":
@@ -265,7 +278,11 @@ def detail(story) -> list[dict]:
         blocks.append(context(escape(ini.details)))
     blocks.append(
         section(
-            "*Approvers*\n" + "\n".join(approver_line(ini, w, story.now, zone(story.timezone)) for w in story.waits)
+            "*Approvers*\n"
+            + "\n".join(
+                approver_line(ini, w, story.now, zone(story.timezone), story.away.get(w.approval.approver_id))
+                for w in story.waits
+            )
         )
     )
     if ini.report_text:

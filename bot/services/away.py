@@ -322,3 +322,54 @@ ANSWERS = {
     "extended": "extended",
     "withdrawn": "withdrew",
 }
+
+
+# ---- what the wait means: who holds it -------------------------------------------------------------
+
+
+def _merged(spans: list[tuple[datetime, datetime]], start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """The spans clipped to [start, end), overlapping ones merged, in order."""
+    merged: list[list[datetime]] = []
+    for s, e in sorted((max(s, start), min(e, end)) for s, e in spans):
+        if s >= e:
+            continue
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    return [(s, e) for s, e in merged]
+
+
+def holders(session: Session, initiatives: list[Initiative], now: datetime) -> dict[int, dict[str, float]]:
+    """{initiative id: {person: business seconds of its wait they hold}} for initiatives still asking: each pending
+    approver holds their wait, except the days they were away with nobody standing in (the initiative waited, but
+    not on them: SPEC §3, Away)."""
+    asking = [i for i in initiatives if i.status in ASKING and i.pending]
+    if not asking:
+        return {}
+    cal = Calendars.of(session, asking, now)
+    absent: dict[tuple[str, str], list[tuple[datetime, datetime]]] = {}
+    for team_id in {i.team_id for i in asking}:
+        people = {a.approver_id for i in asking if i.team_id == team_id for a in i.pending}
+        since = min(a.requested_at for i in asking if i.team_id == team_id for a in i.pending)
+        for absence in session.scalars(
+            select(Absence).where(
+                Absence.team_id == team_id,
+                Absence.user_id.in_(people),
+                Absence.delegate_id.is_(None),
+                Absence.starts_at < now,
+                Absence.ends_at > since,
+            )
+        ):
+            absent.setdefault((team_id, absence.user_id), []).append((absence.starts_at, absence.ends_at))
+    held: dict[int, dict[str, float]] = {}
+    for ini in asking:
+        mine = held.setdefault(ini.id, {})
+        for a in ini.pending:
+            week, tz = cal.week(ini.team_id, a.approver_id), cal.tz(ini.team_id, a.approver_id)
+            away = _merged(absent.get((ini.team_id, a.approver_id), []), a.requested_at, now)
+            seconds = week.business_seconds(a.requested_at, now, tz) - sum(
+                week.business_seconds(s, e, tz) for s, e in away
+            )
+            mine[a.approver_id] = mine.get(a.approver_id, 0.0) + max(seconds, 0.0)
+    return held
