@@ -165,3 +165,13 @@ def approver_away(absence_id: int, approval_id: int) -> str:
 def welcome_back(absence_id: int) -> str:
     """Someone back from an absence told what their delegate answered for them: once per absence."""
     return f"welcome-back:{absence_id}"
+
+
+def question_answered(initiative_id: int, approver_id: str, answered: int) -> str:
+    """The owner's answer posted under an approver's question: one per approver and answer (the n-th on it)."""
+    return f"answer:{initiative_id}:{approver_id}:{answered}"
+
+
+def owner_reminder(approval_id: int, asked: str, number: int) -> str:
+    """The owner reminded of an approver's open question: the n-th reminder of the question asked at `asked`."""
+    return f"owner-reminder:{approval_id}:{asked}:{number}"

@@ -214,20 +214,60 @@ def sponsor_question_settled(ini: Initiative, now: datetime, why: str, round: in
 
 
 def question(ini: Initiative, approver_id: str, text: str, number: int, now: datetime) -> list[dict]:
-    """An approver's question, posted in a conversation of the approver and the owner (opened when delivered)."""
+    """An approver's question, posted in a conversation of the approver and the owner (opened when delivered): the
+    wait is on the owner until they answer, in the thread or with Answered."""
     body = (
         f"{mention(approver_id)} has a question for {mention(ini.owner_id)} about {msg.title_of(ini)}:\n"
-        f">{escape(text)}\nReply in this thread."
+        f">{escape(text)}\n{mention(ini.owner_id)}, reply in this thread, or click *Answered* once you have answered: "
+        f"until then {ini.reference} waits on you, not on {mention(approver_id)}."
     )
+    blocks = [section(body), actions(button("Answered", Action.ANSWERED, str(ini.id), "primary"))]
     return [
         _to(
             ini,
             keys.question(ini.id, approver_id, number),
             f"{approver_id},{ini.owner_id}",
-            msg.notice(ini, body, "a question for the owner"),
+            payload(f"{ini.reference}: a question for the owner; it waits on the owner's answer", blocks),
             now,
         )
     ]
+
+
+def answer(ini: Initiative, approver_id: str, text: str, under: str | None, number: int, now: datetime) -> dict:
+    """The owner's answer to an approver's question: in the thread of the question, or to the approver."""
+    said = f":\n>{escape(text)}" if text else "."
+    body = msg.notice(
+        ini,
+        f"{mention(ini.owner_id)} answered the question of {mention(approver_id)} about {msg.title_of(ini)}{said}\n"
+        "The wait is on the approvers again.",
+        "the owner answered the question; your sign-off is needed again",
+    )
+    return _to(
+        ini,
+        keys.question_answered(ini.id, approver_id, number),
+        approver_id,
+        body,
+        now,
+        target_key=under,
+    )
+
+
+def owner_reminder(ini: Initiative, a: Approval, key: str, waited: str, now: datetime) -> dict:
+    """The owner reminded that an approver's question waits on their answer (the approver is not nudged meanwhile)."""
+    text = (
+        f"Reminder: {mention(a.approver_id)} asked you a question about {msg.title_of(ini)} *{waited}* ago, and "
+        f"their sign-off waits on your answer. Answer in the conversation with them (or "
+        f"`/greenlight answer {ini.reference} <text>`), then click *Answered*. The deadline stays "
+        f"*{msg.day(ini.deadline)}*; extend it if you need to."
+    )
+    value = str(ini.id)
+    blocks = [
+        section(text),
+        actions(button("Answered", Action.ANSWERED, value, "primary"), button("Extend", Action.EXTEND, value)),
+    ]
+    return _to(
+        ini, key, ini.owner_id, payload(f"{ini.reference}: a question waits on your answer for {waited}", blocks), now
+    )
 
 
 # ---- reminders ----------------------------------------------------------------------------------

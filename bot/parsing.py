@@ -26,6 +26,8 @@ USAGE = {
     "me": "/greenlight me [<key> <value>]",
     "away": "/greenlight me away until YYYY-MM-DD [delegate @person] | /greenlight me away off",
     "snooze": "/greenlight snooze GL-12 [N days | until YYYY-MM-DD]",
+    "ask": "/greenlight ask GL-12 <question>",
+    "answer": "/greenlight answer GL-12 <text>",
     "export": "/greenlight export [csv|json] [mine|all]",
     "stats": "/greenlight stats [30|90|365]",
 }
@@ -142,7 +144,19 @@ def parse(text: str) -> Command:
         return parse_export(rest)
     if name == "stats":
         return parse_stats(rest)
-    if name in ("show", "approve", "reject", "nudge", "extend", "proceed", "report", "withdraw", "snooze"):
+    if name in (
+        "show",
+        "approve",
+        "reject",
+        "nudge",
+        "extend",
+        "proceed",
+        "report",
+        "withdraw",
+        "snooze",
+        "ask",
+        "answer",
+    ):
         return _parse_on_reference(name, rest)
     raise ParseError(
         f"I don't know {quoted(plain_from_slack(name), code=True)}. Try `/greenlight help` to see what I can do."
@@ -184,8 +198,8 @@ def _parse_on_reference(name: str, rest: str) -> Command:
     if name == "snooze":
         return Command(name, ref=ref, due=parse_snooze(tail.split(), usage))
     text = plain_from_slack(tail)
-    if name in ("reject", "report") and not text:
-        what = "a reason" if name == "reject" else "the report text"
+    if name in ("reject", "report", "ask", "answer") and not text:
+        what = {"reject": "a reason", "report": "the report text", "ask": "your question"}.get(name, "your answer")
         raise ParseError(f"Please give {what}. Usage: `{usage}`")
     return Command(name, ref=ref, text=text)
 

@@ -161,6 +161,8 @@ EVENT_PHRASES = {
     "manual_nudge": "nudged the pending approvers",
     "snoozed": "snoozed the reminders",
     "question": "asked the owner a question",
+    "answered": "answered the open question",
+    "owner_reminded": "reminded the owner {to} of an open question",
     "escalated": "deadline passed: asked the sponsor {to} to decide",
     "sponsor_asked": "asked the sponsor {to} again",
     "proceeded": "decided to proceed and report",

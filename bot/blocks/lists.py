@@ -31,6 +31,8 @@ EXAMPLES = {
     "me": "/greenlight me holidays US-NY",
     "away": "/greenlight me away until 2027-01-08 delegate @tom",
     "snooze": "/greenlight snooze GL-12 3 days",
+    "ask": "/greenlight ask GL-12 Which budget line is this?",
+    "answer": "/greenlight answer GL-12 Line 4, training",
 }
 
 

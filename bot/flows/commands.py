@@ -203,4 +203,6 @@ HANDLERS = {
     "export": export_flow.run,
     "stats": stats_flow.run,
     "snooze": snooze,
+    "ask": on_initiative(service.ask_owner),
+    "answer": on_initiative(service.answer),
 }

@@ -20,6 +20,7 @@ IMMEDIATE = {
     Action.PROCEED: escalation.proceed,
     Action.WITHDRAW: service.withdraw,
     Action.NUDGE: nudges.manual_nudge,
+    Action.ANSWERED: service.answered_click,
 }
 
 

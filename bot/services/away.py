@@ -343,7 +343,7 @@ def _merged(spans: list[tuple[datetime, datetime]], start: datetime, end: dateti
 def holders(session: Session, initiatives: list[Initiative], now: datetime) -> dict[int, dict[str, float]]:
     """{initiative id: {person: business seconds of its wait they hold}} for initiatives still asking: each pending
     approver holds their wait, except the days they were away with nobody standing in (the initiative waited, but
-    not on them: SPEC §3, Away)."""
+    not on them: SPEC §3, Away) and the days their question waited on the owner, which the owner holds."""
     asking = [i for i in initiatives if i.status in ASKING and i.pending]
     if not asking:
         return {}
@@ -362,14 +362,44 @@ def holders(session: Session, initiatives: list[Initiative], now: datetime) -> d
             )
         ):
             absent.setdefault((team_id, absence.user_id), []).append((absence.starts_at, absence.ends_at))
+    asked = _questions(session, asking, now)
     held: dict[int, dict[str, float]] = {}
     for ini in asking:
         mine = held.setdefault(ini.id, {})
         for a in ini.pending:
             week, tz = cal.week(ini.team_id, a.approver_id), cal.tz(ini.team_id, a.approver_id)
-            away = _merged(absent.get((ini.team_id, a.approver_id), []), a.requested_at, now)
+            on_owner = _merged(asked.get((ini.id, a.approver_id), []), a.requested_at, now)
+            if on_owner:
+                owner_week, owner_tz = cal.week(ini.team_id, ini.owner_id), cal.tz(ini.team_id, ini.owner_id)
+                mine[ini.owner_id] = mine.get(ini.owner_id, 0.0) + sum(
+                    owner_week.business_seconds(s, e, owner_tz) for s, e in on_owner
+                )
+            away = _merged(absent.get((ini.team_id, a.approver_id), []) + on_owner, a.requested_at, now)
             seconds = week.business_seconds(a.requested_at, now, tz) - sum(
                 week.business_seconds(s, e, tz) for s, e in away
             )
             mine[a.approver_id] = mine.get(a.approver_id, 0.0) + max(seconds, 0.0)
     return held
+
+
+def _questions(session: Session, initiatives: list[Initiative], now: datetime) -> dict[tuple[int, str], list]:
+    """{(initiative id, approver): [(asked, answered or now)]}: when each approver's questions waited on the owner."""
+    from storage.models import Event
+
+    spans: dict[tuple[int, str], list] = {}
+    opened: dict[tuple[int, str], datetime] = {}
+    for e in session.scalars(
+        select(Event)
+        .where(Event.initiative_id.in_([i.id for i in initiatives]), Event.kind.in_(("question", "answered")))
+        .order_by(Event.id)
+    ):
+        data = e.data or {}
+        if e.kind == "question":
+            opened.setdefault((e.initiative_id, data.get("for") or e.actor_id), e.at)
+        else:
+            for person in data.get("approvers", []):
+                if (asked := opened.pop((e.initiative_id, person), None)) is not None:
+                    spans.setdefault((e.initiative_id, person), []).append((asked, e.at))
+    for key, asked in opened.items():
+        spans.setdefault(key, []).append((asked, now))
+    return spans

@@ -17,7 +17,7 @@ from bot.services.outbox import enqueue, spent_buttons
 from bot.services.workspaces import Calendars, today, work_week, workspace
 from bot.text import escape, mention
 from storage.enums import Decision, Status
-from storage.models import Approval, Event, Initiative, Person
+from storage.models import Approval, Event, Initiative, OutboxMessage, Person
 
 MAX_TITLE = 150
 MAX_DETAILS = 2000
@@ -342,14 +342,91 @@ def askable(ini: Initiative, user_id: str) -> None:
 
 
 def ask_owner(session: Session, ini: Initiative, user_id: str, question: str, now: datetime) -> str:
-    """Post an approver's question in a conversation of the approver and the owner, to talk it over in a thread."""
+    """Post an approver's question in a conversation of the approver and the owner, to talk it over in a thread.
+    While it is open their sign-off waits on the owner: the owner is reminded instead of them (SPEC §4)."""
     askable(ini, user_id)
     if not question.strip():
-        raise Refusal("Please write your question.")
-    record(session, ini, user_id, "question", now, text=question)
+        raise Refusal(f"Please write your question: `/greenlight ask {ini.reference} <question>`.")
+    a = approver(ini, user_id, "ask about")
+    record(
+        session,
+        ini,
+        user_id,
+        "question",
+        now,
+        text=question,
+        **({"for": a.approver_id} if a.approver_id != user_id else {}),
+    )
     asked = session.scalar(select(func.count(Event.id)).where(Event.initiative_id == ini.id, Event.kind == "question"))
-    enqueue(session, notices.question(ini, user_id, question, asked, now))
-    return f"I posted your question in a conversation with {mention(ini.owner_id)}."
+    enqueue(session, notices.question(ini, a.approver_id, question, asked, now))
+    if a.decision != Decision.PENDING or a.asked_owner_at:
+        return f"I posted your question in a conversation with {mention(ini.owner_id)}."
+    a.asked_owner_at = now
+    if ini.status is Status.OPEN:  # the owner's first reminder, on the approvers' cadence
+        cal = Calendars.of(session, [ini], now)
+        a.next_nudge_at = cal.after_business_days(ini.team_id, ini.owner_id, now, cal.ws(ini.team_id).first_nudge)
+    return (
+        f"I posted your question in a conversation with {mention(ini.owner_id)}. Until they answer, {ini.reference} "
+        "waits on them: you get no reminders, they do. The deadline stays as it is."
+    )
+
+
+def answer(session: Session, ini: Initiative, user_id: str, text: str, now: datetime) -> str:
+    """The owner answers the open questions (`/greenlight answer`, the Answered button, or a reply in the question's
+    thread: then `text` is not posted again); the approvers' waits, and their reminders, resume."""
+    if user_id != ini.owner_id:
+        raise Refusal(f"Only the owner of {ini.reference}, {mention(ini.owner_id)}, answers questions about it.")
+    waiting = [a for a in ini.pending if a.asked_owner_at]
+    if not waiting:
+        raise Refusal(f"No question about {ini.reference} waits on your answer. Nothing changed.")
+    answered = 1 + session.scalar(
+        select(func.count(Event.id)).where(Event.initiative_id == ini.id, Event.kind == "answered")
+    )
+    rows = []
+    for a in waiting:
+        a.asked_owner_at = None
+        if text is not None:
+            under = session.scalar(
+                select(OutboxMessage.key)
+                .where(
+                    OutboxMessage.initiative_id == ini.id,
+                    OutboxMessage.key.like(f"question:{ini.id}:{a.approver_id}:%"),
+                )
+                .order_by(OutboxMessage.id.desc())
+                .limit(1)
+            )
+            rows.append(notices.answer(ini, a.approver_id, text, under, answered, now))
+    record(session, ini, user_id, "answered", now, approvers=[a.approver_id for a in waiting], text=text or "")
+    enqueue(session, rows)
+    if ini.status is Status.OPEN:  # their reminders resume on their cadence, the missed ones skipped
+        schedule(ini, now, Calendars.of(session, [ini], now), skip_missed=True)
+    names = ", ".join(mention(a.approver_id) for a in waiting)
+    return f"Thanks: {ini.reference} no longer waits on your answer to {names}; it waits on them again."
+
+
+def reply_in_thread(session: Session, team_id: str, channel: str, thread_ts: str, user_id: str, now) -> bool:
+    """A message in the thread of an approver's question: the owner's reply answers the open questions (it is
+    already in the conversation: nothing is posted again). Whether it did."""
+    found = session.execute(
+        select(OutboxMessage.initiative_id).where(
+            OutboxMessage.team_id == team_id,
+            OutboxMessage.channel == channel,
+            OutboxMessage.ts == thread_ts,
+            OutboxMessage.key.like("question:%"),
+        )
+    ).first()
+    if found is None:
+        return False
+    ini = session.get(Initiative, found[0], with_for_update=True)
+    if user_id != ini.owner_id or not any(a.asked_owner_at for a in ini.pending):
+        return False
+    answer(session, ini, user_id, None, now)
+    return True
+
+
+def answered_click(session: Session, ini: Initiative, user_id: str, _text: str, now: datetime) -> str:
+    """The Answered button: the owner answered in the conversation."""
+    return answer(session, ini, user_id, "", now)
 
 
 def require_owner_or_sponsor(ini: Initiative, user_id: str, verb: str) -> None:

@@ -68,9 +68,36 @@ def _remember_reminder(cal: Calendars, team_id: str, user_id: str, at: datetime)
         person.last_reminder_at = at
 
 
-def remind(session: Session, a: Approval, cal: Calendars, now: datetime) -> list[dict]:
-    """The nudge or last call due to this approver now, at most one, inside their working hours."""
+def owner_moment(cal: Calendars, ini: Initiative, a: Approval, number: int) -> datetime:
+    """When the owner's n-th reminder of an approver's open question falls due: on the approvers' cadence, counted
+    from the question, in the owner's calendar."""
+    ws = cal.ws(ini.team_id)
+    days = ws.first_nudge + (number - 1) * ws.nudge_every
+    return cal.after_business_days(ini.team_id, ini.owner_id, a.asked_owner_at, days)
+
+
+def remind_owner(session: Session, a: Approval, cal: Calendars, now: datetime) -> list[dict]:
+    """While an approver's question is open the wait is on the owner: the owner is reminded (not the approver),
+    in their working hours, on the same cadence; the deadline does not move."""
     ini = a.initiative
+    ws, week, tz = cal.ws(ini.team_id), cal.week(ini.team_id, ini.owner_id), cal.tz(ini.team_id, ini.owner_id)
+    waited = week.business_days_waited(a.asked_owner_at, now, tz)
+    number = 0 if waited < ws.first_nudge else 1 + (waited - ws.first_nudge) // ws.nudge_every
+    upcoming = owner_moment(cal, ini, a, number + 1)
+    a.next_nudge_at = upcoming if upcoming < ini.escalate_at else None
+    if number == 0:
+        return []
+    record(session, ini, None, "owner_reminded", now, touch=False, to=ini.owner_id)
+    key = keys.owner_reminder(a.id, f"{a.asked_owner_at:%Y%m%d%H%M%S}", number)
+    return [notices.owner_reminder(ini, a, key, describe_wait(week.business_seconds(a.asked_owner_at, now, tz)), now)]
+
+
+def remind(session: Session, a: Approval, cal: Calendars, now: datetime) -> list[dict]:
+    """The nudge or last call due to this approver now, at most one, inside their working hours; while their
+    question to the owner is open, the owner's reminder instead."""
+    ini = a.initiative
+    if a.asked_owner_at:
+        return remind_owner(session, a, cal, now)
     ws, week, tz = cal.ws(ini.team_id), cal.week(ini.team_id, a.approver_id), cal.tz(ini.team_id, a.approver_id)
     working = week.next_working_moment(now, tz)
     upcoming = next_nudge(ws, week, ini, a, tz)
@@ -167,7 +194,9 @@ def manual_nudge(session: Session, ini: Initiative, user_id: str, _text: str, no
         for u, back in away_until.items()
         if back
     )
-    asked = [a for a in ini.pending if not away_until[a.approver_id]]
+    questions = "; ".join(f"{mention(a.approver_id)} waits on your answer" for a in ini.pending if a.asked_owner_at)
+    gone = "; ".join(filter(None, [gone, questions]))
+    asked = [a for a in ini.pending if not away_until[a.approver_id] and not a.asked_owner_at]
     arrives = {a.approver_id: cal.working_moment(ini.team_id, a.approver_id, now) for a in asked}
     # One reminder per person per day: whoever already had one that day is not reminded again.
     had = {u: at for u, at in ((u, reminded_on_day(cal, ini.team_id, u, when)) for u, when in arrives.items()) if at}
