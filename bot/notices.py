@@ -396,9 +396,11 @@ def welcome_back(absence: Absence, answered: list[tuple[Initiative, str, str]], 
 # ---- after the deadline -------------------------------------------------------------------------
 
 
-def sponsor_question(ini: Initiative, waits: list, *, again: bool, report_due: date | None = None) -> dict:
+def sponsor_question(
+    ini: Initiative, waits: list, *, again: bool, report_due: date | None = None, stand_in: str | None = None
+) -> dict:
     """The escalation DM: what waits on whom and for how long, who approved, what each choice does, and the
-    three buttons."""
+    three buttons; to the delegate of an away sponsor (`stand_in`), said so."""
     pending = [
         f"• {mention(w.approval.approver_id)}: no answer for *{w.text}*"
         for w in waits
@@ -412,7 +414,12 @@ def sponsor_question(ini: Initiative, waits: list, *, again: bool, report_due: d
         f"{opening} ({msg.day(ini.deadline)}). Still waiting on:\n"
         + "\n".join(pending)
         + (f"\nAlready approved: {', '.join(approved)}." if approved else "\nNobody has approved yet.")
-        + f"\nOwner: {mention(ini.owner_id)}. You are the sponsor; your choices:"
+        + (
+            f"\nOwner: {mention(ini.owner_id)}. You are the sponsor; your choices:"
+            if not stand_in
+            else f"\nOwner: {mention(ini.owner_id)}. The sponsor {mention(ini.sponsor_id)} is away and you stand in for "
+            "them: your decision counts as theirs (recorded with both names). Your choices:"
+        )
         + f"\n• *Proceed and report*: {mention(ini.owner_id)} is told to go ahead and to report"
         + (f" by {msg.day(report_due)} if you decide today" if report_due else "")
         + "; the pending approvers and the channel are told. Approvers can still approve, but no longer reject."
@@ -428,22 +435,33 @@ def sponsor_question(ini: Initiative, waits: list, *, again: bool, report_due: d
     return msg.sponsor_decision(fallback, text, ini)
 
 
-def sponsor_asked(ini: Initiative, cal: Calendars, waits: list, now: datetime, *, again: bool) -> list[dict]:
-    """The sponsor's question, first or again, in the sponsor's working hours; at the first, the owner is told."""
+def sponsor_asked(
+    ini: Initiative,
+    cal: Calendars,
+    waits: list,
+    now: datetime,
+    *,
+    again: bool,
+    stand_in: str | None = None,
+    back: datetime | None = None,
+) -> list[dict]:
+    """The sponsor's question, first or again, in the sponsor's working hours; at the first, the owner is told.
+    While the sponsor is away it goes to their delegate (`stand_in`), or waits for their return (`back`)."""
     key = (
         keys.sponsor_asked_again(ini.id, ini.extensions, ini.sponsor_asks)
         if again
         else keys.escalation(ini.id, ini.extensions)
     )
-    asked_at = cal.working_moment(ini.team_id, ini.sponsor_id, now)
+    decider = stand_in or ini.sponsor_id
+    asked_at = max(cal.working_moment(ini.team_id, decider, now), back or now)
     ws = cal.ws(ini.team_id)
     report_due = cal.week(ini.team_id).add_business_days(asked_at.astimezone(zone(ws.timezone)).date(), ws.report_after)
     rows = [
         _to(
             ini,
             key,
-            ini.sponsor_id,
-            sponsor_question(ini, waits, again=again, report_due=report_due),
+            decider,
+            sponsor_question(ini, waits, again=again, report_due=report_due, stand_in=stand_in),
             now,
             not_before=asked_at,
         )
@@ -456,6 +474,15 @@ def sponsor_asked(ini: Initiative, cal: Calendars, waits: list, now: datetime, *
             else f"The sponsor {mention(ini.sponsor_id)} will be asked on "
             f"{msg.local_time(asked_at, cal.tz(ini.team_id, ini.sponsor_id))} their time"
         )
+        if stand_in:
+            asked = (
+                f"The sponsor {mention(ini.sponsor_id)} is away: I asked {mention(stand_in)}, who stands in for them,"
+            )
+        elif back:
+            asked = (
+                f"The sponsor {mention(ini.sponsor_id)} is away, with nobody standing in; they will be asked on their "
+                f"return, {msg.local_time(asked_at, cal.tz(ini.team_id, ini.owner_id))} your time,"
+            )
         missing = sum(w.approval.decision == Decision.PENDING for w in waits)
         local = asked_at.astimezone(cal.tz(ini.team_id, ini.sponsor_id))
         rows.append(

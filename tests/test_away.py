@@ -209,3 +209,37 @@ def test_the_ranking_does_not_count_days_away_without_a_delegate_and_show_says_a
     # Both were asked 7 business days ago; Alice was away for 3 days and 14 hours of them.
     assert blockers(slack) == [("UOTHER", "7 business days"), ("UALICE", "3 business days")]
     assert "away until" not in text_of(slack.command("show GL-1"))  # she is back
+
+
+ESCALATING = "new Vendor switch approvers <@UALICE|a> sponsor <@USPONSOR|s> by 2026-12-11"
+
+
+def test_a_sponsor_away_at_the_deadline_is_asked_on_return(slack, gl, fake, clock):
+    slack.command(ESCALATING)
+    slack.command("me away until 2026-12-16", user="USPONSOR")  # the deadline passes on Friday 11 December
+    sent = run_for(gl, fake, clock, days=7)  # Monday 14 December: escalated, the sponsor still away
+    assert not of_kind(gl, slack.dms("USPONSOR"), "escalation")
+    [told] = of_kind(gl, slack.dms("UOWNER"), "escalated-owner")
+    assert "Thu 17 Dec 2026" in days(text_of(told)) and "USPONSOR" in mentions(text_of(told))
+
+    sent = run_for(gl, fake, clock, days=4)  # to Friday 18 December
+    asked = [(at, m) for at, channel, m in sent if channel == "USPONSOR" and m in of_kind(gl, [m], "escalation")]
+    assert len(asked) == 1
+    at = asked[0][0].astimezone(BERLIN)
+    assert (at.date(), at.hour) == (date(2026, 12, 17), 9)  # on her return, at the start of her day
+    assert not of_kind(gl, slack.dms("USPONSOR"), "sponsor-ask")  # re-asked only after the cadence from then
+
+
+def test_an_away_sponsors_delegate_gets_the_escalation_and_decides_for_them(slack, gl, fake, clock):
+    slack.command(ESCALATING)
+    slack.command("me away until 2026-12-31 delegate <@UOTHER|other>", user="USPONSOR")
+    run_for(gl, fake, clock, days=7)
+    [question] = of_kind(gl, slack.dms("UOTHER"), "escalation")
+    assert "USPONSOR" in mentions(text_of(question)) and ("Extend", "extend") in buttons(question)
+    assert not of_kind(gl, slack.dms("USPONSOR"), "escalation")
+    assert "is proceeding" in slack.command("proceed GL-1 go", user="UOTHER")["text"]
+    with gl.transaction() as s:
+        proceeded = s.scalar(select(Event).where(Event.kind == "proceeded"))
+        assert (proceeded.actor_id, proceeded.data["for"]) == ("UOTHER", "USPONSOR")
+    assert "<@UOTHER> decided to proceed and report for <@USPONSOR>" in text_of(slack.command("show GL-1"))
+    assert [r for r in live_buttons(gl) if r[0] == "UOTHER"] == []

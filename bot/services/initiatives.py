@@ -204,6 +204,8 @@ def decide(
     if was is Status.ESCALATED:
         enqueue(session, notices.sponsor_question_settled(ini, now, settles, round))
         spent[ini.sponsor_id] = settles
+        if ini.sponsor_stand_in_id:
+            spent[ini.sponsor_stand_in_id] = settles
     spend_buttons(session, ini, spent, now)
 
 
@@ -430,7 +432,8 @@ def answered_click(session: Session, ini: Initiative, user_id: str, _text: str, 
 
 
 def require_owner_or_sponsor(ini: Initiative, user_id: str, verb: str) -> None:
-    if user_id not in (ini.owner_id, ini.sponsor_id):
+    """Refuse unless this is the owner or the sponsor (or the delegate standing in for the away sponsor)."""
+    if user_id not in (ini.owner_id, ini.sponsor_id, ini.sponsor_stand_in_id):
         raise Refusal(
             f"Only the owner ({mention(ini.owner_id)}) or the sponsor ({mention(ini.sponsor_id)}) can {verb} {ini.reference}."
         )
@@ -448,6 +451,7 @@ def withdraw(session: Session, ini: Initiative, user_id: str, reason: str, now: 
         actor=user_id,
         event="withdrawn",
         reason=reason,
+        **({"for": ini.sponsor_id} if user_id == ini.sponsor_stand_in_id and user_id != ini.sponsor_id else {}),
         why=f"{mention(user_id)} withdrew it",
         settles="It was withdrawn.",
     )

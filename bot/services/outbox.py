@@ -114,7 +114,7 @@ def spent_buttons(session: Session, ini, people: set[str], now: datetime) -> lis
             if status == "sent" and str(ini.id) in _button_values(payload):
                 targets.append((recipient, key))
             continue
-        kinds = SPONSOR_BUTTONS if recipient == ini.sponsor_id else APPROVER_BUTTONS
+        kinds = SPONSOR_BUTTONS if recipient in (ini.sponsor_id, ini.sponsor_stand_in_id) else APPROVER_BUTTONS
         if not key.startswith(kinds):
             continue
         if status == "pending" and (claimed_until is None or claimed_until < now):
