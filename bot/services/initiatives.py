@@ -360,7 +360,7 @@ def ask_owner(session: Session, ini: Initiative, user_id: str, question: str, no
         **({"for": a.approver_id} if a.approver_id != user_id else {}),
     )
     asked = session.scalar(select(func.count(Event.id)).where(Event.initiative_id == ini.id, Event.kind == "question"))
-    enqueue(session, notices.question(ini, a.approver_id, question, asked, now))
+    enqueue(session, notices.question(ini, user_id, question, asked, now))  # the asker's conversation with the owner
     if a.decision != Decision.PENDING or a.asked_owner_at:
         return f"I posted your question in a conversation with {mention(ini.owner_id)}."
     a.asked_owner_at = now
