@@ -22,7 +22,7 @@ from bot.services.outbox import message as outbox_row
 from bot.services.schedule import next_nudge
 from bot.services.summary import week_of
 from bot.services.workspaces import work_week
-from storage.models import Approval, Event, Initiative, OutboxMessage, Person, Workspace
+from storage.models import AWAY_WORDS, Approval, Event, Initiative, OutboxMessage, Person, Workspace
 
 # Wednesday 9 December 2026, 09:30 UTC: 10:30 in Berlin, 09:30 in London, 01:30 in Los Angeles.
 NOW = datetime(2026, 12, 9, 9, 30, tzinfo=UTC)
@@ -68,6 +68,7 @@ def _workspace(team_id: str, now: datetime) -> Workspace:
         next_number=1,
         self_sponsor=False,
         summary_names=True,
+        away_words=AWAY_WORDS,
         retention_months=None,
         sponsor_wait=5,
         created_at=now - timedelta(days=90),

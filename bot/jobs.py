@@ -14,7 +14,7 @@ from sqlalchemy import delete
 from bot import logs, metrics
 from bot.groups import refresh_groups, stale_groups
 from bot.people import refresh_people, stale_approvers
-from bot.services import Refusal, due, escalation, installs, nudges, retention
+from bot.services import Refusal, away, due, escalation, installs, nudges, retention
 from bot.services.summary import enqueue_due_summaries
 from storage.models import SlackRequest
 
@@ -38,6 +38,7 @@ def forget_handled_requests(session, now) -> None:
 
 def queue_due(gl) -> None:
     """Turn everything due now into outbox messages, without sending them."""
+    gl.act(away.welcome_back)  # absences that ended: delegates stop standing in, the person hears what they did
     for work in DUE_WORK:
         # One transaction per batch; each returns whether a full batch was taken (more may wait).
         while gl.act(lambda session, now, work=work: due.run(session, now, work)):

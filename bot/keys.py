@@ -176,3 +176,28 @@ def chart(channel_id: str, month: str) -> str:
 def undeliverable(message_id: int) -> str:
     """The owner told that a message could not be delivered: one per message."""
     return f"undeliverable:{message_id}"
+
+
+def delegated_request(approval_id: int, delegate_id: str) -> str:
+    """The sign-off request passed on to the delegate of an away approver: one per approval and delegate."""
+    return f"delegated:{approval_id}:{delegate_id}"
+
+
+def approver_away(absence_id: int, approval_id: int) -> str:
+    """The owner told an approver is away with nobody standing in: once per absence and approval."""
+    return f"away-owner:{absence_id}:{approval_id}"
+
+
+def welcome_back(absence_id: int) -> str:
+    """Someone back from an absence told what their delegate answered for them: once per absence."""
+    return f"welcome-back:{absence_id}"
+
+
+def question_answered(initiative_id: int, approver_id: str, answered: int) -> str:
+    """The owner's answer posted under an approver's question: one per approver and answer (the n-th on it)."""
+    return f"answer:{initiative_id}:{approver_id}:{answered}"
+
+
+def owner_reminder(approval_id: int, asked: str, number: int) -> str:
+    """The owner reminded of an approver's open question: the n-th reminder of the question asked at `asked`."""
+    return f"owner-reminder:{approval_id}:{asked}:{number}"

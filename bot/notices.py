@@ -11,14 +11,15 @@ from datetime import date, datetime
 
 from bot import keys, stages
 from bot.blocks import initiatives as msg
-from bot.blocks.common import context, section
+from bot.blocks.common import actions, button, context, section
 from bot.blocks.common import message as payload
+from bot.blocks.ids import Action
 from bot.calendar import zone
 from bot.services.outbox import message as row
 from bot.services.workspaces import Calendars
 from bot.text import escape, mention
 from storage.enums import Decision, Status
-from storage.models import Approval, Initiative, OutboxMessage
+from storage.models import Absence, Approval, Initiative, OutboxMessage
 
 
 def _to(ini: Initiative, key: str, recipient: str, body: dict, now: datetime, **kw) -> dict:
@@ -186,8 +187,7 @@ def buttons_spent(
 def approval_counted(ini: Initiative, a: Approval, now: datetime) -> list[dict]:
     """An approval that does not yet decide: the approver's request settles, the owner hears 'n of m'."""
     tally = stages.tally(ini, a.stage)
-    who = f"{mention(a.answered_by)} (for {mention(a.approver_id)})" if a.answered_by else mention(a.approver_id)
-    text = f"{who} approved {msg.title_of(ini)} ({tally}).{quoted(a.comment or '')}"
+    text = f"{msg.signer(a)} approved {msg.title_of(ini)} ({tally}).{quoted(a.comment or '')}"
     body = msg.notice(ini, text, f"approved by {tally}")
     told = _to(ini, keys.answer_to_owner(a.id, ini.round), ini.owner_id, body, now)
     return [*settled_requests(ini, now, {a.id: "You approved it. Thank you!"}), told]
@@ -195,7 +195,7 @@ def approval_counted(ini: Initiative, a: Approval, now: datetime) -> list[dict]:
 
 def ratified(ini: Initiative, a: Approval, now: datetime) -> list[dict]:
     """An approval after the sponsor decided to proceed: recorded as a ratification, the owner told."""
-    text = f"{mention(a.approver_id)} approved {msg.title_of(ini)} after the fact (ratified).{quoted(a.comment or '')}"
+    text = f"{msg.signer(a)} approved {msg.title_of(ini)} after the fact (ratified).{quoted(a.comment or '')}"
     return settled_requests(
         ini, now, {a.id: "You approved it after the sponsor decided to proceed: recorded as a ratification."}
     ) + [
@@ -213,7 +213,7 @@ def objected(ini: Initiative, a: Approval, now: datetime) -> list[dict]:
     """A rejection after the sponsor decided to proceed: an objection, told to the sponsor and the owner with its
     reason; the approver's earlier messages settle."""
     text = (
-        f"{mention(a.approver_id)} *objects* to {msg.title_of(ini)}, which proceeds without all sign-offs. "
+        f"{msg.signer(a)} *objects* to {msg.title_of(ini)}, which proceeds without all sign-offs. "
         f"Reason:{quoted(a.comment or '')}\nIt is recorded, shown in `/greenlight show {ini.reference}` and "
         "listed in the report; the decision to proceed stands."
     )
@@ -283,20 +283,60 @@ def sponsor_question_settled(ini: Initiative, now: datetime, why: str, round: in
 
 
 def question(ini: Initiative, approver_id: str, text: str, number: int, now: datetime) -> list[dict]:
-    """An approver's question, posted in a conversation of the approver and the owner (opened when delivered)."""
+    """An approver's question, posted in a conversation of the approver and the owner (opened when delivered): the
+    wait is on the owner until they answer, in the thread or with Answered."""
     body = (
         f"{mention(approver_id)} has a question for {mention(ini.owner_id)} about {msg.title_of(ini)}:\n"
-        f">{escape(text)}\nReply in this thread."
+        f">{escape(text)}\n{mention(ini.owner_id)}, reply in this thread, or click *Answered* once you have answered: "
+        f"until then {ini.reference} waits on you, not on {mention(approver_id)}."
     )
+    blocks = [section(body), actions(button("Answered", Action.ANSWERED, str(ini.id), "primary"))]
     return [
         _to(
             ini,
             keys.question(ini.id, approver_id, number),
             f"{approver_id},{ini.owner_id}",
-            msg.notice(ini, body, "a question for the owner"),
+            payload(f"{ini.reference}: a question for the owner; it waits on the owner's answer", blocks),
             now,
         )
     ]
+
+
+def answer(ini: Initiative, approver_id: str, text: str, under: str | None, number: int, now: datetime) -> dict:
+    """The owner's answer to an approver's question: in the thread of the question, or to the approver."""
+    said = f":\n>{escape(text)}" if text else "."
+    body = msg.notice(
+        ini,
+        f"{mention(ini.owner_id)} answered the question of {mention(approver_id)} about {msg.title_of(ini)}{said}\n"
+        "The wait is on the approvers again.",
+        "the owner answered the question; your sign-off is needed again",
+    )
+    return _to(
+        ini,
+        keys.question_answered(ini.id, approver_id, number),
+        approver_id,
+        body,
+        now,
+        target_key=under,
+    )
+
+
+def owner_reminder(ini: Initiative, a: Approval, key: str, waited: str, now: datetime) -> dict:
+    """The owner reminded that an approver's question waits on their answer (the approver is not nudged meanwhile)."""
+    text = (
+        f"Reminder: {mention(a.approver_id)} asked you a question about {msg.title_of(ini)} *{waited}* ago, and "
+        f"their sign-off waits on your answer. Answer in the conversation with them (or "
+        f"`/greenlight answer {ini.reference} <text>`), then click *Answered*. The deadline stays "
+        f"*{msg.day(ini.deadline)}*; extend it if you need to."
+    )
+    value = str(ini.id)
+    blocks = [
+        section(text),
+        actions(button("Answered", Action.ANSWERED, value, "primary"), button("Extend", Action.EXTEND, value)),
+    ]
+    return _to(
+        ini, key, ini.owner_id, payload(f"{ini.reference}: a question waits on your answer for {waited}", blocks), now
+    )
 
 
 # ---- reminders ----------------------------------------------------------------------------------
@@ -311,14 +351,20 @@ def nudge(
     upcoming: date | None,
     now: datetime,
     not_before: datetime | None = None,
+    stand_in: str | None = None,
 ) -> dict:
-    """A reminder to one approver ('nudge', 'last_call' or 'manual'): how long, who else, what happens next."""
+    """A reminder to one approver ('nudge', 'last_call' or 'manual'): how long, who else, what happens next; to the
+    delegate who stands in for them (`stand_in`) while they are away."""
     if kind == "last_call":
         opening = f"*Last call* for {msg.title_of(ini)}: it has waited on you for *{waited}*."
     elif kind == "manual":
         opening = f"{mention(ini.owner_id)} sent you a reminder about {msg.title_of(ini)}: it has waited on you for *{waited}*."
     else:
         opening = f"Reminder: {msg.title_of(ini)} has waited on you for *{waited}*."
+    if stand_in:
+        opening = opening.replace("on you", f"on {mention(a.approver_id)}") + (
+            f" You stand in for {mention(a.approver_id)}, who is away: your answer counts as theirs."
+        )
     others = [x for x in ini.pending if x.id != a.id]
     lines = [
         opening,
@@ -335,8 +381,10 @@ def nudge(
         "last_call": f"last call, waiting on you for {waited}; the sponsor decides after {msg.day(ini.deadline)}",
         "manual": f"a reminder from the owner, waiting on you for {waited}",
     }.get(kind, f"waiting on you for {waited}")
+    if stand_in:
+        first = f"you stand in for an away approver; {first.replace('on you', 'on them')}"
     body = msg.message_with_buttons(f"{ini.reference}: {first}", "\n".join(lines), ini)
-    return _to(ini, key, a.approver_id, body, now, not_before=not_before)
+    return _to(ini, key, stand_in or a.approver_id, body, now, not_before=not_before)
 
 
 MAX_REMINDERS = 23  # each is a section and its buttons: 2 + 2 × 23 + 1 blocks stay under Slack's 50
@@ -367,6 +415,53 @@ def reminders(team_id: str, person: str, rows: list[dict], day: date) -> dict:
     )
 
 
+# ---- away and delegation -------------------------------------------------------------------------
+
+
+def delegated_request(ini: Initiative, a: Approval, delegate: str, absence: Absence, cal: Calendars, now) -> dict:
+    """The sign-off request of an away approver, passed on to the delegate who stands in for them."""
+    back = msg.day(absence.ends_at.astimezone(cal.tz(ini.team_id, a.approver_id)).date())
+    text = (
+        f"{mention(a.approver_id)} is away (back {back}) and named you to stand in: {mention(ini.owner_id)} asks for "
+        f"their sign-off on {msg.title_of(ini)}.\nDeadline: *{msg.day(ini.deadline)}*. Your answer counts as theirs "
+        f"and is recorded with both names. {plan_text(ini, None)}"
+    )
+    body = msg.message_with_buttons(
+        f"{ini.reference}: you stand in for {mention(a.approver_id)}; sign-off requested on {escape(ini.title)}",
+        text,
+        ini,
+    )
+    return _to(ini, keys.delegated_request(a.id, delegate), delegate, body, now)
+
+
+def approver_away(ini: Initiative, a: Approval, absence: Absence, back: datetime, cal: Calendars, now) -> dict:
+    """The owner told, once, that an approver is away with nobody standing in: when they are back, and Extend."""
+    owner_tz = cal.tz(ini.team_id, ini.owner_id)
+    text = (
+        f"{mention(a.approver_id)} is away, with nobody standing in for them, until "
+        f"{msg.local_time(back, owner_tz)} your time. Their sign-off on {msg.title_of(ini)} waits until then, and they "
+        f"get no reminders meanwhile. The deadline is *{msg.day(ini.deadline)}*: extend it if you need their answer."
+    )
+    first = f"{ini.reference}: an approver is away until {msg.day(back.astimezone(owner_tz).date())}; extend?"
+    body = payload(first, [section(text), actions(button("Extend", Action.EXTEND, str(ini.id)))])
+    return _to(ini, keys.approver_away(absence.id, a.id), ini.owner_id, body, now)
+
+
+def welcome_back(absence: Absence, answered: list[tuple[Initiative, str, str]], now) -> dict:
+    """Someone back from an absence with a delegate: what was answered for them while they were away."""
+    if answered:
+        lines = [f"• {mention(who)} {what} {msg.title_of(ini)} for you" for ini, who, what in answered]
+        text = "Welcome back. While you were away:\n" + "\n".join(lines)
+        first = f"welcome back: {len(answered)} answer{'s' if len(answered) != 1 else ''} given for you while away"
+    else:
+        text = f"Welcome back. {mention(absence.delegate_id)} stood in for you; nothing was answered for you."
+        first = "welcome back: nothing was answered for you while away"
+    text += "\nYour App Home lists what still waits on you."
+    return row(
+        absence.team_id, keys.welcome_back(absence.id), absence.user_id, payload(first, [section(text)]), now=now
+    )
+
+
 # ---- after the deadline -------------------------------------------------------------------------
 
 
@@ -384,11 +479,17 @@ def stalled_stage(ini: Initiative) -> str:
 
 
 def sponsor_question(
-    ini: Initiative, waits: list, *, again: bool, report_due: date | None = None, waited: int | None = None
+    ini: Initiative,
+    waits: list,
+    *,
+    again: bool,
+    report_due: date | None = None,
+    waited: int | None = None,
+    stand_in: str | None = None,
 ) -> dict:
     """The escalation DM: what waits on whom and for how long, who approved, what each choice does, and the
     three buttons. `waited`: to the escalation contact (`escalate-to`), the sponsor having not decided for that many
-    business days."""
+    business days; to the delegate of an away sponsor (`stand_in`), said so."""
     pending = [
         f"• {mention(w.approval.approver_id)}: no answer for *{w.text}*"
         for w in waits
@@ -399,7 +500,12 @@ def sponsor_question(
         opening = ("Reminder: your decision is still needed on " if again else "The deadline has passed on ") + (
             msg.title_of(ini)
         )
-        role = "You are the sponsor; your choices:"
+        role = (
+            f"The sponsor {mention(ini.sponsor_id)} is away and you stand in for them: your decision counts as "
+            "theirs (recorded with both names). Your choices:"
+            if stand_in
+            else "You are the sponsor; your choices:"
+        )
     else:
         opening = (
             f"Reminder: a decision is still needed on {msg.title_of(ini)}, and the sponsor {mention(ini.sponsor_id)} "
@@ -444,22 +550,33 @@ def sponsor_question(
     return msg.sponsor_decision(fallback, text, ini)
 
 
-def sponsor_asked(ini: Initiative, cal: Calendars, waits: list, now: datetime, *, again: bool) -> list[dict]:
-    """The sponsor's question, first or again, in the sponsor's working hours; at the first, the owner is told."""
+def sponsor_asked(
+    ini: Initiative,
+    cal: Calendars,
+    waits: list,
+    now: datetime,
+    *,
+    again: bool,
+    stand_in: str | None = None,
+    back: datetime | None = None,
+) -> list[dict]:
+    """The sponsor's question, first or again, in the sponsor's working hours; at the first, the owner is told.
+    While the sponsor is away it goes to their delegate (`stand_in`), or waits for their return (`back`)."""
     key = (
         keys.sponsor_asked_again(ini.id, ini.extensions, ini.sponsor_asks, ini.round)
         if again
         else keys.escalation(ini.id, ini.extensions, ini.round)
     )
-    asked_at = cal.working_moment(ini.team_id, ini.sponsor_id, now)
+    decider = stand_in or ini.sponsor_id
+    asked_at = max(cal.working_moment(ini.team_id, decider, now), back or now)
     ws = cal.ws(ini.team_id)
     report_due = cal.week(ini.team_id).add_business_days(asked_at.astimezone(zone(ws.timezone)).date(), ws.report_after)
     rows = [
         _to(
             ini,
             key,
-            ini.sponsor_id,
-            sponsor_question(ini, waits, again=again, report_due=report_due),
+            decider,
+            sponsor_question(ini, waits, again=again, report_due=report_due, stand_in=stand_in),
             now,
             not_before=asked_at,
         )
@@ -472,6 +589,15 @@ def sponsor_asked(ini: Initiative, cal: Calendars, waits: list, now: datetime, *
             else f"The sponsor {mention(ini.sponsor_id)} will be asked on "
             f"{msg.local_time(asked_at, cal.tz(ini.team_id, ini.sponsor_id))} their time"
         )
+        if stand_in:
+            asked = (
+                f"The sponsor {mention(ini.sponsor_id)} is away: I asked {mention(stand_in)}, who stands in for them,"
+            )
+        elif back:
+            asked = (
+                f"The sponsor {mention(ini.sponsor_id)} is away, with nobody standing in; they will be asked on their "
+                f"return, {msg.local_time(asked_at, cal.tz(ini.team_id, ini.owner_id))} your time,"
+            )
         missing = sum(w.approval.decision in MISSING for w in waits)
         local = asked_at.astimezone(cal.tz(ini.team_id, ini.sponsor_id))
         rows.append(

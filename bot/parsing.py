@@ -30,8 +30,11 @@ USAGE = {
     "summary": "/greenlight summary",
     "settings": "/greenlight settings [<key> <value> | history]",
     "me": "/greenlight me [<key> <value>]",
+    "away": "/greenlight me away until YYYY-MM-DD [delegate @person] | /greenlight me away off",
     "snooze": "/greenlight snooze GL-12 [N days | until YYYY-MM-DD]",
     "resubmit": "/greenlight resubmit GL-12 <what changed> [by YYYY-MM-DD | in N days] [fresh]",
+    "ask": "/greenlight ask GL-12 <question>",
+    "answer": "/greenlight answer GL-12 <text>",
     "export": "/greenlight export [csv|json] [mine|all]",
     "stats": "/greenlight stats [30|90|365]",
 }
@@ -152,12 +155,27 @@ def parse(text: str) -> Command:
         return parse_template(rest)
     if name in ("settings", "me"):
         key, value = first_word(rest)
+        if name == "me" and key.lower() == "away":
+            return parse_away(value)
         return Command(name, key=key.lower(), value=value.strip())
     if name == "export":
         return parse_export(rest)
     if name == "stats":
         return parse_stats(rest)
-    if name in ("show", "approve", "reject", "nudge", "extend", "proceed", "report", "withdraw", "snooze", "resubmit"):
+    if name in (
+        "show",
+        "approve",
+        "reject",
+        "nudge",
+        "extend",
+        "proceed",
+        "report",
+        "withdraw",
+        "snooze",
+        "resubmit",
+        "ask",
+        "answer",
+    ):
         return _parse_on_reference(name, rest)
     raise ParseError(
         f"I don't know {quoted(plain_from_slack(name), code=True)}. Try `/greenlight help` to see what I can do."
@@ -201,8 +219,8 @@ def _parse_on_reference(name: str, rest: str) -> Command:
     if name == "resubmit":
         return parse_resubmit(ref, tail)
     text = plain_from_slack(tail)
-    if name in ("reject", "report") and not text:
-        what = "a reason" if name == "reject" else "the report text"
+    if name in ("reject", "report", "ask", "answer") and not text:
+        what = {"reject": "a reason", "report": "the report text", "ask": "your question"}.get(name, "your answer")
         raise ParseError(f"Please give {what}. Usage: `{usage}`")
     return Command(name, ref=ref, text=text)
 
@@ -226,6 +244,23 @@ def parse_resubmit(ref: int, tail: str) -> Command:
     if not changed:
         raise ParseError(f"Say what changed since the rejection. Usage: `{usage}`")
     return Command("resubmit", ref=ref, text=changed, due=due, key="fresh" if fresh else "")
+
+
+def parse_away(rest: str) -> Command:
+    """'until YYYY-MM-DD [delegate @person]' (`due` the last day away, `value` the delegate) or 'off' (no `due`)."""
+    usage = USAGE["away"]
+    words = rest.split()
+    if [w.lower() for w in words] == ["off"]:
+        return Command("me", key="away")
+    if len(words) < 2 or words[0].lower() != "until":
+        raise ParseError(f"Say until when you are away, or `off`. Usage: `{usage}`")
+    until = parse_due(["by", words[1]], usage).on
+    delegate = ""
+    if words[2:]:
+        if len(words) != 4 or words[2].lower() != "delegate" or not MENTION.fullmatch(words[3]):
+            raise ParseError(f"Name one delegate as an @mention after `delegate`. Usage: `{usage}`")
+        delegate = MENTION.fullmatch(words[3]).group(1)
+    return Command("me", key="away", due=Due(on=until), value=delegate)
 
 
 def parse_export(rest: str) -> Command:

@@ -5,16 +5,17 @@ write lock of every other process)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.services import away
 from bot.services.installs import still_installed
 from storage.db import upsert
-from storage.models import Approval, Initiative, Person
+from storage.models import AWAY_WORDS, Approval, Initiative, Person, Workspace
 
 FRESH_FOR = timedelta(days=1)
 UNKNOWN = ("user_not_found", "users_not_found")
@@ -29,6 +30,7 @@ def refresh_people(gl, client: WebClient, team_id: str, user_ids) -> set[str]:
         return set()
     now = gl.clock.now()
     with gl.reading() as session:
+        words = session.scalar(select(Workspace.away_words).where(Workspace.team_id == team_id)) or AWAY_WORDS
         fresh = set(
             session.scalars(
                 select(Person.user_id).where(
@@ -53,6 +55,8 @@ def refresh_people(gl, client: WebClient, team_id: str, user_ids) -> set[str]:
             ).all()
         )
         upsert(session, Person, rows, ["team_id", "user_id"])  # two requests may fetch the same person at once
+        for user_id, user in fetched.items():
+            away.from_status(session, team_id, user_id, status_away_until(user.get("profile") or {}, words, now), now)
     return {r["user_id"] for r in rows if r["user_id"] in before and before[r["user_id"]] != r["tz"]}
 
 
@@ -70,6 +74,20 @@ def profile_row(team_id: str, user_id: str, user: dict, now: datetime) -> dict:
         is_guest=bool(user.get("is_restricted") or user.get("is_ultra_restricted")),
         fetched_at=now,
     )
+
+
+def status_away_until(profile: dict, words: str, now: datetime) -> datetime | None:
+    """Until when a Slack status says its person is away: its expiration, if its emoji or text has one of the
+    workspace's away-words (SPEC §3, Away); None for a status that says nothing of the kind, or never expires."""
+    expiration = profile.get("status_expiration") or 0
+    if not expiration:
+        return None
+    emoji, text = (profile.get("status_emoji") or "").lower(), (profile.get("status_text") or "").lower()
+    terms = [t.strip() for t in words.lower().split(",") if t.strip()]
+    if not any(emoji == t if t.startswith(":") and t.endswith(":") else t in text for t in terms):
+        return None
+    until = datetime.fromtimestamp(int(expiration), UTC)
+    return until if until > now else None
 
 
 def stale_approvers(session: Session, now: datetime, limit: int) -> list[tuple[str, str]]:

@@ -28,6 +28,12 @@ from sqlalchemy.types import TypeDecorator
 
 from storage.enums import Decision, Status
 
+# What a Slack status says when its person is away (an emoji, or words its text contains): the default of the
+# workspace setting `away-words`.
+AWAY_WORDS = (
+    ":palm_tree:, :airplane:, :face_with_thermometer:, out of office, vacation, holiday, urlaub, abwesend, congé, 休暇"
+)
+
 
 class UTCDateTime(TypeDecorator):
     """Stores aware datetimes as UTC and hands them back aware, on SQLite and PostgreSQL alike."""
@@ -115,6 +121,7 @@ class Workspace(Base):
     # sponsor_wait business days after being asked; NULL: nobody beyond the sponsor.
     escalate_to: Mapped[str | None] = mapped_column(String(32))
     sponsor_wait: Mapped[int] = mapped_column(default=5, server_default="5")
+    away_words: Mapped[str] = mapped_column(String(500), default=AWAY_WORDS, server_default=AWAY_WORDS)
     created_at: Mapped[datetime]
     # OAuth mode: the Enterprise Grid organisation, whose org-wide installation speaks for this workspace.
     enterprise_id: Mapped[str | None] = mapped_column(String(32))
@@ -175,6 +182,7 @@ class Initiative(Base):
     sponsor_asks: Mapped[int] = mapped_column(default=0)
     report_reminders: Mapped[int] = mapped_column(default=0)
     last_manual_nudge_on: Mapped[date | None] = mapped_column(Date)
+    sponsor_stand_in_id: Mapped[str | None] = mapped_column(String(32))  # the away sponsor's delegate
 
     approvals: Mapped[list[Approval]] = relationship(
         back_populates="initiative", order_by="Approval.position", lazy="selectin"
@@ -208,8 +216,7 @@ class Approval(Base):
         default=False, server_default=false()
     )  # the sponsor cannot proceed without this approval
     requested_at: Mapped[datetime | None]  # NULL while its stage has not been asked (decision queued)
-    # approver_id may be a Slack user group (S…): one slot any member answers; who answered is kept here.
-    answered_by: Mapped[str | None] = mapped_column(String(32))
+    # approver_id may be a Slack user group (S…): one slot any member answers; who answered is kept in answered_by.
     decision: Mapped[Decision] = mapped_column(_states(Decision, "decision", 8), default=Decision.PENDING)
     decided_at: Mapped[datetime | None]
     comment: Mapped[str | None] = mapped_column(Text)
@@ -217,6 +224,12 @@ class Approval(Base):
     last_call_sent: Mapped[bool] = mapped_column(default=False)
     snoozed_until: Mapped[datetime | None]
     next_nudge_at: Mapped[datetime | None]
+    # The delegate of the approver while they are away (services/away.py keeps it in step with their absences).
+    stand_in_id: Mapped[str | None] = mapped_column(String(32))
+    # Who answered for the approver: their delegate, or the member of a group that is the approver.
+    answered_by: Mapped[str | None] = mapped_column(String(32))
+    # While the approver's question to the owner is open: the wait is on the owner (no nudges to the approver).
+    asked_owner_at: Mapped[datetime | None]
 
     initiative: Mapped[Initiative] = relationship(back_populates="approvals")
 
@@ -298,6 +311,29 @@ class GroupMember(Base):
     team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     group_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class Absence(Base):
+    """A person away from `starts_at` to `ends_at` (declared with `/greenlight me away`, or read from a Slack status
+    that says so), with the delegate who stands in for them, if any. Kept after it ends: the summary's ranking does
+    not count the days of an absence without a delegate against the person."""
+
+    __tablename__ = "absences"
+    __table_args__ = (
+        Index("ix_absences_person", "team_id", "user_id", "ends_at"),
+        Index("ix_absences_delegate", "team_id", "delegate_id", "ends_at"),
+        Index("ix_absences_welcome", "welcomed", "ends_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]  # the moment they are back
+    delegate_id: Mapped[str | None] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(8))  # 'declared' or 'status'
+    welcomed: Mapped[bool] = mapped_column(default=False, server_default=false())  # told what happened, once back
+    created_at: Mapped[datetime]
 
 
 class OutboxMessage(Base):

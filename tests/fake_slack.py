@@ -169,7 +169,14 @@ class FakeSlack:
             is_owner=is_owner,
             is_restricted=is_restricted,
             is_ultra_restricted=is_ultra_restricted,
+            status_text="",
+            status_emoji="",
+            status_expiration=0,
         )
+
+    def set_status(self, user_id, text="", emoji="", expiration=0) -> None:
+        """The person's Slack status, as users.info reports it in the profile (expiration: a Unix time, 0 for none)."""
+        self.users[user_id].update(status_text=text, status_emoji=emoji, status_expiration=int(expiration))
 
     def add_channel(self, channel_id, name=None, is_member=True) -> None:
         """Register a channel answered by conversations.info (is_member=False makes posts fail)."""
@@ -558,7 +565,13 @@ class FakeSlack:
                     "is_owner": u["is_owner"],
                     "is_restricted": u["is_restricted"],
                     "is_ultra_restricted": u["is_ultra_restricted"],
-                    "profile": {"display_name": u["name"], "real_name": u["name"]},
+                    "profile": {
+                        "display_name": u["name"],
+                        "real_name": u["name"],
+                        "status_text": u["status_text"],
+                        "status_emoji": u["status_emoji"],
+                        "status_expiration": u["status_expiration"],
+                    },
                 },
             }
         if method == "conversations.open":

@@ -121,3 +121,21 @@ def register_plans(slack, count: int, approvers=("UALICE", "UOTHER")) -> None:
     for i in range(count):
         reply = slack.command(f"new Plan {i} approvers {who} sponsor <@USPONSOR|sponsor>")
         assert reply["text"].startswith("Registered"), reply
+
+
+def reply_in_thread(slack, user: str, channel: str, thread_ts: str, text: str) -> None:
+    """Slack's `message` event (message.mpim), signed, as when someone replies in a thread of a group DM."""
+    message = {"type": "message", "user": user, "text": text, "ts": f"{next(_events)}.5", "thread_ts": thread_ts}
+    body = json.dumps(
+        {
+            "token": "legacy",
+            "team_id": slack.team,
+            "api_app_id": "A1",
+            "type": "event_callback",
+            "event_id": f"Ev{next(_events)}",
+            "event_time": 1,
+            "authorizations": [{"team_id": slack.team, "user_id": "UBOT", "is_bot": True}],
+            "event": {**message, "channel": channel, "channel_type": "mpim", "event_ts": message["ts"]},
+        }
+    )
+    slack.dispatch(body, "application/json")

@@ -9,6 +9,7 @@ class Action(StrEnum):
     SNOOZE = "snooze"  # until tomorrow
     SNOOZE_FOR = "snooze_for"  # the menu beside it: for 3 business days, until next week
     ASK = "ask_question"
+    ANSWERED = "answered"  # the owner marks an approver's question answered
     PROCEED = "proceed"
     EXTEND = "extend"
     WITHDRAW = "withdraw"
@@ -25,6 +26,7 @@ class Action(StrEnum):
 class View(StrEnum):
     REJECT = "reject_reason"
     ASK = "ask_question"
+    ANSWERED = "answered"  # the owner marks an approver's question answered
     EXTEND = "extend_deadline"
     REGISTER = "register"
     MY_CALENDAR = "my_calendar"

@@ -40,6 +40,11 @@ def moment(at: datetime, fallback_tz) -> str:
     return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{day(local.date())} {local:%H:%M}>"
 
 
+def signer(a) -> str:
+    """Who answered for an approval: '<@Marc>', or '<@Anna> for <@Marc>' when their delegate answered for them."""
+    return f"{mention(a.answered_by)} for {mention(a.approver_id)}" if a.answered_by else mention(a.approver_id)
+
+
 def deadline_of(ini) -> str:
     """'deadline Fri 18 Dec 2026', with how often it was extended."""
     extended = f" (extended {ini.extensions}×)" if ini.extensions else ""
@@ -190,6 +195,8 @@ EVENT_PHRASES = {
     "manual_nudge": "nudged the pending approvers",
     "snoozed": "snoozed the reminders",
     "question": "asked the owner a question",
+    "answered": "answered the open question",
+    "owner_reminded": "reminded the owner {to} of an open question",
     "escalated": "deadline passed: asked the sponsor {to} to decide",
     "sponsor_asked": "asked the sponsor {to} again",
     "escalated_further": "the sponsor had not decided: asked {to} (escalate-to) to decide",
@@ -212,6 +219,8 @@ def history_line(event, tz, *, private: bool = False) -> str:
         stage=data.get("stage", ""),
         round=data.get("round", ""),
     )
+    if data.get("for"):  # a delegate acted for someone away
+        what += f" for {mention(data['for'])}"
     if data.get("deadline") and event.kind in ("extended", "registered", "resubmitted"):
         what += f" (deadline {day(date.fromisoformat(data['deadline']))})"
     if data.get("group"):
@@ -267,8 +276,17 @@ def history(story, title: str) -> list[dict]:
     return head + blocks + ([older_events_button(ini, oldest)] if oldest else [])
 
 
-def approver_line(ini, wait, now=None, tz=None) -> str:
-    """'<@U1> approved after 2 business days' or '<@U2> pending for 4 business days', with a snooze still running."""
+def away_note(away: tuple | None) -> str:
+    """', away until Fri 18 Dec 2026; <@D> stands in' for someone away now ((last day, stand-in or None)), or ''."""
+    if not away:
+        return ""
+    last, delegate = away
+    return f", away until {day(last)}" + (f"; {mention(delegate)} stands in" if delegate else "")
+
+
+def approver_line(ini, wait, now=None, tz=None, away=None) -> str:
+    """'<@U1> approved after 2 business days' or '<@U2> pending for 4 business days', with a snooze still running,
+    an absence, or who the wait is on while their question to the owner is open."""
     a = wait.approval
     if a.decision == "queued":
         state = "not asked yet" if ini.status in ("open", "escalated") else "was not asked"
@@ -278,6 +296,9 @@ def approver_line(ini, wait, now=None, tz=None) -> str:
         state = f"pending for *{wait.text}*" if ini.status in ("open", "escalated") else f"did not answer ({wait.text})"
         if now and a.snoozed_until and a.snoozed_until > now and ini.status == "open":
             state += f", snoozed until {moment(a.snoozed_until, tz)}"
+        if a.asked_owner_at and ini.status in ("open", "escalated"):
+            state += f", waiting on the owner {mention(ini.owner_id)} to answer their question since {moment(a.asked_owner_at, tz)}"
+        state += away_note(away)
     elif a.decision == "approved" and ini.proceeded_at and a.decided_at > ini.proceeded_at:
         state = f"ratified after {wait.text}"
     elif a.decision == "rejected" and ini.status in ("proceeding", "reported"):  # a rejection there is an objection
@@ -286,7 +307,7 @@ def approver_line(ini, wait, now=None, tz=None) -> str:
         state = f"{a.decision} after {wait.text}"
     comment = f": “{escape(a.comment[:200])}”" if a.comment else ""
     required = " (required)" if a.required else ""
-    return f"{mention(a.approver_id)}{required} {state}{comment}"
+    return f"{signer(a)}{required} {state}{comment}"
 
 
 def detail(story) -> list[dict]:
@@ -296,7 +317,8 @@ def detail(story) -> list[dict]:
     ini = story.initiative
     lines = [
         f"Status: *{STATUS_LABEL[ini.status]}*",
-        f"Owner: {mention(ini.owner_id)} · Sponsor: {mention(ini.sponsor_id)} · Channel: {channel_link(ini.channel_id)}",
+        f"Owner: {mention(ini.owner_id)} · Sponsor: {mention(ini.sponsor_id)}{away_note(story.away.get(ini.sponsor_id))}"
+        f" · Channel: {channel_link(ini.channel_id)}",
         f"Rule: {RULE_NAMES.get(ini.rule, f'{ini.rule} of {len(ini.approvals)} approvers')} · {deadline_of(ini)}"
         if stages.count(ini) == 1
         else f"{stages.count(ini)} stages, one after the other · {deadline_of(ini)}",
@@ -309,13 +331,17 @@ def detail(story) -> list[dict]:
     if ini.details:
         blocks.append(context(escape(ini.details)))
     tz = zone(story.timezone)
+
+    def lines(waits) -> str:
+        return "\n".join(approver_line(ini, w, story.now, tz, story.away.get(w.approval.approver_id)) for w in waits)
+
     if stages.count(ini) == 1:
-        blocks.append(section("*Approvers*\n" + "\n".join(approver_line(ini, w, story.now, tz) for w in story.waits)))
+        blocks.append(section("*Approvers*\n" + lines(story.waits)))
     for n, rule in enumerate(stages.rules(ini)) if stages.count(ini) > 1 else ():
         waits = [w for w in story.waits if w.approval.stage == n]
         state = " · *waiting*" if n == stages.current(ini) and ini.status in ("open", "escalated") else ""
         head = f"*{stages.label(ini, n).capitalize()}* ({stages.rule_text(rule, len(waits))}){state}"
-        blocks.append(section(head + "\n" + "\n".join(approver_line(ini, w, story.now, tz) for w in waits)))
+        blocks.append(section(head + "\n" + lines(waits)))
     if ini.report_text:
         blocks.append(section(f"*Report*\n>{escape(ini.report_text)}"))
     page, oldest = history_page(history_lines(story, zone(story.timezone)), 47 - len(blocks))

@@ -30,9 +30,12 @@ EXAMPLES = {
     "summary": "/greenlight summary",
     "settings": "/greenlight settings holidays DE",
     "me": "/greenlight me holidays US-NY",
+    "away": "/greenlight me away until 2027-01-08 delegate @tom",
     "snooze": "/greenlight snooze GL-12 3 days",
     "resubmit": "/greenlight resubmit GL-12 Budget halved, one trainer in 10 days",
     "template": "/greenlight template save hiring approvers @hr then @finance sponsor @coo",
+    "ask": "/greenlight ask GL-12 Which budget line is this?",
+    "answer": "/greenlight answer GL-12 Line 4, training",
 }
 
 

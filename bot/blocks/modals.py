@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.blocks.ids import View
 from bot.text import truncate
 
@@ -143,8 +145,48 @@ def submitted_text(view: dict, block_id: str) -> str:
 CALENDAR_FIELDS = {"working-hours": "Working hours", "working-days": "Working days", "holidays": "Public holidays"}
 
 
-def my_calendar(own: dict[str, str | None], workspace_values: dict[str, str]) -> dict:
-    """The App Home's form of `/greenlight me`: each key as typed, empty to follow the workspace's (shown)."""
+AWAY_UNTIL, DELEGATE = "away-until", "delegate"
+
+
+def away_fields(until: date | None, delegate: str | None) -> list[dict]:
+    """`/greenlight me away` as form fields: the last day away (empty: not away) and an optional delegate."""
+    picker = {"type": "datepicker", "action_id": AWAY_UNTIL}
+    if until:
+        picker["initial_date"] = until.isoformat()
+    person = {"type": "users_select", "action_id": DELEGATE}
+    if delegate:
+        person["initial_user"] = delegate
+    return [
+        {"type": "divider"},
+        {
+            "type": "input",
+            "block_id": AWAY_UNTIL,
+            "optional": True,
+            "label": {"type": "plain_text", "text": "Away until (the last day away)"},
+            "hint": {"type": "plain_text", "text": "No reminders until you are back. Empty: you are not away."},
+            "element": picker,
+        },
+        {
+            "type": "input",
+            "block_id": DELEGATE,
+            "optional": True,
+            "label": {"type": "plain_text", "text": "Delegate while you are away"},
+            "hint": {"type": "plain_text", "text": "Gets your requests and reminders, and may answer for you."},
+            "element": person,
+        },
+    ]
+
+
+def submitted_user(view: dict, block_id: str) -> str | None:
+    """The person picked in a users_select of a submitted view."""
+    return view["state"]["values"].get(block_id, {}).get(block_id, {}).get("selected_user")
+
+
+def my_calendar(
+    own: dict[str, str | None], workspace_values: dict[str, str], away: tuple[date | None, str | None] = (None, None)
+) -> dict:
+    """The App Home's form of `/greenlight me`: each key as typed, empty to follow the workspace's (shown), and
+    whether (until when, with which delegate) the person is away."""
     blocks = [
         {
             "type": "section",
@@ -168,4 +210,5 @@ def my_calendar(own: dict[str, str | None], workspace_values: dict[str, str]) ->
         if own.get(key) is not None:
             field["element"]["initial_value"] = own[key] or "none"
         blocks.append(field)
+    blocks += away_fields(*away)
     return modal(View.MY_CALENDAR, "My calendar", blocks, "me", "Save")

@@ -200,8 +200,11 @@ def summary_preview(gl, cmd: Command, who: Invocation) -> dict:
 
 
 def me(gl, cmd: Command, who: Invocation) -> str:
-    """`me` shows or changes the person's own calendar; Slack is asked first who they are (their time zone)."""
-    refresh_people(gl, who.client, who.team_id, [who.user_id])
+    """`me` shows or changes the person's own calendar; Slack is asked first who they are (their time zone), and
+    who the delegate they name is."""
+    refresh_people(gl, who.client, who.team_id, [who.user_id, cmd.value if cmd.key == "away" else ""])
+    if cmd.key == "away":
+        return gl.act(lambda s, now: personal.away(s, who.team_id, who.user_id, cmd.due, cmd.value or None, now))
     if not cmd.key:
         return gl.act(lambda s, now: personal.calendar_of(s, who.team_id, who.user_id, now, gl.config.timezone))
     return gl.act(lambda s, now: personal.change(s, who.team_id, who.user_id, cmd.key, cmd.value, now))
@@ -230,4 +233,6 @@ HANDLERS = {
     "snooze": snooze,
     "resubmit": resubmit,
     "template": template,
+    "ask": on_initiative(service.ask_owner),
+    "answer": on_initiative(service.answer),
 }

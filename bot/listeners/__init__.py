@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.listeners import actions, commands, home, views
+from bot.listeners import actions, commands, home, messages, views
 
 
 def register(app, gl) -> None:
@@ -10,3 +10,4 @@ def register(app, gl) -> None:
     actions.register(app, gl)
     views.register(app, gl)
     home.register(app, gl)
+    messages.register(app, gl)

@@ -8,7 +8,7 @@ from bot.flows import commands, registration
 from bot.flows.commands import Invocation
 from bot.listeners.outcomes import attempt, ephemeral, outcome, settled
 from bot.parsing import Due
-from bot.services import escalation, nudges, personal, resubmission
+from bot.services import away, escalation, nudges, personal, resubmission
 from bot.services import initiatives as service
 
 # Buttons that act at once: the service decides who may, and what an outdated click gets.
@@ -18,6 +18,7 @@ IMMEDIATE = {
     Action.PROCEED: escalation.proceed,
     Action.WITHDRAW: service.withdraw,
     Action.NUDGE: nudges.manual_nudge,
+    Action.ANSWERED: service.answered_click,
 }
 
 
@@ -117,7 +118,10 @@ def register(app, gl) -> None:
         return handler
 
     def calendar_form(team_id, user_id):
-        return modals.my_calendar(*gl.act(lambda s, now: personal.form_values(s, team_id, user_id, now)))
+        return modals.my_calendar(
+            *gl.act(lambda s, now: personal.form_values(s, team_id, user_id, now)),
+            away=gl.act(lambda s, now: away.described(s, team_id, user_id, now)),
+        )
 
     def registration_form(team_id, user_id):
         return registration.form(gl, team_id, None)

@@ -13,6 +13,7 @@ from bot.blocks.modals import submitted_date, submitted_text
 from bot.flows import registration
 from bot.listeners.outcomes import SLACK_DOWN
 from bot.parsing import Due
+from bot.people import refresh_people
 from bot.services import Refusal, escalation, personal, resubmission
 from bot.services import initiatives as service
 
@@ -55,12 +56,18 @@ def register(app, gl) -> None:
         gl.deliver_soon()
 
     @app.view(View.MY_CALENDAR.value)
-    def my_calendar_submitted(ack, body, view):
+    def my_calendar_submitted(ack, body, view, client):
         """The App Home's calendar form: every key saved in one transaction, or each problem on its field."""
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         typed = {key: submitted_text(view, key) for key in modals.CALENDAR_FIELDS}
+        picked = submitted_date(view, modals.AWAY_UNTIL)
+        away = (date.fromisoformat(picked) if picked else None, modals.submitted_user(view, modals.DELEGATE))
         try:
-            said = gl.act(lambda s, now: personal.save_form(s, team_id, user_id, typed, now))
+            refresh_people(gl, client, team_id, [user_id, away[1]])  # is the delegate a person who can answer?
+        except (SlackApiError, OSError):
+            return ack(response_action="errors", errors={modals.DELEGATE: SLACK_DOWN})
+        try:
+            said = gl.act(lambda s, now: personal.save_form(s, team_id, user_id, typed, now, away))
         except personal.FormInvalid as e:
             return ack(response_action="errors", errors=e.errors)
         ack()

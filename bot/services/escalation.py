@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from bot import notices, stages
 from bot.blocks import initiatives as msg
 from bot.parsing import Due
-from bot.services import Refusal, groups, record
+from bot.services import Refusal, away, groups, record
 from bot.services.due import DueWork
 from bot.services.initiatives import (
     deadline_problem,
@@ -28,25 +28,45 @@ from storage.enums import Decision, Status
 from storage.models import Initiative
 
 
+def _decider(ini: Initiative, cal: Calendars, now: datetime) -> tuple[str | None, datetime | None]:
+    """Who the sponsor's question goes to while the sponsor is away: (their delegate, or None; None, or their
+    return when nobody stands in: then it waits for them)."""
+    absence = cal.away(ini.team_id, ini.sponsor_id, now)
+    ini.sponsor_stand_in_id = away.stand_in(cal, ini, absence, now)
+    if absence is None or ini.sponsor_stand_in_id:
+        return ini.sponsor_stand_in_id, None
+    return None, cal.back(ini.team_id, ini.sponsor_id, absence)
+
+
 def escalate(session: Session, ini: Initiative, cal: Calendars, now: datetime) -> list[dict]:
-    """The deadline day has ended with approvals pending: the sponsor is asked to decide, the owner told."""
+    """The deadline day has ended with approvals pending: the sponsor is asked to decide (their delegate while they
+    are away; on their return if nobody stands in), the owner told."""
     move(session, ini, Status.ESCALATED, now, cal, actor=None, event="escalated", to=ini.sponsor_id)
     ini.sponsor_asks = 1
-    return notices.sponsor_asked(ini, cal, waits_of(session, [ini], now, cal=cal)[ini.id], now, again=False)
+    stand_in, back = _decider(ini, cal, now)
+    if back:  # re-asks count from their return
+        ws = cal.ws(ini.team_id)
+        ini.next_sponsor_ask_at = cal.after_business_days(ini.team_id, ini.sponsor_id, back, ws.sponsor_every)
+    waits = waits_of(session, [ini], now, cal=cal)[ini.id]
+    return notices.sponsor_asked(ini, cal, waits, now, again=False, stand_in=stand_in, back=back)
 
 
 def ask_sponsor_again(session: Session, ini: Initiative, cal: Calendars, now: datetime) -> list[dict]:
     """The sponsor has not decided: asked again, every sponsor-every business days, in their working hours.
 
     The next ask counts from now, not from a missed moment, so downtime yields one reminder, not a burst."""
+    stand_in, back = _decider(ini, cal, now)
+    if back:  # away, nobody standing in: asked again once back
+        ini.next_sponsor_ask_at = back
+        return []
     ini.sponsor_asks += 1
     ini.next_sponsor_ask_at = cal.after_business_days(
         ini.team_id, ini.sponsor_id, now, cal.ws(ini.team_id).sponsor_every
     )
-    record(session, ini, None, "sponsor_asked", now, to=ini.sponsor_id)
+    record(session, ini, None, "sponsor_asked", now, to=stand_in or ini.sponsor_id)
     waits = waits_of(session, [ini], now, cal=cal)[ini.id]
     # Once the escalation contact was asked too, they are reminded with the sponsor: silence ends nothing.
-    return notices.sponsor_asked(ini, cal, waits, now, again=True) + notices.deputies_asked(
+    return notices.sponsor_asked(ini, cal, waits, now, again=True, stand_in=stand_in) + notices.deputies_asked(
         ini, cal, waits, deputies(ini), now, again=True
     )
 
@@ -85,8 +105,9 @@ REPORT_REMINDERS = DueWork("report reminders", Initiative.next_report_reminder_a
 
 
 def proceed(session: Session, ini: Initiative, user_id: str, note: str, now: datetime) -> str:
-    """The sponsor decides to go ahead without the missing sign-offs; the owner owes a report."""
-    if user_id != ini.sponsor_id and user_id not in deputies(ini):
+    """The sponsor (or their delegate while they are away, or the escalation contact asked in their place) decides to
+    go ahead without the missing sign-offs; the owner owes a report."""
+    if user_id not in (ini.sponsor_id, ini.sponsor_stand_in_id) and user_id not in deputies(ini):
         raise Refusal(
             f"Only the sponsor of {ini.reference}, {mention(ini.sponsor_id)}, can decide to proceed without sign-off."
         )
@@ -118,6 +139,7 @@ def proceed(session: Session, ini: Initiative, user_id: str, note: str, now: dat
         actor=user_id,
         event="proceeded",
         note=note,
+        **_for_sponsor(ini, user_id),
         settles="You decided to proceed and report.",
     )
     enqueue(session, notices.proceeding(ini, user_id, note, pending, now))
@@ -156,11 +178,17 @@ def extend(session: Session, ini: Initiative, user_id: str, due: Due, now: datet
         actor=user_id,
         event="extended",
         deadline=deadline.isoformat(),
+        **_for_sponsor(ini, user_id),
         settles=f"The deadline was extended to {msg.day(deadline)}.",
         round=old_round,
     )
     enqueue(session, notices.extended(ini, user_id, now))
     return f"{ini.reference} now has the deadline {msg.day(deadline)} (extension {ini.extensions}); reminders resume."
+
+
+def _for_sponsor(ini: Initiative, user_id: str) -> dict:
+    """What a decision's event adds when the away sponsor's delegate made it: {'for': the sponsor}."""
+    return {"for": ini.sponsor_id} if user_id == ini.sponsor_stand_in_id and user_id != ini.sponsor_id else {}
 
 
 def extendable(ini: Initiative, user_id: str) -> None:

@@ -12,13 +12,13 @@ from bot import notices
 from bot import stages as stages_of
 from bot.blocks import initiatives as msg
 from bot.parsing import Draft, Due
-from bot.services import Refusal, groups, record
+from bot.services import Refusal, away, groups, record
 from bot.services.lifecycle import move, require_asking, schedule, waiting_since
 from bot.services.outbox import enqueue, spent_buttons
 from bot.services.workspaces import Calendars, today, work_week, workspace
 from bot.text import escape, is_group, mention
 from storage.enums import Decision, Status
-from storage.models import Approval, Event, Initiative, Person
+from storage.models import Approval, Event, Initiative, OutboxMessage, Person
 
 MAX_TITLE = 150
 MAX_DETAILS = 2000
@@ -211,7 +211,7 @@ def register(
     )
     cal = Calendars.of(session, [ini], now)
     schedule(ini, now, cal)
-    enqueue(session, notices.registered(ini, cal, now), cal)
+    enqueue(session, away.registered(ini, cal, notices.registered(ini, cal, now), now), cal)
     return ini
 
 
@@ -260,12 +260,15 @@ def decide(
         enqueue(session, notices.sponsor_question_settled(ini, now, settles, round))
         spent[ini.sponsor_id] = settles
         spent.update(dict.fromkeys(told, settles))
+        if ini.sponsor_stand_in_id:
+            spent[ini.sponsor_stand_in_id] = settles
     spend_buttons(session, ini, spent, now)
 
 
 def approver(ini: Initiative, user_id: str, verb: str) -> Approval:
-    """The user's approval on this initiative (their own, else the slot of a user group they are in, which any one
-    member answers; never for its owner or sponsor), or a Refusal naming who can act."""
+    """The user's approval on this initiative: their own, the slot of a user group they are in (which any one member
+    answers; never for its owner or sponsor), or the pending one of an away approver they stand in for; else a
+    Refusal naming who can act."""
     for a in ini.approvals:
         if a.approver_id == user_id:
             return a
@@ -275,6 +278,9 @@ def approver(ini: Initiative, user_id: str, verb: str) -> Approval:
         slots = sorted((a for a in ini.approvals if a.approver_id in theirs), key=lambda a: a.decision.answered)
         if slots:
             return slots[0]
+    for a in ini.approvals:
+        if user_id == (a.stand_in_id if a.decision == Decision.PENDING else a.answered_by):
+            return a
     names = ", ".join(mention(a.approver_id) for a in ini.approvals)
     raise Refusal(f"Only the approvers of {ini.reference} can {verb} it: {names}.")
 
@@ -310,38 +316,52 @@ def rejectable(ini: Initiative, user_id: str) -> Approval:
     return a
 
 
-def _answer(ini: Initiative, a: Approval, decision: Decision, comment: str | None, now: datetime, user_id: str) -> None:
+def _answer(ini: Initiative, a: Approval, decision: Decision, comment: str | None, now: datetime, user_id: str) -> dict:
+    """Record the answer on the approval; returns what its event adds: {'group': the group} when a member answered
+    for a user group, {'for': the approver} when their delegate answered for them."""
     a.decision, a.decided_at, a.comment, a.next_nudge_at = decision, now, comment or None, None
-    a.answered_by = user_id if user_id != a.approver_id else None  # a group's member
+    a.asked_owner_at = None
+    a.answered_by = user_id if user_id != a.approver_id else None
     ini.waiting_since = waiting_since(ini)
-
-
-def for_group(a: Approval) -> dict:
-    """What an event records of an answer given for a user group: the group (the actor is the member)."""
-    return {"group": a.approver_id} if is_group(a.approver_id) else {}
-
-
-def answered_for(a: Approval, what: str) -> dict[str, str]:
-    """The verdict the other members of a group see once one of them answered for it."""
     if not a.answered_by:
         return {}
-    return {a.approver_id: f"{mention(a.answered_by)} {what} it for {mention(a.approver_id)}."}
+    return {"group": a.approver_id} if is_group(a.approver_id) else {"for": a.approver_id}
+
+
+def _verdicts(a: Approval, verdict: str, what: str) -> dict[str, str]:
+    """Whose earlier messages with buttons settle with this answer, and what they then say: the approver's and the
+    one who answered for them (their delegate), or, for a user group, the member who answered and, to the other
+    members, who answered for the group."""
+    if not a.answered_by:
+        return {a.approver_id: verdict}
+    if is_group(a.approver_id):
+        return {
+            a.approver_id: f"{mention(a.answered_by)} {what} it for {mention(a.approver_id)}.",
+            a.answered_by: verdict,
+        }
+    return {a.approver_id: verdict, a.answered_by: verdict}
 
 
 def approve(session: Session, ini: Initiative, user_id: str, comment: str, now: datetime) -> str:
     """Record an approval; the initiative is approved once its rule is met. Returns the reply."""
     a = pending_approval(ini, user_id, "approve")
-    _answer(ini, a, Decision.APPROVED, comment, now, user_id)
+    acting = _answer(ini, a, Decision.APPROVED, comment, now, user_id)
+    yours = f" for {mention(a.approver_id)}" if acting else ""
     if ini.status is Status.PROCEEDING:
-        record(session, ini, user_id, "ratified", now, comment=comment)
+        record(session, ini, user_id, "ratified", now, comment=comment, **acting)
         enqueue(session, notices.ratified(ini, a, now))
-        spend_buttons(session, ini, {user_id: "You approved it after the sponsor decided to proceed (ratified)."}, now)
-        return f"Thanks: your approval of {ini.reference} is recorded as a ratification of the sponsor's decision to proceed."
-    record(session, ini, user_id, "approved", now, comment=comment, **for_group(a))
-    spend_buttons(session, ini, {**answered_for(a, "approved"), user_id: "You approved it. Thank you!"}, now)
+        spend_buttons(
+            session,
+            ini,
+            _verdicts(a, "You approved it after the sponsor decided to proceed (ratified).", "approved"),
+            now,
+        )
+        return f"Thanks: your approval of {ini.reference}{yours} is recorded as a ratification of the sponsor's decision to proceed."
+    record(session, ini, user_id, "approved", now, comment=comment, **acting)
+    spend_buttons(session, ini, _verdicts(a, "You approved it. Thank you!", "approved"), now)
     if not stages_of.complete(ini, a.stage):
         enqueue(session, notices.approval_counted(ini, a, now))
-        return f"Thanks: your approval of {ini.reference} is recorded ({stages_of.tally(ini, a.stage)})."
+        return f"Thanks: your approval of {ini.reference}{yours} is recorded ({stages_of.tally(ini, a.stage)})."
     enqueue(session, notices.settled_requests(ini, now, {a.id: "You approved it. Thank you!"}))
     asked = advance(session, ini, a.stage, now)
     if asked is not None:
@@ -363,7 +383,7 @@ def approve(session: Session, ini: Initiative, user_id: str, comment: str, now: 
         session,
         notices.decided(
             ini,
-            f"{msg.title_of(ini)} is *approved*. Last sign-off: {mention(user_id)}.{notices.quoted(comment)}",
+            f"{msg.title_of(ini)} is *approved*. Last sign-off: {msg.signer(a)}.{notices.quoted(comment)}",
             now,
         ),
     )
@@ -398,12 +418,14 @@ def reject(session: Session, ini: Initiative, user_id: str, reason: str, now: da
     a = rejectable(ini, user_id)
     if not reason.strip():
         raise Refusal(f"Please give a reason: `/greenlight reject {ini.reference} <reason>`.")
-    _answer(ini, a, Decision.REJECTED, reason, now, user_id)
+    acting = _answer(ini, a, Decision.REJECTED, reason, now, user_id)
     if ini.status is Status.PROCEEDING:
         # SPEC §2: an objection, kept with its reason; the sponsor's decision to proceed stands.
-        record(session, ini, user_id, "objected", now, reason=reason, **for_group(a))
+        record(session, ini, user_id, "objected", now, reason=reason, **acting)
         enqueue(session, notices.objected(ini, a, now))
-        spend_buttons(session, ini, {user_id: "You objected after the sponsor decided to proceed."}, now)
+        spend_buttons(
+            session, ini, _verdicts(a, "You objected after the sponsor decided to proceed.", "objected to"), now
+        )
         return (
             f"Your objection to {ini.reference} is recorded with your reason; {mention(ini.sponsor_id)} and "
             f"{mention(ini.owner_id)} have been told, and it will be listed in the report."
@@ -412,7 +434,7 @@ def reject(session: Session, ini: Initiative, user_id: str, reason: str, now: da
         session,
         notices.settled_requests(ini, now, {a.id: "You rejected it. The owner and the sponsor have your reason."}),
     )
-    spend_buttons(session, ini, {**answered_for(a, "rejected"), user_id: "You rejected it."}, now)
+    spend_buttons(session, ini, _verdicts(a, "You rejected it.", "rejected"), now)
     decide(
         session,
         ini,
@@ -421,13 +443,13 @@ def reject(session: Session, ini: Initiative, user_id: str, reason: str, now: da
         actor=user_id,
         event="rejected",
         reason=reason,
-        **for_group(a),
-        why=f"{mention(user_id)} rejected it",
+        why=f"{msg.signer(a)} rejected it",
         settles="It was rejected, so there is nothing to decide.",
+        **acting,
     )
     enqueue(
         session,
-        notices.decided(ini, f"{mention(user_id)} *rejected* {msg.title_of(ini)}. Reason:\n>{escape(reason)}", now),
+        notices.decided(ini, f"{msg.signer(a)} *rejected* {msg.title_of(ini)}. Reason:\n>{escape(reason)}", now),
     )
     return f"Your rejection of {ini.reference} is recorded; the owner and the sponsor have been told your reason."
 
@@ -439,14 +461,91 @@ def askable(ini: Initiative, user_id: str) -> None:
 
 
 def ask_owner(session: Session, ini: Initiative, user_id: str, question: str, now: datetime) -> str:
-    """Post an approver's question in a conversation of the approver and the owner, to talk it over in a thread."""
+    """Post an approver's question in a conversation of the approver and the owner, to talk it over in a thread.
+    While it is open their sign-off waits on the owner: the owner is reminded instead of them (SPEC §4)."""
     askable(ini, user_id)
     if not question.strip():
-        raise Refusal("Please write your question.")
-    record(session, ini, user_id, "question", now, text=question)
+        raise Refusal(f"Please write your question: `/greenlight ask {ini.reference} <question>`.")
+    a = approver(ini, user_id, "ask about")
+    record(
+        session,
+        ini,
+        user_id,
+        "question",
+        now,
+        text=question,
+        **({"for": a.approver_id} if a.approver_id != user_id else {}),
+    )
     asked = session.scalar(select(func.count(Event.id)).where(Event.initiative_id == ini.id, Event.kind == "question"))
-    enqueue(session, notices.question(ini, user_id, question, asked, now))
-    return f"I posted your question in a conversation with {mention(ini.owner_id)}."
+    enqueue(session, notices.question(ini, user_id, question, asked, now))  # the asker's conversation with the owner
+    if a.decision != Decision.PENDING or a.asked_owner_at:
+        return f"I posted your question in a conversation with {mention(ini.owner_id)}."
+    a.asked_owner_at = now
+    if ini.status is Status.OPEN:  # the owner's first reminder, on the approvers' cadence
+        cal = Calendars.of(session, [ini], now)
+        a.next_nudge_at = cal.after_business_days(ini.team_id, ini.owner_id, now, cal.ws(ini.team_id).first_nudge)
+    return (
+        f"I posted your question in a conversation with {mention(ini.owner_id)}. Until they answer, {ini.reference} "
+        "waits on them: you get no reminders, they do. The deadline stays as it is."
+    )
+
+
+def answer(session: Session, ini: Initiative, user_id: str, text: str, now: datetime) -> str:
+    """The owner answers the open questions (`/greenlight answer`, the Answered button, or a reply in the question's
+    thread: then `text` is not posted again); the approvers' waits, and their reminders, resume."""
+    if user_id != ini.owner_id:
+        raise Refusal(f"Only the owner of {ini.reference}, {mention(ini.owner_id)}, answers questions about it.")
+    waiting = [a for a in ini.pending if a.asked_owner_at]
+    if not waiting:
+        raise Refusal(f"No question about {ini.reference} waits on your answer. Nothing changed.")
+    answered = 1 + session.scalar(
+        select(func.count(Event.id)).where(Event.initiative_id == ini.id, Event.kind == "answered")
+    )
+    rows = []
+    for a in waiting:
+        a.asked_owner_at = None
+        if text is not None:
+            under = session.scalar(
+                select(OutboxMessage.key)
+                .where(
+                    OutboxMessage.initiative_id == ini.id,
+                    OutboxMessage.key.like(f"question:{ini.id}:{a.approver_id}:%"),
+                )
+                .order_by(OutboxMessage.id.desc())
+                .limit(1)
+            )
+            rows.append(notices.answer(ini, a.approver_id, text, under, answered, now))
+    record(session, ini, user_id, "answered", now, approvers=[a.approver_id for a in waiting], text=text or "")
+    enqueue(session, rows)
+    if ini.status is Status.OPEN:  # their reminders resume on their cadence, the missed ones skipped
+        schedule(ini, now, Calendars.of(session, [ini], now), skip_missed=True)
+    names = ", ".join(mention(a.approver_id) for a in waiting)
+    return f"Thanks: {ini.reference} no longer waits on your answer to {names}; it waits on them again."
+
+
+def reply_in_thread(session: Session, team_id: str, channel: str, thread_ts: str, user_id: str, now) -> bool:
+    """A message in the thread of an approver's question: the owner's reply answers the open questions (it is
+    already in the conversation: nothing is posted again). Whether it did."""
+    found = session.execute(
+        select(OutboxMessage.initiative_id).where(
+            OutboxMessage.team_id == team_id,
+            OutboxMessage.channel == channel,
+            OutboxMessage.ts == thread_ts,
+            OutboxMessage.key.like("question:%"),
+        )
+    ).first()
+    if found is None:
+        return False
+    ini = session.get(Initiative, found[0], with_for_update=True)
+    if user_id != ini.owner_id or not any(a.asked_owner_at for a in ini.pending):
+        return False
+    answer(session, ini, user_id, None, now)
+    return True
+
+
+def answered_click(session: Session, ini: Initiative, user_id: str, _text: str, now: datetime) -> str:
+    """The Answered button: the owner answered in the conversation."""
+    return answer(session, ini, user_id, "", now)
 
 
 def deputies(ini: Initiative) -> list[str]:
@@ -456,7 +555,11 @@ def deputies(ini: Initiative) -> list[str]:
 
 
 def require_owner_or_sponsor(ini: Initiative, user_id: str, verb: str, *, deputies_too: bool = False) -> None:
-    if user_id not in (ini.owner_id, ini.sponsor_id) and not (deputies_too and user_id in deputies(ini)):
+    """Refuse unless this is the owner or the sponsor (or the delegate standing in for the away sponsor; with
+    `deputies_too`, whoever was asked in a silent sponsor's place)."""
+    if user_id not in (ini.owner_id, ini.sponsor_id, ini.sponsor_stand_in_id) and not (
+        deputies_too and user_id in deputies(ini)
+    ):
         raise Refusal(
             f"Only the owner ({mention(ini.owner_id)}) or the sponsor ({mention(ini.sponsor_id)}) can {verb} {ini.reference}."
         )
@@ -474,6 +577,7 @@ def withdraw(session: Session, ini: Initiative, user_id: str, reason: str, now: 
         actor=user_id,
         event="withdrawn",
         reason=reason,
+        **({"for": ini.sponsor_id} if user_id == ini.sponsor_stand_in_id and user_id != ini.sponsor_id else {}),
         why=f"{mention(user_id)} withdrew it",
         settles="It was withdrawn.",
     )

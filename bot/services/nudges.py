@@ -15,7 +15,7 @@ from bot import keys, notices
 from bot.blocks import initiatives as msg
 from bot.calendar import describe_wait
 from bot.parsing import Due
-from bot.services import Refusal, record
+from bot.services import Refusal, away, record
 from bot.services.due import DueWork
 from bot.services.initiatives import pending_approval, require_owner_or_sponsor
 from bot.services.lifecycle import schedule
@@ -30,11 +30,29 @@ DAY_SECONDS = 24 * 3600
 
 
 def _nudge(ini: Initiative, a: Approval, cal: Calendars, now: datetime, key: str, kind: str, **kw) -> dict:
-    """One reminder to this approver, with how long they have kept it waiting and their next reminder."""
+    """One reminder to this approver (or to whoever stands in for them), with how long they have kept it waiting
+    and their next reminder."""
     ws, week, tz = cal.ws(ini.team_id), cal.week(ini.team_id, a.approver_id), cal.tz(ini.team_id, a.approver_id)
     waited = describe_wait(week.business_seconds(a.requested_at, now, tz))
     upcoming = next_nudge(ws, week, ini, a, tz)
     return notices.nudge(ini, a, key, kind, waited, upcoming[0].astimezone(tz).date() if upcoming else None, now, **kw)
+
+
+def _answering(
+    session: Session, ini: Initiative, a: Approval, cal: Calendars, now: datetime
+) -> tuple[str | None, bool]:
+    """Who is reminded for this approval now: (their delegate, or None for themself; whether the reminder waits
+    instead, because they are away with nobody standing in: then the owner is told, once per absence, apart from
+    the reminders of the batch)."""
+    absence = cal.away(ini.team_id, a.approver_id, now)
+    who = away.stand_in(cal, ini, absence, now)
+    if a.stand_in_id != who:
+        a.stand_in_id = who  # delegation does not chain: a delegate away too stands in for nobody
+    if absence is None or who:
+        return who, False
+    a.next_nudge_at = cal.back(ini.team_id, a.approver_id, absence)
+    enqueue(session, away.told_owner(ini, a, absence, cal, now), cal)
+    return None, True
 
 
 def reminded_on_day(cal: Calendars, team_id: str, user_id: str, at: datetime) -> datetime | None:
@@ -50,9 +68,36 @@ def _remember_reminder(cal: Calendars, team_id: str, user_id: str, at: datetime)
         person.last_reminder_at = at
 
 
-def remind(session: Session, a: Approval, cal: Calendars, now: datetime) -> list[dict]:
-    """The nudge or last call due to this approver now, at most one, inside their working hours."""
+def owner_moment(cal: Calendars, ini: Initiative, a: Approval, number: int) -> datetime:
+    """When the owner's n-th reminder of an approver's open question falls due: on the approvers' cadence, counted
+    from the question, in the owner's calendar."""
+    ws = cal.ws(ini.team_id)
+    days = ws.first_nudge + (number - 1) * ws.nudge_every
+    return cal.after_business_days(ini.team_id, ini.owner_id, a.asked_owner_at, days)
+
+
+def remind_owner(session: Session, a: Approval, cal: Calendars, now: datetime) -> list[dict]:
+    """While an approver's question is open the wait is on the owner: the owner is reminded (not the approver),
+    in their working hours, on the same cadence; the deadline does not move."""
     ini = a.initiative
+    ws, week, tz = cal.ws(ini.team_id), cal.week(ini.team_id, ini.owner_id), cal.tz(ini.team_id, ini.owner_id)
+    waited = week.business_days_waited(a.asked_owner_at, now, tz)
+    number = 0 if waited < ws.first_nudge else 1 + (waited - ws.first_nudge) // ws.nudge_every
+    upcoming = owner_moment(cal, ini, a, number + 1)
+    a.next_nudge_at = upcoming if upcoming < ini.escalate_at else None
+    if number == 0:
+        return []
+    record(session, ini, None, "owner_reminded", now, touch=False, to=ini.owner_id)
+    key = keys.owner_reminder(a.id, f"{a.asked_owner_at:%Y%m%d%H%M%S}", number)
+    return [notices.owner_reminder(ini, a, key, describe_wait(week.business_seconds(a.asked_owner_at, now, tz)), now)]
+
+
+def remind(session: Session, a: Approval, cal: Calendars, now: datetime) -> list[dict]:
+    """The nudge or last call due to this approver now, at most one, inside their working hours; while their
+    question to the owner is open, the owner's reminder instead."""
+    ini = a.initiative
+    if a.asked_owner_at:
+        return remind_owner(session, a, cal, now)
     ws, week, tz = cal.ws(ini.team_id), cal.week(ini.team_id, a.approver_id), cal.tz(ini.team_id, a.approver_id)
     working = week.next_working_moment(now, tz)
     upcoming = next_nudge(ws, week, ini, a, tz)
@@ -60,7 +105,11 @@ def remind(session: Session, a: Approval, cal: Calendars, now: datetime) -> list
         # Settings changed, or the bot was down past their working day: wait for the right moment.
         a.next_nudge_at = max(upcoming[0], working) if upcoming else None
         return []
-    earlier = reminded_on_day(cal, ini.team_id, a.approver_id, now)
+    stand_in, held = _answering(session, ini, a, cal, now)
+    if held:
+        return []
+    recipient = stand_in or a.approver_id
+    earlier = reminded_on_day(cal, ini.team_id, recipient, now)
     if earlier is not None and earlier != now:  # `now`: a reminder of this very sweep, combined with this one
         # One reminder per person per day: this one waits for their next working day (dropped if that is
         # past the deadline: then the sponsor is asked instead).
@@ -85,8 +134,8 @@ def remind(session: Session, a: Approval, cal: Calendars, now: datetime) -> list
     a.next_nudge_at = nxt[0] if nxt else None
     # A reminder changes nothing anyone sees on their App Home: no refresh for it. (one_a_day records that
     # the person got it.)
-    record(session, ini, None, "last_call" if kind == "last_call" else "nudged", now, touch=False, to=a.approver_id)
-    return [_nudge(ini, a, cal, now, key, kind)]
+    record(session, ini, None, "last_call" if kind == "last_call" else "nudged", now, touch=False, to=recipient)
+    return [_nudge(ini, a, cal, now, key, kind, stand_in=stand_in)]
 
 
 def one_a_day(session: Session, rows: list[dict], cal: Calendars, now: datetime) -> list[dict]:
@@ -138,23 +187,40 @@ def manual_nudge(session: Session, ini: Initiative, user_id: str, _text: str, no
             f"The approvers of {ini.reference} were already nudged today. You can nudge again on "
             f"{msg.day(week.next_business_day(day))}."
         )
-    arrives = {a.approver_id: cal.working_moment(ini.team_id, a.approver_id, now) for a in ini.pending}
+    # Someone away with nobody standing in is not reminded (SPEC §3, Away): they are told on their return.
+    away_until = {a.approver_id: away.held_for(cal, ini, a.approver_id, now) for a in ini.pending}
+    gone = "; ".join(
+        f"{mention(u)} is away until {msg.local_time(back, cal.tz(ini.team_id, user_id))} your time"
+        for u, back in away_until.items()
+        if back
+    )
+    questions = "; ".join(f"{mention(a.approver_id)} waits on your answer" for a in ini.pending if a.asked_owner_at)
+    gone = "; ".join(filter(None, [gone, questions]))
+    asked = [a for a in ini.pending if not away_until[a.approver_id] and not a.asked_owner_at]
+    arrives = {a.approver_id: cal.working_moment(ini.team_id, a.approver_id, now) for a in asked}
     # One reminder per person per day: whoever already had one that day is not reminded again.
     had = {u: at for u, at in ((u, reminded_on_day(cal, ini.team_id, u, when)) for u, when in arrives.items()) if at}
-    pending = [a for a in ini.pending if a.approver_id not in had]
+    pending = [a for a in asked if a.approver_id not in had]
     got = "; ".join(
         f"{mention(u)} got one {msg.local_time(at, cal.tz(ini.team_id, u))} their time" for u, at in had.items()
     )
     if not pending:
-        raise Refusal(
-            f"Everyone pending on {ini.reference} already has a reminder that day ({got}); each person "
-            "gets at most one reminder a day. Nothing was sent."
-        )
+        why = "; ".join(filter(None, [gone, got and f"{got} (at most one reminder a day)"]))
+        raise Refusal(f"Nobody pending on {ini.reference} can be reminded now: {why}. Nothing was sent.")
     ini.last_manual_nudge_on = day
     enqueue(
         session,
         [
-            _nudge(ini, a, cal, now, keys.manual_nudge(a.id, day), "manual", not_before=arrives[a.approver_id])
+            _nudge(
+                ini,
+                a,
+                cal,
+                now,
+                keys.manual_nudge(a.id, day),
+                "manual",
+                not_before=arrives[a.approver_id],
+                stand_in=away.stand_in(cal, ini, cal.away(ini.team_id, a.approver_id, now), now),
+            )
             for a in pending
         ],
         cal,
@@ -163,7 +229,7 @@ def manual_nudge(session: Session, ini: Initiative, user_id: str, _text: str, no
         _remember_reminder(cal, ini.team_id, a.approver_id, arrives[a.approver_id])
     record(session, ini, user_id, "manual_nudge", now, approvers=[a.approver_id for a in pending])
     names = ", ".join(mention(a.approver_id) for a in pending)
-    skipped = f" Not {got}." if had else ""
+    skipped = (f" Not {got}." if had else "") + (f" Not {gone}." if gone else "")
     return (
         f"Nudged {names} about {ini.reference}. Each gets it now, or at the start of their next working day.{skipped}"
     )

@@ -104,7 +104,7 @@ def message(
 # (SPEC §4: spent buttons disappear from every earlier message). The sign-off request and the sponsor's first
 # question are updated by their own notices (settled_requests, sponsor_question_settled); they are listed here
 # so that one still held by quiet hours is never sent.
-APPROVER_BUTTONS = ("request:", "nudge:", "lastcall:", "manual:", "extended:")
+APPROVER_BUTTONS = ("request:", "nudge:", "lastcall:", "manual:", "extended:", "delegated:")
 SPONSOR_BUTTONS = ("escalation:", "sponsor-ask:", "further:")  # further: to the escalation contact
 SETTLED_ELSEWHERE = ("request:", "escalation:")
 COMBINED = "reminders:"  # several reminders to one person in one DM (keys.reminders)
@@ -144,7 +144,8 @@ def spent_buttons(session: Session, ini, people: set[str], now: datetime) -> lis
             if status == "sent" and str(ini.id) in _button_values(payload):
                 targets.append((recipient, key))
             continue
-        kinds = SPONSOR_BUTTONS if recipient == ini.sponsor_id or key.startswith("further:") else APPROVER_BUTTONS
+        sponsoring = recipient in (ini.sponsor_id, ini.sponsor_stand_in_id) or key.startswith("further:")
+        kinds = SPONSOR_BUTTONS if sponsoring else APPROVER_BUTTONS
         if not key.startswith(kinds):
             continue
         if status == "pending" and (claimed_until is None or claimed_until < now):

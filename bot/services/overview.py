@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -39,6 +39,7 @@ class Story:
     timezone: str
     viewer_id: str = ""  # who reads it: the text of a question is theirs only if they asked, own or sponsor it
     now: datetime | None = None  # when it is told: a snooze still running is shown
+    away: dict = field(default_factory=dict)  # {person: (last day away, their stand-in or None)} of those away now
 
     def hides_text(self, event: Event) -> bool:
         """Whether the event's text is not for this reader (a question between others)."""
@@ -84,7 +85,14 @@ def story(session: Session, ini: Initiative, now: datetime, viewer_id: str = "",
     if before is not None:
         query = query.where(Event.id < before)
     ws = workspace(session, ini.team_id, now=now)
-    return Story(ini, waits_of(session, [ini], now)[ini.id], list(session.scalars(query)), ws.timezone, viewer_id, now)
+    cal = Calendars.of(session, [ini], now)
+    away = {}
+    for person in [ini.sponsor_id, *(a.approver_id for a in ini.pending)]:
+        if absence := cal.away(ini.team_id, person, now):
+            last = (absence.ends_at.astimezone(cal.tz(ini.team_id, person)) - timedelta(microseconds=1)).date()
+            away[person] = (last, absence.delegate_id)
+    waits = waits_of(session, [ini], now, cal=cal)[ini.id]
+    return Story(ini, waits, list(session.scalars(query)), ws.timezone, viewer_id, now, away)
 
 
 def longest_wait(waits: list[Wait]) -> float:

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.blocks.initiatives import day
+from bot.parsing import Due
 from bot.services import Refusal, record_change
+from bot.services import away as absences
 from bot.services.nudges import reschedule_person
 from bot.services.settings import Invalid, holidays_country, hours, weekdays
 from bot.services.workspaces import workspace
-from bot.text import escape, plain_from_slack, quoted
+from bot.text import escape, mention, plain_from_slack, quoted
 from storage.models import Person
 
 FOLLOW = ("workspace", "default", "unset")  # values that hand a key back to the workspace
@@ -69,7 +72,20 @@ def calendar_of(session: Session, team_id: str, user_id: str, now: datetime, def
         "Change one with `/greenlight me <key> <value>`, for example `/greenlight me holidays US-NY`; "
         "`/greenlight me <key> workspace` follows the workspace again."
     )
+    last, delegate = absences.described(session, team_id, user_id, now)
+    if last:
+        stands = f", {mention(delegate)} stands in for you" if delegate else ", nobody stands in for you"
+        lines.append(f"*Away* until {day(last)}{stands}. `/greenlight me away off` ends it.")
+    else:
+        lines.append("Going away? `/greenlight me away until YYYY-MM-DD [delegate @person]` pauses your reminders.")
     return "\n".join(lines)
+
+
+def away(session: Session, team_id: str, user_id: str, until: Due | None, delegate_id: str | None, now) -> str:
+    """`/greenlight me away until <date> [delegate @d]`, or `… away off` (no `until`)."""
+    if until is None:
+        return absences.come_back(session, team_id, user_id, now)
+    return absences.declare(session, team_id, user_id, until.on, delegate_id, now)
 
 
 def change(session: Session, team_id: str, user_id: str, key: str, raw_value: str, now: datetime) -> str:
@@ -121,8 +137,16 @@ def form_values(session: Session, team_id: str, user_id: str, now: datetime) -> 
     )
 
 
-def save_form(session: Session, team_id: str, user_id: str, typed: dict[str, str], now: datetime) -> str:
-    """The calendar form submitted: each changed key set (an empty one follows the workspace), or FormInvalid."""
+def save_form(
+    session: Session,
+    team_id: str,
+    user_id: str,
+    typed: dict[str, str],
+    now: datetime,
+    away_typed: tuple[date | None, str | None] = (None, None),
+) -> str:
+    """The calendar form submitted: each changed key set (an empty one follows the workspace), and the absence
+    (an empty date: not away), or FormInvalid."""
     own, _ = form_values(session, team_id, user_id, now)
     errors, said = {}, []
     for key, raw in typed.items():
@@ -132,6 +156,16 @@ def save_form(session: Session, team_id: str, user_id: str, typed: dict[str, str
             said.append(change(session, team_id, user_id, key, raw.strip() or FOLLOW[0], now))
         except Refusal as e:
             errors[key] = str(e)
+    until, delegate = away_typed
+    if until is None and delegate:
+        errors["away-until"] = "Say until when you are away, or leave the delegate empty."
+    elif (until, delegate) != absences.described(session, team_id, user_id, now):
+        try:
+            said.append(away(session, team_id, user_id, Due(on=until) if until else None, delegate, now))
+        except absences.DelegateRefused as e:
+            errors["delegate"] = str(e)
+        except Refusal as e:
+            errors["away-until"] = str(e)
     if errors:
         raise FormInvalid(errors)
     return " ".join(said) or "Nothing changed."

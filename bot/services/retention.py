@@ -14,7 +14,7 @@ from sqlalchemy import JSON, String, Text, delete, select
 from sqlalchemy.orm import Session
 
 from storage.enums import CLOSED
-from storage.models import Approval, Event, Initiative, OutboxMessage, Person, SlackRequest, Workspace
+from storage.models import Absence, Approval, Event, Initiative, OutboxMessage, Person, SlackRequest, Workspace
 
 BATCH = 50  # initiatives deleted per transaction: short write locks, however much is due
 
@@ -64,7 +64,8 @@ def purge_batch(session: Session, now: datetime) -> bool:
 
 # ---- erasure ---------------------------------------------------------------------------------------
 
-ERASED = (Initiative, Approval, Event, OutboxMessage, SlackRequest)  # every table that may hold a person's id
+# every table that may hold a person's id
+ERASED = (Initiative, Approval, Event, OutboxMessage, SlackRequest, Absence)
 
 
 def pseudonym(user_id: str, secret: str = "") -> str:

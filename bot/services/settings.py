@@ -156,6 +156,7 @@ FURTHER_ESCALATIONS = Effect(
     "It applies to escalations already waiting on their sponsor, counted from when the sponsor was asked.",
     reschedule_further_escalations,
 )
+SLACK_STATUS = Effect("It applies to Slack statuses as they are next read (each person's, at most daily).")
 RETENTION = Effect(
     "Each sweep deletes, in small batches, initiatives closed longer ago than that, with their "
     "approvals, history and messages; `off` keeps everything."
@@ -329,6 +330,21 @@ def months(raw: str) -> int | None:
     return int(text)
 
 
+MAX_WORDS = 500  # the column's length
+
+
+def words(raw: str) -> str:
+    """'Vacation, :palm_tree:,  urlaub' → 'vacation, :palm_tree:, urlaub': emoji codes and words, comma-separated."""
+    terms = [t.strip().lower() for t in _plain(raw).split(",")]
+    terms = list(dict.fromkeys(t for t in terms if t))
+    if not terms:
+        raise Invalid("Name at least one emoji code or word, separated by commas.")
+    text = ", ".join(terms)
+    if len(text) > MAX_WORDS:
+        raise Invalid(f"That list is {len(text)} characters; keep it to {MAX_WORDS}.")
+    return text
+
+
 # ---- how values read back (mrkdwn) -----------------------------------------------------------------
 
 
@@ -401,6 +417,7 @@ KINDS = {
     "on-off": (on_off, show_on_off),
     "months": (months, show_months),
     "person": (person, show_person),
+    "words": (words, show_text),
 }
 CHECKS = {"person": check_person}
 EFFECTS = {
@@ -414,6 +431,7 @@ EFFECTS = {
     "next-stats": NEXT_STATS,
     "retention": RETENTION,
     "further-escalations": FURTHER_ESCALATIONS,
+    "slack-status": SLACK_STATUS,
 }
 
 

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from bot import charts, keys
 from bot.blocks import summary as blocks
 from bot.calendar import WEEKDAYS, zone
-from bot.services import Refusal, stats
+from bot.services import Refusal, away, stats
 from bot.services.outbox import enqueue, message
 from bot.services.overview import Wait, longest_wait, waits_of
 from bot.services.workspaces import people_zones, today, work_week, workspace
@@ -159,10 +159,10 @@ def channel_summary(
             else:
                 overdue = bool(i.report_due and i.report_due < local_today)
                 proceeding.add(Proceeding(i, overdue, waits[i.id]))
-            if i.status in (Status.OPEN, Status.ESCALATED):
-                for w in waits[i.id]:
-                    held[w.approval.approver_id][0] += w.seconds
-                    held[w.approval.approver_id][1] += 1
+        for by_person in away.holders(session, active, now).values():  # who holds each wait (SPEC §3, Away)
+            for person, seconds in by_person.items():
+                held[person][0] += seconds
+                held[person][1] += 1
 
     start, end = decided_window(ws, now)
     decided = [d for d in _decided(session, ws.team_id, channel_id, start, end) if only is None or only(d.initiative)]

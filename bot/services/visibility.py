@@ -1,7 +1,7 @@
 """Who may see an initiative (SPEC §5), in one rule: every list, export, stat and summary asks it.
 
-An initiative is visible to the people who take part in it (owner, sponsor, approvers; delegates
-will join in `takes_part`), to the members of its channel and to workspace admins. Guests (Slack's
+An initiative is visible to the people who take part in it (owner, sponsor, approvers, and
+the delegates standing in for those away), to the members of its channel and to workspace admins. Guests (Slack's
 is_restricted / is_ultra_restricted) see only what they take part in, whatever channels they are in.
 Channel membership is Slack's to say: the caller passes the channels, among those in question, that
 the viewer is a member of (bot/flows/visibility.py asks conversations.members).
@@ -40,11 +40,11 @@ class Viewer:
 
 
 def takes_part(ini: Initiative, user_id: str) -> bool:
-    """Owner, sponsor or approver of the initiative, or asked to decide in a silent sponsor's place (escalate-to).
-    Delegates, once they exist, are added here."""
+    """Owner, sponsor or approver of the initiative, the delegate standing in for an away approver or sponsor, or
+    asked to decide in a silent sponsor's place (escalate-to)."""
     return (
-        user_id in (ini.owner_id, ini.sponsor_id)
-        or any(a.approver_id == user_id for a in ini.approvals)
+        user_id in (ini.owner_id, ini.sponsor_id, ini.sponsor_stand_in_id)
+        or any(user_id in (a.approver_id, a.stand_in_id) for a in ini.approvals)
         or user_id in (ini.escalated_to or "").split(",")
         or in_approver_group(ini, user_id)
     )
@@ -72,7 +72,11 @@ def condition(viewer: Viewer):
     takes = or_(
         Initiative.owner_id == viewer.user_id,
         Initiative.sponsor_id == viewer.user_id,
-        exists().where(Approval.initiative_id == Initiative.id, Approval.approver_id == viewer.user_id),
+        Initiative.sponsor_stand_in_id == viewer.user_id,
+        exists().where(
+            Approval.initiative_id == Initiative.id,
+            or_(Approval.approver_id == viewer.user_id, Approval.stand_in_id == viewer.user_id),
+        ),
     )
     return takes if viewer.is_guest else or_(takes, Initiative.channel_id.in_(viewer.channels))
 

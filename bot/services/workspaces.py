@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.calendar import WEEKDAYS, WorkWeek, zone
 from storage.db import insert_ignore
-from storage.models import Initiative, Person, Workspace
+from storage.models import Absence, Initiative, Person, Workspace
 
 
 def workspace(
@@ -69,6 +69,22 @@ def people_calendars(
     return {u: found.get(u, zone(fallback)) for u in user_ids}, {p.user_id: p for p in rows}
 
 
+def absences_of(session: Session, team_id: str, user_ids, now: datetime) -> dict[str, list[Absence]]:
+    """{person: their absences not yet over}, for these people and the delegates they named (delegation does not
+    chain: whether a delegate is away matters)."""
+    found: dict[str, list[Absence]] = {}
+    asked: set[str] = set()
+    wanted = set(user_ids)
+    while wanted:  # a second query only when someone away named a delegate not asked about yet
+        asked |= wanted
+        for a in session.scalars(
+            select(Absence).where(Absence.team_id == team_id, Absence.user_id.in_(wanted), Absence.ends_at > now)
+        ):
+            found.setdefault(a.user_id, []).append(a)
+        wanted = {a.delegate_id for rows in found.values() for a in rows if a.delegate_id} - asked
+    return found
+
+
 @dataclass(frozen=True)
 class Calendars:
     """The workspaces and time zones a change or a batch needs, loaded once (one query per workspace), not per item."""
@@ -76,6 +92,8 @@ class Calendars:
     spaces: dict[str, Workspace]
     zones: dict[str, dict[str, ZoneInfo]]
     own: dict[str, dict[str, Person]] = field(default_factory=dict)  # people rows: own calendars, last reminders
+    # Absences not yet over, of these people and of their delegates (services/away.py)
+    absences: dict[str, dict[str, list[Absence]]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, session: Session, people: dict[str, set[str]], now: datetime) -> Calendars:
@@ -83,7 +101,10 @@ class Calendars:
         spaces = {team: workspace(session, team, now=now) for team in people}
         found = {team: people_calendars(session, team, users, spaces[team].timezone) for team, users in people.items()}
         return cls(
-            spaces, {team: zones for team, (zones, _) in found.items()}, {team: own for team, (_, own) in found.items()}
+            spaces,
+            {team: zones for team, (zones, _) in found.items()},
+            {team: own for team, (_, own) in found.items()},
+            {team: absences_of(session, team, users, now) for team, users in people.items()},
         )
 
     @classmethod
@@ -106,6 +127,15 @@ class Calendars:
     def person(self, team_id: str, user_id: str) -> Person | None:
         """The people row of this person, if Slack told us about them."""
         return self.own.get(team_id, {}).get(user_id)
+
+    def away(self, team_id: str, user_id: str, at: datetime) -> Absence | None:
+        """This person's absence at `at`, if they are away then (one with a delegate first, then the longest)."""
+        now = [a for a in self.absences.get(team_id, {}).get(user_id, ()) if a.starts_at <= at < a.ends_at]
+        return max(now, key=lambda a: (a.delegate_id is not None, a.ends_at), default=None)
+
+    def back(self, team_id: str, user_id: str, absence: Absence) -> datetime:
+        """When someone away is back at work: their first working moment once the absence has ended."""
+        return self.working_moment(team_id, user_id, absence.ends_at)
 
     def tz(self, team_id: str, user_id: str) -> ZoneInfo:
         return self.zones[team_id].get(user_id) or zone(self.spaces[team_id].timezone)

@@ -2,7 +2,7 @@
 templates of the workspace; Slack user groups as approvers (the member who answered, a daily cache of members)
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-02 09:00:00
 
 (Chained on 0010, the stages revision of this branch; other branches add 0009, 0011 and 0012: re-chain at merge.)
@@ -14,7 +14,7 @@ from alembic import op
 from storage.models import NAMING
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
@@ -53,13 +53,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("team_id", "group_id", "user_id", name=op.f("pk_group_members")),
     )
     op.create_index("ix_group_members_user", "group_members", ["team_id", "user_id"])
-    with op.batch_alter_table("approvals", naming_convention=NAMING) as batch_op:
-        batch_op.add_column(sa.Column("answered_by", sa.String(length=32), nullable=True))
+    # approvals.answered_by (who answered for a group's slot) is 0012's: the same column keeps a delegate's answer.
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("approvals", naming_convention=NAMING) as batch_op:
-        batch_op.drop_column("answered_by")
     op.drop_index("ix_group_members_user", table_name="group_members")
     op.drop_table("group_members")
     op.drop_table("user_groups")
