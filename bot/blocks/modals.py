@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.blocks.ids import View
-from bot.text import truncate
+from bot.text import channel_link, escape, mention, truncate
 
 
 def text_input(
@@ -38,26 +38,27 @@ def modal(callback: View, title: str, blocks: list[dict], metadata: str = "", su
 
 
 def reject_reason(ini) -> dict:
-    """Asks an approver why they reject."""
-    intro = {
-        "type": "section",
-        "text": {
-            "type": "plain_text",
-            "text": truncate(
-                f"{ini.reference}: {ini.title}\nRejecting ends it for everyone: the wait stops, and the owner, the sponsor "
-                "and the channel are told, with your reason.",
-                3000,
-            ),
-        },
-    }
-    reason = text_input(
-        "reason",
-        "Why do you reject it?",
-        multiline=True,
-        max_length=2000,
-        placeholder="The owner, the sponsor and the channel will see this.",
-    )
-    return modal(View.REJECT, f"Reject {ini.reference}", [intro, reason], str(ini.id), "Reject")
+    """Asks an approver why they reject, and is the confirmation (SPEC §4): it says what the rejection will do and
+    who reads the reason before anything happens; nothing is recorded until they submit, Cancel changes nothing."""
+    people = f"{mention(ini.owner_id)} (the owner), {mention(ini.sponsor_id)} (the sponsor)"
+    if ini.status == "proceeding":  # SPEC §2: a rejection after proceeding is an objection
+        what = (
+            f"*{ini.reference}* {escape(ini.title)}\nThe sponsor has already decided to proceed, so your "
+            "rejection is recorded as an *objection*: it does not stop the initiative. "
+            f"{people} get your reason; it is shown in `/greenlight show {ini.reference}` and listed in the report, "
+            f"which is posted in {channel_link(ini.channel_id)}."
+        )
+        readers = "The owner, the sponsor and the report's readers will see this."
+    else:
+        what = (
+            f"*{ini.reference}* {escape(ini.title)}\nRejecting *ends it for everyone* and cannot be undone: "
+            f"the wait stops, the approvers still asked are told they need not answer, and {people} and "
+            f"{channel_link(ini.channel_id)} are told, with your reason."
+        )
+        readers = "The owner, the sponsor and the channel will see this."
+    intro = {"type": "section", "text": {"type": "mrkdwn", "text": truncate(what, 3000)}}
+    reason = text_input("reason", "Why do you reject it?", multiline=True, max_length=2000, placeholder=readers)
+    return modal(View.REJECT, f"Reject {ini.reference}?", [intro, reason], str(ini.id), "Reject")
 
 
 def ask_question(ini) -> dict:
