@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from bot.blocks.common import actions, button, context, header, section
 from bot.blocks.ids import Action
-from bot.blocks.initiatives import STATUS_LABEL, deadline_of, proceed_button, title_of, withdraw_button
+from bot.blocks.initiatives import (
+    STATUS_LABEL,
+    deadline_of,
+    proceed_button,
+    snooze_menu,
+    title_of,
+    withdraw_button,
+)
 from bot.blocks.lists import initiative_row
 from bot.text import mention
 
@@ -13,13 +20,14 @@ OPEN = ("open", "escalated")
 
 
 def waiting_item(ini, wait) -> list[dict]:
-    """An initiative that waits on this approver: how long, the deadline, Approve, Reject and Snooze."""
+    """An initiative that waits on this approver: how long, the deadline, Approve, Reject and Snooze (until tomorrow,
+    or longer from the same menu as in the DMs)."""
     note = f" · {mention(ini.sponsor_id)} is deciding whether to proceed" if ini.status == "escalated" else ""
     text = f"{title_of(ini)} from {mention(ini.owner_id)}\nWaiting on you for *{wait.text}* · {deadline_of(ini)}{note}"
     value = str(ini.id)
     buttons = [button("Approve", Action.APPROVE, value, "primary"), button("Reject", Action.REJECT, value, "danger")]
     if ini.status == "open":
-        buttons.append(button("Snooze", Action.SNOOZE, value))
+        buttons += [button("Snooze", Action.SNOOZE, value), snooze_menu(ini)]
     return [section(text), actions(*buttons)]
 
 
