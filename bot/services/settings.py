@@ -134,7 +134,7 @@ REPORT_REMINDERS = Effect(
 NEW_INITIATIVES = Effect("It applies to initiatives registered from now on.")
 NEW_PROCEEDINGS = Effect("It applies to initiatives that proceed from now on.")
 NEXT_SUMMARY = Effect("It applies from the next weekly summary.")
-NEXT_STATS = Effect("It applies to `/greenlight stats` and the monthly chart from now on.")
+NAMES = Effect("It applies to the weekly summary, `/greenlight stats` and the monthly chart from now on.")
 RETENTION = Effect(
     "Each sweep deletes, in small batches, initiatives closed longer ago than that, with their "
     "approvals, history and messages; `off` keeps everything."
@@ -355,7 +355,7 @@ EFFECTS = {
     "new-initiatives": NEW_INITIATIVES,
     "new-proceedings": NEW_PROCEEDINGS,
     "next-summary": NEXT_SUMMARY,
-    "next-stats": NEXT_STATS,
+    "names": NAMES,
     "retention": RETENTION,
 }
 

@@ -86,7 +86,8 @@ class Summary:
     with_sponsor: list[WithSponsor]
     proceeding: list[Proceeding]
     decided: list[Decided]
-    blockers: list[Blocker]
+    blockers: list[Blocker]  # empty with `summary-names off`: nobody is ranked
+    names: bool = True  # `summary-names`: off, the summary shows waits per initiative and role, naming nobody
 
     @property
     def waiting(self) -> bool:
@@ -192,7 +193,8 @@ def channel_summary(
         with_sponsor,
         proceeding,
         decided,
-        blockers,
+        blockers if ws.summary_names else [],
+        ws.summary_names,
     )
 
 
