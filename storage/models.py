@@ -231,7 +231,7 @@ class Person(Base):
         default=False, server_default=false()
     )  # Slack's is_restricted or is_ultra_restricted
     fetched_at: Mapped[datetime]
-    home_opened_at: Mapped[datetime | None]  # set once they open the App Home: only then is it kept fresh
+    home_opened_at: Mapped[datetime | None]  # when they first opened the App Home: only then is it kept fresh
     # Their own calendar (`/greenlight me`), never touched by a refresh from Slack; NULL follows the workspace.
     working_hours: Mapped[str | None] = mapped_column(String(11))
     working_days: Mapped[str | None] = mapped_column(String(40))
