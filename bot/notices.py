@@ -13,7 +13,7 @@ from bot import keys
 from bot.blocks import initiatives as msg
 from bot.blocks.common import context, section
 from bot.blocks.common import message as payload
-from bot.calendar import zone
+from bot.calendar import describe_wait, zone
 from bot.services.outbox import message as row
 from bot.services.workspaces import Calendars
 from bot.text import escape, mention
@@ -441,21 +441,27 @@ def proceeding(ini: Initiative, actor: str, note: str, pending: list[Approval], 
     return rows
 
 
-def extended(ini: Initiative, actor: str, now: datetime) -> list[dict]:
-    """A new deadline: pending approvers get it with their buttons, the owner and sponsor are told."""
+def extended(ini: Initiative, actor: str, cal: Calendars, now: datetime, last_calls: set[int]) -> list[dict]:
+    """A new deadline: pending approvers get it with their buttons (as their last call when that is already due:
+    `last_calls`, approval ids), the owner and sponsor are told."""
     text = f"{mention(actor)} extended the deadline of {msg.title_of(ini)} to *{msg.day(ini.deadline)}*."
-    rows = [
-        _to(
-            ini,
-            keys.extended(ini.id, a.approver_id, ini.extensions),
-            a.approver_id,
-            msg.message_with_buttons(
+    rows = []
+    for a in ini.pending:
+        if a.id in last_calls:
+            tz = cal.tz(ini.team_id, a.approver_id)
+            waited = describe_wait(cal.week(ini.team_id, a.approver_id).business_seconds(a.requested_at, now, tz))
+            body = msg.message_with_buttons(
+                f"{ini.reference}: new deadline {msg.day(ini.deadline)}; last call, waiting on you for {waited}",
+                f"*Last call*: {text} It has waited on you for *{waited}*. At the end of {msg.day(ini.deadline)}, "
+                f"{mention(ini.sponsor_id)} will be asked whether to proceed without your sign-off.",
+                ini,
+            )
+            rows.append(_to(ini, keys.last_call(a.id, ini.deadline), a.approver_id, body, now))
+        else:
+            body = msg.message_with_buttons(
                 f"{ini.reference}: new deadline {msg.day(ini.deadline)}", text + " Your sign-off is still needed.", ini
-            ),
-            now,
-        )
-        for a in ini.pending
-    ]
+            )
+            rows.append(_to(ini, keys.extended(ini.id, a.approver_id, ini.extensions), a.approver_id, body, now))
     return rows + [
         _to(
             ini,

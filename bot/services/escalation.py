@@ -19,6 +19,7 @@ from bot.services.initiatives import (
     spend_buttons,
 )
 from bot.services.lifecycle import move, require_asking
+from bot.services.nudges import last_call_with_extension
 from bot.services.outbox import enqueue
 from bot.services.overview import waits_of
 from bot.services.workspaces import Calendars, today, work_week, workspace
@@ -129,7 +130,8 @@ def extend(session: Session, ini: Initiative, user_id: str, due: Due, now: datet
         settles=f"The deadline was extended to {msg.day(deadline)}.",
         round=old_round,
     )
-    enqueue(session, notices.extended(ini, user_id, now))
+    cal = Calendars.of(session, [ini], now)
+    enqueue(session, notices.extended(ini, user_id, cal, now, last_call_with_extension(session, ini, cal, now)), cal)
     return f"{ini.reference} now has the deadline {msg.day(deadline)} (extension {ini.extensions}); reminders resume."
 
 

@@ -19,7 +19,7 @@ from bot.services import Refusal, record
 from bot.services.due import DueWork
 from bot.services.initiatives import pending_approval, require_owner_or_sponsor
 from bot.services.lifecycle import schedule
-from bot.services.outbox import enqueue
+from bot.services.outbox import enqueue, withdraw_unsent
 from bot.services.schedule import last_call_moment, next_nudge, nudges_passed
 from bot.services.workspaces import Calendars, today
 from bot.text import mention
@@ -87,6 +87,23 @@ def remind(session: Session, a: Approval, cal: Calendars, now: datetime) -> list
     # the person got it.)
     record(session, ini, None, "last_call" if kind == "last_call" else "nudged", now, touch=False, to=a.approver_id)
     return [_nudge(ini, a, cal, now, key, kind)]
+
+
+def last_call_with_extension(session: Session, ini: Initiative, cal: Calendars, now: datetime) -> set[int]:
+    """After an extension: the approvals whose last call for the new deadline is already due when the extension
+    reaches them. Its message is their last call (one last call per deadline): none follows it an hour later."""
+    at_once = set()
+    for a in ini.pending:
+        week, tz = cal.week(ini.team_id, a.approver_id), cal.tz(ini.team_id, a.approver_id)
+        arrives = week.next_working_moment(now, tz)
+        if last_call_moment(week, ini, tz) <= arrives:
+            a.last_call_sent, a.next_nudge_at = True, None
+            _remember_reminder(cal, ini.team_id, a.approver_id, arrives)
+            record(session, ini, None, "last_call", now, touch=False, to=a.approver_id)
+            at_once.add(a.id)
+    # A last call for an earlier deadline not yet sent (held for the approver's day) would say the wrong date.
+    withdraw_unsent(session, ini.team_id, [keys.last_calls(a.id) for a in ini.pending], now)
+    return at_once
 
 
 def one_a_day(session: Session, rows: list[dict], cal: Calendars, now: datetime) -> list[dict]:

@@ -129,3 +129,21 @@ def spent_buttons(session: Session, ini, people: set[str], now: datetime) -> lis
             execution_options={"synchronize_session": False},
         )
     return targets
+
+
+def withdraw_unsent(session: Session, team_id: str, prefixes: list[str], now: datetime) -> None:
+    """Messages whose key starts with one of these prefixes and that are still held (not sent, not being sent) are
+    never sent: what they say is out of date."""
+    if not prefixes:
+        return
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.team_id == team_id,
+            OutboxMessage.status == "pending",
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+            or_(*(OutboxMessage.key.startswith(p, autoescape=True) for p in prefixes)),
+        )
+        .values(status="skipped", error="out of date before it was sent"),
+        execution_options={"synchronize_session": False},
+    )
