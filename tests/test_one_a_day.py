@@ -41,6 +41,20 @@ def test_reminders_due_at_once_come_as_one_dm_with_each_initiatives_buttons(slac
     assert ("Approve", "approve") in buttons(combined)
 
 
+def test_reminders_due_later_the_same_day_join_the_one_that_goes_now(slack, gl, fake, clock):
+    slack.command("new Vendor switch approvers <@UALICE|a> sponsor <@USPONSOR|s> by 2026-12-23")  # Monday 10:00
+    clock.advance(hours=4)
+    slack.command("new Hiring plan approvers <@UALICE|a> sponsor <@USPONSOR|s> by 2026-12-23")  # Monday 14:00
+    sent = run_for(gl, fake, clock, days=5, step_minutes=30)  # their first reminders: Wednesday 10:00 and 14:00
+    reminded = [
+        (at.astimezone(BERLIN), references(m["text"]))
+        for at, ch, m in sent
+        if ch == "UALICE" and of_kind(gl, [m], *REMINDERS)
+    ]
+    wednesday, friday = datetime(2026, 12, 9, 10, 0, tzinfo=BERLIN), datetime(2026, 12, 11, 10, 0, tzinfo=BERLIN)
+    assert reminded == [(wednesday, ["GL-1", "GL-2"]), (friday, ["GL-1", "GL-2"])]  # one DM a day, both in it
+
+
 def test_a_manual_nudge_on_a_day_that_had_a_reminder_is_refused_with_its_time(slack, gl, fake, clock):
     slack.command("new Vendor switch approvers <@UALICE|a> sponsor <@USPONSOR|s> by 2026-12-23")
     run_for(gl, fake, clock, days=2.1)  # Alice's first reminder: Wednesday 9 December at 10:00 in Berlin

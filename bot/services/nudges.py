@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, selectinload
 
 from bot import keys, notices
 from bot.blocks import initiatives as msg
@@ -50,36 +50,39 @@ def _remember_reminder(cal: Calendars, team_id: str, user_id: str, at: datetime)
         person.last_reminder_at = at
 
 
-def remind(session: Session, a: Approval, cal: Calendars, now: datetime) -> list[dict]:
-    """The nudge or last call due to this approver now, at most one, inside their working hours."""
+def remind(session: Session, a: Approval, cal: Calendars, now: datetime, *, joining: bool = False) -> list[dict]:
+    """The nudge or last call due to this approver now, at most one, inside their working hours. `joining`: it is due
+    later on this working day and joins the reminder this person gets now (one DM a day, SPEC §3)."""
     ini = a.initiative
     ws, week, tz = cal.ws(ini.team_id), cal.week(ini.team_id, a.approver_id), cal.tz(ini.team_id, a.approver_id)
     working = week.next_working_moment(now, tz)
     upcoming = next_nudge(ws, week, ini, a, tz)
-    if upcoming is None or upcoming[0] > now or working > now:
+    later_today = joining and upcoming is not None and upcoming[0].astimezone(tz).date() == now.astimezone(tz).date()
+    if upcoming is None or (upcoming[0] > now and not later_today) or working > now:
         # Settings changed, or the bot was down past their working day: wait for the right moment.
         a.next_nudge_at = max(upcoming[0], working) if upcoming else None
         return []
     earlier = reminded_on_day(cal, ini.team_id, a.approver_id, now)
     if earlier is not None and earlier != now:  # `now`: a reminder of this very sweep, combined with this one
-        # One reminder per person per day: this one waits for their next working day (dropped if that is
-        # past the deadline: then the sponsor is asked instead).
+        # One reminder per person per day: today's DM has gone, so this one waits for their next working day
+        # (dropped if that is past the deadline: then the sponsor is asked instead).
         a.next_nudge_at = week.next_working_moment(
             week.start_of_day(week.next_business_day(now.astimezone(tz).date()), tz), tz
         )
         return []
+    due = max(now, upcoming[0])  # later today, for one that joins
     # Catching up after downtime: skip the reminders that were missed rather than send them all,
     # and the next one too if it falls within half an interval of this one (else: two in an hour).
-    if not a.last_call_sent and last_call_moment(week, ini, tz) <= now:
+    if not a.last_call_sent and last_call_moment(week, ini, tz) <= due:
         kind, key = "last_call", keys.last_call(a.id, ini.deadline)
         a.last_call_sent = True
-        a.nudges_sent = max(a.nudges_sent, nudges_passed(ws, week, a, tz, now))
+        a.nudges_sent = max(a.nudges_sent, nudges_passed(ws, week, a, tz, due))
     else:
         kind = "nudge"
-        a.nudges_sent = max(a.nudges_sent + 1, nudges_passed(ws, week, a, tz, now))
+        a.nudges_sent = max(a.nudges_sent + 1, nudges_passed(ws, week, a, tz, due))
         key = keys.nudge(a.id, a.nudges_sent)
     nxt = next_nudge(ws, week, ini, a, tz)
-    while nxt and nxt[1] == "nudge" and week.business_seconds(now, nxt[0], tz) < ws.nudge_every * DAY_SECONDS / 2:
+    while nxt and nxt[1] == "nudge" and week.business_seconds(due, nxt[0], tz) < ws.nudge_every * DAY_SECONDS / 2:
         a.nudges_sent += 1
         nxt = next_nudge(ws, week, ini, a, tz)
     a.next_nudge_at = nxt[0] if nxt else None
@@ -87,6 +90,39 @@ def remind(session: Session, a: Approval, cal: Calendars, now: datetime) -> list
     # the person got it.)
     record(session, ini, None, "last_call" if kind == "last_call" else "nudged", now, touch=False, to=a.approver_id)
     return [_nudge(ini, a, cal, now, key, kind)]
+
+
+def later_today(session: Session, rows: list[Approval], messages: list[dict], cal: Calendars, now: datetime) -> list:
+    """The pending approvals of the people reminded now whose reminder falls due later on their working day: they
+    join today's DM rather than wait for tomorrow (SPEC §3: reminders due to one person on one working day come as
+    one DM). Locked, like the batch; one query whatever the batch's size."""
+    people = {(m["team_id"], m["recipient"]) for m in messages}
+    stepped = {a.id for a in rows}
+    found = session.scalars(
+        select(Approval)
+        .join(Initiative)
+        .where(
+            Initiative.status == Status.OPEN,
+            Approval.decision == Decision.PENDING,
+            Approval.next_nudge_at > now,
+            Approval.next_nudge_at < now + timedelta(days=1),
+            or_(
+                *(
+                    (Initiative.team_id == team) & Approval.approver_id.in_({u for t, u in people if t == team})
+                    for team in {t for t, _ in people}
+                )
+            ),
+        )
+        .options(selectinload(Approval.initiative).selectinload(Initiative.approvals))
+        .with_for_update(of=Approval, skip_locked=True)
+    )
+    return [
+        a
+        for a in found
+        if a.id not in stepped
+        and a.next_nudge_at.astimezone(tz := cal.tz(a.initiative.team_id, a.approver_id)).date()
+        == now.astimezone(tz).date()
+    ]
 
 
 def last_call_with_extension(session: Session, ini: Initiative, cal: Calendars, now: datetime) -> set[int]:
@@ -139,6 +175,7 @@ REMINDERS = DueWork(
     batch=500,
     written=("nudges_sent", "last_call_sent", "next_nudge_at"),
     combine=one_a_day,
+    joins=later_today,
 )
 
 
