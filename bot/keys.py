@@ -87,6 +87,11 @@ def reminders(person: str, day: date, first_key: str) -> str:
     return f"reminders:{person}:{day.isoformat()}:{first_key}"
 
 
+def day_digest(person: str, day: date, first_key: str) -> str:
+    """The DMs of one person's working day as one (digest on): one per person, day and the first message in it."""
+    return f"digest:{person}:{day.isoformat()}:{first_key}"
+
+
 def manual_nudge(approval_id: int, day: date) -> str:
     """The owner's or sponsor's reminder: one per approval and day."""
     return f"manual:{approval_id}:{day.isoformat()}"

@@ -13,6 +13,7 @@ from bot import keys
 from bot.blocks import initiatives as msg
 from bot.blocks.common import context, section
 from bot.blocks.common import message as payload
+from bot.blocks.digest import without_buttons
 from bot.calendar import describe_wait, zone
 from bot.services.outbox import message as row
 from bot.services.workspaces import Calendars
@@ -99,26 +100,27 @@ def settled_requests(ini: Initiative, now: datetime, verdicts: dict[int, str]) -
 
 
 def buttons_spent(
-    ini: Initiative, targets: list[tuple[str, str]], verdicts: dict[str, str], now: datetime
+    ini: Initiative, targets: list[tuple[str, str, dict | None]], verdicts: dict[str, str], now: datetime
 ) -> list[dict]:
-    """Replace the buttons of earlier messages ((recipient, outbox key) each) with a short record of what happened
-    ({person: verdict})."""
+    """Replace the buttons of earlier messages ((recipient, outbox key, payload of one of several initiatives) each)
+    with a short record of what happened ({person: verdict}); one of several initiatives keeps its text."""
     return [
         _to(
             ini,
             keys.buttons_spent(key),
             person,
             msg.answered(ini, verdicts[person])
-            if not key.startswith("reminders:")
-            else payload(
-                f"{ini.reference}: {verdicts[person]}",
-                [section(f"{msg.title_of(ini)}: {verdicts[person]}\nYour App Home lists what still waits on you.")],
+            if several is None
+            else without_buttons(
+                several,
+                f"{msg.title_of(ini)}: {verdicts[person]} The buttons here are gone; your App Home lists what still "
+                "waits on you.",
             ),
             now,
             method="chat.update",
             target_key=key,
         )
-        for person, key in targets
+        for person, key, several in targets
     ]
 
 

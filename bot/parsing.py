@@ -23,7 +23,7 @@ USAGE = {
     "withdraw": "/greenlight withdraw GL-12 [reason]",
     "summary": "/greenlight summary",
     "settings": "/greenlight settings [<key> <value> | history]",
-    "me": "/greenlight me [<key> <value>]",
+    "me": "/greenlight me [<key> <value>]  (working-hours, working-days, holidays, digest on|off)",
     "snooze": "/greenlight snooze GL-12 [N days | until YYYY-MM-DD]",
     "export": "/greenlight export [csv|json] [mine|all]",
     "stats": "/greenlight stats [30|90|365]",

@@ -239,6 +239,8 @@ class Person(Base):
     # When their last reminder (scheduled or manual, about any initiative) was delivered or is held for:
     # at most one reminder per person per working day (SPEC §3).
     last_reminder_at: Mapped[datetime | None]
+    # `/greenlight me digest on`: at most one Greenlight DM per working day; the rest joins the next one (SPEC §3).
+    digest: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class OutboxMessage(Base):

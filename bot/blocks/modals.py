@@ -98,8 +98,9 @@ def submitted_text(view: dict, block_id: str) -> str:
 CALENDAR_FIELDS = {"working-hours": "Working hours", "working-days": "Working days", "holidays": "Public holidays"}
 
 
-def my_calendar(own: dict[str, str | None], workspace_values: dict[str, str]) -> dict:
-    """The App Home's form of `/greenlight me`: each key as typed, empty to follow the workspace's (shown)."""
+def my_calendar(own: dict, workspace_values: dict[str, str]) -> dict:
+    """The App Home's form of `/greenlight me`: each calendar key as typed, empty to follow the workspace's (shown),
+    and the digest as a choice."""
     blocks = [
         {
             "type": "section",
@@ -123,4 +124,32 @@ def my_calendar(own: dict[str, str | None], workspace_values: dict[str, str]) ->
         if own.get(key) is not None:
             field["element"]["initial_value"] = own[key] or "none"
         blocks.append(field)
+    choices = [option(label, value) for value, label in DIGEST_CHOICES.items()]
+    blocks.append(
+        {
+            "type": "input",
+            "block_id": DIGEST,
+            "label": {"type": "plain_text", "text": "Greenlight's DMs"},
+            "element": {
+                "type": "static_select",
+                "action_id": DIGEST,
+                "options": choices,
+                "initial_option": choices[0 if own.get(DIGEST) else 1],
+            },
+        }
+    )
     return modal(View.MY_CALENDAR, "My calendar", blocks, "me", "Save")
+
+
+DIGEST = "digest"
+DIGEST_CHOICES = {"on": "At most one a day (digest)", "off": "As they come"}
+
+
+def option(label: str, value: str) -> dict:
+    return {"text": {"type": "plain_text", "text": label}, "value": value}
+
+
+def submitted_choice(view: dict, block_id: str) -> str:
+    """The value of the option chosen in a select of a submitted view ('' if none)."""
+    chosen = view["state"]["values"].get(block_id, {}).get(block_id, {}).get("selected_option") or {}
+    return chosen.get("value") or ""

@@ -59,6 +59,7 @@ def register(app, gl) -> None:
         """The App Home's calendar form: every key saved in one transaction, or each problem on its field."""
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         typed = {key: submitted_text(view, key) for key in modals.CALENDAR_FIELDS}
+        typed[modals.DIGEST] = modals.submitted_choice(view, modals.DIGEST) or "off"
         try:
             said = gl.act(lambda s, now: personal.save_form(s, team_id, user_id, typed, now))
         except personal.FormInvalid as e:

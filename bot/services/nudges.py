@@ -19,7 +19,7 @@ from bot.services import Refusal, record
 from bot.services.due import DueWork
 from bot.services.initiatives import pending_approval, require_owner_or_sponsor
 from bot.services.lifecycle import schedule
-from bot.services.outbox import enqueue, withdraw_unsent
+from bot.services.outbox import dm_went_out, enqueue, withdraw_unsent
 from bot.services.schedule import last_call_moment, next_nudge, nudges_passed
 from bot.services.workspaces import Calendars, today
 from bot.text import mention
@@ -63,9 +63,12 @@ def remind(session: Session, a: Approval, cal: Calendars, now: datetime, *, join
         a.next_nudge_at = max(upcoming[0], working) if upcoming else None
         return []
     earlier = reminded_on_day(cal, ini.team_id, a.approver_id, now)
-    if earlier is not None and earlier != now:  # `now`: a reminder of this very sweep, combined with this one
-        # One reminder per person per day: today's DM has gone, so this one waits for their next working day
-        # (dropped if that is past the deadline: then the sponsor is asked instead).
+    person = cal.person(ini.team_id, a.approver_id)
+    if (earlier is not None and earlier != now) or (  # `now`: a reminder of this very sweep, combined with this one
+        person is not None and person.digest and dm_went_out(session, cal, ini.team_id, a.approver_id, now, now)
+    ):
+        # One reminder per person per day (with `digest on`, one DM): today's has gone, so this one waits for their
+        # next working day, fresh (dropped if that is past the deadline: then the sponsor is asked instead).
         a.next_nudge_at = week.next_working_moment(
             week.start_of_day(week.next_business_day(now.astimezone(tz).date()), tz), tz
         )
@@ -205,16 +208,13 @@ def manual_nudge(session: Session, ini: Initiative, user_id: str, _text: str, no
             "gets at most one reminder a day. Nothing was sent."
         )
     ini.last_manual_nudge_on = day
-    enqueue(
-        session,
-        [
-            _nudge(ini, a, cal, now, keys.manual_nudge(a.id, day), "manual", not_before=arrives[a.approver_id])
-            for a in pending
-        ],
-        cal,
-    )
-    for a in pending:
-        _remember_reminder(cal, ini.team_id, a.approver_id, arrives[a.approver_id])
+    rows = [
+        _nudge(ini, a, cal, now, keys.manual_nudge(a.id, day), "manual", not_before=arrives[a.approver_id])
+        for a in pending
+    ]
+    enqueue(session, rows, cal)
+    for a, r in zip(pending, rows, strict=True):  # when it arrives: in their working time, in their day's one DM
+        _remember_reminder(cal, ini.team_id, a.approver_id, r["next_attempt_at"])
     record(session, ini, user_id, "manual_nudge", now, approvers=[a.approver_id for a in pending])
     names = ", ".join(mention(a.approver_id) for a in pending)
     skipped = f" Not {got}." if had else ""
