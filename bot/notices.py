@@ -335,14 +335,16 @@ def sponsor_question(ini: Initiative, waits: list, *, again: bool, report_due: d
     return msg.sponsor_decision(fallback, text, ini)
 
 
-def sponsor_asked(ini: Initiative, cal: Calendars, waits: list, now: datetime, *, again: bool) -> list[dict]:
-    """The sponsor's question, first or again, in the sponsor's working hours; at the first, the owner is told."""
+def sponsor_asked(
+    ini: Initiative, cal: Calendars, waits: list, now: datetime, asked_at: datetime, *, again: bool
+) -> list[dict]:
+    """The sponsor's question, first or again, arriving `asked_at` (their working hours, their digest); at the first,
+    the owner is told when that is."""
     key = (
         keys.sponsor_asked_again(ini.id, ini.extensions, ini.sponsor_asks)
         if again
         else keys.escalation(ini.id, ini.extensions)
     )
-    asked_at = cal.working_moment(ini.team_id, ini.sponsor_id, now)
     ws = cal.ws(ini.team_id)
     report_due = cal.week(ini.team_id).add_business_days(asked_at.astimezone(zone(ws.timezone)).date(), ws.report_after)
     rows = [

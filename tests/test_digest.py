@@ -106,3 +106,22 @@ def test_answers_to_what_she_does_come_at_once_and_spent_buttons_leave_her_next_
     slack.command("approve GL-3", user="UALICE")  # a button of the digest she got is spent: that DM loses its buttons
     run_for(gl, fake, clock, days=0.1)
     assert [r for r in live_buttons(gl) if r[0] == "UALICE"] == []
+
+
+def test_a_text_that_names_when_a_digest_sponsor_is_asked_gives_the_real_day(slack, gl, fake, clock):
+    slack.command("me digest on", user="UBOB")  # the sponsor works in Los Angeles
+    reply = slack.command("new Vendor switch approvers <@UALICE|a> sponsor <@UBOB|b> by 2026-12-11")
+    assert references(reply["text"]) == ["GL-1"]
+    clock.set(datetime(2026, 12, 11, 19, 0, tzinfo=BERLIN))  # Friday 10:00 in Los Angeles
+    slack.command("new Hiring plan approvers <@UALICE|a> sponsor <@UBOB|b> by 2026-12-23")  # told: his DM of Friday
+    run_for(gl, fake, clock, days=3)  # GL-1 escalates at midnight in Berlin: Friday 15:00 in Los Angeles
+    [owner_told] = [m for m in slack.dms("UOWNER") if "deadline passed" in m["text"]]
+    assert "Mon 14 Dec 2026 at 09:00" in text_of(owner_told)  # not Friday: he had his one DM that day
+    with gl.transaction() as s:
+        sent_at = s.scalar(
+            select(OutboxMessage.sent_at).where(
+                OutboxMessage.key.like("%escalation:1:0"), OutboxMessage.status == "sent"
+            )
+        )
+    la = zone("America/Los_Angeles")
+    assert sent_at.astimezone(la) == datetime(2026, 12, 14, 9, 0, tzinfo=la)  # and that is when he is asked

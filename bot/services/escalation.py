@@ -20,7 +20,7 @@ from bot.services.initiatives import (
 )
 from bot.services.lifecycle import move, require_asking
 from bot.services.nudges import last_call_with_extension
-from bot.services.outbox import enqueue
+from bot.services.outbox import arrival, enqueue
 from bot.services.overview import waits_of
 from bot.services.workspaces import Calendars, today, work_week, workspace
 from bot.text import mention
@@ -32,7 +32,8 @@ def escalate(session: Session, ini: Initiative, cal: Calendars, now: datetime) -
     """The deadline day has ended with approvals pending: the sponsor is asked to decide, the owner told."""
     move(session, ini, Status.ESCALATED, now, cal, actor=None, event="escalated", to=ini.sponsor_id)
     ini.sponsor_asks = 1
-    return notices.sponsor_asked(ini, cal, waits_of(session, [ini], now, cal=cal)[ini.id], now, again=False)
+    asked_at = arrival(session, cal, ini.team_id, ini.sponsor_id, now)
+    return notices.sponsor_asked(ini, cal, waits_of(session, [ini], now, cal=cal)[ini.id], now, asked_at, again=False)
 
 
 def ask_sponsor_again(session: Session, ini: Initiative, cal: Calendars, now: datetime) -> list[dict]:
@@ -44,7 +45,8 @@ def ask_sponsor_again(session: Session, ini: Initiative, cal: Calendars, now: da
         ini.team_id, ini.sponsor_id, now, cal.ws(ini.team_id).sponsor_every
     )
     record(session, ini, None, "sponsor_asked", now, to=ini.sponsor_id)
-    return notices.sponsor_asked(ini, cal, waits_of(session, [ini], now, cal=cal)[ini.id], now, again=True)
+    asked_at = arrival(session, cal, ini.team_id, ini.sponsor_id, now)
+    return notices.sponsor_asked(ini, cal, waits_of(session, [ini], now, cal=cal)[ini.id], now, asked_at, again=True)
 
 
 def remind_report(session: Session, ini: Initiative, cal: Calendars, now: datetime) -> list[dict]:

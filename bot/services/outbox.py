@@ -111,14 +111,26 @@ def dm_went_out(session: Session, cal: Calendars, team_id: str, user_id: str, at
     )
 
 
+def arrival(session: Session, cal: Calendars, team_id: str, user_id: str, now: datetime) -> datetime:
+    """When a DM written now reaches this person: in their working time, and with `digest on` not on a day that
+    already had one (for texts that name that moment)."""
+    return _their_day(session, cal, team_id, user_id, cal.working_moment(team_id, user_id, now), now)
+
+
+def _their_day(session: Session, cal: Calendars, team_id: str, user_id: str, at: datetime, now: datetime) -> datetime:
+    """`at`, or with `digest on` the start of their next working day if a DM already reached them on `at`'s."""
+    person = cal.person(team_id, user_id)
+    if person is None or not person.digest or not dm_went_out(session, cal, team_id, user_id, at, now):
+        return at
+    week, tz = cal.week(team_id, user_id), cal.tz(team_id, user_id)
+    return week.next_working_moment(week.start_of_day(week.next_business_day(at.astimezone(tz).date()), tz), tz)
+
+
 def _into_their_day(session: Session, r: dict, cal: Calendars) -> None:
     team_id, person, now = r["team_id"], r["recipient"], r["created_at"]
     if session.scalar(select(OutboxMessage.id).where(OutboxMessage.team_id == team_id, OutboxMessage.key == r["key"])):
         return  # created already: once
-    if dm_went_out(session, cal, team_id, person, r["next_attempt_at"], now):
-        week, tz = cal.week(team_id, person), cal.tz(team_id, person)
-        day = week.next_business_day(r["next_attempt_at"].astimezone(tz).date())
-        r["next_attempt_at"] = week.next_working_moment(week.start_of_day(day, tz), tz)
+    r["next_attempt_at"] = _their_day(session, cal, team_id, person, r["next_attempt_at"], now)
     start, end = _day_of(cal, team_id, person, r["next_attempt_at"])
     held = session.scalars(
         select(OutboxMessage)
