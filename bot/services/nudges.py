@@ -19,7 +19,7 @@ from bot.services import Refusal, record
 from bot.services.due import DueWork
 from bot.services.initiatives import pending_approval, require_owner_or_sponsor
 from bot.services.lifecycle import schedule
-from bot.services.outbox import dm_went_out, enqueue, withdraw_unsent
+from bot.services.outbox import arrival, dm_went_out, enqueue, withdraw_unsent
 from bot.services.schedule import last_call_moment, next_nudge, nudges_passed
 from bot.services.workspaces import Calendars, today
 from bot.text import mention
@@ -134,7 +134,7 @@ def last_call_with_extension(session: Session, ini: Initiative, cal: Calendars, 
     at_once = set()
     for a in ini.pending:
         week, tz = cal.week(ini.team_id, a.approver_id), cal.tz(ini.team_id, a.approver_id)
-        arrives = week.next_working_moment(now, tz)
+        arrives = arrival(session, cal, ini.team_id, a.approver_id, now)
         if last_call_moment(week, ini, tz) <= arrives:
             a.last_call_sent, a.next_nudge_at = True, None
             _remember_reminder(cal, ini.team_id, a.approver_id, arrives)

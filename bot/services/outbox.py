@@ -60,9 +60,9 @@ COMBINED_STATUS = "combined"
 
 
 def _is_dm(r: dict) -> bool:
-    return (
-        r["method"] == "chat.postMessage" and not r.get("target_key") and r["recipient"][:1] in "UW"
-    ) and "," not in r["recipient"]
+    """A new post to one person (not a channel, not a conversation of several, not a reply or an update)."""
+    to = r["recipient"]
+    return r["method"] == "chat.postMessage" and not r.get("target_key") and to[:1] in "UW" and "," not in to
 
 
 def one_dm_a_day(session: Session, rows: list[dict], cal: Calendars | None) -> list[dict]:
@@ -97,9 +97,9 @@ def dm_went_out(session: Session, cal: Calendars, team_id: str, user_id: str, at
                 OutboxMessage.target_key.is_(None),
                 or_(
                     and_(OutboxMessage.status == "sent", OutboxMessage.sent_at >= start, OutboxMessage.sent_at < end),
-                    and_(
+                    and_(  # being sent, or tried already (Slack may have it)
                         OutboxMessage.status == "pending",
-                        OutboxMessage.claimed_until >= now,
+                        or_(OutboxMessage.claimed_until >= now, OutboxMessage.channel.is_not(None)),
                         OutboxMessage.next_attempt_at >= start,
                         OutboxMessage.next_attempt_at < end,
                     ),
@@ -143,6 +143,7 @@ def _into_their_day(session: Session, r: dict, cal: Calendars) -> None:
             OutboxMessage.next_attempt_at >= start,
             OutboxMessage.next_attempt_at < end,
             or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+            OutboxMessage.channel.is_(None),  # never tried: it cannot have reached Slack
         )
         .order_by(OutboxMessage.id)
         .limit(1)
