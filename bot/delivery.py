@@ -277,7 +277,8 @@ class Sender:
                         OutboxMessage.team_id == msg.team_id, OutboxMessage.key == msg.target_key
                     )
                 )
-                if target is None or target.status in ("undeliverable", "failed", "skipped"):
+                # A message combined into a day's DM was never sent as such: that DM is updated on its own.
+                if target is None or target.status in ("undeliverable", "failed", "skipped", "combined"):
                     msg.status, msg.claimed_until, msg.claim_token = "skipped", None, None
                     msg.error = "target message was never delivered"
                     metrics.delivered("skipped")

@@ -11,35 +11,44 @@ import logging
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
-from bot.blocks.home import home
+from bot.blocks.home import home, setup_checklist
 from bot.people import refresh_people
-from bot.services import overview
+from bot.services import overview, settings
 from bot.services.workspaces import workspace
 from storage.models import Initiative, Person
 
 log = logging.getLogger(__name__)
 
 
-def publish(gl, team_id: str, user_id: str, notice: str | None = None) -> None:
-    """Build this person's Home from the database now and publish it (a notice goes on top)."""
+def publish(gl, team_id: str, user_id: str, notice: str | None = None, *, first_visit: bool = False) -> None:
+    """Build this person's Home from the database now and publish it (a notice goes on top); on their first visit it
+    says how Greenlight works, and a workspace admin sees what is left to set up."""
     with gl.transaction() as session:
         now = gl.clock.now()
-        workspace(session, team_id, now=now, default_tz=gl.config.timezone)
-        view = home(overview.mine(session, team_id, user_id, now, size=overview.HOME_ROWS), notice)
+        ws = workspace(session, team_id, now=now, default_tz=gl.config.timezone)
+        setup = []
+        if settings.may_change(session, team_id, user_id, gl.config.admins):
+            person = session.get(Person, (team_id, user_id))
+            own_tz = person.tz if person and person.tz != "UTC" else "Europe/Berlin"  # theirs, as the example
+            setup = setup_checklist(settings.not_set_up(session, ws), own_tz)
+        mine = overview.mine(session, team_id, user_id, now, size=overview.HOME_ROWS)
+        view = home(mine, notice, first_visit=first_visit, setup=setup)
     gl.client_for(team_id).views_publish(user_id=user_id, view=view)
 
 
 def opened(gl, client, team_id: str, user_id: str) -> None:
-    """Someone opened their Home: remember it, so that later changes refresh it, and publish it."""
+    """Someone opened their Home: remember the first time, so that later changes refresh it, and publish it (the
+    first time with how Greenlight works)."""
     refresh_people(gl, client, team_id, [user_id])
 
-    def remember(session, now):
+    def first_visit(session, now) -> bool:
         person = session.get(Person, (team_id, user_id))
-        if person is not None:
-            person.home_opened_at = now
+        if person is None or person.home_opened_at is not None:
+            return False
+        person.home_opened_at = now
+        return True
 
-    gl.act(remember)
-    publish(gl, team_id, user_id)
+    publish(gl, team_id, user_id, first_visit=gl.act(first_visit))
 
 
 def refresh(gl, initiative_ids, notices: dict[tuple[str, str], str]) -> None:

@@ -92,9 +92,19 @@ def last_call(approval_id: int, deadline: date) -> str:
     return f"lastcall:{approval_id}:{deadline.isoformat()}"
 
 
+def last_calls(approval_id: int) -> str:
+    """What every last call of one approval's key starts with, whatever its deadline."""
+    return f"lastcall:{approval_id}:"
+
+
 def reminders(person: str, day: date, first_key: str) -> str:
     """Several reminders due to one person at once, as one DM: one per person, day and first reminder in it."""
     return f"reminders:{person}:{day.isoformat()}:{first_key}"
+
+
+def day_digest(person: str, day: date, first_key: str) -> str:
+    """The DMs of one person's working day as one (digest on): one per person, day and the first message in it."""
+    return f"digest:{person}:{day.isoformat()}:{first_key}"
 
 
 def manual_nudge(approval_id: int, day: date) -> str:

@@ -13,8 +13,9 @@ from bot import keys, stages
 from bot.blocks import initiatives as msg
 from bot.blocks.common import actions, button, context, section
 from bot.blocks.common import message as payload
+from bot.blocks.digest import without_buttons
 from bot.blocks.ids import Action
-from bot.calendar import zone
+from bot.calendar import describe_wait, zone
 from bot.services.outbox import message as row
 from bot.services.workspaces import Calendars
 from bot.text import escape, mention
@@ -161,26 +162,27 @@ def settled_requests(ini: Initiative, now: datetime, verdicts: dict[int, str]) -
 
 
 def buttons_spent(
-    ini: Initiative, targets: list[tuple[str, str]], verdicts: dict[str, str], now: datetime
+    ini: Initiative, targets: list[tuple[str, str, dict | None]], verdicts: dict[str, str], now: datetime
 ) -> list[dict]:
-    """Replace the buttons of earlier messages ((recipient, outbox key) each) with a short record of what happened
-    ({person: verdict})."""
+    """Replace the buttons of earlier messages ((recipient, outbox key, payload of one of several initiatives) each)
+    with a short record of what happened ({person: verdict}); one of several initiatives keeps its text."""
     return [
         _to(
             ini,
             keys.buttons_spent(key),
             person,
             msg.answered(ini, verdicts[person])
-            if not key.startswith("reminders:")
-            else payload(
-                f"{ini.reference}: {verdicts[person]}",
-                [section(f"{msg.title_of(ini)}: {verdicts[person]}\nYour App Home lists what still waits on you.")],
+            if several is None
+            else without_buttons(
+                several,
+                f"{msg.title_of(ini)}: {verdicts[person]} The buttons here are gone; your App Home lists what still "
+                "waits on you.",
             ),
             now,
             method="chat.update",
             target_key=key,
         )
-        for person, key in targets
+        for person, key, several in targets
     ]
 
 
@@ -555,20 +557,21 @@ def sponsor_asked(
     cal: Calendars,
     waits: list,
     now: datetime,
+    asked_at: datetime,
     *,
     again: bool,
     stand_in: str | None = None,
     back: datetime | None = None,
 ) -> list[dict]:
-    """The sponsor's question, first or again, in the sponsor's working hours; at the first, the owner is told.
-    While the sponsor is away it goes to their delegate (`stand_in`), or waits for their return (`back`)."""
+    """The sponsor's question, first or again, arriving `asked_at` (in the working hours of whoever decides, after
+    their digest); at the first, the owner is told when that is. While the sponsor is away it goes to their
+    delegate (`stand_in`), or waits for their return (`back`)."""
     key = (
         keys.sponsor_asked_again(ini.id, ini.extensions, ini.sponsor_asks, ini.round)
         if again
         else keys.escalation(ini.id, ini.extensions, ini.round)
     )
     decider = stand_in or ini.sponsor_id
-    asked_at = max(cal.working_moment(ini.team_id, decider, now), back or now)
     ws = cal.ws(ini.team_id)
     report_due = cal.week(ini.team_id).add_business_days(asked_at.astimezone(zone(ws.timezone)).date(), ws.report_after)
     rows = [
@@ -750,21 +753,27 @@ def proceeding(ini: Initiative, actor: str, note: str, pending: list[Approval], 
     return rows
 
 
-def extended(ini: Initiative, actor: str, now: datetime) -> list[dict]:
-    """A new deadline: pending approvers get it with their buttons, the owner and sponsor are told."""
+def extended(ini: Initiative, actor: str, cal: Calendars, now: datetime, last_calls: set[int]) -> list[dict]:
+    """A new deadline: pending approvers get it with their buttons (as their last call when that is already due:
+    `last_calls`, approval ids), the owner and sponsor are told."""
     text = f"{mention(actor)} extended the deadline of {msg.title_of(ini)} to *{msg.day(ini.deadline)}*."
-    rows = [
-        _to(
-            ini,
-            keys.extended(ini.id, a.approver_id, ini.extensions),
-            a.approver_id,
-            msg.message_with_buttons(
+    rows = []
+    for a in ini.pending:
+        if a.id in last_calls:
+            tz = cal.tz(ini.team_id, a.approver_id)
+            waited = describe_wait(cal.week(ini.team_id, a.approver_id).business_seconds(a.requested_at, now, tz))
+            body = msg.message_with_buttons(
+                f"{ini.reference}: new deadline {msg.day(ini.deadline)}; last call, waiting on you for {waited}",
+                f"*Last call*: {text} It has waited on you for *{waited}*. At the end of {msg.day(ini.deadline)}, "
+                f"{mention(ini.sponsor_id)} will be asked whether to proceed without your sign-off.",
+                ini,
+            )
+            rows.append(_to(ini, keys.last_call(a.id, ini.deadline), a.approver_id, body, now))
+        else:
+            body = msg.message_with_buttons(
                 f"{ini.reference}: new deadline {msg.day(ini.deadline)}", text + " Your sign-off is still needed.", ini
-            ),
-            now,
-        )
-        for a in ini.pending
-    ]
+            )
+            rows.append(_to(ini, keys.extended(ini.id, a.approver_id, ini.extensions), a.approver_id, body, now))
     return rows + [
         _to(
             ini,

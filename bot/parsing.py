@@ -29,7 +29,7 @@ USAGE = {
     "withdraw": "/greenlight withdraw GL-12 [reason]",
     "summary": "/greenlight summary",
     "settings": "/greenlight settings [<key> <value> | history]",
-    "me": "/greenlight me [<key> <value>]",
+    "me": "/greenlight me [<key> <value>]  (working-hours, working-days, holidays, digest on|off)",
     "away": "/greenlight me away until YYYY-MM-DD [delegate @person] | /greenlight me away off",
     "snooze": "/greenlight snooze GL-12 [N days | until YYYY-MM-DD]",
     "resubmit": "/greenlight resubmit GL-12 <what changed> [by YYYY-MM-DD | in N days] [fresh]",

@@ -265,7 +265,7 @@ class Person(Base):
         default=False, server_default=false()
     )  # Slack's is_restricted or is_ultra_restricted
     fetched_at: Mapped[datetime]
-    home_opened_at: Mapped[datetime | None]  # set once they open the App Home: only then is it kept fresh
+    home_opened_at: Mapped[datetime | None]  # when they first opened the App Home: only then is it kept fresh
     # Their own calendar (`/greenlight me`), never touched by a refresh from Slack; NULL follows the workspace.
     working_hours: Mapped[str | None] = mapped_column(String(11))
     working_days: Mapped[str | None] = mapped_column(String(40))
@@ -273,6 +273,8 @@ class Person(Base):
     # When their last reminder (scheduled or manual, about any initiative) was delivered or is held for:
     # at most one reminder per person per working day (SPEC §3).
     last_reminder_at: Mapped[datetime | None]
+    # `/greenlight me digest on`: at most one Greenlight DM per working day; the rest joins the next one (SPEC §3).
+    digest: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class Template(Base):

@@ -4,9 +4,9 @@ the sponsor's App Home shows the decision that waits on her."""
 
 from __future__ import annotations
 
-from tests.facts import bold, days, mentions, of_kind, parts, references
+from tests.facts import bold, channels, days, mentions, of_kind, parts, references
 from tests.slack_driver import buttons, text_of
-from tests.story import open_home, run_for
+from tests.story import counts, open_home, run_for, status
 
 NEW = "new Vendor switch approvers <@UALICE|a> <@UOTHER|o> sponsor <@USPONSOR|s> by 2026-12-11"
 
@@ -53,12 +53,23 @@ def test_the_escalation_says_what_each_choice_does_and_irreversible_ones_ask_fir
     assert {"proceed", "withdraw"} <= set(confirms(home))
 
 
-def test_the_reject_form_names_everyone_who_reads_the_reason(slack, gl, fake):
+def test_the_reject_form_is_the_confirmation_and_names_everyone_who_reads_the_reason(slack, gl, fake, clock):
     slack.command(NEW)
+    before = counts(gl)
     slack.click("reject", "1", "UALICE")
     view = fake.calls("views.open")[-1].args["view"]
-    said = " ".join(str(b) for b in view["blocks"])
-    assert "the channel" in said and "the sponsor" in said
+    said = view["blocks"][0]["text"]["text"]
+    assert set(mentions(said)) == {"UOWNER", "USPONSOR"} and channels(said) == ["CGENERAL"]  # who reads the reason
+    assert "cannot be undone" in said and "ends it for everyone" in bold(said)  # what it will do
+    assert (view["submit"]["text"], view["close"]["text"]) == ("Reject", "Cancel")
+    assert counts(gl) == before and status(gl) == "open"  # nothing happens before the form is submitted
+
+    # Once the sponsor decided to proceed, the same button records an objection: the form says so.
+    run_for(gl, fake, clock, days=7)
+    slack.command("proceed GL-1 go", user="USPONSOR")
+    slack.click("reject", "1", "UOTHER")
+    said = fake.calls("views.open")[-1].args["view"]["blocks"][0]["text"]["text"]
+    assert "objection" in bold(said) and "does not stop" in said and set(mentions(said)) == {"UOWNER", "USPONSOR"}
 
 
 def test_help_explains_the_roles_with_an_example_per_command_and_no_raw_placeholders(slack):

@@ -119,6 +119,26 @@ def test_migrate_records_and_upgrades_a_database_that_has_the_tables_but_no_revi
     assert_works(empty, fake)
 
 
+def test_0009_gives_everyone_already_there_the_digest_off_and_can_be_undone(empty):
+    build_at(empty, "0008")
+    with empty.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO people (team_id, user_id, display_name, tz, is_bot, deleted, is_admin, is_guest, "
+                "fetched_at, holidays) VALUES ('T1', 'UALICE', 'alice', 'Europe/Paris', false, false, false, false, "
+                "'2026-12-07 09:00:00', 'FR')"
+            )
+        )
+    migrate(empty)
+    assert schema_diff(empty) == []
+    with empty.connect() as conn:
+        assert conn.execute(text("SELECT holidays, digest FROM people")).one() == ("FR", False)
+    command.downgrade(alembic_config(empty), "0008")
+    assert "digest" not in {c["name"] for c in inspect(empty).get_columns("people")}
+    command.upgrade(alembic_config(empty), "head")
+    assert schema_diff(empty) == []
+
+
 def released() -> dict[str, str]:
     """{file under migrations/: its sha256} of every released revision, from migrations/released.sha256."""
     lines = (MIGRATIONS / "released.sha256").read_text().splitlines()

@@ -1,7 +1,8 @@
 """Six weeks of one initiative as its users live it (the issue's "done when"): a sales manager in Berlin, approvers
 in Paris, New York and Tokyo with their own public holidays, a VP in Berlin as sponsor. No proactive message
 arrives outside its recipient's working hours or on their holidays, nobody gets two reminders on one day, the
-sponsor is told at registration, and no spent button is left at the end."""
+sponsor is told at registration, and no spent button is left at the end. The sales manager and New York have
+`digest on`: neither ever gets two DMs on one day (without it, each would, on some days)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ PEOPLE = {  # user: (time zone, their own holidays, as they set them with /green
     "UOWNER": ("Europe/Berlin", None),
     "USPONSOR": ("Europe/Berlin", None),
 }
+DIGEST = {"UOWNER", "UNEWYORK"}  # at most one Greenlight DM a working day
 WORKSPACE = ("Europe/Berlin", "DE")
 REMINDERS = ("nudge", "lastcall", "manual", "reminders")
 
@@ -32,6 +34,8 @@ def test_six_weeks_respect_everyones_day(slack, gl, fake, clock):
         fake.add_user(user, name=user[1:].lower(), tz=tz)
         if holidays:
             assert holidays in slack.command(f"me holidays {holidays}", user=user)["text"]
+        if user in DIGEST:
+            assert "at most one" in slack.command("me digest on", user=user)["text"]
 
     # Monday 7 December 2026, 10:00 in Berlin: the sales manager registers.
     reply = slack.command(
@@ -55,7 +59,7 @@ def test_six_weeks_respect_everyones_day(slack, gl, fake, clock):
             )
         ).all()
     workspace_week = WorkWeek(holidays_country=WORKSPACE[1])
-    reminders = Counter()
+    reminders, dms = Counter(), Counter()
     for key, recipient, sent_at in delivered:
         tz, holidays = PEOPLE.get(recipient, WORKSPACE)  # a channel: the workspace's calendar
         week = WorkWeek(holidays_country=holidays or WORKSPACE[1]) if recipient in PEOPLE else workspace_week
@@ -64,8 +68,17 @@ def test_six_weeks_respect_everyones_day(slack, gl, fake, clock):
         assert time(9) <= local.time() < time(17), (key, recipient, local)
         if key.split(":")[0] in REMINDERS:
             reminders[recipient, local.date()] += 1
+        dms[recipient, local.date()] += 1
     assert reminders and max(reminders.values()) == 1, reminders  # nobody got two reminders on one day
     assert {r for r, _ in reminders} == {"UNEWYORK", "UTOKYO", "UPARIS"}
+    assert max(n for (r, _), n in dms.items() if r in DIGEST) == 1  # digest on: one DM a working day at most
+    with gl.transaction() as s:
+        theirs = dict(
+            s.execute(select(OutboxMessage.key, OutboxMessage.status).where(OutboxMessage.recipient.in_(DIGEST))).all()
+        )
+        combined = s.scalars(select(OutboxMessage.target_key).where(OutboxMessage.status == "combined")).all()
+    assert "pending" not in theirs.values() and combined  # everything reached them: alone, or in a day's digest
+    assert all(theirs[digest] == "sent" for digest in combined)
     # Holidays seen: no Tokyo DM on Coming of Age Day, none in New York on New Year's Day.
     assert not [
         k for k, r, at in delivered if r == "UTOKYO" and at.astimezone(zone("Asia/Tokyo")).date() == date(2027, 1, 11)

@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from bot.calendar import zone
 from storage.models import Approval
-from tests.facts import days, references
-from tests.slack_driver import interaction_body, text_of
+from tests.facts import days, parts, references
+from tests.slack_driver import buttons, interaction_body, text_of
+from tests.story import homes, open_home
 
 NEW = "new Vendor switch approvers <@UALICE|a> sponsor <@USPONSOR|s> by 2026-12-23"
 
@@ -47,8 +48,14 @@ def test_snooze_never_passes_the_last_call(slack, gl, clock):
     assert clock.now() < datetime(2026, 12, 22, tzinfo=UTC)
 
 
-def choose(slack, user: str, value: str, message: dict | None = None) -> None:
-    """The Snooze menu beside the buttons (an overflow menu), as Slack posts a choice from it."""
+def menus(message: dict) -> list[dict]:
+    """The overflow menus of a message or view."""
+    return [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"] if e["type"] == "overflow"]
+
+
+def choose(slack, user: str, value: str, message: dict | None = None, *, on_home: bool = False) -> None:
+    """The Snooze menu beside the buttons (an overflow menu), as Slack posts a choice from it: in a DM, or on the
+    App Home (no response_url there, the view is the container)."""
     payload = {
         "type": "block_actions",
         "team": {"id": slack.team},
@@ -69,13 +76,16 @@ def choose(slack, user: str, value: str, message: dict | None = None) -> None:
             }
         ],
     }
+    if on_home:
+        del payload["response_url"], payload["channel"], payload["message"]
+        payload |= {"container": {"type": "view", "view_id": "VHOME"}, "view": {"id": "VHOME", "type": "home"}}
     slack.dispatch(interaction_body(payload))
 
 
 def test_the_snooze_menu_offers_three_business_days_and_next_week(slack, gl, fake):
     slack.command(NEW)  # Monday 7 December
     [request] = [c.args for c in fake.calls("chat.postMessage") if c.args["channel"] == "UALICE"]
-    menu = [e for b in request["blocks"] if b["type"] == "actions" for e in b["elements"] if e["type"] == "overflow"]
+    menu = menus(request)
     assert [o["text"]["text"] for o in menu[0]["options"]] == ["Snooze for 3 business days", "Snooze until next week"]
     choose(slack, "UALICE", "1:3", request)
     assert snoozed_until(gl).isoformat().startswith("2026-12-10T09:00")
@@ -83,3 +93,18 @@ def test_the_snooze_menu_offers_three_business_days_and_next_week(slack, gl, fak
     assert reply["replace_original"] is True and "Thu 10 Dec 2026" in days(reply["text"])
     choose(slack, "UALICE", "1:week")
     assert snoozed_until(gl).isoformat().startswith("2026-12-14T09:00")  # Monday of next week
+
+
+def test_the_app_home_offers_the_same_snooze_menu(slack, gl, fake):
+    slack.command(NEW)  # Monday 7 December; the deadline Wednesday 23: the last call on Tuesday 22 at 09:00
+    [request] = [c.args for c in fake.calls("chat.postMessage") if c.args["channel"] == "UALICE"]
+    open_home(slack, "UALICE")
+    home = homes(fake, "UALICE")[-1]
+    [in_dm], [on_home] = menus(request), menus(home)
+    assert on_home["options"] == in_dm["options"]  # the same choices, for the same initiative
+    assert ("Snooze", "snooze") in buttons(home)  # until tomorrow
+
+    choose(slack, "UALICE", on_home["options"][1]["value"], on_home=True)  # until next week, from the Home
+    assert snoozed_until(gl).isoformat().startswith("2026-12-14T09:00")
+    notice = parts(homes(fake, "UALICE")[-1])[0]  # the answer on top of the republished Home
+    assert references(notice) == ["GL-1"] and "Mon 14 Dec 2026" in days(notice)

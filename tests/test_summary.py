@@ -149,6 +149,44 @@ def test_a_week_of_activity_gives_exactly_these_sections_and_numbers(slack, gl, 
     assert summary_keys(gl) == ["summary:COTHER:2026-W51", "summary:CPLANS:2026-W51"]
 
 
+def test_with_summary_names_off_the_summary_shows_waits_per_initiative_and_role_naming_nobody(slack, gl, fake, clock):
+    new(slack, "Training plan", ["UALICE", "UBOB"])  # GL-1, stalled
+    new(slack, "Vendor switch", ["UCAROL"])  # GL-2, escalated
+    new(slack, "Pilot", ["UALICE"])  # GL-3, proceeding without Alice
+    new(slack, "Office move", ["UBOB"])  # GL-4, rejected
+    clock.set(at(2026, 12, 9))
+    set_initiative(gl, 2, status="escalated", escalated_at=clock.now(), escalate_at=None)
+    slack.command("proceed GL-3", user="USPONSOR")
+    slack.command("reject GL-4 No budget", user="UBOB")
+    clock.set(at(2026, 12, 14, 8, 0))  # Monday 09:00 Berlin, names on (the default)
+    sweep(gl)
+    [named] = summaries(gl, fake, "CPLANS")
+    assert {"UALICE", "UBOB", "UCAROL", "USPONSOR"} <= set(mentions(text_of(named)))
+    assert "*Top blockers*\n1. <@UALICE>" in text_of(named)
+
+    reply = slack.command("settings summary-names off", user="UADMIN")["text"]
+    assert "weekly summary" in reply
+    clock.set(at(2026, 12, 21, 8, 0))  # the next Monday's summary
+    sweep(gl)
+    [_, anonymous] = summaries(gl, fake, "CPLANS")
+    said = text_of(anonymous)
+    assert mentions(said) == [] and "Top blockers" not in said  # nobody named, nobody ranked
+    assert texts(anonymous)[2:] == [
+        "*Stalled, longest wait first*\n"
+        "*GL-1* Training plan: waiting on 2 approvers (9 business days, 9 business days) · deadline Fri 29 Jan 2027",
+        "*Waiting on the sponsor*\n"
+        "*GL-2* Vendor switch: the sponsor has had the decision for *7 business days* "
+        "· still pending: 1 approver (9 business days)",
+        "*Proceeding without all sign-offs*\n"
+        "*GL-3* Pilot: the sponsor decided to proceed on Wed 9 Dec 2026 without 1 approver · report due Wed 6 Jan 2027",
+        "*Waiting by role (names are off)*\n"
+        "Approvers: 29 business days of waiting on 2 initiatives\n"
+        "Sponsors: 7 business days of deciding on 1 initiative",
+    ]
+    preview = slack.command("summary", channel="CPLANS")  # the preview follows the setting too
+    assert mentions(text_of(preview)) == [] and texts(preview)[2:-1] == texts(anonymous)[2:]
+
+
 def test_two_sweeps_racing_at_nine_post_one_summary(slack, gl, fake, clock):
     for n in range(3):
         new(slack, f"Plan {n}", ["UALICE", "UBOB"])

@@ -5,7 +5,15 @@ from __future__ import annotations
 from bot import stages
 from bot.blocks.common import actions, button, context, header, section
 from bot.blocks.ids import Action
-from bot.blocks.initiatives import STATUS_LABEL, deadline_of, proceed_button, sponsor_buttons, title_of, withdraw_button
+from bot.blocks.initiatives import (
+    STATUS_LABEL,
+    deadline_of,
+    proceed_button,
+    snooze_menu,
+    sponsor_buttons,
+    title_of,
+    withdraw_button,
+)
 from bot.blocks.lists import initiative_row
 from bot.text import mention
 
@@ -14,13 +22,14 @@ OPEN = ("open", "escalated")
 
 
 def waiting_item(ini, wait) -> list[dict]:
-    """An initiative that waits on this approver: how long, the deadline, Approve, Reject and Snooze."""
+    """An initiative that waits on this approver: how long, the deadline, Approve, Reject and Snooze (until tomorrow,
+    or longer from the same menu as in the DMs)."""
     note = f" · {mention(ini.sponsor_id)} is deciding whether to proceed" if ini.status == "escalated" else ""
     text = f"{title_of(ini)} from {mention(ini.owner_id)}\nWaiting on you for *{wait.text}* · {deadline_of(ini)}{note}"
     value = str(ini.id)
     buttons = [button("Approve", Action.APPROVE, value, "primary"), button("Reject", Action.REJECT, value, "danger")]
     if ini.status == "open":
-        buttons.append(button("Snooze", Action.SNOOZE, value))
+        buttons += [button("Snooze", Action.SNOOZE, value), snooze_menu(ini)]
     return [section(text), actions(*buttons)]
 
 
@@ -71,8 +80,47 @@ def _fit(groups: list[list[list[dict]]], budget: int) -> list[int]:
     return shown
 
 
-def home(mine, notice: str | None = None) -> dict:
-    """The Home view: the first rows of three lists, oldest first, cut to Slack's 100 blocks with 'and N more'."""
+INTRO = (
+    "*How Greenlight works*\n"
+    "• The *owner* registers an initiative, a plan that needs sign-off, with the button below or "
+    "`/greenlight new`, naming its *approvers* and one *sponsor*.\n"
+    "• Each approver is asked to approve or reject. Greenlight counts how long each one keeps it waiting in "
+    "*business days* (working days without public holidays, in their own calendar) and reminds them in their "
+    "working hours, at most once a day.\n"
+    "• If sign-off is still missing when the deadline passes, the sponsor decides: *proceed and report* (go ahead "
+    "without the missing sign-offs; the owner reports the results afterwards), extend the deadline, or withdraw.\n"
+    "• Every Monday, each channel with open initiatives gets a summary of what waits on whom. "
+    "`/greenlight help` has an example of every command."
+)
+SHORT_INTRO = (
+    "Greenlight keeps approvals from stalling. `/greenlight new` registers an initiative, "
+    "`/greenlight help` explains how it works."
+)
+
+
+def setup_checklist(missing: list[str], own_tz: str) -> list[dict]:
+    """For workspace admins: each setup step not yet done (SETUP in bot/services/settings.py) with the exact command
+    that does it; nothing once all are done."""
+    steps = {
+        "timezone": "*Time zone*: still UTC. Deadlines end and summaries are posted in it: "
+        f"`/greenlight settings timezone {own_tz}`",
+        "holidays": "*Public holidays*: none yet, so every weekday counts as a business day: "
+        "`/greenlight settings holidays DE` (a country or region such as `US-NY`, or `none`)",
+        "summary-channel": "*Summary channel*: not set. Initiatives registered outside a channel are announced "
+        "there: `/greenlight settings summary-channel #approvals`",
+    }
+    if not missing:
+        return []
+    lines = "\n".join(f"☐ {steps[key]}" for key in missing)
+    return [
+        section(f"*Set up Greenlight for this workspace* (you see this as an admin)\n{lines}"),
+        context("Each step disappears once it is set. `/greenlight settings` shows every setting."),
+    ]
+
+
+def home(mine, notice: str | None = None, *, first_visit: bool = False, setup: list[dict] | None = None) -> dict:
+    """The Home view: the first rows of three lists, oldest first, cut to Slack's 100 blocks with 'and N more'.
+    On a person's first visit it explains how Greenlight works; `setup` is an admin's checklist."""
     # Decisions waiting on a sponsor come first under "Waiting on you": her decision is what waits on her.
     decisions = [decision_item(i, w) for i, w in mine.sponsored.rows if i.status == "escalated"]
     groups = [
@@ -91,18 +139,14 @@ def home(mine, notice: str | None = None) -> dict:
     pages = [mine.waiting_on_me, mine.owned, mine.sponsored]
     totals = [len(decisions) + mine.waiting_on_me.total, mine.owned.total, mine.sponsored.total]
     top = [section(f":information_source: {notice}")] if notice else []
-    top.append(
-        context(
-            "Greenlight keeps approvals from stalling. `/greenlight new` registers an initiative, "
-            "`/greenlight help` shows everything else."
-        )
-    )
+    top.append(section(INTRO) if first_visit else context(SHORT_INTRO))
     top.append(
         actions(
             button("New initiative", Action.NEW_INITIATIVE, "new", "primary"),
             button("My calendar", Action.MY_CALENDAR, "me"),
         )
     )
+    top += setup or []
     item_lists = [items for _, items, _ in groups]
     # a header per group, then its items (or one line saying it is empty)
     whole = len(top) + sum(1 + (sum(len(item) for item in items) or 1) for items in item_lists)

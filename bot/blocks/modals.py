@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.blocks.ids import View
-from bot.text import truncate
+from bot.text import channel_link, escape, mention, truncate
 
 
 def text_input(
@@ -40,26 +40,27 @@ def modal(callback: View, title: str, blocks: list[dict], metadata: str = "", su
 
 
 def reject_reason(ini) -> dict:
-    """Asks an approver why they reject."""
-    intro = {
-        "type": "section",
-        "text": {
-            "type": "plain_text",
-            "text": truncate(
-                f"{ini.reference}: {ini.title}\nRejecting ends it for everyone: the wait stops, and the owner, the sponsor "
-                "and the channel are told, with your reason.",
-                3000,
-            ),
-        },
-    }
-    reason = text_input(
-        "reason",
-        "Why do you reject it?",
-        multiline=True,
-        max_length=2000,
-        placeholder="The owner, the sponsor and the channel will see this.",
-    )
-    return modal(View.REJECT, f"Reject {ini.reference}", [intro, reason], str(ini.id), "Reject")
+    """Asks an approver why they reject, and is the confirmation (SPEC §4): it says what the rejection will do and
+    who reads the reason before anything happens; nothing is recorded until they submit, Cancel changes nothing."""
+    people = f"{mention(ini.owner_id)} (the owner), {mention(ini.sponsor_id)} (the sponsor)"
+    if ini.status == "proceeding":  # SPEC §2: a rejection after proceeding is an objection
+        what = (
+            f"*{ini.reference}* {escape(ini.title)}\nThe sponsor has already decided to proceed, so your "
+            "rejection is recorded as an *objection*: it does not stop the initiative. "
+            f"{people} get your reason; it is shown in `/greenlight show {ini.reference}` and listed in the report, "
+            f"which is posted in {channel_link(ini.channel_id)}."
+        )
+        readers = "The owner, the sponsor and the report's readers will see this."
+    else:
+        what = (
+            f"*{ini.reference}* {escape(ini.title)}\nRejecting *ends it for everyone* and cannot be undone: "
+            f"the wait stops, the approvers still asked are told they need not answer, and {people} and "
+            f"{channel_link(ini.channel_id)} are told, with your reason."
+        )
+        readers = "The owner, the sponsor and the channel will see this."
+    intro = {"type": "section", "text": {"type": "mrkdwn", "text": truncate(what, 3000)}}
+    reason = text_input("reason", "Why do you reject it?", multiline=True, max_length=2000, placeholder=readers)
+    return modal(View.REJECT, f"Reject {ini.reference}?", [intro, reason], str(ini.id), "Reject")
 
 
 def ask_question(ini) -> dict:
@@ -183,10 +184,10 @@ def submitted_user(view: dict, block_id: str) -> str | None:
 
 
 def my_calendar(
-    own: dict[str, str | None], workspace_values: dict[str, str], away: tuple[date | None, str | None] = (None, None)
+    own: dict, workspace_values: dict[str, str], away: tuple[date | None, str | None] = (None, None)
 ) -> dict:
-    """The App Home's form of `/greenlight me`: each key as typed, empty to follow the workspace's (shown), and
-    whether (until when, with which delegate) the person is away."""
+    """The App Home's form of `/greenlight me`: each calendar key as typed, empty to follow the workspace's (shown),
+    the digest as a choice, and whether (until when, with which delegate) the person is away."""
     blocks = [
         {
             "type": "section",
@@ -210,5 +211,33 @@ def my_calendar(
         if own.get(key) is not None:
             field["element"]["initial_value"] = own[key] or "none"
         blocks.append(field)
+    choices = [option(label, value) for value, label in DIGEST_CHOICES.items()]
+    blocks.append(
+        {
+            "type": "input",
+            "block_id": DIGEST,
+            "label": {"type": "plain_text", "text": "Greenlight's DMs"},
+            "element": {
+                "type": "static_select",
+                "action_id": DIGEST,
+                "options": choices,
+                "initial_option": choices[0 if own.get(DIGEST) else 1],
+            },
+        }
+    )
     blocks += away_fields(*away)
     return modal(View.MY_CALENDAR, "My calendar", blocks, "me", "Save")
+
+
+DIGEST = "digest"
+DIGEST_CHOICES = {"on": "At most one a day (digest)", "off": "As they come"}
+
+
+def option(label: str, value: str) -> dict:
+    return {"text": {"type": "plain_text", "text": label}, "value": value}
+
+
+def submitted_choice(view: dict, block_id: str) -> str:
+    """The value of the option chosen in a select of a submitted view ('' if none)."""
+    chosen = view["state"]["values"].get(block_id, {}).get(block_id, {}).get("selected_option") or {}
+    return chosen.get("value") or ""

@@ -15,33 +15,49 @@ MAX_REPLIES = 3  # thread replies at most; beyond them the list ends with "and N
 LIST_HINT = "see `/greenlight list`"
 
 
-def stalled_row(item) -> str:
+def approvers(count: int) -> str:
+    """'1 approver', '3 approvers': people by role, when the summary names nobody."""
+    return f"{count} approver{'s' if count != 1 else ''}"
+
+
+def pending_of(waits, names: bool) -> str:
+    """'<@A> (4 business days), <@B> (2 business days)'; with names off '2 approvers (4 business days,
+    2 business days)'."""
+    if names:
+        return pending_text(waits)
+    return f"{approvers(len(waits))} ({', '.join(w.text for w in waits)})"
+
+
+def stalled_row(item, names: bool) -> str:
     """'*GL-3* Title: waiting on <@A> (4 business days), <@B> (2 business days) · deadline Fri 18 Dec 2026'."""
     ini = item.initiative
-    return f"{title_of(ini)}: {stages.waiting_label(ini)}waiting on {pending_text(item.waits)} · {deadline_of(ini)}"
-
-
-def with_sponsor_row(item) -> str:
-    """An escalated initiative: how long its sponsor has had the decision, and who is still pending."""
-    ini = item.initiative
-    pending = f" · still pending: {pending_text(item.waits)}" if item.waits else ""
     return (
-        f"{title_of(ini)}: {mention(ini.sponsor_id)} has had the decision for *{describe_wait(item.seconds)}*{pending}"
+        f"{title_of(ini)}: {stages.waiting_label(ini)}waiting on {pending_of(item.waits, names)} · {deadline_of(ini)}"
     )
 
 
-def proceeding_row(item, tz) -> str:
+def with_sponsor_row(item, names: bool) -> str:
+    """An escalated initiative: how long its sponsor has had the decision, and who is still pending."""
+    ini = item.initiative
+    pending = f" · still pending: {pending_of(item.waits, names)}" if item.waits else ""
+    sponsor = mention(ini.sponsor_id) if names else "the sponsor"
+    return f"{title_of(ini)}: {sponsor} has had the decision for *{describe_wait(item.seconds)}*{pending}"
+
+
+def proceeding_row(item, tz, names: bool) -> str:
     """A proceeding initiative: who went ahead, without whom, and when the report is due (overdue stands out)."""
     ini = item.initiative
     since = f" on {day(ini.proceeded_at.astimezone(tz).date())}" if ini.proceeded_at else ""
-    without = f" without {', '.join(mention(w.approval.approver_id) for w in item.waits)}" if item.waits else ""
+    missing = ", ".join(mention(w.approval.approver_id) for w in item.waits) if names else approvers(len(item.waits))
+    without = f" without {missing}" if item.waits else ""
     if ini.report_due is None:
         due = "report due"
     elif item.overdue:
         due = f":warning: *report overdue since {day(ini.report_due)}*"
     else:
         due = f"report due {day(ini.report_due)}"
-    return f"{title_of(ini)}: {mention(ini.sponsor_id)} decided to proceed{since}{without} · {due}"
+    sponsor = mention(ini.sponsor_id) if names else "the sponsor"
+    return f"{title_of(ini)}: {sponsor} decided to proceed{since}{without} · {due}"
 
 
 DECIDED_VERB = {
@@ -52,13 +68,13 @@ DECIDED_VERB = {
 }
 
 
-def decided_row(item, tz) -> str:
-    """'*GL-2* Title: rejected by <@B> on Wed 9 Dec 2026'."""
+def decided_row(item, tz, names: bool) -> str:
+    """'*GL-2* Title: rejected by <@B> on Wed 9 Dec 2026' ('by an approver' with names off)."""
     ini = item.initiative
     verb = DECIDED_VERB.get(ini.status, ini.status)
     if ini.status == "rejected":
         by = [a.approver_id for a in ini.approvals if a.decision == "rejected"]
-        verb += f" by {mention(by[0])}" if by else ""
+        verb += (f" by {mention(by[0])}" if names else " by an approver") if by else ""
     return f"{title_of(ini)}: {verb} on {day(item.at.astimezone(tz).date())}"
 
 
@@ -68,21 +84,42 @@ def blocker_row(rank: int, blocker) -> str:
     return f"{rank}. {mention(blocker.approver_id)}: {describe_wait(blocker.seconds)} of waiting on {count}"
 
 
+def role_rows(summary) -> list[str]:
+    """With names off, instead of the top blockers: the waiting each role holds, summed, naming and ranking nobody."""
+    rows = []
+    for role, doing in (("approvers", "waiting"), ("sponsors", "deciding")):
+        seconds, count = summary.roles[role]
+        if count:
+            rows.append(
+                f"{role.capitalize()}: {describe_wait(seconds)} of {doing} on "
+                f"{count} initiative{'s' if count != 1 else ''}"
+            )
+    return rows
+
+
 def parts(summary) -> list[tuple[str, list[str], int]]:
-    """The summary's non-empty parts as (title, rows, how many there are in all), in reading order."""
-    tz = zone(summary.timezone)
+    """The summary's non-empty parts as (title, rows, how many there are in all), in reading order. With
+    `summary-names off` no person is named: waits are shown per initiative and role, and the top blockers become
+    the waiting each role holds."""
+    tz, names = zone(summary.timezone), summary.names
     since = summary.decided_since.astimezone(tz)
     counts = summary.counts
     found = [
-        ("Stalled, longest wait first", [stalled_row(s) for s in summary.stalled], counts["stalled"]),
-        ("Waiting on the sponsor", [with_sponsor_row(w) for w in summary.with_sponsor], counts["with_sponsor"]),
-        ("Proceeding without all sign-offs", [proceeding_row(p, tz) for p in summary.proceeding], counts["proceeding"]),
+        ("Stalled, longest wait first", [stalled_row(s, names) for s in summary.stalled], counts["stalled"]),
+        ("Waiting on the sponsor", [with_sponsor_row(w, names) for w in summary.with_sponsor], counts["with_sponsor"]),
+        (
+            "Proceeding without all sign-offs",
+            [proceeding_row(p, tz, names) for p in summary.proceeding],
+            counts["proceeding"],
+        ),
         (
             f"Decided last week (since {day(since.date())} {since:%H:%M})",
-            [decided_row(d, tz) for d in summary.decided],
+            [decided_row(d, tz, names) for d in summary.decided],
             len(summary.decided),
         ),
-        ("Top blockers", [blocker_row(n, b) for n, b in enumerate(summary.blockers, start=1)], len(summary.blockers)),
+        ("Top blockers", [blocker_row(n, b) for n, b in enumerate(summary.blockers, start=1)], len(summary.blockers))
+        if names
+        else ("Waiting by role (names are off)", role_rows(summary), len(role_rows(summary))),
     ]
     return [(title, rows, total) for title, rows, total in found if rows]
 

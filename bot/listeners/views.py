@@ -60,6 +60,7 @@ def register(app, gl) -> None:
         """The App Home's calendar form: every key saved in one transaction, or each problem on its field."""
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         typed = {key: submitted_text(view, key) for key in modals.CALENDAR_FIELDS}
+        typed[modals.DIGEST] = modals.submitted_choice(view, modals.DIGEST) or "off"
         picked = submitted_date(view, modals.AWAY_UNTIL)
         away = (date.fromisoformat(picked) if picked else None, modals.submitted_user(view, modals.DELEGATE))
         try:

@@ -39,6 +39,9 @@ class DueWork:
     written: tuple[str, ...] = ()
     # What the batch's messages become before they are written (reminders: one DM per person), if anything.
     combine: Callable[[Session, list[dict], Calendars, datetime], list[dict]] | None = None
+    # Rows due later that join the batch's messages (reminders: the same person's, later that working day), locked;
+    # the step runs on each with `joining=True`.
+    joins: Callable[[Session, list, list[dict], Calendars, datetime], list] | None = None
 
 
 def run(session: Session, now: datetime, work: DueWork) -> bool:
@@ -64,6 +67,14 @@ def run(session: Session, now: datetime, work: DueWork) -> bool:
     initiatives = [row if model is Initiative else row.initiative for row in rows]
     cal = Calendars.of(session, list({ini.id: ini for ini in initiatives}.values()), now)
     messages = [m for row in rows for m in work.step(session, row, cal, now)]
+    if work.joins and messages:
+        with session.no_autoflush:  # the batch's changes are written below, in one statement
+            joining = work.joins(session, rows, messages, cal, now)
+            if joining:
+                initiatives += [row.initiative for row in joining]
+                cal = Calendars.of(session, list({ini.id: ini for ini in initiatives}.values()), now)
+                messages += [m for row in joining for m in work.step(session, row, cal, now, joining=True)]
+                rows += joining
     if work.combine:
         with session.no_autoflush:  # the batch's rows are written below in one statement, not flushed one by one
             messages = work.combine(session, messages, cal, now)

@@ -20,7 +20,8 @@ from bot.services.initiatives import (
     spend_buttons,
 )
 from bot.services.lifecycle import move, require_asking
-from bot.services.outbox import enqueue
+from bot.services.nudges import last_call_with_extension
+from bot.services.outbox import arrival, enqueue
 from bot.services.overview import waits_of
 from bot.services.workspaces import Calendars, today, work_week, workspace
 from bot.text import is_group, mention
@@ -47,8 +48,9 @@ def escalate(session: Session, ini: Initiative, cal: Calendars, now: datetime) -
     if back:  # re-asks count from their return
         ws = cal.ws(ini.team_id)
         ini.next_sponsor_ask_at = cal.after_business_days(ini.team_id, ini.sponsor_id, back, ws.sponsor_every)
+    asked_at = max(arrival(session, cal, ini.team_id, stand_in or ini.sponsor_id, now), back or now)
     waits = waits_of(session, [ini], now, cal=cal)[ini.id]
-    return notices.sponsor_asked(ini, cal, waits, now, again=False, stand_in=stand_in, back=back)
+    return notices.sponsor_asked(ini, cal, waits, now, asked_at, again=False, stand_in=stand_in, back=back)
 
 
 def ask_sponsor_again(session: Session, ini: Initiative, cal: Calendars, now: datetime) -> list[dict]:
@@ -64,11 +66,12 @@ def ask_sponsor_again(session: Session, ini: Initiative, cal: Calendars, now: da
         ini.team_id, ini.sponsor_id, now, cal.ws(ini.team_id).sponsor_every
     )
     record(session, ini, None, "sponsor_asked", now, to=stand_in or ini.sponsor_id)
+    asked_at = arrival(session, cal, ini.team_id, stand_in or ini.sponsor_id, now)
     waits = waits_of(session, [ini], now, cal=cal)[ini.id]
     # Once the escalation contact was asked too, they are reminded with the sponsor: silence ends nothing.
-    return notices.sponsor_asked(ini, cal, waits, now, again=True, stand_in=stand_in) + notices.deputies_asked(
-        ini, cal, waits, deputies(ini), now, again=True
-    )
+    return notices.sponsor_asked(
+        ini, cal, waits, now, asked_at, again=True, stand_in=stand_in
+    ) + notices.deputies_asked(ini, cal, waits, deputies(ini), now, again=True)
 
 
 def escalate_further(session: Session, ini: Initiative, cal: Calendars, now: datetime) -> list[dict]:
@@ -182,7 +185,8 @@ def extend(session: Session, ini: Initiative, user_id: str, due: Due, now: datet
         settles=f"The deadline was extended to {msg.day(deadline)}.",
         round=old_round,
     )
-    enqueue(session, notices.extended(ini, user_id, now))
+    cal = Calendars.of(session, [ini], now)
+    enqueue(session, notices.extended(ini, user_id, cal, now, last_call_with_extension(session, ini, cal, now)), cal)
     return f"{ini.reference} now has the deadline {msg.day(deadline)} (extension {ini.extensions}); reminders resume."
 
 

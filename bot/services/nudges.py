@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, selectinload
 
 from bot import keys, notices
 from bot.blocks import initiatives as msg
@@ -19,7 +19,7 @@ from bot.services import Refusal, away, record
 from bot.services.due import DueWork
 from bot.services.initiatives import pending_approval, require_owner_or_sponsor
 from bot.services.lifecycle import schedule
-from bot.services.outbox import enqueue
+from bot.services.outbox import arrival, dm_went_out, enqueue, withdraw_unsent
 from bot.services.schedule import last_call_moment, next_nudge, nudges_passed
 from bot.services.workspaces import Calendars, today
 from bot.text import mention
@@ -92,16 +92,18 @@ def remind_owner(session: Session, a: Approval, cal: Calendars, now: datetime) -
     return [notices.owner_reminder(ini, a, key, describe_wait(week.business_seconds(a.asked_owner_at, now, tz)), now)]
 
 
-def remind(session: Session, a: Approval, cal: Calendars, now: datetime) -> list[dict]:
+def remind(session: Session, a: Approval, cal: Calendars, now: datetime, *, joining: bool = False) -> list[dict]:
     """The nudge or last call due to this approver now, at most one, inside their working hours; while their
-    question to the owner is open, the owner's reminder instead."""
+    question to the owner is open, the owner's reminder instead. `joining`: it is due later on this working day and
+    joins the reminder this person gets now (one DM a day, SPEC §3)."""
     ini = a.initiative
     if a.asked_owner_at:
         return remind_owner(session, a, cal, now)
     ws, week, tz = cal.ws(ini.team_id), cal.week(ini.team_id, a.approver_id), cal.tz(ini.team_id, a.approver_id)
     working = week.next_working_moment(now, tz)
     upcoming = next_nudge(ws, week, ini, a, tz)
-    if upcoming is None or upcoming[0] > now or working > now:
+    later_today = joining and upcoming is not None and upcoming[0].astimezone(tz).date() == now.astimezone(tz).date()
+    if upcoming is None or (upcoming[0] > now and not later_today) or working > now:
         # Settings changed, or the bot was down past their working day: wait for the right moment.
         a.next_nudge_at = max(upcoming[0], working) if upcoming else None
         return []
@@ -110,25 +112,29 @@ def remind(session: Session, a: Approval, cal: Calendars, now: datetime) -> list
         return []
     recipient = stand_in or a.approver_id
     earlier = reminded_on_day(cal, ini.team_id, recipient, now)
-    if earlier is not None and earlier != now:  # `now`: a reminder of this very sweep, combined with this one
-        # One reminder per person per day: this one waits for their next working day (dropped if that is
-        # past the deadline: then the sponsor is asked instead).
+    person = cal.person(ini.team_id, recipient)
+    if (earlier is not None and earlier != now) or (  # `now`: a reminder of this very sweep, combined with this one
+        person is not None and person.digest and dm_went_out(session, cal, ini.team_id, recipient, now, now)
+    ):
+        # One reminder per person per day (with `digest on`, one DM): today's has gone, so this one waits for their
+        # next working day, fresh (dropped if that is past the deadline: then the sponsor is asked instead).
         a.next_nudge_at = week.next_working_moment(
             week.start_of_day(week.next_business_day(now.astimezone(tz).date()), tz), tz
         )
         return []
+    due = max(now, upcoming[0])  # later today, for one that joins
     # Catching up after downtime: skip the reminders that were missed rather than send them all,
     # and the next one too if it falls within half an interval of this one (else: two in an hour).
-    if not a.last_call_sent and last_call_moment(week, ini, tz) <= now:
+    if not a.last_call_sent and last_call_moment(week, ini, tz) <= due:
         kind, key = "last_call", keys.last_call(a.id, ini.deadline)
         a.last_call_sent = True
-        a.nudges_sent = max(a.nudges_sent, nudges_passed(ws, week, a, tz, now))
+        a.nudges_sent = max(a.nudges_sent, nudges_passed(ws, week, a, tz, due))
     else:
         kind = "nudge"
-        a.nudges_sent = max(a.nudges_sent + 1, nudges_passed(ws, week, a, tz, now))
+        a.nudges_sent = max(a.nudges_sent + 1, nudges_passed(ws, week, a, tz, due))
         key = keys.nudge(a.id, a.nudges_sent, ini.round)
     nxt = next_nudge(ws, week, ini, a, tz)
-    while nxt and nxt[1] == "nudge" and week.business_seconds(now, nxt[0], tz) < ws.nudge_every * DAY_SECONDS / 2:
+    while nxt and nxt[1] == "nudge" and week.business_seconds(due, nxt[0], tz) < ws.nudge_every * DAY_SECONDS / 2:
         a.nudges_sent += 1
         nxt = next_nudge(ws, week, ini, a, tz)
     a.next_nudge_at = nxt[0] if nxt else None
@@ -136,6 +142,56 @@ def remind(session: Session, a: Approval, cal: Calendars, now: datetime) -> list
     # the person got it.)
     record(session, ini, None, "last_call" if kind == "last_call" else "nudged", now, touch=False, to=recipient)
     return [_nudge(ini, a, cal, now, key, kind, stand_in=stand_in)]
+
+
+def later_today(session: Session, rows: list[Approval], messages: list[dict], cal: Calendars, now: datetime) -> list:
+    """The pending approvals of the people reminded now whose reminder falls due later on their working day: they
+    join today's DM rather than wait for tomorrow (SPEC §3: reminders due to one person on one working day come as
+    one DM). Locked, like the batch; one query whatever the batch's size."""
+    people = {(m["team_id"], m["recipient"]) for m in messages}
+    stepped = {a.id for a in rows}
+    found = session.scalars(
+        select(Approval)
+        .join(Initiative)
+        .where(
+            Initiative.status == Status.OPEN,
+            Approval.decision == Decision.PENDING,
+            Approval.next_nudge_at > now,
+            Approval.next_nudge_at < now + timedelta(days=1),
+            or_(
+                *(
+                    (Initiative.team_id == team) & Approval.approver_id.in_({u for t, u in people if t == team})
+                    for team in {t for t, _ in people}
+                )
+            ),
+        )
+        .options(selectinload(Approval.initiative).selectinload(Initiative.approvals))
+        .with_for_update(of=Approval, skip_locked=True)
+    )
+    return [
+        a
+        for a in found
+        if a.id not in stepped
+        and a.next_nudge_at.astimezone(tz := cal.tz(a.initiative.team_id, a.approver_id)).date()
+        == now.astimezone(tz).date()
+    ]
+
+
+def last_call_with_extension(session: Session, ini: Initiative, cal: Calendars, now: datetime) -> set[int]:
+    """After an extension: the approvals whose last call for the new deadline is already due when the extension
+    reaches them. Its message is their last call (one last call per deadline): none follows it an hour later."""
+    at_once = set()
+    for a in ini.pending:
+        week, tz = cal.week(ini.team_id, a.approver_id), cal.tz(ini.team_id, a.approver_id)
+        arrives = arrival(session, cal, ini.team_id, a.approver_id, now)
+        if last_call_moment(week, ini, tz) <= arrives:
+            a.last_call_sent, a.next_nudge_at = True, None
+            _remember_reminder(cal, ini.team_id, a.approver_id, arrives)
+            record(session, ini, None, "last_call", now, touch=False, to=a.approver_id)
+            at_once.add(a.id)
+    # A last call for an earlier deadline not yet sent (held for the approver's day) would say the wrong date.
+    withdraw_unsent(session, ini.team_id, [keys.last_calls(a.id) for a in ini.pending], now)
+    return at_once
 
 
 def one_a_day(session: Session, rows: list[dict], cal: Calendars, now: datetime) -> list[dict]:
@@ -171,6 +227,7 @@ REMINDERS = DueWork(
     batch=500,
     written=("nudges_sent", "last_call_sent", "next_nudge_at"),
     combine=one_a_day,
+    joins=later_today,
 )
 
 
@@ -208,25 +265,22 @@ def manual_nudge(session: Session, ini: Initiative, user_id: str, _text: str, no
         why = "; ".join(filter(None, [gone, got and f"{got} (at most one reminder a day)"]))
         raise Refusal(f"Nobody pending on {ini.reference} can be reminded now: {why}. Nothing was sent.")
     ini.last_manual_nudge_on = day
-    enqueue(
-        session,
-        [
-            _nudge(
-                ini,
-                a,
-                cal,
-                now,
-                keys.manual_nudge(a.id, day),
-                "manual",
-                not_before=arrives[a.approver_id],
-                stand_in=away.stand_in(cal, ini, cal.away(ini.team_id, a.approver_id, now), now),
-            )
-            for a in pending
-        ],
-        cal,
-    )
-    for a in pending:
-        _remember_reminder(cal, ini.team_id, a.approver_id, arrives[a.approver_id])
+    rows = [
+        _nudge(
+            ini,
+            a,
+            cal,
+            now,
+            keys.manual_nudge(a.id, day),
+            "manual",
+            not_before=arrives[a.approver_id],
+            stand_in=away.stand_in(cal, ini, cal.away(ini.team_id, a.approver_id, now), now),
+        )
+        for a in pending
+    ]
+    enqueue(session, rows, cal)
+    for r in rows:  # when it arrives: in their working time, in their day's one DM
+        _remember_reminder(cal, ini.team_id, r["recipient"], r["next_attempt_at"])
     record(session, ini, user_id, "manual_nudge", now, approvers=[a.approver_id for a in pending])
     names = ", ".join(mention(a.approver_id) for a in pending)
     skipped = (f" Not {got}." if had else "") + (f" Not {gone}." if gone else "")

@@ -30,8 +30,8 @@ def next_nudge(ws: Workspace, week: WorkWeek, ini: Initiative, approval: Approva
     last_call = last_call_moment(week, ini, tz)
     if last_call > approval.requested_at:
         candidates.append((last_call, "last_call"))
-    if approval.snoozed_until:
-        candidates = [(max(at, approval.snoozed_until), kind) for at, kind in candidates]
+    if approval.snoozed_until:  # a snooze never delays the last call (SPEC §4), even one from before an extension
+        candidates = [(max(at, approval.snoozed_until) if kind == "nudge" else at, kind) for at, kind in candidates]
     when, kind = min(candidates)
     if when >= ini.escalate_at:
         return None

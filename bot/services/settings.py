@@ -151,12 +151,12 @@ REPORT_REMINDERS = Effect(
 NEW_INITIATIVES = Effect("It applies to initiatives registered from now on.")
 NEW_PROCEEDINGS = Effect("It applies to initiatives that proceed from now on.")
 NEXT_SUMMARY = Effect("It applies from the next weekly summary.")
-NEXT_STATS = Effect("It applies to `/greenlight stats` and the monthly chart from now on.")
 FURTHER_ESCALATIONS = Effect(
     "It applies to escalations already waiting on their sponsor, counted from when the sponsor was asked.",
     reschedule_further_escalations,
 )
 SLACK_STATUS = Effect("It applies to Slack statuses as they are next read (each person's, at most daily).")
+NAMES = Effect("It applies to the weekly summary, `/greenlight stats` and the monthly chart from now on.")
 RETENTION = Effect(
     "Each sweep deletes, in small batches, initiatives closed longer ago than that, with their "
     "approvals, history and messages; `off` keeps everything."
@@ -428,7 +428,7 @@ EFFECTS = {
     "new-initiatives": NEW_INITIATIVES,
     "new-proceedings": NEW_PROCEEDINGS,
     "next-summary": NEXT_SUMMARY,
-    "next-stats": NEXT_STATS,
+    "names": NAMES,
     "retention": RETENTION,
     "further-escalations": FURTHER_ESCALATIONS,
     "slack-status": SLACK_STATUS,
@@ -534,11 +534,33 @@ def change(
     ws = workspace(session, team_id, now=now, default_tz=default_tz)
     old = getattr(ws, setting.attribute)
     if old == value:
+        # Nothing changes, but an admin chose it: the App Home's setup checklist counts it as set.
+        record_change(session, team_id, user_id, "settings_confirmed", now, key=key, value=value)
         return f"`{key}` is already {setting.show(value)}. Nothing changed."
     setattr(ws, setting.attribute, value)
     record_change(session, team_id, user_id, "settings_changed", now, key=key, old=old, new=value)
     setting.effect.apply(session, team_id, now)
     return f"`{key}` is now *{setting.show(value)}* (was {setting.show(old)}). {setting.effect.says}"
+
+
+SETUP = ("timezone", "holidays", "summary-channel")  # what an admin is asked to set up on the App Home
+
+
+def not_set_up(session: Session, ws: Workspace) -> list[str]:
+    """The keys of SETUP an admin has not yet set: still at their default (UTC, no holidays, no summary channel)
+    and never chosen with `/greenlight settings`, even as the value they already had."""
+    defaults = {"timezone": "UTC", "holidays": None, "summary-channel": None}
+    chosen = {
+        e.data.get("key")
+        for e in session.scalars(
+            select(Event).where(
+                Event.team_id == ws.team_id,
+                Event.initiative_id.is_(None),
+                Event.kind.in_(("settings_changed", "settings_confirmed")),
+            )
+        )
+    }
+    return [key for key in SETUP if key not in chosen and getattr(ws, SETTINGS[key].attribute) in (defaults[key], "")]
 
 
 def history(session: Session, team_id: str) -> list[tuple[datetime, str | None, str, str, str]]:

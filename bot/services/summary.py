@@ -86,8 +86,11 @@ class Summary:
     with_sponsor: list[WithSponsor]
     proceeding: list[Proceeding]
     decided: list[Decided]
-    blockers: list[Blocker]
+    blockers: list[Blocker]  # empty with `summary-names off`: nobody is ranked
     counts: dict[str, int]  # how many are stalled, with the sponsor, proceeding (the lists keep the first SHOWN)
+    # The waiting each role holds, for `summary-names off`: {'approvers' | 'sponsors': (business seconds, initiatives)}
+    roles: dict[str, tuple[float, int]]
+    names: bool = True  # `summary-names`: off, the summary shows waits per initiative and role, naming nobody
 
     @property
     def waiting(self) -> bool:
@@ -143,6 +146,7 @@ def channel_summary(
     with_sponsor = Top(lambda w: (-w.seconds, w.initiative.number))
     proceeding = Top(lambda p: (p.initiative.report_due or date.max, p.initiative.number))
     held: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])  # approver: [business seconds, initiatives]
+    roles = {"approvers": [0.0, 0], "sponsors": [0.0, 0]}
     for batch in _active(session, ws.team_id, channel_id):
         active = [i for i in batch if only is None or only(i)]
         waits = waits_of(session, active, now, pending_only=True)
@@ -159,6 +163,12 @@ def channel_summary(
             else:
                 overdue = bool(i.report_due and i.report_due < local_today)
                 proceeding.add(Proceeding(i, overdue, waits[i.id]))
+            if i.status is Status.ESCALATED:
+                roles["sponsors"][0] += with_sponsor.last.seconds
+                roles["sponsors"][1] += 1
+            if i.status in (Status.OPEN, Status.ESCALATED) and waits[i.id]:
+                roles["approvers"][0] += sum(w.seconds for w in waits[i.id])
+                roles["approvers"][1] += 1
         for by_person in away.holders(session, active, now).values():  # who holds each wait (SPEC §3, Away)
             for person, seconds in by_person.items():
                 held[person][0] += seconds
@@ -183,8 +193,10 @@ def channel_summary(
         with_sponsor.rows(),
         proceeding.rows(),
         decided,
-        blockers,
+        blockers if ws.summary_names else [],
         {"stalled": stalled.total, "with_sponsor": with_sponsor.total, "proceeding": proceeding.total},
+        {role: (seconds, count) for role, (seconds, count) in roles.items()},
+        ws.summary_names,
     )
 
 
@@ -196,10 +208,11 @@ class Top:
     """The first SHOWN items by `key` of everything added, and how many were added, in bounded memory."""
 
     def __init__(self, key: Callable):
-        self.key, self.items, self.total = key, [], 0
+        self.key, self.items, self.total, self.last = key, [], 0, None
 
     def add(self, item) -> None:
         self.items.append(item)
+        self.last = item
         self.total += 1
         if len(self.items) >= 2 * SHOWN:
             self.items = self.rows()

@@ -3,7 +3,7 @@
 the round of an initiative resubmitted after a rejection
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-01 09:00:00
 
 Existing initiatives become one-stage initiatives with their rule: every approval is in stage 0, and
@@ -18,7 +18,7 @@ from alembic import op
 from storage.models import NAMING
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
