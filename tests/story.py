@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from bot.jobs import sweep
 from bot.services.workspaces import workspace
 from storage.models import Event, Initiative, OutboxMessage
-from tests.facts import references
+from tests.facts import of_kind, references
+from tests.slack_driver import interaction_body
 
 _events = count(1)
 
@@ -139,3 +140,33 @@ def reply_in_thread(slack, user: str, channel: str, thread_ts: str, text: str) -
         }
     )
     slack.dispatch(body, "application/json")
+
+
+def home_click(slack, action_id: str, value: str, user: str) -> None:
+    """A button clicked on the Home tab: no response_url there, the view is the container."""
+    payload = {
+        "type": "block_actions",
+        "team": {"id": slack.team},
+        "user": {"id": user, "team_id": slack.team},
+        "api_app_id": "A1",
+        "trigger_id": f"trigger-home-{next(_events)}",
+        "container": {"type": "view", "view_id": "VHOME"},
+        "view": {"id": "VHOME", "type": "home", "blocks": []},
+        "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value, "action_ts": "1"}],
+    }
+    slack.dispatch(interaction_body(payload))
+
+
+def register_rollout(
+    slack, gl, text="new Rollout approvers <@UALICE|a> <@UBOB|b> <@UCAROL|c> sponsor <@USPONSOR|s> by 2027-01-08"
+):
+    """GL-1 'Rollout', three approvers in Berlin, Los Angeles and Tokyo, due 8 January 2027."""
+    reply = slack.command(text)
+    assert references(reply["text"]) == ["GL-1"], reply
+    return reply
+
+
+def nudges_in(gl, sent, user):
+    """(moment, message) of each scheduled nudge, the last call included, that reached this user."""
+    nudges = of_kind(gl, [m for _, channel, m in sent if channel == user], "nudge", "lastcall")
+    return [(at, m) for at, channel, m in sent if channel == user and any(m is n for n in nudges)]

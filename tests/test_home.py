@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from itertools import count
-
 from sqlalchemy import select
 
 from bot.people import refresh_people
 from bot.services import initiatives as service
 from storage.models import Initiative, Person
 from tests.facts import bold, days, lines_about, mentions, of_kind, parts, references, sections, status_label
-from tests.slack_driver import buttons, interaction_body, text_of
-from tests.story import homes, open_home
-
-_events = count(1)
+from tests.slack_driver import buttons, text_of
+from tests.story import home_click, homes, open_home
 
 
 def without_top(view: dict) -> dict:
@@ -26,21 +22,6 @@ def without_top(view: dict) -> dict:
             if not (b["type"] == "actions" and any(e.get("action_id") == "new_initiative" for e in b["elements"]))
         ],
     }
-
-
-def home_click(slack, action_id: str, value: str, user: str) -> None:
-    """A button clicked on the Home tab: no response_url there, the view is the container."""
-    payload = {
-        "type": "block_actions",
-        "team": {"id": slack.team},
-        "user": {"id": user, "team_id": slack.team},
-        "api_app_id": "A1",
-        "trigger_id": f"trigger-home-{next(_events)}",
-        "container": {"type": "view", "view_id": "VHOME"},
-        "view": {"id": "VHOME", "type": "home", "blocks": []},
-        "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value, "action_ts": "1"}],
-    }
-    slack.dispatch(interaction_body(payload))
 
 
 def register(slack, title="Plan", approvers="<@UALICE>", sponsor="<@USPONSOR>", owner="UOWNER") -> int:

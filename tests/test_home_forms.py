@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from storage.models import Person
 from tests.slack_driver import buttons
-from tests.story import open_home, set_workspace
-from tests.test_home import home_click, homes
+from tests.story import home_click, homes, open_home, set_workspace
 
 
 def test_my_calendar_form_sets_follows_and_refuses_like_the_command(slack, gl, fake):

@@ -11,24 +11,10 @@ from bot.jobs import sweep
 from storage.models import Approval, Event, Initiative
 from tests.facts import bold, days, mentions, of_kind, references, sent_as
 from tests.slack_driver import buttons, text_of
-from tests.story import run_for, set_workspace
+from tests.story import nudges_in, register_rollout, run_for, set_workspace
 
 ZONES = {"UALICE": "Europe/Berlin", "UBOB": "America/Los_Angeles", "UCAROL": "Asia/Tokyo"}
 GERMANY = WorkWeek(holidays_country="DE")
-
-
-def register(
-    slack, gl, text="new Rollout approvers <@UALICE|a> <@UBOB|b> <@UCAROL|c> sponsor <@USPONSOR|s> by 2027-01-08"
-):
-    reply = slack.command(text)
-    assert references(reply["text"]) == ["GL-1"], reply
-    return reply
-
-
-def nudges_in(gl, sent, user):
-    """(moment, message) of each scheduled nudge, the last call included, that reached this user."""
-    nudges = of_kind(gl, [m for _, channel, m in sent if channel == user], "nudge", "lastcall")
-    return [(at, m) for at, channel, m in sent if channel == user and any(m is n for n in nudges)]
 
 
 def manual_nudges(gl, slack, user):
@@ -42,7 +28,7 @@ def manual_events(gl) -> int:
 
 def test_every_nudge_lands_in_working_hours_on_the_cadence_day(slack, gl, fake, clock):
     set_workspace(gl, holidays="DE")
-    register(slack, gl)
+    register_rollout(slack, gl)
     sent = run_for(gl, fake, clock, days=33)
 
     for user, tz_name in ZONES.items():
@@ -87,7 +73,7 @@ def test_every_nudge_lands_in_working_hours_on_the_cadence_day(slack, gl, fake, 
 
 
 def test_nudge_dm_says_how_long_who_else_and_the_plan(slack, gl, fake, clock):
-    register(slack, gl)
+    register_rollout(slack, gl)
     sent = run_for(gl, fake, clock, days=2.5)
     at, nudge = nudges_in(gl, sent, "UALICE")[0]
     text = text_of(nudge)
@@ -104,7 +90,7 @@ def test_nudge_dm_says_how_long_who_else_and_the_plan(slack, gl, fake, clock):
 
 
 def test_approve_from_a_nudge_stops_that_approvers_nudges(slack, gl, fake, clock):
-    register(slack, gl)
+    register_rollout(slack, gl)
     sent = run_for(gl, fake, clock, days=2.5)
     nudge = nudges_in(gl, sent, "UALICE")[0][1]
     reply = slack.click("approve", "1", "UALICE", message=nudge)
@@ -127,7 +113,7 @@ def test_approve_from_a_nudge_stops_that_approvers_nudges(slack, gl, fake, clock
 
 
 def test_snooze_moves_the_next_nudge_to_the_next_business_day(slack, gl, fake, clock):
-    register(slack, gl)
+    register_rollout(slack, gl)
     run_for(gl, fake, clock, days=2.5)  # Wednesday evening in Berlin; next cadence nudge is Friday
     clock.set(clock.now().replace(hour=8))  # Wednesday 09:00 Berlin
     with gl.transaction() as s:
@@ -153,7 +139,7 @@ def test_snooze_moves_the_next_nudge_to_the_next_business_day(slack, gl, fake, c
 
 
 def test_manual_nudge_once_per_business_day_in_working_hours(slack, gl, fake, clock):
-    register(slack, gl)
+    register_rollout(slack, gl)
     reply = slack.command("nudge GL-1", user="USPONSOR")
     assert mentions(reply["text"]) == ["UALICE", "UBOB", "UCAROL"] and references(reply["text"]) == ["GL-1"]
     # Berlin is at work (10:00); Los Angeles (01:00) and Tokyo (18:00) are not: theirs wait.
@@ -173,7 +159,7 @@ def test_manual_nudge_once_per_business_day_in_working_hours(slack, gl, fake, cl
 
 
 def test_ask_a_question_opens_a_thread_with_the_owner(slack, gl, fake, clock):
-    register(slack, gl)
+    register_rollout(slack, gl)
     assert slack.click("ask_question", "1", "UBOB") is None
     view = fake.calls("views.open")[-1].args["view"]
     assert view["callback_id"] == "ask_question"
@@ -197,7 +183,7 @@ def test_ask_a_question_opens_a_thread_with_the_owner(slack, gl, fake, clock):
 def test_working_days_setting_is_honoured(slack, gl, fake, clock):
     # A Sunday-to-Thursday week: Friday and Saturday are not business days.
     set_workspace(gl, working_days="sun,mon,tue,wed,thu")
-    register(slack, gl, "new Rollout approvers <@UALICE|a> sponsor <@USPONSOR|s> by 2027-01-08")
+    register_rollout(slack, gl, "new Rollout approvers <@UALICE|a> sponsor <@USPONSOR|s> by 2027-01-08")
     sent = run_for(gl, fake, clock, days=14)
     days = [at.astimezone(zone("Europe/Berlin")).date() for at, _ in nudges_in(gl, sent, "UALICE")]
     assert days[:3] == [date(2026, 12, 9), date(2026, 12, 13), date(2026, 12, 15)]
@@ -205,7 +191,7 @@ def test_working_days_setting_is_honoured(slack, gl, fake, clock):
 
 
 def test_a_nudge_follows_an_approver_who_moves_time_zone(slack, gl, fake, clock):
-    register(slack, gl, "new Rollout approvers <@UALICE|a> sponsor <@USPONSOR|s> by 2027-01-08")
+    register_rollout(slack, gl, "new Rollout approvers <@UALICE|a> sponsor <@USPONSOR|s> by 2027-01-08")
     fake.users["UALICE"]["tz"] = "America/New_York"  # Alice flies to New York on Tuesday
     run_for(gl, fake, clock, days=25 / 24)
     assert len([c for c in fake.calls("users.info") if c.args["user"] == "UALICE"]) == 2  # at registration, a day later

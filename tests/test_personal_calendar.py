@@ -11,8 +11,7 @@ from sqlalchemy import select
 from bot.calendar import WorkWeek, zone
 from storage.models import Event, Person
 from tests.facts import bold
-from tests.story import run_for, set_workspace
-from tests.test_nudges import nudges_in, register
+from tests.story import nudges_in, register_rollout, run_for, set_workspace
 
 BAVARIA = WorkWeek(holidays_country="DE-BY")
 
@@ -48,7 +47,7 @@ def test_an_approvers_own_holidays_and_days_move_their_reminders(slack, gl, fake
     set_workspace(gl, holidays="DE")
     slack.command("me holidays DE-BY", user="UALICE")  # Epiphany, 6 January, is a holiday in Bavaria only
     slack.command("me working-days mon-thu", user="UBOB")  # Bob never works on Fridays
-    register(slack, gl)
+    register_rollout(slack, gl)
     sent = run_for(gl, fake, clock, days=33)
 
     alice = [at.astimezone(zone("Europe/Berlin")) for at, _ in nudges_in(gl, sent, "UALICE")]
