@@ -14,6 +14,7 @@ from bot.jobs import sweep
 from bot.services.workspaces import workspace
 from storage.models import Event, Initiative, OutboxMessage
 from tests.facts import references
+from tests.slack_driver import interaction_body
 
 _events = count(1)
 
@@ -54,6 +55,22 @@ def open_home(slack, user: str, tab: str = "home") -> None:
         }
     )
     slack.dispatch(body, "application/json")
+
+
+def home_click(slack, action_id: str, value: str, user: str) -> None:
+    """A button clicked on the Home tab, signed, as Slack sends it: no response_url there, the view is the container
+    (the answer shows on top of the republished Home)."""
+    payload = {
+        "type": "block_actions",
+        "team": {"id": slack.team},
+        "user": {"id": user, "team_id": slack.team},
+        "api_app_id": "A1",
+        "trigger_id": f"trigger-home-{next(_events)}",
+        "container": {"type": "view", "view_id": "VHOME"},
+        "view": {"id": "VHOME", "type": "home", "blocks": []},
+        "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value, "action_ts": "1"}],
+    }
+    slack.dispatch(interaction_body(payload))
 
 
 def homes(fake, user: str) -> list[dict]:

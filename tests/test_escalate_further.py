@@ -5,9 +5,9 @@ the chain quietly."""
 from __future__ import annotations
 
 from bot.calendar import zone
-from tests.facts import live_buttons, mentions, of_kind
+from tests.facts import live_buttons, mentions, of_kind, parts, sections
 from tests.slack_driver import buttons, text_of
-from tests.story import ESCALATING, counts, run_for, status
+from tests.story import ESCALATING, counts, home_click, homes, open_home, run_for, status
 
 BERLIN, NEW_YORK = zone("Europe/Berlin"), zone("America/New_York")
 CHOICES = [("Proceed and report", "proceed"), ("Extend", "extend"), ("Withdraw", "withdraw")]
@@ -138,3 +138,36 @@ def test_a_group_as_escalation_contact_every_member_is_asked_in_their_hours(slac
     assert "<!subteam^SOPS>" in text_of(owner_told)
     slack.click("withdraw", "1", "UCAROL")
     assert status(gl) == "withdrawn"
+
+
+def test_the_decision_waits_on_the_contact_in_their_home_and_mine_with_working_buttons(slack, gl, fake, clock):
+    fake.set_members("CGENERAL", ["UOWNER", "USPONSOR", "UALICE", "UBOB", "UOTHER"])
+    slack.command("settings escalate-to <@UOTHER|other>", user="UADMIN")
+    slack.command(ESCALATING)  # Monday 7 December, deadline Friday 11 December
+    open_home(slack, "UOTHER")
+    assert "GL-1" not in parts(homes(fake, "UOTHER")[-1])[1]
+    run_for(gl, fake, clock, days=9)  # to Wednesday 16: the sponsor asked (Mon 14), the contact not yet
+    assert "GL-1" not in text_of(slack.command("mine", user="UOTHER"))
+    assert "GL-1" not in parts(homes(fake, "UOTHER")[-1])[1]
+
+    run_for(gl, fake, clock, days=5)  # five business days after the sponsor was asked (Mon 21), the contact is
+    [asked] = of_kind(gl, slack.dms("UOTHER"), "further")
+    # Their Home (kept fresh, as they opened it) shows the decision waiting on them, with the sponsor's buttons.
+    home = homes(fake, "UOTHER")[-1]
+    [decision] = [t for t in sections(home) if "GL-1" in t]
+    assert decision.startswith("*Decision:*") and "in their place" in decision
+    assert mentions(decision)[:2] == ["UOWNER", "UALICE"] and "USPONSOR" in mentions(decision)
+    assert buttons(home)[2:] == CHOICES
+    # So does `mine`, saying how to decide.
+    [line] = [x for x in text_of(slack.command("mine", user="UOTHER")).split("\n") if "GL-1" in x]
+    assert line.startswith("*Decision:*") and "/greenlight proceed GL-1" in line and "USPONSOR" in mentions(line)
+    # The Home's Extend opens the form (for them, who may extend); its Proceed and report decides in the sponsor's place.
+    home_click(slack, "extend", "1", "UOTHER")
+    assert [c.args["view"]["callback_id"] for c in fake.calls("views.open")] == ["extend_deadline"]
+    home_click(slack, "proceed", "1", "UOTHER")
+    assert status(gl) == "proceeding"
+    [told] = of_kind(gl, slack.dms("USPONSOR"), "proceed-sponsor")
+    assert mentions(text_of(told))[0] == "UOTHER"
+    # Decided: it no longer waits on them, in the Home or in `mine`.
+    assert "GL-1" not in parts(homes(fake, "UOTHER")[-1])[1]
+    assert "Nothing waits on you" in text_of(slack.command("mine", user="UOTHER"))
