@@ -171,3 +171,42 @@ def test_the_decision_waits_on_the_contact_in_their_home_and_mine_with_working_b
     # Decided: it no longer waits on them, in the Home or in `mine`.
     assert "GL-1" not in parts(homes(fake, "UOTHER")[-1])[1]
     assert "Nothing waits on you" in text_of(slack.command("mine", user="UOTHER"))
+
+
+def test_a_group_with_nobody_who_could_decide_is_said_and_the_sponsor_is_still_asked(slack, gl, fake, clock):
+    fake.grant("usergroups:read")
+    fake.add_group("SBOARD", ["USPONSOR"])  # the only member is the sponsor, who is the one silent
+    assert "SBOARD" in slack.command("settings escalate-to <!subteam^SBOARD|@board>", user="UADMIN")["text"]
+    slack.command(ESCALATING)
+    sent = run_for(gl, fake, clock, days=14)  # the sponsor asked Mon 14; five business days later: Mon 21 09:00
+    # Nobody is asked in the sponsor's place (the sponsor is not asked "as the group" either) ...
+    assert of_kind(gl, [m for _, _, m in sent], "further") == []
+    # ... and nobody is told that the group was asked: the owner, the sponsor and the admin learn that nobody could be.
+    assert of_kind(gl, [m for _, _, m in sent], "escalated-further") == []
+    [(at, owner_told)] = [(at, m) for at, m in sent_to(sent, "UOWNER") if of_kind(gl, [m], "escalated-further-nobody")]
+    assert local(at, BERLIN) == "Mon 21 09:00"
+    assert text_of(owner_told).startswith("GL-1: the sponsor has not decided, and nobody else could be asked")
+    assert "nobody could be asked in their place" in text_of(owner_told) and "I keep asking the sponsor" in text_of(
+        owner_told
+    )
+    assert mentions(text_of(owner_told))[0] == "USPONSOR" and "<!subteam^SBOARD>" in text_of(owner_told)
+    assert not buttons(owner_told)
+    [sponsor_told] = of_kind(gl, slack.dms("USPONSOR"), "escalated-further-nobody")
+    assert "The decision is still yours" in text_of(sponsor_told) and "<!subteam^SBOARD>" in text_of(sponsor_told)
+    [admin_told] = of_kind(gl, slack.dms("UADMIN"), "escalated-further-nobody")
+    assert text_of(admin_told).startswith("GL-1: nobody could be asked in the silent sponsor's place")
+    assert "/greenlight settings escalate-to" in text_of(admin_told)
+    assert of_kind(gl, slack.dms("UALICE") + slack.dms("UOTHER"), "escalated-further-nobody") == []
+    story = text_of(slack.command("show GL-1"))
+    assert any("nobody could be asked" in line and "<!subteam^SBOARD>" in line for line in story.split("\n"))
+
+    # Silence does not end the chain: the sponsor is asked again on the cadence (Tuesday), nobody is told twice.
+    sent = run_for(gl, fake, clock, days=2)  # to Wednesday 23 December, 10:00 Berlin
+    asks = of_kind(gl, [m for at, m in sent_to(sent, "USPONSOR")], "sponsor-ask")
+    assert asks and all(buttons(m) == CHOICES for m in asks)
+    assert of_kind(gl, [m for _, _, m in sent], "escalated-further-nobody", "further") == []
+    # Once someone who can decide is named, they are asked at once.
+    slack.command("settings escalate-to <@UOTHER|other>", user="UADMIN")
+    sent = run_for(gl, fake, clock, days=0.1, step_minutes=5)
+    [asked] = of_kind(gl, [m for at, m in sent_to(sent, "UOTHER")], "further")
+    assert buttons(asked) == CHOICES
