@@ -14,6 +14,7 @@ from sqlalchemy import select
 from bot.blocks.home import home, setup_checklist
 from bot.people import refresh_people
 from bot.services import overview, settings
+from bot.services.groups import expand
 from bot.services.workspaces import workspace
 from storage.models import Initiative, Person
 
@@ -59,9 +60,12 @@ def refresh(gl, initiative_ids, notices: dict[tuple[str, str], str]) -> None:
         with gl.transaction() as session:
             wanted: dict[str, set[str]] = {}
             for ini in session.scalars(select(Initiative).where(Initiative.id.in_(set(initiative_ids)))):
+                approvers = [a.approver_id for a in ini.approvals]
                 wanted.setdefault(ini.team_id, set()).update(
-                    {ini.owner_id, ini.sponsor_id, *(a.approver_id for a in ini.approvals)}
+                    {ini.owner_id, ini.sponsor_id, *approvers, *filter(None, (ini.escalated_to or "").split(","))}
                 )
+                # the members of a user group that is an approver: its slot waits on each of them
+                wanted[ini.team_id].update(u for m in expand(session, ini.team_id, approvers).values() for u in m)
             watchers.update(
                 (p.team_id, p.user_id)
                 for team_id, users in wanted.items()

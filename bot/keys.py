@@ -138,6 +138,12 @@ def further_told(initiative_id: int, person: str, round: int, resubmitted: int =
     return f"escalated-further:{initiative_id}:{person}:{round}{_in(resubmitted)}"
 
 
+def further_nobody(initiative_id: int, person: str, round: int, resubmitted: int = 1) -> str:
+    """The owner, the sponsor or a workspace admin told that `escalate-to` had nobody who could be asked: one per
+    person and round."""
+    return f"escalated-further-nobody:{initiative_id}:{person}:{round}{_in(resubmitted)}"
+
+
 def escalated_to_owner(initiative_id: int, round: int, resubmitted: int = 1) -> str:
     """The owner told the deadline passed and the sponsor decides: one per round."""
     return f"escalated-owner:{initiative_id}:{round}{_in(resubmitted)}"

@@ -678,6 +678,52 @@ def escalated_further(
     ]
 
 
+def nobody_to_escalate_to(
+    ini: Initiative, cal: Calendars, contact: str, sponsor_only: bool, admins: list[str], now: datetime
+) -> list[dict]:
+    """The sponsor silent for `sponsor-wait` business days, but `escalate-to` is a user group with nobody who could
+    decide (empty, or only the sponsor in it): the owner, the sponsor and the workspace admins are told so."""
+    waited = cal.ws(ini.team_id).sponsor_wait
+    why = (
+        f"the workspace's `escalate-to`, {mention(contact)}, has no member but the sponsor"
+        if sponsor_only
+        else f"the workspace's `escalate-to`, {mention(contact)}, has no members"
+    )
+    fix = "A workspace admin can name someone who can decide: `/greenlight settings escalate-to @person`."
+    told = {
+        ini.owner_id: (
+            f"The sponsor {mention(ini.sponsor_id)} has not decided on {msg.title_of(ini)} for {waited} business "
+            f"days, and nobody could be asked in their place: {why}. I keep asking the sponsor. {fix}",
+            "the sponsor has not decided, and nobody else could be asked",
+        ),
+        ini.sponsor_id: (
+            f"You have not decided on {msg.title_of(ini)} for {waited} business days since you were asked, and "
+            f"nobody could be asked in your place: {why}. The decision is still yours: proceed and report, extend, "
+            "or withdraw, with the buttons of my earlier message or in your App Home.",
+            f"you have not decided for {waited} business days; the decision is still yours",
+        ),
+    }
+    for admin in admins:
+        told.setdefault(
+            admin,
+            (
+                f"Nobody could be asked to decide on {msg.title_of(ini)} in place of its silent sponsor "
+                f"{mention(ini.sponsor_id)} (for {waited} business days): {why}. {fix}",
+                "nobody could be asked in the silent sponsor's place: `escalate-to` has nobody who can decide",
+            ),
+        )
+    return [
+        _to(
+            ini,
+            keys.further_nobody(ini.id, person, ini.extensions, ini.round),
+            person,
+            msg.notice(ini, text, what),
+            now,
+        )
+        for person, (text, what) in told.items()
+    ]
+
+
 def proceeding(ini: Initiative, actor: str, note: str, pending: list[Approval], now: datetime) -> list[dict]:
     """The sponsor decided to proceed: the owner goes ahead, pending approvers and the channel are told."""
     missing = ", ".join(mention(a.approver_id) for a in pending) or "nobody"

@@ -57,6 +57,22 @@ def open_home(slack, user: str, tab: str = "home") -> None:
     slack.dispatch(body, "application/json")
 
 
+def home_click(slack, action_id: str, value: str, user: str) -> None:
+    """A button clicked on the Home tab, signed, as Slack sends it: no response_url there, the view is the container
+    (the answer shows on top of the republished Home)."""
+    payload = {
+        "type": "block_actions",
+        "team": {"id": slack.team},
+        "user": {"id": user, "team_id": slack.team},
+        "api_app_id": "A1",
+        "trigger_id": f"trigger-home-{next(_events)}",
+        "container": {"type": "view", "view_id": "VHOME"},
+        "view": {"id": "VHOME", "type": "home", "blocks": []},
+        "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value, "action_ts": "1"}],
+    }
+    slack.dispatch(interaction_body(payload))
+
+
 def homes(fake, user: str) -> list[dict]:
     """Every Home view published to this person, oldest first."""
     return [c.args["view"] for c in fake.calls("views.publish") if c.args.get("user_id") == user]
@@ -140,21 +156,6 @@ def reply_in_thread(slack, user: str, channel: str, thread_ts: str, text: str) -
         }
     )
     slack.dispatch(body, "application/json")
-
-
-def home_click(slack, action_id: str, value: str, user: str) -> None:
-    """A button clicked on the Home tab: no response_url there, the view is the container."""
-    payload = {
-        "type": "block_actions",
-        "team": {"id": slack.team},
-        "user": {"id": user, "team_id": slack.team},
-        "api_app_id": "A1",
-        "trigger_id": f"trigger-home-{next(_events)}",
-        "container": {"type": "view", "view_id": "VHOME"},
-        "view": {"id": "VHOME", "type": "home", "blocks": []},
-        "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value, "action_ts": "1"}],
-    }
-    slack.dispatch(interaction_body(payload))
 
 
 def register_rollout(

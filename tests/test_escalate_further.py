@@ -5,9 +5,9 @@ the chain quietly."""
 from __future__ import annotations
 
 from bot.calendar import zone
-from tests.facts import live_buttons, mentions, of_kind
+from tests.facts import live_buttons, mentions, of_kind, parts, sections
 from tests.slack_driver import buttons, text_of
-from tests.story import ESCALATING, counts, run_for, status
+from tests.story import ESCALATING, counts, home_click, homes, open_home, run_for, status
 
 BERLIN, NEW_YORK = zone("Europe/Berlin"), zone("America/New_York")
 CHOICES = [("Proceed and report", "proceed"), ("Extend", "extend"), ("Withdraw", "withdraw")]
@@ -138,3 +138,75 @@ def test_a_group_as_escalation_contact_every_member_is_asked_in_their_hours(slac
     assert "<!subteam^SOPS>" in text_of(owner_told)
     slack.click("withdraw", "1", "UCAROL")
     assert status(gl) == "withdrawn"
+
+
+def test_the_decision_waits_on_the_contact_in_their_home_and_mine_with_working_buttons(slack, gl, fake, clock):
+    fake.set_members("CGENERAL", ["UOWNER", "USPONSOR", "UALICE", "UBOB", "UOTHER"])
+    slack.command("settings escalate-to <@UOTHER|other>", user="UADMIN")
+    slack.command(ESCALATING)  # Monday 7 December, deadline Friday 11 December
+    open_home(slack, "UOTHER")
+    assert "GL-1" not in parts(homes(fake, "UOTHER")[-1])[1]
+    run_for(gl, fake, clock, days=9)  # to Wednesday 16: the sponsor asked (Mon 14), the contact not yet
+    assert "GL-1" not in text_of(slack.command("mine", user="UOTHER"))
+    assert "GL-1" not in parts(homes(fake, "UOTHER")[-1])[1]
+
+    run_for(gl, fake, clock, days=5)  # five business days after the sponsor was asked (Mon 21), the contact is
+    [asked] = of_kind(gl, slack.dms("UOTHER"), "further")
+    # Their Home (kept fresh, as they opened it) shows the decision waiting on them, with the sponsor's buttons.
+    home = homes(fake, "UOTHER")[-1]
+    [decision] = [t for t in sections(home) if "GL-1" in t]
+    assert decision.startswith("*Decision:*") and "in their place" in decision
+    assert mentions(decision)[:2] == ["UOWNER", "UALICE"] and "USPONSOR" in mentions(decision)
+    assert buttons(home)[2:] == CHOICES
+    # So does `mine`, saying how to decide.
+    [line] = [x for x in text_of(slack.command("mine", user="UOTHER")).split("\n") if "GL-1" in x]
+    assert line.startswith("*Decision:*") and "/greenlight proceed GL-1" in line and "USPONSOR" in mentions(line)
+    # The Home's Extend opens the form (for them, who may extend); its Proceed and report decides in the sponsor's place.
+    home_click(slack, "extend", "1", "UOTHER")
+    assert [c.args["view"]["callback_id"] for c in fake.calls("views.open")] == ["extend_deadline"]
+    home_click(slack, "proceed", "1", "UOTHER")
+    assert status(gl) == "proceeding"
+    [told] = of_kind(gl, slack.dms("USPONSOR"), "proceed-sponsor")
+    assert mentions(text_of(told))[0] == "UOTHER"
+    # Decided: it no longer waits on them, in the Home or in `mine`.
+    assert "GL-1" not in parts(homes(fake, "UOTHER")[-1])[1]
+    assert "Nothing waits on you" in text_of(slack.command("mine", user="UOTHER"))
+
+
+def test_a_group_with_nobody_who_could_decide_is_said_and_the_sponsor_is_still_asked(slack, gl, fake, clock):
+    fake.grant("usergroups:read")
+    fake.add_group("SBOARD", ["USPONSOR"])  # the only member is the sponsor, who is the one silent
+    assert "SBOARD" in slack.command("settings escalate-to <!subteam^SBOARD|@board>", user="UADMIN")["text"]
+    slack.command(ESCALATING)
+    sent = run_for(gl, fake, clock, days=14)  # the sponsor asked Mon 14; five business days later: Mon 21 09:00
+    # Nobody is asked in the sponsor's place (the sponsor is not asked "as the group" either) ...
+    assert of_kind(gl, [m for _, _, m in sent], "further") == []
+    # ... and nobody is told that the group was asked: the owner, the sponsor and the admin learn that nobody could be.
+    assert of_kind(gl, [m for _, _, m in sent], "escalated-further") == []
+    [(at, owner_told)] = [(at, m) for at, m in sent_to(sent, "UOWNER") if of_kind(gl, [m], "escalated-further-nobody")]
+    assert local(at, BERLIN) == "Mon 21 09:00"
+    assert text_of(owner_told).startswith("GL-1: the sponsor has not decided, and nobody else could be asked")
+    assert "nobody could be asked in their place" in text_of(owner_told) and "I keep asking the sponsor" in text_of(
+        owner_told
+    )
+    assert mentions(text_of(owner_told))[0] == "USPONSOR" and "<!subteam^SBOARD>" in text_of(owner_told)
+    assert not buttons(owner_told)
+    [sponsor_told] = of_kind(gl, slack.dms("USPONSOR"), "escalated-further-nobody")
+    assert "The decision is still yours" in text_of(sponsor_told) and "<!subteam^SBOARD>" in text_of(sponsor_told)
+    [admin_told] = of_kind(gl, slack.dms("UADMIN"), "escalated-further-nobody")
+    assert text_of(admin_told).startswith("GL-1: nobody could be asked in the silent sponsor's place")
+    assert "/greenlight settings escalate-to" in text_of(admin_told)
+    assert of_kind(gl, slack.dms("UALICE") + slack.dms("UOTHER"), "escalated-further-nobody") == []
+    story = text_of(slack.command("show GL-1"))
+    assert any("nobody could be asked" in line and "<!subteam^SBOARD>" in line for line in story.split("\n"))
+
+    # Silence does not end the chain: the sponsor is asked again on the cadence (Tuesday), nobody is told twice.
+    sent = run_for(gl, fake, clock, days=2)  # to Wednesday 23 December, 10:00 Berlin
+    asks = of_kind(gl, [m for at, m in sent_to(sent, "USPONSOR")], "sponsor-ask")
+    assert asks and all(buttons(m) == CHOICES for m in asks)
+    assert of_kind(gl, [m for _, _, m in sent], "escalated-further-nobody", "further") == []
+    # Once someone who can decide is named, they are asked at once.
+    slack.command("settings escalate-to <@UOTHER|other>", user="UADMIN")
+    sent = run_for(gl, fake, clock, days=0.1, step_minutes=5)
+    [asked] = of_kind(gl, [m for at, m in sent_to(sent, "UOTHER")], "further")
+    assert buttons(asked) == CHOICES

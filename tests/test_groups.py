@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from bot.calendar import zone
 from storage.models import Approval
-from tests.facts import history, live_buttons, mentions, of_kind, references
+from tests.facts import history, lines_about, live_buttons, mentions, of_kind, parts, references, sections
 from tests.slack_driver import buttons, text_of
-from tests.story import counts, run_for, status
+from tests.story import counts, home_click, homes, open_home, run_for, status
 
 BERLIN, TOKYO, LA = zone("Europe/Berlin"), zone("Asia/Tokyo"), zone("America/Los_Angeles")
 HR = "<!subteam^SHR|@hr>"
@@ -128,3 +128,45 @@ def test_a_group_that_does_not_exist_or_is_empty_is_refused_and_nothing_is_writt
         assert says in reply, reply
     assert counts(gl) == before
     assert references(slack.command(f"new Plan approvers {HR} sponsor <@USPONSOR|s>")["text"]) == ["GL-1"]
+
+
+def waiting_part(fake, person) -> str:
+    """What the latest Home published to this person shows under "Waiting on you"."""
+    return parts(homes(fake, person)[-1])[1]
+
+
+def test_a_group_slot_waits_on_each_member_in_their_home_and_mine_and_one_answers_from_there(slack, gl, fake, clock):
+    hr_group(fake)
+    slack.command(f"new Plan approvers {HR} <@UALICE|a> sponsor <@USPONSOR|s>")  # GL-1
+    slack.command(f"new Audit approvers {HR} <@UCAROL|c> sponsor <@USPONSOR|s>")  # GL-2: Carol has her own slot
+    slack.command(f"new Budget approvers {HR} sponsor <@USPONSOR|s>", user="UBOB")  # GL-3: Bob owns it
+    clock.advance(days=1)
+    for person in ("UBOB", "UCAROL", "UEVE"):
+        open_home(slack, person)
+    # Every member sees the group's slot, saying that it is the group's: not the owner of GL-3, and Carol sees
+    # GL-2 once, as her own (her answer goes to her own slot).
+    eve = waiting_part(fake, "UEVE")
+    assert references(eve) == ["GL-1", "GL-2", "GL-3"]
+    [line] = [t for t in sections(homes(fake, "UEVE")[-1]) if "GL-1" in t]
+    assert "<!subteam^SHR>" in line and "any one member answers" in line and "1 business day" in line
+    assert references(waiting_part(fake, "UBOB")) == ["GL-1", "GL-2"]
+    carol = waiting_part(fake, "UCAROL")
+    assert references(carol) == ["GL-1", "GL-2", "GL-3"]
+    [own] = [t for t in sections(homes(fake, "UCAROL")[-1]) if "GL-2" in t]
+    assert "Waiting on you" in own and "<!subteam^SHR>" not in own
+    home = homes(fake, "UEVE")[-1]
+    assert buttons(home)[2:5] == [("Approve", "approve"), ("Reject", "reject"), ("Snooze", "snooze")]
+    # `mine` shows the same.
+    mine = text_of(slack.command("mine", user="UEVE"))
+    [line] = [x for x in lines_about(mine, "GL-1") if "waiting on" in x]
+    assert "<!subteam^SHR>" in line and "/greenlight approve GL-1" in line
+    assert list(dict.fromkeys(references(mine.split("Your initiatives")[0]))) == ["GL-1", "GL-2", "GL-3"]
+
+    # Eve approves GL-1 with the Home's button: recorded with her name; the other members' Homes no longer show it.
+    home_click(slack, "approve", "1", "UEVE")
+    with gl.transaction() as s:
+        slot = s.scalar(select(Approval).where(Approval.approver_id == "SHR").order_by(Approval.id).limit(1))
+        assert (slot.decision, slot.answered_by) == ("approved", "UEVE")
+    assert references(waiting_part(fake, "UEVE")) == ["GL-2", "GL-3"]
+    assert references(waiting_part(fake, "UBOB")) == ["GL-2"]
+    assert "GL-1" not in text_of(slack.command("mine", user="UCAROL")).split("Your initiatives")[0]

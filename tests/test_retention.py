@@ -12,9 +12,20 @@ from bot.__main__ import main
 from bot.jobs import sweep
 from bot.services import retention
 from bot.services.retention import months_before, pseudonym
-from storage.models import Approval, Base, Event, Initiative, OutboxMessage, Person
+from storage.models import (
+    Approval,
+    Base,
+    Event,
+    GroupMember,
+    Initiative,
+    OutboxMessage,
+    Person,
+    Template,
+    UserGroup,
+)
 from tests.processes import database_url
 from tests.slack_driver import text_of
+from tests.story import counts
 
 NEW = "new {} approvers <@UALICE|a> <@UBOB|b> sponsor <@USPONSOR|s> in <#CGENERAL>"
 
@@ -118,3 +129,37 @@ def test_forget_user_pseudonymises_a_person_everywhere_and_keeps_the_records(
 
     assert main(["forget-user", "UALICE"]) == 0  # stable: a second run finds nothing left to change
     assert "nothing stored mentions UALICE" in capsys.readouterr().out
+
+
+def test_forget_user_cleans_templates_and_the_user_group_cache(slack, gl, fake, db, monkeypatch, capsys):
+    fake.grant("usergroups:read")
+    fake.add_group("SHR", ["UALICE", "UBOB"])
+    slack.command("new Plan approvers <!subteam^SHR|@hr> sponsor <@USPONSOR|s>")  # the group is read and cached
+    saved = slack.command("template save hiring approvers <@UALICE|a> then <@UBOB|b> sponsor <@USPONSOR|s>")["text"]
+    assert "hiring" in saved
+    slack.command("template save audit approvers <@UBOB|b> required <@UBOB|b> sponsor <@UCAROL|c>", user="UALICE")
+    assert "UALICE" in text_of(slack.command("template list"))
+    monkeypatch.setenv("DATABASE_URL", database_url(db))
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "operator-secret")
+    assert main(["forget-user", "UALICE"]) == 0
+    alias = pseudonym("UALICE", "operator-secret")
+    capsys.readouterr()
+
+    stored = dump(gl)
+    assert not re.search(r"(?<![A-Za-z0-9])UALICE", stored)
+    with gl.transaction() as s:
+        templates = {t.name: (t.creator_id, t.draft) for t in s.scalars(select(Template))}
+        members = list(s.execute(select(GroupMember.group_id, GroupMember.user_id)))
+        assert s.scalar(select(func.count()).select_from(UserGroup)) == 1  # the group itself is kept
+    # Pseudonymised in the template that names them and as the creator of the other; nothing else in them changed.
+    assert templates["hiring"][0] == "UOWNER" and templates["hiring"][1]["approver_ids"] == [alias, "UBOB"]
+    assert templates["hiring"][1]["sponsor_id"] == "USPONSOR"
+    assert templates["audit"][0] == alias and templates["audit"][1]["approver_ids"] == ["UBOB"]
+    # Gone from the group member cache (Slack's answer is read again at most a day later); the others stay.
+    assert members == [("SHR", "UBOB")]
+    assert "audit" in text_of(slack.command("template list"))
+    # The template that named them can no longer register anything, said plainly, with nothing written.
+    before = counts(gl)
+    reply = text_of(slack.command("new Budget using hiring"))
+    assert "cannot approve" in reply and alias in reply
+    assert counts(gl) == before

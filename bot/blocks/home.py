@@ -15,17 +15,19 @@ from bot.blocks.initiatives import (
     withdraw_button,
 )
 from bot.blocks.lists import initiative_row
-from bot.text import mention
+from bot.text import is_group, mention
 
 MAX_BLOCKS = 100  # Slack's limit for a Home tab
 OPEN = ("open", "escalated")
 
 
 def waiting_item(ini, wait) -> list[dict]:
-    """An initiative that waits on this approver: how long, the deadline, Approve, Reject and Snooze (until tomorrow,
-    or longer from the same menu as in the DMs)."""
+    """An initiative that waits on this approver (or on a user group they are in): how long, the deadline, Approve,
+    Reject and Snooze (until tomorrow, or longer from the same menu as in the DMs)."""
     note = f" · {mention(ini.sponsor_id)} is deciding whether to proceed" if ini.status == "escalated" else ""
-    text = f"{title_of(ini)} from {mention(ini.owner_id)}\nWaiting on you for *{wait.text}* · {deadline_of(ini)}{note}"
+    group = wait.approval.approver_id
+    on = f"on {mention(group)} (any one member answers)" if is_group(group) else "on you"
+    text = f"{title_of(ini)} from {mention(ini.owner_id)}\nWaiting {on} for *{wait.text}* · {deadline_of(ini)}{note}"
     value = str(ini.id)
     buttons = [button("Approve", Action.APPROVE, value, "primary"), button("Reject", Action.REJECT, value, "danger")]
     if ini.status == "open":
@@ -54,12 +56,18 @@ def sponsored_item(ini, waits) -> list[dict]:
     return [section(_row(ini, waits))] + ([actions(*buttons)] if ini.status in OPEN else [])
 
 
-def decision_item(ini, waits) -> list[dict]:
-    """An escalated initiative whose sponsor this person is: their decision waits (SPEC §4), with its buttons."""
+def decision_item(ini, waits, *, in_place: bool = False) -> list[dict]:
+    """An escalated initiative whose sponsor this person is (or, `in_place`, whom `escalate-to` asked to decide in
+    the silent sponsor's place): the decision waits (SPEC §4), with its buttons."""
     pending = ", ".join(mention(w.approval.approver_id) for w in waits if w.approval.decision == "pending")
+    asked = (
+        f" The sponsor {mention(ini.sponsor_id)} has not decided, so you were asked in their place (`escalate-to`)."
+        if in_place
+        else ""
+    )
     text = (
         f"*Decision:* {title_of(ini)} from {mention(ini.owner_id)} passed its {deadline_of(ini)} without "
-        f"sign-off from {pending or 'everyone'}. Proceed and report, extend, or withdraw?"
+        f"sign-off from {pending or 'everyone'}.{asked} Proceed and report, extend, or withdraw?"
     )
     if missing := stages.blocking(ini):
         text += f" Proceeding waits for {stages.required_names(missing)}."
@@ -122,7 +130,9 @@ def home(mine, notice: str | None = None, *, first_visit: bool = False, setup: l
     """The Home view: the first rows of three lists, oldest first, cut to Slack's 100 blocks with 'and N more'.
     On a person's first visit it explains how Greenlight works; `setup` is an admin's checklist."""
     # Decisions waiting on a sponsor come first under "Waiting on you": her decision is what waits on her.
-    decisions = [decision_item(i, w) for i, w in mine.sponsored.rows if i.status == "escalated"]
+    # So do those the workspace's `escalate-to` was asked to take in a silent sponsor's place.
+    sponsoring = [decision_item(i, w) for i, w in mine.sponsored.rows if i.status == "escalated"]
+    decisions = sponsoring + [decision_item(i, w, in_place=True) for i, w in mine.deciding.rows]
     groups = [
         (
             "Waiting on you",
@@ -137,7 +147,7 @@ def home(mine, notice: str | None = None, *, first_visit: bool = False, setup: l
         ("You sponsor", [sponsored_item(i, w) for i, w in mine.sponsored.rows], "You sponsor no open initiative."),
     ]
     pages = [mine.waiting_on_me, mine.owned, mine.sponsored]
-    totals = [len(decisions) + mine.waiting_on_me.total, mine.owned.total, mine.sponsored.total]
+    totals = [len(sponsoring) + mine.deciding.total + mine.waiting_on_me.total, mine.owned.total, mine.sponsored.total]
     top = [section(f":information_source: {notice}")] if notice else []
     top.append(section(INTRO) if first_visit else context(SHORT_INTRO))
     top.append(

@@ -200,6 +200,8 @@ EVENT_PHRASES = {
     "escalated": "deadline passed: asked the sponsor {to} to decide",
     "sponsor_asked": "asked the sponsor {to} again",
     "escalated_further": "the sponsor had not decided: asked {to} (escalate-to) to decide",
+    "escalated_further_nobody": "the sponsor had not decided, and nobody could be asked: {to} (escalate-to) has "
+    "nobody who could decide",
     "proceeded": "decided to proceed and report",
     "extended": "extended the deadline",
     "reported": "filed the report",

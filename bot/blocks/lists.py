@@ -7,7 +7,7 @@ from bot.blocks.common import actions, button, context, header, section
 from bot.blocks.ids import Action
 from bot.blocks.initiatives import STATUS_LABEL, day, deadline_of, title_of
 from bot.parsing import USAGE
-from bot.text import channel_link, escape, mention
+from bot.text import channel_link, escape, is_group, mention
 
 MAX_ROWS = 40
 MAX_BLOCKS = 50  # Slack's limit for a message
@@ -128,10 +128,20 @@ def open_list(page, show: str = "all", channel_id: str | None = None) -> list[di
     )
 
 
+def _on(approver_id: str) -> str:
+    """Whom an approval waits on, as its approver reads it: 'you', or their user group (any one member answers)."""
+    return f"{mention(approver_id)} (any one member answers)" if is_group(approver_id) else "you"
+
+
 def mine_blocks(mine) -> list[dict]:
     """`/greenlight mine`: one page each of what waits on me, what I own, what I sponsor."""
-    waiting = [
-        f"{title_of(ini)}: waiting on you for *{w.text}* · {deadline_of(ini)} "
+    deciding = [
+        f"*Decision:* {title_of(ini)} from {mention(ini.owner_id)}: the sponsor {mention(ini.sponsor_id)} has not "
+        f"decided, so you were asked in their place (`/greenlight proceed {ini.reference}`, `extend` or `withdraw`)"
+        for ini, _ in mine.deciding.rows
+    ]
+    waiting = deciding + [
+        f"{title_of(ini)}: waiting on {_on(w.approval.approver_id)} for *{w.text}* · {deadline_of(ini)} "
         f"(`/greenlight approve {ini.reference}` or `reject`)"
         for ini, w in mine.waiting_on_me.rows
     ]
@@ -141,11 +151,14 @@ def mine_blocks(mine) -> list[dict]:
     sponsored = [initiative_row(ini, waits) for ini, waits in mine.sponsored.rows]
     budget = (MAX_BLOCKS - 2) // 3  # the three lists share the message's 50 blocks with the page buttons
 
-    def titled(title: str, page) -> str:
-        return f"{title} ({page.counted})" if page.total > len(page.rows) else title
+    def titled(title: str, *pages) -> str:
+        total, more = sum(p.total for p in pages), any(p.more for p in pages)
+        return f"{title} ({total:,}{'+' if more else ''})" if total > sum(len(p.rows) for p in pages) else title
 
     return (
-        rows_blocks(titled("Waiting on you", mine.waiting_on_me), waiting, "Nothing waits on you.", budget)
+        rows_blocks(
+            titled("Waiting on you", mine.deciding, mine.waiting_on_me), waiting, "Nothing waits on you.", budget
+        )
         + rows_blocks(
             titled("Your initiatives", mine.owned),
             owned,
@@ -153,5 +166,5 @@ def mine_blocks(mine) -> list[dict]:
             budget,
         )
         + rows_blocks(titled("You sponsor", mine.sponsored), sponsored, "You sponsor no open initiative.", budget)
-        + paging([mine.waiting_on_me, mine.owned, mine.sponsored], "mine")
+        + paging([mine.waiting_on_me, mine.owned, mine.sponsored, mine.deciding], "mine")
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import notices, stages
@@ -26,7 +27,7 @@ from bot.services.overview import waits_of
 from bot.services.workspaces import Calendars, today, work_week, workspace
 from bot.text import is_group, mention
 from storage.enums import Decision, Status
-from storage.models import Initiative
+from storage.models import Initiative, Person
 
 
 def _decider(ini: Initiative, cal: Calendars, now: datetime) -> tuple[str | None, datetime | None]:
@@ -76,17 +77,31 @@ def ask_sponsor_again(session: Session, ini: Initiative, cal: Calendars, now: da
 
 def escalate_further(session: Session, ini: Initiative, cal: Calendars, now: datetime) -> list[dict]:
     """The sponsor has not decided `sponsor-wait` business days after being asked: the workspace's `escalate-to`
-    is asked, in their working hours, with the sponsor's choices; the owner and the sponsor are told."""
+    is asked, in their working hours, with the sponsor's choices; the owner and the sponsor are told. If it is a user
+    group with nobody in it who could decide, the owner, the sponsor and the workspace admins (as the people cache
+    knows them) are told so; the sponsor is still asked again on the cadence."""
     contact = cal.ws(ini.team_id).escalate_to
     ini.escalate_further_at = None
     if not contact:  # unset since this was scheduled
         return []
-    people = (
-        [u for u in groups.members(session, ini.team_id, contact) if u != ini.sponsor_id]
-        if is_group(contact)
-        else [contact]
-    )
+    members = groups.members(session, ini.team_id, contact) if is_group(contact) else [contact]
+    people = [u for u in members if u != ini.sponsor_id]
     ini.escalated_to = ",".join(people) or None
+    if not people:  # a group emptied since it was set (or only the sponsor is in it): said, not hidden
+        record(session, ini, None, "escalated_further_nobody", now, to=contact)
+        admins = session.scalars(
+            select(Person.user_id)
+            .where(
+                Person.team_id == ini.team_id,
+                Person.is_admin,
+                ~Person.deleted,
+                ~Person.is_bot,
+                ~Person.is_guest,
+                Person.user_id.not_in([ini.owner_id, ini.sponsor_id]),
+            )
+            .order_by(Person.user_id)
+        )
+        return notices.nobody_to_escalate_to(ini, cal, contact, bool(members), list(admins), now)
     record(session, ini, None, "escalated_further", now, to=contact)
     waits = waits_of(session, [ini], now, cal=cal)[ini.id]
     return notices.escalated_further(ini, cal, waits, contact, people, now)

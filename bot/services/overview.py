@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import and_, exists, func, literal, or_, select
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from bot.calendar import describe_wait
 from bot.services.visibility import sees_question
 from bot.services.workspaces import Calendars, workspace
 from storage.enums import ACTIVE, ASKING, Decision, Status
-from storage.models import Approval, Event, Initiative
+from storage.models import Approval, Event, GroupMember, Initiative
 
 
 @dataclass(frozen=True)
@@ -200,17 +200,23 @@ def active_channels(session: Session, team_id: str) -> set[str]:
     )
 
 
+def _no_page() -> Page:
+    return Page([], 1, 0, PAGE_SIZE)
+
+
 @dataclass(frozen=True)
 class Mine:
-    waiting_on_me: Page  # rows: (Initiative, Wait)
+    waiting_on_me: Page  # rows: (Initiative, Wait): their own slots and those of the user groups they are in
     owned: Page  # rows: (Initiative, [Wait])
     sponsored: Page
+    deciding: Page = field(default_factory=_no_page)  # asked as `escalate-to` in a silent sponsor's place
 
 
 def mine(
     session: Session, team_id: str, user_id: str, now: datetime, *, number: int = 1, size: int = PAGE_SIZE
 ) -> Mine:
-    """What waits on this person (oldest request first), what they own and what they sponsor (not yet closed)."""
+    """What waits on this person (oldest request first), what they own and what they sponsor (not yet closed), and
+    the sponsor's decisions they were asked to take in a silent sponsor's place (oldest escalation first)."""
     limit = max(COUNTED, number * size)
 
     def of_role(column) -> tuple[list[Initiative], int, bool]:
@@ -222,8 +228,20 @@ def mine(
             size,
         )
 
+    # A user group's slot waits on each member (as approver() lets them answer it): not on the initiative's owner
+    # or sponsor, nor on a member who has a slot of their own there (their answer goes to that one).
+    theirs = select(GroupMember.group_id).where(GroupMember.team_id == team_id, GroupMember.user_id == user_id)
+    own = aliased(Approval)
     asked = [
-        Approval.approver_id == user_id,
+        or_(
+            Approval.approver_id == user_id,
+            and_(
+                Approval.approver_id.in_(theirs),
+                Initiative.owner_id != user_id,
+                Initiative.sponsor_id != user_id,
+                ~exists().where(own.initiative_id == Approval.initiative_id, own.approver_id == user_id),
+            ),
+        ),
         Approval.decision == Decision.PENDING,
         Initiative.team_id == team_id,
         Initiative.status.in_(ASKING),
@@ -241,11 +259,21 @@ def mine(
         )
     )
     owned, sponsored = of_role(Initiative.owner_id), of_role(Initiative.sponsor_id)
-    shown = [a.initiative for a in approvals] + owned[0] + sponsored[0]
-    waits = waits_of(session, shown, now, pending_only=True)  # one calendar read for the three lists
+    # initiatives.deputies(): escalated, with this person among those asked as `escalate-to` (a comma-joined list)
+    deputy = [
+        Initiative.team_id == team_id,
+        Initiative.status == Status.ESCALATED,
+        Initiative.sponsor_id != user_id,
+        (literal(",") + Initiative.escalated_to + literal(",")).contains(f",{user_id},", autoescape=True),
+    ]
+    deciding = _paged(session, [(deputy, [Initiative.escalated_at, Initiative.id])], number, size)
+    shown = [a.initiative for a in approvals] + owned[0] + sponsored[0] + deciding[0]
+    waits = waits_of(session, shown, now, pending_only=True)  # one calendar read for the lists
     waiting = [(a.initiative, w) for a in approvals for w in waits[a.initiative_id] if w.approval.id == a.id]
 
     def page(rows, total, more) -> Page:
         return Page([(i, waits[i.id]) for i in rows], number, total, size, more)
 
-    return Mine(Page(waiting, number, min(total, limit), size, total > limit), page(*owned), page(*sponsored))
+    return Mine(
+        Page(waiting, number, min(total, limit), size, total > limit), page(*owned), page(*sponsored), page(*deciding)
+    )

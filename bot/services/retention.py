@@ -14,7 +14,18 @@ from sqlalchemy import JSON, String, Text, delete, select
 from sqlalchemy.orm import Session
 
 from storage.enums import CLOSED
-from storage.models import Absence, Approval, Event, Initiative, OutboxMessage, Person, SlackRequest, Workspace
+from storage.models import (
+    Absence,
+    Approval,
+    Event,
+    GroupMember,
+    Initiative,
+    OutboxMessage,
+    Person,
+    SlackRequest,
+    Template,
+    Workspace,
+)
 
 BATCH = 50  # initiatives deleted per transaction: short write locks, however much is due
 
@@ -65,7 +76,7 @@ def purge_batch(session: Session, now: datetime) -> bool:
 # ---- erasure ---------------------------------------------------------------------------------------
 
 # every table that may hold a person's id
-ERASED = (Initiative, Approval, Event, OutboxMessage, SlackRequest, Absence)
+ERASED = (Initiative, Approval, Event, OutboxMessage, SlackRequest, Absence, Template)
 
 
 def pseudonym(user_id: str, secret: str = "") -> str:
@@ -76,8 +87,9 @@ def pseudonym(user_id: str, secret: str = "") -> str:
 
 
 def forget(session: Session, user_id: str, now: datetime, secret: str = "") -> dict[str, int]:
-    """Replace the person's id by their pseudonym in every stored row (ids, texts, message payloads) and delete
-    their cached profile; returns how many rows changed per workspace. Nothing else changes."""
+    """Replace the person's id by their pseudonym in every stored row (ids, texts, message payloads, templates) and
+    delete their cached profile and user group memberships; returns how many rows changed per workspace. Nothing
+    else changes."""
     alias = pseudonym(user_id, secret)
     pattern = re.compile(rf"(?<![A-Za-z0-9]){re.escape(user_id)}(?![A-Za-z0-9])")
     changed: dict[str, int] = {}
@@ -99,6 +111,9 @@ def forget(session: Session, user_id: str, now: datetime, secret: str = "") -> d
     for person in session.scalars(select(Person).where(Person.user_id == user_id)):
         changed[person.team_id] = changed.get(person.team_id, 0) + 1
         session.delete(person)
+    for member in session.scalars(select(GroupMember).where(GroupMember.user_id == user_id)):  # a cache, as above
+        changed[member.team_id] = changed.get(member.team_id, 0) + 1
+        session.delete(member)
     for team_id, rows in changed.items():
         session.add(
             Event(
