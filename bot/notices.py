@@ -7,7 +7,7 @@ builds rows; the caller enqueues them, so that a sweep writes a whole batch in o
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from bot import keys, stages
 from bot.blocks import initiatives as msg
@@ -488,10 +488,12 @@ def sponsor_question(
     report_due: date | None = None,
     waited: int | None = None,
     stand_in: str | None = None,
+    sponsor_away: str = "",
 ) -> dict:
     """The escalation DM: what waits on whom and for how long, who approved, what each choice does, and the
     three buttons. `waited`: to the escalation contact (`escalate-to`), the sponsor having not decided for that many
-    business days; to the delegate of an away sponsor (`stand_in`), said so."""
+    business days (and `sponsor_away`: ', away until …' when they are); to the delegate of an away sponsor
+    (`stand_in`), said so."""
     pending = [
         f"• {mention(w.approval.approver_id)}: no answer for *{w.text}*"
         for w in waits
@@ -517,8 +519,8 @@ def sponsor_question(
             f"*{waited} business days* since being asked, after the deadline passed"
         )
         role = (
-            f"Sponsor: {mention(ini.sponsor_id)}. You are the workspace's escalation contact (`escalate-to`), so you "
-            "may decide in the sponsor's place; your choices:"
+            f"Sponsor: {mention(ini.sponsor_id)}{sponsor_away}. You are the workspace's escalation contact "
+            "(`escalate-to`), so you may decide in the sponsor's place; your choices:"
         )
     text = (
         f"{opening} ({msg.day(ini.deadline)}). {stalled_stage(ini)}Still waiting on:\n"
@@ -634,11 +636,20 @@ def deputies_asked(
 ) -> list[dict]:
     """The escalation contact's question (first or again), each person in their own working hours."""
     waited = cal.ws(ini.team_id).sponsor_wait
+    sponsor_away = ""
+    if absence := cal.away(ini.team_id, ini.sponsor_id, now):  # SPEC: the contact is told the sponsor is away
+        last = (absence.ends_at.astimezone(cal.tz(ini.team_id, ini.sponsor_id)) - timedelta(microseconds=1)).date()
+        stands = (
+            f", {mention(ini.sponsor_stand_in_id)} standing in" if ini.sponsor_stand_in_id else ", nobody standing in"
+        )
+        sponsor_away = f" (away until {msg.day(last)}{stands})"
     rows = []
     for person in people:
         asked_at, report_due = _report_due_if_asked(ini, cal, person, now)
         ask = ini.sponsor_asks if again else 0
-        body = sponsor_question(ini, waits, again=again, report_due=report_due, waited=waited)
+        body = sponsor_question(
+            ini, waits, again=again, report_due=report_due, waited=waited, sponsor_away=sponsor_away
+        )
         key = keys.further_asked(ini.id, person, ini.extensions, ask, ini.round)
         rows.append(_to(ini, key, person, body, now, not_before=asked_at))
     return rows

@@ -243,3 +243,19 @@ def test_an_away_sponsors_delegate_gets_the_escalation_and_decides_for_them(slac
         assert (proceeded.actor_id, proceeded.data["for"]) == ("UOTHER", "USPONSOR")
     assert "<@UOTHER> decided to proceed and report for <@USPONSOR>" in text_of(slack.command("show GL-1"))
     assert [r for r in live_buttons(gl) if r[0] == "UOTHER"] == []
+
+
+def test_nothing_reaches_someone_away_not_even_their_digest_it_waits_for_their_return(slack, gl, fake, clock):
+    assert references(slack.command(ROLLOUT)["text"]) == ["GL-1"]
+    slack.command("me digest on", user="UALICE")
+    clock.advance(days=1)  # Tuesday 8 December: Alice goes away until Friday 11 December
+    slack.command("me away until 2026-12-11", user="UALICE")
+    slack.command("extend GL-1 by 2027-01-15")  # a notice to every approver
+
+    sent = run_for(gl, fake, clock, days=4)  # to Saturday 12 December: nothing while she is away
+    assert [m for _, channel, m in sent if channel == "UALICE"] == []
+    sent = run_for(gl, fake, clock, days=3)  # back on Monday 14 December: one digest at the start of her day
+    got = [(at.astimezone(BERLIN), m) for at, channel, m in sent if channel == "UALICE"]
+    monday = [(at, m) for at, m in got if at.date() == date(2026, 12, 14)]
+    [(at, digest)] = monday
+    assert at.hour == 9 and "new deadline Fri 15 Jan 2027" in text_of(digest) and "digest" in text_of(digest)

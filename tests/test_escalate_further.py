@@ -210,3 +210,18 @@ def test_a_group_with_nobody_who_could_decide_is_said_and_the_sponsor_is_still_a
     sent = run_for(gl, fake, clock, days=0.1, step_minutes=5)
     [asked] = of_kind(gl, [m for at, m in sent_to(sent, "UOTHER")], "further")
     assert buttons(asked) == CHOICES
+
+
+def test_the_escalation_contact_is_told_that_the_sponsor_is_away(slack, gl, fake, clock):
+    fake.add_user("UHEAD", name="head", tz="America/New_York")
+    fake.set_members("CGENERAL", ["UOWNER", "USPONSOR", "UALICE", "UBOB", "UHEAD"])
+    slack.command("settings escalate-to <@UHEAD|head>", user="UADMIN")
+    slack.command("settings sponsor-wait 3", user="UADMIN")
+    slack.command(ESCALATING)  # Monday 7 December, deadline Friday 11 December
+    run_for(gl, fake, clock, days=8)  # the sponsor is asked on Monday 14 December; to Tuesday 15, 10:00 Berlin
+    assert "Thu 31 Dec 2026" in slack.command("me away until 2026-12-31", user="USPONSOR")["text"]
+
+    sent = run_for(gl, fake, clock, days=2.25)  # to Thursday 17 December, 16:00 Berlin (10:00 New York)
+    [(at, question)] = sent_to(sent, "UHEAD")
+    assert local(at, NEW_YORK) == "Thu 17 09:00" and buttons(question) == CHOICES
+    assert "away until Thu 31 Dec 2026, nobody standing in" in text_of(question)

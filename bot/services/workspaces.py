@@ -143,7 +143,11 @@ class Calendars:
     def delivery_moment(self, team_id: str, recipient: str, at: datetime) -> datetime:
         """When a proactive message may arrive (SPEC §3, quiet hours): a DM inside its recipient's working
         time, a conversation of several people inside the last one's (the one it asks), a channel post
-        inside the workspace's."""
+        inside the workspace's. A DM to someone away waits for their return (SPEC §3, Away: nothing reaches them
+        on holiday, no digest either; what was asked of them waits in their App Home)."""
+        if recipient[:1] in "UW" and "," not in recipient:
+            absence = self.away(team_id, recipient, at)
+            return self.back(team_id, recipient, absence) if absence else self.working_moment(team_id, recipient, at)
         if recipient[:1] in "UW":
             return self.working_moment(team_id, recipient.split(",")[-1], at)
         return self.week(team_id).next_working_moment(at, zone(self.spaces[team_id].timezone))
