@@ -12,7 +12,7 @@ from bot.calendar import describe_wait
 from bot.services.visibility import sees_question
 from bot.services.workspaces import Calendars, workspace
 from storage.enums import ACTIVE, ASKING, Decision, Status
-from storage.models import Approval, Event, GroupMember, Initiative
+from storage.models import Approval, Event, GroupMember, Initiative, Workspace
 
 
 @dataclass(frozen=True)
@@ -266,7 +266,13 @@ def mine(
         Initiative.sponsor_id != user_id,
         (literal(",") + Initiative.escalated_to + literal(",")).contains(f",{user_id},", autoescape=True),
     ]
-    deciding = _paged(session, [(deputy, [Initiative.escalated_at, Initiative.id])], number, size)
+    # Only a workspace with an escalation contact has deputies: elsewhere (most) this costs no scan of its escalations.
+    contact = session.scalar(select(Workspace.escalate_to).where(Workspace.team_id == team_id))
+    deciding = (
+        _paged(session, [(deputy, [Initiative.escalated_at, Initiative.id])], number, size)
+        if contact
+        else ([], 0, False)
+    )
     shown = [a.initiative for a in approvals] + owned[0] + sponsored[0] + deciding[0]
     waits = waits_of(session, shown, now, pending_only=True)  # one calendar read for the lists
     waiting = [(a.initiative, w) for a in approvals for w in waits[a.initiative_id] if w.approval.id == a.id]
