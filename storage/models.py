@@ -142,7 +142,7 @@ class Initiative(Base):
         Index("ix_initiatives_report_reminder_at", "next_report_reminder_at"),
         Index("ix_initiatives_escalate_further_at", "escalate_further_at"),
         # Lists read only the rows they show, in order, through these.
-        Index("ix_initiatives_team_waiting", "team_id", "waiting_since"),
+        Index("ix_initiatives_team_waiting", "team_id", "waiting_since", "id"),
         Index("ix_initiatives_team_status_report", "team_id", "status", "report_due"),
         Index("ix_initiatives_team_owner", "team_id", "owner_id"),
         Index("ix_initiatives_team_sponsor", "team_id", "sponsor_id"),
@@ -205,6 +205,7 @@ class Approval(Base):
         UniqueConstraint("initiative_id", "approver_id"),
         Index("ix_approvals_next_nudge_at", "next_nudge_at"),
         Index("ix_approvals_approver_waiting", "approver_id", "decision", "requested_at", "id"),
+        Index("ix_approvals_stand_in", "stand_in_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
