@@ -155,17 +155,19 @@ def test_released_revisions_are_never_edited():
         )
 
 
+# Workspace T1 as revision 0008 left it (the columns later revisions add have defaults).
+WORKSPACE_ROW = text(
+    "INSERT INTO workspaces (team_id, timezone, working_days, working_hours, deadline_days, first_nudge, "
+    "nudge_every, sponsor_every, report_after, report_every, summary_day, summary_time, next_number, "
+    "created_at, self_sponsor, summary_names) VALUES ('T1', 'UTC', 'mon', '09:00-17:00', 1, 1, 1, 1, 1, 1, "
+    "'mon', '09:00', 2, '2026-12-07', false, true)"
+)
+
+
 def test_existing_initiatives_become_one_stage_initiatives_with_their_rule(empty):
     command.upgrade(alembic_config(empty), "0008")
     with empty.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO workspaces (team_id, timezone, working_days, working_hours, deadline_days, first_nudge, "
-                "nudge_every, sponsor_every, report_after, report_every, summary_day, summary_time, next_number, "
-                "created_at, self_sponsor, summary_names) VALUES ('T1', 'UTC', 'mon', '09:00-17:00', 1, 1, 1, 1, 1, 1, "
-                "'mon', '09:00', 2, '2026-12-07', false, true)"
-            )
-        )
+        conn.execute(WORKSPACE_ROW)
         conn.execute(
             text(
                 "INSERT INTO initiatives (id, team_id, number, title, details, owner_id, sponsor_id, channel_id, rule, "
@@ -192,16 +194,9 @@ def test_existing_initiatives_become_one_stage_initiatives_with_their_rule(empty
 def test_0013_gives_workspaces_a_sponsor_wait_and_nobody_to_escalate_to(empty):
     """Workspaces and approvals from before 0013: sponsor-wait 5, no escalate-to, no answer given for a group; the
     tables of templates and user groups start empty."""
-    command.upgrade(alembic_config(empty), "0010")
+    command.upgrade(alembic_config(empty), "0012")
     with empty.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO workspaces (team_id, timezone, working_days, working_hours, deadline_days, first_nudge, "
-                "nudge_every, sponsor_every, report_after, report_every, summary_day, summary_time, next_number, "
-                "created_at, self_sponsor, summary_names) VALUES ('T1', 'UTC', 'mon', '09:00-17:00', 1, 1, 1, 1, 1, 1, "
-                "'mon', '09:00', 2, '2026-12-07', false, true)"
-            )
-        )
+        conn.execute(WORKSPACE_ROW)
         conn.execute(
             text(
                 "INSERT INTO initiatives (id, team_id, number, title, details, owner_id, sponsor_id, channel_id, rule, "

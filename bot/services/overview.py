@@ -289,7 +289,8 @@ def mine(
         (literal(",") + Initiative.escalated_to + literal(",")).contains(f",{user_id},", autoescape=True),
     ]
     # Only a workspace with an escalation contact has deputies: elsewhere (most) this costs no scan of its escalations.
-    contact = session.scalar(select(Workspace.escalate_to).where(Workspace.team_id == team_id))
+    ws = session.get(Workspace, team_id)  # the row the calendars below read as well: one query for both
+    contact = ws.escalate_to if ws else None
     deciding = (
         _paged(session, [(deputy, [Initiative.escalated_at, Initiative.id])], number, size)
         if contact

@@ -157,15 +157,13 @@ def channel_summary(
                 stalled.add(Stalled(i, waits[i.id]))
             elif i.status is Status.ESCALATED:
                 since = i.escalated_at or week.end_of_day(i.deadline, tz)
-                with_sponsor.add(
-                    WithSponsor(i, week.business_seconds(since, now, sponsor_tz[i.sponsor_id]), waits[i.id])
-                )
+                deciding = week.business_seconds(since, now, sponsor_tz[i.sponsor_id])
+                with_sponsor.add(WithSponsor(i, deciding, waits[i.id]))
+                roles["sponsors"][0] += deciding
+                roles["sponsors"][1] += 1
             else:
                 overdue = bool(i.report_due and i.report_due < local_today)
                 proceeding.add(Proceeding(i, overdue, waits[i.id]))
-            if i.status is Status.ESCALATED:
-                roles["sponsors"][0] += with_sponsor.last.seconds
-                roles["sponsors"][1] += 1
             if i.status in (Status.OPEN, Status.ESCALATED) and waits[i.id]:
                 roles["approvers"][0] += sum(w.seconds for w in waits[i.id])
                 roles["approvers"][1] += 1
@@ -195,7 +193,7 @@ def channel_summary(
         decided,
         blockers if ws.summary_names else [],
         {"stalled": stalled.total, "with_sponsor": with_sponsor.total, "proceeding": proceeding.total},
-        {role: (seconds, count) for role, (seconds, count) in roles.items()},
+        {role: tuple(held_by_role) for role, held_by_role in roles.items()},
         ws.summary_names,
     )
 
@@ -208,11 +206,10 @@ class Top:
     """The first SHOWN items by `key` of everything added, and how many were added, in bounded memory."""
 
     def __init__(self, key: Callable):
-        self.key, self.items, self.total, self.last = key, [], 0, None
+        self.key, self.items, self.total = key, [], 0
 
     def add(self, item) -> None:
         self.items.append(item)
-        self.last = item
         self.total += 1
         if len(self.items) >= 2 * SHOWN:
             self.items = self.rows()
