@@ -41,7 +41,7 @@ def refresh_people(gl, client: WebClient, team_id: str, user_ids) -> set[str]:
     fetched = {}
     for user_id in sorted(wanted - fresh):
         try:
-            fetched[user_id] = client.users_info(user=user_id)["user"]
+            fetched[user_id] = client.users_info(user=user_id, include_locale=True)["user"]
         except SlackApiError as e:
             if e.response.get("error") not in UNKNOWN:
                 raise
@@ -68,6 +68,7 @@ def profile_row(team_id: str, user_id: str, user: dict, now: datetime) -> dict:
         user_id=user_id,
         display_name=profile.get("display_name") or user.get("real_name") or user.get("name") or user_id,
         tz=user.get("tz") or "UTC",
+        locale=user.get("locale"),
         is_bot=bool(user.get("is_bot")) or user_id == "USLACKBOT",
         deleted=bool(user.get("deleted")),
         is_admin=bool(user.get("is_admin") or user.get("is_owner")),

@@ -7,7 +7,7 @@ import logging
 from slack_bolt import App
 
 from bot import listeners
-from bot.listeners import inputs, installs, observe, replays
+from bot.listeners import inputs, installs, language, observe, replays
 from bot.manifest import bot_scopes
 
 
@@ -61,4 +61,5 @@ def build_app(gl, *, process_before_response: bool = False) -> App:
     # on its exact body, before NULs are removed from what the listeners then read.
     replays.register(app, gl)
     inputs.register(app)
+    language.register(app, gl)
     return app

@@ -122,6 +122,7 @@ class Workspace(Base):
     escalate_to: Mapped[str | None] = mapped_column(String(32))
     sponsor_wait: Mapped[int] = mapped_column(default=5, server_default="5")
     away_words: Mapped[str] = mapped_column(String(500), default=AWAY_WORDS, server_default=AWAY_WORDS)
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")  # of its channel posts
     created_at: Mapped[datetime]
     # OAuth mode: the Enterprise Grid organisation, whose org-wide installation speaks for this workspace.
     enterprise_id: Mapped[str | None] = mapped_column(String(32))
@@ -276,6 +277,8 @@ class Person(Base):
     last_reminder_at: Mapped[datetime | None]
     # `/greenlight me digest on`: at most one Greenlight DM per working day; the rest joins the next one (SPEC §3).
     digest: Mapped[bool] = mapped_column(default=False, server_default=false())
+    locale: Mapped[str | None] = mapped_column(String(16))  # Slack's, e.g. 'de-DE' (users.info include_locale)
+    language: Mapped[str | None] = mapped_column(String(8))  # `/greenlight me language de`; NULL: auto, from locale
 
 
 class Template(Base):

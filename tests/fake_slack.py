@@ -157,8 +157,10 @@ class FakeSlack:
         is_owner=False,
         is_restricted=False,
         is_ultra_restricted=False,
+        locale="en-US",
     ) -> None:
-        """Register a user answered by users.info (a guest is restricted: multi-channel, or ultra: single-channel)."""
+        """Register a user answered by users.info (a guest is restricted: multi-channel, or ultra: single-channel);
+        their `locale` is in the answer only when asked for with include_locale, as Slack does."""
         self.users[user_id] = dict(
             id=user_id,
             name=name or user_id.lower(),
@@ -169,6 +171,7 @@ class FakeSlack:
             is_owner=is_owner,
             is_restricted=is_restricted,
             is_ultra_restricted=is_ultra_restricted,
+            locale=locale,
             status_text="",
             status_emoji="",
             status_expiration=0,
@@ -572,6 +575,7 @@ class FakeSlack:
                         "status_emoji": u["status_emoji"],
                         "status_expiration": u["status_expiration"],
                     },
+                    **({"locale": u["locale"]} if str(args.get("include_locale")).lower() in ("true", "1") else {}),
                 },
             }
         if method == "conversations.open":

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.calendar import WEEKDAYS, WorkWeek, zone
+from bot.i18n import SOURCE, language_of
 from storage.db import insert_ignore
 from storage.models import Absence, Initiative, Person, Workspace
 
@@ -28,6 +29,14 @@ def workspace(
         )
         ws = session.get(Workspace, team_id, with_for_update=lock or None, populate_existing=True)
     return ws
+
+
+def reader_language(ws: Workspace | None, person: Person | None) -> str:
+    """What someone reads Greenlight in (SPEC §4, Language): their own choice, else their Slack locale if Greenlight
+    speaks it, else the workspace's language (which channel posts use)."""
+    if person is not None and person.language:
+        return person.language
+    return (person is not None and language_of(person.locale)) or (ws.language if ws is not None else SOURCE)
 
 
 def parse_hours(text: str) -> tuple[time, time]:
@@ -136,6 +145,10 @@ class Calendars:
     def back(self, team_id: str, user_id: str, absence: Absence) -> datetime:
         """When someone away is back at work: their first working moment once the absence has ended."""
         return self.working_moment(team_id, user_id, absence.ends_at)
+
+    def lang(self, team_id: str, recipient: str) -> str:
+        """The language a message to `recipient` is written in: a person's own, a channel's the workspace's."""
+        return reader_language(self.spaces[team_id], self.person(team_id, recipient))
 
     def tz(self, team_id: str, user_id: str) -> ZoneInfo:
         return self.zones[team_id].get(user_id) or zone(self.spaces[team_id].timezone)
