@@ -103,7 +103,7 @@ def tn(singular: str, plural: str, n: int, **values) -> str:
     return _marked(text.format(n=n, **values))
 
 
-def N_(message: str) -> str:  # noqa: N802 (gettext's name for it)
+def N_(message: str) -> str:
     """Marks a constant for the catalog; it is translated with `t` where it is shown."""
     return message
 

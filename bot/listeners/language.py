@@ -3,8 +3,6 @@ Slack locale as last fetched, or the workspace's language for someone Greenlight
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from bot.i18n import set_language
 from bot.services.workspaces import reader_language
 from storage.models import Person, Workspace

@@ -26,7 +26,11 @@ def source() -> Catalog:
     """Every user-facing string of the code, as the English source catalog."""
     catalog = Catalog(locale="en", project="Greenlight")
     for filename, lineno, message, comments, _context in extract_from_dir(
-        BOT, method_map=[("**.py", "python")], keywords=KEYWORDS, comment_tags=("Translators:",), strip_comment_tags=True
+        BOT,
+        method_map=[("**.py", "python")],
+        keywords=KEYWORDS,
+        comment_tags=("Translators:",),
+        strip_comment_tags=True,
     ):
         if "locales" in Path(filename).parts:
             continue

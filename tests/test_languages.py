@@ -1,0 +1,97 @@
+"""Each person reads Greenlight in their language (SPEC §4, Language): a German approver and sponsor and an English
+owner on one initiative each get their own words and their own date format, from the request to the report; the
+channel reads the workspace's language; `/greenlight me language` overrides Slack's; German dates can be typed."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from storage.models import Initiative, Person
+from tests.facts import of_kind
+from tests.slack_driver import buttons, text_of
+from tests.story import run_for, set_workspace
+
+GERMAN_DAY = re.compile(r"\b(?:Mo|Di|Mi|Do|Fr|Sa|So)\., \d{1,2}\. \w+\.? \d{4}\b")
+ENGLISH_DAY = re.compile(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} [A-Z][a-z]{2} \d{4}\b")
+ENGLISH_WORDS = re.compile(r"\b(?:the|you|your|and|waiting|sign-off|deadline|approvers?)\b", re.IGNORECASE)
+
+
+def german(text: str) -> bool:
+    """German words and German dates, no English sentence."""
+    return not ENGLISH_WORDS.search(re.sub(r"`[^`]*`|<[^>]*>|\*GL-\d+\* [^\n.]*|Vendor switch", "", text))
+
+
+def english(text: str) -> bool:
+    return bool(ENGLISH_WORDS.search(text)) and not GERMAN_DAY.search(text)
+
+
+def test_a_german_approver_and_sponsor_and_an_english_owner_each_read_their_own_language(slack, gl, fake, clock):
+    set_workspace(gl, language="de", summary_channel="CGENERAL")
+    for person in ("UALICE", "USPONSOR"):
+        fake.users[person]["locale"] = "de-DE"
+
+    reply = slack.command(
+        "new Vendor switch approvers <@UALICE|a> <@UBOB|b> sponsor <@USPONSOR|s> by 2026-12-11", user="UOWNER"
+    )["text"]
+    assert english(reply) and "Fri 11 Dec 2026" in reply  # the owner's own language: Slack says en-US
+
+    [request] = of_kind(gl, slack.dms("UALICE"), "request")
+    assert german(text_of(request)) and "Fr., 11. Dez. 2026" in text_of(request)
+    assert [label for label, _ in buttons(request)] == ["Freigeben", "Ablehnen", "Später erinnern", "Frage stellen"]
+    [bobs] = of_kind(gl, slack.dms("UBOB"), "request")
+    assert english(text_of(bobs)) and buttons(bobs)[0] == ("Approve", "approve")
+    [sponsor_told] = of_kind(gl, slack.dms("USPONSOR"), "sponsor")
+    assert german(text_of(sponsor_told)) and GERMAN_DAY.search(text_of(sponsor_told))
+    [announced] = of_kind(gl, slack.posts("CGENERAL"), "announce")
+    assert german(text_of(announced))  # a channel reads the workspace's language
+
+    run_for(gl, fake, clock, days=3)  # Thursday: the first reminders
+    [nudge, *_] = of_kind(gl, slack.dms("UALICE"), "nudge")
+    assert german(text_of(nudge)) and GERMAN_DAY.search(text_of(nudge))
+    [bobs_nudge, *_] = of_kind(gl, slack.dms("UBOB"), "nudge", "lastcall")
+    assert english(text_of(bobs_nudge))
+
+    slack.command("approve GL-1", user="UBOB")
+    run_for(gl, fake, clock, days=4)  # the deadline passes; the sponsor is asked on Monday
+    [asked] = of_kind(gl, slack.dms("USPONSOR"), "escalation")
+    assert german(text_of(asked)) and [label for label, _ in buttons(asked)][0] == "Weiter mit Bericht"
+    [owner_told] = of_kind(gl, slack.dms("UOWNER"), "escalated-owner")
+    assert english(text_of(owner_told))
+
+    decided = slack.command("proceed GL-1", user="USPONSOR")["text"]
+    assert german(decided)  # the sponsor's own reply
+    [go] = of_kind(gl, slack.dms("UOWNER"), "proceed-owner")
+    assert english(text_of(go)) and ENGLISH_DAY.search(text_of(go))
+    [polite] = of_kind(gl, slack.dms("UALICE"), "proceed-approver")
+    assert german(text_of(polite))
+
+    slack.command("report GL-1 Vendor switch went well", user="UOWNER")
+    [report] = of_kind(gl, slack.dms("USPONSOR"), "report")
+    assert german(text_of(report))
+
+    run_for(gl, fake, clock, days=7)  # the next Monday's summary, in the channel's language
+    [summary, *_] = [p for p in slack.posts("CGENERAL") if "Wochen" in (p.get("text") or "")]
+    assert german(text_of(summary)) and GERMAN_DAY.search(text_of(summary))
+
+
+def test_me_language_overrides_slack_and_auto_goes_back(slack, gl, fake):
+    reply = slack.command("me language de", user="UCAROL")["text"]
+    assert german(reply)  # the confirmation already speaks the new language
+    assert german(slack.command("help", user="UCAROL")["text"])
+    assert english(slack.command("help", user="UBOB")["text"])
+    assert "Englisch" in slack.command("help", user="UCAROL")["text"]  # keywords stay English, and help says so
+    refused = slack.command("me language xx", user="UCAROL")["text"]
+    assert "de" in refused and "en" in refused
+    with gl.transaction() as s:
+        assert s.get(Person, ("T1", "UCAROL")).language == "de"
+    assert english(slack.command("me language auto", user="UCAROL")["text"])
+    with gl.transaction() as s:
+        assert s.get(Person, ("T1", "UCAROL")).language is None
+
+
+def test_a_german_date_typed_in_the_text_form_registers_that_deadline(slack, gl):
+    slack.command("new Budget approvers <@UALICE|a> sponsor <@USPONSOR|s> bis 30.04.2027")
+    with gl.transaction() as s:
+        assert str(s.scalar(select(Initiative.deadline))) == "2027-04-30"
