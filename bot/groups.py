@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
+from bot.i18n import N_, t
 from bot.people import refresh_people
 from bot.services import Refusal
 from bot.services import groups as cache
@@ -19,7 +20,7 @@ from storage.enums import Status
 from storage.models import Approval, Initiative, UserGroup
 
 FRESH_FOR = timedelta(days=1)
-SCOPE_MISSING = (
+SCOPE_MISSING = N_(
     "I can't read Slack user groups: the app lacks the `usergroups:read` scope. Ask an admin to reinstall it "
     "from manifest.yml, or name people instead. Nothing changed."
 )
@@ -48,10 +49,10 @@ def refresh_groups(gl, client: WebClient, team_id: str, ids) -> None:
         except SlackApiError as e:
             error = e.response.get("error")
             if error == "missing_scope":
-                raise Refusal(SCOPE_MISSING) from None
+                raise Refusal(t(SCOPE_MISSING)) from None
             if error == "plan_upgrade_required":
                 raise Refusal(
-                    "This workspace's Slack plan has no user groups: name people instead. Nothing changed."
+                    t("This workspace's Slack plan has no user groups: name people instead. Nothing changed.")
                 ) from None
             if error not in ("no_such_subteam", "subteam_not_found"):
                 raise

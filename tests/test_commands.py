@@ -267,3 +267,95 @@ def test_new_errors_show_the_usage(text):
     with pytest.raises(ParseError) as exc:
         parse(text)
     assert NEW_USAGE in str(exc.value)
+
+
+# ---- dates as German speakers type them (issue #14) -----------------------------------------------------------
+
+TODAY = date(2026, 12, 7)  # Monday 7 December 2026
+
+
+def today() -> date:
+    return TODAY
+
+
+@pytest.mark.parametrize(
+    "typed, on",
+    [
+        ("by 30.04.2027", date(2027, 4, 30)),
+        ("bis 30.04.2027", date(2027, 4, 30)),
+        ("BIS 30.4.2027", date(2027, 4, 30)),
+        ("30.04.2027", date(2027, 4, 30)),
+        ("30.4.2027", date(2027, 4, 30)),
+        ("bis 2027-04-30", date(2027, 4, 30)),
+        ("30.4.", date(2027, 4, 30)),  # passed this year: next year's
+        ("bis 24.12.", date(2026, 12, 24)),  # still ahead this year
+        ("7.12.", date(2026, 12, 7)),  # today stays today, refused later as `by 2026-12-07` is ("not in the future")
+        ("6.12.", date(2027, 12, 6)),
+    ],
+)
+def test_german_dates_wherever_a_deadline_is_typed(typed, on):
+    due = Due(on=on)
+    assert parse(f"new T approvers <@UA> sponsor <@US> {typed}", today).draft.due == due
+    assert parse(f"new T approvers <@UA> sponsor <@US> {typed} rule any in <#C1>", today).draft.due == due
+    assert parse(f"new T using hiring {typed} in <#C1>", today).draft.due == due
+    assert parse(f"extend GL-2 {typed}", today) == Command("extend", ref=2, due=due)
+    # after free text a date needs its keyword: "moved to 30.4." could be what changed
+    keyword = typed if " " in typed else f"bis {typed}"
+    cmd = parse(f"resubmit GL-2 Smaller, cheaper {keyword} fresh", today)
+    assert (cmd.text, cmd.due, cmd.key) == ("Smaller, cheaper", due, "fresh")
+
+
+@pytest.mark.parametrize("words", ["in 5 Tagen", "in 5 tagen", "in 5 Werktagen", "in 5 days", "in 5 business days"])
+def test_in_n_tagen_and_werktagen_are_business_days_as_in_n_days(words):
+    due = Due(business_days=5)
+    assert parse(f"new T approvers <@UA> sponsor <@US> {words} rule any", today).draft.due == due
+    assert parse(f"new T using hiring {words}", today).draft.due == due
+    assert parse(f"extend GL-2 {words}", today).due == due
+    assert parse(f"resubmit GL-2 Smaller {words} fresh", today).due == due
+    assert parse("extend GL-2 in 1 Tag").due == Due(business_days=1)
+
+
+def test_snooze_and_away_understand_german_dates():
+    assert parse("snooze GL-2 bis 24.12.", today).due == Due(on=date(2026, 12, 24))
+    assert parse("snooze GL-2 30.4.", today).due == Due(on=date(2027, 4, 30))
+    assert parse("snooze GL-2 3 Tage", today).due == Due(business_days=3)
+    assert parse("snooze GL-2 in 3 Werktagen", today).due == Due(business_days=3)
+    assert parse("snooze GL-2 until 2027-01-04", today).due == Due(on=date(2027, 1, 4))
+    assert parse("me away until 30.04.2027", today) == Command("me", key="away", due=Due(on=date(2027, 4, 30)))
+    assert parse("me away bis 8.1. delegate <@UB>", today) == Command(
+        "me", key="away", due=Due(on=date(2027, 1, 8)), value="UB"
+    )
+
+
+@pytest.mark.parametrize(
+    "text, says",
+    [
+        ("extend GL-2 31.02.2026", "“31.02.2026” is not a date. Write it as DD.MM.YYYY"),
+        ("extend GL-2 bis 31.02.2026", "“31.02.2026” is not a date"),
+        ("new T approvers <@UA> sponsor <@US> bis 30.13.2027", "“30.13.2027” is not a date"),
+        ("new T approvers <@UA> sponsor <@US> 0.4.", "“0.4.” is not a date"),
+        ("snooze GL-2 bis 31.4.", "“31.4.” is not a date"),
+        ("me away until 29.02.2027", "“29.02.2027” is not a date"),
+        ("resubmit GL-2 Smaller bis 32.1.2027", "“32.1.2027” is not a date"),
+        ("extend GL-2 bis 2027-02-30", "“2027-02-30” is not a date. Write it as YYYY-MM-DD"),
+        ("extend GL-2 in x Tagen", "“x” is not a number of days"),
+    ],
+)
+def test_impossible_german_dates_are_refused_clearly(text, says):
+    with pytest.raises(ParseError) as exc:
+        parse(text, today)
+    assert says in str(exc.value)
+
+
+def test_a_date_without_its_year_asks_today_only_then():
+    asked = []
+
+    def counting() -> date:
+        asked.append(1)
+        return TODAY
+
+    parse("new T approvers <@UA> sponsor <@US> bis 30.04.2027 rule any", counting)
+    parse("extend GL-2 in 5 Tagen", counting)
+    assert asked == []
+    parse("extend GL-2 bis 30.4.", counting)
+    assert asked == [1]

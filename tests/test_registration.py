@@ -163,6 +163,26 @@ def test_registration_from_a_dm_with_a_channel(slack, fake, gl):
     assert len(slack.posts("CSALES")) == 1
 
 
+def test_deadline_typed_as_german_speakers_write_it(slack, gl):
+    """`bis DD.MM.YYYY` stands where `by YYYY-MM-DD` does (issue #14); a date without its year is the next one
+    by the workspace's clock (Monday 7 December 2026 here), not this machine's."""
+    reply = register(slack, "new Budget approvers <@UALICE|alice> sponsor <@USPONSOR|sam> bis 30.04.2027")
+    assert "Deadline: Fri 30 Apr 2027" in reply["text"]
+    assert initiative(gl).deadline.isoformat() == "2027-04-30"
+    reply = register(slack, "new Offsite approvers <@UALICE|alice> sponsor <@USPONSOR|sam> bis 3.12. rule any")
+    assert "Deadline: Fri 3 Dec 2027" in reply["text"]  # 3 December 2026 has passed
+    assert initiative(gl, 2).deadline.isoformat() == "2027-12-03"
+    reply = register(slack, "new Party approvers <@UALICE|alice> sponsor <@USPONSOR|sam> in 3 Werktagen")
+    assert "Deadline: Thu 10 Dec 2026" in reply["text"]  # 3 business days, as `in 3 days`
+
+
+def test_an_impossible_german_date_is_refused_and_nothing_written(slack, db):
+    before = counts(db)
+    reply = slack.command("new Budget approvers <@UALICE|alice> sponsor <@USPONSOR|sam> bis 31.02.2027")
+    assert "“31.02.2027” is not a date" in reply["text"]
+    assert counts(db) == before
+
+
 def test_default_deadline_is_ten_business_days(slack, gl):
     register(slack)
     assert initiative(gl).deadline.isoformat() == "2026-12-21"

@@ -13,6 +13,7 @@ from bot.flows import settings as settings_flow
 from bot.flows import stats as stats_flow
 from bot.flows import visibility as visibility_flow
 from bot.groups import refresh_groups
+from bot.i18n import t
 from bot.parsing import Command, ParseError, parse
 from bot.people import refresh_people
 from bot.services import (
@@ -50,7 +51,7 @@ def turn_page(gl, text: str, who: Invocation) -> dict:
     """A Previous / Next page button: its value is the `list` or `mine` command of the page it shows."""
     cmd = parse(text)
     if cmd.name not in ("list", "mine"):
-        raise ParseError("That button is out of date. Run `/greenlight list` or `/greenlight mine` again.")
+        raise ParseError(t("That button is out of date. Run `/greenlight list` or `/greenlight mine` again."))
     return run(gl, cmd, who)
 
 
@@ -110,7 +111,12 @@ def extend(gl, cmd: Command, who: Invocation) -> str:
 
 def _hidden(number: int) -> Refusal:
     """What someone who may not see GL-n is told: the same as when it does not exist, so nothing leaks."""
-    return Refusal(f"There is no GL-{number} in this workspace. `/greenlight list` shows the open ones.")
+    return Refusal(
+        t(
+            "There is no {reference} in this workspace. `/greenlight list` shows the open ones.",
+            reference=f"GL-{number}",
+        )
+    )
 
 
 def resubmit(gl, cmd: Command, who: Invocation) -> str:
@@ -137,7 +143,7 @@ def show(gl, cmd: Command, who: Invocation) -> dict:
         story = overview.story(s, ini, gl.clock.now(), viewer_id=who.user_id)
         title = f"{ini.reference}: {escape(ini.title)}"
         if cmd.key == "history":
-            return {"text": f"{title}: history", "blocks": msg.history(story, escape(ini.title))}
+            return {"text": t("{title}: history", title=title), "blocks": msg.history(story, escape(ini.title))}
         return {"text": title, "blocks": msg.detail(story)}
 
 
@@ -150,9 +156,12 @@ def older_events(gl, team_id: str, user_id: str, client, value: str) -> dict:
     with gl.reading() as s:
         ini = service.find_by_id(s, team_id, ini_id, lock=False)
         if not visibility.can_see(ini, viewer) or not before.isdigit():
-            raise Refusal("That initiative does not exist in this workspace.")
+            raise Refusal(t("That initiative does not exist in this workspace."))
         story = overview.story(s, ini, gl.clock.now(), viewer_id=user_id, before=int(before))
-        return {"text": f"{ini.reference}: older events", "blocks": msg.history(story, "Older events")}
+        return {
+            "text": t("{reference}: older events", reference=ini.reference),
+            "blocks": msg.history(story, t("Older events")),
+        }
 
 
 def _active_channels(gl, team_id: str) -> set[str]:
@@ -173,13 +182,13 @@ def list_open(gl, cmd: Command, who: Invocation) -> dict:
             number=cmd.page,
             seen_by=visibility.condition(viewer),
         )
-        return {"text": LIST_TITLES[cmd.show], "blocks": open_list(page, cmd.show, cmd.channel_id)}
+        return {"text": t(LIST_TITLES[cmd.show]), "blocks": open_list(page, cmd.show, cmd.channel_id)}
 
 
 def mine(gl, cmd: Command, who: Invocation) -> dict:
     with gl.reading() as s:
         mine = overview.mine(s, who.team_id, who.user_id, gl.clock.now(), number=cmd.page)
-        return {"text": "What waits on you", "blocks": mine_blocks(mine)}
+        return {"text": t("What waits on you"), "blocks": mine_blocks(mine)}
 
 
 def summary_preview(gl, cmd: Command, who: Invocation) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.flows import visibility as visibility_flow
+from bot.i18n import t, tn
 from bot.services import Refusal, export, visibility
 from bot.services.workspaces import today, workspace
 
@@ -13,8 +14,10 @@ def run(gl, cmd, who) -> str:
     viewer = visibility_flow.viewer(gl, who.client, who.team_id, who.user_id)
     if scope == "all" and not viewer.is_admin:
         raise Refusal(
-            "Only workspace admins can export all initiatives. `/greenlight export` sends you yours "
-            "(the ones you own, sponsor or approve)."
+            t(
+                "Only workspace admins can export all initiatives. `/greenlight export` sends you yours "
+                "(the ones you own, sponsor or approve)."
+            )
         )
     admits = (
         (lambda ini: visibility.can_see(ini, viewer))
@@ -28,20 +31,22 @@ def run(gl, cmd, who) -> str:
     initiatives = sum(1 for r in table if r["row"] == "initiative")
     approvals = len(table) - initiatives
     filename = f"greenlight-{scope}-{day.isoformat()}.{fmt}"
-    counted = f"{_count(initiatives, 'initiative')} and {_count(approvals, 'approval')}"
+    counted = t(
+        "{initiatives} and {approvals}",
+        initiatives=tn("{n} initiative", "{n} initiatives", initiatives),
+        approvals=tn("{n} approval", "{n} approvals", approvals),
+    )
     dm = who.client.conversations_open(users=who.user_id)["channel"]["id"]
     who.client.files_upload_v2(
         channel=dm,
         filename=filename,
-        title=f"Greenlight export ({scope}, {day.isoformat()})",
+        title=t("Greenlight export ({scope}, {day})", scope=scope, day=day.isoformat()),
         content=export.render(table, fmt).encode("utf-8"),
-        initial_comment=f"Your Greenlight export: {counted}, one row each.",
+        initial_comment=t("Your Greenlight export: {counted}, one row each.", counted=counted),
     )
-    return (
-        f"I sent you *{filename}* in a DM: {counted}, with dates, waits in business hours, decisions, the "
-        "sponsor's choice and the report. `/greenlight export json` gives the same as JSON."
+    return t(
+        "I sent you *{filename}* in a DM: {counted}, with dates, waits in business hours, decisions, the "
+        "sponsor's choice and the report. `/greenlight export json` gives the same as JSON.",
+        filename=filename,
+        counted=counted,
     )
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.blocks import initiatives as msg
+from bot import i18n
 from bot.blocks import register as registration_form
 from bot.groups import refresh_groups
+from bot.i18n import t
 from bot.people import refresh_people
 from bot.services import initiatives as service
 from bot.services import templates
@@ -29,14 +30,35 @@ def register(gl, client, team_id: str, owner_id: str, draft, here: str | None = 
         )
     )
     first, *later = [", ".join(mention(u) for u in stage) for stage in draft.stages]
-    then = "".join(
-        f" Stage {n} ({names}) is asked once the stage before is complete." for n, names in enumerate(later, 2)
+    values = dict(
+        reference=ini.reference,
+        title=escape(ini.title),
+        template=draft.template,
+        channel=channel_link(ini.channel_id),
+        approvers=first,
     )
-    using = f" with the template `{draft.template}`" if draft.template else ""
-    return (
-        f"Registered *{ini.reference}* “{escape(ini.title)}”{using}. I announced it in {channel_link(ini.channel_id)} "
-        f"and asked {first} for sign-off.{then} Deadline: {msg.day(ini.deadline)}; then {mention(ini.sponsor_id)} decides."
+    registered = (
+        t(
+            "Registered *{reference}* “{title}” with the template `{template}`. I announced it in {channel} "
+            "and asked {approvers} for sign-off.",
+            **values,
+        )
+        if draft.template
+        else t(
+            "Registered *{reference}* “{title}”. I announced it in {channel} and asked {approvers} for sign-off.",
+            **values,
+        )
     )
+    stages = [
+        t("Stage {n} ({approvers}) is asked once the stage before is complete.", n=n, approvers=names)
+        for n, names in enumerate(later, 2)
+    ]
+    decides = t(
+        "Deadline: {deadline}; then {sponsor} decides.",
+        deadline=i18n.day(ini.deadline),
+        sponsor=mention(ini.sponsor_id),
+    )
+    return " ".join([registered, *stages, decides])
 
 
 def form(gl, team_id: str, channel_id: str | None) -> dict:

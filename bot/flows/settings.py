@@ -8,6 +8,7 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks.settings import settings_blocks, settings_history_blocks
 from bot.calendar import zone
 from bot.groups import refresh_groups
+from bot.i18n import t
 from bot.people import refresh_people
 from bot.services import settings as service
 from bot.services.workspaces import workspace
@@ -24,14 +25,14 @@ def run(gl, cmd, who) -> dict | str:
             allowed = service.may_change(session, who.team_id, who.user_id, gl.config.admins)
             return settings_blocks(service.current(ws), allowed)
 
-        return {"text": "Greenlight settings", "blocks": gl.act(show)}
+        return {"text": t("Greenlight settings"), "blocks": gl.act(show)}
     if cmd.key == "history" and not cmd.value:
 
         def history(session, now):
             ws = workspace(session, who.team_id, now=now, default_tz=gl.config.timezone)
             return settings_history_blocks(service.history(session, who.team_id), zone(ws.timezone))
 
-        return {"text": "Greenlight settings history", "blocks": gl.act(history)}
+        return {"text": t("Greenlight settings history"), "blocks": gl.act(history)}
     named = service.people_to_check(cmd.key, cmd.value)
     refresh_groups(gl, who.client, who.team_id, [u for u in named if is_group(u)])
     refresh_people(gl, who.client, who.team_id, [u for u in named if not is_group(u)])
@@ -58,16 +59,18 @@ def posting_problem(client, channel_id: str) -> str | None:
         channel = client.conversations_info(channel=channel_id)["channel"]
     except SlackApiError as e:
         if e.response.get("error") in ("channel_not_found", "missing_scope"):
-            return (
-                f"I can't see {channel_link(channel_id)}. If it is a private channel, invite me first "
-                "(`/invite @Greenlight` in that channel), then try again."
+            return t(
+                "I can't see {channel}. If it is a private channel, invite me first "
+                "(`/invite @Greenlight` in that channel), then try again.",
+                channel=channel_link(channel_id),
             )
         raise
     if channel.get("is_archived"):
-        return f"{channel_link(channel_id)} is archived; pick a channel people read."
+        return t("{channel} is archived; pick a channel people read.", channel=channel_link(channel_id))
     if not channel.get("is_member") and channel.get("is_private"):
-        return (
-            f"I'm not in {channel_link(channel_id)}, a private channel, so I can't post there. "
-            "Invite me (`/invite @Greenlight` in that channel), then try again."
+        return t(
+            "I'm not in {channel}, a private channel, so I can't post there. "
+            "Invite me (`/invite @Greenlight` in that channel), then try again.",
+            channel=channel_link(channel_id),
         )
     return None

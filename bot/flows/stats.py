@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from bot.blocks.stats import stats_blocks
 from bot.flows import visibility as visibility_flow
+from bot.i18n import tn
 from bot.services import stats as service
 from bot.services import visibility
 from bot.services.workspaces import workspace
@@ -30,4 +31,7 @@ def run(gl, cmd, who) -> dict:
         now = gl.clock.now()
         ws = workspace(s, who.team_id, now=now, default_tz=gl.config.timezone)
         result = service.stats(s, ws, days, now, only=lambda ini: visibility.can_see(ini, viewer))
-        return {"text": f"Greenlight stats: the last {days} days", "blocks": stats_blocks(result)}
+        return {
+            "text": tn("Greenlight stats: the last {n} day", "Greenlight stats: the last {n} days", days),
+            "blocks": stats_blocks(result),
+        }

@@ -8,13 +8,14 @@ from collections.abc import Callable
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.common import context
+from bot.i18n import N_, t
 from bot.parsing import ParseError
 from bot.services import Refusal
 
 log = logging.getLogger(__name__)
 
-SLACK_DOWN = "Slack did not answer me just now, so nothing was saved. Please try again in a minute."
-BROKEN = (
+SLACK_DOWN = N_("Slack did not answer me just now, so nothing was saved. Please try again in a minute.")
+BROKEN = N_(
     "Something went wrong on my side, so nothing was saved. Please try again; if it persists, tell your Slack admin."
 )
 
@@ -27,13 +28,13 @@ def attempt(work: Callable[[], dict | str]) -> tuple[dict, bool]:
         return {"text": str(e)}, False
     except SlackApiError as e:
         log.warning("Slack API error: %s", e.response.get("error") or e.response.status_code)
-        return {"text": SLACK_DOWN}, False
+        return {"text": t(SLACK_DOWN)}, False
     except OSError as e:  # Slack did not answer in time, or could not be reached
         log.warning("Slack did not answer: %s", e)
-        return {"text": SLACK_DOWN}, False
+        return {"text": t(SLACK_DOWN)}, False
     except Exception:
         log.exception("request failed")
-        return {"text": BROKEN}, False
+        return {"text": t(BROKEN)}, False
     return ({"text": reply} if isinstance(reply, str) else reply), True
 
 

@@ -11,6 +11,7 @@ from bot.blocks import register as registration_form
 from bot.blocks.ids import View
 from bot.blocks.modals import submitted_date, submitted_text
 from bot.flows import registration
+from bot.i18n import t
 from bot.listeners.outcomes import SLACK_DOWN
 from bot.parsing import Due
 from bot.people import refresh_people
@@ -26,7 +27,7 @@ def register(app, gl) -> None:
             team_id, user_id = body["team"]["id"], body["user"]["id"]
             value = read(view, field)
             if not value:
-                return ack(response_action="errors", errors={field: "Please fill this in."})
+                return ack(response_action="errors", errors={field: t("Please fill this in.")})
             try:
                 gl.act(
                     lambda s, now: act(s, service.find_by_id(s, team_id, view["private_metadata"]), user_id, value, now)
@@ -51,7 +52,7 @@ def register(app, gl) -> None:
         except service.RegistrationInvalid as e:
             return ack(response_action="errors", errors=registration.field_errors(gl, team_id, e.errors))
         except (SlackApiError, OSError):
-            return ack(response_action="errors", errors={registration_form.APPROVERS: SLACK_DOWN})
+            return ack(response_action="errors", errors={registration_form.APPROVERS: t(SLACK_DOWN)})
         ack(response_action="update", view=registration_form.registered(confirmation))
         gl.deliver_soon()
 
@@ -66,7 +67,7 @@ def register(app, gl) -> None:
         try:
             refresh_people(gl, client, team_id, [user_id, away[1]])  # is the delegate a person who can answer?
         except (SlackApiError, OSError):
-            return ack(response_action="errors", errors={modals.DELEGATE: SLACK_DOWN})
+            return ack(response_action="errors", errors={modals.DELEGATE: t(SLACK_DOWN)})
         try:
             said = gl.act(lambda s, now: personal.save_form(s, team_id, user_id, typed, now, away))
         except personal.FormInvalid as e:
