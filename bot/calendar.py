@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from bot.i18n import t, tn
+
 DAY = timedelta(days=1)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -154,8 +156,8 @@ def describe_wait(seconds: float) -> str:
     """'4 business days', '1 business day', '3 hours' or 'less than an hour'."""
     days = int(seconds // 86400)
     if days:
-        return f"{days} business day{'s' if days != 1 else ''}"
+        return tn("{n} business day", "{n} business days", days)
     hours = int(seconds // 3600)
     if hours:
-        return f"{hours} hour{'s' if hours != 1 else ''}"
-    return "less than an hour"
+        return tn("{n} hour", "{n} hours", hours)
+    return t("less than an hour")

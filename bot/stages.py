@@ -7,6 +7,7 @@ gives each its own.
 
 from __future__ import annotations
 
+from bot.i18n import t, tn
 from bot.text import mention
 from storage.enums import Decision
 
@@ -49,7 +50,8 @@ def complete(ini, stage: int) -> bool:
 def required_names(approvals) -> str:
     """'<@A> (required)', '<@A> and <@B> (required)'."""
     names = [mention(a.approver_id) for a in approvals]
-    return (", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]) + " (required)"
+    listed = t("{names} and {last}", names=", ".join(names[:-1]), last=names[-1]) if len(names) > 1 else names[0]
+    return t("{names} (required)", names=listed)
 
 
 def blocking(ini) -> list:
@@ -66,20 +68,28 @@ def rule_text(rule: str, size: int) -> str:
     """'every approver must approve', 'one approval is enough', '2 of 3 must approve'."""
     n = needed(rule, size)
     if rule == "any" or n == 1 < size:
-        return "one approval is enough"
-    return "every approver must approve" if n >= size else f"{n} of {size} must approve"
+        return t("one approval is enough")
+    if n >= size:
+        return t("every approver must approve")
+    return tn("{n} of {size} must approve", "{n} of {size} must approve", n, size=size)
 
 
 def label(ini, stage: int) -> str:
     """'stage 2 of 3', or '' for an initiative of one stage."""
     total = count(ini)
-    return f"stage {stage + 1} of {total}" if total > 1 else ""
+    return t("stage {number} of {total}", number=stage + 1, total=total) if total > 1 else ""
+
+
+def heading(ini, stage: int) -> str:
+    """'Stage 2 of 3': the label at the start of a line (a sentence, not `.capitalize()`, which German nouns break)."""
+    return t("Stage {number} of {total}", number=stage + 1, total=count(ini))
 
 
 def waiting_label(ini) -> str:
     """'stage 2 of 3: ' while a stage of several is asked, else ''."""
     stage = current(ini)
-    return f"{label(ini, stage)}: " if stage is not None and count(ini) > 1 else ""
+    # Translators: a stage label before what the stage waits on: 'stage 2 of 3: pending <@A> (2 business days)'
+    return t("{stage}: ", stage=label(ini, stage)) if stage is not None and count(ini) > 1 else ""
 
 
 def tally(ini, stage: int) -> str:
@@ -87,9 +97,13 @@ def tally(ini, stage: int) -> str:
     size = len(members(ini, stage))
     wanted = needed(rules(ini)[stage], size)
     got = approved_in(ini, stage)
-    text = f"{got} of {size}" if wanted == size else f"{got} of {wanted} needed"
+    if wanted == size:
+        text = t("{got} of {size}", got=got, size=size)
+    else:
+        text = t("{got} of {wanted} needed", got=got, wanted=wanted)
     where = label(ini, stage)
-    return f"{text}, {where}" if where else text
+    # Translators: a tally of approvals and the stage it counts: '1 of 3, stage 2 of 3'
+    return t("{tally}, {stage}", tally=text, stage=where) if where else text
 
 
 def names(ini, stage: int) -> str:
@@ -102,5 +116,11 @@ def outline(ini) -> str:
     parts = []
     for n, rule in enumerate(rules(ini)):
         people = members(ini, n)
-        parts.append(f"{', '.join(mention(a.approver_id) for a in people)} ({rule_text(rule, len(people))})")
-    return ", then ".join(parts)
+        people_text = ", ".join(mention(a.approver_id) for a in people)
+        # Translators: the approvers of one stage and the rule it is complete by
+        parts.append(t("{approvers} ({rule})", approvers=people_text, rule=rule_text(rule, len(people))))
+    text = parts[0] if parts else ""
+    for later in parts[1:]:
+        # Translators: one stage of approvers, then the next: '<@A> (…), then <@C> (…)'
+        text = t("{before}, then {after}", before=text, after=later)
+    return text

@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 import re
 
+from bot.i18n import t
+
 _ENTITY = re.compile(r"<([^<>]*)>")
 # A Slack id is a letter and up to 20 more; bounded so that a 40,000-character "id" is not one.
 MENTION = re.compile(r"<@([UW][A-Z0-9]{1,20})(?:\|[^<>]*)?>")
@@ -65,4 +67,5 @@ EXCERPT = 40  # characters of a person's input quoted back in an error: enough t
 def quoted(text: str, *, code: bool = False) -> str:
     """A person's (plain) input quoted back in a reply: escaped, cut to a short excerpt, in quotes or as code."""
     cut = escape(truncate(text, EXCERPT))
-    return f"`{cut}`" if code else f"“{cut}”"
+    # Translators: someone's own words quoted back; use your language's quotation marks
+    return f"`{cut}`" if code else t("“{text}”", text=cut)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.blocks.ids import Action
+from bot.i18n import t
 from bot.text import truncate
 
 SECTION_LIMIT = 3000
@@ -27,7 +28,7 @@ def button(label: str, action: Action, value: str, style: str | None = None, con
     """A button whose action_id is the Action and whose value names the initiative; `confirm` asks first."""
     element = {
         "type": "button",
-        "text": {"type": "plain_text", "text": label},
+        "text": {"type": "plain_text", "text": truncate(label, 75)},
         "action_id": action.value,
         "value": value,
     }
@@ -44,7 +45,7 @@ def confirmation(title: str, text: str, yes: str, style: str = "primary") -> dic
         "title": {"type": "plain_text", "text": truncate(title, 100)},
         "text": {"type": "mrkdwn", "text": truncate(text, 300)},
         "confirm": {"type": "plain_text", "text": truncate(yes, 30)},
-        "deny": {"type": "plain_text", "text": "Cancel"},
+        "deny": {"type": "plain_text", "text": truncate(t("Cancel"), 30)},
         "style": style,
     }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.blocks.common import context, message, section
+from bot.i18n import tn
 
 MAX_BLOCKS = 50  # Slack's limit for a message
 
@@ -13,7 +14,15 @@ def digest(payloads: list[dict]) -> dict:
     count = len(payloads)
     if count == 1:  # the others were withdrawn before it went out
         return payloads[0]
-    blocks = [section(f"*{count} messages from Greenlight*, in one: you asked for at most one DM a day.")]
+    blocks = [
+        section(
+            tn(
+                "*{n} message from Greenlight*, in one: you asked for at most one DM a day.",
+                "*{n} messages from Greenlight*, in one: you asked for at most one DM a day.",
+                count,
+            )
+        )
+    ]
     shown = 0
     for payload in payloads:
         item = payload.get("blocks") or [section(payload.get("text") or "")]
@@ -22,9 +31,25 @@ def digest(payloads: list[dict]) -> dict:
         blocks += [{"type": "divider"}, *item]
         shown += 1
     if shown < count:
-        blocks.append(context(f"… and {count - shown} more: your App Home lists everything that waits on you."))
+        blocks.append(
+            context(
+                tn(
+                    "… and {n} more: your App Home lists everything that waits on you.",
+                    "… and {n} more: your App Home lists everything that waits on you.",
+                    count - shown,
+                )
+            )
+        )
     firsts = "; ".join(p.get("text") or "" for p in payloads)
-    return message(f"Your Greenlight digest, {count} messages: {firsts}", blocks)
+    return message(
+        tn(
+            "Your Greenlight digest, {n} message: {firsts}",
+            "Your Greenlight digest, {n} messages: {firsts}",
+            count,
+            firsts=firsts,
+        ),
+        blocks,
+    )
 
 
 def without_buttons(payload: dict, note: str) -> dict:

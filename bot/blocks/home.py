@@ -6,15 +6,17 @@ from bot import stages
 from bot.blocks.common import actions, button, context, header, section
 from bot.blocks.ids import Action
 from bot.blocks.initiatives import (
-    STATUS_LABEL,
+    capitalized,
     deadline_of,
     proceed_button,
     snooze_menu,
     sponsor_buttons,
+    status_label,
     title_of,
     withdraw_button,
 )
 from bot.blocks.lists import initiative_row
+from bot.i18n import N_, t, tn
 from bot.text import is_group, mention
 
 MAX_BLOCKS = 100  # Slack's limit for a Home tab
@@ -24,35 +26,54 @@ OPEN = ("open", "escalated")
 def waiting_item(ini, wait) -> list[dict]:
     """An initiative that waits on this approver (or on a user group they are in): how long, the deadline, Approve,
     Reject and Snooze (until tomorrow, or longer from the same menu as in the DMs)."""
-    note = f" · {mention(ini.sponsor_id)} is deciding whether to proceed" if ini.status == "escalated" else ""
+    note = (
+        " · " + t("{sponsor} is deciding whether to proceed", sponsor=mention(ini.sponsor_id))
+        if ini.status == "escalated"
+        else ""
+    )
     group = wait.approval.approver_id
-    on = f"on {mention(group)} (any one member answers)" if is_group(group) else "on you"
-    text = f"{title_of(ini)} from {mention(ini.owner_id)}\nWaiting {on} for *{wait.text}* · {deadline_of(ini)}{note}"
+    values = {"wait": wait.text, "deadline": deadline_of(ini)}
+    if is_group(group):
+        waiting = t(
+            "Waiting on {group} (any one member answers) for *{wait}* · {deadline}", group=mention(group), **values
+        )
+    else:
+        waiting = t("Waiting on you for *{wait}* · {deadline}", **values)
+    text = t("{title} from {owner}", title=title_of(ini), owner=mention(ini.owner_id)) + f"\n{waiting}{note}"
     value = str(ini.id)
-    buttons = [button("Approve", Action.APPROVE, value, "primary"), button("Reject", Action.REJECT, value, "danger")]
+    buttons = [
+        # Translators: a button: approve the initiative
+        button(t("Approve"), Action.APPROVE, value, "primary"),
+        # Translators: a button: reject the initiative
+        button(t("Reject"), Action.REJECT, value, "danger"),
+    ]
     if ini.status == "open":
-        buttons += [button("Snooze", Action.SNOOZE, value), snooze_menu(ini)]
+        # Translators: a button: no reminder until tomorrow
+        buttons += [button(t("Snooze"), Action.SNOOZE, value), snooze_menu(ini)]
     return [section(text), actions(*buttons)]
 
 
 def _row(ini, waits) -> str:
-    return f"{initiative_row(ini, waits)}\n_{STATUS_LABEL[ini.status].capitalize()}_"
+    return f"{initiative_row(ini, waits)}\n_{capitalized(status_label(ini.status))}_"
 
 
 def owned_item(ini, waits) -> list[dict]:
     """An initiative this person owns: its waits and deadline, Nudge, Extend and Withdraw while allowed."""
     value, buttons = str(ini.id), []
     if ini.status == "open" and ini.pending:
-        buttons.append(button("Nudge", Action.NUDGE, value))
+        # Translators: a button: remind the pending approvers now
+        buttons.append(button(t("Nudge"), Action.NUDGE, value))
     if ini.status in OPEN:
-        buttons += [button("Extend", Action.EXTEND, value), withdraw_button(ini)]
+        # Translators: a button: extend the deadline
+        buttons += [button(t("Extend"), Action.EXTEND, value), withdraw_button(ini)]
     return [section(_row(ini, waits))] + ([actions(*buttons)] if buttons else [])
 
 
 def sponsored_item(ini, waits) -> list[dict]:
     """An initiative this person sponsors: Proceed and report and Extend while it is undecided."""
     buttons = [] if stages.blocking(ini) else [proceed_button(ini)]
-    buttons.append(button("Extend", Action.EXTEND, str(ini.id)))
+    # Translators: a button: extend the deadline
+    buttons.append(button(t("Extend"), Action.EXTEND, str(ini.id)))
     return [section(_row(ini, waits))] + ([actions(*buttons)] if ini.status in OPEN else [])
 
 
@@ -60,18 +81,34 @@ def decision_item(ini, waits, *, in_place: bool = False) -> list[dict]:
     """An escalated initiative whose sponsor this person is (or, `in_place`, whom `escalate-to` asked to decide in
     the silent sponsor's place): the decision waits (SPEC §4), with its buttons."""
     pending = ", ".join(mention(w.approval.approver_id) for w in waits if w.approval.decision == "pending")
-    asked = (
-        f" The sponsor {mention(ini.sponsor_id)} has not decided, so you were asked in their place (`escalate-to`)."
-        if in_place
-        else ""
-    )
-    text = (
-        f"*Decision:* {title_of(ini)} from {mention(ini.owner_id)} passed its {deadline_of(ini)} without "
-        f"sign-off from {pending or 'everyone'}.{asked} Proceed and report, extend, or withdraw?"
-    )
+    sentences = [
+        t(
+            "*Decision:* {title} from {owner} passed its {deadline} without sign-off from {pending}.",
+            title=title_of(ini),
+            owner=mention(ini.owner_id),
+            deadline=deadline_of(ini),
+            pending=pending or t("everyone"),
+        )
+    ]
+    if in_place:
+        sentences.append(
+            t(
+                "The sponsor {sponsor} has not decided, so you were asked in their place (`escalate-to`).",
+                sponsor=mention(ini.sponsor_id),
+            )
+        )
+    sentences.append(t("Proceed and report, extend, or withdraw?"))
     if missing := stages.blocking(ini):
-        text += f" Proceeding waits for {stages.required_names(missing)}."
+        sentences.append(t("Proceeding waits for {required}.", required=stages.required_names(missing)))
+    text = " ".join(sentences)
     return [section(text), sponsor_buttons(ini)]
+
+
+def more_newest(left: int, more: bool) -> str:
+    """'… and 1,234 more (the newest).', '… and 200+ more (the newest).' when the count stopped short."""
+    if more:
+        return tn("… and {count}+ more (the newest).", "… and {count}+ more (the newest).", left, count=f"{left:,}")
+    return tn("… and {count} more (the newest).", "… and {count} more (the newest).", left, count=f"{left:,}")
 
 
 def _fit(groups: list[list[list[dict]]], budget: int) -> list[int]:
@@ -88,7 +125,7 @@ def _fit(groups: list[list[list[dict]]], budget: int) -> list[int]:
     return shown
 
 
-INTRO = (
+INTRO = N_(
     "*How Greenlight works*\n"
     "• The *owner* registers an initiative, a plan that needs sign-off, with the button below or "
     "`/greenlight new`, naming its *approvers* and one *sponsor*.\n"
@@ -100,7 +137,7 @@ INTRO = (
     "• Every Monday, each channel with open initiatives gets a summary of what waits on whom. "
     "`/greenlight help` has an example of every command."
 )
-SHORT_INTRO = (
+SHORT_INTRO = N_(
     "Greenlight keeps approvals from stalling. `/greenlight new` registers an initiative, "
     "`/greenlight help` explains how it works."
 )
@@ -109,20 +146,27 @@ SHORT_INTRO = (
 def setup_checklist(missing: list[str], own_tz: str) -> list[dict]:
     """For workspace admins: each setup step not yet done (SETUP in bot/services/settings.py) with the exact command
     that does it; nothing once all are done."""
-    steps = {
-        "timezone": "*Time zone*: still UTC. Deadlines end and summaries are posted in it: "
-        f"`/greenlight settings timezone {own_tz}`",
-        "holidays": "*Public holidays*: none yet, so every weekday counts as a business day: "
-        "`/greenlight settings holidays DE` (a country or region such as `US-NY`, or `none`)",
-        "summary-channel": "*Summary channel*: not set. Initiatives registered outside a channel are announced "
-        "there: `/greenlight settings summary-channel #approvals`",
-    }
     if not missing:
         return []
+    steps = {
+        "timezone": t(
+            "*Time zone*: still UTC. Deadlines end and summaries are posted in it: "
+            "`/greenlight settings timezone {own_tz}`",
+            own_tz=own_tz,
+        ),
+        "holidays": t(
+            "*Public holidays*: none yet, so every weekday counts as a business day: "
+            "`/greenlight settings holidays DE` (a country or region such as `US-NY`, or `none`)"
+        ),
+        "summary-channel": t(
+            "*Summary channel*: not set. Initiatives registered outside a channel are announced "
+            "there: `/greenlight settings summary-channel #approvals`"
+        ),
+    }
     lines = "\n".join(f"☐ {steps[key]}" for key in missing)
     return [
-        section(f"*Set up Greenlight for this workspace* (you see this as an admin)\n{lines}"),
-        context("Each step disappears once it is set. `/greenlight settings` shows every setting."),
+        section(t("*Set up Greenlight for this workspace* (you see this as an admin)") + f"\n{lines}"),
+        context(t("Each step disappears once it is set. `/greenlight settings` shows every setting.")),
     ]
 
 
@@ -135,25 +179,29 @@ def home(mine, notice: str | None = None, *, first_visit: bool = False, setup: l
     decisions = sponsoring + [decision_item(i, w, in_place=True) for i, w in mine.deciding.rows]
     groups = [
         (
-            "Waiting on you",
+            t("Waiting on you"),
             decisions + [waiting_item(i, w) for i, w in mine.waiting_on_me.rows],
-            "Nothing waits on you.",
+            t("Nothing waits on you."),
         ),
         (
-            "Your initiatives",
+            t("Your initiatives"),
             [owned_item(i, w) for i, w in mine.owned.rows],
-            "You own no open initiative. `/greenlight new` registers one.",
+            t("You own no open initiative. `/greenlight new` registers one."),
         ),
-        ("You sponsor", [sponsored_item(i, w) for i, w in mine.sponsored.rows], "You sponsor no open initiative."),
+        (
+            t("You sponsor"),
+            [sponsored_item(i, w) for i, w in mine.sponsored.rows],
+            t("You sponsor no open initiative."),
+        ),
     ]
     pages = [mine.waiting_on_me, mine.owned, mine.sponsored]
     totals = [len(sponsoring) + mine.deciding.total + mine.waiting_on_me.total, mine.owned.total, mine.sponsored.total]
     top = [section(f":information_source: {notice}")] if notice else []
-    top.append(section(INTRO) if first_visit else context(SHORT_INTRO))
+    top.append(section(t(INTRO)) if first_visit else context(t(SHORT_INTRO)))
     top.append(
         actions(
-            button("New initiative", Action.NEW_INITIATIVE, "new", "primary"),
-            button("My calendar", Action.MY_CALENDAR, "me"),
+            button(t("New initiative"), Action.NEW_INITIATIVE, "new", "primary"),
+            button(t("My calendar"), Action.MY_CALENDAR, "me"),
         )
     )
     top += setup or []
@@ -172,5 +220,5 @@ def home(mine, notice: str | None = None, *, first_visit: bool = False, setup: l
         if not items:
             blocks.append(section(empty))
         elif count < total:
-            blocks.append(context(f"… and {total - count:,}{'+' if page.more else ''} more (the newest)."))
+            blocks.append(context(more_newest(total - count, page.more)))
     return {"type": "home", "blocks": blocks}

@@ -4,51 +4,78 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from bot import stages
+from bot import i18n, stages
 from bot.blocks.common import actions, button, confirmation, context, header, message, section
 from bot.blocks.ids import Action
-from bot.text import channel_link, escape, mention
+from bot.i18n import N_, t, tn
+from bot.text import channel_link, escape, mention, truncate
 
+# An initiative's status as a reader sees it (translated where shown: `status_label`).
 STATUS_LABEL = {
-    "open": "open, waiting for sign-off",
-    "approved": "approved",
-    "rejected": "rejected",
-    "withdrawn": "withdrawn",
-    "escalated": "escalated: waiting on the sponsor",
-    "proceeding": "proceeding without all sign-offs; report due",
-    "reported": "proceeded and reported",
+    "open": N_("open, waiting for sign-off"),
+    "approved": N_("approved"),
+    "rejected": N_("rejected"),
+    "withdrawn": N_("withdrawn"),
+    "escalated": N_("escalated: waiting on the sponsor"),
+    "proceeding": N_("proceeding without all sign-offs; report due"),
+    "reported": N_("proceeded and reported"),
 }
+# The status in a few words, after a list row ('escalated' without whom it waits on)
+STATUS_SHORT = {**STATUS_LABEL, "escalated": N_("escalated")}
 
 
-RULE_NAMES = {"all": "all approvers", "any": "any one approver"}
+RULE_NAMES = {"all": N_("all approvers"), "any": N_("any one approver")}
+
+
+def status_label(status: str) -> str:
+    """'open, waiting for sign-off' in the reader's language."""
+    return t(STATUS_LABEL[status])
+
+
+def capitalized(text: str) -> str:
+    """The first letter upper case, the rest as written (`str.capitalize` would lower German nouns)."""
+    return text[:1].upper() + text[1:]
 
 
 def day(d: date) -> str:
-    """'Mon 14 Dec 2026'."""
-    return f"{d:%a} {d.day} {d:%b %Y}"
+    """'Mon 14 Dec 2026' (in the reader's language: i18n.day)."""
+    return i18n.day(d)
+
+
+def day_and_time(local: datetime) -> str:
+    """'Mon 14 Dec 2026 09:00': a date and the time on its wall clock."""
+    # Translators: a date and a time of day: 'Mon 14 Dec 2026 09:00'
+    return t("{day} {time}", day=i18n.day(local.date()), time=i18n.clock(local))
 
 
 def local_time(at: datetime, tz) -> str:
     """'Mon 14 Dec 2026 at 09:00' on the wall clock of `tz`: when a future step happens for someone."""
     local = at.astimezone(tz)
-    return f"{day(local.date())} at {local:%H:%M}"
+    # Translators: when something will happen: 'Mon 14 Dec 2026 at 09:00'
+    return t("{day} at {time}", day=i18n.day(local.date()), time=i18n.clock(local))
 
 
 def moment(at: datetime, fallback_tz) -> str:
     """A Slack date token that shows in the reader's time zone, with a readable fallback."""
     local = at.astimezone(fallback_tz)
-    return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{day(local.date())} {local:%H:%M}>"
+    return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{day_and_time(local)}>"
 
 
 def signer(a) -> str:
     """Who answered for an approval: '<@Marc>', or '<@Anna> for <@Marc>' when their delegate answered for them."""
-    return f"{mention(a.answered_by)} for {mention(a.approver_id)}" if a.answered_by else mention(a.approver_id)
+    if not a.answered_by:
+        return mention(a.approver_id)
+    # Translators: a delegate answered for an approver who is away
+    return t("{delegate} for {approver}", delegate=mention(a.answered_by), approver=mention(a.approver_id))
 
 
 def deadline_of(ini) -> str:
     """'deadline Fri 18 Dec 2026', with how often it was extended."""
-    extended = f" (extended {ini.extensions}×)" if ini.extensions else ""
-    return f"deadline {day(ini.deadline)}{extended}"
+    if ini.extensions:
+        return tn(
+            "deadline {day} (extended {n}×)", "deadline {day} (extended {n}×)", ini.extensions, day=day(ini.deadline)
+        )
+    return t("deadline {day}", day=day(ini.deadline))
 
 
 def title_of(ini) -> str:
@@ -60,28 +87,44 @@ def announcement(ini) -> dict:
     """The channel post that tells everyone an initiative was registered."""
     approvers = stages.outline(ini)
     if stages.count(ini) > 1:
-        approvers = f"in {stages.count(ini)} stages, one after the other: {approvers}"
+        approvers = tn(
+            "in {n} stage, one after the other: {approvers}",
+            "in {n} stages, one after the other: {approvers}",
+            stages.count(ini),
+            approvers=approvers,
+        )
+    lines = [t("Approvers: {approvers}.", approvers=approvers)]
     required = [a for a in ini.approvals if a.required]
     if required:
-        approvers += f". Without the approval of {stages.required_names(required)}, it cannot proceed"
+        lines.append(
+            t("Without the approval of {required}, it cannot proceed.", required=stages.required_names(required))
+        )
+    lines.append(
+        t("Sponsor: {sponsor}. Deadline: {deadline}.", sponsor=mention(ini.sponsor_id), deadline=day(ini.deadline))
+    )
     text = (
-        f"{mention(ini.owner_id)} registered {title_of(ini)} for sign-off.\n"
-        f"Approvers: {approvers}. Sponsor: {mention(ini.sponsor_id)}. Deadline: {day(ini.deadline)}."
+        t("{owner} registered {title} for sign-off.", owner=mention(ini.owner_id), title=title_of(ini))
+        + "\n"
+        + " ".join(lines)
     )
     blocks = [section(text)]
     if ini.details:
         blocks.append(context(escape(ini.details)))
-    return message(f"{ini.reference} registered: {escape(ini.title)}", blocks)
+    return message(t("{reference} registered: {title}", reference=ini.reference, title=escape(ini.title)), blocks)
 
 
 def snooze_menu(ini) -> dict:
     """The longer snoozes beside the Snooze button (which snoozes until tomorrow): the value is 'id:choice'."""
-    options = [("Snooze for 3 business days", "3"), ("Snooze until next week", "week")]
+    options = [
+        (tn("Snooze for {n} business day", "Snooze for {n} business days", 3), "3"),
+        (t("Snooze until next week"), "week"),
+    ]
     return {
         "type": "overflow",
         "action_id": Action.SNOOZE_FOR.value,
         "options": [
-            {"text": {"type": "plain_text", "text": label}, "value": f"{ini.id}:{choice}"} for label, choice in options
+            {"text": {"type": "plain_text", "text": truncate(label, 75)}, "value": f"{ini.id}:{choice}"}
+            for label, choice in options
         ],
     }
 
@@ -90,10 +133,13 @@ def approver_buttons(ini) -> dict:
     """Approve, Reject, Snooze (until tomorrow, or longer from the menu) and Ask a question, for a pending approver."""
     value = str(ini.id)
     return actions(
-        button("Approve", Action.APPROVE, value, "primary"),
-        button("Reject", Action.REJECT, value, "danger"),
-        button("Snooze", Action.SNOOZE, value),
-        button("Ask a question", Action.ASK, value),
+        # Translators: a button: approve the initiative
+        button(t("Approve"), Action.APPROVE, value, "primary"),
+        # Translators: a button: reject the initiative
+        button(t("Reject"), Action.REJECT, value, "danger"),
+        # Translators: a button: no reminder until tomorrow
+        button(t("Snooze"), Action.SNOOZE, value),
+        button(t("Ask a question"), Action.ASK, value),
         snooze_menu(ini),
     )
 
@@ -110,27 +156,32 @@ def irreversible(ini, label: str, action: Action, style: str, question: str, con
 
 def proceed_button(ini) -> dict:
     """Proceed and report, confirmed first: it cannot be undone."""
-    consequences = (
-        f"{mention(ini.owner_id)} is told to go ahead and owes a report; the approvers still pending and the channel "
-        "are told. They can still approve, but can no longer reject. This cannot be undone."
+    consequences = t(
+        "{owner} is told to go ahead and owes a report; the approvers still pending and the channel "
+        "are told. They can still approve, but can no longer reject. This cannot be undone.",
+        owner=mention(ini.owner_id),
     )
-    question = f"Proceed with {ini.reference} without all sign-offs?"
-    return irreversible(ini, "Proceed and report", Action.PROCEED, "primary", question, consequences)
+    question = t("Proceed with {reference} without all sign-offs?", reference=ini.reference)
+    # Translators: a button (and its confirmation): go ahead without the missing sign-offs, report afterwards
+    return irreversible(ini, t("Proceed and report"), Action.PROCEED, "primary", question, consequences)
 
 
 def withdraw_button(ini) -> dict:
     """Withdraw, confirmed first: it closes the initiative for good."""
-    consequences = (
+    consequences = t(
         "It is closed for good: the owner, the sponsor, the approvers still pending "
         "and the channel are told, and nobody is reminded any more. This cannot be undone."
     )
-    return irreversible(ini, "Withdraw", Action.WITHDRAW, "danger", f"Withdraw {ini.reference}?", consequences)
+    question = t("Withdraw {reference}?", reference=ini.reference)
+    # Translators: a button (and its confirmation): close the initiative for good
+    return irreversible(ini, t("Withdraw"), Action.WITHDRAW, "danger", question, consequences)
 
 
 def sponsor_buttons(ini) -> dict:
     """Proceed and report (unless a required approval is missing), Extend and Withdraw."""
     proceed = [] if stages.blocking(ini) else [proceed_button(ini)]
-    return actions(*proceed, button("Extend", Action.EXTEND, str(ini.id)), withdraw_button(ini))
+    # Translators: a button: extend the deadline
+    return actions(*proceed, button(t("Extend"), Action.EXTEND, str(ini.id)), withdraw_button(ini))
 
 
 def sponsor_decision(fallback: str, text: str, ini) -> dict:
@@ -141,31 +192,45 @@ def sponsor_decision(fallback: str, text: str, ini) -> dict:
 def approval_request(ini, plan: str, stage: str = "", changed: str = "", group: str = "") -> dict:
     """The DM that asks an approver for sign-off (in `stage`, 'stage 2 of 3', if there are several); `changed`:
     what changed since it was rejected, when it was resubmitted."""
-    where = f" ({stage}: the stages before have signed off)" if stage and not stage.startswith("stage 1 ") else ""
-    where = where or (f" ({stage})" if stage else "")
-    text = (
-        f"{mention(ini.owner_id)} asks for your sign-off on {title_of(ini)}{where}.\n"
-        f"Deadline: *{day(ini.deadline)}*. {plan}"
-    )
+    who = {"owner": mention(ini.owner_id), "title": title_of(ini), "stage": stage}
+    if not stage:
+        asks = t("{owner} asks for your sign-off on {title}.", **who)
+    elif stage == stages.label(ini, 0):
+        asks = t("{owner} asks for your sign-off on {title} ({stage}).", **who)
+    else:
+        asks = t("{owner} asks for your sign-off on {title} ({stage}: the stages before have signed off).", **who)
+    text = f"{asks}\n" + t("Deadline: *{deadline}*.", deadline=day(ini.deadline)) + f" {plan}"
     if group[:1] == "S":
-        text += f"\nYou are asked as a member of {mention(group)}: the first member to answer answers for the group."
+        text += "\n" + t(
+            "You are asked as a member of {group}: the first member to answer answers for the group.",
+            group=mention(group),
+        )
     blocks = [section(text)]
     if changed:
-        blocks.append(
-            section(f"*Resubmitted after a rejection* (round {ini.round}). What changed:\n>{escape(changed)}")
-        )
+        resubmitted = t("*Resubmitted after a rejection* (round {round}). What changed:", round=ini.round)
+        blocks.append(section(f"{resubmitted}\n>{escape(changed)}"))
     if ini.details:
         blocks.append(section(f">{escape(ini.details)}"))
     blocks.append(approver_buttons(ini))
-    again = "again, resubmitted" if changed else "requested"
-    return message(f"{ini.reference}: your sign-off is {again} on {escape(ini.title)}", blocks)
+    if changed:
+        fallback = t(
+            "{reference}: your sign-off is again, resubmitted on {title}",
+            reference=ini.reference,
+            title=escape(ini.title),
+        )
+    else:
+        fallback = t(
+            "{reference}: your sign-off is requested on {title}", reference=ini.reference, title=escape(ini.title)
+        )
+    return message(fallback, blocks)
 
 
 def rejected_notice(ini, text: str, what: str) -> dict:
     """The owner told of a rejection, with the Resubmit button (a new round with what changed)."""
     return message(
         f"{ini.reference}: {what}",
-        [section(text), actions(button("Resubmit", Action.RESUBMIT, str(ini.id), "primary"))],
+        # Translators: a button: a new round after a rejection
+        [section(text), actions(button(t("Resubmit"), Action.RESUBMIT, str(ini.id), "primary"))],
     )
 
 
@@ -181,33 +246,34 @@ def notice(ini, text: str, what: str | None = None) -> dict:
 
 
 EVENT_PHRASES = {
-    "registered": "registered it",
-    "approved": "approved",
-    "rejected": "rejected",
-    "ratified": "approved after the sponsor decided to proceed (ratified)",
-    "objected": "objected after the sponsor decided to proceed",
-    "withdrawn": "withdrew it",
-    "status_approved": "all needed sign-offs arrived: approved",
-    "stage_asked": "asked stage {stage} for sign-off",
-    "resubmitted": "resubmitted it: round {round}",
-    "nudged": "nudged {to}",
-    "last_call": "sent the last call to {to}",
-    "manual_nudge": "nudged the pending approvers",
-    "snoozed": "snoozed the reminders",
-    "question": "asked the owner a question",
-    "answered": "answered the open question",
-    "owner_reminded": "reminded the owner {to} of an open question",
-    "escalated": "deadline passed: asked the sponsor {to} to decide",
-    "sponsor_asked": "asked the sponsor {to} again",
-    "escalated_further": "the sponsor had not decided: asked {to} (escalate-to) to decide",
-    "escalated_further_nobody": "the sponsor had not decided, and nobody could be asked: {to} (escalate-to) has "
-    "nobody who could decide",
-    "proceeded": "decided to proceed and report",
-    "extended": "extended the deadline",
-    "reported": "filed the report",
-    "report_reminded": "reminded {to} that the report is due",
-    "undeliverable": "could not deliver a message to {to}",
-    "settings_changed": "changed a setting",
+    "registered": N_("registered it"),
+    "approved": N_("approved"),
+    "rejected": N_("rejected"),
+    "ratified": N_("approved after the sponsor decided to proceed (ratified)"),
+    "objected": N_("objected after the sponsor decided to proceed"),
+    "withdrawn": N_("withdrew it"),
+    "status_approved": N_("all needed sign-offs arrived: approved"),
+    "stage_asked": N_("asked stage {stage} for sign-off"),
+    "resubmitted": N_("resubmitted it: round {round}"),
+    "nudged": N_("nudged {to}"),
+    "last_call": N_("sent the last call to {to}"),
+    "manual_nudge": N_("nudged the pending approvers"),
+    "snoozed": N_("snoozed the reminders"),
+    "question": N_("asked the owner a question"),
+    "answered": N_("answered the open question"),
+    "owner_reminded": N_("reminded the owner {to} of an open question"),
+    "escalated": N_("deadline passed: asked the sponsor {to} to decide"),
+    "sponsor_asked": N_("asked the sponsor {to} again"),
+    "escalated_further": N_("the sponsor had not decided: asked {to} (escalate-to) to decide"),
+    "escalated_further_nobody": N_(
+        "the sponsor had not decided, and nobody could be asked: {to} (escalate-to) has nobody who could decide"
+    ),
+    "proceeded": N_("decided to proceed and report"),
+    "extended": N_("extended the deadline"),
+    "reported": N_("filed the report"),
+    "report_reminded": N_("reminded {to} that the report is due"),
+    "undeliverable": N_("could not deliver a message to {to}"),
+    "settings_changed": N_("changed a setting"),
 }
 
 
@@ -215,25 +281,31 @@ def history_line(event, tz, *, private: bool = False) -> str:
     """One line of the audit trail: when, who, what. `private`: the event's text is not for this reader."""
     who = mention(event.actor_id) if event.actor_id else "Greenlight"
     data = event.data or {}
-    template = EVENT_PHRASES.get(event.kind, event.kind.replace("_", " "))
-    what = template.format(
-        to=mention(data["to"]) if data.get("to") else "someone",
-        stage=data.get("stage", ""),
-        round=data.get("round", ""),
-    )
+    template = EVENT_PHRASES.get(event.kind)
+    if template is None:  # a kind this version does not know: its name is all there is to show
+        what = event.kind.replace("_", " ")
+    else:
+        what = t(
+            template,
+            to=mention(data["to"]) if data.get("to") else t("someone"),
+            stage=data.get("stage", ""),
+            round=data.get("round", ""),
+        )
     if data.get("for"):  # a delegate acted for someone away
-        what += f" for {mention(data['for'])}"
+        # Translators: an event of the history, done for someone away (or as a member of a user group)
+        what = t("{what} for {person}", what=what, person=mention(data["for"]))
     if data.get("deadline") and event.kind in ("extended", "registered", "resubmitted"):
-        what += f" (deadline {day(date.fromisoformat(data['deadline']))})"
+        what = t("{what} (deadline {day})", what=what, day=day(date.fromisoformat(data["deadline"])))
     if data.get("group"):
-        what += f" for {mention(data['group'])}"
+        what = t("{what} for {person}", what=what, person=mention(data["group"]))
     if event.kind == "resubmitted" and data.get("fresh"):
-        what += ", every approver asked again"
+        what = t("{what}, every approver asked again", what=what)
     text = data.get("comment") or data.get("reason") or data.get("note") or data.get("text")
     if text and not private:
-        what += f": “{escape(text[:200])}”"
-    local = event.at.astimezone(tz)
-    return f"{day(local.date())} {local:%H:%M} · {who} {what}"
+        # Translators: something done, then the words that came with it (a comment, a reason), quoted
+        what = t("{what}: “{text}”", what=what, text=escape(text[:200]))
+    # Translators: who did what in the history: '<@U1> approved', 'Greenlight nudged <@U2>'
+    return f"{day_and_time(event.at.astimezone(tz))} · " + t("{who} {what}", who=who, what=what)
 
 
 HISTORY_PACK = 2900  # history lines packed into a section up to this many characters (a section takes 3,000)
@@ -263,7 +335,7 @@ def history_page(lines: list[tuple[int, str]], budget: int) -> tuple[list[dict],
 
 def older_events_button(ini, before_event_id: int) -> dict:
     """The button that shows the events before this one."""
-    return actions(button("Older events", Action.HISTORY, f"{ini.id}:{before_event_id}"))
+    return actions(button(t("Older events"), Action.HISTORY, f"{ini.id}:{before_event_id}"))
 
 
 def history(story, title: str) -> list[dict]:
@@ -272,9 +344,9 @@ def history(story, title: str) -> list[dict]:
 
     blocks, oldest = history_page(history_lines(story, zone(story.timezone)), 46)
     ini = story.initiative
-    head = [header(f"{ini.reference} history"), context(title)]
+    head = [header(t("{reference} history", reference=ini.reference)), context(title)]
     if not blocks:
-        return head + [section("No events before these.")]
+        return head + [section(t("No events before these."))]
     return head + blocks + ([older_events_button(ini, oldest)] if oldest else [])
 
 
@@ -283,33 +355,46 @@ def away_note(away: tuple | None) -> str:
     if not away:
         return ""
     last, delegate = away
-    return f", away until {day(last)}" + (f"; {mention(delegate)} stands in" if delegate else "")
+    if delegate:
+        return t(", away until {day}; {delegate} stands in", day=day(last), delegate=mention(delegate))
+    return t(", away until {day}", day=day(last))
 
 
 def approver_line(ini, wait, now=None, tz=None, away=None) -> str:
     """'<@U1> approved after 2 business days' or '<@U2> pending for 4 business days', with a snooze still running,
     an absence, or who the wait is on while their question to the owner is open."""
     a = wait.approval
+    undecided = ini.status in ("open", "escalated")
     if a.decision == "queued":
-        state = "not asked yet" if ini.status in ("open", "escalated") else "was not asked"
+        state = t("not asked yet") if undecided else t("was not asked")
     elif a.decision == "skipped":
-        state = "no answer needed: the stage was complete without it"
+        state = t("no answer needed: the stage was complete without it")
     elif a.decision == "pending":
-        state = f"pending for *{wait.text}*" if ini.status in ("open", "escalated") else f"did not answer ({wait.text})"
+        state = t("pending for *{wait}*", wait=wait.text) if undecided else t("did not answer ({wait})", wait=wait.text)
         if now and a.snoozed_until and a.snoozed_until > now and ini.status == "open":
-            state += f", snoozed until {moment(a.snoozed_until, tz)}"
-        if a.asked_owner_at and ini.status in ("open", "escalated"):
-            state += f", waiting on the owner {mention(ini.owner_id)} to answer their question since {moment(a.asked_owner_at, tz)}"
+            state = t("{state}, snoozed until {moment}", state=state, moment=moment(a.snoozed_until, tz))
+        if a.asked_owner_at and undecided:
+            state = t(
+                "{state}, waiting on the owner {owner} to answer their question since {moment}",
+                state=state,
+                owner=mention(ini.owner_id),
+                moment=moment(a.asked_owner_at, tz),
+            )
         state += away_note(away)
     elif a.decision == "approved" and ini.proceeded_at and a.decided_at > ini.proceeded_at:
-        state = f"ratified after {wait.text}"
+        state = t("ratified after {wait}", wait=wait.text)
     elif a.decision == "rejected" and ini.status in ("proceeding", "reported"):  # a rejection there is an objection
-        state = f"*objected* after {wait.text}"
+        state = t("*objected* after {wait}", wait=wait.text)
+    elif a.decision == "approved":
+        state = t("approved after {wait}", wait=wait.text)
+    elif a.decision == "rejected":
+        state = t("rejected after {wait}", wait=wait.text)
     else:
-        state = f"{a.decision} after {wait.text}"
-    comment = f": “{escape(a.comment[:200])}”" if a.comment else ""
-    required = " (required)" if a.required else ""
-    return f"{signer(a)}{required} {state}{comment}"
+        state = f"{a.decision} after {wait.text}"  # no other decision reaches here
+    who = t("{approver} (required)", approver=signer(a)) if a.required else signer(a)
+    # Translators: an approver and where their approval stands: '<@U1> approved after 2 business days'
+    line = t("{approver} {state}", approver=who, state=state)
+    return t("{what}: “{text}”", what=line, text=escape(a.comment[:200])) if a.comment else line
 
 
 def detail(story) -> list[dict]:
@@ -317,18 +402,35 @@ def detail(story) -> list[dict]:
     from bot.calendar import zone
 
     ini = story.initiative
+    if stages.count(ini) == 1:
+        rule = (
+            t(RULE_NAMES[ini.rule])
+            if ini.rule in RULE_NAMES
+            else tn("{rule} of {n} approver", "{rule} of {n} approvers", len(ini.approvals), rule=ini.rule)
+        )
+        how = t("Rule: {rule} · {deadline}", rule=rule, deadline=deadline_of(ini))
+    else:
+        how = tn(
+            "{n} stage, one after the other · {deadline}",
+            "{n} stages, one after the other · {deadline}",
+            stages.count(ini),
+            deadline=deadline_of(ini),
+        )
     lines = [
-        f"Status: *{STATUS_LABEL[ini.status]}*",
-        f"Owner: {mention(ini.owner_id)} · Sponsor: {mention(ini.sponsor_id)}{away_note(story.away.get(ini.sponsor_id))}"
-        f" · Channel: {channel_link(ini.channel_id)}",
-        f"Rule: {RULE_NAMES.get(ini.rule, f'{ini.rule} of {len(ini.approvals)} approvers')} · {deadline_of(ini)}"
-        if stages.count(ini) == 1
-        else f"{stages.count(ini)} stages, one after the other · {deadline_of(ini)}",
+        t("Status: *{status}*", status=status_label(ini.status)),
+        t(
+            "Owner: {owner} · Sponsor: {sponsor}{away} · Channel: {channel}",
+            owner=mention(ini.owner_id),
+            sponsor=mention(ini.sponsor_id),
+            away=away_note(story.away.get(ini.sponsor_id)),
+            channel=channel_link(ini.channel_id),
+        ),
+        how,
     ]
     if ini.round > 1:
-        lines.append(f"Round {ini.round}: resubmitted after a rejection")
+        lines.append(t("Round {round}: resubmitted after a rejection", round=ini.round))
     if ini.report_due and ini.status == "proceeding":
-        lines.append(f"Report due: {day(ini.report_due)}")
+        lines.append(t("Report due: {day}", day=day(ini.report_due)))
     blocks = [header(f"{ini.reference} {ini.title}"), section("\n".join(lines))]
     if ini.details:
         blocks.append(context(escape(ini.details)))
@@ -338,17 +440,18 @@ def detail(story) -> list[dict]:
         return "\n".join(approver_line(ini, w, story.now, tz, story.away.get(w.approval.approver_id)) for w in waits)
 
     if stages.count(ini) == 1:
-        blocks.append(section("*Approvers*\n" + lines(story.waits)))
+        blocks.append(section(t("*Approvers*") + "\n" + lines(story.waits)))
     for n, rule in enumerate(stages.rules(ini)) if stages.count(ini) > 1 else ():
         waits = [w for w in story.waits if w.approval.stage == n]
-        state = " · *waiting*" if n == stages.current(ini) and ini.status in ("open", "escalated") else ""
-        head = f"*{stages.label(ini, n).capitalize()}* ({stages.rule_text(rule, len(waits))}){state}"
+        # Translators: a stage that is asked now
+        state = " · " + t("*waiting*") if n == stages.current(ini) and ini.status in ("open", "escalated") else ""
+        head = f"*{stages.heading(ini, n)}* ({stages.rule_text(rule, len(waits))}){state}"
         blocks.append(section(head + "\n" + lines(waits)))
     if ini.report_text:
-        blocks.append(section(f"*Report*\n>{escape(ini.report_text)}"))
+        blocks.append(section(t("*Report*") + f"\n>{escape(ini.report_text)}"))
     page, oldest = history_page(history_lines(story, zone(story.timezone)), 47 - len(blocks))
     if page:
-        page[0] = section("*History*\n" + page[0]["text"]["text"])
+        page[0] = section(t("*History*") + "\n" + page[0]["text"]["text"])
     blocks += page
     if oldest:
         blocks.append(older_events_button(ini, oldest))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from bot import stages
 from bot.blocks.common import actions, button, context, header, section
 from bot.blocks.ids import Action
-from bot.blocks.initiatives import STATUS_LABEL, day, deadline_of, title_of
+from bot.blocks.initiatives import STATUS_SHORT, day, deadline_of, title_of
+from bot.i18n import N_, t, tn
 from bot.parsing import USAGE
 from bot.text import channel_link, escape, is_group, mention
 
@@ -42,28 +43,58 @@ EXAMPLES = {
 def help_text() -> str:
     """What /greenlight can do: the roles, business days, and each command with an example (placeholders
     escaped, so Slack shows them instead of reading them as links)."""
-    lines = [f"`{escape(usage)}`  e.g. `{escape(EXAMPLES.get(name, usage))}`" for name, usage in USAGE.items()]
+    lines = [
+        # Translators: a command's syntax, then an example of it
+        t("{usage}  e.g. {example}", usage=f"`{escape(usage)}`", example=f"`{escape(EXAMPLES.get(name, usage))}`")
+        for name, usage in USAGE.items()
+    ]
     return (
-        "*Greenlight* keeps approvals from stalling. The *owner* registers an initiative; each *approver* answers "
-        "Approve or Reject; the *sponsor* decides at the deadline whether to *proceed and report*: go ahead without "
-        "the missing sign-offs, and the owner reports the results afterwards. Reminders come in each person's "
-        "working hours; *business days* are working days minus public holidays (yours: `/greenlight me`).\n"
+        t(
+            "*Greenlight* keeps approvals from stalling. The *owner* registers an initiative; each *approver* answers "
+            "Approve or Reject; the *sponsor* decides at the deadline whether to *proceed and report*: go ahead "
+            "without the missing sign-offs, and the owner reports the results afterwards. Reminders come in each "
+            "person's working hours; *business days* are working days minus public holidays (yours: `/greenlight me`)."
+        )
+        + "\n"
         + "\n".join(lines)
-        + "\n`in N days` counts business days. References can be written GL-12, gl-12 or 12."
+        + "\n"
+        + t("`in N days` counts business days. References can be written GL-12, gl-12 or 12.")
+        + " "
+        + t(
+            "Commands and keywords (`approvers`, `sponsor`, `by`, `in N days`…) are always typed in English; "
+            "dates may also be typed as 30.04.2026."
+        )
     )
 
 
 def pending_text(waits) -> str:
-    return ", ".join(f"{mention(w.approval.approver_id)} ({w.text})" for w in waits) or "nobody"
+    # Translators: someone an approval waits on, and for how long: '<@U1> (2 business days)'
+    return ", ".join(
+        t("{approver} ({wait})", approver=mention(w.approval.approver_id), wait=w.text) for w in waits
+    ) or t("nobody")
 
 
 def initiative_row(ini, waits) -> str:
     """One line for lists: reference, title, status, who it waits on and since when."""
     if ini.status == "proceeding":
-        due = f"report due {day(ini.report_due)}" if ini.report_due else "report due"
-        return f"{title_of(ini)}: proceeding, {due}"
-    state = "waiting on the sponsor " + mention(ini.sponsor_id) + "; " if ini.status == "escalated" else ""
-    return f"{title_of(ini)}: {state}{stages.waiting_label(ini)}pending {pending_text(waits)} · {deadline_of(ini)}"
+        if ini.report_due:
+            return t("{title}: proceeding, report due {day}", title=title_of(ini), day=day(ini.report_due))
+        return t("{title}: proceeding, report due", title=title_of(ini))
+    values = {
+        "title": title_of(ini),
+        "stage": stages.waiting_label(ini),
+        "pending": pending_text(waits),
+        "deadline": deadline_of(ini),
+    }
+    if ini.status == "escalated":
+        # Translators: {stage} is empty or 'stage 2 of 3: '
+        return t(
+            "{title}: waiting on the sponsor {sponsor}; {stage}pending {pending} · {deadline}",
+            sponsor=mention(ini.sponsor_id),
+            **values,
+        )
+    # Translators: {stage} is empty or 'stage 2 of 3: '
+    return t("{title}: {stage}pending {pending} · {deadline}", **values)
 
 
 def rows_blocks(title: str, rows: list[str], empty: str, budget: int = MAX_BLOCKS - 1) -> list[dict]:
@@ -80,7 +111,7 @@ def rows_blocks(title: str, rows: list[str], empty: str, budget: int = MAX_BLOCK
         chunk.append(row)
         shown += 1
     if shown < len(rows):  # fits: PACK_LIMIT leaves room for this line under the section limit
-        chunk.append(f"… and {len(rows) - shown} more")
+        chunk.append(tn("… and {n} more", "… and {n} more", len(rows) - shown))
     blocks.append(section("\n".join(chunk)))
     return blocks
 
@@ -99,72 +130,100 @@ def paging(pages, command: str, show: str = "all", channel_id: str | None = None
     buttons = [
         button(label, action, page_value(command, to, show, channel_id))
         for label, action, to in (
-            ("Previous page", Action.PREVIOUS_PAGE, number - 1),
-            ("Next page", Action.NEXT_PAGE, number + 1),
+            (t("Previous page"), Action.PREVIOUS_PAGE, number - 1),
+            (t("Next page"), Action.NEXT_PAGE, number + 1),
         )
         if 1 <= to <= last or (more and to > last)
     ]
-    return [context(f"Page {number} of {last}" + ("+" if more else ""))] + ([actions(*buttons)] if buttons else [])
+    where = (
+        t("Page {number} of {last}+", number=number, last=last)
+        if more
+        else t("Page {number} of {last}", number=number, last=last)
+    )
+    return [context(where)] + ([actions(*buttons)] if buttons else [])
 
 
+# The title of each `/greenlight list` (translated where shown: `list_title`)
 LIST_TITLES = {
-    "all": "Open initiatives",
-    "stalled": "Stalled initiatives",
-    "escalated": "Waiting on the sponsor",
-    "proceeding": "Proceeding without all sign-offs",
-    "mine": "Your open initiatives",
+    "all": N_("Open initiatives"),
+    "stalled": N_("Stalled initiatives"),
+    "escalated": N_("Waiting on the sponsor"),
+    "proceeding": N_("Proceeding without all sign-offs"),
+    "mine": N_("Your open initiatives"),
 }
+
+
+def list_title(show: str) -> str:
+    return t(LIST_TITLES[show])
 
 
 def open_list(page, show: str = "all", channel_id: str | None = None) -> list[dict]:
     """`/greenlight list`: one page of initiatives not yet closed, longest wait first."""
-    heading = "Longest wait first" + (f" · {page.counted} in all" if page.total else "")
-    heading += f" · in {channel_link(channel_id)}" if channel_id else ""
+    heading = t("Longest wait first")
+    if page.total:
+        # Translators: {count} is a number, with '+' when the count stopped short: '120+'
+        heading += " · " + tn("{count} in all", "{count} in all", page.total, count=page.counted)
+    heading += " · " + t("in {channel}", channel=channel_link(channel_id)) if channel_id else ""
     lines = [initiative_row(ini, waits) for ini, waits in page.rows]
     return (
-        [header(LIST_TITLES[show])]
-        + rows_blocks(heading, lines, "Nothing is waiting. 🎉", MAX_BLOCKS - 3)
+        [header(list_title(show))]
+        + rows_blocks(heading, lines, t("Nothing is waiting. 🎉"), MAX_BLOCKS - 3)
         + paging([page], "list", show, channel_id)
     )
 
 
 def _on(approver_id: str) -> str:
     """Whom an approval waits on, as its approver reads it: 'you', or their user group (any one member answers)."""
-    return f"{mention(approver_id)} (any one member answers)" if is_group(approver_id) else "you"
+    if is_group(approver_id):
+        return t("{group} (any one member answers)", group=mention(approver_id))
+    return t("you")
 
 
 def mine_blocks(mine) -> list[dict]:
     """`/greenlight mine`: one page each of what waits on me, what I own, what I sponsor."""
     deciding = [
-        f"*Decision:* {title_of(ini)} from {mention(ini.owner_id)}: the sponsor {mention(ini.sponsor_id)} has not "
-        f"decided, so you were asked in their place (`/greenlight proceed {ini.reference}`, `extend` or `withdraw`)"
+        t(
+            "*Decision:* {title} from {owner}: the sponsor {sponsor} has not decided, so you were asked in their "
+            "place (`/greenlight proceed {reference}`, `extend` or `withdraw`)",
+            title=title_of(ini),
+            owner=mention(ini.owner_id),
+            sponsor=mention(ini.sponsor_id),
+            reference=ini.reference,
+        )
         for ini, _ in mine.deciding.rows
     ]
     waiting = deciding + [
-        f"{title_of(ini)}: waiting on {_on(w.approval.approver_id)} for *{w.text}* · {deadline_of(ini)} "
-        f"(`/greenlight approve {ini.reference}` or `reject`)"
+        t(
+            "{title}: waiting on {on} for *{wait}* · {deadline} (`/greenlight approve {reference}` or `reject`)",
+            title=title_of(ini),
+            on=_on(w.approval.approver_id),
+            wait=w.text,
+            deadline=deadline_of(ini),
+            reference=ini.reference,
+        )
         for ini, w in mine.waiting_on_me.rows
     ]
-    owned = [
-        initiative_row(ini, waits) + f" · {STATUS_LABEL[ini.status].split(':')[0]}" for ini, waits in mine.owned.rows
-    ]
+    owned = [f"{initiative_row(ini, waits)} · {t(STATUS_SHORT[ini.status])}" for ini, waits in mine.owned.rows]
     sponsored = [initiative_row(ini, waits) for ini, waits in mine.sponsored.rows]
     budget = (MAX_BLOCKS - 2) // 3  # the three lists share the message's 50 blocks with the page buttons
 
     def titled(title: str, *pages) -> str:
         total, more = sum(p.total for p in pages), any(p.more for p in pages)
-        return f"{title} ({total:,}{'+' if more else ''})" if total > sum(len(p.rows) for p in pages) else title
+        if total <= sum(len(p.rows) for p in pages):
+            return title
+        # Translators: a list's title and how many it holds in all: 'Waiting on you (1,234+)'
+        return t("{title} ({count})", title=title, count=f"{total:,}{'+' if more else ''}")
 
     return (
         rows_blocks(
-            titled("Waiting on you", mine.deciding, mine.waiting_on_me), waiting, "Nothing waits on you.", budget
+            titled(t("Waiting on you"), mine.deciding, mine.waiting_on_me), waiting, t("Nothing waits on you."), budget
         )
         + rows_blocks(
-            titled("Your initiatives", mine.owned),
+            titled(t("Your initiatives"), mine.owned),
             owned,
-            "You own no open initiative. `/greenlight new` registers one.",
+            t("You own no open initiative. `/greenlight new` registers one."),
             budget,
         )
-        + rows_blocks(titled("You sponsor", mine.sponsored), sponsored, "You sponsor no open initiative.", budget)
+        + rows_blocks(titled(t("You sponsor"), mine.sponsored), sponsored, t("You sponsor no open initiative."), budget)
         + paging([mine.waiting_on_me, mine.owned, mine.sponsored, mine.deciding], "mine")
     )

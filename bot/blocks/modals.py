@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.blocks.ids import View
+from bot.i18n import N_, t
 from bot.text import channel_link, escape, mention, truncate
 
 
@@ -16,24 +17,25 @@ def text_input(
     if max_length:
         element["max_length"] = max_length
     if placeholder:
-        element["placeholder"] = {"type": "plain_text", "text": placeholder}
+        element["placeholder"] = {"type": "plain_text", "text": truncate(placeholder, 150)}
     return {
         "type": "input",
         "block_id": block_id,
         "optional": optional,
-        "label": {"type": "plain_text", "text": label},
+        "label": {"type": "plain_text", "text": truncate(label, 2000)},
         "element": element,
     }
 
 
-def modal(callback: View, title: str, blocks: list[dict], metadata: str = "", submit: str = "Submit") -> dict:
-    """A modal view; the title is cut to Slack's 24 characters."""
+def modal(callback: View, title: str, blocks: list[dict], metadata: str = "", submit: str | None = None) -> dict:
+    """A modal view; the title, submit and close are cut to Slack's 24 characters."""
     return {
         "type": "modal",
         "callback_id": callback.value,
         "title": {"type": "plain_text", "text": truncate(title, 24)},
-        "submit": {"type": "plain_text", "text": submit},
-        "close": {"type": "plain_text", "text": "Cancel"},
+        # Translators: a form's submit button
+        "submit": {"type": "plain_text", "text": truncate(submit or t("Submit"), 24)},
+        "close": {"type": "plain_text", "text": truncate(t("Cancel"), 24)},
         "private_metadata": metadata,
         "blocks": blocks,
     }
@@ -42,32 +44,52 @@ def modal(callback: View, title: str, blocks: list[dict], metadata: str = "", su
 def reject_reason(ini) -> dict:
     """Asks an approver why they reject, and is the confirmation (SPEC §4): it says what the rejection will do and
     who reads the reason before anything happens; nothing is recorded until they submit, Cancel changes nothing."""
-    people = f"{mention(ini.owner_id)} (the owner), {mention(ini.sponsor_id)} (the sponsor)"
+    people = t(
+        "{owner} (the owner), {sponsor} (the sponsor)", owner=mention(ini.owner_id), sponsor=mention(ini.sponsor_id)
+    )
+    values = {"people": people, "reference": ini.reference, "channel": channel_link(ini.channel_id)}
     if ini.status == "proceeding":  # SPEC §2: a rejection after proceeding is an objection
-        what = (
-            f"*{ini.reference}* {escape(ini.title)}\nThe sponsor has already decided to proceed, so your "
+        consequence = t(
+            "The sponsor has already decided to proceed, so your "
             "rejection is recorded as an *objection*: it does not stop the initiative. "
-            f"{people} get your reason; it is shown in `/greenlight show {ini.reference}` and listed in the report, "
-            f"which is posted in {channel_link(ini.channel_id)}."
+            "{people} get your reason; it is shown in `/greenlight show {reference}` and listed in the report, "
+            "which is posted in {channel}.",
+            **values,
         )
-        readers = "The owner, the sponsor and the report's readers will see this."
+        readers = t("The owner, the sponsor and the report's readers will see this.")
     else:
-        what = (
-            f"*{ini.reference}* {escape(ini.title)}\nRejecting *ends it for everyone* and cannot be undone: "
-            f"the wait stops, the approvers still asked are told they need not answer, and {people} and "
-            f"{channel_link(ini.channel_id)} are told, with your reason."
+        consequence = t(
+            "Rejecting *ends it for everyone* and cannot be undone: "
+            "the wait stops, the approvers still asked are told they need not answer, and {people} and "
+            "{channel} are told, with your reason.",
+            **values,
         )
-        readers = "The owner, the sponsor and the channel will see this."
+        readers = t("The owner, the sponsor and the channel will see this.")
+    what = f"*{ini.reference}* {escape(ini.title)}\n{consequence}"
     intro = {"type": "section", "text": {"type": "mrkdwn", "text": truncate(what, 3000)}}
-    reason = text_input("reason", "Why do you reject it?", multiline=True, max_length=2000, placeholder=readers)
-    return modal(View.REJECT, f"Reject {ini.reference}?", [intro, reason], str(ini.id), "Reject")
+    reason = text_input("reason", t("Why do you reject it?"), multiline=True, max_length=2000, placeholder=readers)
+    return modal(
+        # Translators: a button: reject the initiative
+        View.REJECT,
+        t("Reject {reference}?", reference=ini.reference),
+        [intro, reason],
+        str(ini.id),
+        t("Reject"),
+    )
 
 
 def ask_question(ini) -> dict:
     """Asks an approver for their question to the owner."""
     intro = {"type": "section", "text": {"type": "plain_text", "text": truncate(f"{ini.reference}: {ini.title}", 3000)}}
-    question = text_input("question", "Your question to the owner", multiline=True, max_length=2000)
-    return modal(View.ASK, f"Ask about {ini.reference}", [intro, question], str(ini.id), "Ask")
+    question = text_input("question", t("Your question to the owner"), multiline=True, max_length=2000)
+    return modal(
+        # Translators: a form's submit button: send the question
+        View.ASK,
+        t("Ask about {reference}", reference=ini.reference),
+        [intro, question],
+        str(ini.id),
+        t("Ask"),
+    )
 
 
 def extend_deadline(ini, now) -> dict:
@@ -75,7 +97,7 @@ def extend_deadline(ini, now) -> dict:
     picker = {
         "type": "input",
         "block_id": "deadline",
-        "label": {"type": "plain_text", "text": "New deadline"},
+        "label": {"type": "plain_text", "text": t("New deadline")},
         "element": {
             "type": "datepicker",
             "action_id": "deadline",
@@ -83,7 +105,14 @@ def extend_deadline(ini, now) -> dict:
         },
     }
     intro = {"type": "section", "text": {"type": "plain_text", "text": truncate(f"{ini.reference}: {ini.title}", 3000)}}
-    return modal(View.EXTEND, f"Extend {ini.reference}", [intro, picker], str(ini.id), "Extend")
+    return modal(
+        # Translators: a form's submit button: extend the deadline
+        View.EXTEND,
+        t("Extend {reference}", reference=ini.reference),
+        [intro, picker],
+        str(ini.id),
+        t("Extend"),
+    )
 
 
 FRESH = "fresh"
@@ -96,34 +125,36 @@ def resubmit(ini, now) -> dict:
         "text": {
             "type": "plain_text",
             "text": truncate(
-                f"{ini.reference}: {ini.title}\nA new round: whoever rejected or had not answered is asked again, "
-                "with what changed.",
+                f"{ini.reference}: {ini.title}\n"
+                + t("A new round: whoever rejected or had not answered is asked again, with what changed."),
                 3000,
             ),
         },
     }
-    changed = text_input("changed", "What changed?", multiline=True, max_length=2000)
+    changed = text_input("changed", t("What changed?"), multiline=True, max_length=2000)
     deadline = {
         "type": "input",
         "block_id": "deadline",
         "optional": True,
-        "label": {"type": "plain_text", "text": "New deadline"},
-        "hint": {"type": "plain_text", "text": "Leave empty for the workspace's default."},
+        "label": {"type": "plain_text", "text": t("New deadline")},
+        "hint": {"type": "plain_text", "text": t("Leave empty for the workspace's default.")},
         "element": {"type": "datepicker", "action_id": "deadline"},
     }
     option = {
-        "text": {"type": "plain_text", "text": "Start fresh: ask every approver again"},
-        "description": {"type": "plain_text", "text": "Otherwise the approvals given so far stand."},
+        "text": {"type": "plain_text", "text": t("Start fresh: ask every approver again")},
+        "description": {"type": "plain_text", "text": t("Otherwise the approvals given so far stand.")},
         "value": FRESH,
     }
     fresh = {
         "type": "input",
         "block_id": FRESH,
         "optional": True,
-        "label": {"type": "plain_text", "text": "Earlier approvals"},
+        "label": {"type": "plain_text", "text": t("Earlier approvals")},
         "element": {"type": "checkboxes", "action_id": FRESH, "options": [option]},
     }
-    return modal(View.RESUBMIT, f"Resubmit {ini.reference}", [intro, changed, deadline, fresh], str(ini.id), "Resubmit")
+    blocks = [intro, changed, deadline, fresh]
+    # Translators: a form's submit button: a new round after a rejection
+    return modal(View.RESUBMIT, t("Resubmit {reference}", reference=ini.reference), blocks, str(ini.id), t("Resubmit"))
 
 
 def submitted_fresh(view: dict) -> bool:
@@ -143,7 +174,11 @@ def submitted_text(view: dict, block_id: str) -> str:
     return (value or "").strip()
 
 
-CALENDAR_FIELDS = {"working-hours": "Working hours", "working-days": "Working days", "holidays": "Public holidays"}
+CALENDAR_FIELDS = {
+    "working-hours": N_("Working hours"),
+    "working-days": N_("Working days"),
+    "holidays": N_("Public holidays"),
+}
 
 
 AWAY_UNTIL, DELEGATE = "away-until", "delegate"
@@ -163,16 +198,16 @@ def away_fields(until: date | None, delegate: str | None) -> list[dict]:
             "type": "input",
             "block_id": AWAY_UNTIL,
             "optional": True,
-            "label": {"type": "plain_text", "text": "Away until (the last day away)"},
-            "hint": {"type": "plain_text", "text": "No reminders until you are back. Empty: you are not away."},
+            "label": {"type": "plain_text", "text": t("Away until (the last day away)")},
+            "hint": {"type": "plain_text", "text": t("No reminders until you are back. Empty: you are not away.")},
             "element": picker,
         },
         {
             "type": "input",
             "block_id": DELEGATE,
             "optional": True,
-            "label": {"type": "plain_text", "text": "Delegate while you are away"},
-            "hint": {"type": "plain_text", "text": "Gets your requests and reminders, and may answer for you."},
+            "label": {"type": "plain_text", "text": t("Delegate while you are away")},
+            "hint": {"type": "plain_text", "text": t("Gets your requests and reminders, and may answer for you.")},
             "element": person,
         },
     ]
@@ -193,9 +228,9 @@ def my_calendar(
             "type": "section",
             "text": {
                 "type": "mrkdwn",
-                "text": (
-                    "Reminders reach you only in your working hours, on your business days. Leave a field empty to follow "
-                    "the workspace. Holidays: a country (`FR`, `JP`) or region (`US-NY`, `DE-BY`), or `none`."
+                "text": t(
+                    "Reminders reach you only in your working hours, on your business days. Leave a field empty to "
+                    "follow the workspace. Holidays: a country (`FR`, `JP`) or region (`US-NY`, `DE-BY`), or `none`."
                 ),
             },
         }
@@ -203,20 +238,21 @@ def my_calendar(
     for key, label in CALENDAR_FIELDS.items():
         field = text_input(
             key,
-            label,
+            t(label),
             optional=True,
             max_length=40,
-            placeholder=truncate(f"the workspace's: {workspace_values[key] or 'none'}", 150),
+            # `none` is a keyword, typed in English
+            placeholder=truncate(t("the workspace's: {value}", value=workspace_values[key] or "none"), 150),
         )
         if own.get(key) is not None:
             field["element"]["initial_value"] = own[key] or "none"
         blocks.append(field)
-    choices = [option(label, value) for value, label in DIGEST_CHOICES.items()]
+    choices = [option(t(label), value) for value, label in DIGEST_CHOICES.items()]
     blocks.append(
         {
             "type": "input",
             "block_id": DIGEST,
-            "label": {"type": "plain_text", "text": "Greenlight's DMs"},
+            "label": {"type": "plain_text", "text": t("Greenlight's DMs")},
             "element": {
                 "type": "static_select",
                 "action_id": DIGEST,
@@ -226,15 +262,16 @@ def my_calendar(
         }
     )
     blocks += away_fields(*away)
-    return modal(View.MY_CALENDAR, "My calendar", blocks, "me", "Save")
+    # Translators: a form's submit button: keep these settings
+    return modal(View.MY_CALENDAR, t("My calendar"), blocks, "me", t("Save"))
 
 
 DIGEST = "digest"
-DIGEST_CHOICES = {"on": "At most one a day (digest)", "off": "As they come"}
+DIGEST_CHOICES = {"on": N_("At most one a day (digest)"), "off": N_("As they come")}
 
 
 def option(label: str, value: str) -> dict:
-    return {"text": {"type": "plain_text", "text": label}, "value": value}
+    return {"text": {"type": "plain_text", "text": truncate(label, 75)}, "value": value}
 
 
 def submitted_choice(view: dict, block_id: str) -> str:

@@ -7,7 +7,9 @@ from datetime import date
 from bot.blocks.common import section
 from bot.blocks.ids import View
 from bot.blocks.modals import modal, submitted_text, text_input
+from bot.i18n import N_, t, tn
 from bot.parsing import Draft, Due
+from bot.text import truncate
 
 # Block ids equal the field names of services.initiatives.validate, so its errors land on the right field.
 TITLE, DETAILS, APPROVERS, SPONSOR, DEADLINE, RULE, CHANNEL = (
@@ -22,7 +24,7 @@ TITLE, DETAILS, APPROVERS, SPONSOR, DEADLINE, RULE, CHANNEL = (
 REQUIRED = "required"
 TEMPLATE = "template"
 LATER_STAGES = ("approvers-2", "approvers-3")  # asked one after the other, once the stage before is complete
-RULES = {"all": "Every approver must approve", "any": "One approval is enough"}
+RULES = {"all": N_("Every approver must approve"), "any": N_("One approval is enough")}
 
 
 def _input(block_id: str, label: str, element: dict, *, optional: bool = False, hint: str | None = None) -> dict:
@@ -30,30 +32,35 @@ def _input(block_id: str, label: str, element: dict, *, optional: bool = False, 
         "type": "input",
         "block_id": block_id,
         "optional": optional,
-        "label": {"type": "plain_text", "text": label},
+        "label": {"type": "plain_text", "text": truncate(label, 2000)},
         "element": {**element, "action_id": block_id},
     }
     if hint:
-        block["hint"] = {"type": "plain_text", "text": hint}
+        block["hint"] = {"type": "plain_text", "text": truncate(hint, 2000)}
     return block
 
 
 def _option(value: str) -> dict:
-    return {"text": {"type": "plain_text", "text": RULES[value]}, "value": value}
+    return {"text": {"type": "plain_text", "text": truncate(t(RULES[value]), 75)}, "value": value}
+
+
+def _placeholder(text: str) -> dict:
+    """A select's placeholder, cut to Slack's 150 characters."""
+    return {"type": "plain_text", "text": truncate(text, 150)}
 
 
 def template_select(names: list[str]) -> dict:
     """The workspace's templates: choosing one registers with its approvers, stages, sponsor and rule."""
     return _input(
         TEMPLATE,
-        "Template",
+        t("Template"),
         {
             "type": "static_select",
-            "placeholder": {"type": "plain_text", "text": "Register with a saved template"},
+            "placeholder": _placeholder(t("Register with a saved template")),
             "options": [{"text": {"type": "plain_text", "text": name}, "value": name} for name in names[:100]],
         },
         optional=True,
-        hint="Its approvers, stages, sponsor and rule are used: leave approvers and sponsor empty.",
+        hint=t("Its approvers, stages, sponsor and rule are used: leave approvers and sponsor empty."),
     )
 
 
@@ -64,88 +71,95 @@ def registration(default_deadline: date, channel_id: str | None, templates: list
     channel = {
         "type": "conversations_select",
         "filter": {"include": ["public", "private"], "exclude_bot_users": True},
-        "placeholder": {"type": "plain_text", "text": "Where to announce it"},
+        "placeholder": _placeholder(t("Where to announce it")),
     }
     if channel_id and channel_id[:1] in ("C", "G"):
         channel["initial_conversation"] = channel_id
     blocks = [
         section(
-            "Register a plan that needs sign-off. I'll ask the approvers, nudge them in their working hours "
-            "and, at the deadline, ask the sponsor whether to proceed without the missing sign-offs."
+            t(
+                "Register a plan that needs sign-off. I'll ask the approvers, nudge them in their working hours "
+                "and, at the deadline, ask the sponsor whether to proceed without the missing sign-offs."
+            )
         ),
-        text_input(TITLE, "Title", max_length=150, placeholder="What needs approval?"),
+        text_input(TITLE, t("Title"), max_length=150, placeholder=t("What needs approval?")),
         text_input(
             DETAILS,
-            "Details",
+            t("Details"),
             multiline=True,
             optional=True,
             max_length=2000,
-            placeholder="Context the approvers need; a link to the plan",
+            placeholder=t("Context the approvers need; a link to the plan"),
         ),
         *([template_select(templates)] if templates else []),
         _input(
             APPROVERS,
-            "Approvers",
+            t("Approvers"),
             {
                 "type": "multi_users_select",
                 "max_selected_items": 10,
-                "placeholder": {"type": "plain_text", "text": "Up to 10 people"},
+                "placeholder": _placeholder(tn("Up to {n} person", "Up to {n} people", 10)),
             },
             optional=bool(templates),
-            hint="Each must answer Approve or Reject. Not you, and not the sponsor.",
+            hint=t("Each must answer Approve or Reject. Not you, and not the sponsor."),
         ),
         *(
             _input(
                 block_id,
-                f"Then, stage {n}",
+                t("Then, stage {number}", number=n),
                 {
                     "type": "multi_users_select",
                     "max_selected_items": 10,
-                    "placeholder": {"type": "plain_text", "text": "Asked once the stage before is complete"},
+                    "placeholder": _placeholder(t("Asked once the stage before is complete")),
                 },
                 optional=True,
-                hint="Leave empty to ask everyone at once." if n == 2 else None,
+                hint=t("Leave empty to ask everyone at once.") if n == 2 else None,
             )
             for n, block_id in enumerate(LATER_STAGES, 2)
         ),
         _input(
             REQUIRED,
-            "Required approvers",
-            {"type": "multi_users_select", "placeholder": {"type": "plain_text", "text": "Among the approvers"}},
+            t("Required approvers"),
+            {"type": "multi_users_select", "placeholder": _placeholder(t("Among the approvers"))},
             optional=True,
-            hint="The sponsor cannot proceed without their approval (a works council, say).",
+            hint=t("The sponsor cannot proceed without their approval (a works council, say)."),
         ),
         _input(
             SPONSOR,
-            "Sponsor",
-            {"type": "users_select", "placeholder": {"type": "plain_text", "text": "Who decides at the deadline"}},
+            t("Sponsor"),
+            {"type": "users_select", "placeholder": _placeholder(t("Who decides at the deadline"))},
             optional=bool(templates),
-            hint="At the deadline, the sponsor decides whether to proceed without the missing sign-offs.",
+            hint=t("At the deadline, the sponsor decides whether to proceed without the missing sign-offs."),
         ),
         _input(
             DEADLINE,
-            "Deadline",
+            t("Deadline"),
             {"type": "datepicker", "initial_date": default_deadline.isoformat()},
-            hint="Escalates to the sponsor at the end of this day.",
+            hint=t("Escalates to the sponsor at the end of this day."),
         ),
         _input(
             RULE,
-            "Rule",
+            t("Rule"),
             {"type": "static_select", "options": [_option("all"), _option("any")], "initial_option": _option("all")},
-            hint="With stages, the rule applies to each stage.",
+            hint=t("With stages, the rule applies to each stage."),
         ),
         _input(
-            CHANNEL, "Announce in", channel, optional=True, hint="Leave empty to use the workspace's summary channel."
+            CHANNEL,
+            t("Announce in"),
+            channel,
+            optional=True,
+            hint=t("Leave empty to use the workspace's summary channel."),
         ),
     ]
-    return modal(View.REGISTER, "New initiative", blocks, submit="Register")
+    # Translators: the form's submit button: register the initiative
+    return modal(View.REGISTER, t("New initiative"), blocks, submit=t("Register"))
 
 
 def registered(confirmation: str) -> dict:
     """What the form turns into once the initiative is registered."""
-    view = modal(View.REGISTER, "Registered", [section(confirmation)])
+    view = modal(View.REGISTER, t("Registered"), [section(confirmation)])
     del view["submit"]
-    view["close"] = {"type": "plain_text", "text": "Done"}
+    view["close"] = {"type": "plain_text", "text": truncate(t("Done"), 24)}
     return view
 
 
