@@ -71,6 +71,7 @@ def _workspace(team_id: str, now: datetime) -> Workspace:
         away_words=AWAY_WORDS,
         retention_months=None,
         sponsor_wait=5,
+        language="en",
         created_at=now - timedelta(days=90),
     )
 
