@@ -363,7 +363,7 @@ def pending_approval(ini: Initiative, user_id: str, verb: str) -> Approval:
             t(
                 "{reference} is already {status}; your answer is no longer needed. Nothing changed.",
                 reference=ini.reference,
-                status=t(msg.STATUS_LABEL[ini.status]),
+                status=t(STATE[ini.status]),
             )
         )
     if a.decision == Decision.QUEUED:
@@ -394,16 +394,25 @@ def pending_approval(ini: Initiative, user_id: str, verb: str) -> Approval:
     return a
 
 
+# A status in one word, as a sentence names it.
+STATE = {
+    Status.OPEN: N_("open"),
+    Status.APPROVED: N_("approved"),
+    Status.REJECTED: N_("rejected"),
+    Status.WITHDRAWN: N_("withdrawn"),
+    Status.ESCALATED: N_("escalated"),
+    Status.PROCEEDING: N_("proceeding"),
+    Status.REPORTED: N_("reported"),
+}
+
 # An answer already given, as whole sentences for each decision an approval can have.
 ALREADY_ON = {
     Decision.APPROVED: N_("You already approved {reference} on {day}. It is now {status}; nothing changed."),
     Decision.REJECTED: N_("You already rejected {reference} on {day}. It is now {status}; nothing changed."),
-    Decision.SKIPPED: N_("You already skipped {reference} on {day}. It is now {status}; nothing changed."),
 }
 ALREADY = {
     Decision.APPROVED: N_("You already approved {reference}. It is now {status}; nothing changed."),
     Decision.REJECTED: N_("You already rejected {reference}. It is now {status}; nothing changed."),
-    Decision.SKIPPED: N_("You already skipped {reference}. It is now {status}; nothing changed."),
 }
 
 
