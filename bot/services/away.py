@@ -15,8 +15,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from bot import notices
+from bot import i18n, notices
 from bot.blocks import initiatives as msg
+from bot.i18n import N_, t
 from bot.services import Refusal, record_change
 from bot.services.outbox import enqueue
 from bot.services.workspaces import Calendars
@@ -41,13 +42,17 @@ def stand_in(cal: Calendars, ini: Initiative, absence: Absence | None, at: datet
 
 
 def unfit(ini: Initiative, delegate_id: str) -> str | None:
-    """Why this person may not stand in for someone on this initiative, or None."""
+    """Why this person may not stand in for someone on this initiative (a sentence with {delegate}, marked with N_:
+    translate it with t), or None."""
     if delegate_id == ini.owner_id:
-        return f"owns {ini.reference}"
+        return N_("{delegate} cannot stand in for you: they own {reference}. Name someone else.")
     if delegate_id == ini.sponsor_id:
-        return f"sponsors {ini.reference}"
+        return N_("{delegate} cannot stand in for you: they sponsor {reference}. Name someone else.")
     if any(a.approver_id == delegate_id for a in ini.approvals):
-        return f"is an approver of {ini.reference} too (one person cannot give two sign-offs)"
+        return N_(
+            "{delegate} cannot stand in for you: they are an approver of {reference} too (one person cannot give "
+            "two sign-offs). Name someone else."
+        )
     return None
 
 
@@ -80,20 +85,23 @@ def affected(session: Session, team_id: str, user_id: str) -> tuple[list[Approva
 def _delegate_problem(session: Session, cal: Calendars, team_id: str, user_id: str, delegate_id: str, now) -> str:
     """What is wrong with naming this delegate ('' if nothing)."""
     if delegate_id == user_id:
-        return "You cannot stand in for yourself: name a colleague, or leave out `delegate`."
+        return t("You cannot stand in for yourself: name a colleague, or leave out `delegate`.")
     person = session.get(Person, (team_id, delegate_id))
     if person is None or person.is_bot or person.deleted:
-        return (
-            f"{mention(delegate_id)} cannot stand in for you: bots, deactivated and unknown accounts cannot answer. "
-            "Name a person with an active account."
+        return t(
+            "{delegate} cannot stand in for you: bots, deactivated and unknown accounts cannot answer. "
+            "Name a person with an active account.",
+            delegate=mention(delegate_id),
         )
     if absence := cal.away(team_id, delegate_id, now):
-        back = msg.day(absence.ends_at.astimezone(cal.tz(team_id, delegate_id)).date())
-        return f"{mention(delegate_id)} is away too (back {back}): name someone who is here."
+        back = i18n.day(absence.ends_at.astimezone(cal.tz(team_id, delegate_id)).date())
+        return t(
+            "{delegate} is away too (back {day}): name someone who is here.", delegate=mention(delegate_id), day=back
+        )
     approvals, sponsored = affected(session, team_id, user_id)
     for ini in [a.initiative for a in approvals] + sponsored:
         if why := unfit(ini, delegate_id):
-            return f"{mention(delegate_id)} cannot stand in for you: they {why}. Name someone else."
+            return t(why, delegate=mention(delegate_id), reference=ini.reference)
     return ""
 
 
@@ -103,9 +111,17 @@ def declare(session: Session, team_id: str, user_id: str, until: date, delegate_
     tz = cal.tz(team_id, user_id)
     local_today = now.astimezone(tz).date()
     if until < local_today:
-        raise Refusal(f"{msg.day(until)} is in the past. Try `/greenlight me away until {local_today + timedelta(7)}`.")
+        raise Refusal(
+            t(
+                "{day} is in the past. Try {command}.",
+                day=i18n.day(until),
+                command=f"`/greenlight me away until {local_today + timedelta(7)}`",
+            )
+        )
     if until > local_today + MAX_AWAY:
-        raise Refusal(f"{msg.day(until)} is more than a year away. Pick a nearer date; you can extend it later.")
+        raise Refusal(
+            t("{day} is more than a year away. Pick a nearer date; you can extend it later.", day=i18n.day(until))
+        )
     if delegate_id and (problem := _delegate_problem(session, cal, team_id, user_id, delegate_id, now)):
         raise DelegateRefused(problem)
     ends = cal.week(team_id, user_id).start_of_day(until + timedelta(days=1), tz)
@@ -122,20 +138,29 @@ def declare(session: Session, team_id: str, user_id: str, until: date, delegate_
     delegated, waiting = keep_stand_ins(session, cal, team_id, user_id, now)
     back = cal.back(team_id, user_id, cal.away(team_id, user_id, now) or absence)
     said = [
-        f"You are away until *{msg.day(until)}*: no reminders reach you until you are back "
-        f"({msg.local_time(back, tz)} your time)."
+        t(
+            "You are away until *{day}*: no reminders reach you until you are back ({when} your time).",
+            day=i18n.day(until),
+            when=msg.local_time(back, tz),
+        )
     ]
     if delegated:
         said.append(
-            f"{mention(delegate_id)} stands in for you on {', '.join(sorted(delegated))}: they get your requests "
-            "and reminders, and may answer for you (recorded with both names)."
+            t(
+                "{delegate} stands in for you on {references}: they get your requests "
+                "and reminders, and may answer for you (recorded with both names).",
+                delegate=mention(delegate_id),
+                references=", ".join(sorted(delegated)),
+            )
         )
     if waiting:
         said.append(
-            f"Nobody stands in for you on {', '.join(sorted(waiting))}: those wait for your return, and their owners "
-            "are told."
+            t(
+                "Nobody stands in for you on {references}: those wait for your return, and their owners are told.",
+                references=", ".join(sorted(waiting)),
+            )
         )
-    said.append("`/greenlight me away off` ends it early.")
+    said.append(t("`/greenlight me away off` ends it early."))
     return " ".join(said)
 
 
@@ -176,7 +201,7 @@ def come_back(session: Session, team_id: str, user_id: str, now: datetime) -> st
     cal = Calendars.load(session, {team_id: {user_id}}, now)
     running = cal.absences.get(team_id, {}).get(user_id, [])
     if not running:
-        raise Refusal("You are not marked as away. Nothing changed.")
+        raise Refusal(t("You are not marked as away. Nothing changed."))
     for a in running:
         a.ends_at = max(a.starts_at, now)
     record_change(session, team_id, user_id, "back", now)
@@ -196,10 +221,10 @@ def come_back(session: Session, team_id: str, user_id: str, now: datetime) -> st
         execution_options={"synchronize_session": False},
     )
     status = any(a.source == "status" for a in running)
-    hint = (
-        " Your Slack status still says you are away: clear it in Slack too, or I will read it again." if status else ""
-    )
-    return f"Welcome back: reminders reach you again, in your working hours.{hint}"
+    said = t("Welcome back: reminders reach you again, in your working hours.")
+    if status:
+        said += " " + t("Your Slack status still says you are away: clear it in Slack too, or I will read it again.")
+    return said
 
 
 def keep_stand_ins(
@@ -313,14 +338,15 @@ def _answered_for(session: Session, absence: Absence) -> list[tuple[Initiative, 
     return found
 
 
+# What a delegate did for someone away, as notices.welcome_back words it (marked with N_: translate with t where shown).
 ANSWERS = {
-    "approved": "approved",
-    "rejected": "rejected",
-    "objected": "objected to",
-    "ratified": "approved (after the sponsor decided to proceed)",
-    "proceeded": "decided to proceed with",
-    "extended": "extended",
-    "withdrawn": "withdrew",
+    "approved": N_("approved"),
+    "rejected": N_("rejected"),
+    "objected": N_("objected to"),
+    "ratified": N_("approved (after the sponsor decided to proceed)"),
+    "proceeded": N_("decided to proceed with"),
+    "extended": N_("extended"),
+    "withdrawn": N_("withdrew"),
 }
 
 

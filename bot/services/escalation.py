@@ -7,8 +7,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import notices, stages
+from bot import i18n, notices, stages
 from bot.blocks import initiatives as msg
+from bot.i18n import t
 from bot.parsing import Due
 from bot.services import Refusal, away, groups, record
 from bot.services.due import DueWork
@@ -127,24 +128,40 @@ def proceed(session: Session, ini: Initiative, user_id: str, note: str, now: dat
     go ahead without the missing sign-offs; the owner owes a report."""
     if user_id not in (ini.sponsor_id, ini.sponsor_stand_in_id) and user_id not in deputies(ini):
         raise Refusal(
-            f"Only the sponsor of {ini.reference}, {mention(ini.sponsor_id)}, can decide to proceed without sign-off."
+            t(
+                "Only the sponsor of {reference}, {sponsor}, can decide to proceed without sign-off.",
+                reference=ini.reference,
+                sponsor=mention(ini.sponsor_id),
+            )
         )
     if ini.status is Status.PROCEEDING:
         raise Refusal(
-            f"{ini.reference} is already proceeding; the report is due {msg.day(ini.report_due)}. Nothing changed."
+            t(
+                "{reference} is already proceeding; the report is due {day}. Nothing changed.",
+                reference=ini.reference,
+                day=i18n.day(ini.report_due),
+            )
         )
-    require_asking(ini, "there is nothing to proceed with. Nothing changed.")
+    require_asking(ini, t("there is nothing to proceed with. Nothing changed."))
     if missing := stages.blocking(ini):
         raise Refusal(
-            f"{ini.reference} cannot proceed without {stages.required_names(missing)}: the approval of required "
-            f"approvers is still missing. Nothing changed. You can extend the deadline "
-            f"(`/greenlight extend {ini.reference} in 5 days`) or withdraw it."
+            t(
+                "{reference} cannot proceed without {names}: the approval of required "
+                "approvers is still missing. Nothing changed. You can extend the deadline "
+                "({command}) or withdraw it.",
+                reference=ini.reference,
+                names=stages.required_names(missing),
+                command=f"`/greenlight extend {ini.reference} in 5 days`",
+            )
         )
     if ini.sponsor_id == ini.owner_id and all(a.decision == Decision.PENDING for a in ini.approvals):
         raise Refusal(
-            f"You are both the owner and the sponsor of {ini.reference}, so you can proceed without sign-off "
-            "only once at least one approver has answered. Nothing changed; `/greenlight extend` gives "
-            "them more time."
+            t(
+                "You are both the owner and the sponsor of {reference}, so you can proceed without sign-off "
+                "only once at least one approver has answered. Nothing changed; `/greenlight extend` gives "
+                "them more time.",
+                reference=ini.reference,
+            )
         )
     ws = workspace(session, ini.team_id, now=now)
     pending = ini.pending
@@ -158,20 +175,27 @@ def proceed(session: Session, ini: Initiative, user_id: str, note: str, now: dat
         event="proceeded",
         note=note,
         **_for_sponsor(ini, user_id),
-        settles="You decided to proceed and report.",
+        settles=t("You decided to proceed and report."),
     )
     enqueue(session, notices.proceeding(ini, user_id, note, pending, now))
     spend_buttons(
         session,
         ini,
         {
-            a.approver_id: "The sponsor decided to proceed; a report will follow. You can still "
-            f"approve with `/greenlight approve {ini.reference}`."
+            a.approver_id: t(
+                "The sponsor decided to proceed; a report will follow. You can still approve with {command}.",
+                command=f"`/greenlight approve {ini.reference}`",
+            )
             for a in pending
         },
         now,
     )
-    return f"{ini.reference} is proceeding. {mention(ini.owner_id)} has been told to go ahead and to report by {msg.day(ini.report_due)}."
+    return t(
+        "{reference} is proceeding. {owner} has been told to go ahead and to report by {day}.",
+        reference=ini.reference,
+        owner=mention(ini.owner_id),
+        day=i18n.day(ini.report_due),
+    )
 
 
 def extend(session: Session, ini: Initiative, user_id: str, due: Due, now: datetime) -> str:
@@ -181,9 +205,11 @@ def extend(session: Session, ini: Initiative, user_id: str, due: Due, now: datet
     deadline = resolve_deadline(ws, due, now)
     problem = deadline_problem(ws, deadline, now)
     if problem is None and deadline <= ini.deadline:
-        problem = f"The new deadline must be later than the current one ({msg.day(ini.deadline)})."
+        problem = t("The new deadline must be later than the current one ({day}).", day=i18n.day(ini.deadline))
     if problem:
-        raise Refusal(f"{problem} Try `/greenlight extend {ini.reference} in 5 days`.")
+        raise Refusal(
+            t("{problem} Try {command}.", problem=problem, command=f"`/greenlight extend {ini.reference} in 5 days`")
+        )
     old_round = ini.extensions
     ini.deadline, ini.extensions = deadline, ini.extensions + 1
     for a in ini.pending:
@@ -197,12 +223,17 @@ def extend(session: Session, ini: Initiative, user_id: str, due: Due, now: datet
         event="extended",
         deadline=deadline.isoformat(),
         **_for_sponsor(ini, user_id),
-        settles=f"The deadline was extended to {msg.day(deadline)}.",
+        settles=t("The deadline was extended to {day}.", day=i18n.day(deadline)),
         round=old_round,
     )
     cal = Calendars.of(session, [ini], now)
     enqueue(session, notices.extended(ini, user_id, cal, now, last_call_with_extension(session, ini, cal, now)), cal)
-    return f"{ini.reference} now has the deadline {msg.day(deadline)} (extension {ini.extensions}); reminders resume."
+    return t(
+        "{reference} now has the deadline {day} (extension {number}); reminders resume.",
+        reference=ini.reference,
+        day=i18n.day(deadline),
+        number=ini.extensions,
+    )
 
 
 def _for_sponsor(ini: Initiative, user_id: str) -> dict:
@@ -213,7 +244,7 @@ def _for_sponsor(ini: Initiative, user_id: str) -> dict:
 def extendable(ini: Initiative, user_id: str) -> None:
     """Refuse unless this person may extend this initiative now."""
     require_owner_or_sponsor(ini, user_id, "extend", deputies_too=True)
-    require_asking(ini, "only open or escalated initiatives can be extended.")
+    require_asking(ini, t("only open or escalated initiatives can be extended."))
 
 
 def report(session: Session, ini: Initiative, user_id: str, text: str, now: datetime) -> str:
@@ -221,12 +252,22 @@ def report(session: Session, ini: Initiative, user_id: str, text: str, now: date
     require_owner_or_sponsor(ini, user_id, "report on")
     if ini.status is not Status.PROCEEDING:
         raise Refusal(
-            f"{ini.reference} is {msg.STATUS_LABEL[ini.status]}; a report is filed only after the sponsor "
-            "decided to proceed without all sign-offs."
+            t(
+                "{reference} is {status}; a report is filed only after the sponsor "
+                "decided to proceed without all sign-offs.",
+                reference=ini.reference,
+                status=t(msg.STATUS_LABEL[ini.status]),
+            )
         )
     if not text.strip():
-        raise Refusal(f"Please write the report: `/greenlight report {ini.reference} <what happened>`.")
+        raise Refusal(
+            t("Please write the report: {command}.", command=f"`/greenlight report {ini.reference} <what happened>`")
+        )
     ini.report_text = text
     decide(session, ini, Status.REPORTED, now, actor=user_id, event="reported", text=text, settles="")
     enqueue(session, notices.reported(ini, user_id, text, now))
-    return f"Thanks: the report on {ini.reference} is posted in <#{ini.channel_id}> and sent to the sponsor and the approvers."
+    return t(
+        "Thanks: the report on {reference} is posted in {channel} and sent to the sponsor and the approvers.",
+        reference=ini.reference,
+        channel=f"<#{ini.channel_id}>",
+    )

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from bot.i18n import t
 from bot.text import is_group, mention
 from storage.db import insert_ignore, upsert
 from storage.models import GroupMember, UserGroup
@@ -63,8 +64,13 @@ def problems(session: Session, team_id: str, ids) -> list[str]:
     for g in groups:
         if g not in known:
             found.append(
-                f"{mention(g)} is not a user group of this workspace (or it is disabled): name one that exists."
+                t(
+                    "{group} is not a user group of this workspace (or it is disabled): name one that exists.",
+                    group=mention(g),
+                )
             )
         elif not members(session, team_id, g):
-            found.append(f"{mention(g)} has no members, so nobody could answer for it: add people to it first.")
+            found.append(
+                t("{group} has no members, so nobody could answer for it: add people to it first.", group=mention(g))
+            )
     return found

@@ -8,9 +8,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
 
-from bot import notices
+from bot import i18n, notices
 from bot import stages as stages_of
 from bot.blocks import initiatives as msg
+from bot.i18n import N_, t, tn
 from bot.parsing import Draft, Due
 from bot.services import Refusal, away, groups, record
 from bot.services.lifecycle import move, require_asking, schedule, waiting_since
@@ -37,7 +38,12 @@ def find(session: Session, team_id: str, number: int, *, lock: bool = True) -> I
     query = select(Initiative).where(Initiative.team_id == team_id, Initiative.number == number)
     ini = session.scalar(query.with_for_update() if lock else query)
     if ini is None:
-        raise Refusal(f"There is no GL-{number} in this workspace. `/greenlight list` shows the open ones.")
+        raise Refusal(
+            t(
+                "There is no {reference} in this workspace. `/greenlight list` shows the open ones.",
+                reference=f"GL-{number}",
+            )
+        )
     return ini
 
 
@@ -47,7 +53,7 @@ def find_by_id(session: Session, team_id: str, value: str, *, lock: bool = True)
     The value comes back from Slack as text and could be anything: only a plausible id is looked up."""
     ini = session.get(Initiative, int(value), with_for_update=lock or None) if ID.fullmatch(value or "") else None
     if ini is None or ini.team_id != team_id:
-        raise Refusal("That initiative does not exist in this workspace.")
+        raise Refusal(t("That initiative does not exist in this workspace."))
     return ini
 
 
@@ -64,9 +70,14 @@ def resolve_deadline(ws, due: Due | None, now: datetime) -> date:
 def deadline_problem(ws, deadline: date, now: datetime) -> str | None:
     """What is wrong with a deadline: not in the future, or absurdly far away (which date arithmetic can't reach)."""
     if deadline <= today(ws, now):
-        return f"The deadline {msg.day(deadline)} is not in the future. Pick a later date."
+        return t("The deadline {day} is not in the future. Pick a later date.", day=i18n.day(deadline))
     if deadline > today(ws, now) + MAX_AHEAD:
-        return f"The deadline {msg.day(deadline)} is more than {MAX_AHEAD.days // 365} years away. Pick a nearer date."
+        return tn(
+            "The deadline {day} is more than {n} year away. Pick a nearer date.",
+            "The deadline {day} is more than {n} years away. Pick a nearer date.",
+            MAX_AHEAD.days // 365,
+            day=i18n.day(deadline),
+        )
     return None
 
 
@@ -74,11 +85,21 @@ def validate(session: Session, ws, owner_id: str, draft: Draft, now: datetime) -
     """Every rule of a registration, as {field: what is wrong and how to fix it}."""
     errors: dict[str, str] = {}
     if not draft.title.strip():
-        errors["title"] = "Give the initiative a title."
+        errors["title"] = t("Give the initiative a title.")
     elif len(draft.title) > MAX_TITLE:
-        errors["title"] = f"The title is {len(draft.title)} characters; keep it to {MAX_TITLE}."
+        errors["title"] = tn(
+            "The title is {n} character; keep it to {most}.",
+            "The title is {n} characters; keep it to {most}.",
+            len(draft.title),
+            most=MAX_TITLE,
+        )
     if len(draft.details) > MAX_DETAILS:
-        errors["details"] = f"The details are {len(draft.details)} characters; keep them to {MAX_DETAILS}."
+        errors["details"] = tn(
+            "The details are {n} character; keep them to {most}.",
+            "The details are {n} characters; keep them to {most}.",
+            len(draft.details),
+            most=MAX_DETAILS,
+        )
     approvers = draft.approver_ids
     people = {
         p.user_id: p
@@ -89,45 +110,55 @@ def validate(session: Session, ws, owner_id: str, draft: Draft, now: datetime) -
         )
     }
     if not approvers:
-        errors["approvers"] = "Name at least one approver."
+        errors["approvers"] = t("Name at least one approver.")
     elif len(set(approvers)) != len(approvers):
-        errors["approvers"] = "Each approver can be named only once."
+        errors["approvers"] = t("Each approver can be named only once.")
     elif len(approvers) > MAX_APPROVERS:
-        errors["approvers"] = f"At most {MAX_APPROVERS} approvers; you named {len(approvers)}."
+        errors["approvers"] = tn(
+            "At most {most} approvers; you named {n}.",
+            "At most {most} approvers; you named {n}.",
+            len(approvers),
+            most=MAX_APPROVERS,
+        )
     elif owner_id in approvers:
-        errors["approvers"] = "You own this initiative, so you cannot also approve it. Name someone else."
+        errors["approvers"] = t("You own this initiative, so you cannot also approve it. Name someone else.")
     elif draft.sponsor_id in approvers:
-        errors["approvers"] = f"{mention(draft.sponsor_id)} is the sponsor and cannot also be an approver."
+        errors["approvers"] = t(
+            "{sponsor} is the sponsor and cannot also be an approver.", sponsor=mention(draft.sponsor_id)
+        )
     else:
         unfit = [u for u in approvers if not is_group(u) and (u not in people or people[u].is_bot or people[u].deleted)]
         if unfit:
-            errors["approvers"] = (
-                f"{', '.join(mention(u) for u in unfit)} cannot approve: bots, deactivated and unknown accounts "
-                "cannot answer. Name people who can."
+            errors["approvers"] = t(
+                "{people} cannot approve: bots, deactivated and unknown accounts cannot answer. Name people who can.",
+                people=", ".join(mention(u) for u in unfit),
             )
         elif wrong := groups.problems(session, ws.team_id, approvers):
             errors["approvers"] = " ".join(wrong)
     sponsor = people.get(draft.sponsor_id or "")
     if not draft.sponsor_id:
-        errors["sponsor"] = "Name the sponsor who decides at the deadline."
+        errors["sponsor"] = t("Name the sponsor who decides at the deadline.")
     elif draft.sponsor_id == owner_id and not ws.self_sponsor:
-        errors["sponsor"] = (
+        errors["sponsor"] = t(
             "You own this initiative, so you cannot also sponsor it: name the person who decides at "
             "the deadline. (Workspace admins can allow it with `/greenlight settings self-sponsor on`.)"
         )
     elif sponsor is None or sponsor.is_bot or sponsor.deleted:
-        errors["sponsor"] = f"{mention(draft.sponsor_id)} cannot sponsor: name a person with an active account."
+        errors["sponsor"] = t(
+            "{sponsor} cannot sponsor: name a person with an active account.", sponsor=mention(draft.sponsor_id)
+        )
     if problem := rule_problem(draft):
         errors["rule"] = problem
     if strangers := [u for u in dict.fromkeys(draft.required) if u not in approvers]:
-        errors["required"] = (
-            f"{', '.join(mention(u) for u in strangers)} cannot be required: only approvers can be. "
-            "Name them among the approvers too, or leave them out of `required`."
+        errors["required"] = t(
+            "{people} cannot be required: only approvers can be. "
+            "Name them among the approvers too, or leave them out of `required`.",
+            people=", ".join(mention(u) for u in strangers),
         )
     if draft.due and (problem := deadline_problem(ws, resolve_deadline(ws, draft.due, now), now)):
         errors["deadline"] = problem
     if not draft.channel_id:
-        errors["channel"] = (
+        errors["channel"] = t(
             "I don't know where to announce it: register it in a channel, add `in #channel`, "
             "or ask an admin to set `summary-channel`."
         )
@@ -138,19 +169,34 @@ def rule_problem(draft: Draft) -> str | None:
     """What is wrong with the stages and their rules: too many stages, or a rule a stage cannot meet."""
     stages = draft.stages
     if len(stages) > stages_of.MAX_STAGES or not all(stages):
-        return f"Give 1 to {stages_of.MAX_STAGES} stages, each with at least one approver."
+        return t("Give 1 to {most} stages, each with at least one approver.", most=stages_of.MAX_STAGES)
     rules = draft.rule.split(",")
     if len(rules) not in (1, len(stages)):
-        return "Give one rule for every stage, or one for all of them."
+        return t("Give one rule for every stage, or one for all of them.")
     for n, members in enumerate(stages):
         rule = rules[min(n, len(rules) - 1)]
         if rule not in ("all", "any") and not (rule.isdigit() and int(rule) >= 1):
-            return "The rule is `all`, `any` or a number of approvals."
+            return t("The rule is `all`, `any` or a number of approvals.")
         if stages_of.needed(rule, len(members)) > len(members):
-            where = f"stage {n + 1}" if len(stages) > 1 else "the initiative"
-            return (
-                f"`rule {rule}` asks for {rule} approvals, but {where} has only {len(members)} "
-                f"approver{'s' if len(members) > 1 else ''}. Ask for fewer, or name more approvers."
+            if len(stages) > 1:
+                return tn(
+                    "{rule} asks for {wanted} approvals, but stage {stage} has only {n} approver. "
+                    "Ask for fewer, or name more approvers.",
+                    "{rule} asks for {wanted} approvals, but stage {stage} has only {n} approvers. "
+                    "Ask for fewer, or name more approvers.",
+                    len(members),
+                    rule=f"`rule {rule}`",
+                    wanted=rule,
+                    stage=n + 1,
+                )
+            return tn(
+                "{rule} asks for {wanted} approvals, but the initiative has only {n} approver. "
+                "Ask for fewer, or name more approvers.",
+                "{rule} asks for {wanted} approvals, but the initiative has only {n} approvers. "
+                "Ask for fewer, or name more approvers.",
+                len(members),
+                rule=f"`rule {rule}`",
+                wanted=rule,
             )
     return None
 
@@ -220,7 +266,9 @@ class RegistrationInvalid(Refusal):
 
     def __init__(self, errors: dict[str, str]):
         self.errors = errors
-        super().__init__("I couldn't register that:\n" + "\n".join(f"• {e}" for e in errors.values()))
+        super().__init__(
+            t("I couldn't register that:\n{problems}", problems="\n".join(f"• {e}" for e in errors.values()))
+        )
 
 
 def spend_buttons(session, ini: Initiative, verdicts: dict[str, str], now: datetime) -> None:
@@ -255,7 +303,7 @@ def decide(
     spent = {}
     if status.closed and was.asking:  # once proceeding, they were already told they need not answer
         enqueue(session, notices.no_answer_needed(ini, pending, why, now))
-        spent = {a.approver_id: f"No answer needed any more: {why}" for a in pending}
+        spent = {a.approver_id: t("No answer needed any more: {why}", why=why) for a in pending}
     if was is Status.ESCALATED:
         enqueue(session, notices.sponsor_question_settled(ini, now, settles, round))
         spent[ini.sponsor_id] = settles
@@ -282,37 +330,97 @@ def approver(ini: Initiative, user_id: str, verb: str) -> Approval:
         if user_id == (a.stand_in_id if a.decision == Decision.PENDING else a.answered_by):
             return a
     names = ", ".join(mention(a.approver_id) for a in ini.approvals)
-    raise Refusal(f"Only the approvers of {ini.reference} can {verb} it: {names}.")
+    raise Refusal(t(ONLY_APPROVERS.get(verb, ONLY_APPROVERS[""]), reference=ini.reference, names=names, verb=verb))
+
+
+# What only an approver may do, as whole sentences (the verb `approver()` is called with picks one).
+ONLY_APPROVERS = {
+    "approve": N_("Only the approvers of {reference} can approve it: {names}."),
+    "reject": N_("Only the approvers of {reference} can reject it: {names}."),
+    "ask about": N_("Only the approvers of {reference} can ask about it: {names}."),
+    "snooze reminders for": N_("Only the approvers of {reference} can snooze reminders for it: {names}."),
+    "": N_("Only the approvers of {reference} can do that: {names}."),
+}
 
 
 def pending_approval(ini: Initiative, user_id: str, verb: str) -> Approval:
     """The user's approval if they can still answer, else a Refusal that tells the current state."""
     a = approver(ini, user_id, verb)
     if a.decision.answered:
-        when = f" on {msg.day(a.decided_at.date())}" if a.decided_at else ""
-        raise Refusal(
-            f"You already {a.decision} {ini.reference}{when}. It is now {msg.STATUS_LABEL[ini.status]}; nothing changed."
-        )
+        status = t(msg.STATUS_LABEL[ini.status])
+        if a.decided_at:
+            raise Refusal(
+                t(
+                    ALREADY_ON[a.decision],
+                    reference=ini.reference,
+                    day=i18n.day(a.decided_at.date()),
+                    status=status,
+                )
+            )
+        raise Refusal(t(ALREADY[a.decision], reference=ini.reference, status=status))
     if ini.status.closed or (a.decision != Decision.PENDING and not ini.status.asking):
-        raise Refusal(f"{ini.reference} is already {ini.status}; your answer is no longer needed. Nothing changed.")
+        raise Refusal(
+            t(
+                "{reference} is already {status}; your answer is no longer needed. Nothing changed.",
+                reference=ini.reference,
+                status=t(STATE[ini.status]),
+            )
+        )
     if a.decision == Decision.QUEUED:
         raise Refusal(
-            f"Your sign-off on {ini.reference} is asked in {stages_of.label(ini, a.stage)}, once the stages before "
-            "it are complete; I'll ask you then. Nothing changed."
+            t(
+                "Your sign-off on {reference} is asked in {stage}, once the stages before "
+                "it are complete; I'll ask you then. Nothing changed.",
+                reference=ini.reference,
+                stage=stages_of.label(ini, a.stage),
+            )
         )
     if a.decision == Decision.SKIPPED:
+        stage = stages_of.label(ini, a.stage)
+        if stage:
+            raise Refusal(
+                t(
+                    "{reference} needs no answer from you any more: {stage} was complete without it. Nothing changed.",
+                    reference=ini.reference,
+                    stage=stage,
+                )
+            )
         raise Refusal(
-            f"{ini.reference} needs no answer from you any more: {stages_of.label(ini, a.stage) or 'its sign-off'} "
-            "was complete without it. Nothing changed."
+            t(
+                "{reference} needs no answer from you any more: its sign-off was complete without it. Nothing changed.",
+                reference=ini.reference,
+            )
         )
     return a
+
+
+# A status in one word, as a sentence names it.
+STATE = {
+    Status.OPEN: N_("open"),
+    Status.APPROVED: N_("approved"),
+    Status.REJECTED: N_("rejected"),
+    Status.WITHDRAWN: N_("withdrawn"),
+    Status.ESCALATED: N_("escalated"),
+    Status.PROCEEDING: N_("proceeding"),
+    Status.REPORTED: N_("reported"),
+}
+
+# An answer already given, as whole sentences for each decision an approval can have.
+ALREADY_ON = {
+    Decision.APPROVED: N_("You already approved {reference} on {day}. It is now {status}; nothing changed."),
+    Decision.REJECTED: N_("You already rejected {reference} on {day}. It is now {status}; nothing changed."),
+}
+ALREADY = {
+    Decision.APPROVED: N_("You already approved {reference}. It is now {status}; nothing changed."),
+    Decision.REJECTED: N_("You already rejected {reference}. It is now {status}; nothing changed."),
+}
 
 
 def rejectable(ini: Initiative, user_id: str) -> Approval:
     """The approval a rejection would decide (once proceeding, it is recorded as an objection), or a Refusal."""
     a = pending_approval(ini, user_id, "reject")
     if ini.status is not Status.PROCEEDING:
-        require_asking(ini, "a rejection can no longer change it. Nothing changed.")
+        require_asking(ini, t("a rejection can no longer change it. Nothing changed."))
     return a
 
 
@@ -331,12 +439,12 @@ def _answer(ini: Initiative, a: Approval, decision: Decision, comment: str | Non
 def _verdicts(a: Approval, verdict: str, what: str) -> dict[str, str]:
     """Whose earlier messages with buttons settle with this answer, and what they then say: the approver's and the
     one who answered for them (their delegate), or, for a user group, the member who answered and, to the other
-    members, who answered for the group."""
+    members, who answered for the group (`what`: a sentence with {member} and {group}, marked with N_)."""
     if not a.answered_by:
         return {a.approver_id: verdict}
     if is_group(a.approver_id):
         return {
-            a.approver_id: f"{mention(a.answered_by)} {what} it for {mention(a.approver_id)}.",
+            a.approver_id: t(what, member=mention(a.answered_by), group=mention(a.approver_id)),
             a.answered_by: verdict,
         }
     return {a.approver_id: verdict, a.answered_by: verdict}
@@ -346,28 +454,52 @@ def approve(session: Session, ini: Initiative, user_id: str, comment: str, now: 
     """Record an approval; the initiative is approved once its rule is met. Returns the reply."""
     a = pending_approval(ini, user_id, "approve")
     acting = _answer(ini, a, Decision.APPROVED, comment, now, user_id)
-    yours = f" for {mention(a.approver_id)}" if acting else ""
+    yours = {"approver": mention(a.approver_id)} if acting else {}
     if ini.status is Status.PROCEEDING:
         record(session, ini, user_id, "ratified", now, comment=comment, **acting)
         enqueue(session, notices.ratified(ini, a, now))
         spend_buttons(
             session,
             ini,
-            _verdicts(a, "You approved it after the sponsor decided to proceed (ratified).", "approved"),
+            _verdicts(a, t("You approved it after the sponsor decided to proceed (ratified)."), APPROVED_FOR),
             now,
         )
-        return f"Thanks: your approval of {ini.reference}{yours} is recorded as a ratification of the sponsor's decision to proceed."
+        if yours:
+            return t(
+                "Thanks: your approval of {reference} for {approver} is recorded as a ratification of the "
+                "sponsor's decision to proceed.",
+                reference=ini.reference,
+                **yours,
+            )
+        return t(
+            "Thanks: your approval of {reference} is recorded as a ratification of the sponsor's decision to proceed.",
+            reference=ini.reference,
+        )
     record(session, ini, user_id, "approved", now, comment=comment, **acting)
-    spend_buttons(session, ini, _verdicts(a, "You approved it. Thank you!", "approved"), now)
+    spend_buttons(session, ini, _verdicts(a, t("You approved it. Thank you!"), APPROVED_FOR), now)
     if not stages_of.complete(ini, a.stage):
         enqueue(session, notices.approval_counted(ini, a, now))
-        return f"Thanks: your approval of {ini.reference}{yours} is recorded ({stages_of.tally(ini, a.stage)})."
-    enqueue(session, notices.settled_requests(ini, now, {a.id: "You approved it. Thank you!"}))
+        if yours:
+            return t(
+                "Thanks: your approval of {reference} for {approver} is recorded ({tally}).",
+                reference=ini.reference,
+                tally=stages_of.tally(ini, a.stage),
+                **yours,
+            )
+        return t(
+            "Thanks: your approval of {reference} is recorded ({tally}).",
+            reference=ini.reference,
+            tally=stages_of.tally(ini, a.stage),
+        )
+    enqueue(session, notices.settled_requests(ini, now, {a.id: t("You approved it. Thank you!")}))
     asked = advance(session, ini, a.stage, now)
     if asked is not None:
-        return (
-            f"Thanks: with your approval {stages_of.label(ini, a.stage)} of {ini.reference} is complete; "
-            f"I asked {stages_of.names(ini, asked)} ({stages_of.label(ini, asked)}) for sign-off."
+        return t(
+            "Thanks: with your approval {stage} of {reference} is complete; I asked {names} ({next}) for sign-off.",
+            stage=stages_of.label(ini, a.stage),
+            reference=ini.reference,
+            names=stages_of.names(ini, asked),
+            next=stages_of.label(ini, asked),
         )
     decide(
         session,
@@ -376,28 +508,42 @@ def approve(session: Session, ini: Initiative, user_id: str, comment: str, now: 
         now,
         actor=None,
         event="status_approved",
-        why="it has been approved",
-        settles="Approvals arrived: it is approved, no decision needed.",
+        why=t("it has been approved"),
+        settles=t("Approvals arrived: it is approved, no decision needed."),
     )
     enqueue(
         session,
         notices.decided(
             ini,
-            f"{msg.title_of(ini)} is *approved*. Last sign-off: {msg.signer(a)}.{notices.quoted(comment)}",
+            t("{title} is *approved*. Last sign-off: {signer}.", title=msg.title_of(ini), signer=msg.signer(a))
+            + notices.quoted(comment),
             now,
         ),
     )
-    return f"Thanks: {ini.reference} is now approved."
+    return t("Thanks: {reference} is now approved.", reference=ini.reference)
+
+
+# Who answered for a user group, as the other members' settled messages say it.
+APPROVED_FOR = N_("{member} approved it for {group}.")
+REJECTED_FOR = N_("{member} rejected it for {group}.")
+OBJECTED_FOR = N_("{member} objected to it for {group}.")
 
 
 def advance(session: Session, ini: Initiative, done: int, now: datetime) -> int | None:
     """Stage `done` is complete: whoever in it is still asked needs no answer any more, and the next stage not yet
     complete is asked (its waiting clock starts now). Returns that stage, or None when every stage is complete."""
     unneeded = [x for x in ini.approvals if x.stage == done and x.decision == Decision.PENDING]
-    why = f"{stages_of.label(ini, done) or 'its sign-off'} is complete without your answer"
+    stage = stages_of.label(ini, done)
+    why = (
+        t("{stage} is complete without your answer", stage=stage)
+        if stage
+        else t("its sign-off is complete without your answer")
+    )
     if unneeded:
         enqueue(session, notices.no_answer_needed(ini, unneeded, why, now))
-        spend_buttons(session, ini, {x.approver_id: f"No answer needed any more: {why}" for x in unneeded}, now)
+        spend_buttons(
+            session, ini, {x.approver_id: t("No answer needed any more: {why}", why=why) for x in unneeded}, now
+        )
     for x in unneeded:
         x.decision, x.decided_at, x.next_nudge_at = Decision.SKIPPED, now, None
     following = next((n for n in range(done + 1, stages_of.count(ini)) if not stages_of.complete(ini, n)), None)
@@ -417,24 +563,27 @@ def reject(session: Session, ini: Initiative, user_id: str, reason: str, now: da
     """Record a rejection with its reason; it ends the wait. Returns the reply."""
     a = rejectable(ini, user_id)
     if not reason.strip():
-        raise Refusal(f"Please give a reason: `/greenlight reject {ini.reference} <reason>`.")
+        raise Refusal(t("Please give a reason: {command}.", command=f"`/greenlight reject {ini.reference} <reason>`"))
     acting = _answer(ini, a, Decision.REJECTED, reason, now, user_id)
     if ini.status is Status.PROCEEDING:
         # SPEC §2: an objection, kept with its reason; the sponsor's decision to proceed stands.
         record(session, ini, user_id, "objected", now, reason=reason, **acting)
         enqueue(session, notices.objected(ini, a, now))
         spend_buttons(
-            session, ini, _verdicts(a, "You objected after the sponsor decided to proceed.", "objected to"), now
+            session, ini, _verdicts(a, t("You objected after the sponsor decided to proceed."), OBJECTED_FOR), now
         )
-        return (
-            f"Your objection to {ini.reference} is recorded with your reason; {mention(ini.sponsor_id)} and "
-            f"{mention(ini.owner_id)} have been told, and it will be listed in the report."
+        return t(
+            "Your objection to {reference} is recorded with your reason; {sponsor} and "
+            "{owner} have been told, and it will be listed in the report.",
+            reference=ini.reference,
+            sponsor=mention(ini.sponsor_id),
+            owner=mention(ini.owner_id),
         )
     enqueue(
         session,
-        notices.settled_requests(ini, now, {a.id: "You rejected it. The owner and the sponsor have your reason."}),
+        notices.settled_requests(ini, now, {a.id: t("You rejected it. The owner and the sponsor have your reason.")}),
     )
-    spend_buttons(session, ini, _verdicts(a, "You rejected it.", "rejected"), now)
+    spend_buttons(session, ini, _verdicts(a, t("You rejected it."), REJECTED_FOR), now)
     decide(
         session,
         ini,
@@ -443,21 +592,33 @@ def reject(session: Session, ini: Initiative, user_id: str, reason: str, now: da
         actor=user_id,
         event="rejected",
         reason=reason,
-        why=f"{msg.signer(a)} rejected it",
-        settles="It was rejected, so there is nothing to decide.",
+        why=t("{signer} rejected it", signer=msg.signer(a)),
+        settles=t("It was rejected, so there is nothing to decide."),
         **acting,
     )
     enqueue(
         session,
-        notices.decided(ini, f"{msg.signer(a)} *rejected* {msg.title_of(ini)}. Reason:\n>{escape(reason)}", now),
+        notices.decided(
+            ini,
+            t(
+                "{signer} *rejected* {title}. Reason:\n>{reason}",
+                signer=msg.signer(a),
+                title=msg.title_of(ini),
+                reason=escape(reason),
+            ),
+            now,
+        ),
     )
-    return f"Your rejection of {ini.reference} is recorded; the owner and the sponsor have been told your reason."
+    return t(
+        "Your rejection of {reference} is recorded; the owner and the sponsor have been told your reason.",
+        reference=ini.reference,
+    )
 
 
 def askable(ini: Initiative, user_id: str) -> None:
     """Refuse unless this approver can still ask about this initiative."""
     approver(ini, user_id, "ask about")
-    require_asking(ini, "no answer is needed any more. Nothing changed.")
+    require_asking(ini, t("no answer is needed any more. Nothing changed."))
 
 
 def ask_owner(session: Session, ini: Initiative, user_id: str, question: str, now: datetime) -> str:
@@ -465,7 +626,9 @@ def ask_owner(session: Session, ini: Initiative, user_id: str, question: str, no
     While it is open their sign-off waits on the owner: the owner is reminded instead of them (SPEC §4)."""
     askable(ini, user_id)
     if not question.strip():
-        raise Refusal(f"Please write your question: `/greenlight ask {ini.reference} <question>`.")
+        raise Refusal(
+            t("Please write your question: {command}.", command=f"`/greenlight ask {ini.reference} <question>`")
+        )
     a = approver(ini, user_id, "ask about")
     record(
         session,
@@ -479,14 +642,16 @@ def ask_owner(session: Session, ini: Initiative, user_id: str, question: str, no
     asked = session.scalar(select(func.count(Event.id)).where(Event.initiative_id == ini.id, Event.kind == "question"))
     enqueue(session, notices.question(ini, user_id, question, asked, now))  # the asker's conversation with the owner
     if a.decision != Decision.PENDING or a.asked_owner_at:
-        return f"I posted your question in a conversation with {mention(ini.owner_id)}."
+        return t("I posted your question in a conversation with {owner}.", owner=mention(ini.owner_id))
     a.asked_owner_at = now
     if ini.status is Status.OPEN:  # the owner's first reminder, on the approvers' cadence
         cal = Calendars.of(session, [ini], now)
         a.next_nudge_at = cal.after_business_days(ini.team_id, ini.owner_id, now, cal.ws(ini.team_id).first_nudge)
-    return (
-        f"I posted your question in a conversation with {mention(ini.owner_id)}. Until they answer, {ini.reference} "
-        "waits on them: you get no reminders, they do. The deadline stays as it is."
+    return t(
+        "I posted your question in a conversation with {owner}. Until they answer, {reference} "
+        "waits on them: you get no reminders, they do. The deadline stays as it is.",
+        owner=mention(ini.owner_id),
+        reference=ini.reference,
     )
 
 
@@ -494,10 +659,18 @@ def answer(session: Session, ini: Initiative, user_id: str, text: str, now: date
     """The owner answers the open questions (`/greenlight answer`, the Answered button, or a reply in the question's
     thread: then `text` is not posted again); the approvers' waits, and their reminders, resume."""
     if user_id != ini.owner_id:
-        raise Refusal(f"Only the owner of {ini.reference}, {mention(ini.owner_id)}, answers questions about it.")
+        raise Refusal(
+            t(
+                "Only the owner of {reference}, {owner}, answers questions about it.",
+                reference=ini.reference,
+                owner=mention(ini.owner_id),
+            )
+        )
     waiting = [a for a in ini.pending if a.asked_owner_at]
     if not waiting:
-        raise Refusal(f"No question about {ini.reference} waits on your answer. Nothing changed.")
+        raise Refusal(
+            t("No question about {reference} waits on your answer. Nothing changed.", reference=ini.reference)
+        )
     answered = 1 + session.scalar(
         select(func.count(Event.id)).where(Event.initiative_id == ini.id, Event.kind == "answered")
     )
@@ -520,7 +693,11 @@ def answer(session: Session, ini: Initiative, user_id: str, text: str, now: date
     if ini.status is Status.OPEN:  # their reminders resume on their cadence, the missed ones skipped
         schedule(ini, now, Calendars.of(session, [ini], now), skip_missed=True)
     names = ", ".join(mention(a.approver_id) for a in waiting)
-    return f"Thanks: {ini.reference} no longer waits on your answer to {names}; it waits on them again."
+    return t(
+        "Thanks: {reference} no longer waits on your answer to {names}; it waits on them again.",
+        reference=ini.reference,
+        names=names,
+    )
 
 
 def reply_in_thread(session: Session, team_id: str, channel: str, thread_ts: str, user_id: str, now) -> bool:
@@ -561,14 +738,31 @@ def require_owner_or_sponsor(ini: Initiative, user_id: str, verb: str, *, deputi
         deputies_too and user_id in deputies(ini)
     ):
         raise Refusal(
-            f"Only the owner ({mention(ini.owner_id)}) or the sponsor ({mention(ini.sponsor_id)}) can {verb} {ini.reference}."
+            t(
+                ONLY_OWNER_OR_SPONSOR.get(verb, ONLY_OWNER_OR_SPONSOR[""]),
+                owner=mention(ini.owner_id),
+                sponsor=mention(ini.sponsor_id),
+                reference=ini.reference,
+            )
         )
+
+
+# What only the owner or the sponsor may do, as whole sentences (the verb require_owner_or_sponsor() is given).
+ONLY_OWNER_OR_SPONSOR = {
+    "withdraw": N_("Only the owner ({owner}) or the sponsor ({sponsor}) can withdraw {reference}."),
+    "extend": N_("Only the owner ({owner}) or the sponsor ({sponsor}) can extend {reference}."),
+    "report on": N_("Only the owner ({owner}) or the sponsor ({sponsor}) can report on {reference}."),
+    "nudge the approvers of": N_(
+        "Only the owner ({owner}) or the sponsor ({sponsor}) can nudge the approvers of {reference}."
+    ),
+    "": N_("Only the owner ({owner}) or the sponsor ({sponsor}) can do that with {reference}."),
+}
 
 
 def withdraw(session: Session, ini: Initiative, user_id: str, reason: str, now: datetime) -> str:
     """Withdraw an open or escalated initiative (owner or sponsor). Returns the reply."""
     require_owner_or_sponsor(ini, user_id, "withdraw", deputies_too=True)
-    require_asking(ini, "only open or escalated initiatives can be withdrawn.")
+    require_asking(ini, t("only open or escalated initiatives can be withdrawn."))
     decide(
         session,
         ini,
@@ -578,11 +772,19 @@ def withdraw(session: Session, ini: Initiative, user_id: str, reason: str, now: 
         event="withdrawn",
         reason=reason,
         **({"for": ini.sponsor_id} if user_id == ini.sponsor_stand_in_id and user_id != ini.sponsor_id else {}),
-        why=f"{mention(user_id)} withdrew it",
-        settles="It was withdrawn.",
+        why=t("{person} withdrew it", person=mention(user_id)),
+        settles=t("It was withdrawn."),
     )
-    why = f" Reason:\n>{escape(reason)}" if reason else ""
-    enqueue(
-        session, notices.decided(ini, f"{mention(user_id)} *withdrew* {msg.title_of(ini)}.{why}", now, actor=user_id)
+    if reason:
+        said = t(
+            "{person} *withdrew* {title}. Reason:\n>{reason}",
+            person=mention(user_id),
+            title=msg.title_of(ini),
+            reason=escape(reason),
+        )
+    else:
+        said = t("{person} *withdrew* {title}.", person=mention(user_id), title=msg.title_of(ini))
+    enqueue(session, notices.decided(ini, said, now, actor=user_id))
+    return t(
+        "{reference} is withdrawn; the pending approvers have been told they need not answer.", reference=ini.reference
     )
-    return f"{ini.reference} is withdrawn; the pending approvers have been told they need not answer."

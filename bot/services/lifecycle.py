@@ -12,6 +12,7 @@ from datetime import datetime
 
 from bot.blocks.initiatives import STATUS_LABEL
 from bot.calendar import zone
+from bot.i18n import t
 from bot.services import Refusal, record
 from bot.services.schedule import next_nudge, nudges_passed
 from bot.services.workspaces import Calendars
@@ -93,6 +94,14 @@ def waiting_since(ini: Initiative) -> datetime | None:
 
 
 def require_asking(ini: Initiative, consequence: str) -> None:
-    """Refuse unless approvers are still asked (open or escalated); `consequence` says what that means here."""
+    """Refuse unless approvers are still asked (open or escalated); `consequence` (translated) says what that means
+    here."""
     if not ini.status.asking:
-        raise Refusal(f"{ini.reference} is {STATUS_LABEL[ini.status]}; {consequence}")
+        raise Refusal(
+            t(
+                "{reference} is {status}; {consequence}",
+                reference=ini.reference,
+                status=t(STATUS_LABEL[ini.status]),
+                consequence=consequence,
+            )
+        )

@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from bot import keys, notices
+from bot import i18n, keys, notices
 from bot.blocks import initiatives as msg
 from bot.calendar import describe_wait
+from bot.i18n import t
 from bot.parsing import Due
 from bot.services import Refusal, away, record
 from bot.services.due import DueWork
@@ -235,23 +236,38 @@ def manual_nudge(session: Session, ini: Initiative, user_id: str, _text: str, no
     """Owner or sponsor nudges every pending approver now (in their working hours), once per business day."""
     require_owner_or_sponsor(ini, user_id, "nudge the approvers of")
     if ini.status is not Status.OPEN:
-        raise Refusal(f"{ini.reference} is {msg.STATUS_LABEL[ini.status]}; only open initiatives can be nudged.")
+        raise Refusal(
+            t(
+                "{reference} is {status}; only open initiatives can be nudged.",
+                reference=ini.reference,
+                status=t(msg.STATUS_LABEL[ini.status]),
+            )
+        )
     cal = Calendars.of(session, [ini], now)
     ws, week = cal.ws(ini.team_id), cal.week(ini.team_id)
     day = today(ws, now)
     if ini.last_manual_nudge_on == day:
         raise Refusal(
-            f"The approvers of {ini.reference} were already nudged today. You can nudge again on "
-            f"{msg.day(week.next_business_day(day))}."
+            t(
+                "The approvers of {reference} were already nudged today. You can nudge again on {day}.",
+                reference=ini.reference,
+                day=i18n.day(week.next_business_day(day)),
+            )
         )
     # Someone away with nobody standing in is not reminded (SPEC §3, Away): they are told on their return.
     away_until = {a.approver_id: away.held_for(cal, ini, a.approver_id, now) for a in ini.pending}
     gone = "; ".join(
-        f"{mention(u)} is away until {msg.local_time(back, cal.tz(ini.team_id, user_id))} your time"
+        t(
+            "{person} is away until {when} your time",
+            person=mention(u),
+            when=msg.local_time(back, cal.tz(ini.team_id, user_id)),
+        )
         for u, back in away_until.items()
         if back
     )
-    questions = "; ".join(f"{mention(a.approver_id)} waits on your answer" for a in ini.pending if a.asked_owner_at)
+    questions = "; ".join(
+        t("{person} waits on your answer", person=mention(a.approver_id)) for a in ini.pending if a.asked_owner_at
+    )
     gone = "; ".join(filter(None, [gone, questions]))
     asked = [a for a in ini.pending if not away_until[a.approver_id] and not a.asked_owner_at]
     arrives = {a.approver_id: cal.working_moment(ini.team_id, a.approver_id, now) for a in asked}
@@ -259,11 +275,18 @@ def manual_nudge(session: Session, ini: Initiative, user_id: str, _text: str, no
     had = {u: at for u, at in ((u, reminded_on_day(cal, ini.team_id, u, when)) for u, when in arrives.items()) if at}
     pending = [a for a in asked if a.approver_id not in had]
     got = "; ".join(
-        f"{mention(u)} got one {msg.local_time(at, cal.tz(ini.team_id, u))} their time" for u, at in had.items()
+        t("{person} got one {when} their time", person=mention(u), when=msg.local_time(at, cal.tz(ini.team_id, u)))
+        for u, at in had.items()
     )
     if not pending:
-        why = "; ".join(filter(None, [gone, got and f"{got} (at most one reminder a day)"]))
-        raise Refusal(f"Nobody pending on {ini.reference} can be reminded now: {why}. Nothing was sent.")
+        why = "; ".join(filter(None, [gone, got and t("{reminded} (at most one reminder a day)", reminded=got)]))
+        raise Refusal(
+            t(
+                "Nobody pending on {reference} can be reminded now: {why}. Nothing was sent.",
+                reference=ini.reference,
+                why=why,
+            )
+        )
     ini.last_manual_nudge_on = day
     rows = [
         _nudge(
@@ -283,10 +306,16 @@ def manual_nudge(session: Session, ini: Initiative, user_id: str, _text: str, no
         _remember_reminder(cal, ini.team_id, r["recipient"], r["next_attempt_at"])
     record(session, ini, user_id, "manual_nudge", now, approvers=[a.approver_id for a in pending])
     names = ", ".join(mention(a.approver_id) for a in pending)
-    skipped = (f" Not {got}." if had else "") + (f" Not {gone}." if gone else "")
-    return (
-        f"Nudged {names} about {ini.reference}. Each gets it now, or at the start of their next working day.{skipped}"
-    )
+    said = [
+        t(
+            "Nudged {names} about {reference}. Each gets it now, or at the start of their next working day.",
+            names=names,
+            reference=ini.reference,
+        )
+    ]
+    # Translators: who was not nudged, and why ('@ana got one Tue 15 Dec 2026 at 09:00 their time')
+    said += [t("Not {reasons}.", reasons=reasons) for reasons in (got, gone) if reasons]
+    return " ".join(said)
 
 
 def snooze(session: Session, ini: Initiative, user_id: str, until: Due | str | None, now: datetime) -> str:
@@ -295,7 +324,13 @@ def snooze(session: Session, ini: Initiative, user_id: str, until: Due | str | N
     running."""
     a = pending_approval(ini, user_id, "snooze reminders for")
     if ini.status is not Status.OPEN:
-        raise Refusal(f"{ini.reference} is {msg.STATUS_LABEL[ini.status]}; there are no reminders to snooze.")
+        raise Refusal(
+            t(
+                "{reference} is {status}; there are no reminders to snooze.",
+                reference=ini.reference,
+                status=t(msg.STATUS_LABEL[ini.status]),
+            )
+        )
     cal = Calendars.of(session, [ini], now)
     week, tz = cal.week(ini.team_id, user_id), cal.tz(ini.team_id, user_id)
     local_day = now.astimezone(tz).date()
@@ -304,7 +339,13 @@ def snooze(session: Session, ini: Initiative, user_id: str, until: Due | str | N
         day = monday if week.is_business_day(monday) else week.next_business_day(monday)
     elif isinstance(until, Due) and until.on is not None:
         if until.on <= local_day:
-            raise Refusal(f"{msg.day(until.on)} is not in the future. Try `/greenlight snooze {ini.reference} 3 days`.")
+            raise Refusal(
+                t(
+                    "{day} is not in the future. Try {command}.",
+                    day=i18n.day(until.on),
+                    command=f"`/greenlight snooze {ini.reference} 3 days`",
+                )
+            )
         day = until.on if week.is_business_day(until.on) else week.next_business_day(until.on)
     else:
         day = week.add_business_days(local_day, until.business_days if isinstance(until, Due) else 1)
@@ -315,17 +356,26 @@ def snooze(session: Session, ini: Initiative, user_id: str, until: Due | str | N
     upcoming = next_nudge(cal.ws(ini.team_id), week, ini, a, tz)
     a.next_nudge_at = upcoming[0] if upcoming else None
     record(session, ini, user_id, "snoozed", now, until=a.snoozed_until.isoformat())
-    when = f"{msg.day(a.next_nudge_at.astimezone(tz).date())}" if a.next_nudge_at else "the deadline"
-    limit = (
-        f" Not past your last call on {msg.local_time(last_call, tz)}: you asked for "
-        f"{msg.day(wanted.astimezone(tz).date())}."
-        if capped
-        else ""
-    )
-    return (
-        f"Snoozed: no reminder about {ini.reference} before {when}.{limit} "
-        "The waiting time keeps counting, and the deadline stays the same."
-    )
+    if a.next_nudge_at:
+        said = [
+            t(
+                "Snoozed: no reminder about {reference} before {day}.",
+                reference=ini.reference,
+                day=i18n.day(a.next_nudge_at.astimezone(tz).date()),
+            )
+        ]
+    else:
+        said = [t("Snoozed: no reminder about {reference} before the deadline.", reference=ini.reference)]
+    if capped:
+        said.append(
+            t(
+                "Not past your last call on {when}: you asked for {day}.",
+                when=msg.local_time(last_call, tz),
+                day=i18n.day(wanted.astimezone(tz).date()),
+            )
+        )
+    said.append(t("The waiting time keeps counting, and the deadline stays the same."))
+    return " ".join(said)
 
 
 def reschedule_workspace(session: Session, team_id: str, now: datetime) -> None:

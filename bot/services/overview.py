@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from babel.numbers import format_decimal
 from sqlalchemy import and_, bindparam, exists, func, literal, or_, select, text
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from bot import i18n
 from bot.calendar import describe_wait
 from bot.services.visibility import sees_question
 from bot.services.workspaces import Calendars, workspace
@@ -125,7 +127,9 @@ class Page:
     @property
     def counted(self) -> str:
         """'12', or '200+' when the count stopped."""
-        return f"{self.total:,}" + ("+" if self.more else "")
+        lang = i18n.current()
+        shown = format_decimal(self.total, locale="en" if lang == i18n.PSEUDO else lang)  # '1,234'; '1.234' in German
+        return shown + ("+" if self.more else "")
 
 
 def count_upto(session: Session, query, limit: int) -> int:

@@ -1,9 +1,9 @@
 """A person's own calendar and preferences (`/greenlight me`): working hours, working days and public holidays that
 replace the workspace's for everything Greenlight times for them (SPEC §3, personal calendars), and the digest (at
-most one Greenlight DM a working day).
+most one Greenlight DM a working day), and the language Greenlight writes to them in.
 
 Each key is one declaration, like a workspace setting; the value `workspace` unsets it (it follows the workspace
-again, or its default). A change reschedules that person's pending reminders."""
+again, or its default). A change of their calendar reschedules that person's pending reminders."""
 
 from __future__ import annotations
 
@@ -14,17 +14,24 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.blocks.initiatives import day
+from bot import i18n
+from bot.i18n import N_, t
 from bot.parsing import Due
 from bot.services import Refusal, record_change
 from bot.services import away as absences
 from bot.services.nudges import reschedule_person
 from bot.services.settings import Invalid, holidays_country, hours, on_off, show_on_off, weekdays
-from bot.services.workspaces import workspace
+from bot.services.workspaces import reader_language, workspace
 from bot.text import escape, mention, plain_from_slack, quoted
 from storage.models import Person
 
 FOLLOW = ("workspace", "default", "unset")  # values that hand a key back to the workspace
+AUTO = "auto"  # `/greenlight me language auto`: their Slack language if Greenlight speaks it, else the workspace's
+
+
+def _none() -> str:
+    # Translators: an unset calendar value (no public holidays)
+    return t("none")
 
 
 @dataclass(frozen=True)
@@ -33,14 +40,18 @@ class Preference:
 
     key: str
     attribute: str  # the Person column
-    meaning: str
+    meaning: str  # marked with N_, shown as t(meaning)
     example: str
     read: Callable[[str], Any]  # the value as Slack sent it → what is stored; raises Invalid
-    # The stored value that follows (None: the Workspace column of the same name), and how values read back.
+    # The stored value that follows (None: the Workspace column of the same name), and how values read back: an
+    # unset one from the workspace's value and the person (or None), an own one from the value.
     unset: Any = None
-    inherited: Callable[[Any], str] = lambda ws_value: f"{escape(ws_value or 'none')} (the workspace's)"
-    shown: Callable[[Any], str] = lambda value: escape(value or "none")
-    says: Callable[[Any], str] = lambda value: "Your reminders, last calls and waiting times follow it."
+    inherited: Callable[[Any, Person | None], str] = lambda ws_value, _: t(
+        "{value} (the workspace's)", value=escape(ws_value) if ws_value else _none()
+    )
+    shown: Callable[[Any], str] = lambda value: escape(value) if value else _none()
+    says: Callable[[Any], str] = lambda value: t("Your reminders, last calls and waiting times follow it.")
+    reschedules: bool = True  # a change moves the person's pending reminders
 
 
 def _holidays(raw: str) -> str:
@@ -48,38 +59,79 @@ def _holidays(raw: str) -> str:
     return holidays_country(raw) or ""
 
 
+def _language(raw: str) -> str | None:
+    """'de' → 'de' (a language Greenlight speaks); 'auto' → None (their Slack language, else the workspace's)."""
+    text = plain_from_slack(raw).strip().lower()
+    if text == AUTO:
+        return None
+    if text not in i18n.languages():
+        raise Invalid(
+            t(
+                "{value} is not a language Greenlight speaks. It speaks: {languages}; `auto` follows your Slack "
+                "language.",
+                value=quoted(plain_from_slack(raw).strip()),
+                languages=", ".join(f"`{lang}`" for lang in i18n.languages()),
+            )
+        )
+    return text
+
+
+def _auto_language(ws_language: str | None, person: Person | None) -> str:
+    """'auto: de (from your Slack language)', or 'auto: en (the workspace's)' when Greenlight does not speak it."""
+    slack = i18n.language_of(person.locale if person else None)
+    if slack:
+        return t("auto: {language} (from your Slack language)", language=slack)
+    return t("auto: {language} (the workspace's)", language=escape(ws_language or i18n.SOURCE))
+
+
 PREFERENCES = {
     p.key: p
     for p in (
         Preference(
-            "working-hours", "working_hours", "when reminders may reach you, in your time zone", "08:00-16:00", hours
+            "working-hours",
+            "working_hours",
+            N_("when reminders may reach you, in your time zone"),
+            "08:00-16:00",
+            hours,
         ),
-        Preference("working-days", "working_days", "the days you work", "mon-thu", weekdays),
-        Preference("holidays", "holidays", "your public holidays (country or country-region)", "US-NY", _holidays),
+        Preference("working-days", "working_days", N_("the days you work"), "mon-thu", weekdays),
+        Preference("holidays", "holidays", N_("your public holidays (country or country-region)"), "US-NY", _holidays),
+        Preference(
+            "language",
+            "language",
+            N_("the language Greenlight writes to you in (`auto`: your Slack language, if Greenlight speaks it)"),
+            "de",
+            _language,
+            inherited=_auto_language,
+            says=lambda _: t("Greenlight writes to you in it from now on."),
+            reschedules=False,
+        ),
         Preference(
             "digest",
             "digest",
-            "at most one Greenlight DM a working day; what comes after it waits for the next day's",
+            N_("at most one Greenlight DM a working day; what comes after it waits for the next day's"),
             "on",
             on_off,
             unset=False,
-            inherited=lambda _: "off (the default)",
+            inherited=lambda _, __: t("off (the default)"),
             shown=show_on_off,
             says=lambda on: (
-                "From now on you get at most one Greenlight DM a working day: what comes after it joins "
-                "the next day's. Answers to what you do still come at once."
+                t(
+                    "From now on you get at most one Greenlight DM a working day: what comes after it joins "
+                    "the next day's. Answers to what you do still come at once."
+                )
                 if on
-                else "Greenlight's DMs reach you as they come again."
+                else t("Greenlight's DMs reach you as they come again.")
             ),
         ),
     )
 }
 
 
-def show(pref: Preference, value: Any, ws) -> str:
+def show(pref: Preference, value: Any, ws, person: Person | None = None) -> str:
     """'*FR*' for an own value, 'DE (the workspace's)' for one that follows the workspace (or the default)."""
     if value == pref.unset:
-        return pref.inherited(getattr(ws, pref.attribute, None))
+        return pref.inherited(getattr(ws, pref.attribute, None), person)
     return f"*{pref.shown(value)}*"
 
 
@@ -87,19 +139,35 @@ def calendar_of(session: Session, team_id: str, user_id: str, now: datetime, def
     """What `/greenlight me` shows: each key with its value, own or the workspace's, and how to change it."""
     ws = workspace(session, team_id, now=now, default_tz=default_tz)
     person = session.get(Person, (team_id, user_id))
-    lines = [f"*Your calendar* (time zone {escape(person.tz if person else ws.timezone)}, from your Slack profile):"]
+    lines = [
+        t(
+            "*Your calendar* (time zone {zone}, from your Slack profile):",
+            zone=escape(person.tz if person else ws.timezone),
+        )
+    ]
     for p in PREFERENCES.values():
-        lines.append(f"• `{p.key}`: {show(p, getattr(person, p.attribute, p.unset), ws)} — {p.meaning}")
+        lines.append(f"• `{p.key}`: {show(p, getattr(person, p.attribute, p.unset), ws, person)} — {t(p.meaning)}")
     lines.append(
-        "Change one with `/greenlight me <key> <value>`, for example `/greenlight me holidays US-NY` or "
-        "`/greenlight me digest on`; `/greenlight me <key> workspace` follows the workspace again."
+        t(
+            "Change one with `/greenlight me <key> <value>`, for example `/greenlight me holidays US-NY` or "
+            "`/greenlight me digest on`; `/greenlight me <key> workspace` follows the workspace again."
+        )
     )
     last, delegate = absences.described(session, team_id, user_id, now)
-    if last:
-        stands = f", {mention(delegate)} stands in for you" if delegate else ", nobody stands in for you"
-        lines.append(f"*Away* until {day(last)}{stands}. `/greenlight me away off` ends it.")
+    if last and delegate:
+        lines.append(
+            t(
+                "*Away* until {day}, {delegate} stands in for you. `/greenlight me away off` ends it.",
+                day=i18n.day(last),
+                delegate=mention(delegate),
+            )
+        )
+    elif last:
+        lines.append(
+            t("*Away* until {day}, nobody stands in for you. `/greenlight me away off` ends it.", day=i18n.day(last))
+        )
     else:
-        lines.append("Going away? `/greenlight me away until YYYY-MM-DD [delegate @person]` pauses your reminders.")
+        lines.append(t("Going away? `/greenlight me away until YYYY-MM-DD [delegate @person]` pauses your reminders."))
     return "\n".join(lines)
 
 
@@ -113,23 +181,44 @@ def away(session: Session, team_id: str, user_id: str, until: Due | None, delega
 def _read(pref: Preference, raw_value: str) -> Any:
     """What to store for the value typed: the key's own value, or its unset one for `workspace`; Refusal if unreadable."""
     if not raw_value.strip():
-        raise Refusal(f"Give `{pref.key}` a value, for example: `/greenlight me {pref.key} {pref.example}`.")
+        raise Refusal(
+            t(
+                "Give {key} a value, for example: {command}.",
+                key=f"`{pref.key}`",
+                command=f"`/greenlight me {pref.key} {pref.example}`",
+            )
+        )
     try:
         return pref.unset if plain_from_slack(raw_value).strip().lower() in FOLLOW else pref.read(raw_value)
     except Invalid as e:
-        raise Refusal(f"{e} For example: `/greenlight me {pref.key} {pref.example}`.") from None
+        raise Refusal(
+            t(
+                "{problem} For example: {command}.",
+                problem=str(e),
+                command=f"`/greenlight me {pref.key} {pref.example}`",
+            )
+        ) from None
 
 
 def _set(session: Session, person: Person, pref: Preference, value: Any, now: datetime) -> str | None:
-    """Store one key (recorded; their reminders rescheduled); what to tell them, or None if it was already so."""
+    """Store one key (recorded; their reminders rescheduled); what to tell them, or None if it was already so.
+
+    The answer is in the language they read from now on (a change of `language` is confirmed in the new one)."""
     old = getattr(person, pref.attribute)
     if old == value:
         return None
     setattr(person, pref.attribute, value)
     record_change(session, person.team_id, person.user_id, "calendar_changed", now, key=pref.key, old=old, new=value)
-    reschedule_person(session, person.team_id, person.user_id, now)
+    if pref.reschedules:
+        reschedule_person(session, person.team_id, person.user_id, now)
     ws = workspace(session, person.team_id, now=now)
-    return f"Your `{pref.key}` is now {show(pref, value, ws)}. {pref.says(value)}"
+    with i18n.speaking(reader_language(ws, person)):
+        return t(
+            "Your {key} is now {value}. {says}",
+            key=f"`{pref.key}`",
+            value=show(pref, value, ws, person),
+            says=pref.says(value),
+        )
 
 
 def _person(session: Session, team_id: str, user_id: str) -> Person:
@@ -144,15 +233,21 @@ def change(session: Session, team_id: str, user_id: str, key: str, raw_value: st
     pref = PREFERENCES.get(key)
     if pref is None:
         raise Refusal(
-            f"There is no key {quoted(plain_from_slack(key), code=True)} for `/greenlight me`. The keys are: "
-            + ", ".join(f"`{k}`" for k in PREFERENCES)
-            + "."
+            t(
+                "There is no key {key} for `/greenlight me`. The keys are: {keys}.",
+                key=quoted(plain_from_slack(key), code=True),
+                keys=", ".join(f"`{k}`" for k in PREFERENCES),
+            )
         )
     value = _read(pref, raw_value)
     person = _person(session, team_id, user_id)
     said = _set(session, person, pref, value, now)
     if said is None:
-        return f"Your `{key}` is already {show(pref, value, workspace(session, team_id, now=now))}. Nothing changed."
+        return t(
+            "Your {key} is already {value}. Nothing changed.",
+            key=f"`{key}`",
+            value=show(pref, value, workspace(session, team_id, now=now), person),
+        )
     return said
 
 
@@ -193,7 +288,7 @@ def save_form(
             errors[key] = str(e)
     until, delegate = away_typed
     if until is None and delegate:
-        errors["away-until"] = "Say until when you are away, or leave the delegate empty."
+        errors["away-until"] = t("Say until when you are away, or leave the delegate empty.")
     elif (until, delegate) != absences.described(session, team_id, user_id, now):
         try:
             said.append(away(session, team_id, user_id, Due(on=until) if until else None, delegate, now))
@@ -204,4 +299,4 @@ def save_form(
     if errors:
         raise FormInvalid(errors)
     set_now = [told for key, value in values.items() if (told := _set(session, person, PREFERENCES[key], value, now))]
-    return " ".join(set_now + said) or "Nothing changed."
+    return " ".join(set_now + said) or t("Nothing changed.")

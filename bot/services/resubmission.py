@@ -10,8 +10,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot import notices, stages
+from bot import i18n, notices, stages
 from bot.blocks import initiatives as msg
+from bot.i18n import t
 from bot.parsing import Due
 from bot.services import Refusal
 from bot.services.initiatives import deadline_problem, resolve_deadline
@@ -28,10 +29,20 @@ KEPT = (Decision.APPROVED, Decision.SKIPPED)  # answers a new round keeps unless
 def resubmittable(ini: Initiative, user_id: str) -> None:
     """Refuse unless this person may resubmit this initiative now."""
     if user_id != ini.owner_id:
-        raise Refusal(f"Only the owner of {ini.reference}, {mention(ini.owner_id)}, can resubmit it.")
+        raise Refusal(
+            t(
+                "Only the owner of {reference}, {owner}, can resubmit it.",
+                reference=ini.reference,
+                owner=mention(ini.owner_id),
+            )
+        )
     if ini.status is not Status.REJECTED:
         raise Refusal(
-            f"{ini.reference} is {msg.STATUS_LABEL[ini.status]}; only a rejected initiative can be resubmitted."
+            t(
+                "{reference} is {status}; only a rejected initiative can be resubmitted.",
+                reference=ini.reference,
+                status=t(msg.STATUS_LABEL[ini.status]),
+            )
         )
 
 
@@ -41,11 +52,19 @@ def resubmit(
     """A new round: a new deadline, earlier approvals kept (unless `fresh`), the others asked again with what changed."""
     resubmittable(ini, user_id)
     if not changed.strip():
-        raise Refusal(f"Say what changed: `/greenlight resubmit {ini.reference} <what changed>`.")
+        raise Refusal(
+            t("Say what changed: {command}.", command=f"`/greenlight resubmit {ini.reference} <what changed>`")
+        )
     ws = workspace(session, ini.team_id, now=now)
     deadline = resolve_deadline(ws, due, now)
     if problem := deadline_problem(ws, deadline, now):
-        raise Refusal(f"{problem} Try `/greenlight resubmit {ini.reference} {changed} in 10 days`.")
+        raise Refusal(
+            t(
+                "{problem} Try {command}.",
+                problem=problem,
+                command=f"`/greenlight resubmit {ini.reference} {changed} in 10 days`",
+            )
+        )
     ini.round += 1
     ini.deadline, ini.closed_at, ini.escalated_at = deadline, None, None
     ini.sponsor_asks, ini.last_manual_nudge_on = 0, None
@@ -73,8 +92,13 @@ def resubmit(
     )
     enqueue(session, notices.resubmitted(ini, asked, changed, fresh, cal, now), cal)
     kept = [a for a in ini.approvals if a.decision == Decision.APPROVED]
-    standing = f" The approvals of {', '.join(mention(a.approver_id) for a in kept)} stand." if kept else ""
-    return (
-        f"{ini.reference} is resubmitted (round {ini.round}), with the deadline {msg.day(deadline)}. I asked "
-        f"{', '.join(mention(a.approver_id) for a in asked)} again, with what changed.{standing}"
+    said = t(
+        "{reference} is resubmitted (round {round}), with the deadline {day}. I asked {names} again, with what changed.",
+        reference=ini.reference,
+        round=ini.round,
+        day=i18n.day(deadline),
+        names=", ".join(mention(a.approver_id) for a in asked),
     )
+    if kept:
+        said += " " + t("The approvals of {names} stand.", names=", ".join(mention(a.approver_id) for a in kept))
+    return said

@@ -16,7 +16,9 @@ from zoneinfo import available_timezones
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot import i18n
 from bot.calendar import WEEKDAYS, holidays_code
+from bot.i18n import N_, t, tn
 from bot.services import Refusal, groups, record_change
 from bot.services.lifecycle import further_escalation_at
 from bot.services.nudges import reschedule_workspace
@@ -41,7 +43,8 @@ class Invalid(ValueError):
 
 @dataclass(frozen=True)
 class Effect:
-    """What a new value changes beyond the row: `says` ends the reply, `apply` reschedules what is due."""
+    """What a new value changes beyond the row: `says` ends the reply (marked with N_, translated where shown),
+    `apply` reschedules what is due."""
 
     says: str
     apply: Callable[[Session, str, datetime], None] = lambda session, team_id, now: None
@@ -137,29 +140,38 @@ def _calendar_changed(session: Session, team_id: str, now: datetime) -> None:
 
 
 CALENDAR = Effect(
-    "Reminders, deadline moments, sponsors' re-asks and report reminders are rescheduled to match.", _calendar_changed
+    N_("Reminders, deadline moments, sponsors' re-asks and report reminders are rescheduled to match."),
+    _calendar_changed,
 )
-NUDGES = Effect("The reminders of pending approvals are rescheduled to match.", reschedule_workspace)
+NUDGES = Effect(N_("The reminders of pending approvals are rescheduled to match."), reschedule_workspace)
 SPONSOR_ASKS = Effect(
-    "Sponsors of escalated initiatives are next asked again on the new cadence, counted from their last ask.",
+    N_("Sponsors of escalated initiatives are next asked again on the new cadence, counted from their last ask."),
     reschedule_sponsor_asks,
 )
 REPORT_REMINDERS = Effect(
-    "Owners whose report is overdue are next reminded on the new cadence, counted from their last reminder.",
+    N_("Owners whose report is overdue are next reminded on the new cadence, counted from their last reminder."),
     reschedule_report_reminders,
 )
-NEW_INITIATIVES = Effect("It applies to initiatives registered from now on.")
-NEW_PROCEEDINGS = Effect("It applies to initiatives that proceed from now on.")
-NEXT_SUMMARY = Effect("It applies from the next weekly summary.")
+NEW_INITIATIVES = Effect(N_("It applies to initiatives registered from now on."))
+NEW_PROCEEDINGS = Effect(N_("It applies to initiatives that proceed from now on."))
+NEXT_SUMMARY = Effect(N_("It applies from the next weekly summary."))
 FURTHER_ESCALATIONS = Effect(
-    "It applies to escalations already waiting on their sponsor, counted from when the sponsor was asked.",
+    N_("It applies to escalations already waiting on their sponsor, counted from when the sponsor was asked."),
     reschedule_further_escalations,
 )
-SLACK_STATUS = Effect("It applies to Slack statuses as they are next read (each person's, at most daily).")
-NAMES = Effect("It applies to the weekly summary, `/greenlight stats` and the monthly chart from now on.")
+SLACK_STATUS = Effect(N_("It applies to Slack statuses as they are next read (each person's, at most daily)."))
+NAMES = Effect(N_("It applies to the weekly summary, `/greenlight stats` and the monthly chart from now on."))
 RETENTION = Effect(
-    "Each sweep deletes, in small batches, initiatives closed longer ago than that, with their "
-    "approvals, history and messages; `off` keeps everything."
+    N_(
+        "Each sweep deletes, in small batches, initiatives closed longer ago than that, with their "
+        "approvals, history and messages; `off` keeps everything."
+    )
+)
+POSTS = Effect(
+    N_(
+        "It applies to what Greenlight posts in channels from now on, and to people whose Slack language "
+        "Greenlight does not speak."
+    )
 )
 
 
@@ -190,7 +202,11 @@ def business_days(raw: str) -> int:
     text = _plain(raw)
     if not _DAYS.match(text) or not 1 <= int(text) <= MAX_DAYS:
         raise Invalid(
-            f"{quoted(text)} is not a number of business days: use a whole number from 1 to {MAX_DAYS}, in digits 0-9."
+            t(
+                "{value} is not a number of business days: use a whole number from 1 to {most}, in digits 0-9.",
+                value=quoted(text),
+                most=MAX_DAYS,
+            )
         )
     return int(text)
 
@@ -200,7 +216,9 @@ def weekday(raw: str) -> str:
     text = _plain(raw)
     day = _day(text.lower())
     if day is None:
-        raise Invalid(f"{quoted(text)} is not a day of the week: use mon, tue, wed, thu, fri, sat or sun.")
+        raise Invalid(
+            t("{value} is not a day of the week: use mon, tue, wed, thu, fri, sat or sun.", value=quoted(text))
+        )
     return WEEKDAYS[day]
 
 
@@ -212,10 +230,10 @@ def weekdays(raw: str) -> str:
         first, dash, last = part.partition("-")
         a, b = _day(first), _day(last) if dash else _day(first)
         if a is None or b is None:
-            raise Invalid(f"{quoted(part)} is not a weekday or a range of weekdays such as mon-fri.")
+            raise Invalid(t("{value} is not a weekday or a range of weekdays such as mon-fri.", value=quoted(part)))
         days.update((a + i) % 7 for i in range((b - a) % 7 + 1))
     if not days:
-        raise Invalid("Name at least one working day.")
+        raise Invalid(t("Name at least one working day."))
     return ",".join(WEEKDAYS[d] for d in sorted(days))
 
 
@@ -224,7 +242,7 @@ def clock_time(raw: str) -> str:
     text = _plain(raw)
     at = _hhmm(text)
     if at is None:
-        raise Invalid(f"{quoted(text)} is not a time: write it as HH:MM on a 24-hour clock.")
+        raise Invalid(t("{value} is not a time: write it as HH:MM on a 24-hour clock.", value=quoted(text)))
     return f"{at:%H:%M}"
 
 
@@ -234,9 +252,15 @@ def hours(raw: str) -> str:
     start, _, end = text.replace(" ", "").partition("-")
     start_at, end_at = _hhmm(start), _hhmm(end)
     if start_at is None or end_at is None:
-        raise Invalid(f"{quoted(text)} is not a span of hours: write it as HH:MM-HH:MM.")
+        raise Invalid(t("{value} is not a span of hours: write it as HH:MM-HH:MM.", value=quoted(text)))
     if start_at >= end_at:
-        raise Invalid(f"The working day must start before it ends ({start_at:%H:%M} is not before {end_at:%H:%M}).")
+        raise Invalid(
+            t(
+                "The working day must start before it ends ({start} is not before {end}).",
+                start=f"{start_at:%H:%M}",
+                end=f"{end_at:%H:%M}",
+            )
+        )
     return f"{start_at:%H:%M}-{end_at:%H:%M}"
 
 
@@ -250,7 +274,12 @@ def time_zone(raw: str) -> str:
     text = _plain(raw)
     name = _zones().get(text.lower())
     if name is None:
-        raise Invalid(f"{quoted(text)} is not a time zone name I know: use one like Europe/Berlin or America/New_York.")
+        raise Invalid(
+            t(
+                "{value} is not a time zone name I know: use one like Europe/Berlin or America/New_York.",
+                value=quoted(text),
+            )
+        )
     return name
 
 
@@ -264,8 +293,11 @@ def holidays_country(raw: str) -> str | None:
     code = holidays_code(lowered) if re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]{1,4})?", lowered) else None
     if code is None:
         raise Invalid(
-            f"{quoted(text)} is not a country code I know holidays for: use a country such as DE, US or "
-            "FR, a country and region such as US-NY or DE-BY, or `none` for no public holidays."
+            t(
+                "{value} is not a country code I know holidays for: use a country such as DE, US or "
+                "FR, a country and region such as US-NY or DE-BY, or `none` for no public holidays.",
+                value=quoted(text),
+            )
         )
     return code
 
@@ -276,7 +308,9 @@ def channel(raw: str) -> str | None:
         return None
     match = _CHANNEL.match(raw.strip())
     if not match:
-        raise Invalid(f"{quoted(_plain(raw))} is not a channel: pick one with #, or write `none` to unset it.")
+        raise Invalid(
+            t("{value} is not a channel: pick one with #, or write `none` to unset it.", value=quoted(_plain(raw)))
+        )
     return match.group(1)
 
 
@@ -284,7 +318,7 @@ def on_off(raw: str) -> bool:
     """'on' → True, 'off' → False."""
     text = _plain(raw).lower()
     if text not in ("on", "off"):
-        raise Invalid(f"{quoted(_plain(raw))} is neither `on` nor `off`.")
+        raise Invalid(t("{value} is neither `on` nor `off`.", value=quoted(_plain(raw))))
     return text == "on"
 
 
@@ -296,7 +330,10 @@ def person(raw: str) -> str | None:
     match = MENTION.fullmatch(raw.strip()) or GROUP.fullmatch(raw.strip())
     if not match:
         raise Invalid(
-            f"{quoted(_plain(raw))} is not a person or a user group: pick one with @, or write `none` to unset it."
+            t(
+                "{value} is not a person or a user group: pick one with @, or write `none` to unset it.",
+                value=quoted(_plain(raw)),
+            )
         )
     return match.group(1)
 
@@ -307,11 +344,16 @@ def check_person(session: Session, team_id: str, value: str | None) -> None:
         return
     if is_group(value):
         if wrong := groups.problems(session, team_id, [value]):
-            raise Refusal(f"{wrong[0]} Nothing changed.")
+            raise Refusal(t("{problem} Nothing changed.", problem=wrong[0]))
         return
     found = session.get(Person, (team_id, value))
     if found is None or found.is_bot or found.deleted:
-        raise Refusal(f"{mention(value)} cannot decide: name a person with an active account. Nothing changed.")
+        raise Refusal(
+            t(
+                "{person} cannot decide: name a person with an active account. Nothing changed.",
+                person=mention(value),
+            )
+        )
 
 
 MAX_MONTHS = 1200  # a century; more is surely a typo
@@ -324,8 +366,11 @@ def months(raw: str) -> int | None:
         return None
     if not _DAYS.match(text) or not 1 <= int(text) <= MAX_MONTHS:
         raise Invalid(
-            f"{quoted(_plain(raw))} is not a number of months: use a whole number from 1 to {MAX_MONTHS}, "
-            "or `off` to keep everything."
+            t(
+                "{value} is not a number of months: use a whole number from 1 to {most}, or `off` to keep everything.",
+                value=quoted(_plain(raw)),
+                most=MAX_MONTHS,
+            )
         )
     return int(text)
 
@@ -338,10 +383,31 @@ def words(raw: str) -> str:
     terms = [t.strip().lower() for t in _plain(raw).split(",")]
     terms = list(dict.fromkeys(t for t in terms if t))
     if not terms:
-        raise Invalid("Name at least one emoji code or word, separated by commas.")
+        raise Invalid(t("Name at least one emoji code or word, separated by commas."))
     text = ", ".join(terms)
     if len(text) > MAX_WORDS:
-        raise Invalid(f"That list is {len(text)} characters; keep it to {MAX_WORDS}.")
+        raise Invalid(
+            tn(
+                "That list is {n} character; keep it to {most}.",
+                "That list is {n} characters; keep it to {most}.",
+                len(text),
+                most=MAX_WORDS,
+            )
+        )
+    return text
+
+
+def language(raw: str) -> str:
+    """'DE' → 'de': one of the languages Greenlight speaks (bot.i18n.languages())."""
+    text = _plain(raw).lower()
+    if text not in i18n.languages():
+        raise Invalid(
+            t(
+                "{value} is not a language Greenlight speaks. It speaks: {languages}.",
+                value=quoted(_plain(raw)),
+                languages=", ".join(f"`{lang}`" for lang in i18n.languages()),
+            )
+        )
     return text
 
 
@@ -350,12 +416,13 @@ def words(raw: str) -> str:
 
 def show_days(value: int) -> str:
     """3 → '3 business days'."""
-    return f"{value} business day{'s' if value != 1 else ''}"
+    return tn("{n} business day", "{n} business days", value)
 
 
 def show_text(value: Any) -> str:
     """The stored text, escaped; 'none' when unset."""
-    return "none" if value in (None, "") else escape(str(value))
+    # Translators: an unset setting (no summary channel, no public holidays)
+    return t("none") if value in (None, "") else escape(str(value))
 
 
 def show_on_off(value: bool) -> str:
@@ -364,17 +431,17 @@ def show_on_off(value: bool) -> str:
 
 def show_months(value: int | None) -> str:
     """24 → 'closed initiatives are deleted after 24 months'; None → 'off'."""
-    return "off (nothing is deleted)" if value is None else f"{value} month{'s' if value != 1 else ''}"
+    return t("off (nothing is deleted)") if value is None else tn("{n} month", "{n} months", value)
 
 
 def show_person(value: str | None) -> str:
     """A mention; 'not set' when unset."""
-    return mention(value) if value else "not set"
+    return mention(value) if value else t("not set")
 
 
 def show_channel(value: str | None) -> str:
     """A channel link; 'not set' when unset."""
-    return channel_link(value) if value else "not set"
+    return channel_link(value) if value else t("not set")
 
 
 # ---- the settings ----------------------------------------------------------------------------------
@@ -386,7 +453,7 @@ class Setting:
 
     key: str  # as typed after `/greenlight settings`
     attribute: str  # the Workspace column it is stored in
-    meaning: str  # one line, shown in `/greenlight settings`
+    meaning: str  # one line, shown in `/greenlight settings` (English, as declared: show it as t(meaning))
     example: str  # a good value, quoted in every refusal
     read: Callable[[str], Any]  # the value as Slack sent it → what is stored; raises Invalid
     show: Callable[[Any], str]  # what is stored → mrkdwn
@@ -400,7 +467,13 @@ class Setting:
         try:
             return self.read(raw)
         except Invalid as e:
-            raise Refusal(f"{e} For example: `/greenlight settings {self.key} {self.example}`.") from None
+            raise Refusal(
+                t(
+                    "{problem} For example: {command}.",
+                    problem=str(e),
+                    command=f"`/greenlight settings {self.key} {self.example}`",
+                )
+            ) from None
 
 
 DECLARATIONS = Path(__file__).with_name("settings.toml")
@@ -418,6 +491,7 @@ KINDS = {
     "months": (months, show_months),
     "person": (person, show_person),
     "words": (words, show_text),
+    "language": (language, show_text),
 }
 CHECKS = {"person": check_person}
 EFFECTS = {
@@ -432,6 +506,7 @@ EFFECTS = {
     "retention": RETENTION,
     "further-escalations": FURTHER_ESCALATIONS,
     "slack-status": SLACK_STATUS,
+    "posts": POSTS,
 }
 
 
@@ -508,25 +583,38 @@ def change(
     (channel_to_check): None if the bot can post there, else what to tell the person."""
     if key not in SETTINGS:
         raise Refusal(
-            f"There is no setting {quoted(plain_from_slack(key), code=True)}. The settings are: "
-            + ", ".join(f"`{k}`" for k in SETTINGS)
-            + ". `/greenlight settings` shows their values."
+            t(
+                "There is no setting {key}. The settings are: {keys}. `/greenlight settings` shows their values.",
+                key=quoted(plain_from_slack(key), code=True),
+                keys=", ".join(f"`{k}`" for k in SETTINGS),
+            )
         )
     setting = SETTINGS[key]
     if not may_change(session, team_id, user_id, admins):
         raise Refusal(
-            "Only workspace admins and owners (or people the operator lists in GREENLIGHT_ADMINS) can "
-            "change settings. `/greenlight settings` shows them to everyone."
+            t(
+                "Only workspace admins and owners (or people the operator lists in GREENLIGHT_ADMINS) can "
+                "change settings. `/greenlight settings` shows them to everyone."
+            )
         )
     if not raw_value.strip():
         raise Refusal(
-            f"Give `{key}` a value, for example: `/greenlight settings {key} {setting.example}`. "
-            f"It sets {setting.meaning}."
+            t(
+                "Give {key} a value, for example: {command}. It sets {meaning}.",
+                key=f"`{key}`",
+                command=f"`/greenlight settings {key} {setting.example}`",
+                meaning=t(setting.meaning),
+            )
         )
     value = setting.parse(raw_value)
     if setting.in_channel and value is not None:
         if value not in channel_problems:
-            raise Refusal(f"I could not check {channel_link(value)} with Slack, so nothing changed. Please try again.")
+            raise Refusal(
+                t(
+                    "I could not check {channel} with Slack, so nothing changed. Please try again.",
+                    channel=channel_link(value),
+                )
+            )
         if channel_problems[value]:
             raise Refusal(channel_problems[value])
     if setting.check:
@@ -536,11 +624,17 @@ def change(
     if old == value:
         # Nothing changes, but an admin chose it: the App Home's setup checklist counts it as set.
         record_change(session, team_id, user_id, "settings_confirmed", now, key=key, value=value)
-        return f"`{key}` is already {setting.show(value)}. Nothing changed."
+        return t("{key} is already {value}. Nothing changed.", key=f"`{key}`", value=setting.show(value))
     setattr(ws, setting.attribute, value)
     record_change(session, team_id, user_id, "settings_changed", now, key=key, old=old, new=value)
     setting.effect.apply(session, team_id, now)
-    return f"`{key}` is now *{setting.show(value)}* (was {setting.show(old)}). {setting.effect.says}"
+    return t(
+        "{key} is now *{value}* (was {old}). {effect}",
+        key=f"`{key}`",
+        value=setting.show(value),
+        old=setting.show(old),
+        effect=t(setting.effect.says),
+    )
 
 
 SETUP = ("timezone", "holidays", "summary-channel")  # what an admin is asked to set up on the App Home

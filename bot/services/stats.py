@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.calendar import zone
+from bot.i18n import t
 from bot.services.overview import waits_of
 from bot.services.workspaces import today, work_week
 from storage.models import Event, Initiative, Workspace
@@ -189,9 +190,11 @@ def chart_data(session: Session, ws: Workspace, channel_id: str, now: datetime) 
     chosen = _sponsor_choices(session, inis)
     reported = _reported_at(session, inis)
     stages = {
-        "Approvers answering": answers,
-        "Sponsor deciding": [week.business_seconds(i.escalated_at, chosen[i.id], tz) for i in inis if i.id in chosen],
-        "Report after going ahead": [
+        t("Approvers answering"): answers,
+        t("Sponsor deciding"): [
+            week.business_seconds(i.escalated_at, chosen[i.id], tz) for i in inis if i.id in chosen
+        ],
+        t("Report after going ahead"): [
             week.business_seconds(i.proceeded_at, reported[i.id], tz) for i in inis if i.id in reported
         ],
     }

@@ -26,9 +26,10 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot import charts, keys
+from bot import charts, i18n, keys
 from bot.blocks import summary as blocks
 from bot.calendar import WEEKDAYS, zone
+from bot.i18n import t
 from bot.services import Refusal, away, stats
 from bot.services.outbox import enqueue, message
 from bot.services.overview import Wait, longest_wait, waits_of
@@ -306,13 +307,15 @@ def queue_chart(session: Session, ws: Workspace, channel_id: str, now: datetime)
     month = chart_month(ws, now)
     png = charts.waiting_chart(
         stats.chart_data(session, ws, channel_id, now),
-        "Median time to answer, by week (business days; the number answered on top)",
+        t("Median time to answer, by week (business days; the number answered on top)"),
     )
     payload = {
         "filename": f"greenlight-waits-{month}.png",
-        "title": f"Waiting time, the quarter to {month}",
-        "alt_txt": "Bar chart: median business days approvers took to answer, per week of the last quarter; "
-        "and the median business days of each stage, slowest first.",
+        "title": t("Waiting time, the quarter to {month}", month=month),
+        "alt_txt": t(
+            "Bar chart: median business days approvers took to answer, per week of the last quarter; "
+            "and the median business days of each stage, slowest first."
+        ),
         "png": base64.b64encode(png).decode("ascii"),
     }
     enqueue(
@@ -391,9 +394,10 @@ def enqueue_due_summaries(session: Session, now: datetime) -> int:
         if team in missing:
             ws = session.scalar(select(Workspace).where(Workspace.team_id == team).with_for_update())
             for channel in _channels_missing_summary(session, {team: ws}, now).get(team, []):
-                queue_summary(session, channel_summary(session, ws, channel, now), now)
-                if chart_month(ws, now):
-                    queue_chart(session, ws, channel, now)
+                with i18n.speaking(ws.language):  # a channel post: in the workspace's language
+                    queue_summary(session, channel_summary(session, ws, channel, now), now)
+                    if chart_month(ws, now):
+                        queue_chart(session, ws, channel, now)
                 queued += 1
         # Only initiatives from before this week's moment count, so no channel can become due later this week.
         ws.summaries_done_for = week_of(ws, now)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import stages
+from bot.i18n import t
 from bot.parsing import Draft
 from bot.services import Refusal, record_change
 from bot.services.initiatives import RegistrationInvalid, validate
@@ -25,7 +26,12 @@ LATER = ("title", "deadline", "channel")
 
 
 def _unknown(name: str) -> Refusal:
-    return Refusal(f"There is no template `{name}` in this workspace. `/greenlight template list` shows them.")
+    return Refusal(
+        t(
+            "There is no template {name} in this workspace. `/greenlight template list` shows them.",
+            name=f"`{name}`",
+        )
+    )
 
 
 def find(session: Session, team_id: str, name: str) -> Template:
@@ -44,22 +50,29 @@ def save(session: Session, team_id: str, user_id: str, name: str, draft: Draft, 
     """Save a template under a name not taken yet; its approvers and sponsor must be fit to register with."""
     if session.scalar(select(Template.id).where(Template.team_id == team_id, Template.name == name)):
         raise Refusal(
-            f"There is already a template `{name}`. Pick another name, or delete it first "
-            f"(`/greenlight template delete {name}`). Nothing changed."
+            t(
+                "There is already a template {name}. Pick another name, or delete it first ({command}). Nothing changed.",
+                name=f"`{name}`",
+                command=f"`/greenlight template delete {name}`",
+            )
         )
     if session.scalar(select(func.count(Template.id)).where(Template.team_id == team_id)) >= MAX_TEMPLATES:
-        raise Refusal(f"This workspace has {MAX_TEMPLATES} templates, the most it can keep. Delete one first.")
+        raise Refusal(
+            t("This workspace has {most} templates, the most it can keep. Delete one first.", most=MAX_TEMPLATES)
+        )
     ws = workspace(session, team_id, now=now)
     errors = validate(session, ws, "", replace(draft, title=name, channel_id=draft.channel_id or "-"), now)
     problems = [text for field, text in errors.items() if field not in LATER]
     if problems:
-        raise Refusal("I couldn't save that template:\n" + "\n".join(f"• {p}" for p in problems))
+        raise Refusal(t("I couldn't save that template:\n{problems}", problems="\n".join(f"• {p}" for p in problems)))
     fields = {f: list(v) if isinstance(v := getattr(draft, f), tuple) else v for f in FIELDS}
     session.add(Template(team_id=team_id, name=name, creator_id=user_id, draft=fields, created_at=now))
     record_change(session, team_id, user_id, "template_saved", now, name=name, **fields)
-    return (
-        f"Saved the template `{name}`: {describe(fields)}. Anyone can use it: "
-        f"`/greenlight new <title> using {name}` (add `in 10 days` for another deadline)."
+    return t(
+        "Saved the template {name}: {description}. Anyone can use it: {command} (add `in 10 days` for another deadline).",
+        name=f"`{name}`",
+        description=describe(fields),
+        command=f"`/greenlight new <title> using {name}`",
     )
 
 
@@ -71,27 +84,42 @@ def describe(fields: dict) -> str:
     ]
     rules = fields["rule"].split(",")
     parts = [
-        f"{', '.join(mention(u) for u in people)} ({stages.rule_text(rules[min(n, len(rules) - 1)], len(people))})"
+        t(
+            "{people} ({rule})",
+            people=", ".join(mention(u) for u in people),
+            rule=stages.rule_text(rules[min(n, len(rules) - 1)], len(people)),
+        )
         for n, people in enumerate(per_stage)
     ]
-    text = f"{', then '.join(parts)}; sponsor {mention(fields['sponsor_id'])}"
+    asked = parts[0] if parts else ""
+    for later in parts[1:]:
+        asked = t("{earlier}, then {later}", earlier=asked, later=later)
+    clauses = [asked, t("sponsor {sponsor}", sponsor=mention(fields["sponsor_id"]))]
     if fields["required"]:
-        text += f"; required: {', '.join(mention(u) for u in fields['required'])}"
+        clauses.append(t("required: {people}", people=", ".join(mention(u) for u in fields["required"])))
     if fields["channel_id"]:
-        text += f"; announced in {channel_link(fields['channel_id'])}"
-    return text
+        clauses.append(t("announced in {channel}", channel=channel_link(fields["channel_id"])))
+    return "; ".join(clauses)
 
 
 def listing(session: Session, team_id: str) -> str:
     """Every template of the workspace, with what it asks and who saved it."""
     found = list(session.scalars(select(Template).where(Template.team_id == team_id).order_by(Template.name)))
     if not found:
-        return (
+        return t(
             "This workspace has no templates yet. Save one with "
             "`/greenlight template save hiring approvers @hr then @finance sponsor @coo`."
         )
-    lines = [f"• `{t.name}`: {describe(t.draft)} (saved by {mention(t.creator_id)})" for t in found]
-    return "*Templates* (use one with `/greenlight new <title> using <name>`)\n" + "\n".join(lines)
+    lines = [
+        t(
+            "• {name}: {description} (saved by {creator})",
+            name=f"`{tpl.name}`",
+            description=describe(tpl.draft),
+            creator=mention(tpl.creator_id),
+        )
+        for tpl in found
+    ]
+    return t("*Templates* (use one with `/greenlight new <title> using <name>`)") + "\n" + "\n".join(lines)
 
 
 def delete(session: Session, team_id: str, user_id: str, name: str, now: datetime, admins: frozenset[str]) -> str:
@@ -99,12 +127,15 @@ def delete(session: Session, team_id: str, user_id: str, name: str, now: datetim
     template = find(session, team_id, name)
     if user_id != template.creator_id and not may_change(session, team_id, user_id, admins):
         raise Refusal(
-            f"Only {mention(template.creator_id)}, who saved `{name}`, or a workspace admin can delete it. "
-            "Nothing changed."
+            t(
+                "Only {creator}, who saved {name}, or a workspace admin can delete it. Nothing changed.",
+                creator=mention(template.creator_id),
+                name=f"`{name}`",
+            )
         )
     session.delete(template)
     record_change(session, team_id, user_id, "template_deleted", now, name=name)
-    return f"Deleted the template `{name}`. Initiatives registered with it keep their approvers."
+    return t("Deleted the template {name}. Initiatives registered with it keep their approvers.", name=f"`{name}`")
 
 
 def fill(session: Session, team_id: str, draft: Draft, here: str | None = None) -> Draft:
@@ -114,18 +145,18 @@ def fill(session: Session, team_id: str, draft: Draft, here: str | None = None) 
         return draft
     if draft.approver_ids or draft.sponsor_id:
         raise RegistrationInvalid(
-            {"template": "Choose a template, or name the approvers and the sponsor yourself; not both."}
+            {"template": t("Choose a template, or name the approvers and the sponsor yourself; not both.")}
         )
     template = session.scalar(select(Template).where(Template.team_id == team_id, Template.name == draft.template))
     if template is None:
         raise RegistrationInvalid({"template": str(_unknown(draft.template))})
-    t = template.draft
+    saved = template.draft
     return replace(
         draft,
-        approver_ids=tuple(t["approver_ids"]),
-        stage_of=tuple(t["stage_of"]),
-        required=tuple(t["required"]),
-        sponsor_id=t["sponsor_id"],
-        rule=t["rule"],
-        channel_id=draft.channel_id or t["channel_id"] or here,
+        approver_ids=tuple(saved["approver_ids"]),
+        stage_of=tuple(saved["stage_of"]),
+        required=tuple(saved["required"]),
+        sponsor_id=saved["sponsor_id"],
+        rule=saved["rule"],
+        channel_id=draft.channel_id or saved["channel_id"] or here,
     )
