@@ -134,6 +134,12 @@ def clock(at: datetime) -> str:
     return format_skeleton("Hm", at, locale=_locale())
 
 
+def language_name(lang: str) -> str:
+    """A language by its own name, as its speakers look for it in a list: 'Deutsch', 'English', '日本語'."""
+    name = Locale.parse(lang).get_display_name(lang)
+    return _marked(name[:1].upper() + name[1:])
+
+
 def weekday(d: date) -> str:
     """The day's name: 'Monday', 'Montag'."""
     if _language.get() in (SOURCE, PSEUDO):

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from storage.models import Initiative, Person
 from tests.facts import of_kind
 from tests.slack_driver import buttons, text_of
-from tests.story import run_for, set_workspace
+from tests.story import home_click, homes, open_home, run_for, set_workspace
 
 GERMAN_DAY = re.compile(r"\b(?:Mo|Di|Mi|Do|Fr|Sa|So)\., \d{1,2}\. \w+\.? \d{4}\b")
 ENGLISH_DAY = re.compile(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} [A-Z][a-z]{2} \d{4}\b")
@@ -95,3 +95,17 @@ def test_a_german_date_typed_in_the_text_form_registers_that_deadline(slack, gl)
     slack.command("new Budget approvers <@UALICE|a> sponsor <@USPONSOR|s> bis 30.04.2027")
     with gl.transaction() as s:
         assert str(s.scalar(select(Initiative.deadline))) == "2027-04-30"
+
+
+def test_the_my_calendar_form_chooses_the_language(slack, gl, fake):
+    open_home(slack, "UCAROL")
+    home_click(slack, "my_calendar", "me", "UCAROL")
+    form = fake.calls("views.open")[-1].args["view"]
+    [select] = [b for b in form["blocks"] if b["block_id"] == "language"]
+    assert [o["value"] for o in select["element"]["options"]][:3] == ["auto", "en", "de"]
+    assert "Deutsch" in [o["text"]["text"] for o in select["element"]["options"]]  # each language by its own name
+    typed = {"working-days": "", "working-hours": "", "holidays": ""}
+    slack.submit(form, {**typed, "language": {"type": "static_select", "selected_option": {"value": "de"}}}, "UCAROL")
+    with gl.transaction() as s:
+        assert s.get(Person, ("T1", "UCAROL")).language == "de"
+    assert german(text_of(homes(fake, "UCAROL")[-1]))  # the Home, with the answer on top, now in German

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot import i18n
 from bot.blocks.ids import View
 from bot.i18n import N_, t
 from bot.text import channel_link, escape, mention, truncate
@@ -261,12 +262,29 @@ def my_calendar(
             },
         }
     )
+    languages = [option(t("Auto: my Slack language"), AUTO)] + [
+        option(i18n.language_name(lang), lang) for lang in i18n.languages()
+    ]
+    blocks.append(
+        {
+            "type": "input",
+            "block_id": LANGUAGE,
+            "label": {"type": "plain_text", "text": t("Language")},
+            "element": {
+                "type": "static_select",
+                "action_id": LANGUAGE,
+                "options": languages,
+                "initial_option": next(o for o in languages if o["value"] == (own.get(LANGUAGE) or AUTO)),
+            },
+        }
+    )
     blocks += away_fields(*away)
     # Translators: a form's submit button: keep these settings
     return modal(View.MY_CALENDAR, t("My calendar"), blocks, "me", t("Save"))
 
 
 DIGEST = "digest"
+LANGUAGE, AUTO = "language", "auto"
 DIGEST_CHOICES = {"on": N_("At most one a day (digest)"), "off": N_("As they come")}
 
 

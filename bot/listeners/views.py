@@ -62,6 +62,7 @@ def register(app, gl) -> None:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         typed = {key: submitted_text(view, key) for key in modals.CALENDAR_FIELDS}
         typed[modals.DIGEST] = modals.submitted_choice(view, modals.DIGEST) or "off"
+        typed[modals.LANGUAGE] = modals.submitted_choice(view, modals.LANGUAGE) or modals.AUTO
         picked = submitted_date(view, modals.AWAY_UNTIL)
         away = (date.fromisoformat(picked) if picked else None, modals.submitted_user(view, modals.DELEGATE))
         try:
