@@ -5,7 +5,9 @@ unknown one would crash the message)."""
 
 from __future__ import annotations
 
+import ast
 import re
+from pathlib import Path
 
 import pytest
 
@@ -63,6 +65,19 @@ def test_every_translation_has_the_placeholders_of_its_source(lang):
         elif placeholders(m.string) != placeholders(m.id):
             wrong.append((m.id, m.string))
     assert wrong == []
+
+
+def test_every_message_is_written_out_in_the_code():
+    """A message built at run time (an f-string, a concatenation) never matches a catalog entry: it would stay
+    English for everyone, silently."""
+    built = []
+    for path in sorted(Path(i18n.__file__).parent.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("t", "tn", "N_"):
+                messages = node.args[: 2 if node.func.id == "tn" else 1]
+                if any(isinstance(a, (ast.JoinedStr, ast.BinOp)) for a in messages):
+                    built.append(f"{path.name}:{node.lineno}")
+    assert built == []
 
 
 def test_german_plurals_are_real_plural_forms():
