@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, object_session
 from bot import notices
 from bot import stages as stages_of
 from bot.blocks import initiatives as msg
+from bot.i18n import N_, t
 from bot.parsing import Draft, Due
 from bot.services import Refusal, away, groups, record
 from bot.services.lifecycle import move, require_asking, schedule, waiting_since
@@ -223,14 +224,20 @@ class RegistrationInvalid(Refusal):
         super().__init__("I couldn't register that:\n" + "\n".join(f"• {e}" for e in errors.values()))
 
 
-def spend_buttons(session, ini: Initiative, verdicts: dict[str, str], now: datetime) -> None:
+def spend_buttons(
+    session, ini: Initiative, verdicts: dict[str, notices.Said], now: datetime, cal: Calendars | None = None
+) -> None:
     """Every earlier message with buttons to these people about this initiative becomes a short record of what
-    happened ({person: verdict}); one still held for their working hours is never sent."""
+    happened ({person: verdict}, each in their language); one still held for their working hours is never sent."""
     # A group's verdict reaches each member; a person's own verdict comes before their group's.
     people = {m: v for who, v in verdicts.items() if is_group(who) for m in groups.members(session, ini.team_id, who)}
     people.update({who: v for who, v in verdicts.items() if not is_group(who)})
     if people:
-        enqueue(session, notices.buttons_spent(ini, spent_buttons(session, ini, set(people), now), people, now))
+        targets = spent_buttons(session, ini, set(people), now)
+        readers = {person for person, _, _ in targets}
+        if cal is None or not readers <= set(cal.zones.get(ini.team_id, {})):
+            cal = Calendars.load(session, {ini.team_id: readers}, now)  # group members, delegates: their languages
+        enqueue(session, notices.buttons_spent(ini, cal, targets, people, now))
 
 
 def decide(
@@ -244,6 +251,7 @@ def decide(
     settles: str,
     why: str = "",
     round: int | None = None,
+    cal: Calendars | None = None,
     **data,
 ) -> None:
     """Move the initiative to `status` and tell whoever was waiting on the old state that it is settled.
@@ -251,18 +259,19 @@ def decide(
     Approvers still asked when it closes are told they need not answer (`why`); a sponsor asked to decide
     (at deadline `round`) sees their question replaced by `settles`."""
     was, pending, told = ini.status, ini.pending, deputies(ini)
-    move(session, ini, status, now, Calendars.of(session, [ini], now), actor=actor, event=event, **data)
+    cal = cal or Calendars.of(session, [ini], now)
+    move(session, ini, status, now, cal, actor=actor, event=event, **data)
     spent = {}
     if status.closed and was.asking:  # once proceeding, they were already told they need not answer
-        enqueue(session, notices.no_answer_needed(ini, pending, why, now))
-        spent = {a.approver_id: f"No answer needed any more: {why}" for a in pending}
+        enqueue(session, notices.no_answer_needed(ini, cal, pending, why, now))
+        spent = {a.approver_id: lambda: t("No answer needed any more: {why}", why=notices.said(why)) for a in pending}
     if was is Status.ESCALATED:
-        enqueue(session, notices.sponsor_question_settled(ini, now, settles, round))
+        enqueue(session, notices.sponsor_question_settled(ini, cal, now, settles, round))
         spent[ini.sponsor_id] = settles
         spent.update(dict.fromkeys(told, settles))
         if ini.sponsor_stand_in_id:
             spent[ini.sponsor_stand_in_id] = settles
-    spend_buttons(session, ini, spent, now)
+    spend_buttons(session, ini, spent, now, cal)
 
 
 def approver(ini: Initiative, user_id: str, verb: str) -> Approval:
@@ -328,17 +337,24 @@ def _answer(ini: Initiative, a: Approval, decision: Decision, comment: str | Non
     return {"group": a.approver_id} if is_group(a.approver_id) else {"for": a.approver_id}
 
 
-def _verdicts(a: Approval, verdict: str, what: str) -> dict[str, str]:
+# To the other members of a user group: who answered for the group, by what they did.
+FOR_GROUP = {
+    "approved": N_("{who} approved it for {group}."),
+    "rejected": N_("{who} rejected it for {group}."),
+    "objected to": N_("{who} objected to it for {group}."),
+}
+
+
+def _verdicts(a: Approval, verdict: notices.Said, what: str) -> dict[str, notices.Said]:
     """Whose earlier messages with buttons settle with this answer, and what they then say: the approver's and the
     one who answered for them (their delegate), or, for a user group, the member who answered and, to the other
-    members, who answered for the group."""
+    members, who answered for the group (`what`: 'approved', 'rejected' or 'objected to'). Each said in its
+    reader's language."""
     if not a.answered_by:
         return {a.approver_id: verdict}
     if is_group(a.approver_id):
-        return {
-            a.approver_id: f"{mention(a.answered_by)} {what} it for {mention(a.approver_id)}.",
-            a.answered_by: verdict,
-        }
+        who, group = mention(a.answered_by), mention(a.approver_id)
+        return {a.approver_id: lambda: t(FOR_GROUP[what], who=who, group=group), a.answered_by: verdict}
     return {a.approver_id: verdict, a.answered_by: verdict}
 
 
@@ -347,23 +363,25 @@ def approve(session: Session, ini: Initiative, user_id: str, comment: str, now: 
     a = pending_approval(ini, user_id, "approve")
     acting = _answer(ini, a, Decision.APPROVED, comment, now, user_id)
     yours = f" for {mention(a.approver_id)}" if acting else ""
+    cal = Calendars.of(session, [ini], now)
     if ini.status is Status.PROCEEDING:
         record(session, ini, user_id, "ratified", now, comment=comment, **acting)
-        enqueue(session, notices.ratified(ini, a, now))
+        enqueue(session, notices.ratified(ini, cal, a, now))
         spend_buttons(
             session,
             ini,
-            _verdicts(a, "You approved it after the sponsor decided to proceed (ratified).", "approved"),
+            _verdicts(a, lambda: t("You approved it after the sponsor decided to proceed (ratified)."), "approved"),
             now,
+            cal,
         )
         return f"Thanks: your approval of {ini.reference}{yours} is recorded as a ratification of the sponsor's decision to proceed."
     record(session, ini, user_id, "approved", now, comment=comment, **acting)
-    spend_buttons(session, ini, _verdicts(a, "You approved it. Thank you!", "approved"), now)
+    spend_buttons(session, ini, _verdicts(a, lambda: t("You approved it. Thank you!"), "approved"), now, cal)
     if not stages_of.complete(ini, a.stage):
-        enqueue(session, notices.approval_counted(ini, a, now))
+        enqueue(session, notices.approval_counted(ini, cal, a, now))
         return f"Thanks: your approval of {ini.reference}{yours} is recorded ({stages_of.tally(ini, a.stage)})."
-    enqueue(session, notices.settled_requests(ini, now, {a.id: "You approved it. Thank you!"}))
-    asked = advance(session, ini, a.stage, now)
+    enqueue(session, notices.settled_requests(ini, cal, now, {a.id: lambda: t("You approved it. Thank you!")}))
+    asked = advance(session, ini, a.stage, now, cal)
     if asked is not None:
         return (
             f"Thanks: with your approval {stages_of.label(ini, a.stage)} of {ini.reference} is complete; "
@@ -376,28 +394,50 @@ def approve(session: Session, ini: Initiative, user_id: str, comment: str, now: 
         now,
         actor=None,
         event="status_approved",
-        why="it has been approved",
-        settles="Approvals arrived: it is approved, no decision needed.",
+        why=lambda: t("it has been approved"),
+        settles=lambda: t("Approvals arrived: it is approved, no decision needed."),
+        cal=cal,
     )
     enqueue(
         session,
         notices.decided(
             ini,
-            f"{msg.title_of(ini)} is *approved*. Last sign-off: {msg.signer(a)}.{notices.quoted(comment)}",
+            cal,
+            lambda: t(
+                "{title} is *approved*. Last sign-off: {signer}.{comment}",
+                title=msg.title_of(ini),
+                signer=msg.signer(a),
+                comment=notices.quoted(comment),
+            ),
             now,
         ),
     )
     return f"Thanks: {ini.reference} is now approved."
 
 
-def advance(session: Session, ini: Initiative, done: int, now: datetime) -> int | None:
+def advance(session: Session, ini: Initiative, done: int, now: datetime, cal: Calendars | None = None) -> int | None:
     """Stage `done` is complete: whoever in it is still asked needs no answer any more, and the next stage not yet
     complete is asked (its waiting clock starts now). Returns that stage, or None when every stage is complete."""
     unneeded = [x for x in ini.approvals if x.stage == done and x.decision == Decision.PENDING]
-    why = f"{stages_of.label(ini, done) or 'its sign-off'} is complete without your answer"
+
+    def why() -> str:
+        label = stages_of.label(ini, done)
+        return (
+            t("{stage} is complete without your answer", stage=label)
+            if label
+            else t("its sign-off is complete without your answer")
+        )
+
     if unneeded:
-        enqueue(session, notices.no_answer_needed(ini, unneeded, why, now))
-        spend_buttons(session, ini, {x.approver_id: f"No answer needed any more: {why}" for x in unneeded}, now)
+        cal = cal or Calendars.of(session, [ini], now)
+        enqueue(session, notices.no_answer_needed(ini, cal, unneeded, why, now))
+        spend_buttons(
+            session,
+            ini,
+            {x.approver_id: lambda: t("No answer needed any more: {why}", why=why()) for x in unneeded},
+            now,
+            cal,
+        )
     for x in unneeded:
         x.decision, x.decided_at, x.next_nudge_at = Decision.SKIPPED, now, None
     following = next((n for n in range(done + 1, stages_of.count(ini)) if not stages_of.complete(ini, n)), None)
@@ -422,19 +462,27 @@ def reject(session: Session, ini: Initiative, user_id: str, reason: str, now: da
     if ini.status is Status.PROCEEDING:
         # SPEC §2: an objection, kept with its reason; the sponsor's decision to proceed stands.
         record(session, ini, user_id, "objected", now, reason=reason, **acting)
-        enqueue(session, notices.objected(ini, a, now))
+        cal = Calendars.of(session, [ini], now)
+        enqueue(session, notices.objected(ini, cal, a, now))
         spend_buttons(
-            session, ini, _verdicts(a, "You objected after the sponsor decided to proceed.", "objected to"), now
+            session,
+            ini,
+            _verdicts(a, lambda: t("You objected after the sponsor decided to proceed."), "objected to"),
+            now,
+            cal,
         )
         return (
             f"Your objection to {ini.reference} is recorded with your reason; {mention(ini.sponsor_id)} and "
             f"{mention(ini.owner_id)} have been told, and it will be listed in the report."
         )
+    cal = Calendars.of(session, [ini], now)
     enqueue(
         session,
-        notices.settled_requests(ini, now, {a.id: "You rejected it. The owner and the sponsor have your reason."}),
+        notices.settled_requests(
+            ini, cal, now, {a.id: lambda: t("You rejected it. The owner and the sponsor have your reason.")}
+        ),
     )
-    spend_buttons(session, ini, _verdicts(a, "You rejected it.", "rejected"), now)
+    spend_buttons(session, ini, _verdicts(a, lambda: t("You rejected it."), "rejected"), now, cal)
     decide(
         session,
         ini,
@@ -443,13 +491,24 @@ def reject(session: Session, ini: Initiative, user_id: str, reason: str, now: da
         actor=user_id,
         event="rejected",
         reason=reason,
-        why=f"{msg.signer(a)} rejected it",
-        settles="It was rejected, so there is nothing to decide.",
+        why=lambda: t("{signer} rejected it", signer=msg.signer(a)),
+        settles=lambda: t("It was rejected, so there is nothing to decide."),
+        cal=cal,
         **acting,
     )
     enqueue(
         session,
-        notices.decided(ini, f"{msg.signer(a)} *rejected* {msg.title_of(ini)}. Reason:\n>{escape(reason)}", now),
+        notices.decided(
+            ini,
+            cal,
+            lambda: t(
+                "{signer} *rejected* {title}. Reason:\n>{reason}",
+                signer=msg.signer(a),
+                title=msg.title_of(ini),
+                reason=escape(reason),
+            ),
+            now,
+        ),
     )
     return f"Your rejection of {ini.reference} is recorded; the owner and the sponsor have been told your reason."
 
@@ -477,12 +536,13 @@ def ask_owner(session: Session, ini: Initiative, user_id: str, question: str, no
         **({"for": a.approver_id} if a.approver_id != user_id else {}),
     )
     asked = session.scalar(select(func.count(Event.id)).where(Event.initiative_id == ini.id, Event.kind == "question"))
-    enqueue(session, notices.question(ini, user_id, question, asked, now))  # the asker's conversation with the owner
+    cal = Calendars.of(session, [ini], now)
+    # the asker's conversation with the owner
+    enqueue(session, notices.question(ini, cal, user_id, question, asked, now))
     if a.decision != Decision.PENDING or a.asked_owner_at:
         return f"I posted your question in a conversation with {mention(ini.owner_id)}."
     a.asked_owner_at = now
     if ini.status is Status.OPEN:  # the owner's first reminder, on the approvers' cadence
-        cal = Calendars.of(session, [ini], now)
         a.next_nudge_at = cal.after_business_days(ini.team_id, ini.owner_id, now, cal.ws(ini.team_id).first_nudge)
     return (
         f"I posted your question in a conversation with {mention(ini.owner_id)}. Until they answer, {ini.reference} "
@@ -502,6 +562,7 @@ def answer(session: Session, ini: Initiative, user_id: str, text: str, now: date
         select(func.count(Event.id)).where(Event.initiative_id == ini.id, Event.kind == "answered")
     )
     rows = []
+    cal = Calendars.of(session, [ini], now)
     for a in waiting:
         a.asked_owner_at = None
         if text is not None:
@@ -514,11 +575,11 @@ def answer(session: Session, ini: Initiative, user_id: str, text: str, now: date
                 .order_by(OutboxMessage.id.desc())
                 .limit(1)
             )
-            rows.append(notices.answer(ini, a.approver_id, text, under, answered, now))
+            rows.append(notices.answer(ini, cal, a.approver_id, text, under, answered, now))
     record(session, ini, user_id, "answered", now, approvers=[a.approver_id for a in waiting], text=text or "")
     enqueue(session, rows)
     if ini.status is Status.OPEN:  # their reminders resume on their cadence, the missed ones skipped
-        schedule(ini, now, Calendars.of(session, [ini], now), skip_missed=True)
+        schedule(ini, now, cal, skip_missed=True)
     names = ", ".join(mention(a.approver_id) for a in waiting)
     return f"Thanks: {ini.reference} no longer waits on your answer to {names}; it waits on them again."
 
@@ -569,6 +630,7 @@ def withdraw(session: Session, ini: Initiative, user_id: str, reason: str, now: 
     """Withdraw an open or escalated initiative (owner or sponsor). Returns the reply."""
     require_owner_or_sponsor(ini, user_id, "withdraw", deputies_too=True)
     require_asking(ini, "only open or escalated initiatives can be withdrawn.")
+    cal = Calendars.of(session, [ini], now)
     decide(
         session,
         ini,
@@ -578,11 +640,16 @@ def withdraw(session: Session, ini: Initiative, user_id: str, reason: str, now: 
         event="withdrawn",
         reason=reason,
         **({"for": ini.sponsor_id} if user_id == ini.sponsor_stand_in_id and user_id != ini.sponsor_id else {}),
-        why=f"{mention(user_id)} withdrew it",
-        settles="It was withdrawn.",
+        why=lambda: t("{actor} withdrew it", actor=mention(user_id)),
+        settles=lambda: t("It was withdrawn."),
+        cal=cal,
     )
-    why = f" Reason:\n>{escape(reason)}" if reason else ""
-    enqueue(
-        session, notices.decided(ini, f"{mention(user_id)} *withdrew* {msg.title_of(ini)}.{why}", now, actor=user_id)
-    )
+
+    def withdrawn() -> str:
+        values = {"actor": mention(user_id), "title": msg.title_of(ini)}
+        if reason:
+            return t("{actor} *withdrew* {title}. Reason:\n>{reason}", reason=escape(reason), **values)
+        return t("{actor} *withdrew* {title}.", **values)
+
+    enqueue(session, notices.decided(ini, cal, withdrawn, now, actor=user_id))
     return f"{ini.reference} is withdrawn; the pending approvers have been told they need not answer."
