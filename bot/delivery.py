@@ -47,6 +47,7 @@ from bot.pace import Pacer
 from bot.services import record
 from bot.services.installs import still_installed
 from bot.services.outbox import enqueue
+from bot.services.workspaces import Calendars
 from storage.db import make_sessionmaker, transaction
 from storage.models import Initiative, OutboxMessage, Workspace
 
@@ -558,7 +559,9 @@ class Sender:
                 for a in unreminded:
                     a.next_nudge_at = None
                 if msg.recipient != ini.owner_id:
-                    enqueue(session, notices.undeliverable(ini, msg, error, bool(unreminded), now))
+                    # The owner's calendar: their working time and their language (the same load enqueue would do).
+                    cal = Calendars.load(session, {ini.team_id: {ini.owner_id}}, now)
+                    enqueue(session, notices.undeliverable(ini, cal, msg, error, bool(unreminded), now), cal)
         return 0
 
 

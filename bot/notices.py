@@ -3,24 +3,55 @@
 Services decide (they change state and call the notice of what happened); notices say (recipients,
 words, the key of each logical message from bot/keys.py); blocks draw (bot/blocks/). A notice only
 builds rows; the caller enqueues them, so that a sweep writes a whole batch in one statement.
+
+Each recipient reads their own language (a channel: the workspace's): every body is built inside
+`_reading(cal, team, recipient)`, once per recipient (`_each` for several). A text the caller words (a verdict, a
+reason, a decision) is `Said`: a function that returns it, called there, so that it too comes out in each
+recipient's language.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta
 
-from bot import keys, stages
+from bot import i18n, keys, stages
 from bot.blocks import initiatives as msg
 from bot.blocks.common import actions, button, context, section
 from bot.blocks.common import message as payload
 from bot.blocks.digest import without_buttons
 from bot.blocks.ids import Action
 from bot.calendar import describe_wait, zone
+from bot.i18n import N_, t, tn
 from bot.services.outbox import message as row
 from bot.services.workspaces import Calendars
 from bot.text import escape, mention
 from storage.enums import Decision, Status
 from storage.models import Absence, Approval, Initiative, OutboxMessage
+
+# A text worded by the caller: plain (the same for everyone: data, or already in the one reader's language) or a
+# function that words it in the language of the moment, called once per recipient.
+Said = str | Callable[[], str]
+
+
+def said(text: Said) -> str:
+    """A caller's text, in the language of the reader being built for."""
+    return text() if callable(text) else text
+
+
+def _reading(cal: Calendars, team_id: str, recipient: str) -> AbstractContextManager[None]:
+    """Build what is inside for this recipient: in their language (a channel's, a conversation's: the workspace's)."""
+    return i18n.speaking(cal.lang(team_id, recipient))
+
+
+def _each(cal: Calendars, team_id: str, recipients: Iterable[str], build: Callable[[str], dict]) -> list[dict]:
+    """One row per recipient, each built (`build(recipient)`) in that recipient's language."""
+    rows = []
+    for to in recipients:
+        with _reading(cal, team_id, to):
+            rows.append(build(to))
+    return rows
 
 
 def _to(ini: Initiative, key: str, recipient: str, body: dict, now: datetime, **kw) -> dict:
@@ -37,35 +68,47 @@ def quoted(text: str) -> str:
 
 def plan_text(ini: Initiative, reminder_on: date | None) -> str:
     """What happens if the approver stays silent."""
-    reminder = f"I'll remind you on {msg.day(reminder_on)} if you haven't answered. " if reminder_on else ""
-    return (
-        f"{reminder}If sign-off is still missing at the end of {msg.day(ini.deadline)}, "
-        f"{mention(ini.sponsor_id)} will be asked whether to proceed without it."
+    reminder = (
+        t("I'll remind you on {day} if you haven't answered.", day=msg.day(reminder_on)) + " " if reminder_on else ""
+    )
+    return reminder + t(
+        "If sign-off is still missing at the end of {deadline}, {sponsor} will be asked whether to proceed without it.",
+        deadline=msg.day(ini.deadline),
+        sponsor=mention(ini.sponsor_id),
     )
 
 
 def sponsor_told(ini: Initiative, cal: Calendars, now: datetime) -> dict:
     """The sponsor learns at registration that they are the sponsor, and when they would be asked to decide."""
     asked_at = cal.working_moment(ini.team_id, ini.sponsor_id, ini.escalate_at)
-    approvers = (
-        stages.outline(ini) if stages.count(ini) > 1 else ", ".join(mention(a.approver_id) for a in ini.approvals)
-    )
-    text = (
-        f"You are the sponsor of {msg.title_of(ini)}, registered by {mention(ini.owner_id)} for sign-off by "
-        f"{approvers}. Nothing to do now. If sign-off is still missing at the end of *{msg.day(ini.deadline)}*, "
-        f"you will be asked on {msg.local_time(asked_at, cal.tz(ini.team_id, ini.sponsor_id))} your time whether "
-        "to *proceed and report* (go ahead without the missing sign-offs; the owner reports the results "
-        "afterwards), extend the deadline, or withdraw it."
-    )
-    decides_on = msg.day(asked_at.astimezone(cal.tz(ini.team_id, ini.sponsor_id)).date())
-    body = msg.notice(ini, text, f"you are the sponsor; you decide on {decides_on} if sign-off is missing")
+    tz = cal.tz(ini.team_id, ini.sponsor_id)
+    with _reading(cal, ini.team_id, ini.sponsor_id):
+        approvers = (
+            stages.outline(ini) if stages.count(ini) > 1 else ", ".join(mention(a.approver_id) for a in ini.approvals)
+        )
+        text = t(
+            "You are the sponsor of {title}, registered by {owner} for sign-off by {approvers}. Nothing to do now. "
+            "If sign-off is still missing at the end of *{deadline}*, you will be asked on {asked_at} your time "
+            "whether to *proceed and report* (go ahead without the missing sign-offs; the owner reports the results "
+            "afterwards), extend the deadline, or withdraw it.",
+            title=msg.title_of(ini),
+            owner=mention(ini.owner_id),
+            approvers=approvers,
+            deadline=msg.day(ini.deadline),
+            asked_at=msg.local_time(asked_at, tz),
+        )
+        decides_on = msg.day(asked_at.astimezone(tz).date())
+        body = msg.notice(
+            ini, text, t("you are the sponsor; you decide on {day} if sign-off is missing", day=decides_on)
+        )
     return _to(ini, keys.sponsor_told(ini.id), ini.sponsor_id, body, now)
 
 
 def registered(ini: Initiative, cal: Calendars, now: datetime) -> list[dict]:
     """The channel's announcement, the sponsor told they are the sponsor, and each approver's sign-off request
     (their first reminder already scheduled)."""
-    rows = [_to(ini, keys.announcement(ini.id), ini.channel_id, msg.announcement(ini), now)]
+    with _reading(cal, ini.team_id, ini.channel_id):
+        rows = [_to(ini, keys.announcement(ini.id), ini.channel_id, msg.announcement(ini), now)]
     if ini.sponsor_id != ini.owner_id:
         rows.append(sponsor_told(ini, cal, now))
     return rows + sign_off_requests(ini, ini.pending, cal, now)
@@ -79,17 +122,11 @@ def sign_off_requests(
     rows = []
     for a in approvals:
         reminder = a.next_nudge_at.astimezone(cal.tz(ini.team_id, a.approver_id)).date() if a.next_nudge_at else None
-        rows.append(
-            _to(
-                ini,
-                keys.sign_off_request(a.id, ini.round),
-                a.approver_id,
-                msg.approval_request(
-                    ini, plan_text(ini, reminder), stages.label(ini, a.stage), changed, group=a.approver_id
-                ),
-                now,
+        with _reading(cal, ini.team_id, a.approver_id):
+            body = msg.approval_request(
+                ini, plan_text(ini, reminder), stages.label(ini, a.stage), changed, group=a.approver_id
             )
-        )
+        rows.append(_to(ini, keys.sign_off_request(a.id, ini.round), a.approver_id, body, now))
     return rows
 
 
@@ -99,184 +136,251 @@ def resubmitted(
     """A rejected initiative resubmitted: the approvers asked again with what changed; the sponsor and the channel
     told of the new round."""
     kept = [a for a in ini.approvals if a.decision == Decision.APPROVED]
-    standing = (
-        "Every approver is asked again (a fresh start)."
-        if fresh
-        else f"The approvals of {', '.join(mention(a.approver_id) for a in kept)} stand."
-        if kept
-        else ""
+
+    def body(to: str) -> dict:
+        if fresh:
+            standing = t("Every approver is asked again (a fresh start).")
+        elif kept:
+            standing = t(
+                "The approvals of {approvers} stand.", approvers=", ".join(mention(a.approver_id) for a in kept)
+            )
+        else:
+            standing = ""
+        text = t(
+            "{owner} *resubmitted* {title} after its rejection (round {round}). What changed:{changed}\n"
+            "New deadline: *{deadline}*. {standing}",
+            owner=mention(ini.owner_id),
+            title=msg.title_of(ini),
+            round=ini.round,
+            changed=quoted(changed),
+            deadline=msg.day(ini.deadline),
+            standing=standing,
+        )
+        what = t(
+            "resubmitted (round {round}), new deadline {deadline}", round=ini.round, deadline=msg.day(ini.deadline)
+        )
+        return _to(ini, keys.resubmitted(ini.id, to, ini.round), to, msg.notice(ini, text, what), now)
+
+    told = _each(
+        cal, ini.team_id, [to for to in dict.fromkeys([ini.sponsor_id, ini.channel_id]) if to != ini.owner_id], body
     )
-    text = (
-        f"{mention(ini.owner_id)} *resubmitted* {msg.title_of(ini)} after its rejection (round {ini.round}). "
-        f"What changed:{quoted(changed)}\nNew deadline: *{msg.day(ini.deadline)}*. {standing}"
-    )
-    what = f"resubmitted (round {ini.round}), new deadline {msg.day(ini.deadline)}"
-    told = [
-        _to(ini, keys.resubmitted(ini.id, to, ini.round), to, msg.notice(ini, text, what), now)
-        for to in dict.fromkeys([ini.sponsor_id, ini.channel_id])
-        if to != ini.owner_id
-    ]
     return sign_off_requests(ini, asked, cal, now, changed) + told
 
 
 def stage_asked(ini: Initiative, asked: list[Approval], cal: Calendars, now: datetime) -> list[dict]:
     """The stage before is complete: the next stage's approvers are asked, and the owner is told."""
     stage = asked[0].stage
-    text = (
-        f"{stages.label(ini, stage - 1).capitalize()} of {msg.title_of(ini)} is complete. I asked "
-        f"{', '.join(mention(a.approver_id) for a in asked)} ({stages.label(ini, stage)}) for sign-off."
-    )
-    told = _to(
-        ini,
-        keys.stage_asked(ini.id, stage, ini.round),
-        ini.owner_id,
-        msg.notice(ini, text, f"{stages.label(ini, stage)} asked for sign-off"),
-        now,
-    )
+    with _reading(cal, ini.team_id, ini.owner_id):
+        text = t(
+            "{stage_done} of {title} is complete. I asked {approvers} ({stage}) for sign-off.",
+            stage_done=stages.label(ini, stage - 1).capitalize(),
+            title=msg.title_of(ini),
+            approvers=", ".join(mention(a.approver_id) for a in asked),
+            stage=stages.label(ini, stage),
+        )
+        body = msg.notice(ini, text, t("{stage} asked for sign-off", stage=stages.label(ini, stage)))
+    told = _to(ini, keys.stage_asked(ini.id, stage, ini.round), ini.owner_id, body, now)
     return [*sign_off_requests(ini, asked, cal, now), told]
 
 
 # ---- answers and decisions ----------------------------------------------------------------------
 
+# Someone answered for an approver (a group's member, a delegate): what their request then says.
+ANSWERED_FOR = {
+    Decision.APPROVED: N_("{who} approved it for {approver}."),
+    Decision.REJECTED: N_("{who} rejected it for {approver}."),
+}
 
-def settled_requests(ini: Initiative, now: datetime, verdicts: dict[int, str]) -> list[dict]:
+
+def settled_requests(ini: Initiative, cal: Calendars, now: datetime, verdicts: dict[int, Said]) -> list[dict]:
     """Replace the buttons of sign-off requests that need no more answer ({approval id: what happened})."""
-    return [
-        _to(
-            ini,
-            keys.request_settled(a.id, ini.status, a.decision, ini.round),
-            a.approver_id,
-            msg.answered(
+    rows = []
+    for a in ini.approvals:
+        if a.id not in verdicts:
+            continue
+        with _reading(cal, ini.team_id, a.approver_id):
+            verdict = (
+                t(ANSWERED_FOR[a.decision], who=mention(a.answered_by), approver=mention(a.approver_id))
+                if a.answered_by and a.decision in ANSWERED_FOR
+                else said(verdicts[a.id])
+            )
+            body = msg.answered(ini, verdict)
+        rows.append(
+            _to(
                 ini,
-                f"{mention(a.answered_by)} {a.decision} it for {mention(a.approver_id)}."
-                if a.answered_by
-                else verdicts[a.id],
-            ),
-            now,
-            method="chat.update",
-            target_key=keys.sign_off_request(a.id, ini.round),
+                keys.request_settled(a.id, ini.status, a.decision, ini.round),
+                a.approver_id,
+                body,
+                now,
+                method="chat.update",
+                target_key=keys.sign_off_request(a.id, ini.round),
+            )
         )
-        for a in ini.approvals
-        if a.id in verdicts
-    ]
+    return rows
 
 
 def buttons_spent(
-    ini: Initiative, targets: list[tuple[str, str, dict | None]], verdicts: dict[str, str], now: datetime
+    ini: Initiative,
+    cal: Calendars,
+    targets: list[tuple[str, str, dict | None]],
+    verdicts: dict[str, Said],
+    now: datetime,
 ) -> list[dict]:
     """Replace the buttons of earlier messages ((recipient, outbox key, payload of one of several initiatives) each)
     with a short record of what happened ({person: verdict}); one of several initiatives keeps its text."""
-    return [
-        _to(
-            ini,
-            keys.buttons_spent(key),
-            person,
-            msg.answered(ini, verdicts[person])
-            if several is None
-            else without_buttons(
-                several,
-                f"{msg.title_of(ini)}: {verdicts[person]} The buttons here are gone; your App Home lists what still "
-                "waits on you.",
-            ),
-            now,
-            method="chat.update",
-            target_key=key,
-        )
-        for person, key, several in targets
-    ]
+    rows = []
+    for person, key, several in targets:
+        with _reading(cal, ini.team_id, person):
+            verdict = said(verdicts[person])
+            body = (
+                msg.answered(ini, verdict)
+                if several is None
+                else without_buttons(
+                    several,
+                    t(
+                        "{title}: {verdict} The buttons here are gone; your App Home lists what still waits on you.",
+                        title=msg.title_of(ini),
+                        verdict=verdict,
+                    ),
+                )
+            )
+        rows.append(_to(ini, keys.buttons_spent(key), person, body, now, method="chat.update", target_key=key))
+    return rows
 
 
-def approval_counted(ini: Initiative, a: Approval, now: datetime) -> list[dict]:
+def approval_counted(ini: Initiative, cal: Calendars, a: Approval, now: datetime) -> list[dict]:
     """An approval that does not yet decide: the approver's request settles, the owner hears 'n of m'."""
-    tally = stages.tally(ini, a.stage)
-    text = f"{msg.signer(a)} approved {msg.title_of(ini)} ({tally}).{quoted(a.comment or '')}"
-    body = msg.notice(ini, text, f"approved by {tally}")
-    told = _to(ini, keys.answer_to_owner(a.id, ini.round), ini.owner_id, body, now)
-    return [*settled_requests(ini, now, {a.id: "You approved it. Thank you!"}), told]
-
-
-def ratified(ini: Initiative, a: Approval, now: datetime) -> list[dict]:
-    """An approval after the sponsor decided to proceed: recorded as a ratification, the owner told."""
-    text = f"{msg.signer(a)} approved {msg.title_of(ini)} after the fact (ratified).{quoted(a.comment or '')}"
-    return settled_requests(
-        ini, now, {a.id: "You approved it after the sponsor decided to proceed: recorded as a ratification."}
-    ) + [
-        _to(
-            ini,
-            keys.answer_to_owner(a.id, ini.round),
-            ini.owner_id,
-            msg.notice(ini, text, "approved after the fact (ratified)"),
-            now,
+    with _reading(cal, ini.team_id, ini.owner_id):
+        tally = stages.tally(ini, a.stage)
+        text = t(
+            "{signer} approved {title} ({tally}).{comment}",
+            signer=msg.signer(a),
+            title=msg.title_of(ini),
+            tally=tally,
+            comment=quoted(a.comment or ""),
         )
-    ]
+        body = msg.notice(ini, text, t("approved by {tally}", tally=tally))
+    told = _to(ini, keys.answer_to_owner(a.id, ini.round), ini.owner_id, body, now)
+    return [*settled_requests(ini, cal, now, {a.id: lambda: t("You approved it. Thank you!")}), told]
 
 
-def objected(ini: Initiative, a: Approval, now: datetime) -> list[dict]:
+def ratified(ini: Initiative, cal: Calendars, a: Approval, now: datetime) -> list[dict]:
+    """An approval after the sponsor decided to proceed: recorded as a ratification, the owner told."""
+    with _reading(cal, ini.team_id, ini.owner_id):
+        text = t(
+            "{signer} approved {title} after the fact (ratified).{comment}",
+            signer=msg.signer(a),
+            title=msg.title_of(ini),
+            comment=quoted(a.comment or ""),
+        )
+        body = msg.notice(ini, text, t("approved after the fact (ratified)"))
+    return settled_requests(
+        ini,
+        cal,
+        now,
+        {a.id: lambda: t("You approved it after the sponsor decided to proceed: recorded as a ratification.")},
+    ) + [_to(ini, keys.answer_to_owner(a.id, ini.round), ini.owner_id, body, now)]
+
+
+def objected(ini: Initiative, cal: Calendars, a: Approval, now: datetime) -> list[dict]:
     """A rejection after the sponsor decided to proceed: an objection, told to the sponsor and the owner with its
     reason; the approver's earlier messages settle."""
-    text = (
-        f"{msg.signer(a)} *objects* to {msg.title_of(ini)}, which proceeds without all sign-offs. "
-        f"Reason:{quoted(a.comment or '')}\nIt is recorded, shown in `/greenlight show {ini.reference}` and "
-        "listed in the report; the decision to proceed stands."
-    )
+
+    def told(person: str) -> dict:
+        text = t(
+            "{signer} *objects* to {title}, which proceeds without all sign-offs. Reason:{reason}\n"
+            "It is recorded, shown in `/greenlight show {reference}` and listed in the report; the decision to "
+            "proceed stands.",
+            signer=msg.signer(a),
+            title=msg.title_of(ini),
+            reason=quoted(a.comment or ""),
+            reference=ini.reference,
+        )
+        body = msg.notice(ini, text, t("an objection from an approver"))
+        return _to(ini, keys.objection(a.id, person), person, body, now)
+
     return settled_requests(
-        ini, now, {a.id: "You objected after the sponsor decided to proceed: recorded with your reason."}
-    ) + [
-        _to(ini, keys.objection(a.id, person), person, msg.notice(ini, text, "an objection from an approver"), now)
-        for person in dict.fromkeys([ini.sponsor_id, ini.owner_id])
-    ]
+        ini,
+        cal,
+        now,
+        {a.id: lambda: t("You objected after the sponsor decided to proceed: recorded with your reason.")},
+    ) + _each(cal, ini.team_id, dict.fromkeys([ini.sponsor_id, ini.owner_id]), told)
 
 
-def decided(ini: Initiative, text: str, now: datetime, *, actor: str | None = None) -> list[dict]:
+# What a decision's notification says it is ("GL-3: approved, Quarterly training plan").
+DECIDED_WHAT = {
+    Status.APPROVED: N_("approved, {title}"),
+    Status.REJECTED: N_("rejected, {title}"),
+    Status.WITHDRAWN: N_("withdrawn, {title}"),
+}
+
+
+def decided(ini: Initiative, cal: Calendars, text: Said, now: datetime, *, actor: str | None = None) -> list[dict]:
     """A decision (approved, rejected, withdrawn) reaches the owner and the sponsor by DM (not the one
-    who made it) and the channel."""
-    what = f"{ini.status}, {escape(ini.title)}"
-    rows = [
-        _to(
-            ini,
-            keys.decision(ini.id, ini.status, person, ini.round),
-            person,
-            msg.rejected_notice(ini, text, what)
+    who made it) and the channel; `text` says it, in each one's language."""
+
+    def what() -> str:
+        title = escape(ini.title)
+        return t(DECIDED_WHAT[ini.status], title=title) if ini.status in DECIDED_WHAT else f"{ini.status}, {title}"
+
+    def told(person: str) -> dict:
+        body = (
+            msg.rejected_notice(ini, said(text), what())
             if person == ini.owner_id and ini.status == Status.REJECTED
-            else msg.notice(ini, text, what),
-            now,
+            else msg.notice(ini, said(text), what())
         )
-        for person in dict.fromkeys([ini.owner_id, ini.sponsor_id])
-        if person != actor
-    ]
-    return rows + [
-        _to(ini, keys.decision_note(ini.id, ini.status, ini.round), ini.channel_id, msg.notice(ini, text, what), now)
-    ]
+        return _to(ini, keys.decision(ini.id, ini.status, person, ini.round), person, body, now)
+
+    def note(channel: str) -> dict:
+        body = msg.notice(ini, said(text), what())
+        return _to(ini, keys.decision_note(ini.id, ini.status, ini.round), channel, body, now)
+
+    people = [p for p in dict.fromkeys([ini.owner_id, ini.sponsor_id]) if p != actor]
+    return _each(cal, ini.team_id, people, told) + _each(cal, ini.team_id, [ini.channel_id], note)
 
 
-def no_answer_needed(ini: Initiative, pending: list[Approval], why: str, now: datetime) -> list[dict]:
+# Of the approvers told they need not answer: what the initiative is now.
+NO_ANSWER_WHAT = {
+    Status.OPEN: N_("no answer needed from you any more (open)"),
+    Status.ESCALATED: N_("no answer needed from you any more (escalated)"),
+    Status.PROCEEDING: N_("no answer needed from you any more (proceeding)"),
+    Status.APPROVED: N_("no answer needed from you any more (approved)"),
+    Status.REJECTED: N_("no answer needed from you any more (rejected)"),
+    Status.WITHDRAWN: N_("no answer needed from you any more (withdrawn)"),
+    Status.REPORTED: N_("no answer needed from you any more (reported)"),
+}
+
+
+def no_answer_needed(ini: Initiative, cal: Calendars, pending: list[Approval], why: Said, now: datetime) -> list[dict]:
     """Approvers still asked when the initiative closed: told they need not answer, their requests settled."""
-    rows = [
-        _to(
+
+    def told(approver: str) -> dict:
+        body = msg.notice(
             ini,
-            keys.no_answer_needed(ini.id, a.approver_id, ini.round),
-            a.approver_id,
-            msg.notice(
-                ini,
-                f"{msg.title_of(ini)} needs no answer from you any more: {why}",
-                f"no answer needed from you any more ({ini.status})",
-            ),
-            now,
+            t("{title} needs no answer from you any more: {why}", title=msg.title_of(ini), why=said(why)),
+            t(NO_ANSWER_WHAT[ini.status]),
         )
-        for a in pending
-    ]
-    return rows + settled_requests(ini, now, {a.id: f"No answer needed any more: {why}" for a in pending})
+        return _to(ini, keys.no_answer_needed(ini.id, approver, ini.round), approver, body, now)
+
+    rows = _each(cal, ini.team_id, [a.approver_id for a in pending], told)
+    return rows + settled_requests(
+        ini, cal, now, {a.id: lambda: t("No answer needed any more: {why}", why=said(why)) for a in pending}
+    )
 
 
-def sponsor_question_settled(ini: Initiative, now: datetime, why: str, round: int | None = None) -> list[dict]:
+def sponsor_question_settled(
+    ini: Initiative, cal: Calendars, now: datetime, why: Said, round: int | None = None
+) -> list[dict]:
     """Replace the buttons of the sponsor's escalation DM: there is nothing left to decide."""
     round = ini.extensions if round is None else round
+    with _reading(cal, ini.team_id, ini.sponsor_id):
+        body = msg.answered(ini, said(why))
     return [
         _to(
             ini,
             keys.escalation_settled(ini.id, round, ini.round),
             ini.sponsor_id,
-            msg.answered(ini, why),
+            body,
             now,
             method="chat.update",
             target_key=keys.escalation(ini.id, round, ini.round),
@@ -284,35 +388,49 @@ def sponsor_question_settled(ini: Initiative, now: datetime, why: str, round: in
     ]
 
 
-def question(ini: Initiative, approver_id: str, text: str, number: int, now: datetime) -> list[dict]:
+def question(ini: Initiative, cal: Calendars, approver_id: str, text: str, number: int, now: datetime) -> list[dict]:
     """An approver's question, posted in a conversation of the approver and the owner (opened when delivered): the
-    wait is on the owner until they answer, in the thread or with Answered."""
-    body = (
-        f"{mention(approver_id)} has a question for {mention(ini.owner_id)} about {msg.title_of(ini)}:\n"
-        f">{escape(text)}\n{mention(ini.owner_id)}, reply in this thread, or click *Answered* once you have answered: "
-        f"until then {ini.reference} waits on you, not on {mention(approver_id)}."
-    )
-    blocks = [section(body), actions(button("Answered", Action.ANSWERED, str(ini.id), "primary"))]
-    return [
-        _to(
-            ini,
-            keys.question(ini.id, approver_id, number),
-            f"{approver_id},{ini.owner_id}",
-            payload(f"{ini.reference}: a question for the owner; it waits on the owner's answer", blocks),
-            now,
+    wait is on the owner until they answer, in the thread or with Answered. Written in the workspace's language:
+    the conversation has two readers."""
+    to = f"{approver_id},{ini.owner_id}"
+    with _reading(cal, ini.team_id, to):
+        body = t(
+            "{approver} has a question for {owner} about {title}:\n>{question}\n{owner}, reply in this thread, or "
+            "click *Answered* once you have answered: until then {reference} waits on you, not on {approver}.",
+            approver=mention(approver_id),
+            owner=mention(ini.owner_id),
+            title=msg.title_of(ini),
+            question=escape(text),
+            reference=ini.reference,
         )
-    ]
+        # Translators: the button the owner clicks once they have answered an approver's question.
+        blocks = [section(body), actions(button(t("Answered"), Action.ANSWERED, str(ini.id), "primary"))]
+        first = t("{reference}: a question for the owner; it waits on the owner's answer", reference=ini.reference)
+    return [_to(ini, keys.question(ini.id, approver_id, number), to, payload(first, blocks), now)]
 
 
-def answer(ini: Initiative, approver_id: str, text: str, under: str | None, number: int, now: datetime) -> dict:
+def answer(
+    ini: Initiative, cal: Calendars, approver_id: str, text: str, under: str | None, number: int, now: datetime
+) -> dict:
     """The owner's answer to an approver's question: in the thread of the question, or to the approver."""
-    said = f":\n>{escape(text)}" if text else "."
-    body = msg.notice(
-        ini,
-        f"{mention(ini.owner_id)} answered the question of {mention(approver_id)} about {msg.title_of(ini)}{said}\n"
-        "The wait is on the approvers again.",
-        "the owner answered the question; your sign-off is needed again",
-    )
+    # In the thread of the question, the conversation's language (the workspace's); else the approver's.
+    reader = f"{approver_id},{ini.owner_id}" if under else approver_id
+    with _reading(cal, ini.team_id, reader):
+        values = {"owner": mention(ini.owner_id), "approver": mention(approver_id), "title": msg.title_of(ini)}
+        said_ = (
+            t(
+                "{owner} answered the question of {approver} about {title}:\n>{answer}\n"
+                "The wait is on the approvers again.",
+                answer=escape(text),
+                **values,
+            )
+            if text
+            else t(
+                "{owner} answered the question of {approver} about {title}.\nThe wait is on the approvers again.",
+                **values,
+            )
+        )
+        body = msg.notice(ini, said_, t("the owner answered the question; your sign-off is needed again"))
     return _to(
         ini,
         keys.question_answered(ini.id, approver_id, number),
@@ -323,88 +441,154 @@ def answer(ini: Initiative, approver_id: str, text: str, under: str | None, numb
     )
 
 
-def owner_reminder(ini: Initiative, a: Approval, key: str, waited: str, now: datetime) -> dict:
-    """The owner reminded that an approver's question waits on their answer (the approver is not nudged meanwhile)."""
-    text = (
-        f"Reminder: {mention(a.approver_id)} asked you a question about {msg.title_of(ini)} *{waited}* ago, and "
-        f"their sign-off waits on your answer. Answer in the conversation with them (or "
-        f"`/greenlight answer {ini.reference} <text>`), then click *Answered*. The deadline stays "
-        f"*{msg.day(ini.deadline)}*; extend it if you need to."
-    )
-    value = str(ini.id)
-    blocks = [
-        section(text),
-        actions(button("Answered", Action.ANSWERED, value, "primary"), button("Extend", Action.EXTEND, value)),
-    ]
-    return _to(
-        ini, key, ini.owner_id, payload(f"{ini.reference}: a question waits on your answer for {waited}", blocks), now
-    )
+def owner_reminder(ini: Initiative, cal: Calendars, a: Approval, key: str, waited: float, now: datetime) -> dict:
+    """The owner reminded that an approver's question waits on their answer (the approver is not nudged meanwhile);
+    `waited`: for how long, in business seconds."""
+    with _reading(cal, ini.team_id, ini.owner_id):
+        wait = describe_wait(waited)
+        text = t(
+            "Reminder: {approver} asked you a question about {title} *{waited}* ago, and their sign-off waits on your "
+            "answer. Answer in the conversation with them (or `/greenlight answer {reference} <text>`), then click "
+            "*Answered*. The deadline stays *{deadline}*; extend it if you need to.",
+            approver=mention(a.approver_id),
+            title=msg.title_of(ini),
+            waited=wait,
+            reference=ini.reference,
+            deadline=msg.day(ini.deadline),
+        )
+        value = str(ini.id)
+        blocks = [
+            section(text),
+            actions(
+                # Translators: the button the owner clicks once they have answered an approver's question.
+                button(t("Answered"), Action.ANSWERED, value, "primary"),
+                # Translators: the button that extends an initiative's deadline.
+                button(t("Extend"), Action.EXTEND, value),
+            ),
+        ]
+        first = t("{reference}: a question waits on your answer for {waited}", reference=ini.reference, waited=wait)
+    return _to(ini, key, ini.owner_id, payload(first, blocks), now)
 
 
 # ---- reminders ----------------------------------------------------------------------------------
 
+# The opening of a reminder, by kind; to the delegate of an away approver (`stand_in`), waiting on that approver.
+OPENINGS = {
+    "last_call": (
+        N_("*Last call* for {title}: it has waited on you for *{waited}*."),
+        N_("*Last call* for {title}: it has waited on {approver} for *{waited}*."),
+    ),
+    "manual": (
+        N_("{owner} sent you a reminder about {title}: it has waited on you for *{waited}*."),
+        N_("{owner} sent you a reminder about {title}: it has waited on {approver} for *{waited}*."),
+    ),
+    "nudge": (
+        N_("Reminder: {title} has waited on you for *{waited}*."),
+        N_("Reminder: {title} has waited on {approver} for *{waited}*."),
+    ),
+}
+# What the notification of a reminder says, by kind: to the approver, to the delegate standing in for them.
+FIRSTS = {
+    "last_call": (
+        N_("last call, waiting on you for {waited}; the sponsor decides after {deadline}"),
+        N_(
+            "you stand in for an away approver; last call, waiting on them for {waited}; the sponsor decides after {deadline}"
+        ),
+    ),
+    "manual": (
+        N_("a reminder from the owner, waiting on you for {waited}"),
+        N_("you stand in for an away approver; a reminder from the owner, waiting on them for {waited}"),
+    ),
+    "nudge": (
+        N_("waiting on you for {waited}"),
+        N_("you stand in for an away approver; waiting on them for {waited}"),
+    ),
+}
+
 
 def nudge(
     ini: Initiative,
+    cal: Calendars,
     a: Approval,
     key: str,
     kind: str,
-    waited: str,
+    waited: float,
     upcoming: date | None,
     now: datetime,
     not_before: datetime | None = None,
     stand_in: str | None = None,
 ) -> dict:
-    """A reminder to one approver ('nudge', 'last_call' or 'manual'): how long, who else, what happens next; to the
-    delegate who stands in for them (`stand_in`) while they are away."""
-    if kind == "last_call":
-        opening = f"*Last call* for {msg.title_of(ini)}: it has waited on you for *{waited}*."
-    elif kind == "manual":
-        opening = f"{mention(ini.owner_id)} sent you a reminder about {msg.title_of(ini)}: it has waited on you for *{waited}*."
-    else:
-        opening = f"Reminder: {msg.title_of(ini)} has waited on you for *{waited}*."
-    if stand_in:
-        opening = opening.replace("on you", f"on {mention(a.approver_id)}") + (
-            f" You stand in for {mention(a.approver_id)}, who is away: your answer counts as theirs."
+    """A reminder to one approver ('nudge', 'last_call' or 'manual'): how long (`waited`, business seconds), who
+    else, what happens next; to the delegate who stands in for them (`stand_in`) while they are away."""
+    to = stand_in or a.approver_id
+    with _reading(cal, ini.team_id, to):
+        wait = describe_wait(waited)
+        deadline = msg.day(ini.deadline)
+        opening = t(
+            OPENINGS.get(kind, OPENINGS["nudge"])[bool(stand_in)],
+            title=msg.title_of(ini),
+            owner=mention(ini.owner_id),
+            approver=mention(a.approver_id),
+            waited=wait,
         )
-    others = [x for x in ini.pending if x.id != a.id]
-    lines = [
-        opening,
-        f"Also pending: {', '.join(mention(x.approver_id) for x in others)}."
-        if others
-        else "You are the last one pending.",
-    ]
-    plan = f"Next reminder: {msg.day(upcoming)}. " if upcoming and kind != "last_call" else ""
-    lines.append(
-        f"{plan}At the end of {msg.day(ini.deadline)}, {mention(ini.sponsor_id)} will be asked whether to "
-        "proceed without your sign-off."
-    )
-    first = {
-        "last_call": f"last call, waiting on you for {waited}; the sponsor decides after {msg.day(ini.deadline)}",
-        "manual": f"a reminder from the owner, waiting on you for {waited}",
-    }.get(kind, f"waiting on you for {waited}")
-    if stand_in:
-        first = f"you stand in for an away approver; {first.replace('on you', 'on them')}"
-    body = msg.message_with_buttons(f"{ini.reference}: {first}", "\n".join(lines), ini)
-    return _to(ini, key, stand_in or a.approver_id, body, now, not_before=not_before)
+        if stand_in:
+            opening += " " + t(
+                "You stand in for {approver}, who is away: your answer counts as theirs.",
+                approver=mention(a.approver_id),
+            )
+        others = [x for x in ini.pending if x.id != a.id]
+        lines = [
+            opening,
+            t("Also pending: {approvers}.", approvers=", ".join(mention(x.approver_id) for x in others))
+            if others
+            else t("You are the last one pending."),
+        ]
+        plan = t("Next reminder: {day}.", day=msg.day(upcoming)) + " " if upcoming and kind != "last_call" else ""
+        lines.append(
+            plan
+            + t(
+                "At the end of {deadline}, {sponsor} will be asked whether to proceed without your sign-off.",
+                deadline=deadline,
+                sponsor=mention(ini.sponsor_id),
+            )
+        )
+        first = t(FIRSTS.get(kind, FIRSTS["nudge"])[bool(stand_in)], waited=wait, deadline=deadline)
+        # The reference leads the notification: a day's reminders are listed by it (reminders()).
+        body = msg.message_with_buttons(f"{ini.reference}: {first}", "\n".join(lines), ini)
+    return _to(ini, key, to, body, now, not_before=not_before)
 
 
 MAX_REMINDERS = 23  # each is a section and its buttons: 2 + 2 × 23 + 1 blocks stay under Slack's 50
 
 
-def reminders(team_id: str, person: str, rows: list[dict], day: date) -> dict:
+def reminders(cal: Calendars, team_id: str, person: str, rows: list[dict], day: date) -> dict:
     """Reminders due to one person at once, combined into one DM: each initiative's text with its own buttons,
     cut at Slack's limits with 'and N more' pointing to the App Home."""
     shown = rows[:MAX_REMINDERS]
-    blocks = [section(f"*{len(rows)} approvals wait on you today.* Each has its buttons below.")]
-    for r in shown:
-        blocks += r["payload"]["blocks"]
-    if len(rows) > len(shown):
-        blocks.append(
-            context(f"… and {len(rows) - len(shown)} more: your App Home lists everything that waits on you.")
-        )
     refs = ", ".join(r["payload"]["text"].split(":")[0] for r in rows)
-    body = payload(f"{len(rows)} reminders: {refs}", blocks)
+    with _reading(cal, team_id, person):
+        blocks = [
+            section(
+                tn(
+                    "*{n} approval waits on you today.* Each has its buttons below.",
+                    "*{n} approvals wait on you today.* Each has its buttons below.",
+                    len(rows),
+                )
+            )
+        ]
+        for r in shown:
+            blocks += r["payload"]["blocks"]
+        if len(rows) > len(shown):
+            blocks.append(
+                context(
+                    tn(
+                        "… and {n} more: your App Home lists everything that waits on you.",
+                        "… and {n} more: your App Home lists everything that waits on you.",
+                        len(rows) - len(shown),
+                    )
+                )
+            )
+        body = payload(tn("{n} reminder: {refs}", "{n} reminders: {refs}", len(rows), refs=refs), blocks)
     # Linked to the first initiative (whose owner hears if it cannot be delivered); its buttons name each one.
     return row(
         team_id,
@@ -422,46 +606,89 @@ def reminders(team_id: str, person: str, rows: list[dict], day: date) -> dict:
 
 def delegated_request(ini: Initiative, a: Approval, delegate: str, absence: Absence, cal: Calendars, now) -> dict:
     """The sign-off request of an away approver, passed on to the delegate who stands in for them."""
-    back = msg.day(absence.ends_at.astimezone(cal.tz(ini.team_id, a.approver_id)).date())
-    text = (
-        f"{mention(a.approver_id)} is away (back {back}) and named you to stand in: {mention(ini.owner_id)} asks for "
-        f"their sign-off on {msg.title_of(ini)}.\nDeadline: *{msg.day(ini.deadline)}*. Your answer counts as theirs "
-        f"and is recorded with both names. {plan_text(ini, None)}"
-    )
-    body = msg.message_with_buttons(
-        f"{ini.reference}: you stand in for {mention(a.approver_id)}; sign-off requested on {escape(ini.title)}",
-        text,
-        ini,
-    )
+    with _reading(cal, ini.team_id, delegate):
+        text = t(
+            "{approver} is away (back {back}) and named you to stand in: {owner} asks for their sign-off on "
+            "{title}.\nDeadline: *{deadline}*. Your answer counts as theirs and is recorded with both names. {plan}",
+            approver=mention(a.approver_id),
+            back=msg.day(absence.ends_at.astimezone(cal.tz(ini.team_id, a.approver_id)).date()),
+            owner=mention(ini.owner_id),
+            title=msg.title_of(ini),
+            deadline=msg.day(ini.deadline),
+            plan=plan_text(ini, None),
+        )
+        body = msg.message_with_buttons(
+            t(
+                "{reference}: you stand in for {approver}; sign-off requested on {title}",
+                reference=ini.reference,
+                approver=mention(a.approver_id),
+                title=escape(ini.title),
+            ),
+            text,
+            ini,
+        )
     return _to(ini, keys.delegated_request(a.id, delegate), delegate, body, now)
 
 
 def approver_away(ini: Initiative, a: Approval, absence: Absence, back: datetime, cal: Calendars, now) -> dict:
     """The owner told, once, that an approver is away with nobody standing in: when they are back, and Extend."""
     owner_tz = cal.tz(ini.team_id, ini.owner_id)
-    text = (
-        f"{mention(a.approver_id)} is away, with nobody standing in for them, until "
-        f"{msg.local_time(back, owner_tz)} your time. Their sign-off on {msg.title_of(ini)} waits until then, and they "
-        f"get no reminders meanwhile. The deadline is *{msg.day(ini.deadline)}*: extend it if you need their answer."
-    )
-    first = f"{ini.reference}: an approver is away until {msg.day(back.astimezone(owner_tz).date())}; extend?"
-    body = payload(first, [section(text), actions(button("Extend", Action.EXTEND, str(ini.id)))])
+    with _reading(cal, ini.team_id, ini.owner_id):
+        text = t(
+            "{approver} is away, with nobody standing in for them, until {back} your time. Their sign-off on {title} "
+            "waits until then, and they get no reminders meanwhile. The deadline is *{deadline}*: extend it if you "
+            "need their answer.",
+            approver=mention(a.approver_id),
+            back=msg.local_time(back, owner_tz),
+            title=msg.title_of(ini),
+            deadline=msg.day(ini.deadline),
+        )
+        first = t(
+            "{reference}: an approver is away until {day}; extend?",
+            reference=ini.reference,
+            day=msg.day(back.astimezone(owner_tz).date()),
+        )
+        # Translators: the button that extends an initiative's deadline.
+        body = payload(first, [section(text), actions(button(t("Extend"), Action.EXTEND, str(ini.id)))])
     return _to(ini, keys.approver_away(absence.id, a.id), ini.owner_id, body, now)
 
 
-def welcome_back(absence: Absence, answered: list[tuple[Initiative, str, str]], now) -> dict:
-    """Someone back from an absence with a delegate: what was answered for them while they were away."""
-    if answered:
-        lines = [f"• {mention(who)} {what} {msg.title_of(ini)} for you" for ini, who, what in answered]
-        text = "Welcome back. While you were away:\n" + "\n".join(lines)
-        first = f"welcome back: {len(answered)} answer{'s' if len(answered) != 1 else ''} given for you while away"
-    else:
-        text = f"Welcome back. {mention(absence.delegate_id)} stood in for you; nothing was answered for you."
-        first = "welcome back: nothing was answered for you while away"
-    text += "\nYour App Home lists what still waits on you."
-    return row(
-        absence.team_id, keys.welcome_back(absence.id), absence.user_id, payload(first, [section(text)]), now=now
-    )
+# What was done for someone away, by the event's kind (services/away.py ANSWERS): one line each.
+ANSWERED_WHILE_AWAY = {
+    "approved": N_("{who} approved {title} for you"),
+    "rejected": N_("{who} rejected {title} for you"),
+    "objected": N_("{who} objected to {title} for you"),
+    "ratified": N_("{who} approved (after the sponsor decided to proceed) {title} for you"),
+    "proceeded": N_("{who} decided to proceed with {title} for you"),
+    "extended": N_("{who} extended {title} for you"),
+    "withdrawn": N_("{who} withdrew {title} for you"),
+}
+
+
+def welcome_back(absence: Absence, answered: list[tuple[Initiative, str, str]], cal: Calendars, now) -> dict:
+    """Someone back from an absence with a delegate: what was answered for them while they were away (each answer:
+    its initiative, who gave it, and the kind of its event)."""
+    with _reading(cal, absence.team_id, absence.user_id):
+        if answered:
+            lines = [
+                "• " + t(ANSWERED_WHILE_AWAY[kind], who=mention(who), title=msg.title_of(ini))
+                for ini, who, kind in answered
+            ]
+            text = t("Welcome back. While you were away:") + "\n" + "\n".join(lines)
+            first = tn(
+                "welcome back: {n} answer given for you while away",
+                "welcome back: {n} answers given for you while away",
+                len(answered),
+            )
+        else:
+            text = t(
+                "Welcome back. {delegate} stood in for you; nothing was answered for you.",
+                delegate=mention(absence.delegate_id),
+            )
+            first = t("welcome back: nothing was answered for you while away")
+        text += "\n" + t("Your App Home lists what still waits on you.")
+        body = payload(first, [section(text)])
+    return row(absence.team_id, keys.welcome_back(absence.id), absence.user_id, body, now=now)
 
 
 # ---- after the deadline -------------------------------------------------------------------------
@@ -476,8 +703,19 @@ def stalled_stage(ini: Initiative) -> str:
     if stage is None or stages.count(ini) == 1:
         return ""
     later = [n for n in range(stage + 1, stages.count(ini)) if stages.names(ini, n)]
-    waiting = "".join(f" {stages.label(ini, n).capitalize()} ({stages.names(ini, n)}) is not asked yet." for n in later)
-    return f"*{stages.label(ini, stage).capitalize()}* is stalled ({stages.tally(ini, stage)}).{waiting} "
+    waiting = "".join(
+        " "
+        + t(
+            "{stage} ({approvers}) is not asked yet.",
+            stage=stages.label(ini, n).capitalize(),
+            approvers=stages.names(ini, n),
+        )
+        for n in later
+    )
+    stalled = t(
+        "*{stage}* is stalled ({tally}).", stage=stages.label(ini, stage).capitalize(), tally=stages.tally(ini, stage)
+    )
+    return f"{stalled}{waiting} "
 
 
 def sponsor_question(
@@ -492,66 +730,133 @@ def sponsor_question(
 ) -> dict:
     """The escalation DM: what waits on whom and for how long, who approved, what each choice does, and the
     three buttons. `waited`: to the escalation contact (`escalate-to`), the sponsor having not decided for that many
-    business days (and `sponsor_away`: ', away until …' when they are); to the delegate of an away sponsor
-    (`stand_in`), said so."""
+    business days (and `sponsor_away`: ' (away until …)' when they are); to the delegate of an away sponsor
+    (`stand_in`), said so. Built in the language of the moment (the caller's `_reading`)."""
     pending = [
-        f"• {mention(w.approval.approver_id)}: no answer for *{w.text}*"
+        "• " + t("{approver}: no answer for *{waited}*", approver=mention(w.approval.approver_id), waited=w.text)
         for w in waits
         if w.approval.decision == Decision.PENDING
     ]
     approved = [mention(w.approval.approver_id) for w in waits if w.approval.decision == Decision.APPROVED]
+    values = {"title": msg.title_of(ini), "deadline": msg.day(ini.deadline), "sponsor": mention(ini.sponsor_id)}
     if waited is None:
-        opening = ("Reminder: your decision is still needed on " if again else "The deadline has passed on ") + (
-            msg.title_of(ini)
+        opening = (
+            t("Reminder: your decision is still needed on {title} ({deadline}).", **values)
+            if again
+            else t("The deadline has passed on {title} ({deadline}).", **values)
         )
         role = (
-            f"The sponsor {mention(ini.sponsor_id)} is away and you stand in for them: your decision counts as "
-            "theirs (recorded with both names). Your choices:"
+            t(
+                "The sponsor {sponsor} is away and you stand in for them: your decision counts as theirs (recorded "
+                "with both names). Your choices:",
+                sponsor=mention(ini.sponsor_id),
+            )
             if stand_in
-            else "You are the sponsor; your choices:"
+            else t("You are the sponsor; your choices:")
         )
     else:
         opening = (
-            f"Reminder: a decision is still needed on {msg.title_of(ini)}, and the sponsor {mention(ini.sponsor_id)} "
-            "has not decided"
+            t(
+                "Reminder: a decision is still needed on {title}, and the sponsor {sponsor} has not decided "
+                "({deadline}).",
+                **values,
+            )
             if again
-            else f"The sponsor {mention(ini.sponsor_id)} has not decided on {msg.title_of(ini)} for "
-            f"*{waited} business days* since being asked, after the deadline passed"
+            else tn(
+                "The sponsor {sponsor} has not decided on {title} for *{n} business day* since being asked, after "
+                "the deadline passed ({deadline}).",
+                "The sponsor {sponsor} has not decided on {title} for *{n} business days* since being asked, after "
+                "the deadline passed ({deadline}).",
+                waited,
+                **values,
+            )
         )
-        role = (
-            f"Sponsor: {mention(ini.sponsor_id)}{sponsor_away}. You are the workspace's escalation contact "
-            "(`escalate-to`), so you may decide in the sponsor's place; your choices:"
+        role = t(
+            "Sponsor: {sponsor}{away}. You are the workspace's escalation contact (`escalate-to`), so you may decide "
+            "in the sponsor's place; your choices:",
+            sponsor=mention(ini.sponsor_id),
+            away=sponsor_away,
+        )
+    if blocked := stages.blocking(ini):
+        proceed = t(
+            "*Proceed and report* waits for {required}: without that approval you cannot proceed. Extend the "
+            "deadline, or withdraw.",
+            required=stages.required_names(blocked),
+        )
+    elif report_due:
+        proceed = t(
+            "*Proceed and report*: {owner} is told to go ahead and to report by {day} if you decide today; the "
+            "pending approvers and the channel are told. Approvers can still approve, but no longer reject.",
+            owner=mention(ini.owner_id),
+            day=msg.day(report_due),
+        )
+    else:
+        proceed = t(
+            "*Proceed and report*: {owner} is told to go ahead and to report; the pending approvers and the channel "
+            "are told. Approvers can still approve, but no longer reject.",
+            owner=mention(ini.owner_id),
         )
     text = (
-        f"{opening} ({msg.day(ini.deadline)}). {stalled_stage(ini)}Still waiting on:\n"
+        f"{opening} {stalled_stage(ini)}{t('Still waiting on:')}\n"
         + "\n".join(pending)
-        + (f"\nAlready approved: {', '.join(approved)}." if approved else "\nNobody has approved yet.")
-        + f"\nOwner: {mention(ini.owner_id)}. {role}"
+        + "\n"
         + (
-            f"\n• *Proceed and report* waits for {stages.required_names(blocked)}: without that approval you cannot "
-            "proceed. Extend the deadline, or withdraw."
-            if (blocked := stages.blocking(ini))
-            else f"\n• *Proceed and report*: {mention(ini.owner_id)} is told to go ahead and to report"
-            + (f" by {msg.day(report_due)} if you decide today" if report_due else "")
-            + "; the pending approvers and the channel are told. Approvers can still approve, but no longer reject."
+            t("Already approved: {approvers}.", approvers=", ".join(approved))
+            if approved
+            else t("Nobody has approved yet.")
         )
-        + "\n• *Extend*: you pick a new deadline; the approvers are told and reminded again."
-        + "\n• *Withdraw*: it is closed; the owner, the pending approvers and the channel are told."
+        + "\n"
+        + t("Owner: {owner}.", owner=mention(ini.owner_id))
+        + f" {role}\n• {proceed}\n• "
+        + t("*Extend*: you pick a new deadline; the approvers are told and reminded again.")
+        + "\n• "
+        + t("*Withdraw*: it is closed; the owner, the pending approvers and the channel are told.")
     )
     missing = sum(w.approval.decision in MISSING for w in waits)
     if waited is not None:
         fallback = (
-            f"{ini.reference}: a decision is still needed; you may decide in the silent sponsor's place"
+            t("a decision is still needed; you may decide in the silent sponsor's place")
             if again
-            else f"{ini.reference}: the sponsor has not decided for {waited} business days; you may decide"
+            else tn(
+                "the sponsor has not decided for {n} business day; you may decide",
+                "the sponsor has not decided for {n} business days; you may decide",
+                waited,
+            )
         )
     else:
         fallback = (
-            f"{ini.reference}: your decision is still needed, {missing} of {len(waits)} sign-offs missing"
+            tn(
+                "your decision is still needed, {missing} of {n} sign-off missing",
+                "your decision is still needed, {missing} of {n} sign-offs missing",
+                len(waits),
+                missing=missing,
+            )
             if again
-            else f"{ini.reference}: deadline passed, {missing} of {len(waits)} sign-offs missing; you decide"
+            else tn(
+                "deadline passed, {missing} of {n} sign-off missing; you decide",
+                "deadline passed, {missing} of {n} sign-offs missing; you decide",
+                len(waits),
+                missing=missing,
+            )
         )
-    return msg.sponsor_decision(fallback, text, ini)
+    return msg.sponsor_decision(f"{ini.reference}: {fallback}", text, ini)
+
+
+# The owner told who decides now that the deadline has passed, and when they are asked.
+WHO_DECIDES = {
+    "asked": N_("I asked the sponsor {sponsor} whether to proceed and report, extend, or withdraw."),
+    "later": N_(
+        "The sponsor {sponsor} will be asked on {when} their time whether to proceed and report, extend, or withdraw."
+    ),
+    "stand_in": N_(
+        "The sponsor {sponsor} is away: I asked {stand_in}, who stands in for them, whether to proceed and report, "
+        "extend, or withdraw."
+    ),
+    "back": N_(
+        "The sponsor {sponsor} is away, with nobody standing in; they will be asked on their return, {when} your "
+        "time, whether to proceed and report, extend, or withdraw."
+    ),
+}
 
 
 def sponsor_asked(
@@ -576,50 +881,40 @@ def sponsor_asked(
     decider = stand_in or ini.sponsor_id
     ws = cal.ws(ini.team_id)
     report_due = cal.week(ini.team_id).add_business_days(asked_at.astimezone(zone(ws.timezone)).date(), ws.report_after)
-    rows = [
-        _to(
-            ini,
-            key,
-            decider,
-            sponsor_question(ini, waits, again=again, report_due=report_due, stand_in=stand_in),
-            now,
-            not_before=asked_at,
-        )
-    ]
+    with _reading(cal, ini.team_id, decider):
+        body = sponsor_question(ini, waits, again=again, report_due=report_due, stand_in=stand_in)
+    rows = [_to(ini, key, decider, body, now, not_before=asked_at)]
     if not again and ini.owner_id != ini.sponsor_id:
         # The sponsor is asked in their working hours: the owner reads when that really is.
-        asked = (
-            f"I asked the sponsor {mention(ini.sponsor_id)}"
-            if asked_at <= now
-            else f"The sponsor {mention(ini.sponsor_id)} will be asked on "
-            f"{msg.local_time(asked_at, cal.tz(ini.team_id, ini.sponsor_id))} their time"
-        )
         if stand_in:
-            asked = (
-                f"The sponsor {mention(ini.sponsor_id)} is away: I asked {mention(stand_in)}, who stands in for them,"
-            )
+            how, tz = "stand_in", cal.tz(ini.team_id, ini.sponsor_id)
         elif back:
-            asked = (
-                f"The sponsor {mention(ini.sponsor_id)} is away, with nobody standing in; they will be asked on their "
-                f"return, {msg.local_time(asked_at, cal.tz(ini.team_id, ini.owner_id))} your time,"
-            )
+            how, tz = "back", cal.tz(ini.team_id, ini.owner_id)
+        else:
+            how, tz = ("asked" if asked_at <= now else "later"), cal.tz(ini.team_id, ini.sponsor_id)
         missing = sum(w.approval.decision in MISSING for w in waits)
         local = asked_at.astimezone(cal.tz(ini.team_id, ini.sponsor_id))
-        rows.append(
-            _to(
-                ini,
-                keys.escalated_to_owner(ini.id, ini.extensions, ini.round),
-                ini.owner_id,
-                msg.notice(
-                    ini,
-                    f"The deadline of {msg.title_of(ini)} has passed with sign-offs missing. {asked} "
-                    "whether to proceed and report, extend, or withdraw.",
-                    f"deadline passed, {missing} of {len(waits)} sign-offs missing; the sponsor decides "
-                    f"{local:%a %d %b %H:%M}",
-                ),
-                now,
+        with _reading(cal, ini.team_id, ini.owner_id):
+            text = (
+                t("The deadline of {title} has passed with sign-offs missing.", title=msg.title_of(ini))
+                + " "
+                + t(
+                    WHO_DECIDES[how],
+                    sponsor=mention(ini.sponsor_id),
+                    stand_in=mention(stand_in) if stand_in else "",
+                    when=msg.local_time(asked_at, tz),
+                )
             )
-        )
+            what = tn(
+                "deadline passed, {missing} of {n} sign-off missing; the sponsor decides {day} {time}",
+                "deadline passed, {missing} of {n} sign-offs missing; the sponsor decides {day} {time}",
+                len(waits),
+                missing=missing,
+                day=i18n.short_day(local.date()),
+                time=i18n.clock(local),
+            )
+            body = msg.notice(ini, text, what)
+        rows.append(_to(ini, keys.escalated_to_owner(ini.id, ini.extensions, ini.round), ini.owner_id, body, now))
     return rows
 
 
@@ -636,20 +931,29 @@ def deputies_asked(
 ) -> list[dict]:
     """The escalation contact's question (first or again), each person in their own working hours."""
     waited = cal.ws(ini.team_id).sponsor_wait
-    sponsor_away = ""
-    if absence := cal.away(ini.team_id, ini.sponsor_id, now):  # SPEC: the contact is told the sponsor is away
-        last = (absence.ends_at.astimezone(cal.tz(ini.team_id, ini.sponsor_id)) - timedelta(microseconds=1)).date()
-        stands = (
-            f", {mention(ini.sponsor_stand_in_id)} standing in" if ini.sponsor_stand_in_id else ", nobody standing in"
-        )
-        sponsor_away = f" (away until {msg.day(last)}{stands})"
+    absence = cal.away(ini.team_id, ini.sponsor_id, now)  # SPEC: the contact is told the sponsor is away
     rows = []
     for person in people:
         asked_at, report_due = _report_due_if_asked(ini, cal, person, now)
         ask = ini.sponsor_asks if again else 0
-        body = sponsor_question(
-            ini, waits, again=again, report_due=report_due, waited=waited, sponsor_away=sponsor_away
-        )
+        with _reading(cal, ini.team_id, person):
+            sponsor_away = ""
+            if absence:
+                last = msg.day(
+                    (absence.ends_at.astimezone(cal.tz(ini.team_id, ini.sponsor_id)) - timedelta(microseconds=1)).date()
+                )
+                sponsor_away = " " + (
+                    t(
+                        "(away until {day}, {stand_in} standing in)",
+                        day=last,
+                        stand_in=mention(ini.sponsor_stand_in_id),
+                    )
+                    if ini.sponsor_stand_in_id
+                    else t("(away until {day}, nobody standing in)", day=last)
+                )
+            body = sponsor_question(
+                ini, waits, again=again, report_due=report_due, waited=waited, sponsor_away=sponsor_away
+            )
         key = keys.further_asked(ini.id, person, ini.extensions, ask, ini.round)
         rows.append(_to(ini, key, person, body, now, not_before=asked_at))
     return rows
@@ -661,32 +965,41 @@ def escalated_further(
     """The sponsor silent for `sponsor-wait` business days: the escalation contact is asked with the sponsor's
     choices; the sponsor and the owner learn who was asked (each in their working hours)."""
     waited = cal.ws(ini.team_id).sponsor_wait
-    told = {
-        ini.sponsor_id: (
-            f"You have not decided on {msg.title_of(ini)} for {waited} business days since you were asked, so I "
-            f"asked {mention(contact)} (the workspace's `escalate-to`), who may now decide in your place. You can "
-            "still decide yourself with the buttons of my earlier message or in your App Home.",
-            f"you have not decided for {waited} business days; the escalation contact was asked",
-        ),
-        ini.owner_id: (
-            f"The sponsor {mention(ini.sponsor_id)} has not decided on {msg.title_of(ini)} for {waited} business "
-            f"days, so I asked {mention(contact)} (the workspace's `escalate-to`) to decide: proceed and report, "
-            "extend, or withdraw.",
-            "the sponsor has not decided; the escalation contact was asked",
-        ),
-    }
+    values = {"title": msg.title_of(ini), "contact": mention(contact), "sponsor": mention(ini.sponsor_id)}
+
+    def told(person: str) -> dict:
+        if person == ini.owner_id:
+            text = tn(
+                "The sponsor {sponsor} has not decided on {title} for {n} business day, so I asked {contact} (the "
+                "workspace's `escalate-to`) to decide: proceed and report, extend, or withdraw.",
+                "The sponsor {sponsor} has not decided on {title} for {n} business days, so I asked {contact} (the "
+                "workspace's `escalate-to`) to decide: proceed and report, extend, or withdraw.",
+                waited,
+                **values,
+            )
+            what = t("the sponsor has not decided; the escalation contact was asked")
+        else:
+            text = tn(
+                "You have not decided on {title} for {n} business day since you were asked, so I asked {contact} "
+                "(the workspace's `escalate-to`), who may now decide in your place. You can still decide yourself "
+                "with the buttons of my earlier message or in your App Home.",
+                "You have not decided on {title} for {n} business days since you were asked, so I asked {contact} "
+                "(the workspace's `escalate-to`), who may now decide in your place. You can still decide yourself "
+                "with the buttons of my earlier message or in your App Home.",
+                waited,
+                **values,
+            )
+            what = tn(
+                "you have not decided for {n} business day; the escalation contact was asked",
+                "you have not decided for {n} business days; the escalation contact was asked",
+                waited,
+            )
+        body = msg.notice(ini, text, what)
+        return _to(ini, keys.further_told(ini.id, person, ini.extensions, ini.round), person, body, now)
+
     rows = deputies_asked(ini, cal, waits, people, now, again=False)
-    return rows + [
-        _to(
-            ini,
-            keys.further_told(ini.id, person, ini.extensions, ini.round),
-            person,
-            msg.notice(ini, text, what),
-            now,
-        )
-        for person, (text, what) in told.items()
-        if person not in people
-    ]
+    told_people = [p for p in dict.fromkeys([ini.sponsor_id, ini.owner_id]) if p not in people]
+    return rows + _each(cal, ini.team_id, told_people, told)
 
 
 def nobody_to_escalate_to(
@@ -695,203 +1008,262 @@ def nobody_to_escalate_to(
     """The sponsor silent for `sponsor-wait` business days, but `escalate-to` is a user group with nobody who could
     decide (empty, or only the sponsor in it): the owner, the sponsor and the workspace admins are told so."""
     waited = cal.ws(ini.team_id).sponsor_wait
-    why = (
-        f"the workspace's `escalate-to`, {mention(contact)}, has no member but the sponsor"
-        if sponsor_only
-        else f"the workspace's `escalate-to`, {mention(contact)}, has no members"
-    )
-    fix = "A workspace admin can name someone who can decide: `/greenlight settings escalate-to @person`."
-    told = {
-        ini.owner_id: (
-            f"The sponsor {mention(ini.sponsor_id)} has not decided on {msg.title_of(ini)} for {waited} business "
-            f"days, and nobody could be asked in their place: {why}. I keep asking the sponsor. {fix}",
-            "the sponsor has not decided, and nobody else could be asked",
-        ),
-        ini.sponsor_id: (
-            f"You have not decided on {msg.title_of(ini)} for {waited} business days since you were asked, and "
-            f"nobody could be asked in your place: {why}. The decision is still yours: proceed and report, extend, "
-            "or withdraw, with the buttons of my earlier message or in your App Home.",
-            f"you have not decided for {waited} business days; the decision is still yours",
-        ),
-    }
-    for admin in admins:
-        told.setdefault(
-            admin,
-            (
-                f"Nobody could be asked to decide on {msg.title_of(ini)} in place of its silent sponsor "
-                f"{mention(ini.sponsor_id)} (for {waited} business days): {why}. {fix}",
-                "nobody could be asked in the silent sponsor's place: `escalate-to` has nobody who can decide",
-            ),
-        )
-    return [
-        _to(
-            ini,
-            keys.further_nobody(ini.id, person, ini.extensions, ini.round),
-            person,
-            msg.notice(ini, text, what),
-            now,
-        )
-        for person, (text, what) in told.items()
-    ]
 
-
-def proceeding(ini: Initiative, actor: str, note: str, pending: list[Approval], now: datetime) -> list[dict]:
-    """The sponsor decided to proceed: the owner goes ahead, pending approvers and the channel are told."""
-    missing = ", ".join(mention(a.approver_id) for a in pending) or "nobody"
-    rows = [
-        _to(
-            ini,
-            keys.proceeding(ini.id, "owner"),
-            ini.owner_id,
-            msg.notice(
-                ini,
-                f"{mention(actor)} decided to *proceed* with {msg.title_of(ini)} without the missing sign-offs ({missing}). "
-                f"Go ahead, and report the results by *{msg.day(ini.report_due)}* with "
-                f"`/greenlight report {ini.reference} <what happened>`.{quoted(note)}",
-                f"proceeding, go ahead; report due {msg.day(ini.report_due)}",
-            ),
-            now,
+    def told(person: str) -> dict:
+        values = {"title": msg.title_of(ini), "sponsor": mention(ini.sponsor_id)}
+        values["why"] = (
+            t("the workspace's `escalate-to`, {contact}, has no member but the sponsor", contact=mention(contact))
+            if sponsor_only
+            else t("the workspace's `escalate-to`, {contact}, has no members", contact=mention(contact))
         )
-    ]
-    if actor != ini.sponsor_id:  # the escalation contact decided in the sponsor's place
-        rows.append(
-            _to(
-                ini,
-                keys.proceeding(ini.id, "sponsor"),
-                ini.sponsor_id,
-                msg.notice(
-                    ini,
-                    f"{mention(actor)} decided in your place to *proceed* with {msg.title_of(ini)} without the "
-                    f"missing sign-offs ({missing}). The report is due {msg.day(ini.report_due)}.{quoted(note)}",
-                    "proceeding: the escalation contact decided in your place",
-                ),
-                now,
+        values["fix"] = t(
+            "A workspace admin can name someone who can decide: `/greenlight settings escalate-to @person`."
+        )
+        if person == ini.sponsor_id:
+            text = tn(
+                "You have not decided on {title} for {n} business day since you were asked, and nobody could be "
+                "asked in your place: {why}. The decision is still yours: proceed and report, extend, or withdraw, "
+                "with the buttons of my earlier message or in your App Home.",
+                "You have not decided on {title} for {n} business days since you were asked, and nobody could be "
+                "asked in your place: {why}. The decision is still yours: proceed and report, extend, or withdraw, "
+                "with the buttons of my earlier message or in your App Home.",
+                waited,
+                **values,
             )
+            what = tn(
+                "you have not decided for {n} business day; the decision is still yours",
+                "you have not decided for {n} business days; the decision is still yours",
+                waited,
+            )
+        elif person == ini.owner_id:
+            text = tn(
+                "The sponsor {sponsor} has not decided on {title} for {n} business day, and nobody could be asked "
+                "in their place: {why}. I keep asking the sponsor. {fix}",
+                "The sponsor {sponsor} has not decided on {title} for {n} business days, and nobody could be asked "
+                "in their place: {why}. I keep asking the sponsor. {fix}",
+                waited,
+                **values,
+            )
+            what = t("the sponsor has not decided, and nobody else could be asked")
+        else:
+            text = tn(
+                "Nobody could be asked to decide on {title} in place of its silent sponsor {sponsor} (for {n} "
+                "business day): {why}. {fix}",
+                "Nobody could be asked to decide on {title} in place of its silent sponsor {sponsor} (for {n} "
+                "business days): {why}. {fix}",
+                waited,
+                **values,
+            )
+            what = t("nobody could be asked in the silent sponsor's place: `escalate-to` has nobody who can decide")
+        body = msg.notice(ini, text, what)
+        return _to(ini, keys.further_nobody(ini.id, person, ini.extensions, ini.round), person, body, now)
+
+    return _each(cal, ini.team_id, dict.fromkeys([ini.owner_id, ini.sponsor_id, *admins]), told)
+
+
+def proceeding(
+    ini: Initiative, cal: Calendars, actor: str, note: str, pending: list[Approval], now: datetime
+) -> list[dict]:
+    """The sponsor decided to proceed: the owner goes ahead, pending approvers and the channel are told."""
+
+    def values() -> dict:
+        # Translators: who has not signed off, when nobody is missing: "without the missing sign-offs (nobody)".
+        missing = ", ".join(mention(a.approver_id) for a in pending) or t("nobody")
+        return {
+            "actor": mention(actor),
+            "title": msg.title_of(ini),
+            "missing": missing,
+            "report_due": msg.day(ini.report_due),
+            "reference": ini.reference,
+            "note": quoted(note),
+            "owner": mention(ini.owner_id),
+        }
+
+    def to_owner(owner: str) -> dict:
+        text = t(
+            "{actor} decided to *proceed* with {title} without the missing sign-offs ({missing}). Go ahead, and "
+            "report the results by *{report_due}* with `/greenlight report {reference} <what happened>`.{note}",
+            **values(),
         )
-    rows += [
-        _to(
-            ini,
-            keys.proceeding_to_approver(a.id),
-            a.approver_id,
-            msg.notice(
-                ini,
-                f"Thank you for your time on {msg.title_of(ini)}. The sponsor {mention(actor)} decided to proceed "
-                f"without waiting longer for sign-off; {mention(ini.owner_id)} will report the results by "
-                f"{msg.day(ini.report_due)}. If you still approve, your approval is recorded as a ratification.",
-                "the sponsor decided to proceed without waiting longer",
-            ),
-            now,
+        body = msg.notice(ini, text, t("proceeding, go ahead; report due {report_due}", **values()))
+        return _to(ini, keys.proceeding(ini.id, "owner"), owner, body, now)
+
+    def to_sponsor(sponsor: str) -> dict:
+        text = t(
+            "{actor} decided in your place to *proceed* with {title} without the missing sign-offs ({missing}). "
+            "The report is due {report_due}.{note}",
+            **values(),
         )
-        for a in pending
-    ]
+        body = msg.notice(ini, text, t("proceeding: the escalation contact decided in your place"))
+        return _to(ini, keys.proceeding(ini.id, "sponsor"), sponsor, body, now)
+
+    def to_approver(a: Approval) -> dict:
+        with _reading(cal, ini.team_id, a.approver_id):
+            text = t(
+                "Thank you for your time on {title}. The sponsor {actor} decided to proceed without waiting longer "
+                "for sign-off; {owner} will report the results by {report_due}. If you still approve, your approval "
+                "is recorded as a ratification.",
+                **values(),
+            )
+            body = msg.notice(ini, text, t("the sponsor decided to proceed without waiting longer"))
+        return _to(ini, keys.proceeding_to_approver(a.id), a.approver_id, body, now)
+
+    def note_in(channel: str) -> dict:
+        text = t(
+            "{actor} decided to *proceed and report* on {title} without sign-off from {missing}. Report due "
+            "{report_due}.{note}",
+            **values(),
+        )
+        body = msg.notice(ini, text, t("proceeding without all sign-offs; report due {report_due}", **values()))
+        return _to(ini, keys.proceeding(ini.id, "note"), channel, body, now)
+
+    rows = _each(cal, ini.team_id, [ini.owner_id], to_owner)
+    if actor != ini.sponsor_id:  # the escalation contact decided in the sponsor's place
+        rows += _each(cal, ini.team_id, [ini.sponsor_id], to_sponsor)
+    rows += [to_approver(a) for a in pending]
     rows += settled_requests(
         ini,
+        cal,
         now,
         {
-            a.id: "The sponsor decided to proceed; a report will follow. You can still "
-            f"approve with `/greenlight approve {ini.reference}`."
+            a.id: lambda: t(
+                "The sponsor decided to proceed; a report will follow. You can still approve with "
+                "`/greenlight approve {reference}`.",
+                reference=ini.reference,
+            )
             for a in pending
         },
     )
-    rows.append(
-        _to(
-            ini,
-            keys.proceeding(ini.id, "note"),
-            ini.channel_id,
-            msg.notice(
-                ini,
-                f"{mention(actor)} decided to *proceed and report* on {msg.title_of(ini)} without sign-off from "
-                f"{missing}. Report due {msg.day(ini.report_due)}.{quoted(note)}",
-                f"proceeding without all sign-offs; report due {msg.day(ini.report_due)}",
-            ),
-            now,
-        )
-    )
-    return rows
+    return rows + _each(cal, ini.team_id, [ini.channel_id], note_in)
 
 
 def extended(ini: Initiative, actor: str, cal: Calendars, now: datetime, last_calls: set[int]) -> list[dict]:
     """A new deadline: pending approvers get it with their buttons (as their last call when that is already due:
     `last_calls`, approval ids), the owner and sponsor are told."""
-    text = f"{mention(actor)} extended the deadline of {msg.title_of(ini)} to *{msg.day(ini.deadline)}*."
+
+    def said_() -> str:
+        return t(
+            "{actor} extended the deadline of {title} to *{deadline}*.",
+            actor=mention(actor),
+            title=msg.title_of(ini),
+            deadline=msg.day(ini.deadline),
+        )
+
     rows = []
     for a in ini.pending:
-        if a.id in last_calls:
-            tz = cal.tz(ini.team_id, a.approver_id)
-            waited = describe_wait(cal.week(ini.team_id, a.approver_id).business_seconds(a.requested_at, now, tz))
-            body = msg.message_with_buttons(
-                f"{ini.reference}: new deadline {msg.day(ini.deadline)}; last call, waiting on you for {waited}",
-                f"*Last call*: {text} It has waited on you for *{waited}*. At the end of {msg.day(ini.deadline)}, "
-                f"{mention(ini.sponsor_id)} will be asked whether to proceed without your sign-off.",
-                ini,
-            )
-            rows.append(_to(ini, keys.last_call(a.id, ini.deadline), a.approver_id, body, now))
-        else:
-            body = msg.message_with_buttons(
-                f"{ini.reference}: new deadline {msg.day(ini.deadline)}", text + " Your sign-off is still needed.", ini
-            )
-            rows.append(_to(ini, keys.extended(ini.id, a.approver_id, ini.extensions), a.approver_id, body, now))
-    return rows + [
-        _to(
-            ini,
-            keys.extended(ini.id, person, ini.extensions),
-            person,
-            msg.notice(ini, text, f"new deadline {msg.day(ini.deadline)}"),
-            now,
-        )
-        for person in dict.fromkeys([ini.owner_id, ini.sponsor_id])
-        if person != actor
-    ]
+        with _reading(cal, ini.team_id, a.approver_id):
+            deadline = msg.day(ini.deadline)
+            if a.id in last_calls:
+                tz = cal.tz(ini.team_id, a.approver_id)
+                waited = describe_wait(cal.week(ini.team_id, a.approver_id).business_seconds(a.requested_at, now, tz))
+                body = msg.message_with_buttons(
+                    f"{ini.reference}: "
+                    + t(
+                        "new deadline {deadline}; last call, waiting on you for {waited}",
+                        deadline=deadline,
+                        waited=waited,
+                    ),
+                    t(
+                        "*Last call*: {extended} It has waited on you for *{waited}*. At the end of {deadline}, "
+                        "{sponsor} will be asked whether to proceed without your sign-off.",
+                        extended=said_(),
+                        waited=waited,
+                        deadline=deadline,
+                        sponsor=mention(ini.sponsor_id),
+                    ),
+                    ini,
+                )
+                rows.append(_to(ini, keys.last_call(a.id, ini.deadline), a.approver_id, body, now))
+            else:
+                body = msg.message_with_buttons(
+                    f"{ini.reference}: " + t("new deadline {deadline}", deadline=deadline),
+                    said_() + " " + t("Your sign-off is still needed."),
+                    ini,
+                )
+                rows.append(_to(ini, keys.extended(ini.id, a.approver_id, ini.extensions), a.approver_id, body, now))
+
+    def told(person: str) -> dict:
+        body = msg.notice(ini, said_(), t("new deadline {deadline}", deadline=msg.day(ini.deadline)))
+        return _to(ini, keys.extended(ini.id, person, ini.extensions), person, body, now)
+
+    return rows + _each(
+        cal, ini.team_id, [p for p in dict.fromkeys([ini.owner_id, ini.sponsor_id]) if p != actor], told
+    )
 
 
-def report_due(ini: Initiative, overdue: bool, now: datetime) -> list[dict]:
+def report_due(ini: Initiative, cal: Calendars, overdue: bool, now: datetime) -> list[dict]:
     """The owner reminded that the report is due (or overdue)."""
-    return [
-        _to(
-            ini,
-            keys.report_reminder(ini.id, ini.report_reminders),
-            ini.owner_id,
-            msg.notice(
-                ini,
-                f"The report on {msg.title_of(ini)} is {'overdue since' if overdue else 'due'} {msg.day(ini.report_due)}. "
-                f"{mention(ini.sponsor_id)} decided to proceed without all sign-offs; tell everyone how it went with "
-                f"`/greenlight report {ini.reference} <what happened>`.",
-                f"report {'overdue since' if overdue else 'due'} {msg.day(ini.report_due)}",
-            ),
-            now,
-        )
-    ]
+    with _reading(cal, ini.team_id, ini.owner_id):
+        values = {
+            "title": msg.title_of(ini),
+            "day": msg.day(ini.report_due),
+            "sponsor": mention(ini.sponsor_id),
+            "reference": ini.reference,
+        }
+        if overdue:
+            text = t(
+                "The report on {title} is overdue since {day}. {sponsor} decided to proceed without all sign-offs; "
+                "tell everyone how it went with `/greenlight report {reference} <what happened>`.",
+                **values,
+            )
+            what = t("report overdue since {day}", **values)
+        else:
+            text = t(
+                "The report on {title} is due {day}. {sponsor} decided to proceed without all sign-offs; tell "
+                "everyone how it went with `/greenlight report {reference} <what happened>`.",
+                **values,
+            )
+            what = t("report due {day}", **values)
+        body = msg.notice(ini, text, what)
+    return [_to(ini, keys.report_reminder(ini.id, ini.report_reminders), ini.owner_id, body, now)]
 
 
-def reported(ini: Initiative, actor: str, text: str, now: datetime) -> list[dict]:
+def reported(ini: Initiative, cal: Calendars, actor: str, text: str, now: datetime) -> list[dict]:
     """The report: posted in the channel and sent to the owner, the sponsor and every approver, with the
     objections raised after proceeding."""
-    body = f"*Report* on {msg.title_of(ini)} from {mention(actor)}, after proceeding without all sign-offs:\n>{escape(text)}"
     objections = [a for a in ini.approvals if a.decision == Decision.REJECTED]
-    if objections:
-        body += "\n*Objections*\n" + "\n".join(
-            f"• {mention(a.approver_id)}: {escape(a.comment or '')}" for a in objections
+
+    def body() -> dict:
+        said_ = t(
+            "*Report* on {title} from {actor}, after proceeding without all sign-offs:\n>{report}",
+            title=msg.title_of(ini),
+            actor=mention(actor),
+            report=escape(text),
         )
-    rows = [_to(ini, keys.report_note(ini.id), ini.channel_id, msg.notice(ini, body, "report filed"), now)]
-    return rows + [
-        _to(ini, keys.report(ini.id, person), person, msg.notice(ini, body, "report filed"), now)
-        for person in dict.fromkeys([ini.owner_id, ini.sponsor_id, *(a.approver_id for a in ini.approvals)])
-        if person != actor
+        if objections:
+            said_ += (
+                "\n"
+                + t("*Objections*")
+                + "\n"
+                + "\n".join(f"• {mention(a.approver_id)}: {escape(a.comment or '')}" for a in objections)
+            )
+        return msg.notice(ini, said_, t("report filed"))
+
+    note = _each(cal, ini.team_id, [ini.channel_id], lambda to: _to(ini, keys.report_note(ini.id), to, body(), now))
+    people = [
+        p for p in dict.fromkeys([ini.owner_id, ini.sponsor_id, *(a.approver_id for a in ini.approvals)]) if p != actor
     ]
+    return note + _each(cal, ini.team_id, people, lambda to: _to(ini, keys.report(ini.id, to), to, body(), now))
 
 
 # ---- delivery -----------------------------------------------------------------------------------
 
 
 def undeliverable(
-    ini: Initiative, failed: OutboxMessage, error: str, reminders_stopped: bool, now: datetime
+    ini: Initiative, cal: Calendars, failed: OutboxMessage, error: str, reminders_stopped: bool, now: datetime
 ) -> list[dict]:
-    """The owner told that a message about their initiative could not be delivered."""
+    """The owner told, in their language, that a message about their initiative could not be delivered."""
     recipient = failed.recipient
     who = ", ".join(mention(u) for u in recipient.split(",")) if recipient[0] in "UW" else f"<#{recipient}>"
-    text = (
-        f"I could not deliver a message about *{ini.reference}* to {who} ({error}). "
-        "Please reach them another way, or check that I can post there."
-        + (" I will not send them more reminders about it." if reminders_stopped else "")
-    )
-    return [_to(ini, keys.undeliverable(failed.id), ini.owner_id, payload(text), now)]
+    with _reading(cal, ini.team_id, ini.owner_id):
+        text = t(
+            "I could not deliver a message about *{reference}* to {who} ({error}). Please reach them another way, or "
+            "check that I can post there.",
+            reference=ini.reference,
+            who=who,
+            error=error,
+        )
+        if reminders_stopped:
+            text += " " + t("I will not send them more reminders about it.")
+        body = payload(text)
+    return [_to(ini, keys.undeliverable(failed.id), ini.owner_id, body, now)]

@@ -31,9 +31,13 @@ TYPED = [
     "not needed",
     "quarterly",
     "Greenlight",
+    # setting values, typed as they are shown
+    "mon,tue,wed,thu,fri",
+    "out of office, vacation, holiday, urlaub, abwesend, congé, 休暇",
 ]
+WORDS_TYPED = re.compile(r"\*(?:on|off|mon|xx)\*")
 TOKENS = re.compile(
-    r"<[@#!][^>]*>|<https?://[^>]*>|:[a-z0-9_+\-]+:|GL-\d+|#\w[\w-]*|\b[UCWS][A-Z0-9]{2,}\b|[A-Za-z]+/[A-Za-z_]+"
+    r"`[^`]*`|<[@#!][^>]*>|<https?://[^>]*>|:[a-z0-9_+\-]+:|GL-\d+|#\w[\w-]*|\b[UCWS][A-Z0-9]{2,}\b|[A-Za-z]+/[A-Za-z_]+"
 )
 VISIBLE = {"text", "title", "placeholder", "hint", "alt_text", "fallback", "initial_comment", "label"}
 # Slack API fields whose strings are not read by anyone (ids, values, URLs, settings of a block).
@@ -78,7 +82,7 @@ def unmarked(text: str) -> str:
     rest = outside_marks(text)
     for typed in TYPED:
         rest = rest.replace(typed, "")
-    rest = TOKENS.sub("", rest)
+    rest = TOKENS.sub("", WORDS_TYPED.sub("", rest))
     return "".join(re.findall(r"[^\W\d_]+", rest))
 
 

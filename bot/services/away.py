@@ -311,12 +311,12 @@ def welcome_back(session: Session, now: datetime, limit: int = 100) -> None:
         if cal.away(absence.team_id, absence.user_id, now) is None:
             keep_stand_ins(session, cal, absence.team_id, absence.user_id, now)
         if absence.delegate_id and absence.ends_at > absence.starts_at:
-            rows.append(notices.welcome_back(absence, _answered_for(session, absence), now))
+            rows.append(notices.welcome_back(absence, _answered_for(session, absence), cal, now))
     enqueue(session, rows, cal)
 
 
 def _answered_for(session: Session, absence: Absence) -> list[tuple[Initiative, str, str]]:
-    """(initiative, who answered, what) of each answer given for this person while they were away."""
+    """(initiative, who answered, the kind of its event) of each answer given for this person while they were away."""
     from storage.models import Event
 
     events = session.scalars(
@@ -334,7 +334,7 @@ def _answered_for(session: Session, absence: Absence) -> list[tuple[Initiative, 
     found = []
     for e in events:
         if (e.data or {}).get("for") == absence.user_id:
-            found.append((session.get(Initiative, e.initiative_id), e.actor_id, ANSWERS[e.kind]))
+            found.append((session.get(Initiative, e.initiative_id), e.actor_id, e.kind))
     return found
 
 

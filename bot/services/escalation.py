@@ -90,19 +90,22 @@ def escalate_further(session: Session, ini: Initiative, cal: Calendars, now: dat
     ini.escalated_to = ",".join(people) or None
     if not people:  # a group emptied since it was set (or only the sponsor is in it): said, not hidden
         record(session, ini, None, "escalated_further_nobody", now, to=contact)
-        admins = session.scalars(
-            select(Person.user_id)
-            .where(
-                Person.team_id == ini.team_id,
-                Person.is_admin,
-                ~Person.deleted,
-                ~Person.is_bot,
-                ~Person.is_guest,
-                Person.user_id.not_in([ini.owner_id, ini.sponsor_id]),
+        admins = list(
+            session.scalars(
+                select(Person)
+                .where(
+                    Person.team_id == ini.team_id,
+                    Person.is_admin,
+                    ~Person.deleted,
+                    ~Person.is_bot,
+                    ~Person.is_guest,
+                    Person.user_id.not_in([ini.owner_id, ini.sponsor_id]),
+                )
+                .order_by(Person.user_id)
             )
-            .order_by(Person.user_id)
         )
-        return notices.nobody_to_escalate_to(ini, cal, contact, bool(members), list(admins), now)
+        cal.learn(ini.team_id, admins)  # their languages, from the rows just read
+        return notices.nobody_to_escalate_to(ini, cal, contact, bool(members), [p.user_id for p in admins], now)
     record(session, ini, None, "escalated_further", now, to=contact)
     waits = waits_of(session, [ini], now, cal=cal)[ini.id]
     return notices.escalated_further(ini, cal, waits, contact, people, now)
@@ -114,7 +117,7 @@ def remind_report(session: Session, ini: Initiative, cal: Calendars, now: dateti
     ini.report_reminders += 1
     ini.next_report_reminder_at = cal.after_business_days(ini.team_id, ini.owner_id, now, ws.report_every)
     record(session, ini, None, "report_reminded", now, to=ini.owner_id)
-    return notices.report_due(ini, today(ws, now) > ini.report_due, now)
+    return notices.report_due(ini, cal, today(ws, now) > ini.report_due, now)
 
 
 ESCALATIONS = DueWork("escalations", Initiative.escalate_at, Status.OPEN, escalate)
@@ -166,6 +169,7 @@ def proceed(session: Session, ini: Initiative, user_id: str, note: str, now: dat
     ws = workspace(session, ini.team_id, now=now)
     pending = ini.pending
     ini.report_due = work_week(ws).add_business_days(today(ws, now), ws.report_after)
+    cal = Calendars.of(session, [ini], now)
     decide(
         session,
         ini,
@@ -175,20 +179,23 @@ def proceed(session: Session, ini: Initiative, user_id: str, note: str, now: dat
         event="proceeded",
         note=note,
         **_for_sponsor(ini, user_id),
-        settles=t("You decided to proceed and report."),
+        settles=lambda: t("You decided to proceed and report."),
+        cal=cal,
     )
-    enqueue(session, notices.proceeding(ini, user_id, note, pending, now))
+    enqueue(session, notices.proceeding(ini, cal, user_id, note, pending, now))
     spend_buttons(
         session,
         ini,
         {
-            a.approver_id: t(
-                "The sponsor decided to proceed; a report will follow. You can still approve with {command}.",
-                command=f"`/greenlight approve {ini.reference}`",
+            a.approver_id: lambda: t(
+                "The sponsor decided to proceed; a report will follow. You can still approve with "
+                "`/greenlight approve {reference}`.",
+                reference=ini.reference,
             )
             for a in pending
         },
         now,
+        cal,
     )
     return t(
         "{reference} is proceeding. {owner} has been told to go ahead and to report by {day}.",
@@ -214,6 +221,7 @@ def extend(session: Session, ini: Initiative, user_id: str, due: Due, now: datet
     ini.deadline, ini.extensions = deadline, ini.extensions + 1
     for a in ini.pending:
         a.last_call_sent = False  # one last call per deadline
+    cal = Calendars.of(session, [ini], now)
     decide(
         session,
         ini,
@@ -223,10 +231,10 @@ def extend(session: Session, ini: Initiative, user_id: str, due: Due, now: datet
         event="extended",
         deadline=deadline.isoformat(),
         **_for_sponsor(ini, user_id),
-        settles=t("The deadline was extended to {day}.", day=i18n.day(deadline)),
+        settles=lambda: t("The deadline was extended to {deadline}.", deadline=msg.day(deadline)),
         round=old_round,
+        cal=cal,
     )
-    cal = Calendars.of(session, [ini], now)
     enqueue(session, notices.extended(ini, user_id, cal, now, last_call_with_extension(session, ini, cal, now)), cal)
     return t(
         "{reference} now has the deadline {day} (extension {number}); reminders resume.",
@@ -264,8 +272,9 @@ def report(session: Session, ini: Initiative, user_id: str, text: str, now: date
             t("Please write the report: {command}.", command=f"`/greenlight report {ini.reference} <what happened>`")
         )
     ini.report_text = text
-    decide(session, ini, Status.REPORTED, now, actor=user_id, event="reported", text=text, settles="")
-    enqueue(session, notices.reported(ini, user_id, text, now))
+    cal = Calendars.of(session, [ini], now)
+    decide(session, ini, Status.REPORTED, now, actor=user_id, event="reported", text=text, settles="", cal=cal)
+    enqueue(session, notices.reported(ini, cal, user_id, text, now))
     return t(
         "Thanks: the report on {reference} is posted in {channel} and sent to the sponsor and the approvers.",
         reference=ini.reference,

@@ -271,14 +271,20 @@ class RegistrationInvalid(Refusal):
         )
 
 
-def spend_buttons(session, ini: Initiative, verdicts: dict[str, str], now: datetime) -> None:
+def spend_buttons(
+    session, ini: Initiative, verdicts: dict[str, notices.Said], now: datetime, cal: Calendars | None = None
+) -> None:
     """Every earlier message with buttons to these people about this initiative becomes a short record of what
-    happened ({person: verdict}); one still held for their working hours is never sent."""
+    happened ({person: verdict}, each in their language); one still held for their working hours is never sent."""
     # A group's verdict reaches each member; a person's own verdict comes before their group's.
     people = {m: v for who, v in verdicts.items() if is_group(who) for m in groups.members(session, ini.team_id, who)}
     people.update({who: v for who, v in verdicts.items() if not is_group(who)})
     if people:
-        enqueue(session, notices.buttons_spent(ini, spent_buttons(session, ini, set(people), now), people, now))
+        targets = spent_buttons(session, ini, set(people), now)
+        readers = {person for person, _, _ in targets}
+        if cal is None or not readers <= set(cal.zones.get(ini.team_id, {})):
+            cal = Calendars.load(session, {ini.team_id: readers}, now)  # group members, delegates: their languages
+        enqueue(session, notices.buttons_spent(ini, cal, targets, people, now))
 
 
 def decide(
@@ -292,6 +298,7 @@ def decide(
     settles: str,
     why: str = "",
     round: int | None = None,
+    cal: Calendars | None = None,
     **data,
 ) -> None:
     """Move the initiative to `status` and tell whoever was waiting on the old state that it is settled.
@@ -299,18 +306,19 @@ def decide(
     Approvers still asked when it closes are told they need not answer (`why`); a sponsor asked to decide
     (at deadline `round`) sees their question replaced by `settles`."""
     was, pending, told = ini.status, ini.pending, deputies(ini)
-    move(session, ini, status, now, Calendars.of(session, [ini], now), actor=actor, event=event, **data)
+    cal = cal or Calendars.of(session, [ini], now)
+    move(session, ini, status, now, cal, actor=actor, event=event, **data)
     spent = {}
     if status.closed and was.asking:  # once proceeding, they were already told they need not answer
-        enqueue(session, notices.no_answer_needed(ini, pending, why, now))
-        spent = {a.approver_id: t("No answer needed any more: {why}", why=why) for a in pending}
+        enqueue(session, notices.no_answer_needed(ini, cal, pending, why, now))
+        spent = {a.approver_id: lambda: t("No answer needed any more: {why}", why=notices.said(why)) for a in pending}
     if was is Status.ESCALATED:
-        enqueue(session, notices.sponsor_question_settled(ini, now, settles, round))
+        enqueue(session, notices.sponsor_question_settled(ini, cal, now, settles, round))
         spent[ini.sponsor_id] = settles
         spent.update(dict.fromkeys(told, settles))
         if ini.sponsor_stand_in_id:
             spent[ini.sponsor_stand_in_id] = settles
-    spend_buttons(session, ini, spent, now)
+    spend_buttons(session, ini, spent, now, cal)
 
 
 def approver(ini: Initiative, user_id: str, verb: str) -> Approval:
@@ -436,17 +444,24 @@ def _answer(ini: Initiative, a: Approval, decision: Decision, comment: str | Non
     return {"group": a.approver_id} if is_group(a.approver_id) else {"for": a.approver_id}
 
 
-def _verdicts(a: Approval, verdict: str, what: str) -> dict[str, str]:
+# To the other members of a user group: who answered for the group, by what they did.
+FOR_GROUP = {
+    "approved": N_("{who} approved it for {group}."),
+    "rejected": N_("{who} rejected it for {group}."),
+    "objected to": N_("{who} objected to it for {group}."),
+}
+
+
+def _verdicts(a: Approval, verdict: notices.Said, what: str) -> dict[str, notices.Said]:
     """Whose earlier messages with buttons settle with this answer, and what they then say: the approver's and the
     one who answered for them (their delegate), or, for a user group, the member who answered and, to the other
-    members, who answered for the group (`what`: a sentence with {member} and {group}, marked with N_)."""
+    members, who answered for the group (`what`: 'approved', 'rejected' or 'objected to'). Each said in its
+    reader's language."""
     if not a.answered_by:
         return {a.approver_id: verdict}
     if is_group(a.approver_id):
-        return {
-            a.approver_id: t(what, member=mention(a.answered_by), group=mention(a.approver_id)),
-            a.answered_by: verdict,
-        }
+        who, group = mention(a.answered_by), mention(a.approver_id)
+        return {a.approver_id: lambda: t(FOR_GROUP[what], who=who, group=group), a.answered_by: verdict}
     return {a.approver_id: verdict, a.answered_by: verdict}
 
 
@@ -455,14 +470,16 @@ def approve(session: Session, ini: Initiative, user_id: str, comment: str, now: 
     a = pending_approval(ini, user_id, "approve")
     acting = _answer(ini, a, Decision.APPROVED, comment, now, user_id)
     yours = {"approver": mention(a.approver_id)} if acting else {}
+    cal = Calendars.of(session, [ini], now)
     if ini.status is Status.PROCEEDING:
         record(session, ini, user_id, "ratified", now, comment=comment, **acting)
-        enqueue(session, notices.ratified(ini, a, now))
+        enqueue(session, notices.ratified(ini, cal, a, now))
         spend_buttons(
             session,
             ini,
-            _verdicts(a, t("You approved it after the sponsor decided to proceed (ratified)."), APPROVED_FOR),
+            _verdicts(a, lambda: t("You approved it after the sponsor decided to proceed (ratified)."), "approved"),
             now,
+            cal,
         )
         if yours:
             return t(
@@ -476,9 +493,9 @@ def approve(session: Session, ini: Initiative, user_id: str, comment: str, now: 
             reference=ini.reference,
         )
     record(session, ini, user_id, "approved", now, comment=comment, **acting)
-    spend_buttons(session, ini, _verdicts(a, t("You approved it. Thank you!"), APPROVED_FOR), now)
+    spend_buttons(session, ini, _verdicts(a, lambda: t("You approved it. Thank you!"), "approved"), now, cal)
     if not stages_of.complete(ini, a.stage):
-        enqueue(session, notices.approval_counted(ini, a, now))
+        enqueue(session, notices.approval_counted(ini, cal, a, now))
         if yours:
             return t(
                 "Thanks: your approval of {reference} for {approver} is recorded ({tally}).",
@@ -491,8 +508,8 @@ def approve(session: Session, ini: Initiative, user_id: str, comment: str, now: 
             reference=ini.reference,
             tally=stages_of.tally(ini, a.stage),
         )
-    enqueue(session, notices.settled_requests(ini, now, {a.id: t("You approved it. Thank you!")}))
-    asked = advance(session, ini, a.stage, now)
+    enqueue(session, notices.settled_requests(ini, cal, now, {a.id: lambda: t("You approved it. Thank you!")}))
+    asked = advance(session, ini, a.stage, now, cal)
     if asked is not None:
         return t(
             "Thanks: with your approval {stage} of {reference} is complete; I asked {names} ({next}) for sign-off.",
@@ -508,41 +525,49 @@ def approve(session: Session, ini: Initiative, user_id: str, comment: str, now: 
         now,
         actor=None,
         event="status_approved",
-        why=t("it has been approved"),
-        settles=t("Approvals arrived: it is approved, no decision needed."),
+        why=lambda: t("it has been approved"),
+        settles=lambda: t("Approvals arrived: it is approved, no decision needed."),
+        cal=cal,
     )
     enqueue(
         session,
         notices.decided(
             ini,
-            t("{title} is *approved*. Last sign-off: {signer}.", title=msg.title_of(ini), signer=msg.signer(a))
-            + notices.quoted(comment),
+            cal,
+            lambda: t(
+                "{title} is *approved*. Last sign-off: {signer}.{comment}",
+                title=msg.title_of(ini),
+                signer=msg.signer(a),
+                comment=notices.quoted(comment),
+            ),
             now,
         ),
     )
     return t("Thanks: {reference} is now approved.", reference=ini.reference)
 
 
-# Who answered for a user group, as the other members' settled messages say it.
-APPROVED_FOR = N_("{member} approved it for {group}.")
-REJECTED_FOR = N_("{member} rejected it for {group}.")
-OBJECTED_FOR = N_("{member} objected to it for {group}.")
-
-
-def advance(session: Session, ini: Initiative, done: int, now: datetime) -> int | None:
+def advance(session: Session, ini: Initiative, done: int, now: datetime, cal: Calendars | None = None) -> int | None:
     """Stage `done` is complete: whoever in it is still asked needs no answer any more, and the next stage not yet
     complete is asked (its waiting clock starts now). Returns that stage, or None when every stage is complete."""
     unneeded = [x for x in ini.approvals if x.stage == done and x.decision == Decision.PENDING]
-    stage = stages_of.label(ini, done)
-    why = (
-        t("{stage} is complete without your answer", stage=stage)
-        if stage
-        else t("its sign-off is complete without your answer")
-    )
+
+    def why() -> str:
+        label = stages_of.label(ini, done)
+        return (
+            t("{stage} is complete without your answer", stage=label)
+            if label
+            else t("its sign-off is complete without your answer")
+        )
+
     if unneeded:
-        enqueue(session, notices.no_answer_needed(ini, unneeded, why, now))
+        cal = cal or Calendars.of(session, [ini], now)
+        enqueue(session, notices.no_answer_needed(ini, cal, unneeded, why, now))
         spend_buttons(
-            session, ini, {x.approver_id: t("No answer needed any more: {why}", why=why) for x in unneeded}, now
+            session,
+            ini,
+            {x.approver_id: lambda: t("No answer needed any more: {why}", why=why()) for x in unneeded},
+            now,
+            cal,
         )
     for x in unneeded:
         x.decision, x.decided_at, x.next_nudge_at = Decision.SKIPPED, now, None
@@ -568,9 +593,14 @@ def reject(session: Session, ini: Initiative, user_id: str, reason: str, now: da
     if ini.status is Status.PROCEEDING:
         # SPEC §2: an objection, kept with its reason; the sponsor's decision to proceed stands.
         record(session, ini, user_id, "objected", now, reason=reason, **acting)
-        enqueue(session, notices.objected(ini, a, now))
+        cal = Calendars.of(session, [ini], now)
+        enqueue(session, notices.objected(ini, cal, a, now))
         spend_buttons(
-            session, ini, _verdicts(a, t("You objected after the sponsor decided to proceed."), OBJECTED_FOR), now
+            session,
+            ini,
+            _verdicts(a, lambda: t("You objected after the sponsor decided to proceed."), "objected to"),
+            now,
+            cal,
         )
         return t(
             "Your objection to {reference} is recorded with your reason; {sponsor} and "
@@ -579,11 +609,14 @@ def reject(session: Session, ini: Initiative, user_id: str, reason: str, now: da
             sponsor=mention(ini.sponsor_id),
             owner=mention(ini.owner_id),
         )
+    cal = Calendars.of(session, [ini], now)
     enqueue(
         session,
-        notices.settled_requests(ini, now, {a.id: t("You rejected it. The owner and the sponsor have your reason.")}),
+        notices.settled_requests(
+            ini, cal, now, {a.id: lambda: t("You rejected it. The owner and the sponsor have your reason.")}
+        ),
     )
-    spend_buttons(session, ini, _verdicts(a, t("You rejected it."), REJECTED_FOR), now)
+    spend_buttons(session, ini, _verdicts(a, lambda: t("You rejected it."), "rejected"), now, cal)
     decide(
         session,
         ini,
@@ -592,15 +625,17 @@ def reject(session: Session, ini: Initiative, user_id: str, reason: str, now: da
         actor=user_id,
         event="rejected",
         reason=reason,
-        why=t("{signer} rejected it", signer=msg.signer(a)),
-        settles=t("It was rejected, so there is nothing to decide."),
+        why=lambda: t("{signer} rejected it", signer=msg.signer(a)),
+        settles=lambda: t("It was rejected, so there is nothing to decide."),
+        cal=cal,
         **acting,
     )
     enqueue(
         session,
         notices.decided(
             ini,
-            t(
+            cal,
+            lambda: t(
                 "{signer} *rejected* {title}. Reason:\n>{reason}",
                 signer=msg.signer(a),
                 title=msg.title_of(ini),
@@ -640,12 +675,13 @@ def ask_owner(session: Session, ini: Initiative, user_id: str, question: str, no
         **({"for": a.approver_id} if a.approver_id != user_id else {}),
     )
     asked = session.scalar(select(func.count(Event.id)).where(Event.initiative_id == ini.id, Event.kind == "question"))
-    enqueue(session, notices.question(ini, user_id, question, asked, now))  # the asker's conversation with the owner
+    cal = Calendars.of(session, [ini], now)
+    # the asker's conversation with the owner
+    enqueue(session, notices.question(ini, cal, user_id, question, asked, now))
     if a.decision != Decision.PENDING or a.asked_owner_at:
         return t("I posted your question in a conversation with {owner}.", owner=mention(ini.owner_id))
     a.asked_owner_at = now
     if ini.status is Status.OPEN:  # the owner's first reminder, on the approvers' cadence
-        cal = Calendars.of(session, [ini], now)
         a.next_nudge_at = cal.after_business_days(ini.team_id, ini.owner_id, now, cal.ws(ini.team_id).first_nudge)
     return t(
         "I posted your question in a conversation with {owner}. Until they answer, {reference} "
@@ -675,6 +711,7 @@ def answer(session: Session, ini: Initiative, user_id: str, text: str, now: date
         select(func.count(Event.id)).where(Event.initiative_id == ini.id, Event.kind == "answered")
     )
     rows = []
+    cal = Calendars.of(session, [ini], now)
     for a in waiting:
         a.asked_owner_at = None
         if text is not None:
@@ -687,11 +724,11 @@ def answer(session: Session, ini: Initiative, user_id: str, text: str, now: date
                 .order_by(OutboxMessage.id.desc())
                 .limit(1)
             )
-            rows.append(notices.answer(ini, a.approver_id, text, under, answered, now))
+            rows.append(notices.answer(ini, cal, a.approver_id, text, under, answered, now))
     record(session, ini, user_id, "answered", now, approvers=[a.approver_id for a in waiting], text=text or "")
     enqueue(session, rows)
     if ini.status is Status.OPEN:  # their reminders resume on their cadence, the missed ones skipped
-        schedule(ini, now, Calendars.of(session, [ini], now), skip_missed=True)
+        schedule(ini, now, cal, skip_missed=True)
     names = ", ".join(mention(a.approver_id) for a in waiting)
     return t(
         "Thanks: {reference} no longer waits on your answer to {names}; it waits on them again.",
@@ -763,6 +800,7 @@ def withdraw(session: Session, ini: Initiative, user_id: str, reason: str, now: 
     """Withdraw an open or escalated initiative (owner or sponsor). Returns the reply."""
     require_owner_or_sponsor(ini, user_id, "withdraw", deputies_too=True)
     require_asking(ini, t("only open or escalated initiatives can be withdrawn."))
+    cal = Calendars.of(session, [ini], now)
     decide(
         session,
         ini,
@@ -772,19 +810,18 @@ def withdraw(session: Session, ini: Initiative, user_id: str, reason: str, now: 
         event="withdrawn",
         reason=reason,
         **({"for": ini.sponsor_id} if user_id == ini.sponsor_stand_in_id and user_id != ini.sponsor_id else {}),
-        why=t("{person} withdrew it", person=mention(user_id)),
-        settles=t("It was withdrawn."),
+        why=lambda: t("{actor} withdrew it", actor=mention(user_id)),
+        settles=lambda: t("It was withdrawn."),
+        cal=cal,
     )
-    if reason:
-        said = t(
-            "{person} *withdrew* {title}. Reason:\n>{reason}",
-            person=mention(user_id),
-            title=msg.title_of(ini),
-            reason=escape(reason),
-        )
-    else:
-        said = t("{person} *withdrew* {title}.", person=mention(user_id), title=msg.title_of(ini))
-    enqueue(session, notices.decided(ini, said, now, actor=user_id))
+
+    def withdrawn() -> str:
+        values = {"actor": mention(user_id), "title": msg.title_of(ini)}
+        if reason:
+            return t("{actor} *withdrew* {title}. Reason:\n>{reason}", reason=escape(reason), **values)
+        return t("{actor} *withdrew* {title}.", **values)
+
+    enqueue(session, notices.decided(ini, cal, withdrawn, now, actor=user_id))
     return t(
         "{reference} is withdrawn; the pending approvers have been told they need not answer.", reference=ini.reference
     )

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot import i18n, keys, notices
 from bot.blocks import initiatives as msg
-from bot.calendar import describe_wait
 from bot.i18n import t
 from bot.parsing import Due
 from bot.services import Refusal, away, record
@@ -34,9 +33,10 @@ def _nudge(ini: Initiative, a: Approval, cal: Calendars, now: datetime, key: str
     """One reminder to this approver (or to whoever stands in for them), with how long they have kept it waiting
     and their next reminder."""
     ws, week, tz = cal.ws(ini.team_id), cal.week(ini.team_id, a.approver_id), cal.tz(ini.team_id, a.approver_id)
-    waited = describe_wait(week.business_seconds(a.requested_at, now, tz))
+    waited = week.business_seconds(a.requested_at, now, tz)
     upcoming = next_nudge(ws, week, ini, a, tz)
-    return notices.nudge(ini, a, key, kind, waited, upcoming[0].astimezone(tz).date() if upcoming else None, now, **kw)
+    day = upcoming[0].astimezone(tz).date() if upcoming else None
+    return notices.nudge(ini, cal, a, key, kind, waited, day, now, **kw)
 
 
 def _answering(
@@ -90,7 +90,7 @@ def remind_owner(session: Session, a: Approval, cal: Calendars, now: datetime) -
         return []
     record(session, ini, None, "owner_reminded", now, touch=False, to=ini.owner_id)
     key = keys.owner_reminder(a.id, f"{a.asked_owner_at:%Y%m%d%H%M%S}", number)
-    return [notices.owner_reminder(ini, a, key, describe_wait(week.business_seconds(a.asked_owner_at, now, tz)), now)]
+    return [notices.owner_reminder(ini, cal, a, key, week.business_seconds(a.asked_owner_at, now, tz), now)]
 
 
 def remind(session: Session, a: Approval, cal: Calendars, now: datetime, *, joining: bool = False) -> list[dict]:
@@ -207,7 +207,7 @@ def one_a_day(session: Session, rows: list[dict], cal: Calendars, now: datetime)
             combined += theirs
         else:
             day = theirs[0]["created_at"].astimezone(cal.tz(team_id, person)).date()
-            combined.append(notices.reminders(team_id, person, theirs, day))
+            combined.append(notices.reminders(cal, team_id, person, theirs, day))
     for team_id in {team for team, _ in by_person}:
         session.execute(
             update(Person)

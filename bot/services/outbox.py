@@ -8,13 +8,13 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot import keys
+from bot import i18n, keys
 from bot.blocks.digest import digest
 from bot.services import groups
-from bot.services.workspaces import Calendars
+from bot.services.workspaces import Calendars, reader_language
 from bot.text import is_group
 from storage.db import insert_ignore
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, Person, Workspace
 
 
 def enqueue(session: Session, rows: list[dict], cal: Calendars | None = None) -> None:
@@ -203,11 +203,12 @@ def _into_their_day(session: Session, r: dict, cal: Calendars) -> None:
         session, OutboxMessage, [{**r, "status": COMBINED_STATUS, "target_key": day_dm.key}], ["team_id", "key"]
     )
     day_dm.next_attempt_at = max(day_dm.next_attempt_at, r["next_attempt_at"])
-    _rebuild(session, day_dm)
+    _rebuild(session, day_dm, cal.lang(day_dm.team_id, day_dm.recipient))
 
 
-def _rebuild(session: Session, day_dm: OutboxMessage) -> None:
-    """The day's DM says what is combined into it now; with nothing left, it is not sent."""
+def _rebuild(session: Session, day_dm: OutboxMessage, lang: str | None = None) -> None:
+    """The day's DM says what is combined into it now, in its reader's language (`lang`, else read from their people
+    row); with nothing left, it is not sent."""
     session.flush()
     parts = list(
         session.scalars(
@@ -221,7 +222,11 @@ def _rebuild(session: Session, day_dm: OutboxMessage) -> None:
         )
     )
     if parts:
-        day_dm.payload = digest(parts)
+        if lang is None:  # a withdrawal, rare: the rows are usually in the session already
+            person = session.get(Person, (day_dm.team_id, day_dm.recipient))
+            lang = reader_language(session.get(Workspace, day_dm.team_id), person)
+        with i18n.speaking(lang):
+            day_dm.payload = digest(parts)
     else:
         day_dm.status, day_dm.error = "skipped", "everything in it was withdrawn before it was sent"
 

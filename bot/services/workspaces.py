@@ -106,25 +106,42 @@ class Calendars:
 
     @classmethod
     def load(cls, session: Session, people: dict[str, set[str]], now: datetime) -> Calendars:
-        """For {team: user ids}."""
+        """For {team: user ids}; with them (in the same queries) whoever may be written to in their place or after
+        them: the delegates they named while away, and the workspace's escalation contact when it is a person."""
         spaces = {team: workspace(session, team, now=now) for team in people}
-        found = {team: people_calendars(session, team, users, spaces[team].timezone) for team, users in people.items()}
+        contact = {team: ws.escalate_to for team, ws in spaces.items() if (ws.escalate_to or "")[:1] in ("U", "W")}
+        people = {team: set(users) | ({contact[team]} if team in contact else set()) for team, users in people.items()}
+        absences = {team: absences_of(session, team, users, now) for team, users in people.items()}
+        readers = {
+            team: users | {a.delegate_id for rows in absences[team].values() for a in rows if a.delegate_id}
+            for team, users in people.items()
+        }
+        found = {team: people_calendars(session, team, users, spaces[team].timezone) for team, users in readers.items()}
         return cls(
             spaces,
             {team: zones for team, (zones, _) in found.items()},
             {team: own for team, (_, own) in found.items()},
-            {team: absences_of(session, team, users, now) for team, users in people.items()},
+            absences,
         )
 
     @classmethod
     def of(cls, session: Session, initiatives: list[Initiative], now: datetime) -> Calendars:
-        """For everyone these initiatives concern: owner, sponsor and approvers."""
+        """For everyone these initiatives concern: owner, sponsor, approvers, and whoever stands in for them or
+        was asked in the sponsor's place."""
         people: dict[str, set[str]] = {}
         for ini in initiatives:
             people.setdefault(ini.team_id, set()).update(
-                {ini.owner_id, ini.sponsor_id, *(a.approver_id for a in ini.approvals)}
+                {ini.owner_id, ini.sponsor_id, *(a.approver_id for a in ini.approvals)},
+                {u for u in (ini.sponsor_stand_in_id, *(a.stand_in_id for a in ini.approvals)) if u},
+                (ini.escalated_to or "").split(",") if ini.escalated_to else (),
             )
         return cls.load(session, people, now)
+
+    def learn(self, team_id: str, rows) -> None:
+        """Add people rows read elsewhere (their languages, their own calendars), without a query of our own. Their
+        absences are not known: they stay out of `zones`, so that whoever holds their messages loads them."""
+        for p in rows:
+            self.own.setdefault(team_id, {})[p.user_id] = p
 
     def ws(self, team_id: str) -> Workspace:
         return self.spaces[team_id]
