@@ -62,7 +62,7 @@ def write(lang: str, catalog: Catalog) -> None:
     path = catalog_path(lang)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as f:
-        write_po(f, catalog, width=120, omit_header=False, sort_output=False, ignore_obsolete=True)
+        write_po(f, catalog, width=120, sort_output=False, ignore_obsolete=True, include_lineno=False)
 
 
 def main(argv: list[str]) -> int:
@@ -75,7 +75,7 @@ def main(argv: list[str]) -> int:
         if catalog_path(args.add).exists():
             print(f"{catalog_path(args.add)} exists already")
             return 1
-        write(args.add, Catalog(locale=args.add, project="Greenlight"))
+        write(args.add, Catalog(locale=args.add, project="Greenlight", fuzzy=False))
     for path in sorted(LOCALES.glob("*/LC_MESSAGES/messages.po")):
         lang = path.parent.parent.name
         catalog = read(lang)
