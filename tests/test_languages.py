@@ -12,6 +12,7 @@ from storage.models import Initiative, Person
 from tests.facts import of_kind
 from tests.slack_driver import buttons, text_of
 from tests.story import home_click, homes, open_home, run_for, set_workspace
+from tests.whole_story import play_the_story, read_by_people, setting_the_scene, without_data
 
 GERMAN_DAY = re.compile(r"\b(?:Mo|Di|Mi|Do|Fr|Sa|So)\., \d{1,2}\. \w+\.? \d{4}\b")
 ENGLISH_DAY = re.compile(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} [A-Z][a-z]{2} \d{4}\b")
@@ -109,3 +110,12 @@ def test_the_my_calendar_form_chooses_the_language(slack, gl, fake):
     with gl.transaction() as s:
         assert s.get(Person, ("T1", "UCAROL")).language == "de"
     assert german(text_of(homes(fake, "UCAROL")[-1]))  # the Home, with the answer on top, now in German
+
+
+def test_the_whole_story_in_german_has_no_english_sentence_and_fits_slacks_limits(slack, gl, fake, clock):
+    """German is complete where it is read, and its longer words stay within every Block Kit limit (the fake
+    Slack refuses what Slack refuses)."""
+    setting_the_scene(gl, fake, "de", "de-DE")
+    answers = play_the_story(slack, gl, fake, clock)
+    english_ones = [(method, text) for method, text in read_by_people(fake, answers) if not german(without_data(text))]
+    assert english_ones == []  # and, when the test ends, the fake checks every payload against Slack's limits
