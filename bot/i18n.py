@@ -24,6 +24,7 @@ from babel import Locale
 from babel.dates import format_date, format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 
 SOURCE = "en"
 LOCALES = Path(__file__).with_name("locales")
@@ -132,6 +133,12 @@ def clock(at: datetime) -> str:
     if _language.get() in (SOURCE, PSEUDO):
         return _marked(f"{at:%H:%M}")
     return format_skeleton("Hm", at, locale=_locale())
+
+
+def number(value: float, decimals: int = 0) -> str:
+    """A number as the reader writes it: '1,234' and '2.3' in English, '1.234' and '2,3' in German."""
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale=_locale())
 
 
 def language_name(lang: str) -> str:

@@ -97,3 +97,10 @@ def test_dates_in_the_readers_format():
         assert i18n.day(date(2026, 12, 15)) == "Tue 15 Dec 2026"
     with i18n.speaking("fr"):
         assert i18n.day(date(2026, 12, 15)) == "mar. 15 déc. 2026"
+
+
+def test_numbers_in_the_readers_format():
+    with i18n.speaking("de"):
+        assert (i18n.number(1234), i18n.number(2.26, 1)) == ("1.234", "2,3")
+    with i18n.speaking("en"):
+        assert (i18n.number(1234), i18n.number(2.26, 1)) == ("1,234", "2.3")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import stages
+from bot import i18n, stages
 from bot.blocks.common import actions, button, context, header, section
 from bot.blocks.ids import Action
 from bot.blocks.initiatives import (
@@ -107,8 +107,10 @@ def decision_item(ini, waits, *, in_place: bool = False) -> list[dict]:
 def more_newest(left: int, more: bool) -> str:
     """'… and 1,234 more (the newest).', '… and 200+ more (the newest).' when the count stopped short."""
     if more:
-        return tn("… and {count}+ more (the newest).", "… and {count}+ more (the newest).", left, count=f"{left:,}")
-    return tn("… and {count} more (the newest).", "… and {count} more (the newest).", left, count=f"{left:,}")
+        return tn(
+            "… and {count}+ more (the newest).", "… and {count}+ more (the newest).", left, count=i18n.number(left)
+        )
+    return tn("… and {count} more (the newest).", "… and {count} more (the newest).", left, count=i18n.number(left))
 
 
 def _fit(groups: list[list[list[dict]]], budget: int) -> list[int]:

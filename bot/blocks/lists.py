@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import stages
+from bot import i18n, stages
 from bot.blocks.common import actions, button, context, header, section
 from bot.blocks.ids import Action
 from bot.blocks.initiatives import STATUS_SHORT, day, deadline_of, title_of
@@ -212,7 +212,7 @@ def mine_blocks(mine) -> list[dict]:
         if total <= sum(len(p.rows) for p in pages):
             return title
         # Translators: a list's title and how many it holds in all: 'Waiting on you (1,234+)'
-        return t("{title} ({count})", title=title, count=f"{total:,}{'+' if more else ''}")
+        return t("{title} ({count})", title=title, count=i18n.number(total) + ("+" if more else ""))
 
     return (
         rows_blocks(

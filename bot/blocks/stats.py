@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import i18n
 from bot.blocks.common import context, header, section
 from bot.i18n import t, tn
 from bot.text import mention
@@ -14,7 +15,7 @@ def days(value: float) -> str:
     # the form for a whole number near it: '1.0 business day' as before, '0.5 business days'
     shown = round(value, 1)
     count = 1 if shown == 1 else max(2, round(shown))
-    return tn("{days} business day", "{days} business days", count, days=f"{value:.1f}")
+    return tn("{days} business day", "{days} business days", count, days=i18n.number(value, 1))
 
 
 def spread(s) -> str:

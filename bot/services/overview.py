@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from babel.numbers import format_decimal
 from sqlalchemy import and_, bindparam, exists, func, literal, or_, select, text
 from sqlalchemy.orm import Session, aliased, selectinload
 
@@ -127,9 +126,7 @@ class Page:
     @property
     def counted(self) -> str:
         """'12', or '200+' when the count stopped."""
-        lang = i18n.current()
-        shown = format_decimal(self.total, locale="en" if lang == i18n.PSEUDO else lang)  # '1,234'; '1.234' in German
-        return shown + ("+" if self.more else "")
+        return i18n.number(self.total) + ("+" if self.more else "")
 
 
 def count_upto(session: Session, query, limit: int) -> int:
