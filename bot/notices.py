@@ -796,8 +796,9 @@ def sponsor_question(
             "are told. Approvers can still approve, but no longer reject.",
             owner=mention(ini.owner_id),
         )
+    still_waiting = t("Still waiting on:")
     text = (
-        f"{opening} {stalled_stage(ini)}{t('Still waiting on:')}\n"
+        f"{opening} {stalled_stage(ini)}{still_waiting}\n"
         + "\n".join(pending)
         + "\n"
         + (

@@ -80,6 +80,20 @@ def test_every_message_is_written_out_in_the_code():
     assert built == []
 
 
+def test_every_message_in_the_code_is_in_the_catalog(english):
+    """Babel cannot see a call inside an f-string (`f"{t('Still waiting on:')}"`): such a message is never translated."""
+    unseen = []
+    for path in sorted(Path(i18n.__file__).parent.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("t", "tn", "N_"):
+                literal = [
+                    a.value for a in node.args[: 2 if node.func.id == "tn" else 1] if isinstance(a, ast.Constant)
+                ]
+                if literal and (tuple(literal) if len(literal) > 1 else literal[0]) not in english:
+                    unseen.append(f"{path.name}:{node.lineno} {literal[0]!r}")
+    assert unseen == []
+
+
 def test_german_plurals_are_real_plural_forms():
     with i18n.speaking("de"):
         assert i18n.tn("{n} business day", "{n} business days", 1) == "1 Werktag"

@@ -6,6 +6,7 @@ from datetime import date
 
 from bot.calendar import zone
 from bot.flows.commands import Invocation, run
+from bot.listeners import language
 from bot.listeners.outcomes import ephemeral, outcome
 from bot.parsing import parse
 from storage.models import Workspace
@@ -19,8 +20,9 @@ def register(app, gl) -> None:
         return gl.clock.now().astimezone(zone(ws.timezone if ws else gl.config.timezone)).date()
 
     @app.command("/greenlight")
-    def greenlight(ack, command, respond, client):
+    def greenlight(ack, command, respond, client, context):
         ack()
+        language.greet(gl, client, context)
         who = Invocation(
             command["team_id"], command["user_id"], command.get("channel_id", ""), command.get("trigger_id", ""), client
         )
