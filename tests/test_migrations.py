@@ -217,3 +217,26 @@ def test_0013_gives_workspaces_a_sponsor_wait_and_nobody_to_escalate_to(empty):
         assert conn.execute(text("SELECT answered_by FROM approvals")).scalar() is None
         for table in ("templates", "user_groups", "group_members"):
             assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0
+
+
+def test_0015_gives_workspaces_english_and_people_their_slack_language_and_can_be_undone(empty):
+    """Workspaces from before 0015 post in English; everyone already cached reads their Slack language (not yet
+    fetched: NULL) and has chosen none."""
+    command.upgrade(alembic_config(empty), "0014")
+    with empty.begin() as conn:
+        conn.execute(WORKSPACE_ROW)
+        conn.execute(
+            text(
+                "INSERT INTO people (team_id, user_id, display_name, tz, is_bot, deleted, is_admin, is_guest, "
+                "fetched_at, digest) VALUES ('T1', 'U1', 'u1', 'Europe/Berlin', false, false, false, false, "
+                "'2026-12-07', false)"
+            )
+        )
+    migrate(empty)
+    with empty.connect() as conn:
+        assert conn.execute(text("SELECT language FROM workspaces")).scalar() == "en"
+        assert conn.execute(text("SELECT locale, language FROM people")).one() == (None, None)
+    command.downgrade(alembic_config(empty), "0014")
+    assert "language" not in {c["name"] for c in inspect(empty).get_columns("workspaces")}
+    command.upgrade(alembic_config(empty), "head")
+    assert schema_diff(empty) == []
