@@ -65,7 +65,9 @@ def test_tabs_and_newlines_separate_words(slack, separator):
 
 def test_slack_not_answering_during_a_command_is_said_plainly(slack, gl, fake, caplog):
     gl.client.timeout = 0.3
-    fake.delay_next("users.info", 1.0)
+    fake.delay_next(
+        "users.info", 1.0, times=2
+    )  # the owner's language (they stay in the workspace's), then the approvers
     reply = slack.command(NEW)
     assert "Slack did not answer" in reply["text"]
     assert "Traceback" not in caplog.text
