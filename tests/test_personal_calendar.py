@@ -9,9 +9,8 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from bot import i18n
 from bot.calendar import WorkWeek, zone
-from storage.models import Event, Person
+from storage.models import Approval, Event, Person
 from tests.facts import bold
 from tests.story import nudges_in, register_rollout, run_for, set_workspace
 
@@ -65,31 +64,25 @@ def test_an_approvers_own_holidays_and_days_move_their_reminders(slack, gl, fake
             assert at.astimezone(zone("America/Los_Angeles")).weekday() < 4
 
 
-@pytest.fixture
-def german(monkeypatch):
-    """Greenlight speaks German as well (as it will once bot/locales/de has a catalog)."""
-    monkeypatch.setattr(i18n, "languages", lambda: ("en", "de"))
-
-
 def language_of(gl, user):
     with gl.transaction() as s:
         return s.get(Person, ("T1", user)).language
 
 
-def test_me_language_is_their_own_or_auto(slack, gl, fake, german):
-    fake.add_user("UMARIE", name="marie", locale="fr-FR")  # a Slack language Greenlight does not speak
+def test_me_language_is_their_own_or_auto(slack, gl, fake):
+    fake.add_user("UMARIE", name="marie", locale="es-ES")  # a Slack language Greenlight does not speak
     set_workspace(gl, language="de")
     assert "`language`: auto: en (from your Slack language)" in slack.command("me", user="UCAROL")["text"]
-    assert "`language`: auto: de (the workspace's)" in slack.command("me", user="UMARIE")["text"]
+    assert "`language`: auto: de (Sprache des Workspace)" in slack.command("me", user="UMARIE")["text"]
 
     said = slack.command("me language DE", user="UCAROL")["text"]
     assert bold(said) == ["de"] and language_of(gl, "UCAROL") == "de"
     assert "`language`: *de*" in slack.command("me", user="UCAROL")["text"]
-    assert "Nothing changed" in slack.command("me language de", user="UCAROL")["text"]
+    assert "Es wurde nichts geändert" in slack.command("me language de", user="UCAROL")["text"]  # in her language
     assert "auto: en (from your Slack language)" in slack.command("me language auto", user="UCAROL")["text"]
     assert language_of(gl, "UCAROL") is None
     slack.command("me language en", user="UMARIE")
-    assert "auto: de (the workspace's)" in slack.command("me language workspace", user="UMARIE")["text"]
+    assert "auto: de (Sprache des Workspace)" in slack.command("me language workspace", user="UMARIE")["text"]
     assert language_of(gl, "UMARIE") is None
     with gl.transaction() as s:
         changes = [
@@ -98,31 +91,33 @@ def test_me_language_is_their_own_or_auto(slack, gl, fake, german):
     assert changes == [(None, "de"), ("de", None), (None, "en"), ("en", None)]
 
 
-@pytest.mark.parametrize("value", ["klingon", "fr", "de-DE"])
-def test_me_language_refuses_one_greenlight_does_not_speak(slack, gl, german, value):
+@pytest.mark.parametrize("value", ["klingon", "es", "de-DE"])
+def test_me_language_refuses_one_greenlight_does_not_speak(slack, gl, value):
     refused = slack.command(f"me language {value}", user="UCAROL")["text"]
-    assert f"“{value}” is not a language Greenlight speaks. It speaks: `en`, `de`; `auto` follows" in refused
+    assert (
+        f"“{value}” is not a language Greenlight speaks. It speaks: `en`, `de`, `fr`, `ja`; `auto` follows" in refused
+    )
     assert "`/greenlight me language de`" in refused
     assert language_of(gl, "UCAROL") is None
     with gl.transaction() as s:
         assert s.scalars(select(Event).where(Event.kind == "calendar_changed")).first() is None
 
 
-def test_the_answer_to_a_new_language_is_in_it(slack, gl, monkeypatch):
-    """The confirmation is built in the language just chosen: the test language marks each translated string."""
-    monkeypatch.setattr(i18n, "languages", lambda: ("en", i18n.PSEUDO))
-    said = slack.command(f"me language {i18n.PSEUDO}", user="UCAROL")["text"]
-    assert said.startswith(i18n.OPEN) and said.endswith(i18n.CLOSE)
-    said = slack.command("me language en", user="UCAROL")["text"]
-    assert i18n.OPEN not in said and said.startswith("Your `language` is now *en*.")
+def test_the_answer_to_a_new_language_is_in_it(slack, gl):
+    """The confirmation is built in the language just chosen."""
+    assert slack.command("me language de", user="UCAROL")["text"].startswith("Ihre Einstellung `language` ist jetzt")
+    assert slack.command("me language en", user="UCAROL")["text"].startswith("Your `language` is now *en*.")
 
 
-def test_a_change_of_language_moves_no_reminder(slack, gl, german, monkeypatch):
-    import bot.services.personal as personal
+def test_a_change_of_language_moves_no_reminder(slack, gl):
+    slack.command("new Plan approvers <@UCAROL|c> sponsor <@USPONSOR|s>")
 
-    moved = []
-    monkeypatch.setattr(personal, "reschedule_person", lambda *args: moved.append(args))
+    def reminder():
+        with gl.transaction() as s:
+            return s.scalar(select(Approval.next_nudge_at))
+
+    planned = reminder()
     slack.command("me language de", user="UCAROL")
-    assert moved == []
-    slack.command("me working-days mon-thu", user="UCAROL")
-    assert len(moved) == 1
+    assert reminder() == planned
+    slack.command("me working-hours 10:00-18:00", user="UCAROL")  # a calendar change does move it
+    assert reminder() != planned
