@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import gettext
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
@@ -33,7 +33,8 @@ LOCALES = Path(__file__).with_name("locales")
 PSEUDO = "xx"
 OPEN, CLOSE = "⟦", "⟧"
 
-_language: ContextVar[str] = ContextVar("language", default=SOURCE)
+# The language of the moment, or (set by a request before its ack) how to look it up once something is said.
+_language: ContextVar[str | Callable[[], str | None]] = ContextVar("language", default=SOURCE)
 
 
 @cache
@@ -63,40 +64,53 @@ def language_of(slack_locale: str | None) -> str | None:
     return base if base in languages() else None
 
 
+def _lang() -> str:
+    language = _language.get()
+    if callable(language):
+        language = _known(language())
+        _language.set(language)
+    return language
+
+
+def _known(lang: str | None) -> str:
+    return lang if lang == PSEUDO or lang in languages() else SOURCE
+
+
 def current() -> str:
     """The language of what is being built now."""
-    return _language.get()
+    return _lang()
 
 
 @contextmanager
 def speaking(lang: str | None) -> Iterator[None]:
     """Build what is inside for a reader of `lang` (None: the source language)."""
-    token = _language.set(lang if lang == PSEUDO or lang in languages() else SOURCE)
+    token = _language.set(_known(lang))
     try:
         yield
     finally:
         _language.reset(token)
 
 
-def set_language(lang: str | None) -> None:
-    """The language of the rest of this request (its context: each request runs in a copy of its own)."""
-    _language.set(lang if lang == PSEUDO or lang in languages() else SOURCE)
+def set_language(lang: str | None | Callable[[], str | None]) -> None:
+    """The language of the rest of this request (its context: each request runs in a copy of its own), or how to
+    look it up when it is first needed (after the ack, mostly)."""
+    _language.set(lang if callable(lang) else _known(lang))
 
 
 def _marked(text: str) -> str:
-    return f"{OPEN}{text}{CLOSE}" if _language.get() == PSEUDO else text
+    return f"{OPEN}{text}{CLOSE}" if _lang() == PSEUDO else text
 
 
 def t(message: str, **values) -> str:
     """`message` in the reader's language, its `{placeholders}` filled with `values`."""
-    lang = _language.get()
+    lang = _lang()
     text = message if lang in (SOURCE, PSEUDO) else _translations(lang).gettext(message)
     return _marked(text.format(**values))
 
 
 def tn(singular: str, plural: str, n: int, **values) -> str:
     """The singular or plural form (as the reader's language counts) for `n`; `{n}` is available to both."""
-    lang = _language.get()
+    lang = _lang()
     if lang in (SOURCE, PSEUDO):
         text = singular if n == 1 else plural
     else:
@@ -110,27 +124,27 @@ def N_(message: str) -> str:
 
 
 def _locale() -> Locale:
-    lang = _language.get()
+    lang = _lang()
     return Locale.parse("en" if lang == PSEUDO else lang)
 
 
 def day(d: date) -> str:
     """A date as the reader writes it: 'Tue 15 Dec 2026', 'Di., 15. Dez. 2026'."""
-    if _language.get() in (SOURCE, PSEUDO):
+    if _lang() in (SOURCE, PSEUDO):
         return _marked(format_date(d, "EEE d MMM y", locale="en"))
     return format_skeleton("yMMMEd", d, locale=_locale())
 
 
 def short_day(d: date) -> str:
     """A date without its year, for a date close to today: 'Tue 15 Dec', 'Di., 15. Dez.'."""
-    if _language.get() in (SOURCE, PSEUDO):
+    if _lang() in (SOURCE, PSEUDO):
         return _marked(format_date(d, "EEE d MMM", locale="en"))
     return format_skeleton("MMMEd", d, locale=_locale())
 
 
 def clock(at: datetime) -> str:
     """A wall-clock time: '09:00' (24-hour where the reader's language writes it so)."""
-    if _language.get() in (SOURCE, PSEUDO):
+    if _lang() in (SOURCE, PSEUDO):
         return _marked(f"{at:%H:%M}")
     return format_skeleton("Hm", at, locale=_locale())
 
@@ -149,6 +163,6 @@ def language_name(lang: str) -> str:
 
 def weekday(d: date) -> str:
     """The day's name: 'Monday', 'Montag'."""
-    if _language.get() in (SOURCE, PSEUDO):
+    if _lang() in (SOURCE, PSEUDO):
         return _marked(format_date(d, "EEEE", locale="en"))
     return format_date(d, "EEEE", locale=_locale())

@@ -70,4 +70,4 @@ def test_registration_asks_slack_with_no_transaction_open(slack, gl, fake, monke
     assert slack.command("new Plan approvers <@UALICE|alice> <@UBOB|bob> sponsor <@USPONSOR|s>")["text"].startswith(
         "Registered"
     )
-    assert checked == [True, True, True]
+    assert checked == [True, True, True, True]  # the owner (met for the first time: their language), then the three
