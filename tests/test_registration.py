@@ -578,7 +578,7 @@ def waits(story: str) -> dict[str, list[str]]:
 
 
 def test_users_info_failing_during_new_saves_nothing(slack, fake, db):
-    fake.fail_next("users.info", status=500)
+    fake.fail_next("users.info", status=500, times=2)  # the owner's language (then the workspace's), the approvers
     before = counts(db)
     reply = slack.command(NEW)
     assert reply["text"] == "Slack did not answer me just now, so nothing was saved. Please try again in a minute."
