@@ -7,7 +7,7 @@ from bot.blocks.common import actions, button, context, header, section
 from bot.blocks.ids import Action
 from bot.blocks.initiatives import STATUS_SHORT, day, deadline_of, title_of
 from bot.i18n import N_, t, tn
-from bot.parsing import USAGE
+from bot.parsing import USAGE, usage_of
 from bot.text import channel_link, escape, is_group, mention
 
 MAX_ROWS = 40
@@ -45,8 +45,12 @@ def help_text() -> str:
     escaped, so Slack shows them instead of reading them as links)."""
     lines = [
         # Translators: a command's syntax, then an example of it
-        t("{usage}  e.g. {example}", usage=f"`{escape(usage)}`", example=f"`{escape(EXAMPLES.get(name, usage))}`")
-        for name, usage in USAGE.items()
+        t(
+            "{usage}  e.g. {example}",
+            usage=f"`{escape(usage_of(name))}`",
+            example=f"`{escape(EXAMPLES.get(name, USAGE[name]))}`",
+        )
+        for name in USAGE
     ]
     return (
         t(
