@@ -1,6 +1,6 @@
 """Reads at 100,000 initiatives, side by side with a bare Bolt floor:
 
-    python bench/reads.py DATABASE_URL [--requests 250] [--concurrency 4 16]
+    python bench/reads.py DATABASE_URL [--requests 250] [--concurrency 4 16] [--server gunicorn] [--pace reply]
 
 DATABASE_URL holds a data set made by `bench/fill.py DATABASE_URL --initiatives 100000 --heavy-user UHEAVY`
 (team T1). Starts `python app.py` on it (HTTP, GREENLIGHT_SCHEDULER=off, its clock at the data set's moment; or,
@@ -8,8 +8,9 @@ with `--server gunicorn`, the Procfile's web: gunicorn, 2 workers x 4 threads)
 against the fake Slack of the tests, in which UHEAVY is a member of the 50 channels, and bench/floor_app.py (a
 bare Bolt app answering the same signed command with a one-line respond()) on the same server. For `list`,
 `list stalled`, `mine` and `show GL-1` as UHEAVY, at each concurrency, it fires --requests signed commands and
-measures the HTTP answer (the ack: p50, p99) and the reply at the response_url (p99), and counts requests not
-answered (no 200 within 3 s, or no reply within 30 s), and the CPU time each request cost the server (user + system,
+measures the HTTP answer (the ack: p50, p99) and the reply at the response_url (p99), from clients in a process of
+their own whose next command follows the last one's ack (`--pace ack`, the default) or its reply (`--pace reply`),
+and counts requests not answered (no 200 within 3 s, or no reply within 30 s), and the CPU time each request cost the server (user + system,
 its workers included). The app's RSS (VmRSS, workers included) is read after a warm-up and after all requests. The
 floor gets the same number of commands at each concurrency, served the same way.
 """
@@ -22,8 +23,10 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,36 +80,22 @@ def pct(values: list[float], q: float) -> float:
 
 
 class Runner:
-    def __init__(self, fake: FakeSlack, url: str, label: str, pid: int):
-        self.fake, self.url, self.label, self.n, self.pid = fake, url, label, 0, pid
+    def __init__(self, url: str, label: str, pid: int, pace: str):
+        self.url, self.label, self.n, self.pid, self.pace = url, label, 0, pid, pace
 
     def fire(self, text: str, requests: int, concurrency: int) -> dict:
         """`requests` commands, `concurrency` at a time; ack and reply times in ms, unanswered count."""
         names = [f"{self.label}-{self.n + i}" for i in range(requests)]
         self.n += requests
         cpu = cpu_seconds(self.pid)
-        # The clients run in a process of their own: in this one, the fake Slack's work on each reply (parsing it,
-        # checking it against Slack's limits) would hold them back, and the acks they time with them.
-        job = {"url": self.url, "text": text, "names": names, "concurrency": concurrency}
-        job["response_urls"] = [self.fake.response_url(name) for name in names]
+        job = {"url": self.url, "text": text, "names": names, "concurrency": concurrency, "pace": self.pace}
         out = subprocess.run(
             [sys.executable, __file__, "--clients"], input=json.dumps(job), capture_output=True, text=True, check=True
         )
         results = json.loads(out.stdout)
-        wanted = set(names)
-        deadline = time.monotonic() + 30
-        while True:
-            replies = {
-                c.args.get("_name"): c.at for c in self.fake.calls("response_url") if c.args.get("_name") in wanted
-            }
-            if len(replies) == len(wanted) or time.monotonic() > deadline:
-                break
-            time.sleep(0.2)
-        acks = [took for _, _, took, _ in results]
-        reply = [replies[name] - sent for name, _, _, sent in results if name in replies]
-        unanswered = sum(
-            1 for name, status, took, _ in results if status != 200 or took > SLACK_LIMIT or name not in replies
-        )
+        acks = [took for _, _, took, _, _ in results]
+        reply = [at - sent for _, _, _, sent, at in results if at]
+        unanswered = sum(1 for _, status, took, _, at in results if status != 200 or took > SLACK_LIMIT or not at)
         return {
             "ack50": pct(acks, 0.5) * 1000,
             "ack99": pct(acks, 0.99) * 1000,
@@ -119,19 +108,50 @@ class Runner:
 
 
 def clients() -> int:
-    """The load generator (`--clients`, a job on stdin): signed commands fired and timed, results on stdout."""
+    """The load generator (`--clients`, a job on stdin), in a process of its own: in the one of the fake Slack, the
+    fake's work would hold the clients back, and the acks they time with them. It fires signed commands and takes
+    their replies at a response_url of its own (the time each arrived: Slack's checks of a reply are not ours to
+    time). Each client fires its next command once its last one is acknowledged (`pace` "ack": more commands than
+    the server can answer, an overload), or once it is answered (`pace` "reply": a person waiting for the answer)."""
     job = json.load(sys.stdin)
+    arrived: dict[str, float] = {}
+    events = {name: threading.Event() for name in job["names"]}
 
-    def one(named: tuple[str, str]) -> tuple[str, int, float, float]:
-        name, response_url = named
-        body = command_body(job["text"], USER, "C000", response_url)
+    class Replies(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            name = self.path.rsplit("/", 1)[-1]
+            arrived.setdefault(name, time.time())
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+            if name in events:
+                events[name].set()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Replies)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/reply/"
+
+    def one(name: str) -> tuple[str, int, float, float]:
+        body = command_body(job["text"], USER, "C000", base + name)
         sent = time.time()
         status = post(job["url"], body)
-        return name, status, time.time() - sent, sent
+        took = time.time() - sent
+        if job["pace"] == "reply":
+            events[name].wait(30)
+        return name, status, took, sent
 
     with ThreadPoolExecutor(job["concurrency"]) as pool:
-        results = list(pool.map(one, zip(job["names"], job["response_urls"])))
-    json.dump(results, sys.stdout)
+        results = list(pool.map(one, job["names"]))
+    deadline = time.monotonic() + 30
+    while len(arrived) < len(events) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    server.shutdown()
+    json.dump([(*r, arrived.get(r[0])) for r in results], sys.stdout)
     return 0
 
 
@@ -151,6 +171,12 @@ def main(argv=None) -> int:
         default="app.py",
         help="serve both apps as `python app.py` does (waitress, 8 threads) or as the Procfile's web does "
         "(gunicorn, 2 workers x 4 threads)",
+    )
+    parser.add_argument(
+        "--pace",
+        choices=["ack", "reply"],
+        default="ack",
+        help="each client's next command follows the last one's ack (default: an overload) or its reply",
     )
     args = parser.parse_args(argv)
 
@@ -185,8 +211,8 @@ def main(argv=None) -> int:
         ):
             wait_for_port(app_port, app)
             wait_for_port(floor_port, floor)
-            greenlight = Runner(fake, f"http://127.0.0.1:{app_port}/slack/events", "gl", app.pid)
-            bare = Runner(fake, f"http://127.0.0.1:{floor_port}/slack/events", "floor", floor.pid)
+            greenlight = Runner(f"http://127.0.0.1:{app_port}/slack/events", "gl", app.pid, args.pace)
+            bare = Runner(f"http://127.0.0.1:{floor_port}/slack/events", "floor", floor.pid, args.pace)
             for text in args.commands:  # warm-up: caches, connections, first imports
                 greenlight.fire(text, 8, 4)
             bare.fire("list", 8, 4)
@@ -204,7 +230,7 @@ def main(argv=None) -> int:
     print(
         f"# {os.cpu_count()} CPUs, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at the end, "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, database {args.database_url.split(':')[0]}, "
-        f"served by {args.server}"
+        f"served by {args.server}, clients paced by the {args.pace}"
     )
     print(
         "| command | concurrency | ack p50 ms | ack p99 ms | ack p99 / floor | reply p50 ms | reply p99 ms "
