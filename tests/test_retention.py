@@ -22,6 +22,7 @@ from storage.models import (
     Person,
     Template,
     UserGroup,
+    Workspace,
 )
 from tests.processes import database_url
 from tests.slack_driver import text_of
@@ -131,7 +132,9 @@ def test_forget_user_pseudonymises_a_person_everywhere_and_keeps_the_records(
     assert "nothing stored mentions UALICE" in capsys.readouterr().out
 
 
-def test_forget_user_cleans_templates_and_the_user_group_cache(slack, gl, fake, db, monkeypatch, capsys):
+def test_forget_user_cleans_templates_the_user_group_cache_and_the_escalation_contact(
+    slack, gl, fake, db, monkeypatch, capsys
+):
     fake.grant("usergroups:read")
     fake.add_group("SHR", ["UALICE", "UBOB"])
     slack.command("new Plan approvers <!subteam^SHR|@hr> sponsor <@USPONSOR|s>")  # the group is read and cached
@@ -139,6 +142,7 @@ def test_forget_user_cleans_templates_and_the_user_group_cache(slack, gl, fake, 
     assert "hiring" in saved
     slack.command("template save audit approvers <@UBOB|b> required <@UBOB|b> sponsor <@UCAROL|c>", user="UALICE")
     assert "UALICE" in text_of(slack.command("template list"))
+    assert "`escalate-to` is now" in slack.command("settings escalate-to <@UALICE|a>", user="UADMIN")["text"]
     monkeypatch.setenv("DATABASE_URL", database_url(db))
     monkeypatch.setenv("SLACK_SIGNING_SECRET", "operator-secret")
     assert main(["forget-user", "UALICE"]) == 0
@@ -151,6 +155,7 @@ def test_forget_user_cleans_templates_and_the_user_group_cache(slack, gl, fake, 
         templates = {t.name: (t.creator_id, t.draft) for t in s.scalars(select(Template))}
         members = list(s.execute(select(GroupMember.group_id, GroupMember.user_id)))
         assert s.scalar(select(func.count()).select_from(UserGroup)) == 1  # the group itself is kept
+        assert s.get(Workspace, "T1").escalate_to is None  # nobody's escalation contact any more
     # Pseudonymised in the template that names them and as the creator of the other; nothing else in them changed.
     assert templates["hiring"][0] == "UOWNER" and templates["hiring"][1]["approver_ids"] == [alias, "UBOB"]
     assert templates["hiring"][1]["sponsor_id"] == "USPONSOR"

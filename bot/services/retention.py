@@ -111,6 +111,11 @@ def forget(session: Session, user_id: str, now: datetime, secret: str = "") -> d
     for person in session.scalars(select(Person).where(Person.user_id == user_id)):
         changed[person.team_id] = changed.get(person.team_id, 0) + 1
         session.delete(person)
+    # The escalation contact is a setting, not a record: a forgotten person is nobody's contact any more (the admins
+    # name another; until then a silent sponsor is only asked again).
+    for ws in session.scalars(select(Workspace).where(Workspace.escalate_to == user_id)):
+        changed[ws.team_id] = changed.get(ws.team_id, 0) + 1
+        ws.escalate_to = None
     for member in session.scalars(select(GroupMember).where(GroupMember.user_id == user_id)):  # a cache, as above
         changed[member.team_id] = changed.get(member.team_id, 0) + 1
         session.delete(member)
