@@ -10,7 +10,7 @@ import json
 import pytest
 
 from tests.slack_driver import text_of
-from tests.story import homes, open_home
+from tests.story import homes, open_home, run_for
 
 PEOPLE = ["UOWNER", "USPONSOR", "UALICE", "UMEMBER", "UGUEST"]  # UALICE approves; UGUEST is in both channels
 TITLES = {"CPUB": "Public plan", "CPRIV": "Secret plan"}
@@ -154,3 +154,21 @@ def test_a_guest_who_takes_part_sees_it_and_one_who_does_not_sees_nothing(slack,
     assert "There is no GL-2" in slack.command("show GL-2", user="UGUEST")["text"]
     listing = text_of(slack.command("list", user="UGUEST"))
     assert "Guest plan" in listing and "Staff plan" not in listing
+
+
+def test_a_group_member_and_an_escalation_contact_find_it_in_list_as_in_show(slack, gl, fake, clock):
+    """`list` reads the one rule in SQL: someone asked as a member of an approving user group, or in a silent
+    sponsor's place, sees the initiative there too, though not in its private channel."""
+    fake.grant("usergroups:read")
+    fake.add_user("UMEMBER")
+    fake.add_user("UHEAD")
+    fake.add_group("SHR", ["UMEMBER"])
+    fake.set_members("CPRIV", ["UOWNER", "USPONSOR", "UALICE"], private=True)
+    slack.command("settings escalate-to <@UHEAD|head>", user="UADMIN")
+    slack.command("settings sponsor-wait 1", user="UADMIN")
+    slack.command("new Group plan approvers <!subteam^SHR|@hr> sponsor <@USPONSOR> by 2026-12-11 in <#CPRIV>")
+    assert "Group plan" in text_of(slack.command("list", user="UMEMBER"))
+    assert "Group plan" not in text_of(slack.command("list", user="UHEAD"))  # not asked yet
+    run_for(gl, fake, clock, days=9)  # the deadline passes, the sponsor is silent, the contact is asked
+    assert "Group plan" in text_of(slack.command("show GL-1", user="UHEAD"))
+    assert "Group plan" in text_of(slack.command("list", user="UHEAD"))

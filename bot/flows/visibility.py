@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 
 from slack_sdk.errors import SlackApiError
 
@@ -57,4 +58,4 @@ def viewer(gl, client, team_id: str, user_id: str, channel_ids=()) -> Viewer:
     if not who.needs_membership:
         return who
     mine = {c for c in set(channel_ids) if user_id in channel_members(gl, client, team_id, c)}
-    return Viewer(who.user_id, who.is_admin, who.is_guest, frozenset(mine))
+    return replace(who, channels=frozenset(mine))

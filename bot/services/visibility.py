@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import exists, or_
+from sqlalchemy import exists, literal, or_
 from sqlalchemy.orm import Session, object_session
 
 from bot.services import groups
@@ -28,6 +28,7 @@ class Viewer:
     is_admin: bool = False
     is_guest: bool = False
     channels: frozenset[str] = frozenset()  # channels in question the viewer is a member of
+    groups: frozenset[str] = frozenset()  # the user groups they are in (of those cached)
 
     @property
     def sees_every_channel(self) -> bool:
@@ -76,7 +77,14 @@ def condition(viewer: Viewer):
         # Two lookups, each through an index of its own (one with an OR between them reads every approval).
         exists().where(Approval.initiative_id == Initiative.id, Approval.approver_id == viewer.user_id),
         exists().where(Approval.initiative_id == Initiative.id, Approval.stand_in_id == viewer.user_id),
+        # asked in a silent sponsor's place: one of the ids in escalated_to ('U1' or 'U1,U2')
+        (literal(",") + Initiative.escalated_to + ",").like(f"%,{viewer.user_id},%"),
     )
+    if viewer.groups:  # a member of a user group that is an approver
+        takes = or_(
+            takes,
+            exists().where(Approval.initiative_id == Initiative.id, Approval.approver_id.in_(viewer.groups)),
+        )
     return takes if viewer.is_guest else or_(takes, Initiative.channel_id.in_(viewer.channels))
 
 
@@ -96,4 +104,10 @@ def viewer(
     person = session.get(Person, (team_id, user_id))
     is_guest = bool(person and person.is_guest)
     is_admin = (user_id in admins or bool(person and person.is_admin and not person.deleted)) and not is_guest
-    return Viewer(user_id, is_admin=is_admin, is_guest=is_guest, channels=frozenset(channels))
+    return Viewer(
+        user_id,
+        is_admin=is_admin,
+        is_guest=is_guest,
+        channels=frozenset(channels),
+        groups=frozenset(groups.of_person(session, team_id, user_id)),
+    )
