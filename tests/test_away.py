@@ -11,7 +11,7 @@ from bot.calendar import zone
 from storage.models import Absence, Event
 from tests.facts import days, live_buttons, mentions, of_kind, references
 from tests.slack_driver import buttons, text_of
-from tests.story import counts, run_for
+from tests.story import counts, homes, open_home, run_for
 
 BERLIN = zone("Europe/Berlin")
 ROLLOUT = "new Rollout approvers <@UALICE|a> <@UOTHER|o> sponsor <@USPONSOR|s> by 2027-01-08"
@@ -259,3 +259,16 @@ def test_nothing_reaches_someone_away_not_even_their_digest_it_waits_for_their_r
     monday = [(at, m) for at, m in got if at.date() == date(2026, 12, 14)]
     [(at, digest)] = monday
     assert at.hour == 9 and "new deadline Fri 15 Jan 2027" in text_of(digest) and "digest" in text_of(digest)
+
+
+def test_a_delegate_finds_what_they_stand_in_for_in_mine_and_their_app_home(slack, gl, fake, clock):
+    slack.command(ROLLOUT)
+    slack.command("me away until 2026-12-15 delegate <@UCAROL|carol>", user="UALICE")
+    mine = text_of(slack.command("mine", user="UCAROL"))
+    assert "GL-1" in references(mine) and "<@UALICE> (away; you stand in for them)" in mine
+    open_home(slack, "UCAROL")
+    home = text_of(homes(fake, "UCAROL")[-1])
+    assert "Waiting on <@UALICE>, who is away and for whom you stand in" in home
+    assert "GL-1" in references(home) and ("Approve", "approve") in buttons(homes(fake, "UCAROL")[-1])
+    slack.command("me away off", user="UALICE")  # back: the slot is hers again, and off Carol's lists
+    assert "GL-1" not in references(text_of(slack.command("mine", user="UCAROL")))

@@ -23,9 +23,10 @@ MAX_BLOCKS = 100  # Slack's limit for a Home tab
 OPEN = ("open", "escalated")
 
 
-def waiting_item(ini, wait) -> list[dict]:
-    """An initiative that waits on this approver (or on a user group they are in): how long, the deadline, Approve,
-    Reject and Snooze (until tomorrow, or longer from the same menu as in the DMs)."""
+def waiting_item(ini, wait, reader_id: str = "") -> list[dict]:
+    """An initiative that waits on this approver (or on a user group they are in, or on an away approver they stand
+    in for): how long, the deadline, Approve, Reject and Snooze (until tomorrow, or longer from the same menu as in
+    the DMs)."""
     note = (
         " · " + t("{sponsor} is deciding whether to proceed", sponsor=mention(ini.sponsor_id))
         if ini.status == "escalated"
@@ -36,6 +37,12 @@ def waiting_item(ini, wait) -> list[dict]:
     if is_group(group):
         waiting = t(
             "Waiting on {group} (any one member answers) for *{wait}* · {deadline}", group=mention(group), **values
+        )
+    elif reader_id and group != reader_id:
+        waiting = t(
+            "Waiting on {approver}, who is away and for whom you stand in, for *{wait}* · {deadline}",
+            approver=mention(group),
+            **values,
         )
     else:
         waiting = t("Waiting on you for *{wait}* · {deadline}", **values)
@@ -182,7 +189,7 @@ def home(mine, notice: str | None = None, *, first_visit: bool = False, setup: l
     groups = [
         (
             t("Waiting on you"),
-            decisions + [waiting_item(i, w) for i, w in mine.waiting_on_me.rows],
+            decisions + [waiting_item(i, w, mine.user_id) for i, w in mine.waiting_on_me.rows],
             t("Nothing waits on you."),
         ),
         (

@@ -176,10 +176,13 @@ def open_list(page, show: str = "all", channel_id: str | None = None) -> list[di
     )
 
 
-def _on(approver_id: str) -> str:
-    """Whom an approval waits on, as its approver reads it: 'you', or their user group (any one member answers)."""
+def _on(approver_id: str, reader_id: str) -> str:
+    """Whom an approval waits on, as the person it waits on reads it: 'you', their user group (any one member
+    answers), or the away approver they stand in for."""
     if is_group(approver_id):
         return t("{group} (any one member answers)", group=mention(approver_id))
+    if reader_id and approver_id != reader_id:
+        return t("{approver} (away; you stand in for them)", approver=mention(approver_id))
     return t("you")
 
 
@@ -200,7 +203,7 @@ def mine_blocks(mine) -> list[dict]:
         t(
             "{title}: waiting on {on} for *{wait}* · {deadline} (`/greenlight approve {reference}` or `reject`)",
             title=title_of(ini),
-            on=_on(w.approval.approver_id),
+            on=_on(w.approval.approver_id, mine.user_id),
             wait=w.text,
             deadline=deadline_of(ini),
             reference=ini.reference,

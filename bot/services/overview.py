@@ -222,10 +222,12 @@ def _no_page() -> Page:
 
 @dataclass(frozen=True)
 class Mine:
-    waiting_on_me: Page  # rows: (Initiative, Wait): their own slots and those of the user groups they are in
+    # rows: (Initiative, Wait): their own slots, those of the user groups they are in and of those they stand in for
+    waiting_on_me: Page
     owned: Page  # rows: (Initiative, [Wait])
     sponsored: Page
     deciding: Page = field(default_factory=_no_page)  # asked as `escalate-to` in a silent sponsor's place
+    user_id: str = ""  # whose they are
 
 
 def mine(
@@ -253,18 +255,21 @@ def mine(
         )
     )
     own = aliased(Approval)
-    asked = [
-        or_(
-            Approval.approver_id == user_id,
+    # The slots of away approvers this person stands in for (SPEC §3, Away): looked for only if they stand in for
+    # anyone, through the stand-in index, so that everybody else's own slots stay one index read.
+    standing_in = session.scalar(select(Approval.id).where(Approval.stand_in_id == user_id).limit(1)) is not None
+    whose = [Approval.approver_id == user_id] + ([Approval.stand_in_id == user_id] if standing_in else [])
+    if theirs:
+        whose.append(
             and_(
                 Approval.approver_id.in_(theirs),
                 Initiative.owner_id != user_id,
                 Initiative.sponsor_id != user_id,
                 ~exists().where(own.initiative_id == Approval.initiative_id, own.approver_id == user_id),
-            ),
+            )
         )
-        if theirs
-        else Approval.approver_id == user_id,
+    asked = [
+        or_(*whose),
         Approval.decision == Decision.PENDING,
         Initiative.team_id == team_id,
         Initiative.status.in_(ASKING),
@@ -305,5 +310,9 @@ def mine(
         return Page([(i, waits[i.id]) for i in rows], number, total, size, more)
 
     return Mine(
-        Page(waiting, number, min(total, limit), size, total > limit), page(*owned), page(*sponsored), page(*deciding)
+        Page(waiting, number, min(total, limit), size, total > limit),
+        page(*owned),
+        page(*sponsored),
+        page(*deciding),
+        user_id,
     )
