@@ -26,7 +26,7 @@ from bot.calendar import describe_wait, zone
 from bot.i18n import N_, t, tn
 from bot.services.outbox import message as row
 from bot.services.workspaces import Calendars
-from bot.text import escape, mention
+from bot.text import escape, is_group, mention
 from storage.enums import Decision, Status
 from storage.models import Absence, Approval, Initiative, OutboxMessage
 
@@ -54,8 +54,12 @@ def _each(cal: Calendars, team_id: str, recipients: Iterable[str], build: Callab
     return rows
 
 
-def _to(ini: Initiative, key: str, recipient: str, body: dict, now: datetime, **kw) -> dict:
-    return row(ini.team_id, key, recipient, body, now=now, initiative_id=ini.id, **kw)
+def _to(ini: Initiative, key: str, recipient: str, body: dict, now: datetime, *, render=None, **kw) -> dict:
+    """One row; to a user group, with how to `render` its body again for each member, in their language."""
+    made = row(ini.team_id, key, recipient, body, now=now, initiative_id=ini.id, **kw)
+    if render is not None and is_group(recipient):
+        made["render"] = render
+    return made
 
 
 def quoted(text: str) -> str:
@@ -122,11 +126,15 @@ def sign_off_requests(
     rows = []
     for a in approvals:
         reminder = a.next_nudge_at.astimezone(cal.tz(ini.team_id, a.approver_id)).date() if a.next_nudge_at else None
-        with _reading(cal, ini.team_id, a.approver_id):
-            body = msg.approval_request(
+
+        def build(a=a, reminder=reminder) -> dict:
+            return msg.approval_request(
                 ini, plan_text(ini, reminder), stages.label(ini, a.stage), changed, group=a.approver_id
             )
-        rows.append(_to(ini, keys.sign_off_request(a.id, ini.round), a.approver_id, body, now))
+
+        with _reading(cal, ini.team_id, a.approver_id):
+            body = build()
+        rows.append(_to(ini, keys.sign_off_request(a.id, ini.round), a.approver_id, body, now, render=build))
     return rows
 
 
@@ -521,7 +529,8 @@ def nudge(
     """A reminder to one approver ('nudge', 'last_call' or 'manual'): how long (`waited`, business seconds), who
     else, what happens next; to the delegate who stands in for them (`stand_in`) while they are away."""
     to = stand_in or a.approver_id
-    with _reading(cal, ini.team_id, to):
+
+    def build() -> dict:
         wait = describe_wait(waited)
         deadline = msg.day(ini.deadline)
         opening = t(
@@ -554,8 +563,11 @@ def nudge(
         )
         first = t(FIRSTS.get(kind, FIRSTS["nudge"])[bool(stand_in)], waited=wait, deadline=deadline)
         # The reference leads the notification: a day's reminders are listed by it (reminders()).
-        body = msg.message_with_buttons(f"{ini.reference}: {first}", "\n".join(lines), ini)
-    return _to(ini, key, to, body, now, not_before=not_before)
+        return msg.message_with_buttons(f"{ini.reference}: {first}", "\n".join(lines), ini)
+
+    with _reading(cal, ini.team_id, to):
+        body = build()
+    return _to(ini, key, to, body, now, not_before=not_before, render=build)
 
 
 MAX_REMINDERS = 23  # each is a section and its buttons: 2 + 2 × 23 + 1 blocks stay under Slack's 50

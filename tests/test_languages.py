@@ -119,3 +119,18 @@ def test_the_whole_story_in_german_has_no_english_sentence_and_fits_slacks_limit
     answers = play_the_story(slack, gl, fake, clock)
     english_ones = [(method, text) for method, text in read_by_people(fake, answers) if not german(without_data(text))]
     assert english_ones == []  # and, when the test ends, the fake checks every payload against Slack's limits
+
+
+def test_each_member_of_an_approving_user_group_reads_their_own_language(slack, gl, fake, clock):
+    fake.grant("usergroups:read")
+    fake.add_user("UJONAS", name="jonas", locale="de-DE")
+    fake.add_user("UEMMA", name="emma", locale="en-GB")
+    fake.add_group("SHR", ["UJONAS", "UEMMA"])
+    slack.command("new Budget approvers <!subteam^SHR|@hr> sponsor <@USPONSOR|s> by 2026-12-11")
+    [jonas] = of_kind(gl, slack.dms("UJONAS"), "request")
+    [emma] = of_kind(gl, slack.dms("UEMMA"), "request")
+    assert german(text_of(jonas)) and buttons(jonas)[0] == ("Freigeben", "approve")
+    assert english(text_of(emma)) and buttons(emma)[0] == ("Approve", "approve")
+    run_for(gl, fake, clock, days=3)  # the group's reminder: each member in their language
+    assert german(text_of(of_kind(gl, slack.dms("UJONAS"), "nudge")[0]))
+    assert english(text_of(of_kind(gl, slack.dms("UEMMA"), "nudge")[0]))

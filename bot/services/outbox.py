@@ -41,20 +41,24 @@ def for_groups(session: Session, rows: list[dict], cal: Calendars | None = None)
         return rows
     out = []
     for r in rows:
+        render = r.pop("render", None)
         if not is_group(r["recipient"]):
             out.append(r)
             continue
         people = groups.members(session, r["team_id"], r["recipient"])
-        if people and r["key"].startswith(REMINDER_KEYS) and not r.get("target_key"):
-            known = cal if cal and set(people) <= set(cal.zones.get(r["team_id"], {})) else None
+        known = cal if cal and set(people) <= set(cal.own.get(r["team_id"], {})) else None
+        if people and (render or r["key"].startswith(REMINDER_KEYS)):
             known = known or Calendars.load(session, {r["team_id"]: set(people)}, r["created_at"])
+        if people and r["key"].startswith(REMINDER_KEYS) and not r.get("target_key"):
             at = {p: known.delivery_moment(r["team_id"], p, max(r["created_at"], r["next_attempt_at"])) for p in people}
             people = [p for p in people if at[p] == min(at.values())]
         target = r.get("target_key")
-        out += [
-            {**r, "recipient": p, "key": f"{r['key']}:{p}", "target_key": f"{target}:{p}" if target else None}
-            for p in people
-        ]
+        for p in people:
+            copy = {**r, "recipient": p, "key": f"{r['key']}:{p}", "target_key": f"{target}:{p}" if target else None}
+            if render:  # each member reads it in their own language
+                with i18n.speaking(known.lang(r["team_id"], p)):
+                    copy["payload"] = render()
+            out.append(copy)
     return out
 
 
