@@ -70,11 +70,11 @@ def reject_reason(ini) -> dict:
     intro = {"type": "section", "text": {"type": "mrkdwn", "text": truncate(what, 3000)}}
     reason = text_input("reason", t("Why do you reject it?"), multiline=True, max_length=2000, placeholder=readers)
     return modal(
-        # Translators: a button: reject the initiative
         View.REJECT,
         t("Reject {reference}?", reference=ini.reference),
         [intro, reason],
         str(ini.id),
+        # Translators: a button: reject the initiative
         t("Reject"),
     )
 
@@ -84,11 +84,11 @@ def ask_question(ini) -> dict:
     intro = {"type": "section", "text": {"type": "plain_text", "text": truncate(f"{ini.reference}: {ini.title}", 3000)}}
     question = text_input("question", t("Your question to the owner"), multiline=True, max_length=2000)
     return modal(
-        # Translators: a form's submit button: send the question
         View.ASK,
         t("Ask about {reference}", reference=ini.reference),
         [intro, question],
         str(ini.id),
+        # Translators: a form's submit button: send the question
         t("Ask"),
     )
 
