@@ -13,13 +13,14 @@ SWITCH_INTERVAL = 0.001
 
 def create(config=None):
     """Build the running parts; migrations are applied here for SQLite."""
-    from bot import logs
+    from bot import i18n, logs
     from bot.runtime import Greenlight
     from bot.slack_app import build_app
     from storage.db import migrate
 
     config = config or load_config()
     logs.configure(config)
+    i18n.compile_all()
     gl = Greenlight(config)
     if gl.engine.dialect.name == "sqlite":
         migrate(gl.engine)

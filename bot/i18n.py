@@ -1,9 +1,9 @@
-"""The words and dates a reader sees, in their language: gettext catalogs (bot/locales/<lang>/LC_MESSAGES/
-messages.po, compiled in memory at first use) and Babel's date formats.
+"""The words, dates and numbers a reader sees, in their language: gettext catalogs (bot/locales/<lang>/LC_MESSAGES/
+messages.po, compiled in memory when the bot starts) and Babel's formats.
 
 Every user-facing string is written in English in the code, through `t` (or `tn` for a count, `N_` to mark a
-constant translated where it is used), with `{named}` placeholders filled after translation (a literal brace is doubled: `{{`). Who reads it is the
-language of the moment: `speaking(lang)` sets it around what is built for one reader (a DM, the person's App Home,
+constant translated where it is used), with `{named}` placeholders filled after translation (a literal brace is
+doubled: `{{`). Who reads it is the language of the moment: `speaking(lang)` sets it around what is built for one reader (a DM, the person's App Home,
 a channel post in the workspace's language); a request speaks the language of the person who made it.
 
 `bot/locales/update.py` extracts the strings into each catalog; a language is added by adding its catalog.
@@ -42,6 +42,12 @@ def languages() -> tuple[str, ...]:
     """The languages people can read Greenlight in: English and each catalog under bot/locales/."""
     found = sorted(p.parent.parent.name for p in LOCALES.glob("*/LC_MESSAGES/messages.po"))
     return (SOURCE, *found)
+
+
+def compile_all() -> None:
+    """Compile every catalog now (at start: before gunicorn forks its workers, who then share them)."""
+    for lang in languages():
+        _translations(lang)
 
 
 @cache
