@@ -132,7 +132,10 @@ def clients() -> int:
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Replies)
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 128  # 16 replies at once overflow the default backlog of 5: a 1 s SYN retry each
+
+    server = Server(("127.0.0.1", 0), Replies)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}/reply/"
 
