@@ -57,9 +57,10 @@ def build_app(gl, *, process_before_response: bool = False) -> App:
     )
     listeners.register(app, gl)
     installs.register(app, gl)
-    # Global middleware runs in this order, after the listeners' own (the Home's respond): a repeat is caught
-    # on its exact body, before NULs are removed from what the listeners then read.
+    # Global middleware runs in this order, after the listeners' own (the Home's respond): the language first (it
+    # reads nothing until a word is said), so that an answer to a repeat is in it too; a repeat is caught on its
+    # exact body, before NULs are removed from what the listeners then read.
+    language.register(app, gl)
     replays.register(app, gl)
     inputs.register(app)
-    language.register(app, gl)
     return app

@@ -270,5 +270,8 @@ def test_a_delegate_finds_what_they_stand_in_for_in_mine_and_their_app_home(slac
     home = text_of(homes(fake, "UCAROL")[-1])
     assert "Waiting on <@UALICE>, who is away and for whom you stand in" in home
     assert "GL-1" in references(home) and ("Approve", "approve") in buttons(homes(fake, "UCAROL")[-1])
+    published = len(homes(fake, "UCAROL"))
+    slack.command("approve GL-1", user="UOTHER")  # a change to what she stands in for: her Home is kept fresh
+    assert len(homes(fake, "UCAROL")) > published and "GL-1" in references(text_of(homes(fake, "UCAROL")[-1]))
     slack.command("me away off", user="UALICE")  # back: the slot is hers again, and off Carol's lists
     assert "GL-1" not in references(text_of(slack.command("mine", user="UCAROL")))

@@ -14,12 +14,11 @@ from sqlalchemy import select, update
 
 from bot.blocks.ids import Action
 from bot.flows.commands import READS
-from bot.i18n import N_, speaking, t
+from bot.i18n import N_, t
 from bot.listeners.outcomes import ephemeral
 from bot.parsing import ParseError, parse
-from bot.services.workspaces import reader_language
 from storage.db import insert_or_nothing
-from storage.models import Person, SlackRequest, Workspace
+from storage.models import SlackRequest
 
 log = logging.getLogger(__name__)
 
@@ -76,21 +75,10 @@ def answer_again(gl, key: str, context) -> BoltResponse:
         if "respond" in reply:
             context.respond(*reply["respond"]["args"], **reply["respond"]["kwargs"])
         elif "ack" not in reply:
-            with speaking(language_of_asker(gl, context)):
-                ephemeral(context.respond, {"text": t(STILL_RUNNING)})
+            ephemeral(context.respond, {"text": t(STILL_RUNNING)})
     if reply.get("ack"):
         return BoltResponse(status=200, body=reply["ack"], headers={"content-type": "application/json;charset=utf-8"})
     return BoltResponse(status=200, body="")
-
-
-def language_of_asker(gl, context) -> str | None:
-    """The language of the person who sent the request: this middleware runs before the one that sets it."""
-    team_id, user_id = context.team_id, context.user_id
-    if not team_id:
-        return None
-    with gl.reading() as session:
-        person = session.get(Person, (team_id, user_id)) if user_id else None
-        return reader_language(session.get(Workspace, team_id), person)
 
 
 def record(gl, key: str, reply: dict) -> None:

@@ -46,7 +46,7 @@ def for_groups(session: Session, rows: list[dict], cal: Calendars | None = None)
             out.append(r)
             continue
         people = groups.members(session, r["team_id"], r["recipient"])
-        known = cal if cal and set(people) <= set(cal.own.get(r["team_id"], {})) else None
+        known = cal if cal and set(people) <= set(cal.zones.get(r["team_id"], {})) else None
         if people and (render or r["key"].startswith(REMINDER_KEYS)):
             known = known or Calendars.load(session, {r["team_id"]: set(people)}, r["created_at"])
         if people and r["key"].startswith(REMINDER_KEYS) and not r.get("target_key"):
