@@ -43,7 +43,8 @@ def wsgi():
 
     gl, bolt = create()
     gl.worker.enable()  # started by the first request of each forked worker, never in the --preload parent
-    serving()  # in the --preload parent: the forked workers inherit it
+    serving()  # in the --preload parent: the forked workers (and answer processes) inherit it
+    gl.answers.start(bolt, gl)  # before gunicorn forks its workers: they all hand answers to this pool
     return wsgi_app(bolt, gl)
 
 
@@ -63,6 +64,7 @@ def main() -> int:
         return 2
     gl, bolt = create(config)
     serving()
+    gl.answers.start(bolt, gl)  # forked before any thread starts
     gl.worker.start()  # delivery runs beside the requests, never inside them
     if config.scheduler:
         from bot.jobs import start_scheduler

@@ -31,6 +31,7 @@ class Config:
     admins: frozenset[str]
     start_time: datetime | None = None  # GREENLIGHT_NOW: run as if the clock read this (rehearsals, tests)
     http_threads: int = 8  # GREENLIGHT_HTTP_THREADS: requests `python app.py` handles at once
+    answer_processes: int = 2  # GREENLIGHT_ANSWER_PROCESSES: processes that answer what was acknowledged (bot/answers.py)
     # Multi-workspace install (OAuth): both set, or neither (one workspace, SLACK_BOT_TOKEN).
     slack_client_id: str | None = None
     slack_client_secret: str | None = None
@@ -141,6 +142,13 @@ def load_config(env: dict[str, str] | None = None, *, require_slack: bool = True
     if not (threads_text.isascii() and threads_text.isdigit()) or not 1 <= int(threads_text) <= 64:
         raise ConfigError(f"GREENLIGHT_HTTP_THREADS is malformed: {threads_text!r}; use a number from 1 to 64.")
 
+    answers_text = get("GREENLIGHT_ANSWER_PROCESSES", "2")
+    if not (answers_text.isascii() and answers_text.isdigit()) or not 0 <= int(answers_text) <= 32:
+        raise ConfigError(
+            f"GREENLIGHT_ANSWER_PROCESSES is malformed: {answers_text!r}; use a number from 0 (answer in the web "
+            "process) to 32."
+        )
+
     grace_text = get("GREENLIGHT_UNINSTALL_GRACE_DAYS", "30")
     if not (grace_text.isascii() and grace_text.isdigit()) or not 0 <= int(grace_text) <= 3650:
         raise ConfigError(
@@ -176,6 +184,7 @@ def load_config(env: dict[str, str] | None = None, *, require_slack: bool = True
         admins=admins,
         start_time=start_time,
         http_threads=int(threads_text),
+        answer_processes=int(answers_text),
         slack_client_id=client_id,
         slack_client_secret=client_secret,
         slack_redirect_uri=redirect_uri,

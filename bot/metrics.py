@@ -37,6 +37,12 @@ REQUEST_SECONDS = Histogram(
     ["kind", "name"],
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10),
 )
+ANSWER_SECONDS = Histogram(
+    "greenlight_answer_duration_seconds",
+    "Time from a request's ack to its answer by an answer process (queue included), by kind and subcommand or action",
+    ["kind", "name"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30),
+)
 
 
 # ---- what code reports: one function per event ---------------------------------------------------------
@@ -73,6 +79,10 @@ def due_found(kind: str, count: int) -> None:
 
 def request_handled(kind: str, name: str, seconds: float) -> None:
     REQUEST_SECONDS.labels(kind, name).observe(seconds)
+
+
+def answered(kind: str, name: str, seconds: float) -> None:
+    ANSWER_SECONDS.labels(kind, name).observe(seconds)
 
 
 # ---- what is read from the database at scrape time --------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import TypeVar
 from slack_sdk import WebClient
 
 from bot import home_refresh, logs
+from bot.answers import Answers
 from bot.clock import Clock, ShiftedClock
 from bot.config import Config
 from bot.delivery import Sender
@@ -53,6 +54,7 @@ class Greenlight:
         self._homes_lock = threading.Lock()
         self.members_cache: dict[tuple[str, str], tuple[float, frozenset[str]]] = {}  # bot/flows/visibility.py
         self.worker = DeliveryWorker(self.deliver, self.sender.pacer.next_hold_end)
+        self.answers = Answers(config.answer_processes)  # started by app.py, where requests are served
 
     def client_for(self, team_id: str) -> WebClient:
         """The Web API client that speaks for this workspace outside a request (jobs, App Home refresh, doctor).

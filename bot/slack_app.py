@@ -55,6 +55,7 @@ def build_app(gl, *, process_before_response: bool = False) -> App:
         ),
         **(oauth(gl) if gl.installations else {}),
     )
+    gl.answers.register(app)  # first: what an answer process answers is only acknowledged here
     listeners.register(app, gl)
     installs.register(app, gl)
     # Global middleware runs in this order, after the listeners' own (the Home's respond): the language first (it

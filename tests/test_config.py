@@ -24,6 +24,7 @@ SETTINGS_VARS = (
     "GREENLIGHT_SCHEDULER",
     "GREENLIGHT_ADMINS",
     "GREENLIGHT_HTTP_THREADS",
+    "GREENLIGHT_ANSWER_PROCESSES",
     "SLACK_CLIENT_ID",
     "SLACK_CLIENT_SECRET",
     "SLACK_REDIRECT_URI",
@@ -54,6 +55,7 @@ def test_every_setting_read():
             "GREENLIGHT_SCHEDULER": "OFF",
             "GREENLIGHT_ADMINS": "U1, U2,,",
             "GREENLIGHT_HTTP_THREADS": "16",
+            "GREENLIGHT_ANSWER_PROCESSES": "0",
         }
     )
     assert s.socket_mode and s.slack_app_token == "xapp-1"
@@ -67,6 +69,7 @@ def test_every_setting_read():
         frozenset({"U1", "U2"}),
     )
     assert s.http_threads == 16
+    assert s.answer_processes == 0  # answered in the web process
 
 
 def test_socket_mode_needs_no_signing_secret():
@@ -106,6 +109,8 @@ def test_postgres_urls_are_accepted_with_the_psycopg_driver(url):
         ("GREENLIGHT_SCHEDULER", "maybe"),
         ("GREENLIGHT_HTTP_THREADS", "0"),
         ("GREENLIGHT_HTTP_THREADS", "many"),
+        ("GREENLIGHT_ANSWER_PROCESSES", "-1"),
+        ("GREENLIGHT_ANSWER_PROCESSES", "33"),
     ],
 )
 def test_each_bad_setting_is_named_in_one_line(name, value):

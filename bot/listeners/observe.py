@@ -54,4 +54,5 @@ class ObservedApp(App):
             with logs.concerning(team=req.context.team_id or req.context.enterprise_id):
                 return super().dispatch(req)
         finally:  # Bolt returns once the listener acked (or, for process_before_response, finished)
-            metrics.request_handled(*request_label(req.body), time.perf_counter() - started)
+            if not req.context.get("answering"):  # an answer process's are timed from the ack (bot/answers.py)
+                metrics.request_handled(*request_label(req.body), time.perf_counter() - started)

@@ -1,0 +1,167 @@
+"""Answer processes: the work behind an ack, done away from the acks.
+
+An ack is cheap; an answer (a page of `mine`, a Home) costs ten times its CPU. In one process they share one
+interpreter, so under load an ack waits for the answers in progress, and Slack gives an ack 3 seconds. The web
+process therefore only acknowledges: it hands each command, click and Home visit to a pool of answer processes and
+answers Slack at once with an empty 200. The answer processes run the same Bolt app on the same request (its
+middleware, the replay guard among them, and its listener, whose ack then goes nowhere), at a lower CPU priority than
+the acks, so that a busy machine still acknowledges in time.
+
+What must answer within the ack, or soon after it, stays in the web process: forms (their errors are the ack) and
+what opens one (Slack's trigger_id expires 3 seconds after the click).
+
+The pool is forked from the app once it is built, before gunicorn forks its workers (`--preload`) and before any
+thread starts: a supervisor process that keeps the answer processes (THREADS threads each) running. Requests reach
+them through one Unix socket pair of SOCK_SEQPACKET, whose every message the kernel hands whole to one reader: any
+web worker writes, any answer thread reads, and none holds a lock that a killed process could keep. A request that
+finds the socket full (thousands waiting), or is too long for it, is answered in the web process, as without a pool.
+They end when the process that started them does."""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import signal
+import socket
+import threading
+import time
+
+from slack_bolt import BoltRequest, BoltResponse
+
+from bot import metrics
+from bot.blocks.ids import Action
+from bot.listeners.observe import request_label
+from bot.parsing import ParseError, parse
+
+log = logging.getLogger(__name__)
+
+THREADS = 4  # answers one answer process works on at once (most of an answer's time that is not CPU is Slack's)
+NICENESS = 10  # CPU priority of the answer processes below the web processes' (Linux: about a tenth of the share)
+PATIENCE = 1.0  # seconds between an answer process's checks that its supervisor, and the app, still run
+BUFFER = 8 << 20  # bytes of requests the socket holds for the answer processes (the kernel may allow less)
+
+# Buttons whose answer opens a modal: Slack's trigger_id expires 3 s after the click.
+OPEN_MODALS = {
+    Action.REJECT.value,
+    Action.ASK.value,
+    Action.EXTEND.value,
+    Action.RESUBMIT.value,
+    Action.MY_CALENDAR.value,
+    Action.NEW_INITIATIVE.value,
+}
+
+
+def handed_over(body: dict) -> bool:
+    """Whether this request's answer may wait for an answer process: not a form, nor what opens one."""
+    if body.get("command"):
+        try:
+            cmd = parse(body.get("text", ""))
+        except ParseError:  # answered with what is wrong with it: cheap, and no trigger to keep
+            return True
+        return not (cmd.name == "new" and not cmd.draft)  # `new` alone opens the registration form
+    if body.get("type") == "block_actions":
+        return not any(a.get("action_id") in OPEN_MODALS for a in body.get("actions") or [])
+    return body.get("type") == "event_callback"
+
+
+class Answers:
+    """The pool: start() it once, in the process that then serves requests; register() routes requests to it."""
+
+    def __init__(self, processes: int):
+        self.processes = processes
+        self.requests: socket.socket | None = None  # where the web process writes
+
+    def start(self, bolt, gl) -> None:
+        """Fork the supervisor (and through it the answer processes); no thread may run in this process yet."""
+        if self.processes < 1:
+            return
+        reading, writing = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        writing.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, BUFFER)
+        largest = writing.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)  # no message can be longer
+        parent = os.getpid()
+        if os.fork() == 0:  # the supervisor
+            try:
+                writing.close()
+                supervise(reading, largest, bolt, gl, self.processes, parent)
+            finally:
+                os._exit(0)
+        reading.close()
+        self.requests = writing
+
+    def hand(self, request) -> bool:
+        """Queue the request for an answer process, unless the socket is full or the request too long for it."""
+        job = pickle.dumps((request.raw_body or request.body, request.headers, time.time()))
+        try:
+            self.requests.send(job, socket.MSG_DONTWAIT)
+        except OSError as e:  # BlockingIOError: full; EMSGSIZE: longer than the socket's buffer
+            log.warning("answered in the web process: the answer processes cannot take it (%s)", e)
+            return False
+        return True
+
+    def register(self, app) -> None:
+        """The first global middleware: a request that an answer process can answer is queued and acknowledged."""
+
+        @app.middleware
+        def hand_over(request, context, next):
+            if self.requests is None or context.get("answering") or not handed_over(request.body):
+                return next()
+            return BoltResponse(status=200, body="") if self.hand(request) else next()
+
+
+def supervise(jobs: socket.socket, largest: int, bolt, gl, processes: int, app_pid: int) -> None:
+    """Keep `processes` answer processes running while the app runs; one that dies is replaced."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C in the terminal is the app's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.nice(NICENESS)  # inherited by the answer processes
+    me = os.getpid()
+    children = {spawn(jobs, largest, bolt, gl, me) for _ in range(processes)}
+    while os.getppid() == app_pid:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            pid = 0
+        if pid in children:
+            log.error("answer process %d ended (status %d); starting another", pid, status)
+            children.remove(pid)
+            children.add(spawn(jobs, largest, bolt, gl, me))
+        elif not pid:
+            time.sleep(PATIENCE / 2)
+    for pid in children:
+        os.kill(pid, signal.SIGTERM)
+
+
+def spawn(jobs: socket.socket, largest: int, bolt, gl, supervisor: int) -> int:
+    pid = os.fork()
+    if pid:
+        return pid
+    try:
+        gl.engine.dispose(close=False)  # connections the app held are its own: this process opens its own
+        gl.worker.enable()  # what an answer queued goes out from here, without waiting for the sweep
+        bolt.listener_runner.process_before_response = True  # a listener runs to its end in the thread that took it
+        jobs.settimeout(PATIENCE)
+        workers = [
+            threading.Thread(target=answer, args=(jobs, largest, bolt, supervisor), daemon=True) for _ in range(THREADS)
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    finally:
+        os._exit(0)
+
+
+def answer(jobs: socket.socket, largest: int, bolt, supervisor: int) -> None:
+    """Answer queued requests until the supervisor is gone."""
+    while os.getppid() == supervisor:
+        try:
+            body, headers, acked = pickle.loads(jobs.recv(largest))
+        except TimeoutError:
+            continue
+        # Verified when it was acknowledged: its signature may be older than Slack's 5 minutes by now.
+        request = BoltRequest(body=body, headers=headers, context={"answering": True}, mode="socket_mode")
+        try:
+            bolt.dispatch(request)
+        except Exception:  # the listeners answer their own failures; this thread must outlive anything else
+            log.exception("answering a request failed")
+        metrics.answered(*request_label(request.body), time.time() - acked)
