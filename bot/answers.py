@@ -15,7 +15,8 @@ thread starts: a supervisor process that keeps the answer processes (THREADS thr
 them through one Unix socket pair of SOCK_SEQPACKET, whose every message the kernel hands whole to one reader: any
 web worker writes, any answer thread reads, and none holds a lock that a killed process could keep. A request that
 finds the socket full (thousands waiting), or is too long for it, is answered in the web process, as without a pool.
-They end when the process that started them does."""
+When the app ends (its web processes too), they answer what it acknowledged, then end.
+"""
 
 from __future__ import annotations
 
@@ -38,7 +39,6 @@ log = logging.getLogger(__name__)
 
 THREADS = 4  # answers one answer process works on at once (most of an answer's time that is not CPU is Slack's)
 NICENESS = 10  # CPU priority of the answer processes below the web processes' (Linux: about a tenth of the share)
-PATIENCE = 1.0  # seconds between an answer process's checks that its supervisor, and the app, still run
 BUFFER = 8 << 20  # bytes of requests the socket holds for the answer processes (the kernel may allow less)
 
 # Buttons whose answer opens a modal: Slack's trigger_id expires 3 s after the click.
@@ -110,28 +110,21 @@ class Answers:
 
 
 def supervise(jobs: socket.socket, largest: int, bolt, gl, processes: int, app_pid: int) -> None:
-    """Keep `processes` answer processes running while the app runs; one that dies is replaced."""
+    """Keep `processes` answer processes running while the app runs (one that dies is replaced), then wait for them
+    to answer what is left."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C in the terminal is the app's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     os.nice(NICENESS)  # inherited by the answer processes
-    me = os.getpid()
-    children = {spawn(jobs, largest, bolt, gl, me) for _ in range(processes)}
-    while os.getppid() == app_pid:
-        try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            pid = 0
-        if pid in children:
+    children = {spawn(jobs, largest, bolt, gl) for _ in range(processes)}
+    while children:
+        pid, status = os.wait()
+        children.discard(pid)
+        if os.getppid() == app_pid:  # the app still runs: so must its answers
             log.error("answer process %d ended (status %d); starting another", pid, status)
-            children.remove(pid)
-            children.add(spawn(jobs, largest, bolt, gl, me))
-        elif not pid:
-            time.sleep(PATIENCE / 2)
-    for pid in children:
-        os.kill(pid, signal.SIGTERM)
+            children.add(spawn(jobs, largest, bolt, gl))
 
 
-def spawn(jobs: socket.socket, largest: int, bolt, gl, supervisor: int) -> int:
+def spawn(jobs: socket.socket, largest: int, bolt, gl) -> int:
     pid = os.fork()
     if pid:
         return pid
@@ -139,25 +132,20 @@ def spawn(jobs: socket.socket, largest: int, bolt, gl, supervisor: int) -> int:
         gl.engine.dispose(close=False)  # connections the app held are its own: this process opens its own
         gl.worker.enable()  # what an answer queued goes out from here, without waiting for the sweep
         bolt.listener_runner.process_before_response = True  # a listener runs to its end in the thread that took it
-        jobs.settimeout(PATIENCE)
-        workers = [
-            threading.Thread(target=answer, args=(jobs, largest, bolt, supervisor), daemon=True) for _ in range(THREADS)
-        ]
+        workers = [threading.Thread(target=answer, args=(jobs, largest, bolt)) for _ in range(THREADS)]
         for worker in workers:
             worker.start()
         for worker in workers:
             worker.join()
+        gl.worker.stop()  # lets a delivery round in progress finish
     finally:
         os._exit(0)
 
 
-def answer(jobs: socket.socket, largest: int, bolt, supervisor: int) -> None:
-    """Answer queued requests until the supervisor is gone."""
-    while os.getppid() == supervisor:
-        try:
-            body, headers, acked = pickle.loads(jobs.recv(largest))
-        except TimeoutError:
-            continue
+def answer(jobs: socket.socket, largest: int, bolt) -> None:
+    """Answer requests until the app and its web processes are gone (the socket's end of file) and none is left."""
+    while job := jobs.recv(largest):
+        body, headers, acked = pickle.loads(job)
         # Verified when it was acknowledged: its signature may be older than Slack's 5 minutes by now.
         request = BoltRequest(body=body, headers=headers, context={"answering": True}, mode="socket_mode")
         try:

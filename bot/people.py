@@ -30,7 +30,6 @@ def refresh_people(gl, client: WebClient, team_id: str, user_ids) -> set[str]:
         return set()
     now = gl.clock.now()
     with gl.reading() as session:
-        words = session.scalar(select(Workspace.away_words).where(Workspace.team_id == team_id)) or AWAY_WORDS
         fresh = set(
             session.scalars(
                 select(Person.user_id).where(
@@ -38,6 +37,9 @@ def refresh_people(gl, client: WebClient, team_id: str, user_ids) -> set[str]:
                 )
             )
         )
+        if wanted <= fresh:  # most requests: nothing more to read
+            return set()
+        words = session.scalar(select(Workspace.away_words).where(Workspace.team_id == team_id)) or AWAY_WORDS
     fetched = {}
     for user_id in sorted(wanted - fresh):
         try:

@@ -127,10 +127,17 @@ def test_acks_are_not_held_by_answers_and_a_lost_answer_process_is_replaced(web,
     assert command(base, fake, "list", "UOWNER", "after") == (200, "")
     assert reply(fake, "after")["response_type"] == "ephemeral"
 
-    # When the app stops, its answer processes end with it.
+    # What was acknowledged before the app stops is still answered; then its answer processes end too.
+    late = [f"ULATE{i}" for i in range(4)]
+    for person in late:
+        fake.add_user(person, name=person.lower())
+    fake.delay_next("users.info", 2.0, times=len(late))
+    assert [command(base, fake, "help", person, person) for person in late] == [(200, "")] * len(late)
     pool = answerers(app.pid)
     app.terminate()
     app.wait(10)
+    for person in late:
+        assert reply(fake, person, timeout=30)["text"].startswith("*Greenlight* keeps approvals from stalling")
     until(lambda: not any(os.path.exists(f"/proc/{p}") and niceness(p) == NICENESS for p in pool))
 
 

@@ -133,9 +133,13 @@ def snooze(gl, cmd: Command, who: Invocation) -> str:
 
 def show(gl, cmd: Command, who: Invocation) -> dict:
     """`show GL-12` (status, waits, the latest history) or `show GL-12 history` (the history alone)."""
-    with gl.reading() as s:
-        channel = service.find(s, who.team_id, cmd.ref, lock=False).channel_id
-    viewer = visibility_flow.viewer(gl, who.client, who.team_id, who.user_id, [channel])
+    viewer = visibility_flow.viewer(
+        gl,
+        who.client,
+        who.team_id,
+        who.user_id,
+        lambda s: [service.find(s, who.team_id, cmd.ref, lock=False).channel_id],
+    )
     with gl.reading() as s:
         ini = service.find(s, who.team_id, cmd.ref, lock=False)
         if not visibility.can_see(ini, viewer):
@@ -164,13 +168,10 @@ def older_events(gl, team_id: str, user_id: str, client, value: str) -> dict:
         }
 
 
-def _active_channels(gl, team_id: str) -> set[str]:
-    with gl.reading() as s:
-        return overview.active_channels(s, team_id)
-
-
 def list_open(gl, cmd: Command, who: Invocation) -> dict:
-    viewer = visibility_flow.viewer(gl, who.client, who.team_id, who.user_id, _active_channels(gl, who.team_id))
+    viewer = visibility_flow.viewer(
+        gl, who.client, who.team_id, who.user_id, lambda s: overview.active_channels(s, who.team_id)
+    )
     with gl.reading() as s:
         page = overview.active(
             s,

@@ -51,11 +51,13 @@ def channel_members(gl, client, team_id: str, channel_id: str) -> frozenset[str]
 
 
 def viewer(gl, client, team_id: str, user_id: str, channel_ids=()) -> Viewer:
-    """The viewer, with their membership of `channel_ids` asked of Slack only when it can matter."""
+    """The viewer, with their membership of `channel_ids` asked of Slack only when it can matter. `channel_ids` may
+    be a function of a session that reads them: then they are read with the viewer, and only if they matter."""
     refresh_people(gl, client, team_id, [user_id])
     with gl.reading() as session:
         who = visibility.viewer(session, team_id, user_id, admins=gl.config.admins)
-    if not who.needs_membership:
-        return who
-    mine = {c for c in set(channel_ids) if user_id in channel_members(gl, client, team_id, c)}
+        if not who.needs_membership:
+            return who
+        channels = set(channel_ids(session) if callable(channel_ids) else channel_ids)
+    mine = {c for c in channels if user_id in channel_members(gl, client, team_id, c)}
     return replace(who, channels=frozenset(mine))

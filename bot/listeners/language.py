@@ -8,6 +8,7 @@ is the exception), so that an ack never waits for the database."""
 from __future__ import annotations
 
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
 
 from bot.i18n import current, set_language
 from bot.people import refresh_people
@@ -19,10 +20,17 @@ def _lookup(gl, team_id: str | None, user_id: str | None, met: dict):
     def language() -> str | None:
         if not team_id:
             return None
-        with gl.reading() as session:
-            person = session.get(Person, (team_id, user_id)) if user_id else None
+        with gl.reading() as session:  # the three columns that decide it, not the rows
+            person = (
+                session.execute(
+                    select(Person.language, Person.locale).where(Person.team_id == team_id, Person.user_id == user_id)
+                ).first()
+                if user_id
+                else None
+            )
             met["person"] = person is not None
-            return reader_language(session.get(Workspace, team_id), person)
+            ws = session.execute(select(Workspace.language).where(Workspace.team_id == team_id)).first()
+            return reader_language(ws, person)
 
     return language
 

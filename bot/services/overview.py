@@ -60,9 +60,14 @@ def waits_of(
     pending_only: bool = False,
     cal: Calendars | None = None,
 ) -> dict[int, list[Wait]]:
-    """Each approval's wait in business time, in the approver's own time zone (one query per workspace,
-    none when the batch's calendars are given)."""
-    cal = cal or Calendars.of(session, initiatives, now)
+    """Each approval's wait in business time, in the approver's own time zone (the approvers' calendars read in one
+    query per workspace, none when the batch's calendars are given)."""
+    if cal is None:
+        approvers: dict[str, set[str]] = {}
+        for ini in initiatives:
+            approvals = ini.pending if pending_only else ini.approvals
+            approvers.setdefault(ini.team_id, set()).update(a.approver_id for a in approvals)
+        cal = Calendars.weeks(session, approvers, now)
     result = {}
     for ini in initiatives:
         approvals = ini.pending if pending_only else ini.approvals

@@ -103,6 +103,7 @@ class Calendars:
     own: dict[str, dict[str, Person]] = field(default_factory=dict)  # people rows: own calendars, last reminders
     # Absences not yet over, of these people and of their delegates (services/away.py)
     absences: dict[str, dict[str, list[Absence]]] = field(default_factory=dict)
+    _weeks: dict = field(default_factory=dict, compare=False, repr=False)  # week(), worked out once a person
 
     @classmethod
     def load(cls, session: Session, people: dict[str, set[str]], now: datetime) -> Calendars:
@@ -125,6 +126,19 @@ class Calendars:
         )
 
     @classmethod
+    def weeks(cls, session: Session, people: dict[str, set[str]], now: datetime) -> Calendars:
+        """Only what business time needs, for {team: user ids}: the workspaces, and these people's time zones and
+        own calendars (no absences, nobody in their place)."""
+        spaces = {team: workspace(session, team, now=now) for team in people}
+        found = {
+            team: people_calendars(session, team, users, spaces[team].timezone) if users else ({}, {})
+            for team, users in people.items()
+        }
+        return cls(
+            spaces, {team: zones for team, (zones, _) in found.items()}, {team: own for team, (_, own) in found.items()}
+        )
+
+    @classmethod
     def of(cls, session: Session, initiatives: list[Initiative], now: datetime) -> Calendars:
         """For everyone these initiatives concern: owner, sponsor, approvers, and whoever stands in for them or
         was asked in the sponsor's place."""
@@ -142,13 +156,17 @@ class Calendars:
         absences are not known: they stay out of `zones`, so that whoever holds their messages loads them."""
         for p in rows:
             self.own.setdefault(team_id, {})[p.user_id] = p
+            self._weeks.pop((team_id, p.user_id), None)
 
     def ws(self, team_id: str) -> Workspace:
         return self.spaces[team_id]
 
     def week(self, team_id: str, user_id: str | None = None) -> WorkWeek:
         """The workspace's calendar, or with `user_id` that person's own (SPEC §3, personal calendars)."""
-        return work_week(self.spaces[team_id], self.own.get(team_id, {}).get(user_id))
+        key = (team_id, user_id)
+        if key not in self._weeks:
+            self._weeks[key] = work_week(self.spaces[team_id], self.own.get(team_id, {}).get(user_id))
+        return self._weeks[key]
 
     def person(self, team_id: str, user_id: str) -> Person | None:
         """The people row of this person, if Slack told us about them."""
