@@ -37,7 +37,7 @@ from bot.parsing import ParseError, parse
 
 log = logging.getLogger(__name__)
 
-THREADS = 4  # answers one answer process works on at once (most of an answer's time that is not CPU is Slack's)
+THREADS = 2  # answers an answer process works on at once: one waits for Slack while the other computes; more contend (BENCHMARKS.md)
 NICENESS = 10  # CPU priority of the answer processes below the web processes' (Linux: about a tenth of the share)
 BUFFER = 8 << 20  # bytes of requests the socket holds for the answer processes (the kernel may allow less)
 

@@ -21,6 +21,11 @@ FRESH_FOR = timedelta(days=1)
 UNKNOWN = ("user_not_found", "users_not_found")
 
 
+def fresh(person: Person | None, now: datetime) -> bool:
+    """Whether this cached person needs no refresh from Slack."""
+    return person is not None and person.fetched_at is not None and person.fetched_at >= now - FRESH_FOR
+
+
 def refresh_people(gl, client: WebClient, team_id: str, user_ids) -> set[str]:
     """Make sure each person is cached and no older than a day; unknown users are left out.
 

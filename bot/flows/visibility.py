@@ -9,9 +9,10 @@ from dataclasses import replace
 
 from slack_sdk.errors import SlackApiError
 
-from bot.people import refresh_people
+from bot.people import fresh, refresh_people
 from bot.services import visibility
 from bot.services.visibility import Viewer
+from storage.models import Person
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +53,25 @@ def channel_members(gl, client, team_id: str, channel_id: str) -> frozenset[str]
 
 def viewer(gl, client, team_id: str, user_id: str, channel_ids=()) -> Viewer:
     """The viewer, with their membership of `channel_ids` asked of Slack only when it can matter. `channel_ids` may
-    be a function of a session that reads them: then they are read with the viewer, and only if they matter."""
-    refresh_people(gl, client, team_id, [user_id])
-    with gl.reading() as session:
+    be a function of a session that reads them: then they are read with the viewer, and only if they matter.
+
+    Who they are comes from the people cache, refreshed from Slack first (with no transaction open) if it is stale."""
+
+    def read(session) -> tuple[Viewer, set[str] | None]:
         who = visibility.viewer(session, team_id, user_id, admins=gl.config.admins)
         if not who.needs_membership:
-            return who
-        channels = set(channel_ids(session) if callable(channel_ids) else channel_ids)
+            return who, None
+        return who, set(channel_ids(session) if callable(channel_ids) else channel_ids)
+
+    with gl.reading() as session:
+        known = fresh(session.get(Person, (team_id, user_id)), gl.clock.now())
+        if known:  # most requests: one read
+            who, channels = read(session)
+    if not known:
+        refresh_people(gl, client, team_id, [user_id])
+        with gl.reading() as session:
+            who, channels = read(session)
+    if channels is None:
+        return who
     mine = {c for c in channels if user_id in channel_members(gl, client, team_id, c)}
     return replace(who, channels=frozenset(mine))

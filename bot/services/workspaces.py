@@ -33,7 +33,7 @@ def workspace(
 
 def reader_language(ws: Workspace | None, person: Person | None) -> str:
     """What someone reads Greenlight in (SPEC §4, Language): their own choice, else their Slack locale if Greenlight
-    speaks it, else the workspace's language (which channel posts use)."""
+    speaks it, else the workspace's language (which channel posts use). Rows of those columns do as well."""
     if person is not None and person.language:
         return person.language
     return (person is not None and language_of(person.locale)) or (ws.language if ws is not None else SOURCE)
@@ -128,15 +128,25 @@ class Calendars:
     @classmethod
     def weeks(cls, session: Session, people: dict[str, set[str]], now: datetime) -> Calendars:
         """Only what business time needs, for {team: user ids}: the workspaces, and these people's time zones and
-        own calendars (no absences, nobody in their place)."""
+        own calendars (no absences, nobody in their place; person() gives only their calendar's columns)."""
         spaces = {team: workspace(session, team, now=now) for team in people}
-        found = {
-            team: people_calendars(session, team, users, spaces[team].timezone) if users else ({}, {})
-            for team, users in people.items()
-        }
-        return cls(
-            spaces, {team: zones for team, (zones, _) in found.items()}, {team: own for team, (_, own) in found.items()}
-        )
+        zones: dict[str, dict[str, ZoneInfo]] = {}
+        own: dict[str, dict] = {}
+        for team, users in people.items():
+            # their calendars' columns as rows, not people (a list shows dozens): week() and tz() read no more
+            rows = (
+                session.execute(
+                    select(Person.user_id, Person.tz, Person.working_hours, Person.working_days, Person.holidays).where(
+                        Person.team_id == team, Person.user_id.in_(users)
+                    )
+                ).all()
+                if users
+                else []
+            )
+            own[team] = {r.user_id: r for r in rows}
+            found = {r.user_id: zone(r.tz or spaces[team].timezone) for r in rows}
+            zones[team] = {u: found.get(u) or zone(spaces[team].timezone) for u in users}
+        return cls(spaces, zones, own)
 
     @classmethod
     def of(cls, session: Session, initiatives: list[Initiative], now: datetime) -> Calendars:
