@@ -37,7 +37,9 @@ from bot.parsing import ParseError, parse
 
 log = logging.getLogger(__name__)
 
-THREADS = 2  # answers an answer process works on at once: one waits for Slack while the other computes; more contend (BENCHMARKS.md)
+# Answers an answer process works on at once: one can wait for Slack while the other computes; with four, they
+# contended for the interpreter and the slowest answers took half as long again (BENCHMARKS.md).
+THREADS = 2
 NICENESS = 10  # CPU priority of the answer processes below the web processes' (Linux: about a tenth of the share)
 BUFFER = 8 << 20  # bytes of requests the socket holds for the answer processes (the kernel may allow less)
 

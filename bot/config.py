@@ -31,9 +31,7 @@ class Config:
     admins: frozenset[str]
     start_time: datetime | None = None  # GREENLIGHT_NOW: run as if the clock read this (rehearsals, tests)
     http_threads: int = 8  # GREENLIGHT_HTTP_THREADS: requests `python app.py` handles at once
-    answer_processes: int = (
-        2  # GREENLIGHT_ANSWER_PROCESSES: processes that answer what was acknowledged (bot/answers.py)
-    )
+    answer_processes: int = 2  # GREENLIGHT_ANSWER_PROCESSES: processes that answer what was acked (bot/answers.py)
     # Multi-workspace install (OAuth): both set, or neither (one workspace, SLACK_BOT_TOKEN).
     slack_client_id: str | None = None
     slack_client_secret: str | None = None

@@ -145,8 +145,8 @@ class Initiative(Base):
         # Lists read only the rows they show, in order, through these.
         Index("ix_initiatives_team_waiting", "team_id", "waiting_since", "id"),
         Index("ix_initiatives_team_status_report", "team_id", "status", "report_due"),
-        Index("ix_initiatives_team_owner", "team_id", "owner_id"),
-        Index("ix_initiatives_team_sponsor", "team_id", "sponsor_id"),
+        Index("ix_initiatives_team_owner", "team_id", "owner_id", "waiting_since", "id"),
+        Index("ix_initiatives_team_sponsor", "team_id", "sponsor_id", "waiting_since", "id"),
         Index("ix_initiatives_team_channel", "team_id", "channel_id"),
     )
 

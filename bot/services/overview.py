@@ -52,6 +52,22 @@ def waited_until(ini: Initiative, a: Approval, now: datetime) -> datetime:
     return a.decided_at or ini.proceeded_at or ini.closed_at or now
 
 
+def calendars_for(session: Session, pairs, now: datetime) -> Calendars:
+    """The calendars that the waits of these (initiative, approval) pairs are counted in: their approvers' own."""
+    approvers: dict[str, set[str]] = {}
+    for ini, a in pairs:
+        approvers.setdefault(ini.team_id, set()).add(a.approver_id)
+    return Calendars.weeks(session, approvers, now)
+
+
+def wait_of(cal: Calendars, ini: Initiative, a: Approval, now: datetime) -> Wait:
+    """One approval's wait in business time, in the approver's own calendar and time zone."""
+    if not a.requested_at:  # not yet while its stage waits
+        return Wait(a, 0.0)
+    week, tz = cal.week(ini.team_id, a.approver_id), cal.tz(ini.team_id, a.approver_id)
+    return Wait(a, week.business_seconds(a.requested_at, waited_until(ini, a, now), tz))
+
+
 def waits_of(
     session: Session,
     initiatives: list[Initiative],
@@ -60,28 +76,13 @@ def waits_of(
     pending_only: bool = False,
     cal: Calendars | None = None,
 ) -> dict[int, list[Wait]]:
-    """Each approval's wait in business time, in the approver's own time zone (the approvers' calendars read in one
-    query per workspace, none when the batch's calendars are given)."""
-    if cal is None:
-        approvers: dict[str, set[str]] = {}
-        for ini in initiatives:
-            approvals = ini.pending if pending_only else ini.approvals
-            approvers.setdefault(ini.team_id, set()).update(a.approver_id for a in approvals)
-        cal = Calendars.weeks(session, approvers, now)
-    result = {}
-    for ini in initiatives:
-        approvals = ini.pending if pending_only else ini.approvals
-        result[ini.id] = [
-            Wait(
-                a,
-                cal.week(ini.team_id, a.approver_id).business_seconds(
-                    a.requested_at, waited_until(ini, a, now), cal.tz(ini.team_id, a.approver_id)
-                )
-                if a.requested_at  # not yet while its stage waits
-                else 0.0,
-            )
-            for a in approvals
-        ]
+    """Each approval's wait (the approvers' calendars read in one query per workspace, none when the batch's
+    calendars are given)."""
+    pairs = [(ini, a) for ini in initiatives for a in (ini.pending if pending_only else ini.approvals)]
+    cal = cal or calendars_for(session, pairs, now)
+    result: dict[int, list[Wait]] = {ini.id: [] for ini in initiatives}
+    for ini, a in pairs:
+        result[ini.id].append(wait_of(cal, ini, a, now))
     return result
 
 
@@ -243,13 +244,10 @@ def mine(
     limit = max(COUNTED, number * size)
 
     def of_role(column) -> tuple[list[Initiative], int, bool]:
+        """Those still asking (longest wait first: only they wait), then those proceeding. PostgreSQL reads them in
+        that order from the index; SQLite, whose indexes keep NULL first, sorts the person's own rows."""
         where = [Initiative.team_id == team_id, column == user_id, Initiative.status.in_(ACTIVE)]
-        return _paged(
-            session,
-            [(where, [Initiative.waiting_since.is_(None), Initiative.waiting_since, Initiative.id])],
-            number,
-            size,
-        )
+        return _paged(session, [(where, [Initiative.waiting_since.asc().nulls_last(), Initiative.id])], number, size)
 
     # A user group's slot waits on each member (as approver() lets them answer it): not on the initiative's owner
     # or sponsor, nor on a member who has a slot of their own there (their answer goes to that one).
@@ -288,7 +286,8 @@ def mine(
             .order_by(Approval.requested_at, Approval.id)
             .offset((number - 1) * size)
             .limit(size)
-            .options(selectinload(Approval.initiative).selectinload(Initiative.approvals))
+            # the initiatives without their other approvals: this list shows this person's wait alone
+            .options(selectinload(Approval.initiative).lazyload(Initiative.approvals))
         )
     )
     owned, sponsored = of_role(Initiative.owner_id), of_role(Initiative.sponsor_id)
@@ -307,9 +306,11 @@ def mine(
         if contact
         else ([], 0, False)
     )
-    shown = [a.initiative for a in approvals] + owned[0] + sponsored[0] + deciding[0]
-    waits = waits_of(session, shown, now, pending_only=True)  # one calendar read for the lists
-    waiting = [(a.initiative, w) for a in approvals for w in waits[a.initiative_id] if w.approval.id == a.id]
+    shown = owned[0] + sponsored[0] + deciding[0]
+    slots = [(a.initiative, a) for a in approvals]
+    cal = calendars_for(session, slots + [(i, a) for i in shown for a in i.pending], now)  # one read for all
+    waits = waits_of(session, shown, now, pending_only=True, cal=cal)
+    waiting = [(ini, wait_of(cal, ini, a, now)) for ini, a in slots]
 
     def page(rows, total, more) -> Page:
         return Page([(i, waits[i.id]) for i in rows], number, total, size, more)
