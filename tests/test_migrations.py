@@ -240,3 +240,34 @@ def test_0015_gives_workspaces_english_and_people_their_slack_language_and_can_b
     assert "language" not in {c["name"] for c in inspect(empty).get_columns("workspaces")}
     command.upgrade(alembic_config(empty), "head")
     assert schema_diff(empty) == []
+
+
+def test_0016_keeps_sqlite_statistics_for_the_indexes_it_rebuilds(empty):
+    """Where ANALYZE had run, SQLite loses a rebuilt index's statistics: judged without them, the new owner and
+    sponsor indexes drew `list`'s channel lookup off its index (a read of every initiative). 0016 gathers them again,
+    in both directions."""
+    if empty.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL keeps per-column statistics; its indexes need none of their own")
+
+    def without_statistics() -> set[str]:
+        with empty.connect() as conn:
+            indexes = {i["name"] for i in inspect(conn).get_indexes("initiatives")}
+            known = set(conn.execute(text("SELECT idx FROM sqlite_stat1 WHERE tbl = 'initiatives'")).scalars())
+        return indexes - known
+
+    command.upgrade(alembic_config(empty), "0015")
+    with empty.begin() as conn:
+        conn.execute(WORKSPACE_ROW)
+        conn.execute(
+            text(
+                "INSERT INTO initiatives (id, team_id, number, title, details, owner_id, sponsor_id, channel_id, rule, "
+                "status, deadline, created_at, extensions, sponsor_asks, report_reminders) VALUES (1, 'T1', 1, 'Plan', "
+                "'', 'U1', 'U2', 'C1', 'all', 'open', '2026-12-18', '2026-12-07', 0, 0, 0)"
+            )
+        )
+        conn.execute(text("ANALYZE"))
+    assert without_statistics() == set()
+    command.upgrade(alembic_config(empty), "0016")
+    assert without_statistics() == set()
+    command.downgrade(alembic_config(empty), "0015")
+    assert without_statistics() == set()
