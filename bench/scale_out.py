@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import os
 import random
 import signal
@@ -380,20 +381,24 @@ def main(argv=None) -> int:
         ).all()
     outbox_status = Counter(r.status for r in rows)
     outbox_kinds = Counter(r.key.split(":")[0] for r in rows)
-    posted = Counter(
-        (c.args.get("channel"), c.args.get("text")) for c in fake.calls("chat.postMessage") if not c.failed
-    )
+
+    # A message is its conversation and its whole content: the 20 workspaces number alike, so two of them may send
+    # USPONSOR the same first line about their own GL-2001 (single-token mode: the fake cannot tell them apart).
+    def content(c) -> tuple:
+        return c.args.get("channel"), c.args.get("text"), json.dumps(c.args.get("blocks"), sort_keys=True)
+
+    posted = Counter(content(c) for c in fake.calls("chat.postMessage") if not c.failed)
     updated = Counter(
         (c.args.get("channel"), c.args.get("ts"), c.args.get("text")) for c in fake.calls("chat.update") if not c.failed
     )
-    nudges_at_slack = sum(n for (channel, t), n in posted.items() if "waiting on you" in (t or ""))
+    nudges_at_slack = sum(n for (channel, t, _), n in posted.items() if "waiting on you" in (t or ""))
     duplicates = {k: n - 1 for k, n in posted.items() if n > 1}
     update_duplicates = {k: n - 1 for k, n in updated.items() if n > 1}
     retried_rows = [r for r in rows if r.attempts > 1]
     send_times: dict[tuple, list[float]] = {}
     for c in fake.calls("chat.postMessage"):
         if not c.failed:
-            send_times.setdefault((c.args.get("channel"), c.args.get("text")), []).append(c.at)
+            send_times.setdefault(content(c), []).append(c.at)
     resent = [
         (name, kind, when(name), reply_texts.get(name, "(no reply)")[:60])
         for name, (kind, status, ack_seconds, tries) in results.items()
@@ -442,7 +447,7 @@ def main(argv=None) -> int:
     )
     print(f"duplicate posts at Slack: {sum(duplicates.values())}")
     for key in list(duplicates)[:20]:
-        print(f"  {key}: sent at {', '.join(f'{t - killed:+.1f}s' for t in send_times[key])} relative to the kill")
+        print(f"  {key[:2]}: sent at {', '.join(f'{t - killed:+.1f}s' for t in send_times[key])} relative to the kill")
     print(f"duplicate updates at Slack: {sum(update_duplicates.values())} {list(update_duplicates.items())[:5]}")
     print(f"events: {', '.join(f'{k} at +{v - started:.0f} s' for k, v in events.items())}")
     engine.dispose()

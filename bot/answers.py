@@ -13,8 +13,9 @@ what opens one (Slack's trigger_id expires 3 seconds after the click).
 The pool is forked from the app once it is built, before gunicorn forks its workers (`--preload`) and before any
 thread starts: a supervisor process that keeps the answer processes (THREADS threads each) running. Requests reach
 them through one Unix socket pair of SOCK_SEQPACKET, whose every message the kernel hands whole to one reader: any
-web worker writes, any answer thread reads, and none holds a lock that a killed process could keep. A request that
-finds the socket full (thousands waiting), or is too long for it, is answered in the web process, as without a pool.
+web worker writes, any answer thread reads, and none holds a lock that a killed process could keep. The socket holds
+a few dozen requests: beyond that an ack waits for room (BUFFER). A request too long for it, or that finds no
+room for WAIT seconds, is answered in the web process, as without a pool.
 When the app ends (its web processes too), they answer what it acknowledged, then end.
 """
 
@@ -41,7 +42,12 @@ log = logging.getLogger(__name__)
 # contended for the interpreter and the slowest answers took half as long again (BENCHMARKS.md).
 THREADS = 2
 NICENESS = 10  # CPU priority of the answer processes below the web processes' (Linux: about a tenth of the share)
-BUFFER = 8 << 20  # bytes of requests the socket holds for the answer processes (the kernel may allow less)
+# Bytes of requests waiting for the answer processes. Linux doubles it and charges each message several times its
+# length: it holds 16 to 30 requests, under a second of answers. An ack is a promise: when the pool is that far behind,
+# the next ack waits for room (at most WAIT seconds, then the web process answers the request itself) rather than
+# queue what a killed replica would lose (BENCHMARKS.md, scale-out: a queue of 2 MiB lost 314 acknowledged requests).
+BUFFER = 128 << 10
+WAIT = 2.0
 
 # Buttons whose answer opens a modal: Slack's trigger_id expires 3 s after the click.
 OPEN_MODALS = {
@@ -89,14 +95,16 @@ class Answers:
             finally:
                 os._exit(0)
         reading.close()
+        writing.settimeout(WAIT)
         self.requests = writing
 
     def hand(self, request) -> bool:
-        """Queue the request for an answer process, unless the socket is full or the request too long for it."""
+        """Queue the request for an answer process; False if it is longer than the socket holds, or if the pool had no
+        room for it within WAIT seconds."""
         job = pickle.dumps((request.raw_body or request.body, request.headers, time.time()))
         try:
-            self.requests.send(job, socket.MSG_DONTWAIT)
-        except OSError as e:  # BlockingIOError: full; EMSGSIZE: longer than the socket's buffer
+            self.requests.send(job)
+        except OSError as e:  # TimeoutError: the pool is stuck; EMSGSIZE: longer than the socket's buffer
             log.warning("answered in the web process: the answer processes cannot take it (%s)", e)
             return False
         return True

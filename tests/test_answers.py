@@ -185,3 +185,21 @@ def test_without_answer_processes_the_web_process_answers(web, fake):
     assert command(base, fake, "list", "UOWNER", "list") == (200, "")
     assert reply(fake, "list")["response_type"] == "ephemeral"
     assert answerers(app.pid) == []
+
+
+def test_when_the_pool_is_full_the_web_process_answers_and_nothing_is_lost(web, fake):
+    """The socket holds a few dozen requests: with every answer thread waiting for a slow Slack, a burst fills it, an ack
+    waits for room for up to 2 s, and then the web process answers the request itself. Every command is answered,
+    once."""
+    base, app = web
+    people = [f"UFULL{i}" for i in range(120)]
+    for person in people:
+        fake.add_user(person, name=person.lower())
+    fake.delay_next("users.info", 5.0, times=4)  # the pool's 4 threads, each on its first profile
+    with ThreadPoolExecutor(16) as clients:
+        acks = list(clients.map(lambda p: command(base, fake, "help", p, p), people))
+    assert acks == [(200, "")] * len(people)
+    for person in people:
+        assert reply(fake, person, timeout=60)["text"].startswith("*Greenlight* keeps approvals from stalling")
+    answered = [c.args["_name"] for c in fake.calls("response_url")]
+    assert sorted(answered) == sorted(people)  # each once
