@@ -79,6 +79,7 @@ class Answers:
     def __init__(self, processes: int):
         self.processes = processes
         self.requests: socket.socket | None = None  # where the web process writes
+        self.largest = 0  # the socket's buffer: no message can be longer
 
     def start(self, bolt, gl) -> None:
         """Fork the supervisor (and through it the answer processes); no thread may run in this process yet."""
@@ -96,15 +97,17 @@ class Answers:
                 os._exit(0)
         reading.close()
         writing.settimeout(WAIT)
-        self.requests = writing
+        self.requests, self.largest = writing, largest
 
     def hand(self, request) -> bool:
-        """Queue the request for an answer process; False if it is longer than the socket holds, or if the pool had no
-        room for it within WAIT seconds."""
+        """Queue the request for an answer process; False if it is too long for the socket (over a quarter of its
+        buffer: 64 KiB) or if the pool had no room for it within WAIT seconds."""
         job = pickle.dumps((request.raw_body or request.body, request.headers, time.time()))
         try:
+            if len(job) * 4 > self.largest:  # charged several times its length, it might never fit
+                raise OSError("longer than the socket holds")
             self.requests.send(job)
-        except OSError as e:  # TimeoutError: the pool is stuck; EMSGSIZE: longer than the socket's buffer
+        except OSError as e:  # TimeoutError: no room within WAIT seconds
             log.warning("answered in the web process: the answer processes cannot take it (%s)", e)
             return False
         return True
