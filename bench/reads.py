@@ -37,22 +37,12 @@ from bench.slack_down import SECRET, post, wait_for_port  # noqa: E402
 from bot.config import normalize_database_url  # noqa: E402
 from bot.dataset import CHANNELS, NOW  # noqa: E402
 from tests.fake_slack import FakeSlack  # noqa: E402
-from tests.processes import APP, bot_env, free_port, running  # noqa: E402
+from tests.processes import APP, bot_env, family, free_port, running  # noqa: E402
 from tests.slack_driver import command_body  # noqa: E402
 
 USER = "UHEAVY"
 COMMANDS = ("list", "list stalled", "mine", "show GL-1")
 SLACK_LIMIT = 3.0
-
-
-def family(pid: int) -> list[int]:
-    """The process and its descendants (gunicorn's workers)."""
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            children = [int(c) for c in f.read().split()]
-    except OSError:
-        return []
-    return [pid] + [p for c in children for p in family(c)]
 
 
 def rss_kib(pid: int) -> int:

@@ -102,3 +102,13 @@ def running(
 def run(args: list[str], env: dict[str, str], cwd: Path = ROOT, timeout: float = 120) -> subprocess.CompletedProcess:
     """Run `args` to the end and return what it printed (stdout and stderr as text)."""
     return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def family(pid: int) -> list[int]:
+    """The process and its descendants (gunicorn's workers, the answer processes), from /proc."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            children = [int(c) for c in f.read().split()]
+    except OSError:
+        return []
+    return [pid] + [p for c in children for p in family(c)]

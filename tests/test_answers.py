@@ -14,19 +14,9 @@ import pytest
 
 from bot.answers import NICENESS, handed_over
 from tests.http_app import FORM, SECRET, get, post, procfile, reply, wait_for_port
-from tests.processes import bot_env, free_port, running
+from tests.processes import bot_env, family, free_port, running
 from tests.slack_driver import command_body, interaction_body, signed_headers
 from tests.test_metrics import sample, scrape
-
-
-def family(pid: int) -> list[int]:
-    """The process and its descendants."""
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            children = [int(c) for c in f.read().split()]
-    except OSError:
-        return []
-    return [pid] + [p for c in children for p in family(c)]
 
 
 def niceness(pid: int) -> int:

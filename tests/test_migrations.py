@@ -163,18 +163,19 @@ WORKSPACE_ROW = text(
     "'mon', '09:00', 2, '2026-12-07', false, true)"
 )
 
+# GL-1 of T1 as revision 0008 left it: open, its rule "any".
+INITIATIVE_ROW = text(
+    "INSERT INTO initiatives (id, team_id, number, title, details, owner_id, sponsor_id, channel_id, rule, status, "
+    "deadline, created_at, extensions, sponsor_asks, report_reminders) VALUES (1, 'T1', 1, 'Plan', '', 'U1', 'U2', "
+    "'C1', 'any', 'open', '2026-12-18', '2026-12-07', 0, 0, 0)"
+)
+
 
 def test_existing_initiatives_become_one_stage_initiatives_with_their_rule(empty):
     command.upgrade(alembic_config(empty), "0008")
     with empty.begin() as conn:
         conn.execute(WORKSPACE_ROW)
-        conn.execute(
-            text(
-                "INSERT INTO initiatives (id, team_id, number, title, details, owner_id, sponsor_id, channel_id, rule, "
-                "status, deadline, created_at, extensions, sponsor_asks, report_reminders) VALUES (1, 'T1', 1, 'Plan', "
-                "'', 'U1', 'U2', 'C1', 'any', 'open', '2026-12-18', '2026-12-07', 0, 0, 0)"
-            )
-        )
+        conn.execute(INITIATIVE_ROW)
         conn.execute(
             text(
                 "INSERT INTO approvals (initiative_id, approver_id, position, requested_at, decision, nudges_sent, "
@@ -258,13 +259,7 @@ def test_0016_keeps_sqlite_statistics_for_the_indexes_it_rebuilds(empty):
     command.upgrade(alembic_config(empty), "0015")
     with empty.begin() as conn:
         conn.execute(WORKSPACE_ROW)
-        conn.execute(
-            text(
-                "INSERT INTO initiatives (id, team_id, number, title, details, owner_id, sponsor_id, channel_id, rule, "
-                "status, deadline, created_at, extensions, sponsor_asks, report_reminders) VALUES (1, 'T1', 1, 'Plan', "
-                "'', 'U1', 'U2', 'C1', 'all', 'open', '2026-12-18', '2026-12-07', 0, 0, 0)"
-            )
-        )
+        conn.execute(INITIATIVE_ROW)
         conn.execute(text("ANALYZE"))
     assert without_statistics() == set()
     command.upgrade(alembic_config(empty), "0016")
