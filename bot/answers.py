@@ -32,7 +32,8 @@ import time
 from slack_bolt import BoltRequest, BoltResponse
 
 from bot import metrics
-from bot.blocks.ids import Action
+from bot.flows.commands import opens_a_form
+from bot.listeners.actions import OPEN_FORMS
 from bot.listeners.observe import request_label
 from bot.parsing import ParseError, parse
 
@@ -49,27 +50,16 @@ NICENESS = 10  # CPU priority of the answer processes below the web processes' (
 BUFFER = 128 << 10
 WAIT = 2.0
 
-# Buttons whose answer opens a modal: Slack's trigger_id expires 3 s after the click.
-OPEN_MODALS = {
-    Action.REJECT.value,
-    Action.ASK.value,
-    Action.EXTEND.value,
-    Action.RESUBMIT.value,
-    Action.MY_CALENDAR.value,
-    Action.NEW_INITIATIVE.value,
-}
-
 
 def handed_over(body: dict) -> bool:
     """Whether this request's answer may wait for an answer process: not a form, nor what opens one."""
     if body.get("command"):
         try:
-            cmd = parse(body.get("text", ""))
+            return not opens_a_form(parse(body.get("text", "")))
         except ParseError:  # answered with what is wrong with it: cheap, and no trigger to keep
             return True
-        return not (cmd.name == "new" and not cmd.draft)  # `new` alone opens the registration form
     if body.get("type") == "block_actions":
-        return not any(a.get("action_id") in OPEN_MODALS for a in body.get("actions") or [])
+        return not any(a.get("action_id") in OPEN_FORMS for a in body.get("actions") or [])
     return body.get("type") == "event_callback"
 
 

@@ -3,8 +3,9 @@ messages.po, compiled in memory when the bot starts) and Babel's formats.
 
 Every user-facing string is written in English in the code, through `t` (or `tn` for a count, `N_` to mark a
 constant translated where it is used), with `{named}` placeholders filled after translation (a literal brace is
-doubled: `{{`). Who reads it is the language of the moment: `speaking(lang)` sets it around what is built for one reader (a DM, the person's App Home,
-a channel post in the workspace's language); a request speaks the language of the person who made it.
+doubled: `{{`). Who reads it is the language of the moment: `speaking(lang)` sets it around what is built for one
+reader (a DM, the person's App Home, a channel post in the workspace's language); a request speaks the language of
+the person who made it.
 
 `bot/locales/update.py` extracts the strings into each catalog; a language is added by adding its catalog.
 """

@@ -42,6 +42,24 @@ def command_body(text: str, user: str, channel: str, response_url: str, team: st
     )
 
 
+def click_payload(
+    action_id: str, value: str, user: str, response_url: str, team: str = TEAM, message: dict | None = None
+) -> dict:
+    """A button click in the user's DM with the bot, as Slack posts it (block_actions)."""
+    return {
+        "type": "block_actions",
+        "team": {"id": team},
+        "user": {"id": user, "team_id": team},
+        "api_app_id": "A1",
+        "trigger_id": f"trigger-{next(_ids)}",
+        "response_url": response_url,
+        "container": {"type": "message"},
+        "channel": {"id": "D" + user},
+        "message": message or {"ts": "1.0"},
+        "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value, "action_ts": "1"}],
+    }
+
+
 def interaction_body(payload: dict) -> str:
     return urlencode({"payload": json.dumps(payload)})
 
@@ -74,18 +92,7 @@ class SlackDriver:
     ) -> dict | None:
         """Click a button; returns the ephemeral reply, if any."""
         name = f"click-{next(_ids)}"
-        payload = {
-            "type": "block_actions",
-            "team": {"id": team or self.team},
-            "user": {"id": user, "team_id": team or self.team},
-            "api_app_id": "A1",
-            "trigger_id": f"trigger-{next(_ids)}",
-            "response_url": self.fake.response_url(name),
-            "container": {"type": "message"},
-            "channel": {"id": "D" + user},
-            "message": message or {"ts": "1.0"},
-            "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value, "action_ts": "1"}],
-        }
+        payload = click_payload(action_id, value, user, self.fake.response_url(name), team or self.team, message)
         self.dispatch(interaction_body(payload))
         return self.reply(name, required=False)
 

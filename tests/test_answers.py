@@ -15,7 +15,7 @@ import pytest
 from bot.answers import NICENESS, handed_over
 from tests.http_app import FORM, SECRET, get, post, procfile, reply, wait_for_port
 from tests.processes import bot_env, family, free_port, running
-from tests.slack_driver import command_body, interaction_body, signed_headers
+from tests.slack_driver import click_payload, command_body, interaction_body, signed_headers
 from tests.test_metrics import sample, scrape
 
 
@@ -135,18 +135,7 @@ def test_a_click_is_answered_by_the_pool_once_even_when_slack_sends_it_again(web
     base, app = web
     assert command(base, fake, "new Plan approvers <@UALICE|a> sponsor <@USPONSOR|s>", "UOWNER", "new") == (200, "")
     assert reply(fake, "new")["text"].startswith("Registered *GL-1*")
-    payload = {
-        "type": "block_actions",
-        "team": {"id": "T1"},
-        "user": {"id": "UALICE", "team_id": "T1"},
-        "api_app_id": "A1",
-        "trigger_id": "trigger-twice",
-        "response_url": fake.response_url("click"),
-        "container": {"type": "message"},
-        "channel": {"id": "DUALICE"},
-        "message": {"ts": "1.0"},
-        "actions": [{"type": "button", "action_id": "approve", "block_id": "b", "value": "1", "action_ts": "1"}],
-    }
+    payload = click_payload("approve", "1", "UALICE", fake.response_url("click"))
     body = interaction_body(payload)
     headers = signed_headers(body, SECRET, FORM)
     barrier = threading.Barrier(2)

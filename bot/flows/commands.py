@@ -55,10 +55,15 @@ def turn_page(gl, text: str, who: Invocation) -> dict:
     return run(gl, cmd, who)
 
 
+def opens_a_form(cmd: Command) -> bool:
+    """Whether the command's answer is a form (bare `new`): its trigger_id expires 3 s after the command."""
+    return cmd.name == "new" and not cmd.draft
+
+
 def new(gl, cmd: Command, who: Invocation) -> str | None:
     """`new` with text registers at once (in this channel unless another is named); bare `new` opens the form."""
     here = who.channel_id if who.channel_id[:1] in ("C", "G") else None
-    if cmd.draft:
+    if not opens_a_form(cmd):
         # With a template, its channel comes before this one (a channel named in the command before both).
         draft = replace(cmd.draft, channel_id=cmd.draft.channel_id or (None if cmd.draft.template else here))
         return registration.register(gl, who.client, who.team_id, who.user_id, draft, here)

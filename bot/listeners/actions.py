@@ -22,6 +22,13 @@ IMMEDIATE = {
 }
 
 
+# Buttons whose answer opens a form: the web process answers them (bot/answers.py), as Slack's trigger_id expires 3 s
+# after the click.
+OPEN_FORMS = frozenset(
+    {Action.MY_CALENDAR, Action.NEW_INITIATIVE, Action.REJECT, Action.ASK, Action.EXTEND, Action.RESUBMIT}
+)
+
+
 def clicked(body) -> tuple[str, str, str]:
     """(team, user, initiative id as sent) of a button click; the id is only trusted within that team."""
     team_id = (body.get("team") or {}).get("id") or body["user"].get("team_id")
@@ -126,9 +133,13 @@ def register(app, gl) -> None:
     def registration_form(team_id, user_id):
         return registration.form(gl, team_id, None)
 
-    app.action(Action.MY_CALENDAR.value)(opens_form(calendar_form))
-    app.action(Action.NEW_INITIATIVE.value)(opens_form(registration_form))
-    app.action(Action.REJECT.value)(opens_modal(service.rejectable, lambda ini, now: modals.reject_reason(ini)))
-    app.action(Action.ASK.value)(opens_modal(service.askable, lambda ini, now: modals.ask_question(ini)))
-    app.action(Action.EXTEND.value)(opens_modal(escalation.extendable, modals.extend_deadline))
-    app.action(Action.RESUBMIT.value)(opens_modal(resubmission.resubmittable, modals.resubmit))
+    form_openers = {
+        Action.MY_CALENDAR: opens_form(calendar_form),
+        Action.NEW_INITIATIVE: opens_form(registration_form),
+        Action.REJECT: opens_modal(service.rejectable, lambda ini, now: modals.reject_reason(ini)),
+        Action.ASK: opens_modal(service.askable, lambda ini, now: modals.ask_question(ini)),
+        Action.EXTEND: opens_modal(escalation.extendable, modals.extend_deadline),
+        Action.RESUBMIT: opens_modal(resubmission.resubmittable, modals.resubmit),
+    }
+    for action_id in OPEN_FORMS:  # a button that opens a form is registered only through OPEN_FORMS
+        app.action(action_id.value)(form_openers[action_id])
