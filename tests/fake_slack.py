@@ -589,6 +589,12 @@ class FakeSlack:
             return {"ok": True, "channel": {**ch, "is_channel": True}}
         if method == "chat.postMessage":
             channel = str(args.get("channel", ""))
+            if isinstance(args.get("_body"), str):
+                return {"ok": False, "error": "invalid_json"}
+            if not channel:
+                return {"ok": False, "error": "channel_not_found"}
+            if not (args.get("text") or args.get("blocks") or args.get("attachments")):
+                return {"ok": False, "error": "no_text"}
             if channel[:1] in ("U", "W"):
                 if self.users.get(channel, {}).get("deleted"):
                     return {"ok": False, "error": "user_not_found"}
@@ -677,7 +683,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self) -> None:
         parts = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
-        args = _parse_args(parts.query, self.headers.get("Content-Type", ""), self.rfile.read(length))
+        body = self.rfile.read(length)
+        if len(body) < length:  # the client died mid-request (a kill -9): an HTTP server never handles half a body
+            self.close_connection = True
+            return
+        args = _parse_args(parts.query, self.headers.get("Content-Type", ""), body)
         auth = self.headers.get("Authorization", "")
         token = auth[7:] if auth.startswith("Bearer ") else args.get("token")
         if parts.path.startswith("/api/"):

@@ -89,6 +89,38 @@ def test_post_message_errors(fake, client):
         assert exc.value.response["error"] == error
 
 
+def test_a_post_slack_cannot_read_is_refused_and_stored_nowhere(fake, client):
+    with pytest.raises(SlackApiError) as exc:
+        client.chat_postMessage(channel="", text="x")
+    assert exc.value.response["error"] == "channel_not_found"
+    with pytest.raises(SlackApiError) as exc, pytest.warns(UserWarning, match="text"):  # slack_sdk warns too
+        client.chat_postMessage(channel="C1")
+    assert exc.value.response["error"] == "no_text"
+    broken = urllib.request.Request(
+        fake.url + "chat.postMessage",
+        data=b'{"channel": "C1", "text": "x"',
+        headers={"Content-Type": "application/json", "Authorization": "Bearer xoxb-test"},
+    )
+    assert json.load(urllib.request.urlopen(broken)) == {"ok": False, "error": "invalid_json"}
+    assert fake.posted() == []
+
+
+def test_a_request_cut_off_mid_body_is_never_handled(fake):
+    """A sender killed while writing its request: the half that arrived is not a message (the fault suite's kill)."""
+    import socket
+
+    host, port = fake.url.split("//")[1].split("/")[0].split(":")
+    body = b'{"channel": "C1", "text": "x"}'
+    with socket.create_connection((host, int(port))) as sock:
+        sock.sendall(
+            b"POST /api/chat.postMessage HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Authorization: Bearer xoxb-test\r\nContent-Length: %d\r\n\r\n" % len(body) + body[:10]
+        )
+        sock.shutdown(socket.SHUT_WR)
+        assert sock.recv(100) == b""  # no answer: the connection is closed
+    assert fake.posted() == [] and fake.calls("chat.postMessage") == []
+
+
 def test_other_chat_and_view_methods(fake, client):
     assert client.chat_postEphemeral(channel="C1", user="U1", text="x")["message_ts"]
     upd = client.chat_update(channel="C1", ts="1700000000.000100", text="new")
