@@ -115,9 +115,7 @@ def main(argv: list[str] | None = None) -> int:
             if session.get(Workspace, args.team) is None:
                 print(f"greenlight: there is no workspace {args.team} in the database", file=sys.stderr)
                 return 1
-            sys.stdout.write(
-                records.render(records.rows(session, args.team, gl.clock.now(), since=args.since), args.format)
-            )
+            records.write(records.pages(session, args.team, gl.clock.now(), since=args.since), args.format, sys.stdout)
         return 0
     if args.command == "forget-user":
         from bot.services.retention import forget, pseudonym

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
+import weakref
+
+from sqlalchemy import event
 
 from bot.__main__ import main
-from bot.services.export import COLUMNS
+from bot.dataset import NOW, fill
+from bot.services.export import COLUMNS, PAGE
+from storage.models import Initiative
 from tests.processes import database_url
 from tests.story import proceeded_and_reported as story
 
@@ -103,3 +109,35 @@ def test_export_cli_writes_the_same_rows_to_stdout(slack, gl, fake, clock, db, m
     assert capsys.readouterr().out == "\ufeff" + ",".join(COLUMNS) + "\n"  # GL-1 was registered on the 8th
     assert main(["export", "--team", "T404"]) == 1
     assert "there is no workspace T404" in capsys.readouterr().err
+
+
+def test_a_large_export_is_read_and_written_a_page_at_a_time(slack, db, fake, clock):
+    """1,600 initiatives: every row reaches the file in reference order, while never more than two pages of
+    initiatives (the one written and the one being read) are alive at once."""
+    fill(db, 1600, now=NOW, due=0, escalated=0.1, proceeding=0.1, people=60, history=False)
+    clock.set(NOW)
+    alive: weakref.WeakSet = weakref.WeakSet()
+    most = 0
+
+    def loaded(target, context):
+        nonlocal most
+        alive.add(target)
+        if len(alive) > 2 * PAGE:  # what is no longer referenced may only wait for the cycle collector
+            gc.collect()
+        most = max(most, len(alive))
+
+    event.listen(Initiative, "load", loaded)
+    try:
+        reply = slack.command("export json all", user="UADMIN")
+    finally:
+        event.remove(Initiative, "load", loaded)
+    assert (
+        reply["text"].startswith("I sent you *greenlight-all-")
+        and "1600 initiatives and 4800 approvals" in reply["text"]
+    )
+    _, content = exported(fake, "greenlight-all")
+    rows = json.loads(content)
+    assert [r["reference"] for r in rows if r["row"] == "initiative"] == [f"GL-{i}" for i in range(1, 1601)]
+    assert [r["row"] for r in rows[:4]] == ["initiative", "approval", "approval", "approval"]
+    assert content.decode() == json.dumps(rows, ensure_ascii=False, indent=1)  # the layout of one json.dumps
+    assert 0 < most <= 2 * PAGE < 1600

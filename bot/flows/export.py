@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from bot.flows import visibility as visibility_flow
 from bot.i18n import t, tn
 from bot.services import Refusal, export, visibility
@@ -19,17 +21,15 @@ def run(gl, cmd, who) -> str:
                 "(the ones you own, sponsor or approve)."
             )
         )
-    admits = (
-        (lambda ini: visibility.can_see(ini, viewer))
-        if scope == "all"
-        else (lambda ini: visibility.takes_part(ini, who.user_id))
-    )
+    where = visibility.condition(viewer) if scope == "all" else visibility.taking_part(viewer)
     now = gl.clock.now()
     with gl.transaction() as s:  # may create the workspace row on first use
-        table = export.rows(s, who.team_id, now, only=admits)
         day = today(workspace(s, who.team_id, now=now, default_tz=gl.config.timezone), now)
-    initiatives = sum(1 for r in table if r["row"] == "initiative")
-    approvals = len(table) - initiatives
+    # Written as read, a page at a time; only the file's bytes are held whole, as the upload sends them at once.
+    content = io.BytesIO()
+    with gl.reading() as s, io.TextIOWrapper(content, encoding="utf-8", newline="", write_through=True) as out:
+        initiatives, approvals = export.write(export.pages(s, who.team_id, now, where=where), fmt, out)
+        data = content.getvalue()
     filename = f"greenlight-{scope}-{day.isoformat()}.{fmt}"
     counted = t(
         "{initiatives} and {approvals}",
@@ -41,7 +41,7 @@ def run(gl, cmd, who) -> str:
         channel=dm,
         filename=filename,
         title=t("Greenlight export ({scope}, {day})", scope=scope, day=day.isoformat()),
-        content=export.render(table, fmt).encode("utf-8"),
+        content=data,
         initial_comment=t("Your Greenlight export: {counted}, one row each.", counted=counted),
     )
     return t(

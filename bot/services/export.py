@@ -6,13 +6,14 @@ initiatives go in is the caller's choice, made with services/visibility."""
 from __future__ import annotations
 
 import csv
-import io
 import json
-from collections.abc import Callable
-from datetime import date, datetime
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime, time
+from typing import TextIO
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from bot.services.overview import waits_of
 from storage.models import Event, Initiative
@@ -52,38 +53,41 @@ def _iso(value: datetime | date | None) -> str:
     return value.isoformat() if value else ""
 
 
-def rows(
-    session: Session,
-    team_id: str,
-    now: datetime,
-    *,
-    only: Callable[[Initiative], bool] | None = None,
-    since: date | None = None,
-) -> list[dict[str, str]]:
-    """Every initiative of the workspace that `only` admits (registered on or after `since`), then its approvals."""
-    query = select(Initiative).where(Initiative.team_id == team_id).order_by(Initiative.number)
-    inis = [
-        i
-        for i in session.scalars(query)
-        if (only is None or only(i)) and (since is None or i.created_at.date() >= since)
-    ]
-    if not inis:
-        return []
+PAGE = 500  # initiatives read, and held, at a time
+
+
+def pages(
+    session: Session, team_id: str, now: datetime, *, where=None, since: date | None = None
+) -> Iterator[list[dict[str, str]]]:
+    """The workspace's initiatives that the SQL condition `where` admits (registered on or after `since`), each
+    followed by its approvals, a page of PAGE initiatives at a time in reference order: a workspace of any size is
+    exported with no more than a page of rows in memory."""
+    query = select(Initiative).where(Initiative.team_id == team_id).options(selectinload(Initiative.approvals))
+    if where is not None:
+        query = query.where(where)
+    if since is not None:
+        query = query.where(Initiative.created_at >= datetime.combine(since, time.min, UTC))
+    after = 0
+    while inis := list(session.scalars(query.where(Initiative.number > after).order_by(Initiative.number).limit(PAGE))):
+        yield _rows(session, inis, now)
+        after = inis[-1].number
+
+
+def _rows(session: Session, inis: list[Initiative], now: datetime) -> list[dict[str, str]]:
     waits = waits_of(session, inis, now)
-    events = list(
-        session.scalars(
-            select(Event)
-            .where(
-                Event.initiative_id.in_([i.id for i in inis]),
-                Event.kind.in_(("proceeded", "extended", "withdrawn", "reported")),
-            )
-            .order_by(Event.id)
+    by_id = {i.id: i for i in inis}
+    events = session.scalars(
+        select(Event)
+        .where(
+            Event.initiative_id.in_(list(by_id)),
+            Event.kind.in_(("proceeded", "extended", "withdrawn", "reported")),
         )
+        .order_by(Event.id)
     )
     choice: dict[int, Event] = {}
     reported: dict[int, datetime] = {}
     for e in events:
-        ini = next(i for i in inis if i.id == e.initiative_id)
+        ini = by_id[e.initiative_id]
         if e.kind == "reported":
             reported[ini.id] = e.at
         elif e.actor_id == ini.sponsor_id and ini.escalated_at and e.at >= ini.escalated_at:
@@ -135,21 +139,25 @@ def rows(
     return out
 
 
-def as_csv(table: list[dict[str, str]]) -> str:
-    """A CSV file with a header row; spreadsheets read it as UTF-8 thanks to the byte-order mark."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in table:
-        # A cell starting with = + - @ would be run as a formula by a spreadsheet: quote it as text.
-        writer.writerow({k: ("'" + v if v[:1] in ("=", "+", "-", "@") else v) for k, v in row.items()})
-    return "\ufeff" + buffer.getvalue()
-
-
-def as_json(table: list[dict[str, str]]) -> str:
-    """The same rows as a JSON array of objects."""
-    return json.dumps(table, ensure_ascii=False, indent=1)
-
-
-def render(table: list[dict[str, str]], fmt: str) -> str:
-    return as_csv(table) if fmt == "csv" else as_json(table)
+def write(pages: Iterable[list[dict[str, str]]], fmt: str, out: TextIO) -> tuple[int, int]:
+    """Write the rows to `out` as they come, as CSV or as the JSON array json.dumps(rows, ensure_ascii=False,
+    indent=1) would make of them all; (initiatives, approvals) written."""
+    counts: Counter[str] = Counter()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    if fmt == "csv":
+        out.write("\ufeff")  # a spreadsheet reads the file as UTF-8 thanks to the byte-order mark
+        writer.writeheader()
+    else:
+        out.write("[")
+    for page in pages:
+        for row in page:
+            if fmt == "csv":
+                # A cell starting with = + - @ would be run as a formula by a spreadsheet: quote it as text.
+                writer.writerow({k: ("'" + v if v[:1] in ("=", "+", "-", "@") else v) for k, v in row.items()})
+            else:
+                item = json.dumps(row, ensure_ascii=False, indent=1).replace("\n", "\n ")
+                out.write((",\n " if counts else "\n ") + item)
+            counts[row["row"]] += 1
+    if fmt == "json":
+        out.write("\n]" if counts else "]")
+    return counts["initiative"], counts["approval"]
