@@ -116,13 +116,14 @@ def t(message: str, **values) -> str:
 
 
 def tn(singular: str, plural: str, n: int, **values) -> str:
-    """The singular or plural form (as the reader's language counts) for `n`; `{n}` is available to both."""
+    """The singular or plural form (as the reader's language counts) for `n`; `{n}` (written as the reader writes
+    numbers: 1,600 or 1.600) is available to both."""
     lang = _lang()
     if lang in (SOURCE, PSEUDO):
         text = singular if n == 1 else plural
     else:
         text = _translations(lang).ngettext(singular, plural, n)
-    return _marked(text.format(n=n, **values))
+    return _marked(text.format(n=number(n), **values))
 
 
 def N_(message: str) -> str:

@@ -133,7 +133,7 @@ def test_a_large_export_is_read_and_written_a_page_at_a_time(slack, db, fake, cl
         event.remove(Initiative, "load", loaded)
     assert (
         reply["text"].startswith("I sent you *greenlight-all-")
-        and "1600 initiatives and 4800 approvals" in reply["text"]
+        and "1,600 initiatives and 4,800 approvals" in reply["text"]
     )
     _, content = exported(fake, "greenlight-all")
     rows = json.loads(content)
