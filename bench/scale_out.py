@@ -47,7 +47,7 @@ from bot.dataset import NOW, fill  # noqa: E402
 from storage.db import make_engine  # noqa: E402
 from storage.models import Approval, Initiative, OutboxMessage, Person, Workspace  # noqa: E402
 from tests.fake_slack import FakeSlack  # noqa: E402
-from tests.slack_driver import command_body, interaction_body, signed_headers  # noqa: E402
+from tests.slack_driver import click_payload, command_body, interaction_body, signed_headers  # noqa: E402
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 SCHEMA = "gl_scale"
@@ -201,26 +201,7 @@ def requests_to_send(count: int, approvable: list[tuple], fake: FakeSlack) -> li
         kind = ("new", "approve", "list", "mine", "show")[i % 5]
         if kind == "approve" and (click := next(clicks, None)):
             initiative_id, approver, team = click
-            payload = {
-                "type": "block_actions",
-                "team": {"id": team},
-                "user": {"id": approver, "team_id": team},
-                "api_app_id": "A1",
-                "trigger_id": f"t-{i}",
-                "response_url": url,
-                "container": {"type": "message"},
-                "channel": {"id": "D" + approver},
-                "message": {"ts": "1700000000.000100"},
-                "actions": [
-                    {
-                        "type": "button",
-                        "action_id": "approve",
-                        "block_id": "b",
-                        "value": str(initiative_id),
-                        "action_ts": f"{i}.1",
-                    }
-                ],
-            }
+            payload = click_payload("approve", str(initiative_id), approver, url, team, {"ts": "1700000000.000100"})
             out.append((name, kind, interaction_body(payload)))
             continue
         if kind in ("new", "approve"):

@@ -141,3 +141,13 @@ def test_a_large_export_is_read_and_written_a_page_at_a_time(slack, db, fake, cl
     assert [r["row"] for r in rows[:4]] == ["initiative", "approval", "approval", "approval"]
     assert content.decode() == json.dumps(rows, ensure_ascii=False, indent=1)  # the layout of one json.dumps
     assert 0 < most <= 2 * PAGE < 1600
+
+
+def test_when_slack_fails_the_upload_the_person_is_told_and_nothing_is_shared(slack, gl, fake, clock):
+    story(slack, gl, fake, clock)
+    fake.fail_next("files.completeUploadExternal", status=500)
+    reply = slack.command("export csv mine", user="UOWNER")
+    assert reply["text"].startswith("Slack did not answer me just now")
+    assert fake.uploaded() == []
+    assert slack.command("export csv mine", user="UOWNER")["text"].startswith("I sent you *greenlight-mine-")
+    [_] = fake.uploaded()
